@@ -1,0 +1,129 @@
+"""Values a decoder produces, and the contract every protocol decoder keeps.
+
+Times are Unix seconds (UTC, float). `time` is the device's own clock; `host_time` is when the
+bytes reached this computer. Decoders run on the serial worker thread (or in a replay) and never
+raise on bad bytes: they count, resync and go on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntFlag, StrEnum
+from typing import ClassVar, Protocol
+
+import serial
+
+
+class SampleFlag(IntFlag):
+    NONE = 0
+    NIBP_MEASURING = 1  # cuff inflating: the displayed numbers belong to the previous reading
+    STALE = 2  # the monitor says the value is older than its freshness limit (NIBP: > 60 s)
+
+
+@dataclass(slots=True)
+class Sample:
+    param: str
+    value: float
+    time: float
+    host_time: float
+    flags: SampleFlag = SampleFlag.NONE
+
+
+class DeviceCondition(StrEnum):
+    """Technical conditions a monitor reports about its sensors (not clinical alarms)."""
+
+    NO_SENSOR = "no sensor"
+    DEFECTIVE_SENSOR = "defective sensor"
+    SENSOR_OFF = "sensor off"
+    LOW_PERFUSION = "low perfusion"
+    PULSE_SEARCH = "pulse search"
+    INTERFERENCE = "interference"
+    AMBIENT_LIGHT = "ambient light"
+    UNRECOGNIZED_SENSOR = "unrecognized sensor"
+    LOW_SIGNAL_IQ = "low signal IQ"
+    APNEA = "apnea"
+
+
+class ValueState(StrEnum):
+    """Why a parameter whose module is present has no number (DRI special values ≤ −32001)."""
+
+    INVALID = "invalid"
+    NOT_UPDATED = "not updated"
+    DISCONTINUITY = "discontinuity"
+    UNDER_RANGE = "under range"
+    OVER_RANGE = "over range"
+    NOT_CALIBRATED = "not calibrated"
+    UNKNOWN = "unknown status code"
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceStatus:
+    """A snapshot of the monitor's technical state; decoders emit one only when it changes."""
+
+    time: float
+    host_time: float
+    conditions: frozenset[DeviceCondition] = frozenset()
+    # parameter name -> why it has no value, for parameters whose module exists and is active
+    unavailable: tuple[tuple[str, ValueState], ...] = ()
+
+    def same_state(self, other: DeviceStatus | None) -> bool:
+        return other is not None and self.conditions == other.conditions and self.unavailable == other.unavailable
+
+
+DeviceEvent = Sample | DeviceStatus
+
+
+@dataclass(slots=True)
+class DecoderStats:
+    bytes_in: int = 0
+    frames_ok: int = 0
+    bad_frames: int = 0  # framed but rejected: checksum, length, layout
+    resyncs: int = 0  # times bytes were skipped to find the next frame start
+    skipped_bytes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LineSettings:
+    """Serial line parameters, as keyword arguments for pyserial."""
+
+    baudrate: int
+    bytesize: int = serial.EIGHTBITS
+    parity: str = serial.PARITY_NONE
+    stopbits: float = serial.STOPBITS_ONE
+    rtscts: bool = False
+
+    def as_kwargs(self) -> dict[str, object]:
+        return {
+            "baudrate": self.baudrate,
+            "bytesize": self.bytesize,
+            "parity": self.parity,
+            "stopbits": self.stopbits,
+            "rtscts": self.rtscts,
+        }
+
+
+class Decoder(Protocol):
+    """An incremental protocol decoder: bytes arrive in arbitrary chunks; state is kept between calls."""
+
+    protocol: ClassVar[str]
+    stats: DecoderStats
+
+    def feed(self, data: bytes, host_time: float) -> list[DeviceEvent]:
+        """Decode what `data` completes; never raises on malformed input."""
+        ...
+
+    def connect_requests(self) -> list[bytes]:
+        """Bytes to send each time the port (re)opens, e.g. the DRI displayed-values request."""
+        ...
+
+    def close_requests(self) -> list[bytes]:
+        """Bytes to send before the port is closed on purpose, e.g. the DRI stop request."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolInfo:
+    name: str
+    line: LineSettings
+    description: str = ""
+    aliases: tuple[str, ...] = field(default=())
