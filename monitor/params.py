@@ -25,8 +25,28 @@ def _p(name: str, label: str, unit: str, precision: int, loinc: str | None = Non
 
 # Invasive pressure channels are named by their monitor label (ART, CVP, ...); see INVASIVE_LABELS.
 INVASIVE_LABELS: tuple[str, ...] = (
-    "ART", "CVP", "PA", "RAP", "RVP", "LAP", "ICP", "ABP",
-    "P1", "P2", "P3", "P4", "P5", "P6", "SP", "FEM", "UAC", "UVC", "ICP2", "P7", "P8", "FEMV",
+    "ART",
+    "CVP",
+    "PA",
+    "RAP",
+    "RVP",
+    "LAP",
+    "ICP",
+    "ABP",
+    "P1",
+    "P2",
+    "P3",
+    "P4",
+    "P5",
+    "P6",
+    "SP",
+    "FEM",
+    "UAC",
+    "UVC",
+    "ICP2",
+    "P7",
+    "P8",
+    "FEMV",
 )
 
 _BASE: tuple[Param, ...] = (
@@ -51,7 +71,11 @@ _BASE: tuple[Param, ...] = (
 def _invasive() -> tuple[Param, ...]:
     params: list[Param] = []
     for label in INVASIVE_LABELS:
-        for suffix, what, loinc in (("SYS", "systolic", None), ("DIA", "diastolic", None), ("MEAN", "mean", None)):
+        for suffix, what, loinc in (
+            ("SYS", "systolic", None),
+            ("DIA", "diastolic", None),
+            ("MEAN", "mean", None),
+        ):
             params.append(_p(f"{label}_{suffix}", f"{label} {what}", "mmHg", 0, loinc))
     return tuple(params)
 
