@@ -1,0 +1,73 @@
+"""Decode throughput of each protocol decoder, in MB/s of wire bytes.
+
+Run: .venv/bin/python benchmarks/decode.py [--seconds-of-data N]
+Target (issue 2): >= 20 MB/s for DRI, so a 12-hour capture replays in seconds.
+The streams are realistic: DRI records as our request asks for them (basic class, every 5 s) plus the real
+4-class record from shared/vectors, and Masimo lines at 1 Hz; both fed in 4 KiB chunks as a serial read would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from monitor.devices import datex_s5, masimo_ascii
+
+VECTOR = Path(__file__).resolve().parents[2] / "shared" / "vectors" / "datex_s5_phdb_displayed_4class_record.bin"
+CHUNK = 4096
+
+
+def dri_stream(n_records: int) -> bytes:
+    vitals = {"HR": 72.0, "SPO2": 97.0, "PR": 71.0, "NIBP_SYS": 124.0, "NIBP_DIA": 79.0, "NIBP_MEAN": 94.0,
+              "RR": 14.0, "ETCO2": 38.0, "FICO2": 0.0, "TEMP1": 36.6}  # fmt: skip
+    real = datex_s5.frame(VECTOR.read_bytes()) if VECTOR.is_file() else b""
+    frames = []
+    for i in range(n_records):
+        if real and i % 10 == 9:
+            frames.append(real)
+        else:
+            values = {**vitals, "HR": 60.0 + i % 40}
+            frames.append(datex_s5.frame(datex_s5.encode_displayed_record(values, time=1.7e9 + 5 * i, record_no=i)))
+    return b"".join(frames)
+
+
+def masimo_stream(n_lines: int) -> bytes:
+    return b"".join(
+        masimo_ascii.format_line(time=1.7e9 + i, spo2=97, pr=60 + i % 40, pi=3.6, pvi=12, exc=0x800)
+        for i in range(n_lines)
+    )
+
+
+def measure(name: str, make_decoder, data: bytes, repeats: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        decoder = make_decoder()
+        t0 = time.perf_counter()
+        n_events = 0
+        for i in range(0, len(data), CHUNK):
+            n_events += len(decoder.feed(data[i : i + CHUNK], 0.0))
+        best = min(best, time.perf_counter() - t0)
+    mb_s = len(data) / best / 1e6
+    s = decoder.stats
+    print(
+        f"{name:14s} {len(data) / 1e6:7.2f} MB in {best * 1000:7.1f} ms = {mb_s:6.1f} MB/s "
+        f"({s.frames_ok} frames, {n_events} events, {s.bad_frames} bad)"
+    )
+    return mb_s
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hours", type=float, default=12.0, help="hours of recording to decode (default 12)")
+    args = parser.parse_args()
+    n_dri = int(args.hours * 3600 / 5)  # one displayed-values record every 5 s
+    n_masimo = int(args.hours * 3600)  # one line a second
+    dri_mb_s = measure("datex-s5", datex_s5.DatexS5Decoder, dri_stream(n_dri))
+    measure("masimo-ascii", masimo_ascii.MasimoAsciiDecoder, masimo_stream(n_masimo))
+    verdict = "meets" if dri_mb_s >= 20 else "MISSES"
+    print(f"DRI target >= 20 MB/s: {verdict} ({args.hours:g} h of records)")
+
+
+if __name__ == "__main__":
+    main()

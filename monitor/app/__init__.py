@@ -1,0 +1,1 @@
+"""Application services: wire the Qt-free core (devices, storage) into running sessions."""

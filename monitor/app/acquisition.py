@@ -1,0 +1,133 @@
+"""Acquisition: one bedside monitor's path from port to disk -- SerialLink -> decoder -> SessionWriter.
+
+Application service, Qt-free so the GUI and a headless recorder share it. `start()` and `stop()` run on the
+caller's thread; `_on_data`, `_on_state`, `_on_open` and `_on_close` run on the link's worker thread, and
+so do the listeners: a listener must hand the events on (a queue, a queued Qt signal) and return at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from monitor.devices.capture import CaptureWriter
+from monitor.devices.events import DecoderStats, DeviceEvent, DeviceStatus, Sample
+from monitor.devices.link import LinkEvent, SerialLink
+from monitor.devices.protocols import line_settings, make_decoder
+from monitor.storage.writer import SessionWriter
+
+log = logging.getLogger(__name__)
+
+EventListener = Callable[[list[DeviceEvent]], None]
+LinkListener = Callable[[LinkEvent], None]
+
+
+@dataclass(frozen=True, slots=True)
+class AcquisitionConfig:
+    port: str
+    protocol: str
+    baudrate: int | None = None
+    silence_timeout: float = 10.0
+    capture_dir: Path | None = None  # raw bytes of every session are kept here for replay
+
+
+class Acquisition:
+    """Records one monitor into one session; listeners get decoded events and link changes live."""
+
+    def __init__(self, config: AcquisitionConfig, writer: SessionWriter) -> None:
+        self.config = config
+        self.writer = writer
+        self.decoder = make_decoder(config.protocol)
+        self.session_id: int | None = None
+        self.capture_path: Path | None = None
+        self._event_listeners: list[EventListener] = []
+        self._link_listeners: list[LinkListener] = []
+        self._link: SerialLink | None = None
+        self._capture: CaptureWriter | None = None
+        self._lock = threading.Lock()  # decoder stats are read from other threads
+
+    def add_event_listener(self, listener: EventListener) -> None:
+        self._event_listeners.append(listener)
+
+    def add_link_listener(self, listener: LinkListener) -> None:
+        self._link_listeners.append(listener)
+
+    @property
+    def stats(self) -> DecoderStats:
+        with self._lock:
+            s = self.decoder.stats
+            return DecoderStats(s.bytes_in, s.frames_ok, s.bad_frames, s.resyncs, s.skipped_bytes)
+
+    def start(self) -> int:
+        """Open the session row and the port; returns the session id. The port opens in the background."""
+        cfg = self.config
+        line = line_settings(cfg.protocol, cfg.baudrate)
+        if cfg.capture_dir is not None:
+            cfg.capture_dir.mkdir(parents=True, exist_ok=True)
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            self.capture_path = cfg.capture_dir / f"{stamp}-{cfg.protocol}.ismcap"
+            self._capture = CaptureWriter(
+                self.capture_path, protocol=cfg.protocol, source=cfg.port, line=line.as_kwargs()
+            )
+        self.session_id = self.writer.open_session(
+            cfg.port, cfg.protocol, capture_path=str(self.capture_path) if self.capture_path else None
+        )
+        self._link = SerialLink(
+            cfg.port,
+            line,
+            on_data=self._on_data,
+            on_state=self._on_state,
+            on_open=self._on_open,
+            on_close=self._on_close,
+            capture=self._capture,
+            silence_timeout=cfg.silence_timeout,
+        )
+        self._link.start()
+        return self.session_id
+
+    def stop(self) -> None:
+        """Send the protocol's stop request, close the port, end the session and flush everything to disk."""
+        if self._link is not None:
+            self._link.stop()
+            self._link = None
+        if self._capture is not None:
+            self._capture.close()
+            self._capture = None
+        if self.session_id is not None:
+            self.writer.end_session(self.session_id, time.time())
+
+    # --- link worker thread -------------------------------------------------------------------------------
+
+    def _on_open(self, link: SerialLink) -> None:
+        for request in self.decoder.connect_requests():
+            link.write(request)
+
+    def _on_close(self, link: SerialLink) -> None:
+        for request in self.decoder.close_requests():
+            link.write(request)
+
+    def _on_data(self, data: bytes, host_time: float) -> None:
+        with self._lock:
+            events = self.decoder.feed(data, host_time)
+        if not events:
+            return
+        assert self.session_id is not None
+        samples = [e for e in events if isinstance(e, Sample)]
+        if samples:
+            self.writer.add_samples(self.session_id, samples)
+        for event in events:
+            if isinstance(event, DeviceStatus):
+                self.writer.add_status(self.session_id, event)
+        for listener in self._event_listeners:
+            listener(events)
+
+    def _on_state(self, event: LinkEvent) -> None:
+        assert self.session_id is not None
+        self.writer.add_link_event(self.session_id, event.time, str(event.state), event.detail)
+        for listener in self._link_listeners:
+            listener(event)

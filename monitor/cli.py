@@ -1,0 +1,137 @@
+"""Command line: `infusion-monitor [run]`, `simulate`, `decode`, `ports`.
+
+Qt is imported only by `run`, so the headless commands start fast and work on a machine without a display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from monitor.devices.protocols import PROTOCOL_NAMES
+
+SUBCOMMANDS = ("run", "simulate", "decode", "ports")
+
+
+def _positive_speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"speed must be a number, got {text!r}") from None
+    if not 0 < value <= 10_000:
+        raise argparse.ArgumentTypeError(f"speed must be above 0 and at most 10000, got {value:g}")
+    return value
+
+
+def _add_simulation_options(p: argparse.ArgumentParser, default_scenario: str) -> None:
+    p.add_argument("--scenario", default=default_scenario, help=f"simulated scenario (default {default_scenario})")
+    p.add_argument("--speed", type=_positive_speed, default=1.0, help="simulated time runs N times faster")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the simulated patient")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="infusion-monitor",
+        description="Nurse-station session monitor for ketamine infusions.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="start the monitor window (default)")
+    run.add_argument("--port", help="serial port or pyserial URL; without it a built-in simulated monitor is used")
+    run.add_argument("--protocol", choices=PROTOCOL_NAMES, default="datex-s5")
+    run.add_argument("--baudrate", type=int, help="override the protocol's default baud rate")
+    run.add_argument("--db", type=Path, help="database file (default: in the user data directory)")
+    _add_simulation_options(run, "stable")
+
+    sim = sub.add_parser("simulate", help="run a simulated bedside monitor on a pseudo-terminal")
+    sim.add_argument("--protocol", choices=PROTOCOL_NAMES, default="datex-s5")
+    sim.add_argument("--link-dir", help="folder for the stable port symlink (default: a new temporary folder)")
+    _add_simulation_options(sim, "stable")
+
+    dec = sub.add_parser("decode", help="decode a raw capture or byte dump to JSON lines")
+    dec.add_argument("--protocol", choices=PROTOCOL_NAMES, required=True)
+    dec.add_argument("file", type=Path, help="raw capture file (.ismcap) or a plain byte dump")
+    dec.add_argument("--status", action="store_true", help="also print device status changes as JSON lines")
+
+    sub.add_parser("ports", help="list the serial ports of this computer")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or (args_list[0] not in SUBCOMMANDS and args_list[0] not in ("-h", "--help")):
+        args_list.insert(0, "run")
+    args = build_parser().parse_args(args_list)
+    if args.command == "simulate":
+        return _simulate(args)
+    if args.command == "decode":
+        return _decode(args)
+    if args.command == "ports":
+        return _ports()
+    return _run(args)
+
+
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
+
+
+def _decode(args: argparse.Namespace) -> int:
+    from monitor.devices.capture import iter_chunks
+    from monitor.devices.events import DeviceStatus, Sample
+    from monitor.devices.protocols import make_decoder
+    from monitor.params import PARAMS
+
+    if not args.file.is_file():
+        print(f"decode: no such file: {args.file}", file=sys.stderr)
+        return 2
+    decoder = make_decoder(args.protocol)
+    out = sys.stdout
+    for host_time, chunk in iter_chunks(args.file):
+        for event in decoder.feed(chunk, host_time if host_time is not None else 0.0):
+            if isinstance(event, Sample):
+                unit = PARAMS[event.param].unit if event.param in PARAMS else ""
+                line = {"time": _iso(event.time), "param": event.param, "value": event.value, "unit": unit}
+                if event.flags:
+                    line["flags"] = [f.name.lower() for f in type(event.flags) if f in event.flags and f.name]
+                out.write(json.dumps(line) + "\n")
+            elif isinstance(event, DeviceStatus) and args.status:
+                status = {
+                    "time": _iso(event.time),
+                    "status": sorted(c.value for c in event.conditions),
+                    "unavailable": {param: state.value for param, state in event.unavailable},
+                }
+                out.write(json.dumps(status) + "\n")
+    s = decoder.stats
+    print(
+        f"decode: {s.bytes_in} bytes, {s.frames_ok} frames ok, {s.bad_frames} bad frames, "
+        f"{s.resyncs} resyncs ({s.skipped_bytes} bytes skipped)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from monitor.devices.simulator.server import run_simulator_cli
+
+    return run_simulator_cli(args.protocol, args.scenario, args.speed, args.seed, args.link_dir)
+
+
+def _ports() -> int:
+    from monitor.devices.link import list_ports
+
+    ports = list_ports()
+    if not ports:
+        print("No serial ports found. A pyserial URL (socket://host:port, rfc2217://...) also works with --port.")
+    for p in ports:
+        print(f"{p.device}\t{p.description}\t{p.hwid}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from monitor.ui.app import run_gui
+
+    return run_gui(args)

@@ -1,0 +1,224 @@
+"""SerialLink: one bedside monitor's serial port, read by pyserial on a worker thread, kept open through faults.
+
+Threads: `start()`/`stop()`/`write()` may be called from any thread; everything else, including every callback
+(`on_data`, `on_state`, `on_open`, `on_close`), runs on the link's own worker thread. Callbacks must return
+quickly (hand data on to a queue); an exception in one is logged and counted, and the link goes on.
+
+The loop blocks in `read(in_waiting or 1)` with a short timeout: it wakes for the first byte at once, takes
+whatever else has arrived in the same call, and costs ~1.5 % of a core when idle. A zero timeout would spin a
+whole core and starve the GUI (shared/design.md, Threads).
+
+States: CONNECTING (port open, nothing received yet) -> RECEIVING -> SILENT (no byte for `silence_timeout`;
+after 3x that the port is reopened, since a restarted monitor needs its request again) -> DISCONNECTED (the
+port vanished or cannot be opened; retried with exponential backoff) -> STOPPED.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import serial
+import serial.tools.list_ports
+
+from monitor.devices.capture import CaptureWriter
+from monitor.devices.events import LineSettings
+
+log = logging.getLogger(__name__)
+
+
+class LinkState(StrEnum):
+    CONNECTING = "connecting"
+    RECEIVING = "receiving"
+    SILENT = "silent"
+    DISCONNECTED = "disconnected"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkEvent:
+    state: LinkState
+    time: float  # when the transition was noticed (Unix s)
+    port: str
+    detail: str
+    since: float  # when the condition began: the last byte for SILENT, the failure for DISCONNECTED
+
+
+@dataclass(frozen=True, slots=True)
+class PortInfo:
+    device: str
+    description: str
+    hwid: str
+
+
+def list_ports() -> list[PortInfo]:
+    """The computer's serial ports (USB adapters included), as pyserial sees them."""
+    return [PortInfo(p.device, p.description, p.hwid) for p in sorted(serial.tools.list_ports.comports())]
+
+
+class SerialLink:
+    def __init__(
+        self,
+        port: str,
+        line: LineSettings,
+        *,
+        on_data: Callable[[bytes, float], None],
+        on_state: Callable[[LinkEvent], None],
+        on_open: Callable[[SerialLink], None] | None = None,
+        on_close: Callable[[SerialLink], None] | None = None,
+        capture: CaptureWriter | None = None,
+        silence_timeout: float = 10.0,
+        read_timeout: float = 0.05,
+        backoff_initial: float = 0.2,
+        backoff_max: float = 1.0,  # a returning port must be found within ~1 s, not after a long backoff
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.port = port
+        self.line = line
+        self.on_data, self.on_state, self.on_open, self.on_close = on_data, on_state, on_open, on_close
+        self.capture = capture
+        self.silence_timeout = silence_timeout
+        self.read_timeout = read_timeout
+        self.backoff_initial, self.backoff_max = backoff_initial, backoff_max
+        self.clock = clock
+        self.callback_errors = 0
+        self.reconnects = 0
+        self._state: LinkState | None = None
+        self._stop = threading.Event()
+        self._write_lock = threading.Lock()
+        self._ser: serial.SerialBase | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def state(self) -> LinkState | None:
+        return self._state
+
+    @property
+    def is_alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("SerialLink already started")
+        self._thread = threading.Thread(target=self._run, name=f"serial-link {self.port}", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop reading; on_close runs first while the port is still open (for a protocol's stop request)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.error("serial link %s did not stop within %.1f s", self.port, timeout)
+
+    def write(self, data: bytes) -> bool:
+        """Send bytes to the monitor. False (nothing sent) while the port is not open or the write fails."""
+        with self._write_lock:
+            ser = self._ser
+            if ser is None:
+                return False
+            try:
+                ser.write(data)
+                return True
+            except (serial.SerialException, OSError) as exc:
+                log.warning("write to %s failed: %s", self.port, exc)
+                return False
+
+    # --- worker thread ------------------------------------------------------------------------------------
+
+    def _set(self, state: LinkState, detail: str, since: float | None = None) -> None:
+        now = self.clock()
+        self._state = state
+        event = LinkEvent(state, now, self.port, detail, now if since is None else since)
+        if self.capture is not None:
+            self.capture.write_event(now, state.value, detail)
+        self._call(self.on_state, event)
+
+    def _call(self, callback: Callable, *args: object) -> None:
+        try:
+            callback(*args)
+        except Exception:
+            self.callback_errors += 1
+            log.exception("callback %r of serial link %s failed", callback, self.port)
+
+    def _open(self) -> serial.SerialBase:
+        return serial.serial_for_url(
+            self.port, **self.line.as_kwargs(), timeout=self.read_timeout, write_timeout=1.0
+        )
+
+    def _run(self) -> None:
+        backoff = self.backoff_initial
+        first_attempt = True
+        try:
+            while not self._stop.is_set():
+                try:
+                    ser = self._open()
+                except (serial.SerialException, OSError, ValueError) as exc:
+                    if self._state is not LinkState.DISCONNECTED:
+                        self._set(LinkState.DISCONNECTED, f"could not open {self.port}: {exc}")
+                    self._stop.wait(backoff)
+                    backoff = min(backoff * 2, self.backoff_max)
+                    continue
+                backoff = self.backoff_initial
+                if not first_attempt:
+                    self.reconnects += 1
+                first_attempt = False
+                with self._write_lock:
+                    self._ser = ser
+                self._set(LinkState.CONNECTING, f"opened {self.port}")
+                if self.on_open is not None:
+                    self._call(self.on_open, self)
+                failure = self._pump(ser)
+                if self._stop.is_set() and self.on_close is not None and failure is None:
+                    self._call(self.on_close, self)
+                with self._write_lock:
+                    self._ser = None
+                _close_quietly(ser)
+                if failure is not None:
+                    self._set(LinkState.DISCONNECTED, failure)
+                    self._stop.wait(backoff)
+        except Exception:
+            log.exception("serial link %s crashed", self.port)
+            self._set(LinkState.DISCONNECTED, "internal error in the serial link; see the log")
+            raise
+        finally:
+            if self.capture is not None:
+                self.capture.flush()
+        self._set(LinkState.STOPPED, "")
+
+    def _pump(self, ser: serial.SerialBase) -> str | None:
+        """Read until stop (None), long silence (None: reopen) or a port failure (its description)."""
+        last_byte = time.monotonic()
+        last_byte_wall = self.clock()
+        while not self._stop.is_set():
+            try:
+                data = ser.read(ser.in_waiting or 1)
+            except (serial.SerialException, OSError) as exc:
+                return f"port closed: {exc}"
+            if data:
+                host_time = self.clock()
+                last_byte, last_byte_wall = time.monotonic(), host_time
+                if self._state is not LinkState.RECEIVING:
+                    self._set(LinkState.RECEIVING, "")
+                if self.capture is not None:
+                    self.capture.write_data(host_time, data)
+                self._call(self.on_data, data, host_time)
+                continue
+            quiet = time.monotonic() - last_byte
+            if quiet >= self.silence_timeout and self._state is not LinkState.SILENT:
+                self._set(LinkState.SILENT, f"no data for {self.silence_timeout:g} s", since=last_byte_wall)
+            if quiet >= 3 * self.silence_timeout:
+                log.info("no data from %s for %.0f s: reopening the port", self.port, quiet)
+                return None
+        return None
+
+
+def _close_quietly(ser: serial.SerialBase) -> None:
+    try:
+        ser.close()
+    except (serial.SerialException, OSError) as exc:
+        log.debug("closing a failed port: %s", exc)

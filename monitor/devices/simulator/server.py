@@ -1,0 +1,267 @@
+"""SimulatedMonitor: a bedside monitor behind a real pseudo-terminal, speaking the real protocol bytes.
+
+`start()` runs on the caller's thread and returns a stable path (a symlink to the pty's slave) that pyserial
+opens like any port. One daemon worker thread then plays the scenario: it answers DRI requests like an S/5,
+writes Masimo lines every second, pulls the "cable" (the pty and its symlink vanish and a new one appears),
+and adds line noise. Simulated time runs `speed` times faster than the wall clock.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import select
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import tty
+from pathlib import Path
+
+import numpy as np
+
+from monitor.devices import datex_s5, masimo_ascii
+from monitor.devices.simulator.physiology import PatientModel, datex_values, masimo_values
+from monitor.devices.simulator.scenario import Scenario, load_scenario
+
+log = logging.getLogger(__name__)
+
+PROTOCOLS = ("datex-s5", "masimo-ascii")
+TICK_S = 0.01  # worker wake-up: fine enough for 100x speed, idle cost negligible
+WRITE_DEADLINE_S = 0.2  # a client that stops reading must not stall the simulator
+
+
+class SimulatedMonitor:
+    def __init__(
+        self,
+        protocol: str,
+        scenario: Scenario,
+        *,
+        speed: float = 1.0,
+        seed: int = 0,
+        link_dir: Path | str | None = None,
+        start_time: float | None = None,
+    ) -> None:
+        if protocol not in PROTOCOLS:
+            raise ValueError(f"the simulator speaks {', '.join(PROTOCOLS)}, not {protocol!r}")
+        if speed <= 0:
+            raise ValueError(f"speed must be above 0, got {speed}")
+        self.protocol = protocol
+        self.scenario = scenario
+        self.speed = speed
+        self.seed = seed
+        self.start_time = time.time() if start_time is None else start_time
+        self.model = PatientModel(scenario, seed)
+        self._own_dir = link_dir is None
+        self._dir = Path(link_dir) if link_dir is not None else None
+        self.path: str | None = None
+        self.records_sent = 0
+        self.requests_seen = 0
+        self.garbage_bytes_sent = 0
+        self.corrupted_frames_sent = 0
+        self.dropped_writes = 0
+        self.cable_pulls = 0
+        self.error: BaseException | None = None
+        self._rng = np.random.default_rng(seed + 1)
+        self._master: int | None = None
+        self._slave: int | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._deframer = datex_s5.Deframer()
+        self._ext_classes: tuple[int, ...] = ()  # DRI ext classes the request asked for
+        self._interval: float | None = None  # DRI: seconds between records while a request is active
+        self._next_send = 0.0  # device-session time of the next record or line
+        self._t0 = 0.0
+
+    # --- control (caller's thread) ------------------------------------------------------------------------
+
+    def start(self) -> str:
+        if self._dir is None:
+            self._dir = Path(tempfile.mkdtemp(prefix="ism-sim-"))
+        self._dir.mkdir(parents=True, exist_ok=True)
+        self.path = str(self._dir / "monitor-sim")
+        self._open_pty()
+        self._t0 = time.monotonic()
+        self._thread = threading.Thread(target=self._run, name=f"simulated {self.protocol}", daemon=True)
+        self._thread.start()
+        return self.path
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(2.0)
+        self._close_pty()
+        if self._own_dir and self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+
+    def session_time(self) -> float:
+        return (time.monotonic() - self._t0) * self.speed
+
+    # --- the pty ------------------------------------------------------------------------------------------
+
+    def _open_pty(self) -> None:
+        master, slave = os.openpty()
+        tty.setraw(slave)  # no echo, no line discipline: bytes pass as on a real serial line
+        os.set_blocking(master, False)
+        self._master, self._slave = master, slave
+        assert self.path is not None
+        tmp = f"{self.path}.new"
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        os.symlink(os.ttyname(slave), tmp)
+        os.replace(tmp, self.path)  # atomic: a client never sees a half-made link
+        self._deframer = datex_s5.Deframer()
+
+    def _close_pty(self) -> None:
+        if self.path is not None and os.path.lexists(self.path):
+            os.unlink(self.path)
+        for fd in (self._master, self._slave):
+            if fd is not None:
+                os.close(fd)
+        self._master = self._slave = None
+
+    # --- worker thread ------------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            last = 0.0
+            while not self._stop.wait(TICK_S):
+                t = self.session_time()
+                self._cable(t)
+                if self._master is not None:
+                    if self.protocol == "datex-s5":
+                        self._read_requests(t)
+                    self._send_due(t)
+                    self._garbage(t - last)
+                last = t
+        except BaseException as exc:
+            self.error = exc
+            log.exception("simulated monitor stopped by an error")
+
+    def _cable(self, t: float) -> None:
+        pulled = self.scenario.in_window(self.scenario.cable_pull, t)
+        if pulled and self._master is not None:
+            self.cable_pulls += 1
+            self._close_pty()
+            self._interval = None  # like a real S/5 after a reconnect: the PC must ask again
+        elif not pulled and self._master is None:
+            self._open_pty()
+
+    def _read_requests(self, t: float) -> None:
+        assert self._master is not None
+        try:
+            data = os.read(self._master, 4096)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            if exc.errno == errno.EIO:
+                return  # no client has the port open
+            raise
+        for record in self._deframer.feed(data):
+            request = datex_s5.parse_request(record)
+            if request is None or request.record_type != datex_s5.PH_DISPL:
+                continue
+            self.requests_seen += 1
+            if request.interval == 0:
+                self._interval = None
+            elif request.interval == -1:  # single transmission
+                self._interval = None
+                self._send_record(t)
+            else:
+                self._interval = max(request.interval, datex_s5.MIN_INTERVAL_S)
+                self._ext_classes = tuple(c for c, bit in ((1, 2), (2, 4), (3, 8)) if request.class_bf & bit)
+                self._next_send = t  # a real monitor answers a new request with a record straight away
+
+    def _send_due(self, t: float) -> None:
+        if self.protocol == "datex-s5":
+            if self._interval is None or t < self._next_send:
+                return
+            self._send_record(t)
+            self._next_send = max(self._next_send + self._interval, t)
+        else:
+            if t < self._next_send:
+                return
+            state = self.model.state_at(t)
+            line = masimo_ascii.format_line(time=self.start_time + t, **masimo_values(state))
+            self._write(self._maybe_corrupt(line))
+            self.records_sent += 1
+            self._next_send = max(self._next_send + 1.0, t)
+
+    def _send_record(self, t: float) -> None:
+        values, nibp_flags = datex_values(self.model.state_at(t))
+        record = datex_s5.encode_displayed_record(
+            values,
+            time=self.start_time + t,
+            record_no=self.records_sent,
+            nibp_flags=nibp_flags,
+            apnea=self.scenario.in_window(self.scenario.apnea, t),
+            ext_classes=self._ext_classes,
+        )
+        self._write(self._maybe_corrupt(datex_s5.frame(record)))
+        self.records_sent += 1
+
+    def _maybe_corrupt(self, frame: bytes) -> bytes:
+        noise = self.scenario.line_noise
+        if noise is None or self._rng.random() >= noise.corrupt_frame_fraction:
+            return frame
+        self.corrupted_frames_sent += 1
+        body = bytearray(frame)
+        if self._rng.random() < 0.5:
+            i = int(self._rng.integers(1, len(body) - 2))
+            body[i] ^= int(self._rng.integers(1, 256))  # a flipped byte: checksum or parse fails
+            return bytes(body)
+        return bytes(body[: int(self._rng.integers(2, len(body) - 1))])  # cut short
+
+    def _garbage(self, dt: float) -> None:
+        noise = self.scenario.line_noise
+        if noise is None or dt <= 0:
+            return
+        n = int(self._rng.poisson(noise.garbage_bytes_per_s * dt))
+        if n:
+            self._write(self._rng.integers(0, 256, n, dtype=np.uint8).tobytes())
+            self.garbage_bytes_sent += n
+
+    def _write(self, data: bytes) -> None:
+        deadline = time.monotonic() + WRITE_DEADLINE_S
+        view = memoryview(data)
+        while view and self._master is not None:
+            try:
+                n = os.write(self._master, view)
+                view = view[n:]
+            except BlockingIOError:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self.dropped_writes += 1  # nobody is reading: drop, as a real line would
+                    return
+                select.select([], [self._master], [], remaining)
+
+
+def run_simulator_cli(protocol: str, scenario: str, speed: float, seed: int, link_dir: str | None) -> int:
+    """`infusion-monitor simulate`: serve until Ctrl-C or SIGTERM."""
+    try:
+        sc = load_scenario(scenario)
+        monitor = SimulatedMonitor(protocol, sc, speed=speed, seed=seed, link_dir=link_dir)
+    except ValueError as exc:
+        print(f"simulate: {exc}", file=sys.stderr)
+        return 2
+    path = monitor.start()
+    print(
+        f"Simulated {protocol} monitor (scenario {sc.name}, {speed:g}x) on {path} -- "
+        f"open it with: infusion-monitor --port {path} --protocol {protocol}",
+        flush=True,
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            if monitor.error is not None:
+                print(f"simulate: stopped by an error: {monitor.error}", file=sys.stderr)
+                return 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        monitor.stop()
+    return 0

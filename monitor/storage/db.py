@@ -1,0 +1,80 @@
+"""Opening the database and reading it back. Any thread may open its own connection; never share one."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from monitor.storage.schema import migrate
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=5.0, isolation_level=None)  # explicit transactions only
+    conn.execute("PRAGMA journal_mode=WAL")
+    # WAL with synchronous=NORMAL survives a crash of the program; a power cut may lose the last commits
+    # (about a second of samples). Nurse entries will commit with FULL.
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    migrate(conn)
+    return conn
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    id: int
+    started_at: float
+    ended_at: float | None
+    source: str
+    protocol: str
+    capture_path: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkEventRow:
+    t: float
+    state: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRow:
+    t: float
+    host_t: float
+    conditions: list[str]
+    unavailable: dict[str, str]
+
+
+def list_sessions(conn: sqlite3.Connection) -> list[SessionRow]:
+    rows = conn.execute(
+        "SELECT id, started_at, ended_at, source, protocol, capture_path FROM sessions ORDER BY started_at"
+    )
+    return [SessionRow(*row) for row in rows]
+
+
+def read_samples(conn: sqlite3.Connection, session_id: int, param: str) -> tuple[np.ndarray, np.ndarray]:
+    """Device times and values of one parameter, in time order."""
+    rows = conn.execute(
+        "SELECT t, value FROM samples WHERE session_id = ? AND param = ? ORDER BY t", (session_id, param)
+    ).fetchall()
+    if not rows:
+        return np.empty(0), np.empty(0)
+    data = np.asarray(rows, dtype=float)
+    return data[:, 0], data[:, 1]
+
+
+def read_link_events(conn: sqlite3.Connection, session_id: int) -> list[LinkEventRow]:
+    rows = conn.execute("SELECT t, state, detail FROM link_events WHERE session_id = ? ORDER BY t, id", (session_id,))
+    return [LinkEventRow(*row) for row in rows]
+
+
+def read_device_status(conn: sqlite3.Connection, session_id: int) -> list[StatusRow]:
+    rows = conn.execute(
+        "SELECT t, host_t, conditions, unavailable FROM device_status WHERE session_id = ? ORDER BY id", (session_id,)
+    )
+    return [StatusRow(t, host_t, json.loads(c), json.loads(u)) for t, host_t, c, u in rows]

@@ -1,0 +1,25 @@
+"""Where the program keeps its data: the user data directory, or INFUSION_MONITOR_DATA_DIR when set."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+ENV_DATA_DIR = "INFUSION_MONITOR_DATA_DIR"
+
+
+def data_dir() -> Path:
+    configured = os.environ.get(ENV_DATA_DIR)
+    path = Path(configured) if configured else Path(platformdirs.user_data_dir("infusion-monitor", appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def default_db_path() -> Path:
+    return data_dir() / "monitor.sqlite3"
+
+
+def captures_dir() -> Path:
+    return data_dir() / "captures"

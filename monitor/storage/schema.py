@@ -1,0 +1,73 @@
+"""The database schema: one ordered list of forward migrations, tracked in PRAGMA user_version.
+
+Add a migration by appending (next version, script); never edit a released one. A database newer than this
+code is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (
+        1,
+        """
+        CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            started_at REAL NOT NULL,          -- Unix s UTC
+            ended_at REAL,
+            source TEXT NOT NULL,              -- port path or pyserial URL
+            protocol TEXT NOT NULL,
+            capture_path TEXT,                 -- raw bytes of the session, for replay
+            note TEXT
+        );
+        CREATE TABLE samples (
+            session_id INTEGER NOT NULL REFERENCES sessions(id),
+            param TEXT NOT NULL,               -- canonical name, monitor.params
+            t REAL NOT NULL,                   -- device time, Unix s UTC
+            host_t REAL NOT NULL,              -- receive time on this computer
+            value REAL NOT NULL,
+            flags INTEGER NOT NULL DEFAULT 0   -- monitor.devices.events.SampleFlag
+        );
+        CREATE INDEX samples_by_param_time ON samples(session_id, param, t);
+        CREATE TABLE link_events (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id),
+            t REAL NOT NULL,                   -- host time
+            state TEXT NOT NULL,               -- connecting, receiving, silent, disconnected, stopped
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX link_events_by_session ON link_events(session_id, t);
+        CREATE TABLE device_status (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id),
+            t REAL NOT NULL,
+            host_t REAL NOT NULL,
+            conditions TEXT NOT NULL,          -- JSON list of DeviceCondition values
+            unavailable TEXT NOT NULL          -- JSON object: param -> ValueState value
+        );
+        """,
+    ),
+)
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+class SchemaTooNewError(RuntimeError):
+    pass
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the database to SCHEMA_VERSION; returns the version it had before."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current > SCHEMA_VERSION:
+        raise SchemaTooNewError(
+            f"the database has schema version {current}, newer than this program's {SCHEMA_VERSION}: "
+            "use the newer program, or open a backup"
+        )
+    for version, script in MIGRATIONS:
+        if version <= current:
+            continue
+        # executescript commits first; BEGIN ... COMMIT makes each migration all-or-nothing.
+        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+    return current

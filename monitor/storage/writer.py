@@ -1,0 +1,216 @@
+"""SessionWriter: the one thread that writes to the database.
+
+Any thread may call the public methods. `add_*` only put rows on a queue and return at once (the serial worker
+must never wait for the disk). The writer thread owns the sqlite3 connection (created inside it), collects rows
+and commits them in one transaction at least every `flush_interval` seconds. Calls that need an answer
+(`open_session`, `end_session`, `flush`) wait for their own commit.
+
+A failing write (disk full, database made read-only) loses nothing: the rows stay in memory, `healthy` turns
+False with `last_error` saying why, and every later tick tries again until the disk takes them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from monitor.devices.events import DeviceStatus, Sample
+from monitor.storage.db import connect
+
+log = logging.getLogger(__name__)
+
+_INSERT_SAMPLE = "INSERT INTO samples (session_id, param, t, host_t, value, flags) VALUES (?, ?, ?, ?, ?, ?)"
+_INSERT_LINK = "INSERT INTO link_events (session_id, t, state, detail) VALUES (?, ?, ?, ?)"
+_INSERT_STATUS = "INSERT INTO device_status (session_id, t, host_t, conditions, unavailable) VALUES (?, ?, ?, ?, ?)"
+_STOP = object()
+
+
+class SessionWriter:
+    def __init__(self, db_path: Path | str, *, flush_interval: float = 0.5) -> None:
+        self.db_path = Path(db_path)
+        self.flush_interval = min(flush_interval, 1.0)  # samples reach the disk at least every second
+        self.samples_written = 0
+        self.commits = 0
+        self.healthy = True
+        self.last_error: str | None = None
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._samples: list[tuple] = []
+        self._rows: list[tuple[str, tuple]] = []
+        self._thread: threading.Thread | None = None
+        self._ready: Future[None] = Future()
+
+    def __enter__(self) -> SessionWriter:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def pending(self) -> int:
+        """Rows received but not yet on disk (read from any thread; approximate while writing)."""
+        return len(self._samples) + len(self._rows) + self._queue.qsize()
+
+    def start(self) -> None:
+        """Start the thread and open the database; raises what opening it raised."""
+        self._thread = threading.Thread(target=self._run, name="session-writer", daemon=True)
+        self._thread.start()
+        self._ready.result(timeout=30)
+
+    # --- callers' side ------------------------------------------------------------------------------------
+
+    def open_session(
+        self, source: str, protocol: str, capture_path: str | None = None, started_at: float | None = None
+    ) -> int:
+        started = time.time() if started_at is None else started_at
+
+        def insert(conn: sqlite3.Connection) -> int:
+            cur = conn.execute(
+                "INSERT INTO sessions (started_at, source, protocol, capture_path) VALUES (?, ?, ?, ?)",
+                (started, source, protocol, capture_path),
+            )
+            return int(cur.lastrowid)
+
+        return self._call(insert)
+
+    def end_session(self, session_id: int, ended_at: float) -> None:
+        self._call(lambda conn: conn.execute("UPDATE sessions SET ended_at = ? WHERE id = ?", (ended_at, session_id)))
+
+    def add_samples(self, session_id: int, samples: Iterable[Sample]) -> None:
+        rows = [(session_id, s.param, s.time, s.host_time, s.value, int(s.flags)) for s in samples]
+        if rows:
+            self._queue.put(("samples", rows))
+
+    def add_status(self, session_id: int, status: DeviceStatus) -> None:
+        conditions = json.dumps(sorted(c.value for c in status.conditions))
+        unavailable = json.dumps({param: state.value for param, state in status.unavailable})
+        self._queue.put(("row", (_INSERT_STATUS, (session_id, status.time, status.host_time, conditions, unavailable))))
+
+    def add_link_event(self, session_id: int, t: float, state: str, detail: str = "") -> None:
+        self._queue.put(("row", (_INSERT_LINK, (session_id, t, state, detail))))
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until everything queued so far is committed. False if it is not on disk within `timeout`."""
+        done: Future[bool] = Future()
+        self._queue.put(("flush", done))
+        try:
+            return done.result(timeout)
+        except TimeoutError:
+            return False
+
+    def close(self, timeout: float = 10.0) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            return
+        self._queue.put(_STOP)
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.error("database writer did not finish within %.0f s; %d rows pending", timeout, self.pending)
+
+    def _call(self, fn: Callable[[sqlite3.Connection], Any], timeout: float = 30.0) -> Any:
+        result: Future[Any] = Future()
+        self._queue.put(("call", (fn, result)))
+        return result.result(timeout)
+
+    # --- writer thread ------------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            conn = connect(self.db_path)
+        except Exception as exc:
+            self._ready.set_exception(exc)
+            return
+        self._ready.set_result(None)
+        last_commit = time.monotonic()
+        flush_waiters: list[Future[bool]] = []
+        try:
+            while True:
+                wait = max(0.0, self.flush_interval - (time.monotonic() - last_commit))
+                try:
+                    item = self._queue.get(timeout=wait)
+                except queue.Empty:
+                    item = None
+                if item is _STOP:
+                    break
+                if item is not None:
+                    kind, payload = item
+                    if kind == "samples":
+                        self._samples += payload
+                    elif kind == "row":
+                        self._rows.append(payload)
+                    elif kind == "flush":
+                        flush_waiters.append(payload)
+                    elif kind == "call":
+                        self._run_call(conn, *payload)
+                        last_commit = time.monotonic()
+                due = time.monotonic() - last_commit >= self.flush_interval
+                # Items are FIFO: when a flush marker arrives, everything queued before it is in memory.
+                if due or flush_waiters:
+                    ok = self._commit(conn)
+                    last_commit = time.monotonic()
+                    if ok:
+                        for waiter in flush_waiters:
+                            waiter.set_result(True)
+                        flush_waiters.clear()
+            # Last chance on close: keep trying briefly so a passing fault does not cost the tail.
+            for _ in range(5):
+                if self._commit(conn):
+                    break
+                time.sleep(0.2)
+            for waiter in flush_waiters:
+                waiter.set_result(not (self._samples or self._rows))
+        finally:
+            conn.close()
+
+    def _run_call(self, conn: sqlite3.Connection, fn: Callable, result: Future) -> None:
+        # Rows queued before the call are written first, so the database keeps the callers' order.
+        if not self._commit(conn):
+            result.set_exception(sqlite3.OperationalError(f"database not writable: {self.last_error}"))
+            return
+        try:
+            conn.execute("BEGIN")
+            value = fn(conn)
+            conn.execute("COMMIT")
+        except Exception as exc:
+            _rollback(conn)
+            result.set_exception(exc)
+            return
+        result.set_result(value)
+
+    def _commit(self, conn: sqlite3.Connection) -> bool:
+        if not (self._samples or self._rows):
+            return True
+        try:
+            conn.execute("BEGIN")
+            conn.executemany(_INSERT_SAMPLE, self._samples)
+            for sql, params in self._rows:
+                conn.execute(sql, params)
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            _rollback(conn)
+            if self.healthy or self.last_error != str(exc):
+                log.error("cannot write to %s (%s); keeping %d rows in memory", self.db_path, exc, self.pending)
+            self.healthy, self.last_error = False, str(exc)
+            return False
+        self.samples_written += len(self._samples)
+        self.commits += 1
+        self._samples, self._rows = [], []
+        if not self.healthy:
+            log.info("database %s writable again; buffered rows written", self.db_path)
+        self.healthy = True
+        return True
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error as exc:  # the failed transaction is gone either way; say so, keep the rows
+        log.warning("rollback failed: %s", exc)

@@ -1,0 +1,72 @@
+"""Starts the GUI: storage, the acquisition (a real port, or the built-in simulated monitor), the window.
+
+GUI thread. Everything started here is stopped in reverse order when the window closes, so the DRI stop
+request reaches the monitor and the last samples reach the disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from monitor.app.acquisition import Acquisition, AcquisitionConfig
+from monitor.storage.paths import captures_dir, default_db_path
+from monitor.storage.writer import SessionWriter
+from monitor.ui.facade import SessionFacade
+from monitor.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+def _choose_platform() -> None:
+    """Without a display, run offscreen (recording still works) and say so, rather than abort in Qt."""
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        print(
+            "No display found (DISPLAY is not set): running offscreen, recording without a window. "
+            "Start it from a desktop session, or under xvfb-run, to see the window.",
+            file=sys.stderr,
+        )
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _choose_platform()
+    simulator = None
+    port = args.port
+    if port is None:
+        from monitor.devices.simulator import SimulatedMonitor, load_scenario
+
+        try:
+            scenario = load_scenario(args.scenario)
+        except (ValueError, FileNotFoundError) as exc:
+            print(f"infusion-monitor: {exc}", file=sys.stderr)
+            return 2
+        simulator = SimulatedMonitor(args.protocol, scenario, speed=args.speed, seed=args.seed)
+        port = simulator.start()
+        log.info("built-in simulated %s monitor (%s) on %s", args.protocol, args.scenario, port)
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    writer = SessionWriter(args.db or default_db_path())
+    writer.start()
+    acquisition = Acquisition(
+        AcquisitionConfig(port=port, protocol=args.protocol, baudrate=args.baudrate, capture_dir=captures_dir()),
+        writer,
+    )
+    facade = SessionFacade(acquisition)
+    window = MainWindow(facade, source=port if args.port else f"simulated monitor ({args.scenario})")
+    acquisition.start()
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        acquisition.stop()
+        writer.close()
+        if simulator is not None:
+            simulator.stop()

@@ -1,0 +1,55 @@
+"""The first window, driven by a real simulated monitor on a pty at high speed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.app.acquisition import Acquisition, AcquisitionConfig
+from monitor.devices.simulator import SimulatedMonitor, load_scenario
+from monitor.storage.writer import SessionWriter
+from monitor.ui.facade import SessionFacade
+from monitor.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def live_window(qtbot, tmp_path: Path):
+    def start(scenario: str, speed: float) -> MainWindow:
+        sim = SimulatedMonitor("datex-s5", load_scenario(scenario), speed=speed, link_dir=tmp_path)
+        port = sim.start()
+        writer = SessionWriter(tmp_path / "monitor.sqlite3")
+        writer.start()
+        acq = Acquisition(AcquisitionConfig(port, "datex-s5"), writer)
+        facade = SessionFacade(acq)
+        window = MainWindow(facade, source=port)
+        qtbot.addWidget(window)
+        acq.start()
+        window.show()
+        cleanups.append((sim, acq, writer))
+        return window
+
+    cleanups: list = []
+    yield start
+    for sim, acq, writer in cleanups:
+        acq.stop()
+        writer.close()
+        sim.stop()
+
+
+def test_tiles_show_live_numbers(qtbot, live_window) -> None:
+    window = live_window("stable", speed=50)
+    qtbot.waitUntil(lambda: window.tiles["hr"].value.text() != "--", timeout=15000)
+    qtbot.waitUntil(lambda: window.tiles["nibp"].value.text() != "--", timeout=15000)
+    assert 40 <= int(window.tiles["hr"].value.text()) <= 140
+    sys_, dia = window.tiles["nibp"].value.text().split("/")
+    assert int(sys_) > int(dia)
+    assert window.tiles["spo2"].detail.text().startswith("PR ")
+    assert window.link_label.text().startswith("Receiving")
+
+
+def test_pulled_cable_is_shown_as_disconnected(qtbot, live_window) -> None:
+    window = live_window("cable-pull", speed=40)
+    qtbot.waitUntil(lambda: window.link_label.text().startswith("MONITOR DISCONNECTED"), timeout=20000)
+    assert "check the cable" in window.link_label.text()
+    qtbot.waitUntil(lambda: window.link_label.text().startswith("Receiving"), timeout=20000)

@@ -1,0 +1,66 @@
+"""The command line: decode output format, error messages for bad arguments."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from monitor.cli import main
+from monitor.devices import datex_s5, masimo_ascii
+from monitor.devices.capture import CaptureWriter
+
+
+def _lines(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_decode_dri_dump_prints_json_lines(tmp_path: Path, vectors: Path, capsys) -> None:
+    dump = tmp_path / "dump.bin"
+    record = (vectors / "datex_s5_phdb_displayed_4class_record.bin").read_bytes()
+    dump.write_bytes(b"\x00garbage" + datex_s5.frame(record) + b"\x7e\x01\x02\x7e")
+    assert main(["decode", "--protocol", "datex-s5", str(dump)]) == 0
+    out, err = capsys.readouterr()
+    lines = _lines(out)
+    assert {"time": "2009-09-03T10:30:27Z", "param": "ART_SYS", "value": 9.0, "unit": "mmHg"} in lines
+    assert {"time": "2009-09-03T10:30:27Z", "param": "TEMP2", "value": 27.07, "unit": "°C"} in lines
+    assert all(line["param"] != "SPO2" for line in lines)  # invalid in that record: never a number
+    assert "1 frames ok" in err and "1 bad frames" in err and "resyncs" in err
+
+
+def test_decode_capture_file_and_status_lines(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "s.ismcap"
+    writer = CaptureWriter(path, protocol="masimo-ascii", source="loop://", line={"baudrate": 9600})
+    writer.write_data(1.0, masimo_ascii.format_line(time=1_700_000_000, spo2=97, pr=70, pi=2.5, pvi=10))
+    writer.write_data(2.0, masimo_ascii.format_line(time=1_700_000_001, spo2=None, pr=None, pi=None, pvi=None,
+                                                    exc=0x020))
+    writer.close()
+    assert main(["decode", "--protocol", "masimo-ascii", "--status", str(path)]) == 0
+    lines = _lines(capsys.readouterr().out)
+    params = [line["param"] for line in lines if "param" in line]
+    assert params[:2] == ["SPO2", "PR"]
+    assert {"time": "2023-11-14T22:13:20Z", "param": "SPO2", "value": 97.0, "unit": "%"} in lines
+    statuses = [line for line in lines if "status" in line]
+    assert statuses[-1]["status"] == ["sensor off"]
+
+
+def test_decode_missing_file_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    assert main(["decode", "--protocol", "datex-s5", str(tmp_path / "nope.bin")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["decode", "--protocol", "philips", "x"], "invalid choice: 'philips'"),
+        (["simulate", "--speed", "0"], "speed must be above 0"),
+        (["simulate", "--speed", "fast"], "speed must be a number"),
+        (["--protocol", "nope"], "invalid choice: 'nope'"),
+    ],
+)
+def test_bad_options_are_refused_with_a_message(argv: list[str], message: str, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
