@@ -1,0 +1,218 @@
+"""SerialLink on a real pseudo-terminal: delivery, states, requests on open, pulled cable, stop, capture."""
+
+from __future__ import annotations
+
+import os
+import select
+import threading
+import time
+import tty
+from pathlib import Path
+
+import pytest
+
+from monitor.devices.capture import RecordKind, read_capture
+from monitor.devices.events import LineSettings
+from monitor.devices.link import LinkEvent, LinkState, SerialLink
+
+LINE = LineSettings(baudrate=19200)
+
+
+class FakePort:
+    """A pty with a stable symlink, closable and re-openable like a USB-serial adapter being pulled."""
+
+    def __init__(self, link: Path) -> None:
+        self.link = link
+        self.master: int | None = None
+        self.slave: int | None = None
+
+    def plug(self) -> None:
+        master, slave = os.openpty()
+        tty.setraw(slave)
+        self.master, self.slave = master, slave
+        tmp = self.link.with_suffix(".new")
+        os.symlink(os.ttyname(slave), tmp)
+        os.replace(tmp, self.link)
+
+    def pull(self) -> None:
+        self.link.unlink()
+        for fd in (self.master, self.slave):
+            os.close(fd)
+        self.master = self.slave = None
+
+    def send(self, data: bytes) -> None:
+        os.write(self.master, data)
+
+    def receive(self, n: int, timeout: float = 3.0) -> bytes:
+        got = b""
+        deadline = time.monotonic() + timeout
+        while len(got) < n and time.monotonic() < deadline:
+            ready, _, _ = select.select([self.master], [], [], 0.05)
+            if ready:
+                got += os.read(self.master, 4096)
+        return got
+
+
+class Events:
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.states: list[LinkEvent] = []
+        self.cond = threading.Condition()
+
+    def on_data(self, data: bytes, host_time: float) -> None:
+        with self.cond:
+            self.data += data
+            self.cond.notify_all()
+
+    def on_state(self, event: LinkEvent) -> None:
+        with self.cond:
+            self.states.append(event)
+            self.cond.notify_all()
+
+    def wait(self, predicate, timeout: float = 5.0) -> bool:
+        with self.cond:
+            return self.cond.wait_for(predicate, timeout)
+
+    def names(self) -> list[LinkState]:
+        return [e.state for e in self.states]
+
+
+@pytest.fixture
+def port(tmp_path: Path):
+    fake = FakePort(tmp_path / "monitor")
+    fake.plug()
+    yield fake
+    if fake.master is not None:
+        fake.pull()
+
+
+@pytest.fixture
+def make_link():
+    links: list[SerialLink] = []
+
+    def make(port: str, events: Events, **kwargs) -> SerialLink:
+        link = SerialLink(port, LINE, on_data=events.on_data, on_state=events.on_state, **kwargs)
+        links.append(link)
+        link.start()
+        return link
+
+    yield make
+    for link in links:
+        link.stop()
+
+
+def test_bytes_arrive_complete_and_in_order(port: FakePort, make_link) -> None:
+    events = Events()
+    make_link(str(port.link), events)
+    assert events.wait(lambda: LinkState.CONNECTING in events.names())
+    payload = bytes(range(256)) * 40
+    for i in range(0, len(payload), 1000):
+        port.send(payload[i : i + 1000])
+    assert events.wait(lambda: len(events.data) >= len(payload))
+    assert bytes(events.data) == payload
+    assert events.names()[:2] == [LinkState.CONNECTING, LinkState.RECEIVING]
+
+
+def test_silence_is_reported_with_when_it_began(port: FakePort, make_link) -> None:
+    events = Events()
+    make_link(str(port.link), events, silence_timeout=0.3)
+    assert events.wait(lambda: LinkState.CONNECTING in events.names())  # pyserial flushes input on open
+    port.send(b"x")
+    assert events.wait(lambda: LinkState.RECEIVING in events.names())
+    assert events.wait(lambda: LinkState.SILENT in events.names(), timeout=3)
+    silent = next(e for e in events.states if e.state is LinkState.SILENT)
+    assert silent.time - silent.since >= 0.3 and "no data for 0.3 s" in silent.detail
+    port.send(b"y")
+    assert events.wait(lambda: events.names()[-1] is LinkState.RECEIVING)
+
+
+def test_requests_are_sent_on_open_and_on_close(port: FakePort, make_link) -> None:
+    events = Events()
+    link = make_link(
+        str(port.link), events, on_open=lambda lk: lk.write(b"START"), on_close=lambda lk: lk.write(b"STOP")
+    )
+    assert port.receive(5) == b"START"
+    link.stop()
+    assert port.receive(4) == b"STOP"
+    assert events.names()[-1] is LinkState.STOPPED
+
+
+def test_pulled_cable_disconnects_and_the_link_comes_back_by_itself(port: FakePort, make_link) -> None:
+    events = Events()
+    opened = []
+    make_link(str(port.link), events, on_open=lambda lk: opened.append(time.monotonic()))
+    assert events.wait(lambda: LinkState.CONNECTING in events.names())
+    port.send(b"before")
+    assert events.wait(lambda: bytes(events.data) == b"before")
+    port.pull()
+    assert events.wait(lambda: LinkState.DISCONNECTED in events.names())
+    gone = next(e for e in events.states if e.state is LinkState.DISCONNECTED)
+    assert gone.detail  # says why, for the nurse's banner and the log
+    time.sleep(0.5)  # the port stays away for a while; the link keeps retrying
+    port.plug()
+    returned = time.monotonic()
+    assert events.wait(lambda: len(opened) == 2, timeout=3)
+    assert opened[1] - returned < 2.0  # reconnect within 2 s of the port returning
+    port.send(b"after")
+    assert events.wait(lambda: bytes(events.data) == b"beforeafter")
+
+
+def test_missing_port_is_disconnected_and_stop_is_prompt(tmp_path: Path, make_link) -> None:
+    events = Events()
+    link = make_link(str(tmp_path / "nothing-here"), events, backoff_initial=5.0)
+    assert events.wait(lambda: LinkState.DISCONNECTED in events.names())
+    assert "could not open" in events.states[0].detail
+    t0 = time.monotonic()
+    link.stop()
+    assert time.monotonic() - t0 < 1.0 and not link.is_alive
+
+
+def test_loop_url(make_link) -> None:
+    events = Events()
+    make_link("loop://", events, on_open=lambda lk: lk.write(b"echo me"))
+    assert events.wait(lambda: bytes(events.data) == b"echo me")
+
+
+def test_a_failing_callback_is_counted_and_delivery_goes_on(port: FakePort, make_link) -> None:
+    events = Events()
+    calls = []
+
+    def flaky(data: bytes, host_time: float) -> None:
+        calls.append(data)
+        if len(calls) == 1:
+            raise RuntimeError("listener bug")
+        events.on_data(data, host_time)
+
+    link = SerialLink(str(port.link), LINE, on_data=flaky, on_state=events.on_state)
+    link.start()
+    try:
+        assert events.wait(lambda: LinkState.CONNECTING in events.names())
+        port.send(b"a")
+        assert events.wait(lambda: LinkState.RECEIVING in events.names())
+        deadline = time.monotonic() + 3
+        while not calls and time.monotonic() < deadline:
+            time.sleep(0.01)
+        port.send(b"b")
+        assert events.wait(lambda: b"b" in events.data)
+        assert link.callback_errors == 1
+    finally:
+        link.stop()
+
+
+def test_capture_holds_the_bytes_and_the_transitions(port: FakePort, make_link, tmp_path: Path) -> None:
+    from monitor.devices.capture import CaptureWriter
+
+    capture = CaptureWriter(tmp_path / "c.ismcap", protocol="datex-s5", source=str(port.link), line={})
+    events = Events()
+    link = make_link(str(port.link), events, capture=capture)
+    assert events.wait(lambda: LinkState.CONNECTING in events.names())
+    port.send(b"\x7eabc\x7e")
+    assert events.wait(lambda: len(events.data) == 5)
+    link.stop()
+    capture.close()
+    records = list(read_capture(tmp_path / "c.ismcap").records())
+    data = b"".join(r.payload for r in records if r.kind is RecordKind.DATA)
+    states = [r.event()["state"] for r in records if r.kind is RecordKind.LINK_EVENT]
+    assert data == b"\x7eabc\x7e"
+    assert states == ["connecting", "receiving", "stopped"]
+
