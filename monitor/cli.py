@@ -132,6 +132,13 @@ def _ports() -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from monitor.devices.protocols import line_settings
+
+    try:
+        line_settings(args.protocol, args.baudrate)  # refuse a wrong rate before any window opens
+    except ValueError as exc:
+        print(f"infusion-monitor: {exc}", file=sys.stderr)
+        return 2
     from monitor.ui.app import run_gui
 
     return run_gui(args)

@@ -48,6 +48,7 @@ INFO = ProtocolInfo(
     name="datex-s5",
     line=LINE,
     description="GE/Datex-Ohmeda S/5 and CARESCAPE Computer Interface (DRI), displayed values",
+    baudrates=BAUDRATES,
 )
 
 FLAG = 0x7E

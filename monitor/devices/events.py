@@ -7,7 +7,7 @@ raise on bad bytes: they count, resync and go on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntFlag, StrEnum
 from typing import ClassVar, Protocol
 
@@ -130,4 +130,4 @@ class ProtocolInfo:
     name: str
     line: LineSettings
     description: str = ""
-    aliases: tuple[str, ...] = field(default=())
+    baudrates: tuple[int, ...] = ()  # the rates the device can be set to; empty: any standard rate

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+import serial
+
 from monitor.devices import datex_s5, masimo_ascii
 from monitor.devices.events import Decoder, LineSettings, ProtocolInfo
 
@@ -33,5 +35,12 @@ def make_decoder(name: str) -> Decoder:
 
 def line_settings(name: str, baudrate: int | None = None) -> LineSettings:
     """The protocol's line settings, with the baud rate replaced when the device is set to another one."""
-    line = protocol_info(name).line
-    return line if baudrate is None else dataclasses.replace(line, baudrate=baudrate)
+    info = protocol_info(name)
+    if baudrate is None:
+        return info.line
+    if info.baudrates and baudrate not in info.baudrates:
+        allowed = " or ".join(str(b) for b in info.baudrates)
+        raise ValueError(f"{name} runs at {allowed} baud, not {baudrate}")
+    if baudrate not in serial.Serial.BAUDRATES:
+        raise ValueError(f"{baudrate} is not a standard serial baud rate")
+    return dataclasses.replace(info.line, baudrate=baudrate)

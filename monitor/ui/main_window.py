@@ -72,26 +72,30 @@ class NumericTile(QFrame):
         self._paint(dim=True)
 
     def _paint(self, dim: bool) -> None:
+        self.dimmed = dim
         colour = "#5f6b73" if dim else self.spec.colour
-        self.title.setStyleSheet(f"color: {colour}; font-size: 20px; font-weight: bold;")
-        self.value.setStyleSheet(f"color: {colour}; font-size: 64px; font-weight: bold;")
-        self.detail.setStyleSheet(f"color: {colour}; font-size: 16px;")
+        base = f"color: {colour}; background: transparent;"
+        self.title.setStyleSheet(f"{base} font-size: 20px; font-weight: bold;")
+        self.value.setStyleSheet(f"{base} font-size: 64px; font-weight: bold;")
+        self.detail.setStyleSheet(f"{base} font-size: 16px;")
 
-    def show_values(self, text: str, detail: str, sample_time: float, now: float) -> None:
+    def show_values(self, text: str, detail: str, sample_time: float, now: float, live: bool) -> None:
         self.value.setText(text)
         self.sample_time = sample_time
         self.updated_at = now
         self._detail_base = detail
-        self.refresh_age(now)
+        self.refresh_age(now, live)
 
-    def refresh_age(self, now: float) -> None:
+    def refresh_age(self, now: float, live: bool) -> None:
+        """Dim the tile when its value is old, or at once when the monitor is not sending: a bright number
+        must always be a current one."""
         if self.updated_at is None:
             return
         limit = NIBP_STALE_AFTER_S if self.spec.key == "nibp" else STALE_AFTER_S
         age = now - self.updated_at
         parts = [p for p in (self._detail_base, _age_text(age) if age >= 5 else "") if p]
         self.detail.setText("  ·  ".join(parts))
-        self._paint(dim=age > limit)
+        self._paint(dim=not live or age > limit)
 
 
 def _age_text(seconds: float) -> str:
@@ -109,6 +113,7 @@ class MainWindow(QMainWindow):
         self.link_label = QLabel("Connecting to monitor…")
         self.link_label.setObjectName("link_state")
         self.link_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.link_label.setWordWrap(True)
         self.status_label = QLabel("")
         self.status_label.setObjectName("device_status")
         self.status_label.setStyleSheet("color: #ffb74d; font-size: 18px;")
@@ -124,6 +129,7 @@ class MainWindow(QMainWindow):
         layout.addLayout(grid, 1)
         self.setCentralWidget(body)
         self._link_event: LinkEvent | None = None
+        self._live = False  # the monitor is sending right now
         self._set_link(LinkState.CONNECTING, "")
         facade.sigSamples.connect(self._on_samples)
         facade.sigLinkState.connect(self._on_link)
@@ -169,7 +175,7 @@ class MainWindow(QMainWindow):
             detail = ""
             if spec.key == "spo2" and "PR" in latest:
                 detail = f"PR {format_value('PR', latest['PR'].value)}"
-        tile.show_values(text, detail, first.time, now)
+        tile.show_values(text, detail, first.time, now, self._live)
 
     @Slot(object)
     def _on_link(self, event: LinkEvent) -> None:
@@ -182,11 +188,18 @@ class MainWindow(QMainWindow):
             return
         detail = ""
         if event.state is LinkState.SILENT:
-            detail = f"for {time.time() - event.since:.0f} s — check the monitor's interface setting"
+            detail = f"for {time.time() - event.since:.0f} s — check that the monitor's data output is on"
         elif event.state is LinkState.DISCONNECTED:
             since = datetime.fromtimestamp(event.since).strftime("%H:%M:%S")
-            detail = f"since {since} — check the cable. {event.detail}"
+            detail = f"since {since} — check the cable to {event.port}"
         self._set_link(event.state, detail)
+        self.link_label.setToolTip(event.detail)  # the technical reason, for IT, without crowding the banner
+        live = event.state is LinkState.RECEIVING
+        if live != self._live:
+            self._live = live
+            now = time.monotonic()
+            for tile in self.tiles.values():
+                tile.refresh_age(now, live)
 
     @Slot(object)
     def _on_status(self, status: DeviceStatus) -> None:
@@ -198,6 +211,6 @@ class MainWindow(QMainWindow):
     def _tick(self) -> None:
         now = time.monotonic()
         for tile in self.tiles.values():
-            tile.refresh_age(now)
+            tile.refresh_age(now, self._live)
         if self._link_event is not None and self._link_event.state in (LinkState.SILENT, LinkState.DISCONNECTED):
             self._render_link()

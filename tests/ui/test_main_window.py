@@ -46,10 +46,14 @@ def test_tiles_show_live_numbers(qtbot, live_window) -> None:
     assert int(sys_) > int(dia)
     assert window.tiles["spo2"].detail.text().startswith("PR ")
     assert window.link_label.text().startswith("Receiving")
+    assert not window.tiles["hr"].dimmed
 
 
 def test_pulled_cable_is_shown_as_disconnected(qtbot, live_window) -> None:
     window = live_window("cable-pull", speed=40)
     qtbot.waitUntil(lambda: window.link_label.text().startswith("MONITOR DISCONNECTED"), timeout=20000)
     assert "check the cable" in window.link_label.text()
+    assert window.tiles["hr"].value.text() != "--"
+    assert all(tile.dimmed for tile in window.tiles.values()), "a number from a disconnected monitor looked live"
     qtbot.waitUntil(lambda: window.link_label.text().startswith("Receiving"), timeout=20000)
+    qtbot.waitUntil(lambda: not window.tiles["hr"].dimmed, timeout=5000)

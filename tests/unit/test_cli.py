@@ -64,3 +64,8 @@ def test_bad_options_are_refused_with_a_message(argv: list[str], message: str, c
         main(argv)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_baud_rate_the_monitor_cannot_use_is_refused(capsys) -> None:
+    assert main(["--protocol", "datex-s5", "--baudrate", "9600"]) == 2
+    assert "datex-s5 runs at 19200 or 115200 baud, not 9600" in capsys.readouterr().err
