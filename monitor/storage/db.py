@@ -6,6 +6,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -50,6 +51,22 @@ class StatusRow:
     unavailable: dict[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class EntryRow:
+    """A nurse entry as stored; monitor.session.entries.Entry is its domain twin."""
+
+    session_id: int
+    kind: str
+    t: float
+    recorded_at: float
+    initials: str
+    payload: dict[str, Any]
+    action: str = "create"
+    target_id: int | None = None
+    reason: str = ""
+    id: int | None = None
+
+
 def list_sessions(conn: sqlite3.Connection) -> list[SessionRow]:
     rows = conn.execute(
         "SELECT id, started_at, ended_at, source, protocol, capture_path FROM sessions ORDER BY started_at"
@@ -78,3 +95,16 @@ def read_device_status(conn: sqlite3.Connection, session_id: int) -> list[Status
         "SELECT t, host_t, conditions, unavailable FROM device_status WHERE session_id = ? ORDER BY id", (session_id,)
     )
     return [StatusRow(t, host_t, json.loads(c), json.loads(u)) for t, host_t, c, u in rows]
+
+
+def read_entries(conn: sqlite3.Connection, session_id: int) -> list[EntryRow]:
+    """Every entry of a session, corrections included, in the order they were stored."""
+    rows = conn.execute(
+        "SELECT id, session_id, kind, t, recorded_at, initials, payload, action, target_id, reason"
+        " FROM entries WHERE session_id = ? ORDER BY id",
+        (session_id,),
+    )
+    return [
+        EntryRow(sid, kind, t, rec, ini, json.loads(payload), action, target, reason, id=eid)
+        for eid, sid, kind, t, rec, ini, payload, action, target, reason in rows
+    ]

@@ -48,6 +48,30 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
         """,
     ),
+    (
+        2,
+        """
+        -- Nurse entries: append-only. A correction is a new row (action amend/strike) pointing at the original.
+        CREATE TABLE entries (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id),
+            kind TEXT NOT NULL,                -- monitor.session.entries.EntryKind
+            t REAL NOT NULL,                   -- when it happened, Unix s UTC (may be back-dated by the nurse)
+            recorded_at REAL NOT NULL,         -- when it was typed
+            initials TEXT NOT NULL,
+            payload TEXT NOT NULL,             -- JSON, validated by monitor.session.entries.validate_payload
+            action TEXT NOT NULL DEFAULT 'create' CHECK (action IN ('create', 'amend', 'strike')),
+            target_id INTEGER REFERENCES entries(id),
+            reason TEXT NOT NULL DEFAULT '',
+            CHECK ((action = 'create') = (target_id IS NULL))
+        );
+        CREATE INDEX entries_by_session ON entries(session_id, id);
+        CREATE TRIGGER entries_are_append_only_update BEFORE UPDATE ON entries
+            BEGIN SELECT RAISE(ABORT, 'entries are append-only: record an amendment instead'); END;
+        CREATE TRIGGER entries_are_append_only_delete BEFORE DELETE ON entries
+            BEGIN SELECT RAISE(ABORT, 'entries are append-only: record a strike-through instead'); END;
+        """,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

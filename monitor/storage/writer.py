@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.devices.events import DeviceStatus, Sample
-from monitor.storage.db import connect
+from monitor.storage.db import EntryRow, connect
 
 log = logging.getLogger(__name__)
 
@@ -114,10 +114,41 @@ class SessionWriter:
         if self._thread.is_alive():
             log.error("database writer did not finish within %.0f s; %d rows pending", timeout, self.pending)
 
-    def _call(self, fn: Callable[[sqlite3.Connection], Any], timeout: float = 30.0) -> Any:
+    def submit(self, fn: Callable[[sqlite3.Connection], Any], *, durable: bool = False) -> Future[Any]:
+        """Run `fn(conn)` in its own transaction on the writer thread; the future holds its result.
+
+        `durable` commits with synchronous=FULL: the row is fsynced before the future completes, so a nurse's
+        entry survives a power cut once the UI has confirmed it.
+        """
         result: Future[Any] = Future()
-        self._queue.put(("call", (fn, result)))
-        return result.result(timeout)
+        self._queue.put(("call", (fn, result, durable)))
+        return result
+
+    def add_entry(self, row: EntryRow) -> Future[int]:
+        """Store one nurse entry durably; the future holds its id (or the error that refused it)."""
+
+        def insert(conn: sqlite3.Connection) -> int:
+            cur = conn.execute(
+                "INSERT INTO entries (session_id, kind, t, recorded_at, initials, payload, action, target_id, reason)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    row.session_id,
+                    row.kind,
+                    row.t,
+                    row.recorded_at,
+                    row.initials,
+                    json.dumps(row.payload, sort_keys=True),
+                    row.action,
+                    row.target_id,
+                    row.reason,
+                ),
+            )
+            return int(cur.lastrowid)
+
+        return self.submit(insert, durable=True)
+
+    def _call(self, fn: Callable[[sqlite3.Connection], Any], timeout: float = 30.0) -> Any:
+        return self.submit(fn).result(timeout)
 
     # --- writer thread ------------------------------------------------------------------------------------
 
@@ -169,12 +200,14 @@ class SessionWriter:
         finally:
             conn.close()
 
-    def _run_call(self, conn: sqlite3.Connection, fn: Callable, result: Future) -> None:
+    def _run_call(self, conn: sqlite3.Connection, fn: Callable, result: Future, durable: bool) -> None:
         # Rows queued before the call are written first, so the database keeps the callers' order.
         if not self._commit(conn):
             result.set_exception(sqlite3.OperationalError(f"database not writable: {self.last_error}"))
             return
         try:
+            if durable:
+                conn.execute("PRAGMA synchronous=FULL")
             conn.execute("BEGIN")
             value = fn(conn)
             conn.execute("COMMIT")
@@ -182,6 +215,9 @@ class SessionWriter:
             _rollback(conn)
             result.set_exception(exc)
             return
+        finally:
+            if durable:
+                conn.execute("PRAGMA synchronous=NORMAL")
         result.set_result(value)
 
     def _commit(self, conn: sqlite3.Connection) -> bool:

@@ -15,6 +15,8 @@ CORE_MODULES = (
     "monitor.devices.simulator",
     "monitor.storage.writer",
     "monitor.app.acquisition",
+    "monitor.app.session_service",
+    "monitor.session.entries",
 )
 
 

@@ -1,0 +1,194 @@
+"""SessionService: the nurse's entries for one session -- validate, store durably, then tell the listeners.
+
+Qt-free; any thread may call it. `record`, `amend` and `strike` validate at once (raising EntryError with the
+message for the nurse, and storing nothing) and return a Future that completes when the entry is committed
+and fsynced. The GUI confirms an entry only from that future, so it never waits for the disk itself.
+Listeners run on the writer thread, after the entry is on disk.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from dataclasses import replace
+from typing import Any
+
+from monitor.session.clock import clock_text
+from monitor.session.entries import (
+    Entry,
+    EntryAction,
+    EntryKind,
+    EntryView,
+    resolve,
+    validate_initials,
+    validate_payload,
+    validate_reason,
+)
+from monitor.session.errors import EntryError
+from monitor.session.infusion import InfusionLimits, InfusionStatus, fold_infusion
+from monitor.storage.db import EntryRow
+from monitor.storage.writer import SessionWriter
+
+log = logging.getLogger(__name__)
+
+EntryListener = Callable[[Entry], None]
+FUTURE_SLACK_S = 60.0  # a back-dated time may not lie ahead of now; a minute covers clock skew between PCs
+
+
+class SessionService:
+    def __init__(
+        self,
+        writer: SessionWriter,
+        session_id: int,
+        started_at: float,
+        *,
+        clock: Callable[[], float] = time.time,
+        limits: InfusionLimits | None = None,
+        initials: str = "",
+        entries: list[Entry] | None = None,
+    ) -> None:
+        self.writer = writer
+        self.session_id = session_id
+        self.started_at = started_at
+        self.clock = clock
+        self.limits = limits or InfusionLimits()
+        self.initials = validate_initials(initials) if initials else ""
+        self._lock = threading.Lock()
+        self._stored: list[Entry] = list(entries or [])
+        self._pending: dict[int, Entry] = {}  # submitted, not yet on disk; ids below zero until then
+        self._provisional = itertools.count(-1, -1)
+        self._listeners: list[EntryListener] = []
+
+    def add_listener(self, listener: EntryListener) -> None:
+        self._listeners.append(listener)
+
+    def set_initials(self, text: str) -> str:
+        self.initials = validate_initials(text)
+        return self.initials
+
+    # --- reading --------------------------------------------------------------------------------------------
+
+    def entries(self) -> list[Entry]:
+        with self._lock:
+            return list(self._stored)
+
+    def views(self) -> list[EntryView]:
+        return resolve(self.entries())
+
+    def infusion(self, now: float | None = None) -> InfusionStatus:
+        return _fold(resolve(self.entries()), self.clock() if now is None else now, self.limits)
+
+    # --- writing --------------------------------------------------------------------------------------------
+
+    def record(self, kind: EntryKind, payload: Mapping[str, Any], t: float | None = None) -> Future[Entry]:
+        """A new entry at `t` (default now)."""
+        kind = EntryKind(kind)
+        clean = validate_payload(kind, payload, self.limits)
+        return self._submit(kind, clean, t, EntryAction.CREATE, None, "")
+
+    def amend(self, target_id: int, payload: Mapping[str, Any], reason: str, t: float | None = None) -> Future[Entry]:
+        """Correct an entry: new content (and time, if given) with a reason; the original stays on record."""
+        original = self._original(target_id)
+        clean = validate_payload(original.kind, payload, self.limits)
+        when = self._current(original.id).t if t is None else t
+        return self._submit(original.kind, clean, when, EntryAction.AMEND, original.id, validate_reason(reason))
+
+    def strike(self, target_id: int, reason: str) -> Future[Entry]:
+        """Strike an entry through with a reason; it stays on record, shown struck, and counts no more."""
+        original = self._original(target_id)
+        current = self._current(original.id)
+        return self._submit(
+            original.kind, dict(current.payload), current.t, EntryAction.STRIKE, original.id, validate_reason(reason)
+        )
+
+    # --- internals ------------------------------------------------------------------------------------------
+
+    def _original(self, entry_id: int) -> Entry:
+        with self._lock:
+            by_id = {e.id: e for e in self._stored}
+        entry = by_id.get(entry_id)
+        if entry is None:
+            raise EntryError(f"There is no entry {entry_id} in this session")
+        if entry.target_id is not None:  # a correction was picked: correct the entry it corrects
+            entry = by_id[entry.target_id]
+        view = next(v for v in resolve(by_id.values()) if v.id == entry.id)
+        if view.struck:
+            raise EntryError("This entry is struck through already; record a new entry instead")
+        return entry
+
+    def _current(self, original_id: int) -> Entry:
+        return next(v.current for v in self.views() if v.id == original_id)
+
+    def _check_time(self, t: float) -> None:
+        now = self.clock()
+        if t < self.started_at:
+            raise EntryError(
+                f"Time {clock_text(t)} is before this session started ({clock_text(self.started_at)}): "
+                "choose a time within the session"
+            )
+        if t > now + FUTURE_SLACK_S:
+            raise EntryError(f"Time {clock_text(t)} is in the future (it is now {clock_text(now)})")
+
+    def _submit(
+        self,
+        kind: EntryKind,
+        payload: dict[str, Any],
+        t: float | None,
+        action: EntryAction,
+        target_id: int | None,
+        reason: str,
+    ) -> Future[Entry]:
+        if not self.initials:
+            raise EntryError("Enter your initials (2 to 4 letters) before recording")
+        now = self.clock()
+        when = now if t is None else float(t)
+        self._check_time(when)
+        with self._lock:
+            entry = Entry(
+                next(self._provisional),
+                self.session_id,
+                kind,
+                when,
+                now,
+                self.initials,
+                payload,
+                action,
+                target_id,
+                reason,
+            )
+            if kind is EntryKind.INFUSION:
+                # Fold the whole sequence with this entry in place: an impossible order is refused here.
+                _fold(resolve([*self._stored, *self._pending.values(), entry]), now, self.limits)
+            self._pending[entry.id] = entry
+        row = EntryRow(self.session_id, kind.value, when, now, self.initials, payload, action.value, target_id, reason)
+        done: Future[Entry] = Future()
+        self.writer.add_entry(row).add_done_callback(lambda f: self._stored_or_failed(entry, f, done))
+        return done
+
+    def _stored_or_failed(self, provisional: Entry, write: Future[int], done: Future[Entry]) -> None:
+        with self._lock:
+            self._pending.pop(provisional.id, None)
+            error = write.exception()
+            if error is None:
+                stored = _with_id(provisional, write.result())
+                self._stored.append(stored)
+        if error is not None:
+            log.error("entry not stored: %s", error)
+            done.set_exception(EntryError(f"The entry was NOT saved: the database refused it ({error})"))
+            return
+        for listener in self._listeners:
+            listener(stored)
+        done.set_result(stored)
+
+
+def _fold(views: list[EntryView], now: float, limits: InfusionLimits) -> InfusionStatus:
+    events = [(v.t, v.payload) for v in views if v.kind is EntryKind.INFUSION and v.live]
+    return fold_infusion(events, now, limits)
+
+
+def _with_id(entry: Entry, entry_id: int) -> Entry:
+    return replace(entry, id=entry_id)

@@ -1,0 +1,221 @@
+"""Nurse entries on the session timeline, and corrections that never erase.
+
+An entry is immutable once stored. A correction is a new entry that points at the original: an amendment
+carries the corrected content, a strike says the original should not have been recorded. Both need a reason.
+`resolve` turns the append-only list into what the timeline shows: each original with its current content,
+and its history kept beside it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from monitor.session.errors import EntryError
+from monitor.session.infusion import InfusionAction, InfusionLimits, validate_infusion_payload
+from monitor.session.scales import SCALES, DissociationLevel, Severity, SideEffect
+
+MAX_NOTE_CHARS = 500
+INITIALS_RE = re.compile(r"^[A-Za-z]{2,4}$")
+SCORE_RE = re.compile(r"^[+\-−]?\d{1,2}$")
+
+
+class EntryKind(StrEnum):
+    SIDE_EFFECT = "side_effect"
+    SCORE = "score"  # pain NRS, RASS, MOAA/S
+    DISSOCIATION = "dissociation"
+    INFUSION = "infusion"
+    NOTE = "note"
+
+
+class EntryAction(StrEnum):
+    CREATE = "create"
+    AMEND = "amend"
+    STRIKE = "strike"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: int
+    session_id: int
+    kind: EntryKind
+    t: float  # when it happened (Unix s); the nurse may back-date it within the session
+    recorded_at: float  # when it was typed
+    initials: str
+    payload: Mapping[str, Any]
+    action: EntryAction = EntryAction.CREATE
+    target_id: int | None = None  # the original entry an amendment or strike corrects
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    """An original entry as the timeline shows it now."""
+
+    original: Entry
+    current: Entry  # the latest amendment, or the original
+    struck_by: Entry | None = None
+    corrections: tuple[Entry, ...] = field(default=())
+
+    @property
+    def id(self) -> int:
+        return self.original.id
+
+    @property
+    def kind(self) -> EntryKind:
+        return self.original.kind
+
+    @property
+    def t(self) -> float:
+        return self.current.t
+
+    @property
+    def payload(self) -> Mapping[str, Any]:
+        return self.current.payload
+
+    @property
+    def struck(self) -> bool:
+        return self.struck_by is not None
+
+    @property
+    def amended(self) -> bool:
+        return self.current is not self.original
+
+    @property
+    def live(self) -> bool:
+        """Counts for the session (not struck through)."""
+        return self.struck_by is None
+
+
+def validate_initials(initials: str) -> str:
+    initials = initials.strip().upper()
+    if not INITIALS_RE.match(initials):
+        raise EntryError("Enter your initials (2 to 4 letters) before recording")
+    return initials
+
+
+def validate_reason(reason: str) -> str:
+    reason = reason.strip()
+    if len(reason) < 3:
+        raise EntryError("A correction needs a reason: say why the entry is amended or struck")
+    if len(reason) > MAX_NOTE_CHARS:
+        raise EntryError(f"The reason is too long ({len(reason)} characters; at most {MAX_NOTE_CHARS})")
+    return reason
+
+
+def _note(payload: Mapping[str, Any]) -> str:
+    note = str(payload.get("note", "") or "").strip()
+    if len(note) > MAX_NOTE_CHARS:
+        raise EntryError(f"The note is too long ({len(note)} characters; at most {MAX_NOTE_CHARS})")
+    return note
+
+
+def _choice(enum: type[StrEnum], value: Any, what: str) -> str:
+    try:
+        return enum(value).value
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum)
+        raise EntryError(f"{what} must be one of: {allowed}; got {value!r}") from None
+
+
+def _whole_number(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and SCORE_RE.match(value.strip()):
+        return int(value.strip().replace("−", "-").lstrip("+"))
+    return None
+
+
+def validate_payload(kind: EntryKind, payload: Mapping[str, Any], limits: InfusionLimits) -> dict[str, Any]:
+    """A clean copy of an entry's payload, or EntryError saying what is wrong. Pure: nothing is stored."""
+    note = _note(payload)
+    out: dict[str, Any]
+    if kind is EntryKind.SIDE_EFFECT:
+        out = {
+            "effect": _choice(SideEffect, payload.get("effect"), "Side effect"),
+            "severity": _choice(Severity, payload.get("severity"), "Severity"),
+        }
+        if out["effect"] == SideEffect.OTHER and not note:
+            raise EntryError("'Other' side effect needs a note saying what was observed")
+    elif kind is EntryKind.SCORE:
+        scale = SCALES.get(str(payload.get("scale")))
+        if scale is None:
+            raise EntryError(f"unknown scale {payload.get('scale')!r}; known: {', '.join(SCALES)}")
+        value = _whole_number(payload.get("score"))
+        if value is None or not scale.low <= value <= scale.high:
+            raise EntryError(
+                f"{scale.name} score must be a whole number from {scale.low} to {scale.high}, "
+                f"got {payload.get('score')!r}"
+            )
+        out = {"scale": scale.key, "score": value}
+    elif kind is EntryKind.DISSOCIATION:
+        out = {"level": _choice(DissociationLevel, payload.get("level"), "Dissociation")}
+    elif kind is EntryKind.INFUSION:
+        out = validate_infusion_payload(payload, limits)
+    elif kind is EntryKind.NOTE:
+        if not note:
+            raise EntryError("The note is empty")
+        out = {}
+    else:  # pragma: no cover - EntryKind is closed
+        raise EntryError(f"unknown entry kind {kind!r}")
+    if note:
+        out["note"] = note
+    return out
+
+
+def resolve(entries: Iterable[Entry]) -> list[EntryView]:
+    """Originals with their corrections applied, in time order (ties by id)."""
+    originals: dict[int, Entry] = {}
+    corrections: dict[int, list[Entry]] = {}
+    for e in sorted(entries, key=lambda e: e.id):
+        if e.action is EntryAction.CREATE:
+            originals[e.id] = e
+        elif e.target_id is not None:
+            corrections.setdefault(e.target_id, []).append(e)
+    views = []
+    for eid, original in originals.items():
+        current, struck = original, None
+        history = tuple(corrections.get(eid, ()))
+        for c in history:
+            if c.action is EntryAction.AMEND:
+                current = c
+            elif c.action is EntryAction.STRIKE:
+                struck = c
+        views.append(EntryView(original, current, struck, history))
+    views.sort(key=lambda v: (v.t, v.id))
+    return views
+
+
+def describe(kind: EntryKind, payload: Mapping[str, Any]) -> str:
+    """One line for the timeline list and reports."""
+    text = _describe(kind, payload)
+    note = payload.get("note")
+    return f"{text} — {note}" if note and kind is not EntryKind.NOTE else text
+
+
+def _describe(kind: EntryKind, p: Mapping[str, Any]) -> str:
+    if kind is EntryKind.SIDE_EFFECT:
+        return f"{str(p['effect']).capitalize()} ({p['severity']})"
+    if kind is EntryKind.SCORE:
+        scale = SCALES[p["scale"]]
+        if scale.key == "pain":
+            return f"Pain {p['score']}/10"
+        return f"{scale.name} {scale.label(int(p['score']))}"
+    if kind is EntryKind.DISSOCIATION:
+        return f"Dissociation: {p['level']}"
+    if kind is EntryKind.NOTE:
+        return f"Note: {p.get('note', '')}"
+    action = InfusionAction(p["action"])
+    if action is InfusionAction.START:
+        return (
+            f"Infusion started: {p['drug']} {p['concentration_mg_ml']:g} mg/mL at {p['rate_mg_kg_h']:g} mg/kg/h "
+            f"({p['weight_kg']:g} kg)"
+        )
+    if action is InfusionAction.RATE:
+        return f"Rate changed to {p['rate_mg_kg_h']:g} mg/kg/h"
+    if action is InfusionAction.BOLUS:
+        return f"Bolus {p['dose_mg']:g} mg"
+    return {"pause": "Infusion paused", "resume": "Infusion resumed", "stop": "Infusion stopped"}[action.value]

@@ -1,0 +1,152 @@
+"""SessionService on a real SQLite writer: validated, durable, append-only entries."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from monitor.app.session_service import SessionService
+from monitor.session.entries import EntryAction, EntryKind
+from monitor.session.errors import EntryError
+from monitor.session.infusion import InfusionState
+from monitor.storage.db import connect, read_entries
+from monitor.storage.writer import SessionWriter
+
+START = {"action": "start", "drug": "Ketamine", "concentration_mg_ml": "10", "weight_kg": "80", "rate_mg_kg_h": "0.5"}
+
+
+class FakeClock:
+    """The session clock, moved by the test (a real clock, set by hand; no mock of the code under test)."""
+
+    def __init__(self, t: float) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture
+def setup(tmp_path: Path):
+    db = tmp_path / "s.sqlite3"
+    writer = SessionWriter(db)
+    writer.start()
+    clock = FakeClock(1_700_000_000.0)
+    sid = writer.open_session("sim", "datex-s5", started_at=clock.t)
+    service = SessionService(writer, sid, clock.t, clock=clock, initials="ab")
+    yield service, clock, db
+    writer.close()
+
+
+def _stored(db: Path, sid: int):
+    conn = connect(db)
+    try:
+        return read_entries(conn, sid)
+    finally:
+        conn.close()
+
+
+def test_entry_is_on_disk_when_the_future_completes(setup) -> None:
+    service, clock, db = setup
+    clock.t += 60
+    seen = []
+    service.add_listener(seen.append)
+    entry = service.record(EntryKind.SIDE_EFFECT, {"effect": "nausea", "severity": "moderate"}).result(5)
+    assert entry.id > 0 and entry.initials == "AB" and entry.t == clock.t
+    rows = _stored(db, service.session_id)
+    assert [(r.kind, r.payload, r.initials) for r in rows] == [
+        ("side_effect", {"effect": "nausea", "severity": "moderate"}, "AB")
+    ]
+    assert seen == [entry]
+
+
+def test_refused_entries_store_nothing(setup) -> None:
+    service, clock, db = setup
+    clock.t += 600
+    with pytest.raises(EntryError, match="before this session started"):
+        service.record(EntryKind.SCORE, {"scale": "pain", "score": 5}, t=clock.t - 3600)
+    with pytest.raises(EntryError, match="in the future"):
+        service.record(EntryKind.SCORE, {"scale": "pain", "score": 5}, t=clock.t + 3600)
+    with pytest.raises(EntryError, match="Weight 400 kg"):
+        service.record(EntryKind.INFUSION, START | {"weight_kg": "400"})
+    with pytest.raises(EntryError, match="Cannot pause"):
+        service.record(EntryKind.INFUSION, {"action": "pause"})
+    service.initials = ""
+    with pytest.raises(EntryError, match="initials"):
+        service.record(EntryKind.SCORE, {"scale": "pain", "score": 5})
+    assert _stored(db, service.session_id) == []
+
+
+def test_back_dated_infusion_events_fold_in_time_order(setup) -> None:
+    service, clock, _ = setup
+    t0 = clock.t
+    clock.t = t0 + 3600
+    service.record(EntryKind.INFUSION, START, t=t0 + 600).result(5)
+    service.record(EntryKind.INFUSION, {"action": "stop"}).result(5)
+    with pytest.raises(EntryError, match=r"Cannot pause at .*: the infusion has not been started"):
+        service.record(EntryKind.INFUSION, {"action": "pause"}, t=t0 + 300)
+    status = service.infusion()
+    assert status.state is InfusionState.STOPPED
+    assert status.total_mg == pytest.approx(40 * 50 / 60)  # 40 mg/h for 50 min
+
+
+def test_amend_and_strike_keep_the_original_and_change_the_totals(setup) -> None:
+    service, clock, db = setup
+    t0 = clock.t
+    clock.t = t0 + 1800
+    start = service.record(EntryKind.INFUSION, START, t=t0).result(5)
+    bolus = service.record(EntryKind.INFUSION, {"action": "bolus", "dose_mg": "10"}).result(5)
+    assert service.infusion().total_mg == pytest.approx(20 + 10)
+    with pytest.raises(EntryError, match="needs a reason"):
+        service.amend(start.id, START | {"rate_mg_kg_h": "1.0"}, reason="")
+    service.amend(start.id, START | {"rate_mg_kg_h": "1.0"}, reason="pump was set to 1.0").result(5)
+    service.strike(bolus.id, reason="bolus not given").result(5)
+    status = service.infusion()
+    assert status.total_mg == pytest.approx(40), "80 mg/h for 30 min, no bolus"
+    views = service.views()
+    assert [v.original.id for v in views] == [start.id, bolus.id]
+    assert views[0].amended and views[0].original.payload["rate_mg_kg_h"] == 0.5
+    assert views[1].struck
+    with pytest.raises(EntryError, match="struck through already"):
+        service.strike(bolus.id, reason="again")
+    rows = _stored(db, service.session_id)
+    assert [r.action for r in rows] == ["create", "create", "amend", "strike"]
+    assert rows[2].target_id == start.id and rows[2].reason == "pump was set to 1.0"
+    assert rows[3].action == EntryAction.STRIKE and rows[3].target_id == bolus.id
+
+
+def test_a_strike_that_breaks_the_infusion_sequence_is_refused(setup) -> None:
+    service, clock, _ = setup
+    clock.t += 600
+    start = service.record(EntryKind.INFUSION, START, t=clock.t - 300).result(5)
+    service.record(EntryKind.INFUSION, {"action": "pause"}).result(5)
+    with pytest.raises(EntryError, match="Cannot pause"):
+        service.strike(start.id, reason="wrong session")
+
+
+def test_entries_table_is_append_only(setup) -> None:
+    service, _clock, db = setup
+    service.record(EntryKind.NOTE, {"note": "patient comfortable"}).result(5)
+    conn = sqlite3.connect(db)
+    try:
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute("UPDATE entries SET payload = '{}'")
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute("DELETE FROM entries")
+    finally:
+        conn.close()
+
+
+def test_a_database_that_refuses_the_write_fails_the_future_and_keeps_nothing(setup, tmp_path) -> None:
+    service, _clock, db = setup
+    blocker = sqlite3.connect(db, timeout=0)
+    blocker.execute("BEGIN EXCLUSIVE")  # another program holds the database
+    try:
+        future = service.record(EntryKind.NOTE, {"note": "will not fit"})
+        with pytest.raises(EntryError, match="NOT saved"):
+            future.result(30)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert service.entries() == []
