@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(VENV)/bin/infusion-monitor $(ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check monitor tests benchmarks
+	$(VENV)/bin/ruff check monitor tests benchmarks docs
 	$(VENV)/bin/lint-imports
 
 # The whole suite, headless (tests/conftest.py sets QT_QPA_PLATFORM=offscreen).

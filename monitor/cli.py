@@ -27,6 +27,16 @@ def _positive_speed(text: str) -> float:
     return value
 
 
+def _initials(text: str) -> str:
+    from monitor.session.entries import validate_initials
+    from monitor.session.errors import EntryError
+
+    try:
+        return validate_initials(text)
+    except EntryError:
+        raise argparse.ArgumentTypeError(f"initials must be 2 to 4 letters, got {text!r}") from None
+
+
 def _add_simulation_options(p: argparse.ArgumentParser, default_scenario: str) -> None:
     p.add_argument("--scenario", default=default_scenario, help=f"simulated scenario (default {default_scenario})")
     p.add_argument("--speed", type=_positive_speed, default=1.0, help="simulated time runs N times faster")
@@ -45,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--protocol", choices=PROTOCOL_NAMES, default="datex-s5")
     run.add_argument("--baudrate", type=int, help="override the protocol's default baud rate")
     run.add_argument("--db", type=Path, help="database file (default: in the user data directory)")
+    run.add_argument("--initials", type=_initials, help="the nurse's initials, stamped on every entry (2-4 letters)")
     _add_simulation_options(run, "stable")
 
     sim = sub.add_parser("simulate", help="run a simulated bedside monitor on a pseudo-terminal")

@@ -11,12 +11,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor.devices.capture import CaptureWriter
-from monitor.devices.events import DecoderStats, DeviceEvent, DeviceStatus, Sample
+from monitor.devices.events import DecoderStats, DeviceEvent, DeviceStatus, LineSettings, Sample
 from monitor.devices.link import LinkEvent, SerialLink
 from monitor.devices.protocols import line_settings, make_decoder
 from monitor.storage.writer import SessionWriter
@@ -39,8 +39,12 @@ class AcquisitionConfig:
 class Acquisition:
     """Records one monitor into one session; listeners get decoded events and link changes live."""
 
-    def __init__(self, config: AcquisitionConfig, writer: SessionWriter) -> None:
+    def __init__(
+        self, config: AcquisitionConfig, writer: SessionWriter, clock: Callable[[], float] = time.time
+    ) -> None:
         self.config = config
+        self.clock = clock  # the session clock: the simulated one in a sped-up demo
+        self.started_at = clock()
         self.writer = writer
         self.decoder = make_decoder(config.protocol)
         self.session_id: int | None = None
@@ -67,39 +71,69 @@ class Acquisition:
         """Open the session row and the port; returns the session id. The port opens in the background."""
         cfg = self.config
         line = line_settings(cfg.protocol, cfg.baudrate)
-        if cfg.capture_dir is not None:
-            cfg.capture_dir.mkdir(parents=True, exist_ok=True)
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-            self.capture_path = cfg.capture_dir / f"{stamp}-{cfg.protocol}.ismcap"
-            self._capture = CaptureWriter(
-                self.capture_path, protocol=cfg.protocol, source=cfg.port, line=line.as_kwargs()
-            )
+        self._open_capture(line)
         self.session_id = self.writer.open_session(
-            cfg.port, cfg.protocol, capture_path=str(self.capture_path) if self.capture_path else None
-        )
-        self._link = SerialLink(
             cfg.port,
+            cfg.protocol,
+            capture_path=str(self.capture_path) if self.capture_path else None,
+            started_at=self.started_at,
+        )
+        self._start_link(line)
+        return self.session_id
+
+    def switch_port(self, port: str, protocol: str, baudrate: int | None = None) -> None:
+        """Record the rest of the session from another port (the nurse picked the monitor's port).
+
+        The old link is stopped properly (DRI stop request); a new capture file starts because its header names
+        the protocol; the change is a link event on the session's record. Raises ValueError for a baud rate
+        the protocol cannot use, before anything is stopped.
+        """
+        line = line_settings(protocol, baudrate)
+        self._stop_link()
+        self.config = replace(self.config, port=port, protocol=protocol, baudrate=baudrate)
+        with self._lock:
+            self.decoder = make_decoder(protocol)
+        self._open_capture(line)
+        assert self.session_id is not None
+        detail = f"monitor changed to {port} ({protocol}); capture {self.capture_path}"
+        self.writer.add_link_event(self.session_id, time.time(), "source", detail)
+        self._start_link(line)
+
+    def _open_capture(self, line: LineSettings) -> None:
+        cfg = self.config
+        if cfg.capture_dir is None:
+            return
+        cfg.capture_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        self.capture_path = cfg.capture_dir / f"{stamp}-{cfg.protocol}.ismcap"
+        self._capture = CaptureWriter(self.capture_path, protocol=cfg.protocol, source=cfg.port, line=line.as_kwargs())
+
+    def _start_link(self, line: LineSettings) -> None:
+        self._link = SerialLink(
+            self.config.port,
             line,
             on_data=self._on_data,
             on_state=self._on_state,
             on_open=self._on_open,
             on_close=self._on_close,
             capture=self._capture,
-            silence_timeout=cfg.silence_timeout,
+            silence_timeout=self.config.silence_timeout,
         )
         self._link.start()
-        return self.session_id
 
-    def stop(self) -> None:
-        """Send the protocol's stop request, close the port, end the session and flush everything to disk."""
+    def _stop_link(self) -> None:
         if self._link is not None:
             self._link.stop()
             self._link = None
         if self._capture is not None:
             self._capture.close()
             self._capture = None
+
+    def stop(self) -> None:
+        """Send the protocol's stop request, close the port, end the session and flush everything to disk."""
+        self._stop_link()
         if self.session_id is not None:
-            self.writer.end_session(self.session_id, time.time())
+            self.writer.end_session(self.session_id, self.clock())
 
     # --- link worker thread -------------------------------------------------------------------------------
 

@@ -15,6 +15,8 @@ import sys
 from PySide6.QtWidgets import QApplication
 
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
+from monitor.app.clock import WALL_CLOCK, SessionClock
+from monitor.app.session_service import SessionService
 from monitor.storage.paths import captures_dir, default_db_path
 from monitor.storage.writer import SessionWriter
 from monitor.ui.facade import SessionFacade
@@ -55,6 +57,7 @@ def run_gui(args: argparse.Namespace) -> int:
     _choose_platform()
     simulator = None
     port = args.port
+    clock = WALL_CLOCK
     if port is None:
         from monitor.devices.simulator import SimulatedMonitor, load_scenario
 
@@ -65,6 +68,7 @@ def run_gui(args: argparse.Namespace) -> int:
             return 2
         simulator = SimulatedMonitor(args.protocol, scenario, speed=args.speed, seed=args.seed)
         port = simulator.start()
+        clock = SessionClock(simulator.device_now, use_device_time=True)
         log.info("built-in simulated %s monitor (%s) on %s", args.protocol, args.scenario, port)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -73,10 +77,14 @@ def run_gui(args: argparse.Namespace) -> int:
     acquisition = Acquisition(
         AcquisitionConfig(port=port, protocol=args.protocol, baudrate=args.baudrate, capture_dir=captures_dir()),
         writer,
+        clock=clock.now,
     )
-    facade = SessionFacade(acquisition)
+    facade = SessionFacade(acquisition, clock=clock)  # listening before the port opens: no sample is missed
+    session_id = acquisition.start()
+    facade.attach_service(
+        SessionService(writer, session_id, acquisition.started_at, clock=clock.now, initials=args.initials or "")
+    )
     window = MainWindow(facade, source=port if args.port else f"simulated monitor ({args.scenario})")
-    acquisition.start()
     window.show()
     _quit_on_signals(app)
     try:

@@ -1,19 +1,26 @@
-"""SessionFacade: the GUI thread's view of one running acquisition.
+"""SessionFacade: the GUI thread's view of one running session (acquisition and nurse entries).
 
-The link worker thread only puts events on a SimpleQueue (never blocks, never touches Qt objects). A QTimer in
-the GUI thread drains the queue at UI rate and re-emits batches as signals, so widgets connect to one QObject
-that lives in their own thread and receive one signal per batch instead of one per sample.
+Worker threads (the serial link, the database writer) only put items on a SimpleQueue: they never block and
+never touch Qt objects. A QTimer in the GUI thread drains the queue at UI rate and re-emits batches as signals,
+so widgets connect to one QObject that lives in their own thread and receive one signal per batch instead of
+one per sample. Results of futures (a stored entry) come back the same way, to a callback on the GUI thread.
 """
 
 from __future__ import annotations
 
 import queue
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from monitor.app.acquisition import Acquisition
-from monitor.devices.events import DeviceEvent, DeviceStatus, Sample
+from monitor.app.clock import WALL_CLOCK, SessionClock
+from monitor.app.session_service import SessionService
+from monitor.devices.events import DeviceStatus, Sample
 from monitor.devices.link import LinkEvent
+from monitor.session.entries import Entry
 
 UI_RATE_MS = 40  # 25 batches/s: well under the 50 ms byte-to-tile budget, ~0.7 % of a core (design.md)
 
@@ -22,36 +29,66 @@ class SessionFacade(QObject):
     sigSamples = Signal(list)  # list[Sample], in arrival order
     sigDeviceStatus = Signal(object)  # DeviceStatus
     sigLinkState = Signal(object)  # LinkEvent
+    sigEntryStored = Signal(object)  # Entry, once it is on disk
 
-    def __init__(self, acquisition: Acquisition, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        acquisition: Acquisition,
+        service: SessionService | None = None,
+        clock: SessionClock = WALL_CLOCK,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.acquisition = acquisition
-        self._inbox: queue.SimpleQueue[list[DeviceEvent] | LinkEvent] = queue.SimpleQueue()
+        self.service: SessionService | None = None
+        self.clock = clock
+        self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         acquisition.add_event_listener(self._inbox.put)
         acquisition.add_link_listener(self._inbox.put)
+        if service is not None:
+            self.attach_service(service)
         self._timer = QTimer(self)
         self._timer.setInterval(UI_RATE_MS)
         self._timer.timeout.connect(self._drain)
         self._timer.start()
 
+    def attach_service(self, service: SessionService) -> None:
+        """The session's entries (known once the acquisition has opened the session)."""
+        self.service = service
+        service.add_listener(self._inbox.put)
+
+    def deliver(self, future: Future[Any], callback: Callable[[Future[Any]], None]) -> None:
+        """Run `callback(future)` on the GUI thread once `future` is done."""
+        future.add_done_callback(lambda f: self._inbox.put((callback, f)))
+
     @Slot()
     def _drain(self) -> None:
         samples: list[Sample] = []
+
+        def flush_samples() -> None:
+            nonlocal samples
+            if samples:  # keep order: numbers that arrived before a state change are shown first
+                self.sigSamples.emit(samples)
+                samples = []
+
         while True:
             try:
                 item = self._inbox.get_nowait()
             except queue.Empty:
                 break
-            if isinstance(item, LinkEvent):
-                if samples:  # keep order: numbers that arrived before a state change are shown first
-                    self.sigSamples.emit(samples)
-                    samples = []
-                self.sigLinkState.emit(item)
+            if isinstance(item, list):
+                for event in item:
+                    if isinstance(event, Sample):
+                        samples.append(event)
+                    elif isinstance(event, DeviceStatus):
+                        self.sigDeviceStatus.emit(event)
                 continue
-            for event in item:
-                if isinstance(event, Sample):
-                    samples.append(event)
-                elif isinstance(event, DeviceStatus):
-                    self.sigDeviceStatus.emit(event)
-        if samples:
-            self.sigSamples.emit(samples)
+            flush_samples()
+            if isinstance(item, LinkEvent):
+                self.sigLinkState.emit(item)
+            elif isinstance(item, Entry):
+                self.sigEntryStored.emit(item)
+            else:
+                callback, future = item
+                callback(future)
+        flush_samples()

@@ -1,44 +1,45 @@
-"""The first monitor window: live numerics tiles and the link state, readable at arm's length.
+"""MainWindow: the live session workspace a nurse watches for hours.
 
-GUI thread only. It listens to a SessionFacade; the workspace issue replaces the body with charts and the
-timeline, and keeps these tiles.
+GUI thread only; it talks to the session through the SessionFacade (signals in, the EntryRecorder out).
+Layout: the link banner across the top; numerics tiles above the stacked trend charts and the timeline lane
+(one time axis), the timeline list beneath; on the right the infusion controls and the observation forms.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from monitor.devices.events import DeviceStatus, Sample, SampleFlag
 from monitor.devices.link import LinkEvent, LinkState
+from monitor.devices.protocols import line_settings
 from monitor.params import format_value
+from monitor.session.clock import clock_text
+from monitor.session.entries import Entry, EntryView
+from monitor.session.errors import EntryError
+from monitor.session.nibp import NibpReading, NibpReadingDetector
+from monitor.ui.entry_panel import ObservationPanel
 from monitor.ui.facade import SessionFacade
-
-STALE_AFTER_S = 30.0  # a continuous parameter not refreshed for this long is shown dimmed
-NIBP_STALE_AFTER_S = 20 * 60.0  # a cuff reading is intermittent by nature; dim only when very old
-
-
-@dataclass(frozen=True)
-class TileSpec:
-    key: str
-    title: str
-    unit: str
-    colour: str
-    params: tuple[str, ...]
-
-
-TILES = (
-    TileSpec("hr", "HR", "/min", "#3ddc84", ("HR",)),
-    TileSpec("spo2", "SpO₂", "%", "#4fc3f7", ("SPO2", "PR")),
-    TileSpec("nibp", "NIBP", "mmHg", "#eeeeee", ("NIBP_SYS", "NIBP_DIA", "NIBP_MEAN")),
-    TileSpec("rr", "RR", "/min", "#ffd54f", ("RR",)),
-    TileSpec("etco2", "EtCO₂", "mmHg", "#ffd54f", ("ETCO2",)),
-    TileSpec("temp", "Temp", "°C", "#eeeeee", ("TEMP1",)),
-)
+from monitor.ui.infusion_panel import InfusionPanel
+from monitor.ui.port_picker import PortPickerDialog
+from monitor.ui.recorder import EntryRecorder, EntryTimeControl
+from monitor.ui.tiles import TILES, NumericTile, TileSpec
+from monitor.ui.timeline import CorrectionDialog, TimelineList
+from monitor.ui.trends import TrendView
 
 _LINK_TEXT = {
     LinkState.CONNECTING: ("Connecting to monitor…", "#455a64"),
@@ -49,138 +50,181 @@ _LINK_TEXT = {
 }
 
 
-class NumericTile(QFrame):
-    def __init__(self, spec: TileSpec, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.spec = spec
-        self.setObjectName(f"tile_{spec.key}")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet("NumericTile { background: #101418; border: 1px solid #263238; border-radius: 6px; }")
-        self.title = QLabel(f"{spec.title}  <span style='font-size:14px'>{spec.unit}</span>")
-        self.value = QLabel("--")
-        self.value.setObjectName(f"value_{spec.key}")
-        self.value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.detail = QLabel("")
-        self.detail.setAlignment(Qt.AlignmentFlag.AlignRight)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.value, 1)
-        layout.addWidget(self.detail)
-        self._detail_base = ""
-        self.updated_at: float | None = None
-        self.sample_time: float | None = None
-        self._paint(dim=True)
-
-    def _paint(self, dim: bool) -> None:
-        self.dimmed = dim
-        colour = "#5f6b73" if dim else self.spec.colour
-        base = f"color: {colour}; background: transparent;"
-        self.title.setStyleSheet(f"{base} font-size: 20px; font-weight: bold;")
-        self.value.setStyleSheet(f"{base} font-size: 64px; font-weight: bold;")
-        self.detail.setStyleSheet(f"{base} font-size: 16px;")
-
-    def show_values(self, text: str, detail: str, sample_time: float, now: float, live: bool) -> None:
-        self.value.setText(text)
-        self.sample_time = sample_time
-        self.updated_at = now
-        self._detail_base = detail
-        self.refresh_age(now, live)
-
-    def refresh_age(self, now: float, live: bool) -> None:
-        """Dim the tile when its value is old, or at once when the monitor is not sending: a bright number
-        must always be a current one."""
-        if self.updated_at is None:
-            return
-        limit = NIBP_STALE_AFTER_S if self.spec.key == "nibp" else STALE_AFTER_S
-        age = now - self.updated_at
-        parts = [p for p in (self._detail_base, _age_text(age) if age >= 5 else "") if p]
-        self.detail.setText("  ·  ".join(parts))
-        self._paint(dim=not live or age > limit)
-
-
-def _age_text(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s ago"
-    return f"{seconds / 60:.0f} min ago"
-
-
 class MainWindow(QMainWindow):
     def __init__(self, facade: SessionFacade, source: str) -> None:
         super().__init__()
+        assert facade.service is not None
         self.setWindowTitle(f"Infusion Station Monitor — {source}")
         self.facade = facade
+        self.service = facade.service
+        self.clock = facade.clock
         self.latest: dict[str, Sample] = {}
+        self._nibp = NibpReadingDetector()
+        self._nibp_measuring = False
+        self._nibp_detail = ""
+        self._link_event: LinkEvent | None = None
+        self._live = False  # the monitor is sending right now
+        self._views: dict[int, EntryView] = {}
+        self.correction_dialog: CorrectionDialog | None = None
+        self.port_dialog: PortPickerDialog | None = None
+
         self.link_label = QLabel("Connecting to monitor…")
         self.link_label.setObjectName("link_state")
         self.link_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.link_label.setWordWrap(True)
         self.status_label = QLabel("")
         self.status_label.setObjectName("device_status")
-        self.status_label.setStyleSheet("color: #ffb74d; font-size: 18px;")
+        self.status_label.setStyleSheet("color: #ffb74d; font-size: 16px;")
+        self.initials = QLineEdit(self.service.initials)
+        self.initials.setObjectName("initials")
+        self.initials.setMaxLength(4)
+        self.initials.setFixedWidth(70)
+        self.initials.setPlaceholderText("AB")
+        self.initials.setToolTip("Your initials: every entry is stamped with them")
+        self.initials.editingFinished.connect(self._on_initials)
+        self.session_clock = QLabel("")
+        self.session_clock.setObjectName("session_clock")
+        self.message = QLabel("" if self.service.initials else "Enter your initials to start recording.")
+        self.message.setObjectName("entry_message")
+        self.message.setWordWrap(True)
+        self.time_control = EntryTimeControl(self.clock.now)
+        self.recorder = EntryRecorder(facade, self.time_control, self)
+        self.recorder.sigMessage.connect(self._show_message)
+
         self.tiles = {spec.key: NumericTile(spec) for spec in TILES}
-        grid = QGridLayout()
-        for i, tile in enumerate(self.tiles.values()):
-            grid.addWidget(tile, i // 3, i % 3)
-        body = QWidget()
-        body.setStyleSheet("background: #000000;")
-        layout = QVBoxLayout(body)
-        layout.addWidget(self.link_label)
-        layout.addWidget(self.status_label)
-        layout.addLayout(grid, 1)
-        self.setCentralWidget(body)
-        self._link_event: LinkEvent | None = None
-        self._live = False  # the monitor is sending right now
-        self._set_link(LinkState.CONNECTING, "")
+        self.trends = TrendView(self.service.started_at)
+        self.timeline = TimelineList()
+        self.infusion = InfusionPanel(self.recorder)
+        self.observations = ObservationPanel(self.recorder)
+        self.setCentralWidget(self._layout())
+        self._menus(source)
+
         facade.sigSamples.connect(self._on_samples)
         facade.sigLinkState.connect(self._on_link)
         facade.sigDeviceStatus.connect(self._on_status)
+        facade.sigEntryStored.connect(self._on_entry_stored)
+        self.trends.sigEntryClicked.connect(self._on_lane_click)
+        self.timeline.sigEntrySelected.connect(self._on_entry_selected)
+        self.timeline.sigAmendRequested.connect(lambda eid: self.open_correction(eid, strike=False))
+        self.timeline.sigStrikeRequested.connect(lambda eid: self.open_correction(eid, strike=True))
+        self._set_link(LinkState.CONNECTING, "")
+        self._reload_entries()
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
         self._clock.start()
-        self.resize(1100, 640)
+        self._tick()
+        self.resize(1600, 980)
+
+    # --- layout ---------------------------------------------------------------------------------------------
+
+    def _layout(self) -> QWidget:
+        tiles_row = QHBoxLayout()
+        tiles_row.setSpacing(6)
+        for tile in self.tiles.values():
+            tiles_row.addWidget(tile)
+        charts = QWidget()
+        charts_layout = QVBoxLayout(charts)
+        charts_layout.setContentsMargins(0, 0, 0, 0)
+        charts_layout.addLayout(tiles_row)
+        charts_layout.addWidget(self.trends, 1)
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(charts)
+        left.addWidget(self.timeline)
+        left.setSizes([720, 170])
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        who = QHBoxLayout()
+        who.addWidget(QLabel("Nurse initials"))
+        who.addWidget(self.initials)
+        who.addStretch(1)
+        right_layout.addLayout(who)
+        right_layout.addWidget(self.session_clock)
+        right_layout.addWidget(self.time_control)
+        right_layout.addWidget(self.message)
+        right_layout.addWidget(self.infusion)
+        right_layout.addWidget(self.observations, 1)
+        scroll = QScrollArea()
+        scroll.setWidget(right)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(500)
+
+        body = QSplitter(Qt.Orientation.Horizontal)
+        body.addWidget(left)
+        body.addWidget(scroll)
+        body.setSizes([1080, 520])
+        root = QWidget()
+        layout = QVBoxLayout(root)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.link_label)
+        layout.addWidget(self.status_label)
+        layout.addWidget(body, 1)
+        return root
+
+    def _menus(self, source: str) -> None:
+        monitor = self.menuBar().addMenu("Monitor")
+        connect = QAction("Connect to a monitor…", self)
+        connect.triggered.connect(self.open_port_picker)
+        monitor.addAction(connect)
+        self.statusBar().showMessage(f"Recording from {source}")
+
+    # --- samples and link -----------------------------------------------------------------------------------
+
+    @Slot(list)
+    def _on_samples(self, samples: list[Sample]) -> None:
+        sample_time = self.clock.sample_time
+        for s in samples:
+            self.latest[s.param] = s
+        self.trends.add_points((s.param, sample_time(s), s.value) for s in samples if not s.param.startswith("NIBP"))
+        readings = self._nibp.feed(samples)
+        self.trends.add_nibp(readings, "t" if self.clock.use_device_time else "host_t")
+        now = self.clock.now()
+        touched = {s.param for s in samples}
+        for spec in TILES:
+            if spec.key != "nibp" and touched.intersection(spec.params):
+                self._update_tile(spec, now)
+        measuring = any(s.flags & SampleFlag.NIBP_MEASURING for s in samples if s.param == "NIBP_SYS")
+        if readings or measuring != self._nibp_measuring:
+            self._nibp_measuring = measuring
+            self._update_nibp(readings[-1] if readings else None, now)
+
+    def _update_tile(self, spec: TileSpec, now: float) -> None:
+        first = self.latest.get(spec.params[0])
+        if first is None:
+            return
+        detail = ""
+        if spec.key == "spo2" and "PR" in self.latest:
+            detail = f"PR {format_value('PR', self.latest['PR'].value)}"
+        self.tiles[spec.key].show_values(format_value(first.param, first.value), detail, first.time, now, self._live)
+
+    def _update_nibp(self, reading: NibpReading | None, now: float) -> None:
+        tile = self.tiles["nibp"]
+        if reading is not None:
+            text = "/".join(format_value("NIBP_SYS", v) if v is not None else "--" for v in (reading.sys, reading.dia))
+            detail = f"({format_value('NIBP_MEAN', reading.mean)})" if reading.mean is not None else ""
+            t = reading.t if self.clock.use_device_time else reading.host_t
+            self._nibp_detail = detail
+            tile.show_values(text, detail, t, t, self._live)  # the age counts from the reading, not the resend
+        if tile.updated_at is not None:
+            measuring = " measuring…" if self._nibp_measuring else ""
+            tile.show_values(tile.value.text(), f"{self._nibp_detail}{measuring}".strip(), tile.sample_time or now,
+                             tile.updated_at, self._live)
+        tile.refresh_age(now, self._live)
+
+    @Slot(object)
+    def _on_link(self, event: LinkEvent) -> None:
+        self._link_event = event
+        if event.state is not LinkState.RECEIVING:
+            self.trends.break_lines(self.clock.now())
+        self._render_link()
 
     def _set_link(self, state: LinkState, detail: str) -> None:
         text, colour = _LINK_TEXT[state]
         self.link_label.setText(f"{text}  {detail}".strip())
         self.link_label.setStyleSheet(
-            f"background: {colour}; color: white; font-size: 22px; font-weight: bold; padding: 6px;"
+            f"background: {colour}; color: white; font-size: 20px; font-weight: bold; padding: 4px;"
         )
-
-    @Slot(list)
-    def _on_samples(self, samples: list[Sample]) -> None:
-        for s in samples:
-            self.latest[s.param] = s
-        now = time.monotonic()
-        touched = {s.param for s in samples}
-        for spec in TILES:
-            if touched.intersection(spec.params):
-                self._update_tile(spec, now)
-
-    def _update_tile(self, spec: TileSpec, now: float) -> None:
-        tile, latest = self.tiles[spec.key], self.latest
-        first = latest.get(spec.params[0])
-        if first is None:
-            return
-        if spec.key == "nibp":
-            sys_, dia, mean = (latest.get(p) for p in spec.params)
-            text = f"{format_value('NIBP_SYS', sys_.value) if sys_ else '--'}/" + (
-                format_value("NIBP_DIA", dia.value) if dia else "--"
-            )
-            detail = f"({format_value('NIBP_MEAN', mean.value)})" if mean else ""
-            if first.flags & SampleFlag.NIBP_MEASURING:
-                detail = f"{detail} measuring…".strip()
-        else:
-            text = format_value(first.param, first.value)
-            detail = ""
-            if spec.key == "spo2" and "PR" in latest:
-                detail = f"PR {format_value('PR', latest['PR'].value)}"
-        tile.show_values(text, detail, first.time, now, self._live)
-
-    @Slot(object)
-    def _on_link(self, event: LinkEvent) -> None:
-        self._link_event = event
-        self._render_link()
 
     def _render_link(self) -> None:
         event = self._link_event
@@ -197,7 +241,7 @@ class MainWindow(QMainWindow):
         live = event.state is LinkState.RECEIVING
         if live != self._live:
             self._live = live
-            now = time.monotonic()
+            now = self.clock.now()
             for tile in self.tiles.values():
                 tile.refresh_age(now, live)
 
@@ -209,8 +253,90 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _tick(self) -> None:
-        now = time.monotonic()
+        now = self.clock.now()
+        self.session_clock.setText(f"Session {clock_text(self.service.started_at)[:5]} · now {clock_text(now)}")
+        self.trends.set_now(now)
         for tile in self.tiles.values():
             tile.refresh_age(now, self._live)
         if self._link_event is not None and self._link_event.state in (LinkState.SILENT, LinkState.DISCONNECTED):
             self._render_link()
+        self.infusion.refresh()
+
+    # --- entries --------------------------------------------------------------------------------------------
+
+    @Slot()
+    def _on_initials(self) -> None:
+        try:
+            self.initials.setText(self.service.set_initials(self.initials.text()))
+            self._show_message(f"Recording as {self.service.initials}", False)
+        except EntryError as exc:
+            self._show_message(str(exc), True)
+
+    @Slot(str, bool)
+    def _show_message(self, text: str, error: bool) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #ff5252; font-weight: bold;" if error else "color: #81c784;")
+
+    @Slot(object)
+    def _on_entry_stored(self, _entry: Entry) -> None:
+        self._reload_entries()
+        self.infusion.refresh()
+
+    def _reload_entries(self) -> None:
+        views = self.service.views()
+        self._views = {v.id: v for v in views}
+        self.trends.set_entries(views)
+        self.timeline.set_entries(views)
+
+    @Slot(int)
+    def _on_lane_click(self, entry_id: int) -> None:
+        self.timeline.select(entry_id)
+
+    @Slot(int)
+    def _on_entry_selected(self, entry_id: int) -> None:
+        view = self._views.get(entry_id)
+        if view is not None:
+            self.trends.scroll_to(view.t)
+
+    def open_correction(self, entry_id: int, strike: bool) -> CorrectionDialog | None:
+        view = self._views.get(entry_id)
+        if view is None:
+            return None
+        dialog = CorrectionDialog(view, strike, self._submit_correction, self.clock.now, self)
+        self.correction_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _submit_correction(self, dialog: CorrectionDialog) -> bool:
+        reason = dialog.reason.text()
+        if dialog.strike:
+            ok = self.recorder.strike(dialog.view.id, reason)
+        else:
+            ok = self.recorder.amend(dialog.view.id, dialog.payload(), reason, dialog.chosen_time())
+        if not ok:
+            dialog.show_error(self.message.text())
+        return ok
+
+    # --- monitor port ---------------------------------------------------------------------------------------
+
+    def open_port_picker(self) -> PortPickerDialog:
+        cfg = self.facade.acquisition.config
+        dialog = PortPickerDialog(cfg.port, cfg.protocol, self)
+        dialog.accepted.connect(lambda: self._switch_port(*dialog.choice()))
+        self.port_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _switch_port(self, port: str, protocol: str) -> None:
+        try:
+            line_settings(protocol, None)
+        except ValueError as exc:
+            self._show_message(str(exc), True)
+            return
+        # Stopping the old link waits for its thread and sends the stop request: not on the GUI thread.
+        worker = threading.Thread(
+            target=self.facade.acquisition.switch_port, args=(port, protocol), name="switch port", daemon=True
+        )
+        worker.start()
+        self.setWindowTitle(f"Infusion Station Monitor — {port}")
+        self.statusBar().showMessage(f"Recording from {port} ({protocol})")

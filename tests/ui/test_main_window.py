@@ -2,40 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from monitor.app.acquisition import Acquisition, AcquisitionConfig
-from monitor.devices.simulator import SimulatedMonitor, load_scenario
-from monitor.storage.writer import SessionWriter
-from monitor.ui.facade import SessionFacade
-from monitor.ui.main_window import MainWindow
-
-
-@pytest.fixture
-def live_window(qtbot, tmp_path: Path):
-    def start(scenario: str, speed: float) -> MainWindow:
-        sim = SimulatedMonitor("datex-s5", load_scenario(scenario), speed=speed, link_dir=tmp_path)
-        port = sim.start()
-        writer = SessionWriter(tmp_path / "monitor.sqlite3")
-        writer.start()
-        acq = Acquisition(AcquisitionConfig(port, "datex-s5"), writer)
-        facade = SessionFacade(acq)
-        window = MainWindow(facade, source=port)
-        qtbot.addWidget(window)
-        acq.start()
-        window.show()
-        cleanups.append((sim, acq, writer))
-        return window
-
-    cleanups: list = []
-    yield start
-    for sim, acq, writer in cleanups:
-        acq.stop()
-        writer.close()
-        sim.stop()
-
 
 def test_tiles_show_live_numbers(qtbot, live_window) -> None:
     window = live_window("stable", speed=50)

@@ -88,3 +88,13 @@ def test_resolve_applies_amendments_and_strikes_but_keeps_history() -> None:
     assert first.original.payload["score"] == 7, "the original content is kept"
     assert second.struck and not second.live and second.struck_by.reason == "duplicate"
     assert first.corrections == (entries[2],)
+
+
+def test_latest_at_picks_the_most_recent_time_of_day() -> None:
+    from datetime import datetime
+
+    from monitor.session.clock import latest_at
+
+    now = datetime(2026, 11, 25, 0, 20).timestamp()
+    assert datetime.fromtimestamp(latest_at(0, 5, now)) == datetime(2026, 11, 25, 0, 5)
+    assert datetime.fromtimestamp(latest_at(23, 50, now)) == datetime(2026, 11, 24, 23, 50)

@@ -74,7 +74,7 @@ class SimulatedMonitor:
         self._ext_classes: tuple[int, ...] = ()  # DRI ext classes the request asked for
         self._interval: float | None = None  # DRI: seconds between records while a request is active
         self._next_send = 0.0  # device-session time of the next record or line
-        self._t0 = 0.0
+        self._t0 = time.monotonic()  # reset by start(); device_now() is sensible before it too
 
     # --- control (caller's thread) ------------------------------------------------------------------------
 
@@ -99,6 +99,10 @@ class SimulatedMonitor:
 
     def session_time(self) -> float:
         return (time.monotonic() - self._t0) * self.speed
+
+    def device_now(self) -> float:
+        """The simulated monitor's clock (Unix s): what its records are stamped with right now."""
+        return self.start_time + self.session_time()
 
     # --- the pty ------------------------------------------------------------------------------------------
 

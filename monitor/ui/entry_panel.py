@@ -1,0 +1,196 @@
+"""ObservationPanel: side effects with one click, and the structured scores.
+
+GUI thread. Each button records at once through the EntryRecorder with the chosen severity and the optional
+note; shortcuts (shown in each tooltip) reach the common entries without the mouse.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from monitor.session.entries import EntryKind
+from monitor.session.scales import MOAAS, RASS, DissociationLevel, Scale, Severity, SideEffect, sedation_needs_action
+from monitor.ui.recorder import EntryRecorder
+
+# Alt+letter for each side effect (unique, and mostly the word's first letter).
+SIDE_EFFECT_KEYS = {
+    SideEffect.DISSOCIATION: "D",
+    SideEffect.HALLUCINATIONS: "H",
+    SideEffect.SEDATION: "S",
+    SideEffect.NAUSEA: "N",
+    SideEffect.VOMITING: "V",
+    SideEffect.DIZZINESS: "Z",
+    SideEffect.HEADACHE: "E",
+    SideEffect.ANXIETY: "A",
+    SideEffect.VISION: "B",
+    SideEffect.NYSTAGMUS: "Y",
+    SideEffect.HYPERSALIVATION: "L",
+    SideEffect.PALPITATIONS: "P",
+    SideEffect.OTHER: "O",
+}
+SHORT_LABEL = {
+    SideEffect.HALLUCINATIONS: "Hallucinations /\nperception",
+    SideEffect.ANXIETY: "Anxiety /\nagitation",
+    SideEffect.VISION: "Blurred /\ndouble vision",
+}
+
+
+class ObservationPanel(QWidget):
+    def __init__(self, recorder: EntryRecorder, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.recorder = recorder
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._side_effects_box())
+        layout.addWidget(self._scores_box())
+        layout.addStretch(1)
+
+    # --- side effects ---------------------------------------------------------------------------------------
+
+    def _side_effects_box(self) -> QGroupBox:
+        box = QGroupBox("Side effects")
+        self.severity = QButtonGroup(self)
+        severity_row = QHBoxLayout()
+        severity_row.addWidget(QLabel("Severity:"))
+        self.severity_buttons: dict[Severity, QPushButton] = {}
+        for i, sev in enumerate(Severity, start=1):
+            button = QPushButton(sev.value.capitalize())
+            button.setObjectName(f"severity_{sev.value}")
+            button.setCheckable(True)
+            button.setShortcut(QKeySequence(f"Ctrl+{i}"))
+            button.setToolTip(f"Ctrl+{i}")
+            self.severity.addButton(button)
+            self.severity_buttons[sev] = button
+            severity_row.addWidget(button)
+        self.severity_buttons[Severity.MILD].setChecked(True)
+        self.note = QLineEdit()
+        self.note.setObjectName("observation_note")
+        self.note.setPlaceholderText("Optional note (Ctrl+L)")
+        self.note.setMaxLength(500)
+        QShortcut(QKeySequence("Ctrl+L"), self, self.note.setFocus)
+        grid = QGridLayout()
+        self.effect_buttons: dict[SideEffect, QPushButton] = {}
+        for i, effect in enumerate(SideEffect):
+            key = SIDE_EFFECT_KEYS[effect]
+            button = QPushButton(SHORT_LABEL.get(effect, effect.value.capitalize()))
+            button.setObjectName(f"effect_{effect.name.lower()}")
+            button.setMinimumHeight(44)
+            button.setShortcut(QKeySequence(f"Alt+{key}"))
+            button.setToolTip(f"Record {effect.value} with the chosen severity (Alt+{key})")
+            button.clicked.connect(lambda _=False, e=effect: self.record_side_effect(e))
+            grid.addWidget(button, i // 3, i % 3)
+            self.effect_buttons[effect] = button
+        layout = QVBoxLayout(box)
+        layout.addLayout(severity_row)
+        layout.addWidget(self.note)
+        layout.addLayout(grid)
+        return box
+
+    def chosen_severity(self) -> Severity:
+        return next(sev for sev, b in self.severity_buttons.items() if b.isChecked())
+
+    def record_side_effect(self, effect: SideEffect) -> None:
+        payload = {"effect": effect.value, "severity": self.chosen_severity().value, "note": self.note.text()}
+        if self.recorder.record(EntryKind.SIDE_EFFECT, payload):
+            self.note.clear()
+            self.severity_buttons[Severity.MILD].setChecked(True)
+
+    # --- scores ---------------------------------------------------------------------------------------------
+
+    def _scores_box(self) -> QGroupBox:
+        box = QGroupBox("Scores")
+        grid = QGridLayout(box)
+        self.pain = QSpinBox()
+        self.pain.setObjectName("pain_score")
+        self.pain.setRange(0, 10)
+        self.pain.setToolTip("Pain NRS: 0 no pain, 10 worst imaginable (Ctrl+P, then Enter)")
+        pain_button = self._record_button("Record pain", "record_pain", self.record_pain)
+        self.pain.lineEdit().returnPressed.connect(self.record_pain)
+        QShortcut(QKeySequence("Ctrl+P"), self, self._focus(self.pain))
+        grid.addWidget(QLabel("Pain NRS 0–10"), 0, 0)
+        grid.addWidget(self.pain, 0, 1)
+        grid.addWidget(pain_button, 0, 2)
+
+        self.rass = self._scale_combo(RASS, "rass_score", default=0)
+        self.moaas = self._scale_combo(MOAAS, "moaas_score", default=5)
+        for row, (combo, scale, key) in enumerate(((self.rass, RASS, "R"), (self.moaas, MOAAS, "M")), start=1):
+            button = self._record_button(f"Record {scale.name}", f"record_{scale.key}",
+                                         lambda _=False, c=combo, s=scale: self.record_scale(s, c))
+            QShortcut(QKeySequence(f"Ctrl+{key}"), self, self._focus(combo))
+            enter = QShortcut(QKeySequence(Qt.Key.Key_Return), combo, context=Qt.ShortcutContext.WidgetShortcut)
+            enter.activated.connect(button.click)
+            combo.setToolTip(f"Ctrl+{key}, choose, then Enter")
+            grid.addWidget(QLabel(scale.name), row, 0)
+            grid.addWidget(combo, row, 1)
+            grid.addWidget(button, row, 2)
+
+        grid.addWidget(QLabel("Dissociation"), 3, 0)
+        row = QHBoxLayout()
+        self.dissociation_buttons: dict[DissociationLevel, QPushButton] = {}
+        for level in DissociationLevel:
+            button = QPushButton(level.value.capitalize())
+            button.setObjectName(f"dissociation_{level.value}")
+            button.setToolTip("Quick dissociation severity at this check [CADSS]")
+            button.clicked.connect(lambda _=False, lv=level: self.recorder.record(EntryKind.DISSOCIATION,
+                                                                                 {"level": lv.value}))
+            row.addWidget(button)
+            self.dissociation_buttons[level] = button
+        grid.addLayout(row, 3, 1, 1, 2)
+        self.sedation_warning = QLabel("")
+        self.sedation_warning.setObjectName("sedation_warning")
+        self.sedation_warning.setWordWrap(True)
+        self.sedation_warning.setStyleSheet("color: #ff5252; font-weight: bold;")
+        grid.addWidget(self.sedation_warning, 4, 0, 1, 3)
+        return box
+
+    @staticmethod
+    def _focus(widget: QWidget):
+        return lambda: widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    @staticmethod
+    def _record_button(text: str, name: str, slot) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        button.clicked.connect(slot)
+        return button
+
+    @staticmethod
+    def _scale_combo(scale: Scale, name: str, default: int) -> QComboBox:
+        combo = QComboBox()
+        combo.setObjectName(name)
+        # The longest MOAA/S wording would otherwise set the panel's width; the full text shows when open.
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(22)
+        for level in scale.levels:
+            combo.addItem(scale.label(level.score), level.score)
+        combo.setCurrentIndex(combo.findData(default))
+        return combo
+
+    def record_pain(self) -> None:
+        self.recorder.record(EntryKind.SCORE, {"scale": "pain", "score": self.pain.value()})
+
+    def record_scale(self, scale: Scale, combo: QComboBox) -> None:
+        score = int(combo.currentData())
+        if not self.recorder.record(EntryKind.SCORE, {"scale": scale.key, "score": score}):
+            return
+        if sedation_needs_action(scale.key, score):
+            # clinical.md "Sedation scales": MOAA/S <= 2 or RASS <= -3 -> stop infusion, call for help.
+            self.sedation_warning.setText(
+                f"{scale.name} {scale.label(score)}: action threshold reached — stop the infusion and call for help."
+            )
+        else:
+            self.sedation_warning.setText("")

@@ -1,0 +1,191 @@
+"""InfusionPanel: drug, concentration, weight and dose rate with the pump rate worked out, the pump events,
+and the running status (state, elapsed time, current rate, total dose).
+
+GUI thread. Numbers are typed as text and validated by the session core, so a wrong value gets the core's
+message ("Weight 400 kg is outside 20–300 kg") instead of being silently clamped by a spin box.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from monitor.session.entries import EntryKind
+from monitor.session.errors import EntryError, parse_number
+from monitor.session.infusion import InfusionAction, InfusionSettings, InfusionState, InfusionStatus
+from monitor.ui.recorder import EntryRecorder
+
+_ENABLED_IN = {
+    InfusionAction.START: {InfusionState.NOT_STARTED},
+    InfusionAction.PAUSE: {InfusionState.RUNNING},
+    InfusionAction.RESUME: {InfusionState.PAUSED},
+    InfusionAction.RATE: {InfusionState.RUNNING, InfusionState.PAUSED},
+    InfusionAction.STOP: {InfusionState.RUNNING, InfusionState.PAUSED},
+    InfusionAction.BOLUS: {InfusionState.RUNNING, InfusionState.PAUSED},
+}
+_STATE_COLOUR = {
+    InfusionState.NOT_STARTED: "#90a4ae",
+    InfusionState.RUNNING: "#66bb6a",
+    InfusionState.PAUSED: "#ffa726",
+    InfusionState.STOPPED: "#90a4ae",
+}
+
+
+def hms(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+class InfusionPanel(QGroupBox):
+    def __init__(self, recorder: EntryRecorder, parent: QWidget | None = None) -> None:
+        super().__init__("Infusion", parent)
+        self.recorder = recorder
+        self.service = recorder.service
+        self.drug = self._field("drug", "Ketamine")
+        self.concentration = self._field("concentration", "10")
+        self.weight = self._field("weight", "")
+        self.weight.setPlaceholderText("kg")
+        self.rate = self._field("rate", "0.5")
+        self.bolus = self._field("bolus", "")
+        self.bolus.setPlaceholderText("mg")
+        self.pump = QLabel("")
+        self.pump.setObjectName("pump_rate")
+        form = QFormLayout()
+        form.addRow("Drug", self.drug)
+        form.addRow("Concentration (mg/mL)", self.concentration)
+        form.addRow("Patient weight (kg)", self.weight)
+        form.addRow("Dose rate (mg/kg/h)", self._with(self.rate, self.pump))
+        self.buttons: dict[InfusionAction, QPushButton] = {}
+        grid = QGridLayout()
+        labels = {
+            InfusionAction.START: "Start",
+            InfusionAction.PAUSE: "Pause",
+            InfusionAction.RESUME: "Resume",
+            InfusionAction.RATE: "Change rate",
+            InfusionAction.STOP: "Stop",
+        }
+        for i, (action, label) in enumerate(labels.items()):
+            grid.addWidget(self._button(action, label), 0, i)
+        bolus_row = QHBoxLayout()
+        bolus_row.addWidget(QLabel("Bolus"))
+        bolus_row.addWidget(self.bolus)
+        bolus_row.addWidget(self._button(InfusionAction.BOLUS, "Give bolus"))
+        self.status = QLabel("")
+        self.status.setObjectName("infusion_status")
+        self.status.setWordWrap(True)
+        self.totals = QLabel("")
+        self.totals.setObjectName("infusion_totals")
+        self.totals.setStyleSheet("font-size: 15px;")
+        self.totals.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
+        layout.addWidget(self.totals)
+        layout.addLayout(form)
+        layout.addLayout(grid)
+        layout.addLayout(bolus_row)
+        for field in (self.concentration, self.weight, self.rate):
+            field.textChanged.connect(self._update_pump)
+        self.refresh()
+
+    def _field(self, name: str, text: str) -> QLineEdit:
+        field = QLineEdit(text)
+        field.setObjectName(f"infusion_{name}")
+        return field
+
+    @staticmethod
+    def _with(*widgets: QWidget) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        for w in widgets:
+            row.addWidget(w)
+        return box
+
+    def _button(self, action: InfusionAction, label: str) -> QPushButton:
+        button = QPushButton(label)
+        button.setObjectName(f"infusion_{action.value}")
+        button.setMinimumHeight(36)
+        button.clicked.connect(lambda _=False, a=action: self.submit(a))
+        self.buttons[action] = button
+        return button
+
+    def submit(self, action: InfusionAction) -> bool:
+        payload: dict[str, object] = {"action": action.value}
+        if action is InfusionAction.START:
+            payload |= {
+                "drug": self.drug.text(),
+                "concentration_mg_ml": self.concentration.text(),
+                "weight_kg": self.weight.text(),
+                "rate_mg_kg_h": self.rate.text(),
+            }
+        elif action is InfusionAction.RATE:
+            payload["rate_mg_kg_h"] = self.rate.text()
+        elif action is InfusionAction.BOLUS:
+            payload["dose_mg"] = self.bolus.text()
+        ok = self.recorder.record(EntryKind.INFUSION, payload)
+        if ok and action is InfusionAction.BOLUS:
+            self.bolus.clear()
+        return ok
+
+    def _settings(self, status: InfusionStatus) -> InfusionSettings | None:
+        if status.settings is not None:
+            return status.settings
+        try:
+            conc = parse_number(self.concentration.text(), "Concentration", "mg/mL")
+            weight = parse_number(self.weight.text(), "Weight", "kg")
+        except EntryError:
+            return None
+        return InfusionSettings(self.drug.text(), conc, weight) if conc > 0 and weight > 0 else None
+
+    def _update_pump(self) -> None:
+        settings = self._settings(self.service.infusion())
+        try:
+            rate = parse_number(self.rate.text(), "Dose rate", "mg/kg/h")
+        except EntryError:
+            rate = None
+        if settings is None or rate is None or rate <= 0:
+            self.pump.setText("= — mL/h")
+        else:
+            self.pump.setText(f"= {settings.pump_rate_ml_h(rate):.1f} mL/h")
+
+    def refresh(self) -> None:
+        """Status line and buttons from the recorded events (called every second and after each entry)."""
+        now = self.service.clock()
+        s = self.service.infusion(now)
+        for action, button in self.buttons.items():
+            button.setEnabled(s.state in _ENABLED_IN[action])
+        started = s.state is not InfusionState.NOT_STARTED
+        for field in (self.drug, self.concentration, self.weight):
+            field.setReadOnly(started)  # correct a wrong start by amending its entry
+        if s.settings is not None and started:
+            self.drug.setText(s.settings.drug)
+            self.concentration.setText(f"{s.settings.concentration_mg_ml:g}")
+            self.weight.setText(f"{s.settings.weight_kg:g}")
+        colour = _STATE_COLOUR[s.state]
+        text = f"<b style='color:{colour}; font-size:18px'>{s.state.value.upper()}</b>"
+        if s.settings is not None:
+            pump = s.settings.pump_rate_ml_h(s.rate_mg_kg_h)
+            running = " (pump stopped)" if s.state is not InfusionState.RUNNING else ""
+            text += (
+                f" &nbsp; {s.settings.drug} {s.settings.concentration_mg_ml:g} mg/mL · "
+                f"<b>{s.rate_mg_kg_h:g} mg/kg/h = {pump:.1f} mL/h</b>{running}"
+            )
+        self.status.setText(text)
+        if started:
+            self.totals.setText(
+                f"Elapsed {hms(s.elapsed_s(now))} · infusing {hms(s.infused_s)} · "
+                f"total <b>{s.total_mg:.1f} mg ({s.total_mg_kg:.2f} mg/kg)</b>"
+                + (f" incl. {s.boluses} bolus {s.bolus_mg:g} mg" if s.boluses else "")
+            )
+        else:
+            self.totals.setText("Not started")
+        self._update_pump()

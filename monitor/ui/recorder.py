@@ -1,0 +1,101 @@
+"""EntryRecorder: the forms' one way to record, amend and strike, with the time a nurse chose.
+
+GUI thread. Validation errors come back at once as a message; the confirmation comes only when the entry is
+on disk (the service's future, delivered to the GUI thread by the facade), so the GUI never waits for I/O and
+never says "saved" before it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from typing import Any
+
+from PySide6.QtCore import QObject, QTime, Signal
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QTimeEdit, QWidget
+
+from monitor.session.clock import clock_text, latest_at
+from monitor.session.entries import Entry, EntryKind, describe
+from monitor.session.errors import EntryError
+from monitor.ui.facade import SessionFacade
+
+
+class EntryTimeControl(QWidget):
+    """'Now', or an earlier time of day the nurse sets (back-dating within the session)."""
+
+    def __init__(self, now: Callable[[], float], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._now = now
+        self.earlier = QCheckBox("Earlier time")
+        self.earlier.setObjectName("earlier_time")
+        self.earlier.setToolTip("Record at an earlier time within the session instead of now")
+        self.time_edit = QTimeEdit()
+        self.time_edit.setObjectName("entry_time")
+        self.time_edit.setDisplayFormat("HH:mm")
+        self.time_edit.setEnabled(False)
+        self.earlier.toggled.connect(self._on_toggled)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.earlier)
+        layout.addWidget(self.time_edit)
+        layout.addStretch(1)
+
+    def _on_toggled(self, on: bool) -> None:
+        self.time_edit.setEnabled(on)
+        if on:
+            t = QTime.fromString(clock_text(self._now())[:5], "HH:mm")
+            self.time_edit.setTime(t)
+
+    def chosen(self) -> float | None:
+        if not self.earlier.isChecked():
+            return None
+        t = self.time_edit.time()
+        return latest_at(t.hour(), t.minute(), self._now())
+
+    def reset(self) -> None:
+        self.earlier.setChecked(False)
+
+
+class EntryRecorder(QObject):
+    sigMessage = Signal(str, bool)  # text for the nurse, is it an error
+    sigStored = Signal(object)  # Entry
+
+    def __init__(self, facade: SessionFacade, time_control: EntryTimeControl, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        assert facade.service is not None, "recording needs a session service"
+        self.facade = facade
+        self.service = facade.service
+        self.time_control = time_control
+        self.in_flight = 0
+
+    def record(self, kind: EntryKind, payload: Mapping[str, Any]) -> bool:
+        """Submit an entry; False (with the message shown) when it is refused."""
+        return self._submit(lambda: self.service.record(kind, payload, t=self.time_control.chosen()))
+
+    def amend(self, entry_id: int, payload: Mapping[str, Any], reason: str, t: float | None) -> bool:
+        return self._submit(lambda: self.service.amend(entry_id, payload, reason, t=t))
+
+    def strike(self, entry_id: int, reason: str) -> bool:
+        return self._submit(lambda: self.service.strike(entry_id, reason))
+
+    def _submit(self, make: Callable[[], Future[Entry]]) -> bool:
+        try:
+            future = make()
+        except EntryError as exc:
+            self.sigMessage.emit(str(exc), True)
+            return False
+        self.in_flight += 1
+        self.time_control.reset()
+        self.facade.deliver(future, self._on_done)
+        return True
+
+    def _on_done(self, future: Future[Entry]) -> None:
+        self.in_flight -= 1
+        error = future.exception()
+        if error is not None:
+            self.sigMessage.emit(str(error), True)
+            return
+        entry = future.result()
+        verb = {"create": "Saved", "amend": "Amended", "strike": "Struck through"}[entry.action.value]
+        self.sigMessage.emit(f"{verb} at {clock_text(entry.t)}: {describe(entry.kind, entry.payload)}", False)
+        self.sigStored.emit(entry)

@@ -1,0 +1,293 @@
+"""TrendView: stacked trend charts on one wall-clock axis, and the timeline lane beneath them.
+
+GUI thread only. Samples are appended to numpy series as they arrive (cheap); the plots are redrawn from a
+1 Hz timer, and only the curves whose data changed get `setData`. Cost stays flat over a 12-hour session:
+each plot clips to the visible range and peak-downsamples to the pixel width, y-ranges are fixed (automatic
+ranging costs about 5x per frame, design.md) and pens are 1 px without antialiasing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from monitor.session.entries import EntryKind, EntryView, describe
+from monitor.session.nibp import NibpReading
+from monitor.ui.series import TrendSeries
+
+GAP_S = 30.0  # DRI records come every 5-10 s, Masimo lines every 1-2 s: a longer silence is a gap
+REFRESH_MS = 1000  # trends move slowly; 1 Hz keeps the charts cheap (the tiles update at 25 Hz)
+WINDOWS = (("15 min", 15 * 60.0), ("1 h", 3600.0), ("Session", None))
+
+
+@dataclass(frozen=True)
+class CurveSpec:
+    param: str
+    colour: str
+    symbol: str | None = None  # a marker per point instead of a line (intermittent NIBP readings)
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    key: str
+    title: str
+    y_range: tuple[float, float]
+    curves: tuple[CurveSpec, ...]
+
+
+CHARTS = (
+    # PR first, so HR (the ECG value the nurse trusts) is drawn on top where they agree.
+    ChartSpec("hr", "HR · PR /min", (30, 180), (CurveSpec("PR", "#4fc3f7"), CurveSpec("HR", "#3ddc84"))),
+    ChartSpec("spo2", "SpO₂ %", (80, 101), (CurveSpec("SPO2", "#4fc3f7"),)),
+    ChartSpec(
+        "nibp",
+        "NIBP mmHg",
+        (40, 220),
+        # Anaesthesia-record convention: systolic ∨ above, diastolic ∧ below, mean a dot.
+        (
+            CurveSpec("NIBP_SYS", "#eeeeee", "t"),
+            CurveSpec("NIBP_DIA", "#eeeeee", "t1"),
+            CurveSpec("NIBP_MEAN", "#9e9e9e", "o"),
+        ),
+    ),
+    ChartSpec("resp", "RR /min · EtCO₂ mmHg", (0, 60), (CurveSpec("RR", "#ffd54f"), CurveSpec("ETCO2", "#ffb74d"))),
+)
+
+# Timeline lanes, top to bottom.
+LANES = {"infusion": 3, "observation": 2, "score": 1, "alarm": 0}
+LANE_LABELS = {"infusion": "Pump", "observation": "Obs", "score": "Score", "alarm": "Alarm"}
+LANE_OF_KIND = {
+    EntryKind.INFUSION: "infusion",
+    EntryKind.SIDE_EFFECT: "observation",
+    EntryKind.NOTE: "observation",
+    EntryKind.SCORE: "score",
+    EntryKind.DISSOCIATION: "score",
+}
+MARKER_COLOUR = {"infusion": "#ce93d8", "observation": "#ffab40", "score": "#80cbc4", "alarm": "#ef5350"}
+
+
+class TrendView(QWidget):
+    sigEntryClicked = Signal(int)  # entry id, from a click on the timeline lane
+    sigFollowChanged = Signal(bool)
+
+    def __init__(self, session_start: float, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session_start = session_start
+        self.now = session_start
+        self.window_s: float | None = 3600.0
+        self.follow = True
+        self.series: dict[str, TrendSeries] = {}
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self._drawn: dict[str, int] = {}  # series version last handed to setData
+        self._markers: dict[int, list[pg.InfiniteLine]] = {}
+        self._entries: dict[int, EntryView] = {}
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("#000000")
+        self.graphics.ci.layout.setSpacing(2)
+        self.plots: list[pg.PlotItem] = []
+        for row, spec in enumerate(CHARTS):
+            self.plots.append(self._add_chart(row, spec))
+        self.lane = self._add_lane(len(CHARTS))
+        self._lane_points = pg.ScatterPlotItem(size=11, pxMode=True, hoverable=True, tip=self._lane_tip)
+        self._lane_points.sigClicked.connect(self._on_lane_clicked)
+        self.lane.addItem(self._lane_points)
+        for plot in [*self.plots, self.lane]:
+            plot.vb.sigRangeChangedManually.connect(self._on_manual_range)
+            if plot is not self.plots[0]:
+                plot.setXLink(self.plots[0])
+
+        self.follow_button = QPushButton("Follow now")
+        self.follow_button.setObjectName("follow")
+        self.follow_button.setCheckable(True)
+        self.follow_button.setChecked(True)
+        self.follow_button.toggled.connect(self.set_follow)
+        self.window_buttons = QButtonGroup(self)
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Show:"))
+        for label, seconds in WINDOWS:
+            button = QPushButton(label)
+            button.setCheckable(True)
+            button.setChecked(seconds == self.window_s)
+            button.clicked.connect(lambda _=False, s=seconds: self.set_window(s))
+            self.window_buttons.addButton(button)
+            controls.addWidget(button)
+        controls.addStretch(1)
+        controls.addWidget(self.follow_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(controls)
+        layout.addWidget(self.graphics, 1)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+
+    # --- building -------------------------------------------------------------------------------------------
+
+    def _add_chart(self, row: int, spec: ChartSpec) -> pg.PlotItem:
+        plot: pg.PlotItem = self.graphics.addPlot(row=row, col=0)
+        plot.setClipToView(True)
+        plot.setDownsampling(auto=True, mode="peak")
+        plot.disableAutoRange()
+        plot.setYRange(*spec.y_range, padding=0)
+        plot.setMouseEnabled(x=True, y=False)
+        plot.showGrid(x=True, y=True, alpha=0.15)
+        plot.hideButtons()
+        plot.getAxis("bottom").setStyle(showValues=False)
+        plot.getAxis("left").setWidth(48)
+        plot.setTitle(f"<span style='color:#b0bec5;font-size:11pt'>{spec.title}</span>", justify="left")
+        plot.setMenuEnabled(False)
+        for curve in spec.curves:
+            if curve.symbol:
+                size = 6 if curve.symbol == "o" else 11
+                item = plot.plot(pen=None, symbol=curve.symbol, symbolSize=size, symbolBrush=curve.colour,
+                                 symbolPen=None)
+            else:
+                item = plot.plot(pen=pg.mkPen(curve.colour, width=1), connect="finite")
+            self.curves[curve.param] = item
+            gap = float("inf") if curve.symbol else GAP_S
+            self.series[curve.param] = TrendSeries(max_gap_s=gap)
+        return plot
+
+    def _add_lane(self, row: int) -> pg.PlotItem:
+        axis = pg.DateAxisItem(orientation="bottom")
+        lane: pg.PlotItem = self.graphics.addPlot(row=row, col=0, axisItems={"bottom": axis})
+        lane.setMaximumHeight(110)
+        lane.disableAutoRange()
+        lane.setYRange(-0.6, 3.6, padding=0)
+        lane.setMouseEnabled(x=True, y=False)
+        lane.hideButtons()
+        lane.setMenuEnabled(False)
+        left = lane.getAxis("left")
+        left.setWidth(48)
+        left.setTicks([[(y, LANE_LABELS[name]) for name, y in LANES.items()]])
+        left.setStyle(tickFont=QFont("Sans", 7))
+        return lane
+
+    # --- data in --------------------------------------------------------------------------------------------
+
+    def add_points(self, points: Iterable[tuple[str, float, float]]) -> None:
+        """(param, time, value) of continuous parameters; drawn at the next refresh."""
+        for param, t, value in points:
+            series = self.series.get(param)
+            if series is not None:
+                series.append(t, value)
+
+    def add_nibp(self, readings: Iterable[NibpReading], time_of: str = "t") -> None:
+        for r in readings:
+            t = getattr(r, time_of)
+            for param, value in (("NIBP_SYS", r.sys), ("NIBP_DIA", r.dia), ("NIBP_MEAN", r.mean)):
+                if value is not None:
+                    self.series[param].append(t, value)
+
+    def break_lines(self, t: float) -> None:
+        """The monitor stopped sending: whatever comes next is not joined to what came before."""
+        for series in self.series.values():
+            series.break_line(t)
+
+    def set_entries(self, views: Iterable[EntryView]) -> None:
+        """Markers across the charts and points on the lane for every entry; struck entries drawn faint."""
+        views = {v.id: v for v in views}
+        targets = [*self.plots, self.lane]
+        for eid in set(self._markers) - set(views):
+            for plot, line in zip(targets, self._markers.pop(eid), strict=True):
+                plot.removeItem(line)
+        for eid, view in views.items():
+            lane = LANE_OF_KIND[view.kind]
+            colour = "#546e7a" if view.struck else MARKER_COLOUR[lane]
+            pen = pg.mkPen(colour, width=1, style=Qt.PenStyle.DotLine if view.struck else Qt.PenStyle.DashLine)
+            lines = self._markers.get(eid)
+            if lines is None:
+                lines = [pg.InfiniteLine(angle=90, movable=False) for _ in targets]
+                for plot, line in zip(targets, lines, strict=True):
+                    plot.addItem(line, ignoreBounds=True)
+                self._markers[eid] = lines
+            for line in lines:
+                line.setPos(view.t)
+                line.setPen(pen)
+        self._entries = views
+        spots = [
+            {
+                "pos": (v.t, LANES[LANE_OF_KIND[v.kind]]),
+                "data": v.id,
+                "brush": pg.mkBrush("#546e7a" if v.struck else MARKER_COLOUR[LANE_OF_KIND[v.kind]]),
+                "pen": None,
+                "symbol": "x" if v.struck else "o",
+            }
+            for v in views.values()
+        ]
+        self._lane_points.setData(spots)
+
+    def _lane_tip(self, x: float, y: float, data: int) -> str:
+        view = self._entries.get(data)
+        if view is None:
+            return ""
+        status = " (struck through)" if view.struck else " (amended)" if view.amended else ""
+        return describe(view.kind, view.payload) + status
+
+    # --- view control ---------------------------------------------------------------------------------------
+
+    def set_window(self, seconds: float | None) -> None:
+        self.window_s = seconds
+        for button in self.window_buttons.buttons():
+            label = next(lbl for lbl, s in WINDOWS if s == seconds)
+            button.setChecked(button.text() == label)
+        self.set_follow(True)
+
+    @Slot(bool)
+    def set_follow(self, on: bool) -> None:
+        if on == self.follow and self.follow_button.isChecked() == on:
+            if on:
+                self._apply_range()
+            return
+        self.follow = on
+        self.follow_button.setChecked(on)
+        self.sigFollowChanged.emit(on)
+        if on:
+            self._apply_range()
+
+    def scroll_to(self, t: float) -> None:
+        """Centre the charts on `t` and stop following, so the view stays where the nurse looked."""
+        self.set_follow(False)
+        width = self.window_s or max(self.now - self.session_start, 600.0)
+        self.plots[0].setXRange(t - width / 2, t + width / 2, padding=0)
+
+    @Slot()
+    def _on_manual_range(self, *_: object) -> None:
+        self.set_follow(False)
+
+    @Slot(object, object, object)
+    def _on_lane_clicked(self, _item: object, points: object, _ev: object = None) -> None:
+        for point in points:  # type: ignore[attr-defined]
+            self.sigEntryClicked.emit(int(point.data()))
+            break
+
+    def x_range(self) -> tuple[float, float]:
+        lo, hi = self.plots[0].vb.viewRange()[0]
+        return float(lo), float(hi)
+
+    # --- drawing --------------------------------------------------------------------------------------------
+
+    def set_now(self, now: float) -> None:
+        self.now = now
+
+    @Slot()
+    def refresh(self) -> None:
+        for param, series in self.series.items():
+            if self._drawn.get(param) != series.version:
+                self.curves[param].setData(series.x, series.y)
+                self._drawn[param] = series.version
+        if self.follow:
+            self._apply_range()
+
+    def _apply_range(self) -> None:
+        right = self.now
+        left = self.session_start if self.window_s is None else right - self.window_s
+        margin = (right - left) * 0.02  # the newest point stays clear of the edge
+        self.plots[0].setXRange(left, right + margin, padding=0)

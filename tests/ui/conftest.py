@@ -1,0 +1,43 @@
+"""A live workspace on a real simulated monitor (pty) at high speed, with a real database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.app.acquisition import Acquisition, AcquisitionConfig
+from monitor.app.clock import SessionClock
+from monitor.app.session_service import SessionService
+from monitor.devices.simulator import SimulatedMonitor, load_scenario
+from monitor.storage.writer import SessionWriter
+from monitor.ui.facade import SessionFacade
+from monitor.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def live_window(qtbot, tmp_path: Path):
+    def start(scenario: str, speed: float, initials: str = "AB") -> MainWindow:
+        sim = SimulatedMonitor("datex-s5", load_scenario(scenario), speed=speed, link_dir=tmp_path)
+        port = sim.start()
+        clock = SessionClock(sim.device_now, use_device_time=True)
+        writer = SessionWriter(tmp_path / "monitor.sqlite3")
+        writer.start()
+        acq = Acquisition(AcquisitionConfig(port, "datex-s5"), writer, clock=clock.now)
+        facade = SessionFacade(acq, clock=clock)
+        sid = acq.start()
+        facade.attach_service(SessionService(writer, sid, acq.started_at, clock=clock.now, initials=initials))
+        window = MainWindow(facade, source=port)
+        qtbot.addWidget(window)
+        window.show()
+        window.db_path = writer.db_path
+        window.simulator = sim
+        cleanups.append((sim, acq, writer))
+        return window
+
+    cleanups: list = []
+    yield start
+    for sim, acq, writer in cleanups:
+        acq.stop()
+        writer.close()
+        sim.stop()
