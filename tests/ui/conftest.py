@@ -10,6 +10,7 @@ from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.clock import SessionClock
 from monitor.app.session_service import SessionService
 from monitor.devices.simulator import SimulatedMonitor, load_scenario
+from monitor.storage.db import connect, read_entries
 from monitor.storage.writer import SessionWriter
 from monitor.ui.facade import SessionFacade
 from monitor.ui.main_window import MainWindow
@@ -31,6 +32,7 @@ def live_window(qtbot, tmp_path: Path):
         qtbot.addWidget(window)
         window.show()
         window.db_path = writer.db_path
+        window.session_id = sid
         window.simulator = sim
         cleanups.append((sim, acq, writer))
         return window
@@ -41,3 +43,17 @@ def live_window(qtbot, tmp_path: Path):
         acq.stop()
         writer.close()
         sim.stop()
+
+
+def _stored_entries(window: MainWindow):
+    """What is on disk for the window's session, read through a connection of its own."""
+    conn = connect(window.db_path)
+    try:
+        return read_entries(conn, window.session_id)
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def stored_entries():
+    return _stored_entries

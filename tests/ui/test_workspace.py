@@ -1,0 +1,256 @@
+"""The workspace driven like a nurse drives it: real clicks and typing on a live session (simulated monitor on
+a pty, real database), asserting on what is stored and what is shown."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt, QTime
+from PySide6.QtWidgets import QComboBox
+
+from monitor.session.clock import clock_text
+from monitor.session.infusion import InfusionState
+
+
+@pytest.fixture
+def saved(qtbot, stored_entries):
+    def wait(window, count: int) -> None:
+        qtbot.waitUntil(lambda: len(stored_entries(window)) == count and window.recorder.in_flight == 0, timeout=5000)
+
+    return wait
+
+
+def test_side_effect_is_one_click_with_severity_and_note(qtbot, live_window, saved, stored_entries) -> None:
+    window = live_window("stable", speed=20)
+    panel = window.observations
+    qtbot.mouseClick(panel.severity_buttons["moderate"], Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(panel.note, "pale, sweating")
+    qtbot.mouseClick(panel.effect_buttons["nausea"], Qt.MouseButton.LeftButton)
+    saved(window, 1)
+    (row,) = stored_entries(window)
+    assert (row.kind, row.initials) == ("side_effect", "AB")
+    assert row.payload == {"effect": "nausea", "severity": "moderate", "note": "pale, sweating"}
+    qtbot.waitUntil(lambda: window.timeline.tree.topLevelItemCount() == 1)
+    assert window.timeline.tree.topLevelItem(0).text(1) == "Nausea (moderate) — pale, sweating"
+    assert window.message.text().startswith("Saved at")
+    assert panel.note.text() == "" and panel.chosen_severity() == "mild", "the form is ready for the next entry"
+    assert len(window.trends._markers[row.id]) == 5, "a marker across the four charts and the lane"
+
+
+def test_scores_are_recorded_with_the_clinical_wording(qtbot, live_window, saved, stored_entries) -> None:
+    window = live_window("stable", speed=20)
+    panel = window.observations
+    panel.pain.lineEdit().selectAll()
+    qtbot.keyClicks(panel.pain.lineEdit(), "6")
+    qtbot.mouseClick(window.findChild(type(panel.effect_buttons["other"]), "record_pain"), Qt.MouseButton.LeftButton)
+    panel.moaas.setCurrentIndex(panel.moaas.findData(2))
+    qtbot.mouseClick(window.findChild(type(panel.effect_buttons["other"]), "record_moaas"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.dissociation_buttons["moderate"], Qt.MouseButton.LeftButton)
+    saved(window, 3)
+    assert [r.payload for r in stored_entries(window)] == [
+        {"scale": "pain", "score": 6},
+        {"scale": "moaas", "score": 2},
+        {"level": "moderate"},
+    ]
+    assert "stop the infusion and call for help" in panel.sedation_warning.text()
+    texts = [window.timeline.tree.topLevelItem(i).text(1) for i in range(3)]
+    assert texts[1] == "MOAA/S 2 responds only after mild prodding or shaking"
+
+
+def test_invalid_infusion_input_is_refused_and_nothing_stored(qtbot, live_window, stored_entries) -> None:
+    window = live_window("stable", speed=20)
+    inf = window.infusion
+    for weight, message in (("400", "Weight 400 kg is outside 20–300 kg"), ("0", "Weight 0 kg is outside")):
+        inf.weight.setText(weight)
+        qtbot.mouseClick(inf.buttons["start"], Qt.MouseButton.LeftButton)
+        assert message in window.message.text()
+    inf.weight.setText("70")
+    for rate, message in (("-1", "Dose rate must be above 0"), ("5", "above the clinic's ceiling of 2 mg/kg/h")):
+        inf.rate.setText(rate)
+        qtbot.mouseClick(inf.buttons["start"], Qt.MouseButton.LeftButton)
+        assert message in window.message.text()
+    qtbot.wait(300)
+    assert stored_entries(window) == []
+    assert window.service.infusion().state is InfusionState.NOT_STARTED
+    assert not inf.buttons["pause"].isEnabled(), "nothing to pause before the start"
+
+
+def test_infusion_controls_show_pump_rate_elapsed_and_running_total(qtbot, live_window, saved, stored_entries) -> None:
+    window = live_window("stable", speed=60)
+    inf = window.infusion
+    inf.weight.clear()
+    qtbot.keyClicks(inf.weight, "70")
+    inf.rate.setText("0.5")
+    assert inf.pump.text() == "= 3.5 mL/h", "0.5 mg/kg/h × 70 kg ÷ 10 mg/mL"
+    qtbot.mouseClick(inf.buttons["start"], Qt.MouseButton.LeftButton)
+    saved(window, 1)
+    qtbot.waitUntil(lambda: "RUNNING" in inf.status.text(), timeout=3000)
+    assert inf.weight.isReadOnly(), "a wrong weight is corrected by amending the start, not by retyping"
+    qtbot.mouseClick(inf.buttons["pause"], Qt.MouseButton.LeftButton)
+    saved(window, 2)
+    qtbot.waitUntil(lambda: inf.buttons["resume"].isEnabled(), timeout=3000)
+    qtbot.mouseClick(inf.buttons["resume"], Qt.MouseButton.LeftButton)
+    saved(window, 3)
+    inf.rate.setText("1.0")
+    qtbot.mouseClick(inf.buttons["rate"], Qt.MouseButton.LeftButton)
+    saved(window, 4)
+    qtbot.keyClicks(inf.bolus, "10")
+    qtbot.mouseClick(inf.buttons["bolus"], Qt.MouseButton.LeftButton)
+    saved(window, 5)
+    status = window.service.infusion()
+    assert status.state is InfusionState.RUNNING and status.rate_mg_kg_h == 1.0
+    assert status.bolus_mg == 10.0 and status.total_mg > 10.0
+    inf.refresh()
+    assert "1 mg/kg/h = 7.0 mL/h" in inf.status.text()
+    assert f"{status.total_mg:.1f}"[:-2] in inf.totals.text() and "mg/kg" in inf.totals.text()
+    assert "Elapsed 0:" in inf.totals.text()
+    assert [r.payload["action"] for r in stored_entries(window)] == ["start", "pause", "resume", "rate", "bolus"]
+
+
+def test_amend_and_strike_keep_the_original_visible(qtbot, live_window, saved, stored_entries) -> None:
+    window = live_window("stable", speed=20)
+    panel = window.observations
+    qtbot.mouseClick(panel.effect_buttons["headache"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.effect_buttons["dizziness"], Qt.MouseButton.LeftButton)
+    saved(window, 2)
+    qtbot.waitUntil(lambda: window.timeline.tree.topLevelItemCount() == 2)
+    first, second = stored_entries(window)
+
+    window.timeline.select(first.id)
+    qtbot.mouseClick(window.timeline.amend_button, Qt.MouseButton.LeftButton)
+    dialog = window.correction_dialog
+    assert dialog is not None and dialog.isVisible()
+    severity = dialog.fields["severity"]
+    assert isinstance(severity, QComboBox)
+    severity.setCurrentIndex(severity.findData("severe"))
+    dialog.accept()
+    assert dialog.isVisible(), "refused without a reason: the dialog stays open"
+    assert "needs a reason" in dialog.error.text()
+    qtbot.keyClicks(dialog.reason, "patient clarified")
+    dialog.accept()
+    assert not dialog.isVisible()
+    saved(window, 3)
+
+    window.timeline.select(second.id)
+    qtbot.mouseClick(window.timeline.strike_button, Qt.MouseButton.LeftButton)
+    strike = window.correction_dialog
+    qtbot.keyClicks(strike.reason, "wrong patient")
+    strike.accept()
+    saved(window, 4)
+
+    rows = stored_entries(window)
+    assert [(r.action, r.target_id) for r in rows[2:]] == [("amend", first.id), ("strike", second.id)]
+    assert rows[0].payload["severity"] == "mild", "the original row is unchanged"
+    qtbot.waitUntil(lambda: "struck" in window.timeline.tree.topLevelItem(1).text(3))
+    amended, struck = (window.timeline.tree.topLevelItem(i) for i in range(2))
+    assert amended.text(1) == "Headache (severe)" and amended.text(3) == "amended: patient clarified"
+    assert "Headache (mild)" in amended.toolTip(1), "the original stays visible"
+    assert struck.font(1).strikeOut() and struck.text(3) == "struck: wrong patient"
+
+
+def test_back_dated_entry_within_the_session_only(qtbot, live_window, saved, stored_entries) -> None:
+    window = live_window("stable", speed=120)
+    start = window.service.started_at
+    tc = window.time_control
+    tc.earlier.setChecked(True)
+    before = QTime.fromString(clock_text(start - 60)[:5], "HH:mm")
+    tc.time_edit.setTime(before)
+    qtbot.mouseClick(window.observations.effect_buttons["vomiting"], Qt.MouseButton.LeftButton)
+    assert "before this session started" in window.message.text()
+    qtbot.waitUntil(lambda: window.clock.now() > start + 180, timeout=10000)
+    tc.earlier.setChecked(True)
+    target = math.ceil(start / 60) * 60 + 60  # a whole minute inside the session
+    tc.time_edit.setTime(QTime.fromString(clock_text(target)[:5], "HH:mm"))
+    qtbot.mouseClick(window.observations.effect_buttons["vomiting"], Qt.MouseButton.LeftButton)
+    saved(window, 1)
+    (row,) = stored_entries(window)
+    assert row.t == target and row.recorded_at > target
+    assert not tc.earlier.isChecked(), "back to 'now' for the next entry"
+
+
+def test_entries_need_initials(qtbot, live_window, saved, stored_entries) -> None:
+    window = live_window("stable", speed=20, initials="")
+    qtbot.mouseClick(window.observations.effect_buttons["nausea"], Qt.MouseButton.LeftButton)
+    assert "initials" in window.message.text()
+    qtbot.keyClicks(window.initials, "x1")
+    window.initials.editingFinished.emit()
+    assert "initials" in window.message.text() and window.service.initials == ""
+    window.initials.clear()
+    qtbot.keyClicks(window.initials, "cd")
+    window.initials.editingFinished.emit()
+    qtbot.mouseClick(window.observations.effect_buttons["nausea"], Qt.MouseButton.LeftButton)
+    saved(window, 1)
+    assert stored_entries(window)[0].initials == "CD"
+
+
+def test_clicking_an_entry_scrolls_the_charts_to_it(qtbot, live_window, saved, stored_entries) -> None:
+    window = live_window("stable", speed=120)
+    qtbot.waitUntil(lambda: window.clock.now() > window.service.started_at + 300, timeout=10000)
+    early = window.service.started_at + 60
+    window.service.record("note", {"note": "baseline obs done"}, t=early).result(5)
+    qtbot.waitUntil(lambda: window.timeline.tree.topLevelItemCount() == 1)
+    qtbot.waitUntil(lambda: window.clock.now() > early + 3 * 3600 / 60, timeout=15000)  # far past the entry
+    window.trends.set_window(15 * 60.0)
+    window.trends.refresh()
+    assert window.trends.follow
+    entry_id = stored_entries(window)[0].id
+    window.timeline.select(entry_id)
+    assert not window.trends.follow, "looking back stops following"
+    lo, hi = window.trends.x_range()
+    assert lo < early < hi and abs((lo + hi) / 2 - early) < 1
+    qtbot.mouseClick(window.trends.follow_button, Qt.MouseButton.LeftButton)
+    assert window.trends.follow
+    lo, hi = window.trends.x_range()
+    assert hi >= window.trends.now - 1
+
+
+def test_charts_and_tiles_follow_the_monitor_and_a_pulled_cable_is_a_gap(qtbot, live_window) -> None:
+    window = live_window("cable-pull", speed=40)
+    hr = window.trends.series["HR"]
+    qtbot.waitUntil(lambda: len(hr) >= 5 and window.tiles["hr"].value.text() != "--", timeout=20000)
+    qtbot.waitUntil(lambda: window.trends.series["NIBP_SYS"].x.size >= 1, timeout=20000)
+    qtbot.waitUntil(lambda: window.link_label.text().startswith("MONITOR DISCONNECTED"), timeout=20000)
+    assert np.isnan(hr.y[-1]), "the line breaks where the monitor went away"
+    qtbot.waitUntil(lambda: window.link_label.text().startswith("Receiving"), timeout=20000)
+    qtbot.waitUntil(lambda: not np.isnan(hr.y[-1]), timeout=10000)
+    window.trends.refresh()
+    x, y = window.trends.curves["HR"].getData()
+    assert np.isnan(y).any() and np.isfinite(y[-1]), "the drawn curve has the gap and continues after it"
+    lo, hi = window.trends.x_range()
+    assert lo <= x[-1] <= hi, "following: the newest sample is in view"
+
+
+def test_keyboard_shortcuts_reach_the_common_entries(qtbot, live_window, saved, stored_entries) -> None:
+    window = live_window("stable", speed=20)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)  # severity: moderate
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)  # nausea
+    saved(window, 1)
+    assert stored_entries(window)[0].payload == {"effect": "nausea", "severity": "moderate"}
+
+
+def test_port_picker_moves_the_session_to_another_monitor(qtbot, live_window, tmp_path) -> None:
+    from monitor.devices.simulator import SimulatedMonitor, load_scenario
+
+    window = live_window("stable", speed=20)
+    qtbot.waitUntil(lambda: len(window.trends.series["HR"]) > 0, timeout=15000)
+    other = SimulatedMonitor("masimo-ascii", load_scenario("stable"), speed=1, link_dir=tmp_path / "other")
+    port = other.start()
+    try:
+        dialog = window.open_port_picker()
+        assert dialog.ports.count() >= 1
+        dialog.port.clear()
+        dialog.accept()
+        assert dialog.isVisible() and "Choose a port" in dialog.error.text()
+        qtbot.keyClicks(dialog.port, port)
+        dialog.protocol.setCurrentText("masimo-ascii")
+        dialog.accept()
+        qtbot.waitUntil(lambda: window.facade.acquisition.config.port == port, timeout=5000)
+        qtbot.waitUntil(lambda: window.latest.get("PI") is not None, timeout=15000)  # Masimo-only parameter
+        assert window.link_label.text().startswith("Receiving")
+    finally:
+        window.facade.acquisition.stop()
+        other.stop()
