@@ -61,7 +61,7 @@ class MainWindow(QMainWindow):
         self.latest: dict[str, Sample] = {}
         self._nibp = NibpReadingDetector()
         self._nibp_measuring = False
-        self._nibp_detail = ""
+        self._nibp_reading: NibpReading | None = None
         self._link_event: LinkEvent | None = None
         self._live = False  # the monitor is sending right now
         self._views: dict[int, EntryView] = {}
@@ -186,8 +186,9 @@ class MainWindow(QMainWindow):
                 self._update_tile(spec, now)
         measuring = any(s.flags & SampleFlag.NIBP_MEASURING for s in samples if s.param == "NIBP_SYS")
         if readings or measuring != self._nibp_measuring:
+            self._nibp_reading = readings[-1] if readings else self._nibp_reading
             self._nibp_measuring = measuring
-            self._update_nibp(readings[-1] if readings else None, now)
+            self._update_nibp(now)
 
     def _update_tile(self, spec: TileSpec, now: float) -> None:
         first = self.latest.get(spec.params[0])
@@ -198,19 +199,16 @@ class MainWindow(QMainWindow):
             detail = f"PR {format_value('PR', self.latest['PR'].value)}"
         self.tiles[spec.key].show_values(format_value(first.param, first.value), detail, first.time, now, self._live)
 
-    def _update_nibp(self, reading: NibpReading | None, now: float) -> None:
-        tile = self.tiles["nibp"]
-        if reading is not None:
-            text = "/".join(format_value("NIBP_SYS", v) if v is not None else "--" for v in (reading.sys, reading.dia))
-            detail = f"({format_value('NIBP_MEAN', reading.mean)})" if reading.mean is not None else ""
-            t = reading.t if self.clock.use_device_time else reading.host_t
-            self._nibp_detail = detail
-            tile.show_values(text, detail, t, t, self._live)  # the age counts from the reading, not the resend
-        if tile.updated_at is not None:
-            measuring = " measuring…" if self._nibp_measuring else ""
-            tile.show_values(tile.value.text(), f"{self._nibp_detail}{measuring}".strip(), tile.sample_time or now,
-                             tile.updated_at, self._live)
-        tile.refresh_age(now, self._live)
+    def _update_nibp(self, now: float) -> None:
+        reading = self._nibp_reading
+        if reading is None:
+            return
+        text = "/".join(format_value("NIBP_SYS", v) if v is not None else "--" for v in (reading.sys, reading.dia))
+        mean = f"({format_value('NIBP_MEAN', reading.mean)})" if reading.mean is not None else ""
+        detail = f"{mean} measuring…".strip() if self._nibp_measuring else mean
+        t = reading.t if self.clock.use_device_time else reading.host_t
+        self.tiles["nibp"].show_values(text, detail, t, t, self._live)  # the age counts from the reading itself
+        self.tiles["nibp"].refresh_age(now, self._live)
 
     @Slot(object)
     def _on_link(self, event: LinkEvent) -> None:
