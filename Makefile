@@ -28,6 +28,7 @@ test: lint
 
 bench: $(STAMP)
 	$(PY) benchmarks/decode.py
+	$(PY) benchmarks/ui.py
 
 # Debian packages for a real window (xcb) and for QtMultimedia sound; not needed by the test suite.
 deps-debian:
