@@ -14,7 +14,7 @@ from pathlib import Path
 
 from monitor.devices.protocols import PROTOCOL_NAMES
 
-SUBCOMMANDS = ("run", "simulate", "decode", "ports")
+SUBCOMMANDS = ("run", "simulate", "decode", "ports", "verify", "backup")
 
 
 def _positive_speed(text: str) -> float:
@@ -69,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("--status", action="store_true", help="also print device status changes as JSON lines")
 
     sub.add_parser("ports", help="list the serial ports of this computer")
+
+    ver = sub.add_parser("verify", help="check the audit trail's hash chain; reports the first altered row")
+    ver.add_argument("db", type=Path, nargs="?", help="database file (default: the one in the user data directory)")
+
+    bak = sub.add_parser("backup", help="copy the database safely while it is in use (SQLite online backup)")
+    bak.add_argument("dest", type=Path, help="backup file to write")
+    bak.add_argument("--db", type=Path, help="database file (default: the one in the user data directory)")
     return parser
 
 
@@ -83,6 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _decode(args)
     if args.command == "ports":
         return _ports()
+    if args.command == "verify":
+        return _verify(args.db)
+    if args.command == "backup":
+        return _backup(args.db, args.dest)
     return _run(args)
 
 
@@ -139,6 +150,50 @@ def _ports() -> int:
         print("No serial ports found. A pyserial URL (socket://host:port, rfc2217://...) also works with --port.")
     for p in ports:
         print(f"{p.device}\t{p.description}\t{p.hwid}")
+    return 0
+
+
+def _existing_db(db: Path | None) -> Path | None:
+    from monitor.storage.paths import default_db_path
+
+    path = db or default_db_path()
+    if not path.is_file():
+        print(f"infusion-monitor: no database at {path}", file=sys.stderr)
+        return None
+    return path
+
+
+def _verify(db: Path | None) -> int:
+    from monitor.storage.audit import verify
+    from monitor.storage.db import connect
+
+    path = _existing_db(db)
+    if path is None:
+        return 2
+    conn = connect(path)
+    try:
+        result = verify(conn)
+    finally:
+        conn.close()
+    if result.ok:
+        print(f"{path}: audit trail intact ({result.rows} audit rows, {result.entries} entries)")
+        return 0
+    print(f"{path}: ALTERED: {result.problem}")
+    return 1
+
+
+def _backup(db: Path | None, dest: Path) -> int:
+    from monitor.storage.backup import backup
+
+    path = _existing_db(db)
+    if path is None:
+        return 2
+    try:
+        pages = backup(path, dest)
+    except (OSError, ValueError) as exc:
+        print(f"infusion-monitor: backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"backed up {path} to {dest} ({pages} pages)")
     return 0
 
 

@@ -72,6 +72,27 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             BEGIN SELECT RAISE(ABORT, 'entries are append-only: record a strike-through instead'); END;
         """,
     ),
+    (
+        3,
+        """
+        -- Audit trail of nurse entries, hash-chained (monitor.storage.audit); written with each entry.
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            entry_id INTEGER NOT NULL REFERENCES entries(id),
+            at REAL NOT NULL,                  -- when it was done (Unix s)
+            who TEXT NOT NULL,                 -- the nurse's initials
+            action TEXT NOT NULL,              -- create, amend, strike
+            what TEXT NOT NULL,                -- canonical JSON of the entry row
+            previous TEXT,                     -- canonical JSON of the content an amend/strike replaced
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL                 -- sha256(prev_hash, this row's fields)
+        );
+        CREATE TRIGGER audit_is_append_only_update BEFORE UPDATE ON audit
+            BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+        CREATE TRIGGER audit_is_append_only_delete BEFORE DELETE ON audit
+            BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+        """,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

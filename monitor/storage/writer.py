@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.devices.events import DeviceStatus, Sample
+from monitor.storage import audit
 from monitor.storage.db import EntryRow, connect
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,9 @@ class SessionWriter:
                     row.reason,
                 ),
             )
-            return int(cur.lastrowid)
+            entry_id = int(cur.lastrowid)
+            audit.append(conn, entry_id)  # same transaction: never an entry without its audit row
+            return entry_id
 
         return self.submit(insert, durable=True)
 
