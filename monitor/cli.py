@@ -1,4 +1,4 @@
-"""Command line: `infusion-monitor [run]`, `simulate`, `decode`, `ports`.
+"""Command line: `infusion-monitor [run]`, `record`, `simulate`, `decode`, `ports`, `verify`, `backup`.
 
 Qt is imported only by `run`, so the headless commands start fast and work on a machine without a display.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from monitor.devices.protocols import PROTOCOL_NAMES
 
-SUBCOMMANDS = ("run", "simulate", "decode", "ports", "verify", "backup")
+SUBCOMMANDS = ("run", "record", "simulate", "decode", "ports", "verify", "backup")
 
 
 def _positive_speed(text: str) -> float:
@@ -24,6 +24,16 @@ def _positive_speed(text: str) -> float:
         raise argparse.ArgumentTypeError(f"speed must be a number, got {text!r}") from None
     if not 0 < value <= 10_000:
         raise argparse.ArgumentTypeError(f"speed must be above 0 and at most 10000, got {value:g}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"duration must be a number of seconds, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"duration must be above 0 s, got {value:g}")
     return value
 
 
@@ -55,8 +65,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--protocol", choices=PROTOCOL_NAMES, default="datex-s5")
     run.add_argument("--baudrate", type=int, help="override the protocol's default baud rate")
     run.add_argument("--db", type=Path, help="database file (default: in the user data directory)")
+    run.add_argument(
+        "--resume",
+        choices=("ask", "yes", "no"),
+        default="ask",
+        help="an unfinished session (crash) is found: ask (default; without a display: resume), resume, or start new",
+    )
     run.add_argument("--initials", type=_initials, help="the nurse's initials, stamped on every entry (2-4 letters)")
     _add_simulation_options(run, "stable")
+
+    rec = sub.add_parser("record", help="record a session without a window (headless)")
+    rec.add_argument("--port", required=True, help="serial port or pyserial URL of the bedside monitor")
+    rec.add_argument("--protocol", choices=PROTOCOL_NAMES, required=True)
+    rec.add_argument("--baudrate", type=int, help="override the protocol's default baud rate")
+    rec.add_argument("--db", type=Path, help="database file (default: in the user data directory)")
+    rec.add_argument("--resume", action="store_true", help="continue the unfinished session a crash left open")
+    rec.add_argument("--duration", type=_positive_seconds, help="stop after this many seconds (default: Ctrl+C)")
 
     sim = sub.add_parser("simulate", help="run a simulated bedside monitor on a pseudo-terminal")
     sim.add_argument("--protocol", choices=PROTOCOL_NAMES, default="datex-s5")
@@ -90,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _decode(args)
     if args.command == "ports":
         return _ports()
+    if args.command == "record":
+        return _record(args)
     if args.command == "verify":
         return _verify(args.db)
     if args.command == "backup":
@@ -195,6 +221,29 @@ def _backup(db: Path | None, dest: Path) -> int:
         return 1
     print(f"backed up {path} to {dest} ({pages} pages)")
     return 0
+
+
+def _record(args: argparse.Namespace) -> int:
+    import logging
+
+    from monitor.app.headless import run_record
+    from monitor.devices.protocols import line_settings
+    from monitor.storage.paths import default_db_path
+
+    try:
+        line_settings(args.protocol, args.baudrate)
+    except ValueError as exc:
+        print(f"infusion-monitor: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return run_record(
+        args.port,
+        args.protocol,
+        args.db or default_db_path(),
+        baudrate=args.baudrate,
+        resume=args.resume,
+        duration=args.duration,
+    )
 
 
 def _run(args: argparse.Namespace) -> int:

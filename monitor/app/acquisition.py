@@ -19,6 +19,7 @@ from monitor.devices.capture import CaptureWriter
 from monitor.devices.events import DecoderStats, DeviceEvent, DeviceStatus, LineSettings, Sample
 from monitor.devices.link import LinkEvent, SerialLink
 from monitor.devices.protocols import line_settings, make_decoder
+from monitor.storage.db import SessionRow, connect, last_sample_time
 from monitor.storage.writer import SessionWriter
 
 log = logging.getLogger(__name__)
@@ -67,19 +68,31 @@ class Acquisition:
             s = self.decoder.stats
             return DecoderStats(s.bytes_in, s.frames_ok, s.bad_frames, s.resyncs, s.skipped_bytes)
 
-    def start(self) -> int:
-        """Open the session row and the port; returns the session id. The port opens in the background."""
+    def start(self, resume: SessionRow | None = None) -> int:
+        """Open the session row (or continue `resume`, an open session left by a crash) and the port; returns
+        the session id. The port opens in the background."""
         cfg = self.config
         line = line_settings(cfg.protocol, cfg.baudrate)
         self._open_capture(line)
-        self.session_id = self.writer.open_session(
-            cfg.port,
-            cfg.protocol,
-            capture_path=str(self.capture_path) if self.capture_path else None,
-            started_at=self.started_at,
-        )
+        if resume is not None:
+            self.session_id, self.started_at = resume.id, resume.started_at
+            self.writer.resume_session(resume.id, self.clock(), self._last_sample(resume.id))
+        else:
+            self.session_id = self.writer.open_session(
+                cfg.port,
+                cfg.protocol,
+                capture_path=str(self.capture_path) if self.capture_path else None,
+                started_at=self.started_at,
+            )
         self._start_link(line)
         return self.session_id
+
+    def _last_sample(self, session_id: int) -> float | None:
+        conn = connect(self.writer.db_path)
+        try:
+            return last_sample_time(conn, session_id)
+        finally:
+            conn.close()
 
     def switch_port(self, port: str, protocol: str, baudrate: int | None = None) -> None:
         """Record the rest of the session from another port (the nurse picked the monitor's port).

@@ -12,7 +12,7 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any
@@ -183,6 +183,25 @@ class SessionService:
         for listener in self._listeners:
             listener(stored)
         done.set_result(stored)
+
+
+def entries_from_rows(rows: Iterable[EntryRow]) -> list[Entry]:
+    """Stored rows as domain entries (to continue a session after a restart)."""
+    return [
+        Entry(
+            int(r.id or 0),
+            r.session_id,
+            EntryKind(r.kind),
+            r.t,
+            r.recorded_at,
+            r.initials,
+            r.payload,
+            EntryAction(r.action),
+            r.target_id,
+            r.reason,
+        )
+        for r in rows
+    ]
 
 
 def _fold(views: list[EntryView], now: float, limits: InfusionLimits) -> InfusionStatus:

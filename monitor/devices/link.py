@@ -28,6 +28,13 @@ import serial.tools.list_ports
 from monitor.devices.capture import CaptureWriter
 from monitor.devices.events import LineSettings
 
+try:  # pyserial's POSIX open lets termios.error (not an OSError) escape, e.g. EINVAL from a hung-up pty
+    import termios
+
+    _TERMIOS_ERRORS: tuple[type[Exception], ...] = (termios.error,)
+except ImportError:  # Windows
+    _TERMIOS_ERRORS = ()
+
 log = logging.getLogger(__name__)
 
 
@@ -157,7 +164,7 @@ class SerialLink:
             while not self._stop.is_set():
                 try:
                     ser = self._open()
-                except (serial.SerialException, OSError, ValueError) as exc:
+                except (serial.SerialException, OSError, ValueError, *_TERMIOS_ERRORS) as exc:
                     if self._state is not LinkState.DISCONNECTED:
                         self._set(LinkState.DISCONNECTED, f"could not open {self.port}: {exc}")
                     self._stop.wait(backoff)

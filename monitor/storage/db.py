@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from monitor.devices.events import Sample, SampleFlag
 from monitor.storage.schema import migrate
 
 
@@ -74,6 +76,17 @@ def list_sessions(conn: sqlite3.Connection) -> list[SessionRow]:
     return [SessionRow(*row) for row in rows]
 
 
+def open_sessions(conn: sqlite3.Connection) -> list[SessionRow]:
+    """Sessions never ended: the program or the machine stopped while recording them."""
+    return [s for s in list_sessions(conn) if s.ended_at is None]
+
+
+def last_sample_time(conn: sqlite3.Connection, session_id: int) -> float | None:
+    """Receive time of the session's last stored sample."""
+    row = conn.execute("SELECT max(host_t) FROM samples WHERE session_id = ?", (session_id,)).fetchone()
+    return row[0]
+
+
 def read_samples(conn: sqlite3.Connection, session_id: int, param: str) -> tuple[np.ndarray, np.ndarray]:
     """Device times and values of one parameter, in time order."""
     rows = conn.execute(
@@ -83,6 +96,17 @@ def read_samples(conn: sqlite3.Connection, session_id: int, param: str) -> tuple
         return np.empty(0), np.empty(0)
     data = np.asarray(rows, dtype=float)
     return data[:, 0], data[:, 1]
+
+
+def read_sample_events(conn: sqlite3.Connection, session_id: int, params: Iterable[str]) -> list[Sample]:
+    """Stored samples of `params` as the decoder produced them, in time order (to redraw a session)."""
+    names = list(params)
+    marks = ",".join("?" * len(names))
+    rows = conn.execute(
+        f"SELECT param, value, t, host_t, flags FROM samples WHERE session_id = ? AND param IN ({marks}) ORDER BY t",
+        (session_id, *names),
+    )
+    return [Sample(param, value, t, host_t, SampleFlag(flags)) for param, value, t, host_t, flags in rows]
 
 
 def read_link_events(conn: sqlite3.Connection, session_id: int) -> list[LinkEventRow]:

@@ -82,6 +82,17 @@ class SessionWriter:
 
         return self._call(insert)
 
+    def resume_session(self, session_id: int, now: float, last_sample: float | None) -> None:
+        """Continue an open session after a crash: the time without data is recorded as a gap."""
+        since = "the start" if last_sample is None else f"{last_sample:.3f}"
+        detail = f"program restarted; no data recorded from {since} to {now:.3f}"
+        self._call(
+            lambda conn: conn.execute(
+                "INSERT INTO link_events (session_id, t, state, detail) VALUES (?, ?, 'gap', ?)",
+                (session_id, now, detail),
+            )
+        )
+
     def end_session(self, session_id: int, ended_at: float) -> None:
         self._call(lambda conn: conn.execute("UPDATE sessions SET ended_at = ? WHERE id = ?", (ended_at, session_id)))
 

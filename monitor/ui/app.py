@@ -11,21 +11,25 @@ import logging
 import os
 import signal
 import sys
+import time
+from datetime import datetime
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.clock import WALL_CLOCK, SessionClock
+from monitor.app.recovery import ResumePoint, find_unfinished
 from monitor.app.session_service import SessionService
 from monitor.storage.paths import captures_dir, default_db_path
 from monitor.storage.writer import SessionWriter
 from monitor.ui.facade import SessionFacade
 from monitor.ui.main_window import MainWindow
+from monitor.ui.trends import CHART_PARAMS
 
 log = logging.getLogger(__name__)
 
 
-def _choose_platform() -> None:
+def _choose_platform() -> bool:
     """Without a display, run offscreen (recording still works) and say so, rather than abort in Qt."""
     if sys.platform.startswith("linux") and not (
         os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
@@ -36,6 +40,27 @@ def _choose_platform() -> None:
             file=sys.stderr,
         )
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    return os.environ.get("QT_QPA_PLATFORM") == "offscreen"
+
+
+def _ask_resume(point: ResumePoint | None, mode: str, headless: bool) -> ResumePoint | None:
+    """Offer to continue the session a crash left open. Without a display there is nobody to ask: resume."""
+    if point is None or mode == "no":
+        return None
+    started = datetime.fromtimestamp(point.session.started_at).strftime("%d %b %H:%M")
+    what = f"session {point.session.id} started {started} from {point.session.source}"
+    if mode == "ask" and not headless:
+        answer = QMessageBox.question(
+            None,
+            "Resume the unfinished session?",
+            f"The {what} was not closed: the program or the computer stopped while recording it.\n\n"
+            f"Resume it? Its {len(point.entries)} entries are kept and the time without data is marked as a gap.\n"
+            "No starts a new session (the unfinished one stays as it is).",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return None
+    log.info("resuming the unfinished %s (%d entries)", what, len(point.entries))
+    return point
 
 
 def _quit_on_signals(app: QApplication) -> None:
@@ -54,7 +79,10 @@ def _quit_on_signals(app: QApplication) -> None:
 
 def run_gui(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    _choose_platform()
+    headless = _choose_platform()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    db_path = args.db or default_db_path()
+    resume = _ask_resume(find_unfinished(db_path), args.resume, headless)
     simulator = None
     port = args.port
     clock = WALL_CLOCK
@@ -66,13 +94,15 @@ def run_gui(args: argparse.Namespace) -> int:
         except (ValueError, FileNotFoundError) as exc:
             print(f"infusion-monitor: {exc}", file=sys.stderr)
             return 2
-        simulator = SimulatedMonitor(args.protocol, scenario, speed=args.speed, seed=args.seed)
+        start_time = time.time()
+        if resume is not None and resume.last_sample is not None:
+            start_time = max(start_time, resume.last_sample + 1)  # a resumed demo continues after its data
+        simulator = SimulatedMonitor(args.protocol, scenario, speed=args.speed, seed=args.seed, start_time=start_time)
         port = simulator.start()
         clock = SessionClock(simulator.device_now, use_device_time=True)
         log.info("built-in simulated %s monitor (%s) on %s", args.protocol, args.scenario, port)
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    writer = SessionWriter(args.db or default_db_path())
+    writer = SessionWriter(db_path)
     writer.start()
     acquisition = Acquisition(
         AcquisitionConfig(port=port, protocol=args.protocol, baudrate=args.baudrate, capture_dir=captures_dir()),
@@ -80,11 +110,16 @@ def run_gui(args: argparse.Namespace) -> int:
         clock=clock.now,
     )
     facade = SessionFacade(acquisition, clock=clock)  # listening before the port opens: no sample is missed
-    session_id = acquisition.start()
+    session_id = acquisition.start(resume.session if resume else None)
+    entries = resume.entries if resume else []
     facade.attach_service(
-        SessionService(writer, session_id, acquisition.started_at, clock=clock.now, initials=args.initials or "")
+        SessionService(
+            writer, session_id, acquisition.started_at, clock=clock.now, initials=args.initials or "", entries=entries
+        )
     )
     window = MainWindow(facade, source=port if args.port else f"simulated monitor ({args.scenario})")
+    if resume is not None:
+        window.load_history(resume.load_samples(db_path, CHART_PARAMS))
     window.show()
     _quit_on_signals(app)
     try:

@@ -190,6 +190,14 @@ class MainWindow(QMainWindow):
             self._nibp_measuring = measuring
             self._update_nibp(now)
 
+    def load_history(self, samples: list[Sample]) -> None:
+        """Redraw what was recorded before a restart: charts only; the tiles wait for live numbers."""
+        sample_time = self.clock.sample_time
+        self.trends.add_points((s.param, sample_time(s), s.value) for s in samples if not s.param.startswith("NIBP"))
+        self.trends.add_nibp(self._nibp.feed(samples), "t" if self.clock.use_device_time else "host_t")
+        self.trends.break_lines(max((sample_time(s) for s in samples), default=self.clock.now()))
+        self.trends.refresh()
+
     def _update_tile(self, spec: TileSpec, now: float) -> None:
         first = self.latest.get(spec.params[0])
         if first is None:

@@ -60,6 +60,8 @@ CHARTS = (
     ChartSpec("resp", "RR /min · EtCO₂ mmHg", (0, 60), (CurveSpec("RR", "#ffd54f"), CurveSpec("ETCO2", "#ffb74d"))),
 )
 
+CHART_PARAMS = tuple(curve.param for chart in CHARTS for curve in chart.curves)
+
 # Timeline lanes, top to bottom.
 LANES = {"infusion": 3, "observation": 2, "score": 1, "alarm": 0}
 LANE_LABELS = {"infusion": "Pump", "observation": "Obs", "score": "Score", "alarm": "Alarm"}

@@ -98,3 +98,17 @@ def test_line_noise_corrupts_frames_that_the_decoder_counts(sim) -> None:
 def test_simulate_command_refuses_an_unknown_scenario(capsys) -> None:
     assert main(["simulate", "--scenario", "nope"]) == 2
     assert "unknown scenario 'nope'" in capsys.readouterr().err
+
+
+def test_pty_reopens_after_a_client_with_rts_cts_closed(tmp_path) -> None:
+    from monitor.devices.simulator import SimulatedMonitor, load_scenario
+
+    sim = SimulatedMonitor("datex-s5", load_scenario("stable"), speed=1, link_dir=tmp_path)
+    port = sim.start()
+    try:
+        for _ in range(3):  # Linux refuses the second open (EINVAL) if CRTSCTS stays set on the pty
+            ser = serial.Serial(port, 19200, parity=serial.PARITY_EVEN, rtscts=True, timeout=0.1)
+            ser.close()
+            time.sleep(0.05)  # one simulator tick
+    finally:
+        sim.stop()

@@ -16,6 +16,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import termios
 import threading
 import time
 import tty
@@ -136,6 +137,7 @@ class SimulatedMonitor:
                 t = self.session_time()
                 self._cable(t)
                 if self._master is not None:
+                    self._keep_reopenable()
                     if self.protocol == "datex-s5":
                         self._read_requests(t)
                     self._send_due(t)
@@ -144,6 +146,16 @@ class SimulatedMonitor:
         except BaseException as exc:
             self.error = exc
             log.exception("simulated monitor stopped by an error")
+
+    def _keep_reopenable(self) -> None:
+        """Clear CRTSCTS on the pty: a client that opened it with RTS/CTS (the DRI settings) leaves the flag
+        behind, and Linux then refuses the next open's tcsetattr (EINVAL) -- a reconnect after a crash would
+        fail. A pty ignores handshake anyway, so the client loses nothing."""
+        assert self._slave is not None
+        attrs = termios.tcgetattr(self._slave)
+        if attrs[2] & termios.CRTSCTS:
+            attrs[2] &= ~termios.CRTSCTS
+            termios.tcsetattr(self._slave, termios.TCSANOW, attrs)
 
     def _cable(self, t: float) -> None:
         pulled = self.scenario.in_window(self.scenario.cable_pull, t)

@@ -1,0 +1,65 @@
+"""`infusion-monitor record`: record a session without a window (a box without a screen, tests, crash drills).
+
+Runs on the main thread until SIGINT/SIGTERM or `duration` seconds; the link and the writer run on their own
+threads as in the GUI. Qt is never imported.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from pathlib import Path
+
+from monitor.app.acquisition import Acquisition, AcquisitionConfig
+from monitor.app.recovery import find_unfinished
+from monitor.storage.paths import captures_dir
+from monitor.storage.writer import SessionWriter
+
+log = logging.getLogger(__name__)
+
+
+def run_record(
+    port: str,
+    protocol: str,
+    db_path: Path,
+    *,
+    baudrate: int | None = None,
+    resume: bool = False,
+    duration: float | None = None,
+) -> int:
+    stop = threading.Event()
+
+    def handler(signum: int, _frame: object) -> None:
+        log.info("%s received: closing the session", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    point = find_unfinished(db_path) if resume else None
+    writer = SessionWriter(db_path)
+    writer.start()
+    acquisition = Acquisition(
+        AcquisitionConfig(port=port, protocol=protocol, baudrate=baudrate, capture_dir=captures_dir()), writer
+    )
+    session_id = acquisition.start(point.session if point else None)
+    verb = "Resumed" if point else "Recording"
+    print(f"{verb} session {session_id} from {port} ({protocol}) into {db_path}; Ctrl+C stops", flush=True)
+    deadline = None if duration is None else time.monotonic() + duration
+    try:
+        while not stop.wait(1.0):
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            if not writer.healthy:
+                log.error("database not writable (%s); %d rows kept in memory", writer.last_error, writer.pending)
+    finally:
+        acquisition.stop()
+        writer.close()
+    stats = acquisition.stats
+    print(
+        f"Session {session_id} closed: {writer.samples_written} samples written, {stats.frames_ok} frames, "
+        f"{stats.bad_frames} bad frames, {stats.resyncs} resyncs",
+        flush=True,
+    )
+    return 0
