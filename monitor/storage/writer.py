@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ class SessionWriter:
         self._queue: queue.Queue[Any] = queue.Queue()
         self._samples: list[tuple] = []
         self._rows: list[tuple[str, tuple]] = []
+        self._held: list[tuple[Callable, Future, dict | None]] = []  # entries waiting for a writable database
         self._thread: threading.Thread | None = None
         self._ready: Future[None] = Future()
 
@@ -58,7 +60,7 @@ class SessionWriter:
     @property
     def pending(self) -> int:
         """Rows received but not yet on disk (read from any thread; approximate while writing)."""
-        return len(self._samples) + len(self._rows) + self._queue.qsize()
+        return len(self._samples) + len(self._rows) + len(self._held) + self._queue.qsize()
 
     def start(self) -> None:
         """Start the thread and open the database; raises what opening it raised."""
@@ -133,7 +135,7 @@ class SessionWriter:
         entry survives a power cut once the UI has confirmed it.
         """
         result: Future[Any] = Future()
-        self._queue.put(("call", (fn, result, durable)))
+        self._queue.put(("call", (fn, result, durable, None)))
         return result
 
     def add_entry(self, row: EntryRow) -> Future[int]:
@@ -159,7 +161,9 @@ class SessionWriter:
             audit.append(conn, entry_id)  # same transaction: never an entry without its audit row
             return entry_id
 
-        return self.submit(insert, durable=True)
+        done: Future[int] = Future()
+        self._queue.put(("call", (insert, done, True, asdict(row))))
+        return done
 
     def _call(self, fn: Callable[[sqlite3.Connection], Any], timeout: float = 30.0) -> Any:
         return self.submit(fn).result(timeout)
@@ -198,7 +202,7 @@ class SessionWriter:
                 due = time.monotonic() - last_commit >= self.flush_interval
                 # Items are FIFO: when a flush marker arrives, everything queued before it is in memory.
                 if due or flush_waiters:
-                    ok = self._commit(conn)
+                    ok = self._commit(conn) and self._retry_held(conn)
                     last_commit = time.monotonic()
                     if ok:
                         for waiter in flush_waiters:
@@ -206,33 +210,89 @@ class SessionWriter:
                         flush_waiters.clear()
             # Last chance on close: keep trying briefly so a passing fault does not cost the tail.
             for _ in range(5):
-                if self._commit(conn):
+                if self._commit(conn) and self._retry_held(conn):
                     break
                 time.sleep(0.2)
             for waiter in flush_waiters:
-                waiter.set_result(not (self._samples or self._rows))
+                waiter.set_result(not (self._samples or self._rows or self._held))
+            self._give_up_held()
         finally:
             conn.close()
 
-    def _run_call(self, conn: sqlite3.Connection, fn: Callable, result: Future, durable: bool) -> None:
-        # Rows queued before the call are written first, so the database keeps the callers' order.
-        if not self._commit(conn):
-            result.set_exception(sqlite3.OperationalError(f"database not writable: {self.last_error}"))
+    def _run_call(
+        self, conn: sqlite3.Connection, fn: Callable, result: Future, durable: bool, record: dict | None
+    ) -> None:
+        # Rows queued before the call are written first, so the database keeps the callers' order. A nurse
+        # entry (durable) that cannot be written now is held in memory and retried every tick, in order: its
+        # future completes once it is on disk.
+        if durable:
+            self._held.append((fn, result, record))
+            if self._commit(conn):
+                self._retry_held(conn)
             return
+        # Tried even when the queued rows are refused: a small update (ending the session) or a pragma may still
+        # succeed, and the held rows keep their own order.
+        self._commit(conn)
+        self._execute(conn, fn, result, durable=False)
+
+    def _retry_held(self, conn: sqlite3.Connection) -> bool:
+        """Write held entries in order; False while the database still refuses them."""
+        while self._held:
+            fn, result, _record = self._held[0]
+            if not self._execute(conn, fn, result, durable=True):
+                return False
+            self._held.pop(0)
+        return True
+
+    def _give_up_held(self) -> None:
+        """Closing with entries the database never took: save them beside it, say where, lose nothing."""
+        if not self._held:
+            return
+        path = self.db_path.with_name(f"{self.db_path.name}.unsaved-entries.jsonl")
+        with open(path, "a", encoding="utf-8") as out:
+            for _fn, _result, record in self._held:
+                out.write(json.dumps(record, sort_keys=True) + "\n")
+        log.error("%d entries could not be written to %s; saved to %s", len(self._held), self.db_path, path)
+        for _fn, result, _record in self._held:
+            result.set_exception(sqlite3.OperationalError(f"database not writable; entry saved to {path}"))
+        self._held.clear()
+
+    def _execute(self, conn: sqlite3.Connection, fn: Callable, result: Future, durable: bool) -> bool:
+        """Run one call in its own transaction. True when finished (committed, or failed for good); False when
+        the database refused a durable call for now (disk full, read-only, locked): it stays held."""
         try:
             if durable:
                 conn.execute("PRAGMA synchronous=FULL")
             conn.execute("BEGIN")
             value = fn(conn)
             conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            _rollback(conn)
+            if durable:
+                self._note_failure(exc)
+                return False
+            result.set_exception(exc)
+            return True
         except Exception as exc:
             _rollback(conn)
             result.set_exception(exc)
-            return
+            return True
         finally:
             if durable:
                 conn.execute("PRAGMA synchronous=NORMAL")
+        self._mark_healthy()
         result.set_result(value)
+        return True
+
+    def _note_failure(self, exc: Exception) -> None:
+        if self.healthy or self.last_error != str(exc):
+            log.error("cannot write to %s (%s); keeping %d rows in memory", self.db_path, exc, self.pending)
+        self.healthy, self.last_error = False, str(exc)
+
+    def _mark_healthy(self) -> None:
+        if not self.healthy:
+            log.info("database %s writable again; buffered rows written", self.db_path)
+        self.healthy = True
 
     def _commit(self, conn: sqlite3.Connection) -> bool:
         if not (self._samples or self._rows):
@@ -245,16 +305,12 @@ class SessionWriter:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             _rollback(conn)
-            if self.healthy or self.last_error != str(exc):
-                log.error("cannot write to %s (%s); keeping %d rows in memory", self.db_path, exc, self.pending)
-            self.healthy, self.last_error = False, str(exc)
+            self._note_failure(exc)
             return False
         self.samples_written += len(self._samples)
         self.commits += 1
         self._samples, self._rows = [], []
-        if not self.healthy:
-            log.info("database %s writable again; buffered rows written", self.db_path)
-        self.healthy = True
+        self._mark_healthy()
         return True
 
 

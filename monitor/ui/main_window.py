@@ -71,6 +71,13 @@ class MainWindow(QMainWindow):
         self.link_label = QLabel("Connecting to monitor…")
         self.link_label.setObjectName("link_state")
         self.link_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.storage_banner = QLabel("")
+        self.storage_banner.setObjectName("storage_banner")
+        self.storage_banner.setWordWrap(True)
+        self.storage_banner.setStyleSheet(
+            "background: #b71c1c; color: white; font-size: 18px; font-weight: bold; padding: 4px;"
+        )
+        self.storage_banner.hide()
         self.status_label = QLabel("")
         self.status_label.setObjectName("device_status")
         self.status_label.setStyleSheet("color: #ffb74d; font-size: 16px;")
@@ -158,6 +165,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(root)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.link_label)
+        layout.addWidget(self.storage_banner)
         layout.addWidget(self.status_label)
         layout.addWidget(body, 1)
         return root
@@ -267,6 +275,18 @@ class MainWindow(QMainWindow):
         if self._link_event is not None and self._link_event.state in (LinkState.SILENT, LinkState.DISCONNECTED):
             self._render_link()
         self.infusion.refresh()
+        self._render_storage()
+
+    def _render_storage(self) -> None:
+        writer = self.facade.acquisition.writer
+        if writer.healthy:
+            self.storage_banner.hide()
+            return
+        self.storage_banner.setText(
+            f"DATABASE NOT WRITABLE — {writer.last_error}. {writer.pending} records are kept in memory and are "
+            "written as soon as the disk takes them. Keep the program open and call IT."
+        )
+        self.storage_banner.show()
 
     # --- entries --------------------------------------------------------------------------------------------
 

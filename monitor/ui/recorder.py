@@ -11,13 +11,15 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any
 
-from PySide6.QtCore import QObject, QTime, Signal
+from PySide6.QtCore import QObject, QTime, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QTimeEdit, QWidget
 
 from monitor.session.clock import clock_text, latest_at
 from monitor.session.entries import Entry, EntryKind, describe
 from monitor.session.errors import EntryError
 from monitor.ui.facade import SessionFacade
+
+SLOW_SAVE_MS = 700  # an fsync takes milliseconds; longer means the disk is refusing writes
 
 
 class EntryTimeControl(QWidget):
@@ -87,7 +89,16 @@ class EntryRecorder(QObject):
         self.in_flight += 1
         self.time_control.reset()
         self.facade.deliver(future, self._on_done)
+        QTimer.singleShot(SLOW_SAVE_MS, lambda: self._warn_if_waiting(future))
         return True
+
+    def _warn_if_waiting(self, future: Future[Entry]) -> None:
+        if not future.done():
+            self.sigMessage.emit(
+                "Saving… the database is not taking writes yet: the entry is kept in memory and will be "
+                "confirmed here once it is on disk.",
+                True,
+            )
 
     def _on_done(self, future: Future[Entry]) -> None:
         self.in_flight -= 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -138,15 +140,38 @@ def test_entries_table_is_append_only(setup) -> None:
         conn.close()
 
 
-def test_a_database_that_refuses_the_write_fails_the_future_and_keeps_nothing(setup, tmp_path) -> None:
+def test_an_entry_the_disk_cannot_take_is_held_in_memory_and_written_when_possible(setup) -> None:
     service, _clock, db = setup
-    blocker = sqlite3.connect(db, timeout=0)
-    blocker.execute("BEGIN EXCLUSIVE")  # another program holds the database
-    try:
-        future = service.record(EntryKind.NOTE, {"note": "will not fit"})
-        with pytest.raises(EntryError, match="NOT saved"):
-            future.result(30)
-    finally:
-        blocker.rollback()
-        blocker.close()
-    assert service.entries() == []
+    writer = service.writer
+    pages = writer.submit(lambda conn: conn.execute("PRAGMA page_count").fetchone()[0]).result(5)
+    writer.submit(lambda conn: conn.execute(f"PRAGMA max_page_count = {pages}")).result(5)  # the disk is full
+    futures = [service.record(EntryKind.NOTE, {"note": f"obs {i} " + "x" * 400}) for i in range(20)]
+    deadline = time.monotonic() + 5
+    while writer.healthy and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not writer.healthy and "full" in (writer.last_error or "")
+    assert not all(f.done() for f in futures), "not confirmed while it is not on disk"
+    assert writer.pending > 0
+    writer.submit(lambda conn: conn.execute("PRAGMA max_page_count = 1073741823")).result(5)  # space again
+    stored = [f.result(10) for f in futures]
+    assert [e.payload["note"].split()[1] for e in stored] == [str(i) for i in range(20)], "in order, none lost"
+    assert writer.healthy
+    assert len(_stored(db, service.session_id)) == 20
+
+
+def test_entries_the_database_never_took_are_saved_beside_it_on_close(tmp_path: Path) -> None:
+    db = tmp_path / "full.sqlite3"
+    writer = SessionWriter(db)
+    writer.start()
+    sid = writer.open_session("sim", "datex-s5", started_at=1000.0)
+    service = SessionService(writer, sid, 1000.0, clock=lambda: 1100.0, initials="AB")
+    pages = writer.submit(lambda conn: conn.execute("PRAGMA page_count").fetchone()[0]).result(5)
+    writer.submit(lambda conn: conn.execute(f"PRAGMA max_page_count = {pages}")).result(5)
+    futures = [service.record(EntryKind.NOTE, {"note": f"{i} " + "x" * 450}) for i in range(10)]
+    writer.close()
+    refused = [f for f in futures if f.exception(5) is not None]
+    assert refused, "the disk filled up"
+    assert all("NOT saved" in str(f.exception()) for f in refused)
+    saved = [json.loads(line) for line in (tmp_path / "full.sqlite3.unsaved-entries.jsonl").read_text().splitlines()]
+    on_disk = len(futures) - len(refused)
+    assert [r["payload"]["note"].split()[0] for r in saved] == [str(i) for i in range(on_disk, 10)], "nothing lost"
