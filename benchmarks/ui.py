@@ -129,7 +129,7 @@ def measure_latency(speed: float, n_samples: int, timeout_s: float) -> tuple[Fig
         clock = SessionClock(sim.device_now, use_device_time=True)
         writer = SessionWriter(Path(tmp) / "monitor.sqlite3")
         writer.start()
-        acq = Acquisition(AcquisitionConfig(port, "datex-s5"), writer, clock=clock.now)
+        acq = Acquisition(AcquisitionConfig(port, "datex-s5"), writer, clock=clock.now, timebase=clock.timebase)
         facade = SessionFacade(acq, clock=clock)
         sid = acq.start()
         facade.attach_service(SessionService(writer, sid, acq.started_at, clock=clock.now, initials="AB"))

@@ -30,8 +30,11 @@ from monitor.ui.main_window import MainWindow
 
 ENTRIES = (  # minutes into the session, kind, payload
     (2, EntryKind.SCORE, {"scale": "pain", "score": 7}),
-    (3, EntryKind.INFUSION, {"action": "start", "drug": "Ketamine", "concentration_mg_ml": "10", "weight_kg": "72",
-                             "rate_mg_kg_h": "0.5"}),
+    (
+        3,
+        EntryKind.INFUSION,
+        {"action": "start", "drug": "Ketamine", "concentration_mg_ml": "10", "weight_kg": "72", "rate_mg_kg_h": "0.5"},
+    ),
     (12, EntryKind.SIDE_EFFECT, {"effect": "dizziness", "severity": "mild"}),
     (18, EntryKind.DISSOCIATION, {"level": "mild"}),
     (18, EntryKind.SCORE, {"scale": "rass", "score": 0}),
@@ -55,7 +58,7 @@ def main() -> int:
     clock = SessionClock(sim.device_now, use_device_time=True)
     writer = SessionWriter(tmp / "shot.sqlite3")
     writer.start()
-    acq = Acquisition(AcquisitionConfig(port, "datex-s5"), writer, clock=clock.now)
+    acq = Acquisition(AcquisitionConfig(port, "datex-s5"), writer, clock=clock.now, timebase=clock.timebase)
     facade = SessionFacade(acq, clock=clock)
     sid = acq.start()
     service = SessionService(writer, sid, acq.started_at, clock=clock.now, initials="KM")

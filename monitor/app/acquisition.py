@@ -41,10 +41,15 @@ class Acquisition:
     """Records one monitor into one session; listeners get decoded events and link changes live."""
 
     def __init__(
-        self, config: AcquisitionConfig, writer: SessionWriter, clock: Callable[[], float] = time.time
+        self,
+        config: AcquisitionConfig,
+        writer: SessionWriter,
+        clock: Callable[[], float] = time.time,
+        timebase: str = "host",
     ) -> None:
         self.config = config
         self.clock = clock  # the session clock: the simulated one in a sped-up demo
+        self.timebase = timebase  # stored with the session, so a review draws it on the clock it was recorded on
         self.started_at = clock()
         self.writer = writer
         self.decoder = make_decoder(config.protocol)
@@ -83,6 +88,7 @@ class Acquisition:
                 cfg.protocol,
                 capture_path=str(self.capture_path) if self.capture_path else None,
                 started_at=self.started_at,
+                timebase=self.timebase,
             )
         self._start_link(line)
         return self.session_id

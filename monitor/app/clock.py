@@ -20,6 +20,10 @@ class SessionClock:
     now: Callable[[], float]
     use_device_time: bool = False
 
+    @property
+    def timebase(self) -> str:
+        return "device" if self.use_device_time else "host"
+
     def sample_time(self, sample: Sample) -> float:
         return sample.time if self.use_device_time else sample.host_time
 

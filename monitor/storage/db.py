@@ -36,6 +36,7 @@ class SessionRow:
     source: str
     protocol: str
     capture_path: str | None
+    timebase: str = "host"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,7 @@ class EntryRow:
 
 def list_sessions(conn: sqlite3.Connection) -> list[SessionRow]:
     rows = conn.execute(
-        "SELECT id, started_at, ended_at, source, protocol, capture_path FROM sessions ORDER BY started_at"
+        "SELECT id, started_at, ended_at, source, protocol, capture_path, timebase FROM sessions ORDER BY started_at"
     )
     return [SessionRow(*row) for row in rows]
 

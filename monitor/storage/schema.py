@@ -93,6 +93,14 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
         """,
     ),
+    (
+        4,
+        """
+        -- Which clock the session's charts and entries use: 'host' (this computer; samples placed at their receive
+        -- time) or 'device' (the monitor's; a sped-up simulated demo, whose entries follow the simulated clock).
+        ALTER TABLE sessions ADD COLUMN timebase TEXT NOT NULL DEFAULT 'host' CHECK (timebase IN ('host', 'device'));
+        """,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

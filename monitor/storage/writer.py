@@ -71,14 +71,19 @@ class SessionWriter:
     # --- callers' side ------------------------------------------------------------------------------------
 
     def open_session(
-        self, source: str, protocol: str, capture_path: str | None = None, started_at: float | None = None
+        self,
+        source: str,
+        protocol: str,
+        capture_path: str | None = None,
+        started_at: float | None = None,
+        timebase: str = "host",
     ) -> int:
         started = time.time() if started_at is None else started_at
 
         def insert(conn: sqlite3.Connection) -> int:
             cur = conn.execute(
-                "INSERT INTO sessions (started_at, source, protocol, capture_path) VALUES (?, ?, ?, ?)",
-                (started, source, protocol, capture_path),
+                "INSERT INTO sessions (started_at, source, protocol, capture_path, timebase) VALUES (?, ?, ?, ?, ?)",
+                (started, source, protocol, capture_path, timebase),
             )
             return int(cur.lastrowid)
 

@@ -108,6 +108,7 @@ def run_gui(args: argparse.Namespace) -> int:
         AcquisitionConfig(port=port, protocol=args.protocol, baudrate=args.baudrate, capture_dir=captures_dir()),
         writer,
         clock=clock.now,
+        timebase=clock.timebase,
     )
     facade = SessionFacade(acquisition, clock=clock)  # listening before the port opens: no sample is missed
     session_id = acquisition.start(resume.session if resume else None)

@@ -24,7 +24,7 @@ def live_window(qtbot, tmp_path: Path):
         clock = SessionClock(sim.device_now, use_device_time=True)
         writer = SessionWriter(tmp_path / "monitor.sqlite3")
         writer.start()
-        acq = Acquisition(AcquisitionConfig(port, "datex-s5"), writer, clock=clock.now)
+        acq = Acquisition(AcquisitionConfig(port, "datex-s5"), writer, clock=clock.now, timebase=clock.timebase)
         facade = SessionFacade(acq, clock=clock)
         sid = acq.start()
         facade.attach_service(SessionService(writer, sid, acq.started_at, clock=clock.now, initials=initials))

@@ -1,0 +1,72 @@
+"""SessionRecord: everything one session holds, read back for review and export (PDF, CSV, FHIR).
+
+Qt-free; opens its own read connection, so it can run while the session is still being recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from monitor.app.session_service import entries_from_rows
+from monitor.session.entries import EntryKind, EntryView, resolve
+from monitor.session.infusion import InfusionLimits, InfusionStatus, fold_infusion
+from monitor.storage.db import (
+    LinkEventRow,
+    SessionRow,
+    connect,
+    list_sessions,
+    read_entries,
+    read_link_events,
+)
+
+
+@dataclass(frozen=True)
+class Series:
+    t: np.ndarray  # on the session's timebase (receive time, or the device's in a simulated demo), Unix s
+    host_t: np.ndarray  # when this computer received it
+    device_t: np.ndarray  # the monitor's own time
+    value: np.ndarray
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    session: SessionRow
+    series: dict[str, Series]
+    entries: list[EntryView]
+    link_events: list[LinkEventRow]
+    infusion: InfusionStatus
+    end: float  # when the session ended, or its last data while it is still open
+    initials: tuple[str, ...] = field(default=())
+
+
+def load_record(db_path: Path, session_id: int, limits: InfusionLimits | None = None) -> SessionRecord:
+    conn = connect(db_path)
+    try:
+        session = next((s for s in list_sessions(conn) if s.id == session_id), None)
+        if session is None:
+            raise KeyError(f"no session {session_id} in {db_path}")
+        rows = conn.execute(
+            "SELECT param, host_t, t, value FROM samples WHERE session_id = ? ORDER BY param, t", (session_id,)
+        ).fetchall()
+        entries = resolve(entries_from_rows(read_entries(conn, session_id)))
+        link_events = read_link_events(conn, session_id)
+    finally:
+        conn.close()
+    series: dict[str, Series] = {}
+    if rows:
+        params = np.array([r[0] for r in rows])
+        data = np.array([r[1:] for r in rows], dtype=float)
+        for name in dict.fromkeys(params.tolist()):
+            sel = params == name
+            host_t, device_t, value = data[sel, 0], data[sel, 1], data[sel, 2]
+            series[name] = Series(device_t if session.timebase == "device" else host_t, host_t, device_t, value)
+    live = [v for v in entries if v.kind is EntryKind.INFUSION and v.live]
+    end = session.ended_at
+    if end is None:
+        end = max([session.started_at, *(float(s.t[-1]) for s in series.values()), *(v.t for v in entries)])
+    infusion = fold_infusion([(v.t, v.payload) for v in live], end, limits)
+    who = {v.original.initials for v in entries} | {c.initials for v in entries for c in v.corrections}
+    return SessionRecord(session, series, entries, link_events, infusion, end, tuple(sorted(who)))
