@@ -14,7 +14,7 @@ from pathlib import Path
 
 from monitor.devices.protocols import PROTOCOL_NAMES
 
-SUBCOMMANDS = ("run", "record", "simulate", "decode", "ports", "verify", "backup")
+SUBCOMMANDS = ("run", "record", "simulate", "decode", "ports", "export", "verify", "backup")
 
 
 def _positive_speed(text: str) -> float:
@@ -94,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("ports", help="list the serial ports of this computer")
 
+    exp = sub.add_parser("export", help="export a session: CSV (samples + timeline) or FHIR R4 bundle")
+    exp.add_argument("--session", type=int, required=True, help="session id (see the review window or the database)")
+    exp.add_argument("--format", choices=("csv", "fhir"), required=True)
+    exp.add_argument("--out", type=Path, required=True, help="file (pdf, fhir) or folder (csv) to write")
+    exp.add_argument("--db", type=Path, help="database file (default: the one in the user data directory)")
+
     ver = sub.add_parser("verify", help="check the audit trail's hash chain; reports the first altered row")
     ver.add_argument("db", type=Path, nargs="?", help="database file (default: the one in the user data directory)")
 
@@ -116,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _ports()
     if args.command == "record":
         return _record(args)
+    if args.command == "export":
+        return _export(args)
     if args.command == "verify":
         return _verify(args.db)
     if args.command == "backup":
@@ -206,6 +214,32 @@ def _verify(db: Path | None) -> int:
         return 0
     print(f"{path}: ALTERED: {result.problem}")
     return 1
+
+
+def _export(args: argparse.Namespace) -> int:
+    from monitor.app.session_record import load_record
+
+    path = _existing_db(args.db)
+    if path is None:
+        return 2
+    try:
+        record = load_record(path, args.session)
+    except KeyError as exc:
+        print(f"infusion-monitor: {exc.args[0]}", file=sys.stderr)
+        return 2
+    if args.format == "csv":
+        from monitor.app.export_csv import write_csv
+
+        written = write_csv(record, args.out)
+    else:
+        from monitor.app.export_fhir import session_bundle
+
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(session_bundle(record), indent=1), encoding="utf-8")
+        written = [args.out]
+    for p in written:
+        print(p)
+    return 0
 
 
 def _backup(db: Path | None, dest: Path) -> int:

@@ -1,0 +1,91 @@
+"""CSV export of one session: the samples, and the timeline of entries. Columns are documented in the README.
+
+Qt-free. Times are ISO 8601 UTC; units are those of the parameter table (monitor.params).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from monitor.app.session_record import SessionRecord
+from monitor.params import PARAMS
+from monitor.session.entries import describe
+
+SAMPLE_COLUMNS = ("time_utc", "param", "value", "unit", "host_time_utc", "device_time_utc")
+TIMELINE_COLUMNS = (
+    "time_utc",
+    "entry_id",
+    "kind",
+    "description",
+    "initials",
+    "status",
+    "correction_reason",
+    "corrected_by",
+    "recorded_at_utc",
+    "payload_json",
+    "original_description",
+)
+
+
+def iso(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def write_csv(record: SessionRecord, folder: Path, progress: Callable[[int, int], None] | None = None) -> list[Path]:
+    """Write session-N-samples.csv and session-N-timeline.csv into `folder`; returns their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sid = record.session.id
+    samples_path = folder / f"session-{sid}-samples.csv"
+    timeline_path = folder / f"session-{sid}-timeline.csv"
+    total = sum(len(s.t) for s in record.series.values())
+    done = 0
+    with open(samples_path, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(SAMPLE_COLUMNS)
+        for name, series in sorted(record.series.items()):
+            unit = PARAMS[name].unit if name in PARAMS else ""
+            for i in np.argsort(series.t, kind="stable"):
+                writer.writerow(
+                    (
+                        iso(series.t[i]),
+                        name,
+                        repr(float(series.value[i])),
+                        unit,
+                        iso(series.host_t[i]),
+                        iso(series.device_t[i]),
+                    )
+                )
+            done += len(series.t)
+            if progress is not None:
+                progress(done, total)
+    with open(timeline_path, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(TIMELINE_COLUMNS)
+        for view in record.entries:
+            status, correction = "", None
+            if view.struck_by is not None:
+                status, correction = "struck", view.struck_by
+            elif view.amended:
+                status, correction = "amended", view.current
+            writer.writerow(
+                (
+                    iso(view.t),
+                    view.id,
+                    view.kind.value,
+                    describe(view.kind, view.payload),
+                    view.original.initials,
+                    status,
+                    correction.reason if correction else "",
+                    correction.initials if correction else "",
+                    iso(view.original.recorded_at),
+                    json.dumps(dict(view.payload), sort_keys=True),
+                    describe(view.kind, view.original.payload) if view.amended else "",
+                )
+            )
+    return [samples_path, timeline_path]

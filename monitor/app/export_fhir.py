@@ -1,0 +1,229 @@
+"""FHIR R4 Bundle (JSON) of one session: vital signs and nurse scores as Observations, the infusion as a
+MedicationAdministration. Qt-free; plain dicts, validated against the FHIR models in the tests.
+
+Vital signs use the LOINC codes of the parameter table (shared/clinical.md [LOINC]) and the vital-signs
+category; continuous parameters are exported at one value per `interval_s` (the last reading in each interval,
+a real measurement rather than an average), every NIBP reading as a blood-pressure panel. A struck entry is
+exported with status "entered-in-error", an amended one with status "amended" and its current content.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from monitor.app.export_csv import iso
+from monitor.app.session_record import Series, SessionRecord
+from monitor.params import PARAMS
+from monitor.session.entries import EntryKind, EntryView, describe
+from monitor.session.infusion import InfusionAction, InfusionState
+from monitor.session.scales import SCALES
+
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+LOCAL = "urn:infusion-station-monitor:code"  # for items without a standard code in clinical.md
+UCUM_UNITS = {"/min": "/min", "%": "%", "mmHg": "mm[Hg]", "°C": "Cel", "mL/h": "mL/h"}
+VITALS = ("HR", "PR", "SPO2", "RR", "ETCO2", "TEMP1")
+BP = {"NIBP_SYS": "8480-6", "NIBP_DIA": "8462-4", "NIBP_MEAN": "8478-0"}  # [LOINC] systolic/diastolic/mean
+BP_PANEL = "85354-9"  # [LOINC] blood pressure panel
+PAIN_LOINC = "72514-3"  # [LOINC] pain severity 0-10
+RXNORM_KETAMINE = "6130"
+
+
+def _urn() -> str:
+    return f"urn:uuid:{uuid.uuid4()}"
+
+
+def _category(code: str, display: str) -> list[dict[str, Any]]:
+    return [{"coding": [{"system": CATEGORY, "code": code, "display": display}]}]
+
+
+def _quantity(value: float, unit: str) -> dict[str, Any]:
+    return {"value": round(float(value), 3), "unit": unit, "system": UCUM, "code": UCUM_UNITS.get(unit, unit)}
+
+
+def _vital(subject: str, name: str, t: float, value: float) -> dict[str, Any]:
+    p = PARAMS[name]
+    code = {"coding": [{"system": LOINC, "code": p.loinc, "display": p.label}], "text": p.label}
+    return {
+        "resourceType": "Observation",
+        "status": "final",
+        "category": _category("vital-signs", "Vital Signs"),
+        "code": code,
+        "subject": {"reference": subject},
+        "effectiveDateTime": iso(t),
+        "valueQuantity": _quantity(value, p.unit),
+        "device": {"display": "bedside monitor"},
+    }
+
+
+def _per_interval(series: Series, interval_s: float) -> Iterator[tuple[float, float]]:
+    """The last sample of each interval."""
+    if not len(series.t):
+        return
+    order = np.argsort(series.t, kind="stable")
+    t, v = series.t[order], series.value[order]
+    bucket = np.floor(t / interval_s)
+    last = np.r_[bucket[1:] != bucket[:-1], True]
+    yield from zip(t[last].tolist(), v[last].tolist(), strict=True)
+
+
+def _nibp_readings(record: SessionRecord) -> Iterator[tuple[float, dict[str, float]]]:
+    """Distinct readings: the monitor resends the last one with every record."""
+    series = {name: record.series[name] for name in BP if name in record.series}
+    if "NIBP_SYS" not in series:
+        return
+    sys_ = series["NIBP_SYS"]
+    lookup = {name: dict(zip(s.t.tolist(), s.value.tolist(), strict=True)) for name, s in series.items()}
+    previous = None
+    for t in sys_.t.tolist():
+        values = {name: lookup[name][t] for name in series if t in lookup[name]}
+        key = tuple(sorted(values.items()))
+        if key != previous:
+            previous = key
+            yield t, values
+
+
+def _blood_pressure(subject: str, t: float, values: dict[str, float]) -> dict[str, Any]:
+    components = [
+        {
+            "code": {"coding": [{"system": LOINC, "code": BP[name], "display": PARAMS[name].label}]},
+            "valueQuantity": _quantity(value, "mmHg"),
+        }
+        for name, value in values.items()
+    ]
+    return {
+        "resourceType": "Observation",
+        "status": "final",
+        "category": _category("vital-signs", "Vital Signs"),
+        "code": {"coding": [{"system": LOINC, "code": BP_PANEL, "display": "Blood pressure panel"}], "text": "NIBP"},
+        "subject": {"reference": subject},
+        "effectiveDateTime": iso(t),
+        "component": components,
+    }
+
+
+def _status(view: EntryView) -> str:
+    return "entered-in-error" if view.struck else "amended" if view.amended else "final"
+
+
+def _performer(view: EntryView) -> list[dict[str, Any]]:
+    return [{"display": f"nurse {view.original.initials}"}]
+
+
+def _nurse_observation(subject: str, view: EntryView) -> dict[str, Any]:
+    p = view.payload
+    obs: dict[str, Any] = {
+        "resourceType": "Observation",
+        "status": _status(view),
+        "subject": {"reference": subject},
+        "effectiveDateTime": iso(view.t),
+        "issued": iso(view.current.recorded_at),
+        "performer": _performer(view),
+    }
+    if view.kind is EntryKind.SCORE:
+        scale = SCALES[p["scale"]]
+        if scale.key == "pain":
+            obs["code"] = {
+                "coding": [{"system": LOINC, "code": PAIN_LOINC, "display": "Pain severity 0-10"}],
+                "text": "Pain NRS",
+            }
+        else:
+            obs["code"] = {
+                "coding": [{"system": LOCAL, "code": scale.key}],
+                "text": scale.name,
+            }  # no LOINC in clinical.md
+        obs["category"] = _category("survey", "Survey")
+        obs["valueInteger"] = int(p["score"])
+        if scale.key != "pain":
+            obs["interpretation"] = [{"text": scale.text(int(p["score"]))}]
+    else:
+        obs["category"] = _category("exam", "Exam")
+        obs["code"] = {
+            "coding": [{"system": LOCAL, "code": view.kind.value}],
+            "text": view.kind.value.replace("_", " "),
+        }
+        obs["valueString"] = describe(view.kind, p)
+    notes = [
+        n
+        for n in (
+            p.get("note"),
+            view.current.reason if view.amended else None,
+            view.struck_by.reason if view.struck_by else None,
+        )
+        if n
+    ]
+    if notes:
+        obs["note"] = [{"text": n} for n in notes]
+    return obs
+
+
+def _medication_administration(subject: str, record: SessionRecord) -> dict[str, Any] | None:
+    s = record.infusion
+    if s.settings is None or s.started_at is None:
+        return None
+    events = [v for v in record.entries if v.kind is EntryKind.INFUSION and v.live]
+    steps = [f"{iso(v.t)} {describe(v.kind, v.payload)}" for v in events]
+    start = next(v for v in events if InfusionAction(v.payload["action"]) is InfusionAction.START)
+    status = {
+        InfusionState.STOPPED: "completed",
+        InfusionState.RUNNING: "in-progress",
+        InfusionState.PAUSED: "on-hold",
+    }[s.state]
+    period = {"start": iso(s.started_at)}
+    if s.stopped_at is not None:
+        period["end"] = iso(s.stopped_at)
+    drug = s.settings.drug
+    medication: dict[str, Any] = {"text": f"{drug} {s.settings.concentration_mg_ml:g} mg/mL"}
+    if drug.strip().lower() == "ketamine":
+        medication["coding"] = [
+            {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": RXNORM_KETAMINE, "display": "ketamine"}
+        ]
+    return {
+        "resourceType": "MedicationAdministration",
+        "status": status,
+        "medicationCodeableConcept": medication,
+        "subject": {"reference": subject},
+        "effectivePeriod": period,
+        "performer": [{"actor": {"display": f"nurse {start.original.initials}"}}],
+        "dosage": {
+            "text": f"{start.payload['rate_mg_kg_h']:g} mg/kg/h IV infusion, {s.settings.weight_kg:g} kg; "
+            f"total {s.total_mg:.1f} mg ({s.total_mg_kg:.3f} mg/kg) incl. {s.bolus_mg:g} mg bolus",
+            "route": {"text": "intravenous"},
+            "dose": {"value": round(s.total_mg, 2), "unit": "mg", "system": UCUM, "code": "mg"},
+            "rateQuantity": _quantity(s.settings.pump_rate_ml_h(start.payload["rate_mg_kg_h"]), "mL/h"),
+        },
+        "note": [{"text": step} for step in steps],
+    }
+
+
+def session_bundle(record: SessionRecord, interval_s: float = 60.0) -> dict[str, Any]:
+    """A FHIR R4 'collection' Bundle of the session."""
+    patient_url = _urn()
+    patient = {
+        "resourceType": "Patient",
+        "identifier": [{"system": "urn:infusion-station-monitor:session", "value": str(record.session.id)}],
+    }
+    resources: list[tuple[str, dict[str, Any]]] = [(patient_url, patient)]
+    for name in VITALS:
+        if name in record.series:
+            for t, v in _per_interval(record.series[name], interval_s):
+                resources.append((_urn(), _vital(patient_url, name, t, v)))
+    for t, values in _nibp_readings(record):
+        resources.append((_urn(), _blood_pressure(patient_url, t, values)))
+    for view in record.entries:
+        if view.kind is not EntryKind.INFUSION:
+            resources.append((_urn(), _nurse_observation(patient_url, view)))
+    medication = _medication_administration(patient_url, record)
+    if medication is not None:
+        resources.append((_urn(), medication))
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": iso(record.end),
+        "entry": [{"fullUrl": url, "resource": resource} for url, resource in resources],
+    }
