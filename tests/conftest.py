@@ -7,6 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from monitor.app.session_service import SessionService
+from monitor.devices.events import Sample
+from monitor.session.entries import EntryKind
+from monitor.storage.writer import SessionWriter
+
 # Must be set before any QApplication exists; pytest-qt creates it lazily.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -26,3 +31,36 @@ def vectors() -> Path:
     if not VECTORS.is_dir():
         pytest.fail(f"shared test vectors not found at {VECTORS}")
     return VECTORS
+
+
+T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z: the recorded session's start
+
+
+@pytest.fixture
+def recorded_session(tmp_path: Path) -> tuple[Path, int]:
+    """A finished one-hour session in a real database: samples (NIBP resent with every record, a new reading at
+    30 min), an infusion with a bolus, scores and side effects, one amended and one struck entry."""
+    db = tmp_path / "export.sqlite3"
+    with SessionWriter(db) as writer:
+        sid = writer.open_session("/dev/ttyUSB0", "datex-s5", started_at=T0)
+        samples = []
+        for i in range(0, 3600, 5):  # an hour, a record every 5 s; the NIBP reading is resent with each
+            t = T0 + i
+            nibp = (120.0, 80.0, 93.0) if i < 1800 else (150.0, 95.0, 113.0)
+            vitals = {"HR": 70 + i % 7, "SPO2": 97.0, "RR": 14.0}
+            vitals |= dict(zip(("NIBP_SYS", "NIBP_DIA", "NIBP_MEAN"), nibp, strict=True))
+            for param, value in vitals.items():
+                samples.append(Sample(param, float(value), t, t + 0.2))
+        writer.add_samples(sid, samples)
+        service = SessionService(writer, sid, T0, clock=lambda: T0 + 3600, initials="KM")
+        start = {"action": "start", "drug": "Ketamine", "concentration_mg_ml": 10, "weight_kg": 80, "rate_mg_kg_h": 0.5}
+        service.record(EntryKind.INFUSION, start, t=T0 + 300).result(5)
+        service.record(EntryKind.INFUSION, {"action": "bolus", "dose_mg": 10}, t=T0 + 600).result(5)
+        pain = service.record(EntryKind.SCORE, {"scale": "pain", "score": 7}, t=T0 + 120).result(5)
+        nausea = service.record(EntryKind.SIDE_EFFECT, {"effect": "nausea", "severity": "mild"}, t=T0 + 900).result(5)
+        service.record(EntryKind.SCORE, {"scale": "rass", "score": -1}, t=T0 + 1000).result(5)
+        service.record(EntryKind.INFUSION, {"action": "stop"}, t=T0 + 3300).result(5)
+        service.amend(pain.id, {"scale": "pain", "score": 6}, "misheard").result(5)
+        service.strike(nausea.id, "wrong patient").result(5)
+        writer.end_session(sid, T0 + 3600)
+    return db, sid

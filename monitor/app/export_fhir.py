@@ -72,22 +72,6 @@ def _per_interval(series: Series, interval_s: float) -> Iterator[tuple[float, fl
     yield from zip(t[last].tolist(), v[last].tolist(), strict=True)
 
 
-def _nibp_readings(record: SessionRecord) -> Iterator[tuple[float, dict[str, float]]]:
-    """Distinct readings: the monitor resends the last one with every record."""
-    series = {name: record.series[name] for name in BP if name in record.series}
-    if "NIBP_SYS" not in series:
-        return
-    sys_ = series["NIBP_SYS"]
-    lookup = {name: dict(zip(s.t.tolist(), s.value.tolist(), strict=True)) for name, s in series.items()}
-    previous = None
-    for t in sys_.t.tolist():
-        values = {name: lookup[name][t] for name in series if t in lookup[name]}
-        key = tuple(sorted(values.items()))
-        if key != previous:
-            previous = key
-            yield t, values
-
-
 def _blood_pressure(subject: str, t: float, values: dict[str, float]) -> dict[str, Any]:
     components = [
         {
@@ -213,8 +197,10 @@ def session_bundle(record: SessionRecord, interval_s: float = 60.0) -> dict[str,
         if name in record.series:
             for t, v in _per_interval(record.series[name], interval_s):
                 resources.append((_urn(), _vital(patient_url, name, t, v)))
-    for t, values in _nibp_readings(record):
-        resources.append((_urn(), _blood_pressure(patient_url, t, values)))
+    for reading in record.nibp:
+        values = {"NIBP_SYS": reading.sys, "NIBP_DIA": reading.dia, "NIBP_MEAN": reading.mean}
+        present = {name: v for name, v in values.items() if v is not None}
+        resources.append((_urn(), _blood_pressure(patient_url, record.nibp_time(reading), present)))
     for view in record.entries:
         if view.kind is not EntryKind.INFUSION:
             resources.append((_urn(), _nurse_observation(patient_url, view)))

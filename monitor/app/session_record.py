@@ -13,6 +13,7 @@ import numpy as np
 from monitor.app.session_service import entries_from_rows
 from monitor.session.entries import EntryKind, EntryView, resolve
 from monitor.session.infusion import InfusionLimits, InfusionStatus, fold_infusion
+from monitor.session.nibp import NIBP_PARAMS, NibpReading, NibpReadingDetector
 from monitor.storage.db import (
     LinkEventRow,
     SessionRow,
@@ -20,6 +21,7 @@ from monitor.storage.db import (
     list_sessions,
     read_entries,
     read_link_events,
+    read_sample_events,
 )
 
 
@@ -39,7 +41,12 @@ class SessionRecord:
     link_events: list[LinkEventRow]
     infusion: InfusionStatus
     end: float  # when the session ended, or its last data while it is still open
+    nibp: list[NibpReading] = field(default_factory=list)  # each distinct cuff reading once
     initials: tuple[str, ...] = field(default=())
+
+    def nibp_time(self, reading: NibpReading) -> float:
+        """A reading's time on the session's timebase."""
+        return reading.t if self.session.timebase == "device" else reading.host_t
 
 
 def load_record(db_path: Path, session_id: int, limits: InfusionLimits | None = None) -> SessionRecord:
@@ -53,6 +60,7 @@ def load_record(db_path: Path, session_id: int, limits: InfusionLimits | None = 
         ).fetchall()
         entries = resolve(entries_from_rows(read_entries(conn, session_id)))
         link_events = read_link_events(conn, session_id)
+        nibp = NibpReadingDetector().feed(read_sample_events(conn, session_id, NIBP_PARAMS))
     finally:
         conn.close()
     series: dict[str, Series] = {}
@@ -69,4 +77,4 @@ def load_record(db_path: Path, session_id: int, limits: InfusionLimits | None = 
         end = max([session.started_at, *(float(s.t[-1]) for s in series.values()), *(v.t for v in entries)])
     infusion = fold_infusion([(v.t, v.payload) for v in live], end, limits)
     who = {v.original.initials for v in entries} | {c.initials for v in entries for c in v.corrections}
-    return SessionRecord(session, series, entries, link_events, infusion, end, tuple(sorted(who)))
+    return SessionRecord(session, series, entries, link_events, infusion, end, nibp, tuple(sorted(who)))

@@ -37,6 +37,7 @@ from monitor.ui.facade import SessionFacade
 from monitor.ui.infusion_panel import InfusionPanel
 from monitor.ui.port_picker import PortPickerDialog
 from monitor.ui.recorder import EntryRecorder, EntryTimeControl
+from monitor.ui.review_window import SessionListDialog
 from monitor.ui.tiles import TILES, NumericTile, TileSpec
 from monitor.ui.timeline import CorrectionDialog, TimelineList
 from monitor.ui.trends import TrendView
@@ -175,6 +176,10 @@ class MainWindow(QMainWindow):
         connect = QAction("Connect to a monitor…", self)
         connect.triggered.connect(self.open_port_picker)
         monitor.addAction(connect)
+        sessions = self.menuBar().addMenu("Sessions")
+        review = QAction("Review a session…", self)
+        review.triggered.connect(self.open_session_list)
+        sessions.addAction(review)
         self.statusBar().showMessage(f"Recording from {source}")
 
     # --- samples and link -----------------------------------------------------------------------------------
@@ -342,6 +347,12 @@ class MainWindow(QMainWindow):
         if not ok:
             dialog.show_error(self.message.text())
         return ok
+
+    def open_session_list(self) -> SessionListDialog:
+        dialog = SessionListDialog(self.facade.acquisition.writer.db_path, self)
+        self.session_dialog = dialog
+        dialog.open()
+        return dialog
 
     # --- monitor port ---------------------------------------------------------------------------------------
 

@@ -13,45 +13,11 @@ from fhir.resources.R4B.bundle import Bundle
 from monitor.app.export_csv import SAMPLE_COLUMNS, TIMELINE_COLUMNS, write_csv
 from monitor.app.export_fhir import session_bundle
 from monitor.app.session_record import load_record
-from monitor.app.session_service import SessionService
 from monitor.cli import main
-from monitor.devices.events import Sample
-from monitor.session.entries import EntryKind
-from monitor.storage.writer import SessionWriter
-
-T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 
 
-@pytest.fixture
-def session_db(tmp_path: Path) -> tuple[Path, int]:
-    db = tmp_path / "export.sqlite3"
-    with SessionWriter(db) as writer:
-        sid = writer.open_session("/dev/ttyUSB0", "datex-s5", started_at=T0)
-        samples = []
-        for i in range(0, 3600, 5):  # an hour, a record every 5 s; the NIBP reading is resent with each
-            t = T0 + i
-            nibp = (120.0, 80.0, 93.0) if i < 1800 else (150.0, 95.0, 113.0)
-            vitals = {"HR": 70 + i % 7, "SPO2": 97.0, "RR": 14.0}
-            vitals |= dict(zip(("NIBP_SYS", "NIBP_DIA", "NIBP_MEAN"), nibp, strict=True))
-            for param, value in vitals.items():
-                samples.append(Sample(param, float(value), t, t + 0.2))
-        writer.add_samples(sid, samples)
-        service = SessionService(writer, sid, T0, clock=lambda: T0 + 3600, initials="KM")
-        start = {"action": "start", "drug": "Ketamine", "concentration_mg_ml": 10, "weight_kg": 80, "rate_mg_kg_h": 0.5}
-        service.record(EntryKind.INFUSION, start, t=T0 + 300).result(5)
-        service.record(EntryKind.INFUSION, {"action": "bolus", "dose_mg": 10}, t=T0 + 600).result(5)
-        pain = service.record(EntryKind.SCORE, {"scale": "pain", "score": 7}, t=T0 + 120).result(5)
-        nausea = service.record(EntryKind.SIDE_EFFECT, {"effect": "nausea", "severity": "mild"}, t=T0 + 900).result(5)
-        service.record(EntryKind.SCORE, {"scale": "rass", "score": -1}, t=T0 + 1000).result(5)
-        service.record(EntryKind.INFUSION, {"action": "stop"}, t=T0 + 3300).result(5)
-        service.amend(pain.id, {"scale": "pain", "score": 6}, "misheard").result(5)
-        service.strike(nausea.id, "wrong patient").result(5)
-        writer.end_session(sid, T0 + 3600)
-    return db, sid
-
-
-def test_csv_has_every_sample_and_the_timeline_with_corrections(session_db, tmp_path: Path) -> None:
-    db, sid = session_db
+def test_csv_has_every_sample_and_the_timeline_with_corrections(recorded_session, tmp_path: Path) -> None:
+    db, sid = recorded_session
     samples_path, timeline_path = write_csv(load_record(db, sid), tmp_path / "out")
     with open(samples_path, newline="") as f:
         rows = list(csv.reader(f))
@@ -80,8 +46,8 @@ def test_csv_has_every_sample_and_the_timeline_with_corrections(session_db, tmp_
     }
 
 
-def test_fhir_bundle_validates_and_codes_vitals_with_loinc(session_db) -> None:
-    db, sid = session_db
+def test_fhir_bundle_validates_and_codes_vitals_with_loinc(recorded_session) -> None:
+    db, sid = recorded_session
     bundle = session_bundle(load_record(db, sid))
     Bundle.model_validate(bundle)  # raises on any structural error
     resources = [e["resource"] for e in bundle["entry"]]
@@ -99,8 +65,8 @@ def test_fhir_bundle_validates_and_codes_vitals_with_loinc(session_db) -> None:
     assert med["status"] == "completed" and med["dosage"]["dose"]["value"] == pytest.approx(40 * 50 / 60 + 10, 0.01)
 
 
-def test_export_command_writes_csv_and_fhir(session_db, tmp_path: Path, capsys) -> None:
-    db, sid = session_db
+def test_export_command_writes_csv_and_fhir(recorded_session, tmp_path: Path, capsys) -> None:
+    db, sid = recorded_session
     assert (
         main(["export", "--db", str(db), "--session", str(sid), "--format", "fhir", "--out", str(tmp_path / "b.json")])
         == 0

@@ -1,0 +1,147 @@
+"""Review of a recorded session: the same charts, timeline lane and entry list as the live workspace, read-only,
+with zoom and scroll; and the dialog that lists the sessions in the database.
+
+GUI thread. The record is read once through its own database connection (SessionRecord), so reviewing works
+while another session is being recorded.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from monitor.app.session_record import SessionRecord, load_record
+from monitor.session.clock import clock_text
+from monitor.storage.db import SessionRow, connect, list_sessions
+from monitor.ui.infusion_panel import hms
+from monitor.ui.timeline import TimelineList
+from monitor.ui.trends import TrendView
+
+
+def _when(t: float) -> str:
+    return datetime.fromtimestamp(t).strftime("%d %b %Y %H:%M")
+
+
+def infusion_summary(record: SessionRecord) -> str:
+    s = record.infusion
+    if s.settings is None:
+        return "No infusion recorded."
+    rate = f"last rate {s.rate_mg_kg_h:g} mg/kg/h"
+    return (
+        f"{s.settings.drug} {s.settings.concentration_mg_ml:g} mg/mL, {s.settings.weight_kg:g} kg · {s.state.value} · "
+        f"infused {hms(s.infused_s)} · {rate} · total {s.total_mg:.1f} mg ({s.total_mg_kg:.2f} mg/kg)"
+        + (f", {s.boluses} bolus {s.bolus_mg:g} mg" if s.boluses else "")
+    )
+
+
+class ReviewWindow(QMainWindow):
+    def __init__(self, record: SessionRecord, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.record = record
+        session = record.session
+        self.setWindowTitle(f"Review — session {session.id}, {_when(session.started_at)}")
+        header = QLabel(
+            f"<b>Session {session.id}</b> · {_when(session.started_at)}–{clock_text(record.end)[:5]} · "
+            f"{session.source} ({session.protocol}) · nurses {', '.join(record.initials) or '—'}<br>"
+            f"{infusion_summary(record)}"
+        )
+        header.setObjectName("review_header")
+        header.setWordWrap(True)
+        self.trends = TrendView(session.started_at)
+        self.timeline = TimelineList()
+        self.timeline.amend_button.hide()  # a finished record is corrected from a live session only
+        self.timeline.strike_button.hide()
+        self._load()
+        self.timeline.sigEntrySelected.connect(self._on_entry_selected)
+        self.trends.sigEntryClicked.connect(self.timeline.select)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.trends)
+        split.addWidget(self.timeline)
+        split.setSizes([650, 200])
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.addWidget(header)
+        layout.addWidget(split, 1)
+        self.setCentralWidget(body)
+        self.resize(1400, 900)
+
+    def _load(self) -> None:
+        record = self.record
+        for name, series in record.series.items():
+            if not name.startswith("NIBP"):
+                self.trends.add_points(
+                    zip([name] * len(series.t), series.t.tolist(), series.value.tolist(), strict=True)
+                )
+        self.trends.add_nibp(record.nibp, "t" if record.session.timebase == "device" else "host_t")
+        for event in record.link_events:
+            if event.state in ("disconnected", "silent", "gap"):
+                self.trends.break_lines(event.t)
+        self.trends.set_entries(record.entries)
+        self.timeline.set_entries(record.entries)
+        self.trends.set_now(record.end)
+        self.trends.set_window(None)  # the whole session
+        self.trends.refresh()
+        self.trends.set_follow(False)
+
+    def _on_entry_selected(self, entry_id: int) -> None:
+        view = next((v for v in self.record.entries if v.id == entry_id), None)
+        if view is not None:
+            self.trends.scroll_to(view.t)
+
+
+class SessionListDialog(QDialog):
+    """The sessions in the database, newest first; open one for review."""
+
+    def __init__(self, db_path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db_path = db_path
+        self.setWindowTitle("Review a session")
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("session_list")
+        self.tree.setHeaderLabels(("Session", "Started", "Ended", "Monitor"))
+        self.tree.setRootIsDecorated(False)
+        conn = connect(db_path)
+        try:
+            self.sessions: list[SessionRow] = list(reversed(list_sessions(conn)))
+        finally:
+            conn.close()
+        for s in self.sessions:
+            ended = clock_text(s.ended_at)[:5] if s.ended_at else "not closed"
+            item = QTreeWidgetItem([str(s.id), _when(s.started_at), ended, s.source])
+            item.setData(0, 256, s.id)
+            self.tree.addTopLevelItem(item)
+        self.tree.itemDoubleClicked.connect(lambda *_: self.accept())
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tree)
+        layout.addWidget(buttons)
+        self.resize(700, 400)
+        self.windows: list[ReviewWindow] = []
+
+    def chosen(self) -> int | None:
+        items = self.tree.selectedItems()
+        return int(items[0].data(0, 256)) if items else None
+
+    def accept(self) -> None:
+        sid = self.chosen()
+        if sid is None:
+            return
+        window = ReviewWindow(load_record(self.db_path, sid), self.parentWidget())
+        self.windows.append(window)
+        window.show()
+        super().accept()

@@ -1,0 +1,33 @@
+"""Opening a finished session for review: charts, timeline lane and list from the database, zoom and scroll."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel
+
+from monitor.ui.review_window import SessionListDialog
+
+
+def test_review_shows_the_whole_recorded_session(qtbot, recorded_session) -> None:
+    db, _sid = recorded_session
+    dialog = SessionListDialog(db)
+    qtbot.addWidget(dialog)
+    assert dialog.tree.topLevelItemCount() == 1
+    dialog.tree.setCurrentItem(dialog.tree.topLevelItem(0))
+    dialog.accept()
+    (review,) = dialog.windows
+    qtbot.addWidget(review)
+    start = review.record.session.started_at
+    assert len(review.trends.series["HR"]) == 720
+    assert len(review.trends.series["NIBP_SYS"]) == 2, "one marker per cuff reading"
+    lo, hi = review.trends.x_range()
+    assert lo <= start + 1 and hi >= start + 3599, "the whole session is in view"
+    assert review.timeline.tree.topLevelItemCount() == 6
+    header = review.findChild(QLabel, "review_header")
+    # 0.5 mg/kg/h x 80 kg for 50 min = 33.3 mg, plus a 10 mg bolus
+    assert "total 43.3 mg (0.54 mg/kg), 1 bolus 10 mg" in header.text()
+    assert "KM" in header.text()
+    assert review.timeline.amend_button.isHidden(), "a review is read-only"
+    rass = next(v for v in review.record.entries if v.payload.get("scale") == "rass")
+    review.timeline.select(rass.id)
+    lo, hi = review.trends.x_range()
+    assert abs((lo + hi) / 2 - rass.t) < 1 and not review.trends.follow
