@@ -14,7 +14,7 @@ from pathlib import Path
 
 from monitor.devices.protocols import PROTOCOL_NAMES
 
-SUBCOMMANDS = ("run", "record", "simulate", "decode", "ports", "export", "verify", "backup")
+SUBCOMMANDS = ("run", "record", "simulate", "decode", "replay", "ports", "export", "verify", "backup")
 
 
 def _positive_speed(text: str) -> float:
@@ -92,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("file", type=Path, help="raw capture file (.ismcap) or a plain byte dump")
     dec.add_argument("--status", action="store_true", help="also print device status changes as JSON lines")
 
+    rep = sub.add_parser("replay", help="replay a raw capture through its decoder into a new session, for review")
+    rep.add_argument("file", type=Path, help="raw capture file (.ismcap)")
+    rep.add_argument("--speed", type=_positive_speed, help="N x real time (default: as fast as possible)")
+    rep.add_argument("--db", type=Path, help="database file (default: in the user data directory)")
+
     sub.add_parser("ports", help="list the serial ports of this computer")
 
     exp = sub.add_parser("export", help="export a session: CSV (samples + timeline) or FHIR R4 bundle")
@@ -122,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _ports()
     if args.command == "record":
         return _record(args)
+    if args.command == "replay":
+        return _replay(args)
     if args.command == "export":
         return _export(args)
     if args.command == "verify":
@@ -214,6 +221,32 @@ def _verify(db: Path | None) -> int:
         return 0
     print(f"{path}: ALTERED: {result.problem}")
     return 1
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from monitor.app.replay import replay_capture
+    from monitor.storage.paths import default_db_path
+    from monitor.storage.writer import SessionWriter
+
+    if not args.file.is_file():
+        print(f"replay: no such file: {args.file}", file=sys.stderr)
+        return 2
+    shown = [-1]
+
+    def progress(done: int, total: int) -> None:
+        percent = 100 * done // max(total, 1)
+        if percent // 10 != shown[0] // 10:
+            shown[0] = percent
+            print(f"replay: {percent} %", file=sys.stderr, flush=True)
+
+    with SessionWriter(args.db or default_db_path()) as writer:
+        try:
+            sid = replay_capture(args.file, writer, speed=args.speed, progress=progress)
+        except ValueError as exc:
+            print(f"replay: {exc}", file=sys.stderr)
+            return 2
+    print(f"replayed {args.file} into session {sid}")
+    return 0
 
 
 def _export(args: argparse.Namespace) -> int:

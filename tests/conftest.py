@@ -64,3 +64,23 @@ def recorded_session(tmp_path: Path) -> tuple[Path, int]:
         service.strike(nausea.id, "wrong patient").result(5)
         writer.end_session(sid, T0 + 3600)
     return db, sid
+
+
+@pytest.fixture
+def capture_file(tmp_path: Path) -> Path:
+    """A raw capture of ten minutes of DRI records (one per 5 s) with a disconnection in the middle."""
+    from monitor.devices import datex_s5
+    from monitor.devices.capture import CaptureWriter
+
+    path = tmp_path / "captures" / "session.ismcap"
+    writer = CaptureWriter(path, protocol="datex-s5", source="/dev/ttyUSB0", line={"baudrate": 19200})
+    for i in range(120):
+        t = T0 + 5 * i
+        if i == 60:
+            writer.write_event(t - 2, "disconnected", "port vanished")
+            continue
+        vitals = {"HR": 60.0 + i % 40, "SPO2": 97.0, "NIBP_SYS": 120.0, "NIBP_DIA": 80.0, "NIBP_MEAN": 93.0}
+        record = datex_s5.encode_displayed_record(vitals, time=int(t))
+        writer.write_data(t + 0.1, datex_s5.frame(record))
+    writer.close()
+    return path

@@ -10,10 +10,12 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -32,12 +34,13 @@ from monitor.session.clock import clock_text
 from monitor.session.entries import Entry, EntryView
 from monitor.session.errors import EntryError
 from monitor.session.nibp import NibpReading, NibpReadingDetector
+from monitor.storage.paths import captures_dir
 from monitor.ui.entry_panel import ObservationPanel
 from monitor.ui.facade import SessionFacade
 from monitor.ui.infusion_panel import InfusionPanel
 from monitor.ui.port_picker import PortPickerDialog
 from monitor.ui.recorder import EntryRecorder, EntryTimeControl
-from monitor.ui.review_window import SessionListDialog
+from monitor.ui.review_window import ReplayRunner, SessionListDialog
 from monitor.ui.tiles import TILES, NumericTile, TileSpec
 from monitor.ui.timeline import CorrectionDialog, TimelineList
 from monitor.ui.trends import TrendView
@@ -68,6 +71,7 @@ class MainWindow(QMainWindow):
         self._views: dict[int, EntryView] = {}
         self.correction_dialog: CorrectionDialog | None = None
         self.port_dialog: PortPickerDialog | None = None
+        self.replays: list[ReplayRunner] = []
 
         self.link_label = QLabel("Connecting to monitor…")
         self.link_label.setObjectName("link_state")
@@ -180,6 +184,9 @@ class MainWindow(QMainWindow):
         review = QAction("Review a session…", self)
         review.triggered.connect(self.open_session_list)
         sessions.addAction(review)
+        replay = QAction("Replay a capture…", self)
+        replay.triggered.connect(self._choose_capture)
+        sessions.addAction(replay)
         self.statusBar().showMessage(f"Recording from {source}")
 
     # --- samples and link -----------------------------------------------------------------------------------
@@ -353,6 +360,20 @@ class MainWindow(QMainWindow):
         self.session_dialog = dialog
         dialog.open()
         return dialog
+
+    def _choose_capture(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Replay a raw capture", str(captures_dir()), "Raw captures (*.ismcap);;All files (*)"
+        )
+        if path:
+            self.start_replay(Path(path))
+
+    def start_replay(self, path: Path, speed: float | None = None) -> ReplayRunner:
+        """Replay a capture into a new session on a worker thread; its review opens when it is done."""
+        runner = ReplayRunner(path, self.facade.acquisition.writer.db_path, speed, self)
+        self.replays.append(runner)
+        runner.start()
+        return runner
 
     # --- monitor port ---------------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtWidgets import QLabel
 
 from monitor.ui.review_window import SessionListDialog
@@ -31,3 +32,17 @@ def test_review_shows_the_whole_recorded_session(qtbot, recorded_session) -> Non
     review.timeline.select(rass.id)
     lo, hi = review.trends.x_range()
     assert abs((lo + hi) / 2 - rass.t) < 1 and not review.trends.follow
+
+
+def test_replay_from_the_window_shows_progress_then_opens_the_review(qtbot, live_window, capture_file) -> None:
+    window = live_window("stable", speed=20)
+    runner = window.start_replay(capture_file, speed=600.0)  # ten minutes in about a second
+    with qtbot.waitSignal(runner.sigFinished, timeout=15000) as finished:
+        pass
+    review = finished.args[0]
+    assert review is not None and review is runner.window
+    qtbot.addWidget(review)
+    assert len(review.trends.series["HR"]) >= 119
+    assert np.isnan(review.trends.series["HR"].y).any(), "the disconnection is a gap"
+    done, total = runner._done
+    assert done == total > 0, "the progress reached the end of the file"
