@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from pathlib import Path
+
+
+def timestamped_backup_path(folder: Path, db_path: Path) -> Path:
+    """A new file name in `folder` for a backup of `db_path` taken now."""
+    return folder / f"{db_path.stem}-{datetime.now().strftime('%Y%m%d-%H%M%S')}{db_path.suffix}"
 
 
 def backup(source: Path | str, dest: Path | str) -> int:

@@ -23,3 +23,7 @@ def default_db_path() -> Path:
 
 def captures_dir() -> Path:
     return data_dir() / "captures"
+
+
+def backups_dir() -> Path:
+    return data_dir() / "backups"

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from monitor.app.session_record import load_record
 from monitor.devices.events import DeviceStatus, Sample, SampleFlag
 from monitor.devices.link import LinkEvent, LinkState
 from monitor.devices.protocols import line_settings
@@ -34,13 +35,15 @@ from monitor.session.clock import clock_text
 from monitor.session.entries import Entry, EntryView
 from monitor.session.errors import EntryError
 from monitor.session.nibp import NibpReading, NibpReadingDetector
-from monitor.storage.paths import captures_dir
+from monitor.storage.backup import backup, timestamped_backup_path
+from monitor.storage.paths import backups_dir, captures_dir
+from monitor.ui.background import BackgroundJob
 from monitor.ui.entry_panel import ObservationPanel
 from monitor.ui.facade import SessionFacade
 from monitor.ui.infusion_panel import InfusionPanel
 from monitor.ui.port_picker import PortPickerDialog
 from monitor.ui.recorder import EntryRecorder, EntryTimeControl
-from monitor.ui.review_window import ReplayRunner, SessionListDialog
+from monitor.ui.review_window import ReviewWindow, SessionListDialog, replay_job
 from monitor.ui.tiles import TILES, NumericTile, TileSpec
 from monitor.ui.timeline import CorrectionDialog, TimelineList
 from monitor.ui.trends import TrendView
@@ -71,7 +74,8 @@ class MainWindow(QMainWindow):
         self._views: dict[int, EntryView] = {}
         self.correction_dialog: CorrectionDialog | None = None
         self.port_dialog: PortPickerDialog | None = None
-        self.replays: list[ReplayRunner] = []
+        self.jobs: list[BackgroundJob] = []
+        self.review_windows: list[ReviewWindow] = []
 
         self.link_label = QLabel("Connecting to monitor…")
         self.link_label.setObjectName("link_state")
@@ -187,6 +191,9 @@ class MainWindow(QMainWindow):
         replay = QAction("Replay a capture…", self)
         replay.triggered.connect(self._choose_capture)
         sessions.addAction(replay)
+        backup_now = QAction("Back up the database now", self)
+        backup_now.triggered.connect(self.backup_database)
+        sessions.addAction(backup_now)
         self.statusBar().showMessage(f"Recording from {source}")
 
     # --- samples and link -----------------------------------------------------------------------------------
@@ -361,6 +368,24 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def backup_database(self) -> BackgroundJob:
+        """One click: a consistent copy of the live database into the backups folder."""
+        db = self.facade.acquisition.writer.db_path
+        dest = timestamped_backup_path(backups_dir(), db)
+
+        def work(_progress: object, _cancel: object) -> Path:
+            backup(db, dest)
+            return dest
+
+        def report(path: Path | None) -> None:
+            if path is not None:  # a failure was already shown by the job
+                self.statusBar().showMessage(f"Database backed up to {path}", 15000)
+
+        job = BackgroundJob("Database backup", work, self)
+        job.sigFinished.connect(report)
+        self.jobs.append(job)
+        return job.start()
+
     def _choose_capture(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self, "Replay a raw capture", str(captures_dir()), "Raw captures (*.ismcap);;All files (*)"
@@ -368,12 +393,21 @@ class MainWindow(QMainWindow):
         if path:
             self.start_replay(Path(path))
 
-    def start_replay(self, path: Path, speed: float | None = None) -> ReplayRunner:
+    def start_replay(self, path: Path, speed: float | None = None) -> BackgroundJob:
         """Replay a capture into a new session on a worker thread; its review opens when it is done."""
-        runner = ReplayRunner(path, self.facade.acquisition.writer.db_path, speed, self)
-        self.replays.append(runner)
-        runner.start()
-        return runner
+        job = replay_job(path, self.facade.acquisition.writer.db_path, speed, self)
+        job.sigFinished.connect(self.open_review)
+        self.jobs.append(job)
+        return job.start()
+
+    @Slot(object)
+    def open_review(self, session_id: int | None) -> ReviewWindow | None:
+        if session_id is None:
+            return None
+        window = ReviewWindow(load_record(self.facade.acquisition.writer.db_path, session_id), self)
+        self.review_windows.append(window)
+        window.show()
+        return window
 
     # --- monitor port ---------------------------------------------------------------------------------------
 

@@ -8,18 +8,15 @@ while another session is being recorded.
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Future
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
     QMainWindow,
-    QMessageBox,
-    QProgressDialog,
     QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
@@ -32,6 +29,7 @@ from monitor.app.session_record import SessionRecord, load_record
 from monitor.session.clock import clock_text
 from monitor.storage.db import SessionRow, connect, list_sessions
 from monitor.storage.writer import SessionWriter
+from monitor.ui.background import BackgroundJob, Progress
 from monitor.ui.infusion_panel import hms
 from monitor.ui.timeline import TimelineList
 from monitor.ui.trends import TrendView
@@ -153,55 +151,11 @@ class SessionListDialog(QDialog):
         super().accept()
 
 
-class ReplayRunner(QObject):
-    """Replays a capture on a worker thread with a progress dialog; opens the review when it is done."""
+def replay_job(path: Path, db_path: Path, speed: float | None, parent: QWidget | None) -> BackgroundJob:
+    """Replaying a capture into a new session, as a background job whose result is the new session's id."""
 
-    sigFinished = Signal(object)  # ReviewWindow, or None when it failed or was cancelled
+    def work(progress: Progress, cancel: threading.Event) -> int:
+        with SessionWriter(db_path) as writer:
+            return replay_capture(path, writer, speed=speed, progress=progress, cancel=cancel)
 
-    def __init__(self, path: Path, db_path: Path, speed: float | None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.path, self.db_path, self.speed = path, db_path, speed
-        self.progress = QProgressDialog(f"Replaying {path.name}…", "Cancel", 0, 1000, parent)
-        self.progress.setObjectName("replay_progress")
-        self.progress.setMinimumDuration(0)
-        self._cancel = threading.Event()
-        self.progress.canceled.connect(self._cancel.set)
-        self._done = (0, 1)
-        self._result: Future[int] = Future()
-        self.window: ReviewWindow | None = None
-        self._timer = QTimer(self)
-        self._timer.setInterval(100)
-        self._timer.timeout.connect(self._poll)
-
-    def start(self) -> None:
-        threading.Thread(target=self._work, name="replay", daemon=True).start()
-        self._timer.start()
-
-    def _work(self) -> None:
-        try:
-            with SessionWriter(self.db_path) as writer:
-                sid = replay_capture(
-                    self.path, writer, speed=self.speed, progress=self._on_progress, cancel=self._cancel
-                )
-            self._result.set_result(sid)
-        except Exception as exc:  # shown to the user in _poll, never swallowed
-            self._result.set_exception(exc)
-
-    def _on_progress(self, done: int, total: int) -> None:
-        self._done = (done, total)  # a tuple swap is atomic; read by the GUI timer
-
-    def _poll(self) -> None:
-        done, total = self._done
-        self.progress.setValue(int(1000 * done / max(total, 1)))
-        if not self._result.done():
-            return
-        self._timer.stop()
-        self.progress.reset()
-        error = self._result.exception()
-        if error is not None:
-            QMessageBox.warning(self.parent(), "Replay failed", f"{self.path.name} could not be replayed: {error}")
-            self.sigFinished.emit(None)
-            return
-        self.window = ReviewWindow(load_record(self.db_path, self._result.result()), self.parent())
-        self.window.show()
-        self.sigFinished.emit(self.window)
+    return BackgroundJob(f"Replaying {path.name}", work, parent)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import numpy as np
 from PySide6.QtWidgets import QLabel
 
@@ -36,13 +38,28 @@ def test_review_shows_the_whole_recorded_session(qtbot, recorded_session) -> Non
 
 def test_replay_from_the_window_shows_progress_then_opens_the_review(qtbot, live_window, capture_file) -> None:
     window = live_window("stable", speed=20)
-    runner = window.start_replay(capture_file, speed=600.0)  # ten minutes in about a second
-    with qtbot.waitSignal(runner.sigFinished, timeout=15000) as finished:
+    job = window.start_replay(capture_file, speed=600.0)  # ten minutes in about a second
+    with qtbot.waitSignal(job.sigFinished, timeout=15000) as finished:
         pass
-    review = finished.args[0]
-    assert review is not None and review is runner.window
+    assert finished.args[0] is not None, "the new session's id"
+    (review,) = window.review_windows
     qtbot.addWidget(review)
     assert len(review.trends.series["HR"]) >= 119
     assert np.isnan(review.trends.series["HR"].y).any(), "the disconnection is a gap"
-    done, total = runner._done
+    done, total = job.done
     assert done == total > 0, "the progress reached the end of the file"
+
+
+def test_one_click_backup_while_recording(qtbot, live_window) -> None:
+    window = live_window("stable", speed=20)
+    qtbot.waitUntil(lambda: len(window.trends.series["HR"]) > 2, timeout=15000)
+    job = window.backup_database()
+    with qtbot.waitSignal(job.sigFinished, timeout=15000) as finished:
+        pass
+    copy = finished.args[0]
+    assert copy.is_file() and copy.parent.name == "backups"
+    conn = sqlite3.connect(copy)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("SELECT count(*) FROM samples WHERE param = 'HR'").fetchone()[0] >= 1
+    conn.close()
+    assert str(copy) in window.statusBar().currentMessage()
