@@ -1,12 +1,15 @@
-"""Command line: `infusion-monitor [run]`, `record`, `simulate`, `decode`, `ports`, `verify`, `backup`.
+"""Command line: `infusion-monitor [run]`, `record`, `simulate`, `decode`, `replay`, `ports`, `export`, `verify`,
+`backup`.
 
-Qt is imported only by `run`, so the headless commands start fast and work on a machine without a display.
+Qt is imported only by `run` (and `export --format pdf`, offscreen), so the headless commands start fast and work
+on a machine without a display.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -99,9 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("ports", help="list the serial ports of this computer")
 
-    exp = sub.add_parser("export", help="export a session: CSV (samples + timeline) or FHIR R4 bundle")
+    exp = sub.add_parser("export", help="export a session: PDF record, CSV (samples + timeline) or FHIR R4 bundle")
     exp.add_argument("--session", type=int, required=True, help="session id (see the review window or the database)")
-    exp.add_argument("--format", choices=("csv", "fhir"), required=True)
+    exp.add_argument("--format", choices=("pdf", "csv", "fhir"), required=True)
     exp.add_argument("--out", type=Path, required=True, help="file (pdf, fhir) or folder (csv) to write")
     exp.add_argument("--db", type=Path, help="database file (default: the one in the user data directory)")
 
@@ -264,11 +267,22 @@ def _export(args: argparse.Namespace) -> int:
         from monitor.app.export_csv import write_csv
 
         written = write_csv(record, args.out)
-    else:
+    elif args.format == "fhir":
         from monitor.app.export_fhir import session_bundle
 
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(session_bundle(record), indent=1), encoding="utf-8")
+        written = [args.out]
+    else:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # Qt draws the PDF; no window is needed
+        from PySide6.QtGui import QGuiApplication
+
+        from monitor.ui.report_pdf import write_session_pdf
+
+        _app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        pages = write_session_pdf(record, args.out)
+        print(f"{pages} pages", file=sys.stderr)
         written = [args.out]
     for p in written:
         print(p)

@@ -7,14 +7,17 @@ while another session is being recorded.
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QLabel,
     QMainWindow,
     QSplitter,
@@ -24,6 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from monitor.app.export_csv import write_csv
+from monitor.app.export_fhir import session_bundle
 from monitor.app.replay import replay_capture
 from monitor.app.session_record import SessionRecord, load_record
 from monitor.session.clock import clock_text
@@ -31,6 +36,7 @@ from monitor.storage.db import SessionRow, connect, list_sessions
 from monitor.storage.writer import SessionWriter
 from monitor.ui.background import BackgroundJob, Progress
 from monitor.ui.infusion_panel import hms
+from monitor.ui.report_pdf import write_session_pdf
 from monitor.ui.timeline import TimelineList
 from monitor.ui.trends import TrendView
 
@@ -80,6 +86,16 @@ class ReviewWindow(QMainWindow):
         layout.addWidget(header)
         layout.addWidget(split, 1)
         self.setCentralWidget(body)
+        self.jobs: list[BackgroundJob] = []
+        export = self.menuBar().addMenu("Export")
+        for label, fmt in (
+            ("PDF session record…", "pdf"),
+            ("CSV (samples and timeline)…", "csv"),
+            ("FHIR R4 bundle…", "fhir"),
+        ):
+            action = QAction(label, self)
+            action.triggered.connect(lambda _=False, f=fmt: self._choose_export(f))
+            export.addAction(action)
         self.resize(1400, 900)
 
     def _load(self) -> None:
@@ -99,6 +115,41 @@ class ReviewWindow(QMainWindow):
         self.trends.set_window(None)  # the whole session
         self.trends.refresh()
         self.trends.set_follow(False)
+
+    def _choose_export(self, fmt: str) -> None:
+        name = f"session-{self.record.session.id}"
+        if fmt == "csv":
+            folder = QFileDialog.getExistingDirectory(self, "Export CSV into folder")
+            target = Path(folder) if folder else None
+        else:
+            suffix = {"pdf": ".pdf", "fhir": ".fhir.json"}[fmt]
+            chosen, _ = QFileDialog.getSaveFileName(self, "Export", name + suffix)
+            target = Path(chosen) if chosen else None
+        if target is not None:
+            self.export(fmt, target)
+
+    def export(self, fmt: str, target: Path) -> BackgroundJob:
+        """Write the record as PDF (a file), CSV (two files in a folder) or FHIR (a file), with progress."""
+        record = self.record
+
+        def work(progress: Progress, _cancel: threading.Event) -> list[Path]:
+            if fmt == "pdf":
+                write_session_pdf(record, target, progress)
+                return [target]
+            if fmt == "csv":
+                return write_csv(record, target, progress)
+            target.write_text(json.dumps(session_bundle(record), indent=1), encoding="utf-8")
+            return [target]
+
+        job = BackgroundJob(f"Exporting session {record.session.id} ({fmt.upper()})", work, self)
+
+        def report(paths: list[Path] | None) -> None:
+            if paths is not None:  # a failure was already shown by the job
+                self.statusBar().showMessage("Exported " + ", ".join(map(str, paths)), 15000)
+
+        job.sigFinished.connect(report)
+        self.jobs.append(job)
+        return job.start()
 
     def _on_entry_selected(self, entry_id: int) -> None:
         view = next((v for v in self.record.entries if v.id == entry_id), None)

@@ -63,3 +63,22 @@ def test_one_click_backup_while_recording(qtbot, live_window) -> None:
     assert conn.execute("SELECT count(*) FROM samples WHERE param = 'HR'").fetchone()[0] >= 1
     conn.close()
     assert str(copy) in window.statusBar().currentMessage()
+
+
+def test_review_exports_pdf_csv_and_fhir_in_the_background(qtbot, recorded_session, tmp_path) -> None:
+    from monitor.app.session_record import load_record
+    from monitor.ui.review_window import ReviewWindow
+
+    db, sid = recorded_session
+    review = ReviewWindow(load_record(db, sid))
+    qtbot.addWidget(review)
+    targets = {"pdf": tmp_path / "r.pdf", "csv": tmp_path / "csv", "fhir": tmp_path / "r.fhir.json"}
+    for fmt, target in targets.items():
+        job = review.export(fmt, target)
+        with qtbot.waitSignal(job.sigFinished, timeout=30000) as finished:
+            pass
+        assert finished.args[0], f"{fmt} export finished with files"
+        assert all(p.is_file() and p.stat().st_size > 0 for p in finished.args[0])
+    assert targets["pdf"].read_bytes().startswith(b"%PDF")
+    assert (targets["csv"] / f"session-{sid}-timeline.csv").is_file()
+    assert "Exported" in review.statusBar().currentMessage()

@@ -78,3 +78,36 @@ def test_export_command_writes_csv_and_fhir(recorded_session, tmp_path: Path, ca
     assert (tmp_path / "csv" / f"session-{sid}-samples.csv").is_file()
     assert main(["export", "--db", str(db), "--session", "99", "--format", "csv", "--out", str(tmp_path)]) == 2
     assert "no session 99" in capsys.readouterr().err
+
+
+def test_export_command_writes_a_pdf_without_a_display(recorded_session, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    db, sid = recorded_session
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY")}
+    out = tmp_path / "record.pdf"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "monitor",
+            "export",
+            "--db",
+            str(db),
+            "--session",
+            str(sid),
+            "--format",
+            "pdf",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes().startswith(b"%PDF") and "pages" in result.stderr
