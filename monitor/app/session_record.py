@@ -5,6 +5,7 @@ Qt-free; opens its own read connection, so it can run while the session is still
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,28 +50,29 @@ class SessionRecord:
         return reading.t if self.session.timebase == "device" else reading.host_t
 
 
+def _series(conn: sqlite3.Connection, session_id: int, param: str, timebase: str) -> Series:
+    # One indexed range scan per parameter (samples_by_param_time), straight into numpy.
+    rows = conn.execute(
+        "SELECT host_t, t, value FROM samples WHERE session_id = ? AND param = ? ORDER BY t", (session_id, param)
+    ).fetchall()
+    data = np.array(rows, dtype=float).reshape(-1, 3)
+    host_t, device_t, value = data[:, 0], data[:, 1], data[:, 2]
+    return Series(device_t if timebase == "device" else host_t, host_t, device_t, value)
+
+
 def load_record(db_path: Path, session_id: int, limits: InfusionLimits | None = None) -> SessionRecord:
     conn = connect(db_path)
     try:
         session = next((s for s in list_sessions(conn) if s.id == session_id), None)
         if session is None:
             raise KeyError(f"no session {session_id} in {db_path}")
-        rows = conn.execute(
-            "SELECT param, host_t, t, value FROM samples WHERE session_id = ? ORDER BY param, t", (session_id,)
-        ).fetchall()
+        names = [r[0] for r in conn.execute("SELECT DISTINCT param FROM samples WHERE session_id = ?", (session_id,))]
+        series = {name: _series(conn, session_id, name, session.timebase) for name in sorted(names)}
         entries = resolve(entries_from_rows(read_entries(conn, session_id)))
         link_events = read_link_events(conn, session_id)
         nibp = NibpReadingDetector().feed(read_sample_events(conn, session_id, NIBP_PARAMS))
     finally:
         conn.close()
-    series: dict[str, Series] = {}
-    if rows:
-        params = np.array([r[0] for r in rows])
-        data = np.array([r[1:] for r in rows], dtype=float)
-        for name in dict.fromkeys(params.tolist()):
-            sel = params == name
-            host_t, device_t, value = data[sel, 0], data[sel, 1], data[sel, 2]
-            series[name] = Series(device_t if session.timebase == "device" else host_t, host_t, device_t, value)
     live = [v for v in entries if v.kind is EntryKind.INFUSION and v.live]
     end = session.ended_at
     if end is None:

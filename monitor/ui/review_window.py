@@ -102,9 +102,7 @@ class ReviewWindow(QMainWindow):
         record = self.record
         for name, series in record.series.items():
             if not name.startswith("NIBP"):
-                self.trends.add_points(
-                    zip([name] * len(series.t), series.t.tolist(), series.value.tolist(), strict=True)
-                )
+                self.trends.add_series(name, series.t, series.value)
         self.trends.add_nibp(record.nibp, "t" if record.session.timebase == "device" else "host_t")
         for event in record.link_events:
             if event.state in ("disconnected", "silent", "gap"):

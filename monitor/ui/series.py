@@ -41,6 +41,32 @@ class TrendSeries:
             self._push(last + (t - last) / 2, np.nan)
         self._push(t, value)
 
+    def extend(self, t: np.ndarray, values: np.ndarray) -> None:
+        """Append many samples at once (a recorded session): the same rules as `append`, vectorised."""
+        t = np.asarray(t, dtype=float)
+        values = np.asarray(values, dtype=float)
+        last = self.last_t
+        if last is not None:
+            keep = t > last
+            t, values = t[keep], values[keep]
+        if not t.size:
+            return
+        keep = np.r_[True, np.diff(t) > 0]  # drop repeats, as append does
+        t, values = t[keep], values[keep]
+        prev = np.r_[last if last is not None and not np.isnan(self._y[self._n - 1]) else np.nan, t[:-1]]
+        gaps = np.flatnonzero(t - prev > self.max_gap_s)
+        t = np.insert(t, gaps, (prev[gaps] + t[gaps]) / 2)
+        values = np.insert(values, gaps, np.nan)
+        need = self._n + t.size
+        if need > len(self._x):
+            capacity = max(need, 2 * len(self._x))
+            self._x = np.concatenate([self._x[: self._n], np.empty(capacity - self._n)])
+            self._y = np.concatenate([self._y[: self._n], np.empty(capacity - self._n)])
+        self._x[self._n : need] = t
+        self._y[self._n : need] = values
+        self._n = need
+        self.version += 1
+
     def break_line(self, t: float) -> None:
         """No data from here on until the next sample (monitor silent or disconnected)."""
         if self._n and not np.isnan(self._y[self._n - 1]):

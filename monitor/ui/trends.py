@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QFont
@@ -193,6 +194,12 @@ class TrendView(QWidget):
             series = self.series.get(param)
             if series is not None:
                 series.append(t, value)
+
+    def add_series(self, param: str, t: np.ndarray, values: np.ndarray) -> None:
+        """A whole recorded series at once (review, resume): vectorised, for 12-hour sessions."""
+        series = self.series.get(param)
+        if series is not None:
+            series.extend(t, values)
 
     def add_nibp(self, readings: Iterable[NibpReading], time_of: str = "t") -> None:
         for r in readings:

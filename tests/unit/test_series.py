@@ -31,3 +31,21 @@ def test_growth_keeps_every_point() -> None:
     for t in range(43_200):
         s.append(float(t), float(t % 100))
     assert len(s) == 43_200 and s.x[-1] == 43_199 and not np.isnan(s.y).any()
+
+
+def test_extend_matches_appending_one_by_one() -> None:
+    rng = np.random.default_rng(3)
+    t = np.cumsum(rng.choice([0.0, 1.0, 5.0, 45.0], size=2000, p=[0.05, 0.8, 0.1, 0.05]))
+    v = rng.normal(70, 5, size=t.size)
+    one, bulk = TrendSeries(max_gap_s=30.0, capacity=8), TrendSeries(max_gap_s=30.0, capacity=8)
+    for ti, vi in zip(t[:700], v[:700], strict=True):
+        one.append(ti, vi)
+    bulk.extend(t[:300], v[:300])
+    one.break_line(t[699])
+    bulk.extend(t[300:700], v[300:700])
+    bulk.break_line(t[699])
+    for ti, vi in zip(t[700:], v[700:], strict=True):
+        one.append(ti, vi)
+    bulk.extend(t[700:], v[700:])
+    np.testing.assert_array_equal(one.x, bulk.x)
+    np.testing.assert_array_equal(one.y, bulk.y)
