@@ -29,6 +29,7 @@ test: lint
 bench: $(STAMP)
 	$(PY) benchmarks/decode.py
 	$(PY) benchmarks/ui.py
+	$(PY) benchmarks/storage.py
 
 # Debian packages for a real window (xcb) and for QtMultimedia sound; not needed by the test suite.
 deps-debian:
