@@ -12,6 +12,7 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -100,13 +101,13 @@ class ReviewWindow(QMainWindow):
 
     def _load(self) -> None:
         record = self.record
+        # A disconnection shorter than the gap rule is still a gap: a NaN at each moment the data stopped.
+        stops = np.array([e.t for e in record.link_events if e.state in ("disconnected", "silent", "gap")])
         for name, series in record.series.items():
             if not name.startswith("NIBP"):
-                self.trends.add_series(name, series.t, series.value)
+                at = np.searchsorted(series.t, stops)
+                self.trends.add_series(name, np.insert(series.t, at, stops), np.insert(series.value, at, np.nan))
         self.trends.add_nibp(record.nibp, "t" if record.session.timebase == "device" else "host_t")
-        for event in record.link_events:
-            if event.state in ("disconnected", "silent", "gap"):
-                self.trends.break_lines(event.t)
         self.trends.set_entries(record.entries)
         self.timeline.set_entries(record.entries)
         self.trends.set_now(record.end)
