@@ -1,0 +1,84 @@
+"""Alarm limits for a ketamine infusion: defaults, hard bounds a session may not leave, priorities and delays.
+
+The limit numbers are the typical clinic defaults in shared/clinical.md ("Default alarm limits for a ketamine
+infusion"), each cited below. clinical.md gives no priorities, hard bounds or persistence delays: those are this
+program's defaults, chosen to be adjustable per clinic, and say so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import IntEnum
+
+from monitor.session.errors import EntryError
+
+
+class AlarmPriority(IntEnum):
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    param: str
+    low: float | None
+    high: float | None
+    low_priority: AlarmPriority
+    high_priority: AlarmPriority
+    delay_s: float  # the condition must hold this long (artifact rejection); 0 alarms on one value
+    bounds_low: tuple[float, float] | None  # the range a session may set the low limit in
+    bounds_high: tuple[float, float] | None
+
+
+def _limit(
+    param: str,
+    low: float | None,
+    high: float | None,
+    *,
+    low_priority: AlarmPriority = AlarmPriority.MEDIUM,
+    high_priority: AlarmPriority = AlarmPriority.MEDIUM,
+    delay_s: float = 10.0,
+    bounds_low: tuple[float, float] | None = None,
+    bounds_high: tuple[float, float] | None = None,
+) -> Limit:
+    return Limit(param, low, high, low_priority, high_priority, delay_s, bounds_low, bounds_high)
+
+
+HIGH, MEDIUM, LOW = AlarmPriority.HIGH, AlarmPriority.MEDIUM, AlarmPriority.LOW
+
+DEFAULT_LIMITS: dict[str, Limit] = {
+    limit.param: limit
+    for limit in (
+        # clinical.md defaults: NIBP systolic 90 / 180 mmHg (above 180: pause infusion and reassess).
+        # A cuff reading is already a deliberate measurement: one reading alarms at once (delay 0).
+        _limit("NIBP_SYS", 90, 180, delay_s=0, bounds_low=(70, 110), bounds_high=(140, 220)),
+        # clinical.md defaults: NIBP diastolic 50 / 110 mmHg (above 110: pause infusion).
+        _limit("NIBP_DIA", 50, 110, delay_s=0, bounds_low=(35, 70), bounds_high=(90, 130)),
+        # clinical.md defaults: heart rate 50 / 120 /min.
+        _limit("HR", 50, 120, bounds_low=(30, 70), bounds_high=(90, 180)),
+        # clinical.md defaults: SpO2 low 92 % (below 90: stop infusion, stimulate, oxygen). High priority: hypoxaemia.
+        _limit("SPO2", 92, None, low_priority=HIGH, delay_s=15, bounds_low=(85, 96)),
+        # clinical.md defaults: respiratory rate 8 / 30 /min. Low RR is respiratory depression: high priority.
+        _limit("RR", 8, 30, low_priority=HIGH, high_priority=LOW, delay_s=15, bounds_low=(4, 12), bounds_high=(20, 50)),
+        # clinical.md defaults: EtCO2 25 / 50 mmHg.
+        _limit("ETCO2", 25, 50, delay_s=15, bounds_low=(15, 35), bounds_high=(40, 70)),
+    )
+}
+
+
+def adjust_limit(limit: Limit, low: float | None, high: float | None) -> Limit:
+    """A session's own limit, refused with a message when it leaves the hard bounds or low >= high."""
+    if (low is None) != (limit.low is None) or (high is None) != (limit.high is None):
+        raise EntryError(
+            f"{limit.param} has {'a low' if limit.low is not None else 'no low'} and "
+            f"{'a high' if limit.high is not None else 'no high'} limit; both cannot be added or removed"
+        )
+    for value, bounds, which in ((low, limit.bounds_low, "low"), (high, limit.bounds_high, "high")):
+        if value is not None and bounds is not None and not bounds[0] <= value <= bounds[1]:
+            raise EntryError(
+                f"{limit.param} {which} limit {value:g} is outside the allowed {bounds[0]:g}–{bounds[1]:g}"
+            )
+    if low is not None and high is not None and low >= high:
+        raise EntryError(f"{limit.param} low limit {low:g} must be below the high limit {high:g}")
+    return replace(limit, low=low, high=high)

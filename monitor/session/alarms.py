@@ -1,0 +1,311 @@
+"""AlarmEngine: clinical limit alarms and technical alarms as a state machine. Qt-free, no clock of its own.
+
+Fed with samples, NIBP readings, link states and device status (each with the session-clock time), and ticked
+about once a second; every change comes back as AlarmEvents for the timeline and the record. Conventions after
+IEC 60601-1-8 as summarised in shared/clinical.md [IEC-60601-1-8]:
+- three priorities; a condition must persist for its limit's delay (single-sample artifacts), except a cuff reading,
+  which alarms at once;
+- high-priority clinical alarms latch: they stay indicated after the condition clears until acknowledged;
+- acknowledging silences and stops escalation; an unacknowledged alarm escalates a priority after a while;
+- audio pause is time-limited (default 2 min) and covers the alarms present when it was pressed: a new alarm sounds.
+Technical alarms (monitor disconnected, no data, sensor off, invalid values) are distinct and never latch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from monitor.devices.events import DeviceCondition, DeviceStatus, Sample
+from monitor.params import PARAMS, format_value
+from monitor.session.alarm_limits import DEFAULT_LIMITS, AlarmPriority, Limit, adjust_limit
+from monitor.session.nibp import NibpReading
+
+AUDIO_PAUSE_S = 120.0  # clinical.md: audio pause is time-limited, commonly 2 min
+ESCALATE_AFTER_S = {AlarmPriority.LOW: 300.0, AlarmPriority.MEDIUM: 120.0}  # this program's defaults
+SENSOR_CONDITIONS = frozenset(
+    {
+        DeviceCondition.SENSOR_OFF,
+        DeviceCondition.NO_SENSOR,
+        DeviceCondition.DEFECTIVE_SENSOR,
+        DeviceCondition.UNRECOGNIZED_SENSOR,
+    }
+)
+
+
+class AlarmCategory(StrEnum):
+    CLINICAL = "clinical"
+    TECHNICAL = "technical"
+
+
+class AlarmStatus(StrEnum):
+    ACTIVE = "active"  # condition present, not acknowledged: flashing, sounding
+    ACKNOWLEDGED = "acknowledged"  # condition present, acknowledged: steady, silent
+    LATCHED = "latched"  # high-priority condition gone, not yet acknowledged
+
+
+class AlarmAction(StrEnum):
+    ONSET = "onset"
+    ESCALATE = "escalate"
+    ACKNOWLEDGE = "acknowledge"
+    CLEAR = "clear"
+    AUDIO_PAUSED = "audio paused"
+    AUDIO_RESUMED = "audio resumed"
+    LIMIT_CHANGED = "limit changed"
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmEvent:
+    t: float
+    action: AlarmAction
+    key: str  # the condition, e.g. "HR high", "monitor disconnected"; "" for audio pause
+    message: str
+    priority: AlarmPriority | None = None
+    category: AlarmCategory | None = None
+    value: float | None = None  # the triggering value
+    limit: float | None = None
+    who: str = ""
+
+
+@dataclass(slots=True)
+class Alarm:
+    key: str
+    category: AlarmCategory
+    priority: AlarmPriority
+    message: str
+    onset: float
+    value: float | None = None
+    limit: float | None = None
+    status: AlarmStatus = AlarmStatus.ACTIVE
+    escalated_at: float = 0.0  # last onset or escalation, for the next escalation
+    param: str = ""
+
+    @property
+    def latching(self) -> bool:
+        return self.category is AlarmCategory.CLINICAL and self.priority is AlarmPriority.HIGH
+
+
+@dataclass(slots=True)
+class _Pending:
+    since: float
+    value: float
+
+
+@dataclass
+class AlarmEngine:
+    limits: dict[str, Limit] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    audio_pause_s: float = AUDIO_PAUSE_S
+    escalate_after_s: Mapping[AlarmPriority, float] = field(default_factory=lambda: dict(ESCALATE_AFTER_S))
+    alarms: dict[str, Alarm] = field(default_factory=dict)
+    paused_until: float | None = None
+    _paused_keys: set[str] = field(default_factory=set)
+    _pending: dict[str, _Pending] = field(default_factory=dict)
+
+    # --- inputs ---------------------------------------------------------------------------------------------
+
+    def on_samples(self, samples: Iterable[tuple[Sample, float]]) -> list[AlarmEvent]:
+        """Continuous parameters: (sample, its time on the session clock). NIBP goes through on_nibp."""
+        events: list[AlarmEvent] = []
+        for sample, t in samples:
+            limit = self.limits.get(sample.param)
+            if limit is None or sample.param.startswith("NIBP"):
+                continue
+            events += self._judge(limit, sample.value, t)
+        return events
+
+    def on_nibp(self, readings: Iterable[tuple[NibpReading, float]]) -> list[AlarmEvent]:
+        """Each new cuff reading once: a single reading outside its limits alarms at once."""
+        events: list[AlarmEvent] = []
+        for reading, t in readings:
+            for param, value in (("NIBP_SYS", reading.sys), ("NIBP_DIA", reading.dia)):
+                if value is not None and param in self.limits:
+                    events += self._judge(self.limits[param], value, t)
+        return events
+
+    def on_link(self, state: str, t: float, detail: str = "") -> list[AlarmEvent]:
+        """Link states: disconnected and silent are technical alarms; receiving clears them."""
+        events = []
+        if state == "disconnected":
+            events += self._clear("no data", t)
+            events += self._raise(
+                "monitor disconnected",
+                AlarmCategory.TECHNICAL,
+                AlarmPriority.MEDIUM,
+                f"Monitor disconnected {detail}".strip(),
+                t,
+            )
+        elif state == "silent":
+            events += self._raise(
+                "no data", AlarmCategory.TECHNICAL, AlarmPriority.MEDIUM, "No data from the monitor", t
+            )
+        elif state in ("receiving", "stopped"):
+            events += self._clear("monitor disconnected", t) + self._clear("no data", t)
+        if state in ("disconnected", "silent", "stopped"):
+            self._pending.clear()  # no values: a pending limit condition cannot keep counting
+        return events
+
+    def on_device_status(self, status: DeviceStatus, t: float) -> list[AlarmEvent]:
+        events = []
+        sensor = sorted(c.value for c in status.conditions & SENSOR_CONDITIONS)
+        if sensor:
+            events += self._raise(
+                "sensor", AlarmCategory.TECHNICAL, AlarmPriority.MEDIUM, "Check sensor: " + ", ".join(sensor), t
+            )
+        else:
+            events += self._clear("sensor", t)
+        invalid = sorted(param for param, _state in status.unavailable if param in self.limits)
+        if invalid:
+            events += self._raise(
+                "invalid values", AlarmCategory.TECHNICAL, AlarmPriority.LOW, "No valid value: " + ", ".join(invalid), t
+            )
+        else:
+            events += self._clear("invalid values", t)
+        for param in invalid:  # an invalid parameter cannot keep a limit condition pending
+            self._pending.pop(f"{param} low", None)
+            self._pending.pop(f"{param} high", None)
+        return events
+
+    def tick(self, now: float) -> list[AlarmEvent]:
+        """Escalation and the end of an audio pause."""
+        events = []
+        for alarm in self.alarms.values():
+            wait = self.escalate_after_s.get(alarm.priority)
+            if alarm.status is AlarmStatus.ACTIVE and wait is not None and now - alarm.escalated_at >= wait:
+                alarm.priority = AlarmPriority(alarm.priority + 1)
+                alarm.escalated_at = now
+                events.append(
+                    self._event(
+                        AlarmAction.ESCALATE,
+                        alarm,
+                        now,
+                        f"{alarm.message}: not acknowledged, now {alarm.priority.name.lower()}",
+                    )
+                )
+        if self.paused_until is not None and now >= self.paused_until:
+            self.paused_until = None
+            self._paused_keys.clear()
+            events.append(AlarmEvent(now, AlarmAction.AUDIO_RESUMED, "", "Alarm audio on again"))
+        return events
+
+    # --- nurse actions --------------------------------------------------------------------------------------
+
+    def acknowledge(self, now: float, who: str) -> list[AlarmEvent]:
+        events = []
+        for key, alarm in list(self.alarms.items()):
+            if alarm.status is AlarmStatus.ACTIVE:
+                alarm.status = AlarmStatus.ACKNOWLEDGED
+                events.append(self._event(AlarmAction.ACKNOWLEDGE, alarm, now, f"{alarm.message}: acknowledged", who))
+            elif alarm.status is AlarmStatus.LATCHED:
+                del self.alarms[key]
+                events.append(
+                    self._event(
+                        AlarmAction.ACKNOWLEDGE, alarm, now, f"{alarm.message}: acknowledged (had cleared)", who
+                    )
+                )
+        return events
+
+    def pause_audio(self, now: float, who: str) -> list[AlarmEvent]:
+        self.paused_until = now + self.audio_pause_s
+        self._paused_keys = set(self.alarms)
+        return [
+            AlarmEvent(now, AlarmAction.AUDIO_PAUSED, "", f"Alarm audio paused for {self.audio_pause_s:.0f} s", who=who)
+        ]
+
+    def set_limit(self, param: str, low: float | None, high: float | None, now: float, who: str) -> AlarmEvent:
+        """Change a limit within its hard bounds (EntryError otherwise); the change is an event with who."""
+        old = self.limits[param]
+        self.limits[param] = adjust_limit(old, low, high)
+        self._pending.pop(f"{param} low", None)
+        self._pending.pop(f"{param} high", None)
+        label = PARAMS[param].label
+        return AlarmEvent(
+            now,
+            AlarmAction.LIMIT_CHANGED,
+            param,
+            f"{label} limits {_range(old.low, old.high)} → {_range(low, high)}",
+            who=who,
+        )
+
+    # --- presentation ---------------------------------------------------------------------------------------
+
+    def audio_priority(self, now: float) -> AlarmPriority | None:
+        """The priority the speaker should sound now: unacknowledged alarms not covered by an audio pause."""
+        paused = self.paused_until is not None and now < self.paused_until
+        sounding = [
+            a.priority
+            for k, a in self.alarms.items()
+            if a.status is not AlarmStatus.ACKNOWLEDGED and not (paused and k in self._paused_keys)
+        ]
+        return max(sounding, default=None)
+
+    def level_for(self, params: Iterable[str]) -> AlarmPriority | None:
+        """The highest clinical alarm on any of `params` (a numerics tile's colour)."""
+        names = set(params)
+        levels = [a.priority for a in self.alarms.values() if a.param in names]
+        return max(levels, default=None)
+
+    # --- internals ------------------------------------------------------------------------------------------
+
+    def _judge(self, limit: Limit, value: float, t: float) -> list[AlarmEvent]:
+        events = []
+        for side, bound, priority in (
+            ("low", limit.low, limit.low_priority),
+            ("high", limit.high, limit.high_priority),
+        ):
+            key = f"{limit.param} {side}"
+            violated = bound is not None and (value < bound if side == "low" else value > bound)
+            if not violated:
+                self._pending.pop(key, None)
+                events += self._clear(key, t)
+                continue
+            current = self.alarms.get(key)
+            if current is not None:
+                current.value = value
+                if current.status is AlarmStatus.LATCHED:  # back before anyone acknowledged: active again
+                    current.status = AlarmStatus.ACTIVE
+                continue
+            pending = self._pending.setdefault(key, _Pending(t, value))
+            if t - pending.since >= limit.delay_s:
+                label, unit = PARAMS[limit.param].label, PARAMS[limit.param].unit
+                message = f"{label} {side}: {format_value(limit.param, value)} {unit}"
+                events += self._raise(key, AlarmCategory.CLINICAL, priority, message, t, value, bound, limit.param)
+        return events
+
+    def _raise(
+        self,
+        key: str,
+        category: AlarmCategory,
+        priority: AlarmPriority,
+        message: str,
+        t: float,
+        value: float | None = None,
+        limit: float | None = None,
+        param: str = "",
+    ) -> list[AlarmEvent]:
+        current = self.alarms.get(key)
+        if current is not None:
+            if current.message != message and category is AlarmCategory.TECHNICAL:
+                current.message = message
+            return []
+        alarm = Alarm(key, category, priority, message, t, value, limit, escalated_at=t, param=param)
+        self.alarms[key] = alarm
+        return [self._event(AlarmAction.ONSET, alarm, t, message)]
+
+    def _clear(self, key: str, t: float) -> list[AlarmEvent]:
+        alarm = self.alarms.get(key)
+        if alarm is None or alarm.status is AlarmStatus.LATCHED:
+            return []
+        if alarm.latching and alarm.status is AlarmStatus.ACTIVE:
+            alarm.status = AlarmStatus.LATCHED  # stays indicated until acknowledged
+            return [self._event(AlarmAction.CLEAR, alarm, t, f"{alarm.message}: condition cleared (latched)")]
+        del self.alarms[key]
+        return [self._event(AlarmAction.CLEAR, alarm, t, f"{alarm.message}: cleared")]
+
+    @staticmethod
+    def _event(action: AlarmAction, alarm: Alarm, t: float, message: str, who: str = "") -> AlarmEvent:
+        return AlarmEvent(t, action, alarm.key, message, alarm.priority, alarm.category, alarm.value, alarm.limit, who)
+
+
+def _range(low: float | None, high: float | None) -> str:
+    return f"{'—' if low is None else f'{low:g}'}–{'—' if high is None else f'{high:g}'}"

@@ -1,0 +1,130 @@
+"""The alarm state machine, exhaustively and without Qt: onset after persistence, NIBP at once, latching,
+acknowledge, escalation, audio pause, technical alarms, limit changes within hard bounds."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, ValueState
+from monitor.session.alarm_limits import DEFAULT_LIMITS, AlarmPriority
+from monitor.session.alarms import AlarmAction, AlarmCategory, AlarmEngine, AlarmStatus
+from monitor.session.errors import EntryError
+from monitor.session.nibp import NibpReading
+
+
+def feed(engine: AlarmEngine, param: str, values: list[float], t0: float = 0.0, step: float = 1.0):
+    events = []
+    for i, v in enumerate(values):
+        events += engine.on_samples([(Sample(param, v, t0 + i * step, t0 + i * step), t0 + i * step)])
+    return events
+
+
+def test_limits_follow_clinical_defaults() -> None:
+    assert (DEFAULT_LIMITS["NIBP_SYS"].low, DEFAULT_LIMITS["NIBP_SYS"].high) == (90, 180)
+    assert (DEFAULT_LIMITS["NIBP_DIA"].low, DEFAULT_LIMITS["NIBP_DIA"].high) == (50, 110)
+    assert (DEFAULT_LIMITS["HR"].low, DEFAULT_LIMITS["HR"].high) == (50, 120)
+    assert (DEFAULT_LIMITS["SPO2"].low, DEFAULT_LIMITS["SPO2"].high) == (92, None)
+    assert (DEFAULT_LIMITS["RR"].low, DEFAULT_LIMITS["RR"].high) == (8, 30)
+    assert (DEFAULT_LIMITS["ETCO2"].low, DEFAULT_LIMITS["ETCO2"].high) == (25, 50)
+
+
+def test_a_single_artifact_does_not_alarm_but_a_persistent_condition_does() -> None:
+    engine = AlarmEngine()
+    assert feed(engine, "HR", [80, 150, 80, 80]) == [], "one spike is an artifact"
+    events = feed(engine, "HR", [130] * 12, t0=10)
+    (onset,) = events
+    assert onset.action is AlarmAction.ONSET and onset.key == "HR high" and onset.t == 20
+    assert onset.priority is AlarmPriority.MEDIUM and onset.category is AlarmCategory.CLINICAL
+    assert onset.value == 130 and onset.limit == 120 and onset.message == "Heart rate high: 130 /min"
+
+
+def test_one_nibp_reading_above_the_limit_alarms_at_once_and_the_next_normal_one_clears() -> None:
+    engine = AlarmEngine()
+    (onset,) = engine.on_nibp([(NibpReading(100, 100, 185, 95, 125), 100)])
+    assert onset.key == "NIBP_SYS high" and onset.t == 100 and onset.value == 185
+    (clear,) = engine.on_nibp([(NibpReading(400, 400, 150, 90, 110), 400)])
+    assert clear.action is AlarmAction.CLEAR and "NIBP_SYS high" not in engine.alarms
+
+
+def test_high_priority_latches_until_acknowledged() -> None:
+    engine = AlarmEngine()
+    onset = feed(engine, "SPO2", [88] * 16)
+    assert [e.action for e in onset] == [AlarmAction.ONSET] and onset[0].priority is AlarmPriority.HIGH
+    (cleared,) = feed(engine, "SPO2", [97], t0=20)
+    assert "latched" in cleared.message and engine.alarms["SPO2 low"].status is AlarmStatus.LATCHED
+    assert engine.audio_priority(21) is AlarmPriority.HIGH, "still indicated"
+    (ack,) = engine.acknowledge(22, "AB")
+    assert ack.who == "AB" and "SPO2 low" not in engine.alarms and engine.audio_priority(22) is None
+
+
+def test_medium_priority_does_not_latch_and_acknowledge_silences_while_present() -> None:
+    engine = AlarmEngine()
+    feed(engine, "HR", [130] * 11)
+    engine.acknowledge(11, "AB")
+    assert engine.alarms["HR high"].status is AlarmStatus.ACKNOWLEDGED and engine.audio_priority(11) is None
+    assert engine.tick(1000) == [], "an acknowledged alarm does not escalate"
+    (clear,) = feed(engine, "HR", [90], t0=12)
+    assert clear.action is AlarmAction.CLEAR and not engine.alarms
+
+
+def test_unacknowledged_alarms_escalate() -> None:
+    engine = AlarmEngine()
+    feed(engine, "HR", [130] * 11)  # onset at t = 10, medium
+    assert engine.tick(100) == []
+    (esc,) = engine.tick(130)
+    assert esc.action is AlarmAction.ESCALATE and esc.priority is AlarmPriority.HIGH
+    assert engine.alarms["HR high"].priority is AlarmPriority.HIGH
+    assert engine.tick(1000) == [], "high is the top"
+
+
+def test_audio_pause_is_time_limited_and_a_new_alarm_still_sounds() -> None:
+    engine = AlarmEngine()
+    feed(engine, "HR", [130] * 11)
+    (paused,) = engine.pause_audio(20, "AB")
+    assert paused.action is AlarmAction.AUDIO_PAUSED and engine.paused_until == 140
+    assert engine.audio_priority(30) is None, "the alarm present at the pause is silent"
+    feed(engine, "SPO2", [85] * 16, t0=30)
+    assert engine.audio_priority(50) is AlarmPriority.HIGH, "a new alarm sounds during a pause"
+    engine.acknowledge(51, "AB")
+    feed(engine, "SPO2", [97], t0=52)
+    resumed = [e for e in engine.tick(141) if e.action is AlarmAction.AUDIO_RESUMED]
+    assert resumed and engine.paused_until is None
+
+
+def test_technical_alarms_are_distinct_and_clear_when_data_returns() -> None:
+    engine = AlarmEngine()
+    feed(engine, "HR", [130] * 5)  # pending, not yet alarmed
+    (disc,) = engine.on_link("disconnected", 5, "since 10:42")
+    assert disc.category is AlarmCategory.TECHNICAL and disc.key == "monitor disconnected"
+    assert feed(engine, "HR", [130] * 6, t0=6) == [], "the pending condition restarted after the gap"
+    (back,) = engine.on_link("receiving", 20)
+    assert back.action is AlarmAction.CLEAR and not engine.alarms.get("monitor disconnected")
+    status = DeviceStatus(30, 30, frozenset({DeviceCondition.SENSOR_OFF}), (("SPO2", ValueState.INVALID),))
+    events = engine.on_device_status(status, 30)
+    assert {e.key for e in events} == {"sensor", "invalid values"}
+    assert all(e.category is AlarmCategory.TECHNICAL for e in events)
+    cleared = engine.on_device_status(DeviceStatus(40, 40), 40)
+    assert {e.key for e in cleared} == {"sensor", "invalid values"} and all(
+        e.action is AlarmAction.CLEAR for e in cleared
+    )
+
+
+def test_limit_changes_stay_within_hard_bounds_and_take_effect() -> None:
+    engine = AlarmEngine()
+    event = engine.set_limit("NIBP_SYS", 90, 160, 5, "AB")
+    assert event.action is AlarmAction.LIMIT_CHANGED and event.who == "AB" and "90–180 → 90–160" in event.message
+    (onset,) = engine.on_nibp([(NibpReading(10, 10, 170, 90, 115), 10)])
+    assert onset.limit == 160
+    for low, high, message in ((90, 250, "outside the allowed 140–220"), (150, 145, "outside"), (100, 150, None)):
+        if message:
+            with pytest.raises(EntryError, match=message):
+                engine.set_limit("NIBP_SYS", low, high, 6, "AB")
+    with pytest.raises(EntryError, match="no high"):
+        engine.set_limit("SPO2", 90, 100, 6, "AB")
+
+
+def test_tile_level_is_the_highest_clinical_alarm_of_its_parameters() -> None:
+    engine = AlarmEngine()
+    feed(engine, "SPO2", [85] * 16)
+    assert engine.level_for(["SPO2", "PR"]) is AlarmPriority.HIGH
+    assert engine.level_for(["HR"]) is None
