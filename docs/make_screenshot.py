@@ -20,6 +20,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication
 
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
+from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import SessionClock
 from monitor.app.session_service import SessionService
 from monitor.devices.simulator import SimulatedMonitor, load_scenario
@@ -60,11 +61,14 @@ def main() -> int:
     writer.start()
     acq = Acquisition(AcquisitionConfig(port, "datex-s5"), writer, clock=clock.now, timebase=clock.timebase)
     facade = SessionFacade(acq, clock=clock)
+    alarms = AlarmService(acq, writer, clock)
+    facade.attach_alarms(alarms)
     sid = acq.start()
     service = SessionService(writer, sid, acq.started_at, clock=clock.now, initials="KM")
     facade.attach_service(service)
     window = MainWindow(facade, source="simulated monitor (ketamine-hypertension)")
     window.show()
+    alarms.start()
     deadline = time.monotonic() + args.minutes * 60 / args.speed
     pending = list(ENTRIES)
     while time.monotonic() < deadline:
@@ -80,6 +84,7 @@ def main() -> int:
         time.sleep(0.05)
     window.grab().save(str(args.out))
     print(f"wrote {args.out}")
+    alarms.stop()
     acq.stop()
     writer.close()
     sim.stop()

@@ -17,13 +17,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from monitor.devices.events import DeviceCondition, DeviceStatus, Sample
+from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, ValueState
 from monitor.params import PARAMS, format_value
 from monitor.session.alarm_limits import DEFAULT_LIMITS, AlarmPriority, Limit, adjust_limit
 from monitor.session.nibp import NibpReading
 
 AUDIO_PAUSE_S = 120.0  # clinical.md: audio pause is time-limited, commonly 2 min
 ESCALATE_AFTER_S = {AlarmPriority.LOW: 300.0, AlarmPriority.MEDIUM: 120.0}  # this program's defaults
+INVALID_DELAY_S = 10.0  # a moment without a valid value (movement) is not yet a fault; this program's default
 SENSOR_CONDITIONS = frozenset(
     {
         DeviceCondition.SENSOR_OFF,
@@ -101,6 +102,7 @@ class AlarmEngine:
     paused_until: float | None = None
     _paused_keys: set[str] = field(default_factory=set)
     _pending: dict[str, _Pending] = field(default_factory=dict)
+    _invalid: tuple[float, str] | None = None  # since when continuous parameters have had no valid value
 
     # --- inputs ---------------------------------------------------------------------------------------------
 
@@ -154,12 +156,16 @@ class AlarmEngine:
             )
         else:
             events += self._clear("sensor", t)
-        invalid = sorted(param for param, _state in status.unavailable if param in self.limits)
+        # NIBP is intermittent: no reading yet is normal, and the monitor reports cuff faults itself.
+        invalid = sorted(
+            param
+            for param, state in status.unavailable
+            if param in self.limits and not param.startswith("NIBP") and state is not ValueState.NOT_UPDATED
+        )
         if invalid:
-            events += self._raise(
-                "invalid values", AlarmCategory.TECHNICAL, AlarmPriority.LOW, "No valid value: " + ", ".join(invalid), t
-            )
+            self._invalid = (self._invalid[0] if self._invalid else t, "No valid value: " + ", ".join(invalid))
         else:
+            self._invalid = None
             events += self._clear("invalid values", t)
         for param in invalid:  # an invalid parameter cannot keep a limit condition pending
             self._pending.pop(f"{param} low", None)
@@ -167,8 +173,10 @@ class AlarmEngine:
         return events
 
     def tick(self, now: float) -> list[AlarmEvent]:
-        """Escalation and the end of an audio pause."""
+        """Persistent invalid values, escalation and the end of an audio pause."""
         events = []
+        if self._invalid is not None and now - self._invalid[0] >= INVALID_DELAY_S:
+            events += self._raise("invalid values", AlarmCategory.TECHNICAL, AlarmPriority.LOW, self._invalid[1], now)
         for alarm in self.alarms.values():
             wait = self.escalate_after_s.get(alarm.priority)
             if alarm.status is AlarmStatus.ACTIVE and wait is not None and now - alarm.escalated_at >= wait:

@@ -133,3 +133,25 @@ def read_entries(conn: sqlite3.Connection, session_id: int) -> list[EntryRow]:
         EntryRow(sid, kind, t, rec, ini, json.loads(payload), action, target, reason, id=eid)
         for eid, sid, kind, t, rec, ini, payload, action, target, reason in rows
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmEventRow:
+    t: float
+    action: str
+    key: str
+    message: str
+    priority: str | None
+    category: str | None
+    value: float | None
+    limit_value: float | None
+    who: str
+
+
+def read_alarm_events(conn: sqlite3.Connection, session_id: int) -> list[AlarmEventRow]:
+    rows = conn.execute(
+        "SELECT t, action, key, message, priority, category, value, limit_value, who FROM alarm_events"
+        " WHERE session_id = ? ORDER BY t, id",
+        (session_id,),
+    )
+    return [AlarmEventRow(*row) for row in rows]

@@ -101,6 +101,30 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE sessions ADD COLUMN timebase TEXT NOT NULL DEFAULT 'host' CHECK (timebase IN ('host', 'device'));
         """,
     ),
+    (
+        5,
+        """
+        -- Alarm onsets, escalations, acknowledgements, clears, audio pauses and limit changes (append-only).
+        CREATE TABLE alarm_events (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id),
+            t REAL NOT NULL,                   -- session clock, Unix s
+            action TEXT NOT NULL,              -- monitor.session.alarms.AlarmAction
+            key TEXT NOT NULL,                 -- the condition, e.g. 'HR high', 'monitor disconnected'
+            message TEXT NOT NULL,
+            priority TEXT,                     -- low, medium, high
+            category TEXT,                     -- clinical, technical
+            value REAL,                        -- the triggering value
+            limit_value REAL,
+            who TEXT NOT NULL DEFAULT ''       -- initials, for acknowledge, pause and limit changes
+        );
+        CREATE INDEX alarm_events_by_session ON alarm_events(session_id, t);
+        CREATE TRIGGER alarm_events_are_append_only_update BEFORE UPDATE ON alarm_events
+            BEGIN SELECT RAISE(ABORT, 'alarm events are append-only'); END;
+        CREATE TRIGGER alarm_events_are_append_only_delete BEFORE DELETE ON alarm_events
+            BEGIN SELECT RAISE(ABORT, 'alarm events are append-only'); END;
+        """,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

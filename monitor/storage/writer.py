@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 _INSERT_SAMPLE = "INSERT INTO samples (session_id, param, t, host_t, value, flags) VALUES (?, ?, ?, ?, ?, ?)"
 _INSERT_LINK = "INSERT INTO link_events (session_id, t, state, detail) VALUES (?, ?, ?, ?)"
 _INSERT_STATUS = "INSERT INTO device_status (session_id, t, host_t, conditions, unavailable) VALUES (?, ?, ?, ?, ?)"
+_INSERT_ALARM = (
+    "INSERT INTO alarm_events (session_id, t, action, key, message, priority, category, value, limit_value, who)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 _STOP = object()
 
 
@@ -112,6 +116,22 @@ class SessionWriter:
         conditions = json.dumps(sorted(c.value for c in status.conditions))
         unavailable = json.dumps({param: state.value for param, state in status.unavailable})
         self._queue.put(("row", (_INSERT_STATUS, (session_id, status.time, status.host_time, conditions, unavailable))))
+
+    def add_alarm_event(
+        self,
+        session_id: int,
+        t: float,
+        action: str,
+        key: str,
+        message: str,
+        priority: str | None = None,
+        category: str | None = None,
+        value: float | None = None,
+        limit_value: float | None = None,
+        who: str = "",
+    ) -> None:
+        row = (session_id, t, action, key, message, priority, category, value, limit_value, who)
+        self._queue.put(("row", (_INSERT_ALARM, row)))
 
     def add_link_event(self, session_id: int, t: float, state: str, detail: str = "") -> None:
         self._queue.put(("row", (_INSERT_LINK, (session_id, t, state, detail))))

@@ -17,6 +17,7 @@ from datetime import datetime
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
+from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import WALL_CLOCK, SessionClock
 from monitor.app.recovery import ResumePoint, find_unfinished
 from monitor.app.session_service import SessionService
@@ -111,6 +112,8 @@ def run_gui(args: argparse.Namespace) -> int:
         timebase=clock.timebase,
     )
     facade = SessionFacade(acquisition, clock=clock)  # listening before the port opens: no sample is missed
+    alarms = AlarmService(acquisition, writer, clock)
+    facade.attach_alarms(alarms)
     session_id = acquisition.start(resume.session if resume else None)
     entries = resume.entries if resume else []
     facade.attach_service(
@@ -122,10 +125,12 @@ def run_gui(args: argparse.Namespace) -> int:
     if resume is not None:
         window.load_history(resume.load_samples(db_path, CHART_PARAMS))
     window.show()
+    alarms.start()
     _quit_on_signals(app)
     try:
         return app.exec()
     finally:
+        alarms.stop()
         acquisition.stop()
         writer.close()
         if simulator is not None:

@@ -11,18 +11,26 @@ from __future__ import annotations
 import queue
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from monitor.app.acquisition import Acquisition
+from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import WALL_CLOCK, SessionClock
 from monitor.app.session_service import SessionService
 from monitor.devices.events import DeviceStatus, Sample
 from monitor.devices.link import LinkEvent
+from monitor.session.alarms import AlarmEvent
 from monitor.session.entries import Entry
 
 UI_RATE_MS = 40  # 25 batches/s: well under the 50 ms byte-to-tile budget, ~0.7 % of a core (design.md)
+
+
+@dataclass(frozen=True, slots=True)
+class _AlarmBatch:
+    events: list[AlarmEvent]
 
 
 class SessionFacade(QObject):
@@ -30,6 +38,7 @@ class SessionFacade(QObject):
     sigDeviceStatus = Signal(object)  # DeviceStatus
     sigLinkState = Signal(object)  # LinkEvent
     sigEntryStored = Signal(object)  # Entry, once it is on disk
+    sigAlarmEvents = Signal(list)  # list[AlarmEvent], in order
 
     def __init__(
         self,
@@ -41,6 +50,7 @@ class SessionFacade(QObject):
         super().__init__(parent)
         self.acquisition = acquisition
         self.service: SessionService | None = None
+        self.alarms: AlarmService | None = None
         self.clock = clock
         self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         acquisition.add_event_listener(self._inbox.put)
@@ -56,6 +66,10 @@ class SessionFacade(QObject):
         """The session's entries (known once the acquisition has opened the session)."""
         self.service = service
         service.add_listener(self._inbox.put)
+
+    def attach_alarms(self, alarms: AlarmService) -> None:
+        self.alarms = alarms
+        alarms.add_listener(lambda events: self._inbox.put(_AlarmBatch(events)))
 
     def deliver(self, future: Future[Any], callback: Callable[[Future[Any]], None]) -> None:
         """Run `callback(future)` on the GUI thread once `future` is done."""
@@ -88,6 +102,8 @@ class SessionFacade(QObject):
                 self.sigLinkState.emit(item)
             elif isinstance(item, Entry):
                 self.sigEntryStored.emit(item)
+            elif isinstance(item, _AlarmBatch):
+                self.sigAlarmEvents.emit(item.events)
             else:
                 callback, future = item
                 callback(future)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -31,12 +32,16 @@ from monitor.devices.events import DeviceStatus, Sample, SampleFlag
 from monitor.devices.link import LinkEvent, LinkState
 from monitor.devices.protocols import line_settings
 from monitor.params import format_value
+from monitor.session.alarms import AlarmAction, AlarmEvent
 from monitor.session.clock import clock_text
 from monitor.session.entries import Entry, EntryView
 from monitor.session.errors import EntryError
 from monitor.session.nibp import NibpReading, NibpReadingDetector
 from monitor.storage.backup import backup, timestamped_backup_path
 from monitor.storage.paths import backups_dir, captures_dir
+from monitor.ui.alarm_bar import COLOURS as ALARM_COLOURS
+from monitor.ui.alarm_bar import AlarmBar, AlarmHistory
+from monitor.ui.alarm_sound import AlarmSound
 from monitor.ui.background import BackgroundJob
 from monitor.ui.entry_panel import ObservationPanel
 from monitor.ui.facade import SessionFacade
@@ -44,7 +49,7 @@ from monitor.ui.infusion_panel import InfusionPanel
 from monitor.ui.port_picker import PortPickerDialog
 from monitor.ui.recorder import EntryRecorder, EntryTimeControl
 from monitor.ui.review_window import ReviewWindow, SessionListDialog, replay_job
-from monitor.ui.tiles import TILES, NumericTile, TileSpec
+from monitor.ui.tiles import TILES, AlarmLevel, NumericTile, TileSpec
 from monitor.ui.timeline import CorrectionDialog, TimelineList
 from monitor.ui.trends import TrendView
 
@@ -107,6 +112,19 @@ class MainWindow(QMainWindow):
         self.recorder.sigMessage.connect(self._show_message)
 
         self.tiles = {spec.key: NumericTile(spec) for spec in TILES}
+        self.alarms = facade.alarms
+        self.alarm_bar: AlarmBar | None = None
+        self.alarm_history = AlarmHistory()
+        self.sound: AlarmSound | None = None
+        if self.alarms is not None:
+            self.alarm_bar = AlarmBar(self.alarms, lambda: self.service.initials)
+            self.alarm_bar.sigMessage.connect(self._show_message)
+            self.sound = AlarmSound(self)
+            if self.sound.unavailable:  # said once, visibly; the technical reason is in the tooltip and the log
+                self.alarm_bar.sound_note.setText("No alarm sound on this computer: alarms are visual only")
+                self.alarm_bar.sound_note.setToolTip(self.sound.unavailable)
+            else:
+                self.alarm_bar.sound_note.hide()
         self.trends = TrendView(self.service.started_at)
         self.timeline = TimelineList()
         self.infusion = InfusionPanel(self.recorder)
@@ -118,6 +136,7 @@ class MainWindow(QMainWindow):
         facade.sigLinkState.connect(self._on_link)
         facade.sigDeviceStatus.connect(self._on_status)
         facade.sigEntryStored.connect(self._on_entry_stored)
+        facade.sigAlarmEvents.connect(self._on_alarm_events)
         self.trends.sigEntryClicked.connect(self._on_lane_click)
         self.timeline.sigEntrySelected.connect(self._on_entry_selected)
         self.timeline.sigAmendRequested.connect(lambda eid: self.open_correction(eid, strike=False))
@@ -143,9 +162,13 @@ class MainWindow(QMainWindow):
         charts_layout.setContentsMargins(0, 0, 0, 0)
         charts_layout.addLayout(tiles_row)
         charts_layout.addWidget(self.trends, 1)
+        lists = QTabWidget()
+        lists.setObjectName("lists")
+        lists.addTab(self.timeline, "Timeline")
+        lists.addTab(self.alarm_history, "Alarm history")
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(charts)
-        left.addWidget(self.timeline)
+        left.addWidget(lists)
         left.setSizes([720, 170])
 
         right = QWidget()
@@ -174,6 +197,9 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(root)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.link_label)
+        if self.alarm_bar is not None:
+            layout.addWidget(self.alarm_bar)
+            layout.addWidget(self.alarm_bar.sound_note)
         layout.addWidget(self.storage_banner)
         layout.addWidget(self.status_label)
         layout.addWidget(body, 1)
@@ -295,6 +321,28 @@ class MainWindow(QMainWindow):
             self._render_link()
         self.infusion.refresh()
         self._render_storage()
+        self._render_alarms()
+
+    @Slot(list)
+    def _on_alarm_events(self, events: list[AlarmEvent]) -> None:
+        self.alarm_history.add_events(events)
+        onsets = [
+            (e.t, ALARM_COLOURS[e.priority], e.message)
+            for e in events
+            if e.action is AlarmAction.ONSET and e.priority is not None
+        ]
+        self.trends.add_alarm_onsets(onsets)
+        self._render_alarms()
+
+    def _render_alarms(self) -> None:
+        if self.alarms is None:
+            return
+        assert self.alarm_bar is not None and self.sound is not None
+        self.alarm_bar.refresh()
+        for spec in TILES:
+            level = self.alarms.level_for(spec.params)
+            self.tiles[spec.key].set_alarm_level(AlarmLevel(int(level)) if level else AlarmLevel.NONE)
+        self.sound.set_priority(self.alarms.audio_priority())
 
     def _render_storage(self) -> None:
         writer = self.facade.acquisition.writer

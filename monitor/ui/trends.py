@@ -101,6 +101,9 @@ class TrendView(QWidget):
         self._lane_points = pg.ScatterPlotItem(size=11, pxMode=True, hoverable=True, tip=self._lane_tip)
         self._lane_points.sigClicked.connect(self._on_lane_clicked)
         self.lane.addItem(self._lane_points)
+        self._alarm_points = pg.ScatterPlotItem(size=10, pxMode=True, hoverable=True, tip=lambda x, y, data: data)
+        self.lane.addItem(self._alarm_points)
+        self.alarm_marks = 0
         for plot in [*self.plots, self.lane]:
             plot.vb.sigRangeChangedManually.connect(self._on_manual_range)
             if plot is not self.plots[0]:
@@ -158,8 +161,9 @@ class TrendView(QWidget):
         for curve in spec.curves:
             if curve.symbol:
                 size = 6 if curve.symbol == "o" else 11
-                item = plot.plot(pen=None, symbol=curve.symbol, symbolSize=size, symbolBrush=curve.colour,
-                                 symbolPen=None)
+                item = plot.plot(
+                    pen=None, symbol=curve.symbol, symbolSize=size, symbolBrush=curve.colour, symbolPen=None
+                )
             else:
                 item = plot.plot(pen=pg.mkPen(curve.colour, width=1), connect="finite")
             self.curves[curve.param] = item
@@ -245,6 +249,18 @@ class TrendView(QWidget):
             for v in views.values()
         ]
         self._lane_points.setData(spots)
+
+    def add_alarm_onsets(self, onsets: Iterable[tuple[float, str, str]]) -> None:
+        """(time, colour, text) of alarm onsets: a point on the alarm lane and a line across the charts."""
+        for t, colour, text in onsets:
+            self._alarm_points.addPoints(
+                [{"pos": (t, LANES["alarm"]), "data": text, "brush": pg.mkBrush(colour), "pen": None, "symbol": "t1"}]
+            )
+            for plot in self.plots:
+                plot.addItem(
+                    pg.InfiniteLine(t, angle=90, movable=False, pen=pg.mkPen(colour, width=1)), ignoreBounds=True
+                )
+            self.alarm_marks += 1
 
     def _lane_tip(self, x: float, y: float, data: int) -> str:
         view = self._entries.get(data)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
+from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import SessionClock
 from monitor.app.session_service import SessionService
 from monitor.devices.simulator import SimulatedMonitor, load_scenario
@@ -26,20 +27,24 @@ def live_window(qtbot, tmp_path: Path):
         writer.start()
         acq = Acquisition(AcquisitionConfig(port, "datex-s5"), writer, clock=clock.now, timebase=clock.timebase)
         facade = SessionFacade(acq, clock=clock)
+        alarms = AlarmService(acq, writer, clock)
+        facade.attach_alarms(alarms)
         sid = acq.start()
         facade.attach_service(SessionService(writer, sid, acq.started_at, clock=clock.now, initials=initials))
         window = MainWindow(facade, source=port)
         qtbot.addWidget(window)
         window.show()
+        alarms.start()
         window.db_path = writer.db_path
         window.session_id = sid
         window.simulator = sim
-        cleanups.append((sim, acq, writer))
+        cleanups.append((sim, acq, writer, alarms))
         return window
 
     cleanups: list = []
     yield start
-    for sim, acq, writer in cleanups:
+    for sim, acq, writer, alarms in cleanups:
+        alarms.stop()
         acq.stop()
         writer.close()
         sim.stop()

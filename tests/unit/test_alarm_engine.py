@@ -101,8 +101,17 @@ def test_technical_alarms_are_distinct_and_clear_when_data_returns() -> None:
     assert back.action is AlarmAction.CLEAR and not engine.alarms.get("monitor disconnected")
     status = DeviceStatus(30, 30, frozenset({DeviceCondition.SENSOR_OFF}), (("SPO2", ValueState.INVALID),))
     events = engine.on_device_status(status, 30)
+    assert [e.key for e in events] == ["sensor"], "invalid values must persist before they alarm"
+    assert engine.tick(35) == []
+    events += engine.tick(40)
     assert {e.key for e in events} == {"sensor", "invalid values"}
     assert all(e.category is AlarmCategory.TECHNICAL for e in events)
+    no_reading_yet = DeviceStatus(
+        41, 41, frozenset(), (("NIBP_SYS", ValueState.INVALID), ("HR", ValueState.NOT_UPDATED))
+    )
+    engine2 = AlarmEngine()
+    engine2.on_device_status(no_reading_yet, 41)
+    assert engine2.tick(100) == [], "no cuff reading yet and a value not updated are not faults"
     cleared = engine.on_device_status(DeviceStatus(40, 40), 40)
     assert {e.key for e in cleared} == {"sensor", "invalid values"} and all(
         e.action is AlarmAction.CLEAR for e in cleared

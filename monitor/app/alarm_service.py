@@ -1,0 +1,164 @@
+"""AlarmService: runs the AlarmEngine on one session's live data, records every alarm event, tells listeners.
+
+Qt-free, so the headless recorder alarms and records the same way as the GUI. Inputs arrive on the serial link's
+worker thread (samples, link states, device status) and from a 1 Hz ticker thread (escalation, audio pause);
+nurse actions come from any thread. One lock serialises them. Listeners get each batch of AlarmEvents on the
+thread that caused them and must hand them on at once (a queue).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from monitor.app.acquisition import Acquisition
+from monitor.app.clock import SessionClock
+from monitor.devices.events import DeviceEvent, DeviceStatus, Sample
+from monitor.devices.link import LinkEvent
+from monitor.session.alarm_limits import AlarmPriority, Limit
+from monitor.session.alarms import Alarm, AlarmEngine, AlarmEvent
+from monitor.session.errors import EntryError
+from monitor.session.nibp import NibpReadingDetector
+from monitor.storage.writer import SessionWriter
+
+log = logging.getLogger(__name__)
+
+AlarmListener = Callable[[list[AlarmEvent]], None]
+TICK_S = 1.0
+
+
+class AlarmService:
+    def __init__(
+        self,
+        acquisition: Acquisition,
+        writer: SessionWriter,
+        clock: SessionClock,
+        engine: AlarmEngine | None = None,
+    ) -> None:
+        """Create before `acquisition.start()`, so no event of the session is missed."""
+        self.acquisition = acquisition
+        self.writer = writer
+        self.clock = clock
+        self.engine = engine or AlarmEngine()
+        self._nibp = NibpReadingDetector()
+        self._lock = threading.Lock()
+        self._listeners: list[AlarmListener] = []
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+        acquisition.add_event_listener(self._on_device_events)
+        acquisition.add_link_listener(self._on_link)
+
+    def add_listener(self, listener: AlarmListener) -> None:
+        self._listeners.append(listener)
+
+    def start(self) -> None:
+        self._ticker = threading.Thread(target=self._tick_loop, name="alarm ticker", daemon=True)
+        self._ticker.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join(2 * TICK_S)
+
+    # --- reading (any thread) -------------------------------------------------------------------------------
+
+    def alarms(self) -> list[Alarm]:
+        """The alarms to show, highest priority first, newest first within a priority (copies)."""
+        with self._lock:
+            current = [replace(a) for a in self.engine.alarms.values()]
+        return sorted(current, key=lambda a: (-a.priority, -a.onset))
+
+    def audio_priority(self) -> AlarmPriority | None:
+        with self._lock:
+            return self.engine.audio_priority(self.clock.now())
+
+    def paused_until(self) -> float | None:
+        with self._lock:
+            return self.engine.paused_until
+
+    def level_for(self, params: tuple[str, ...]) -> AlarmPriority | None:
+        with self._lock:
+            return self.engine.level_for(params)
+
+    def limits(self) -> dict[str, Limit]:
+        with self._lock:
+            return dict(self.engine.limits)
+
+    # --- nurse actions --------------------------------------------------------------------------------------
+
+    def acknowledge(self, who: str) -> list[AlarmEvent]:
+        return self._apply(lambda now: self.engine.acknowledge(now, who))
+
+    def pause_audio(self, who: str) -> list[AlarmEvent]:
+        return self._apply(lambda now: self.engine.pause_audio(now, who))
+
+    def set_limit(self, param: str, low: float | None, high: float | None, who: str, reason: str) -> AlarmEvent:
+        """Change a limit for this session; refused (EntryError) outside the hard bounds or without who and why."""
+        if not who:
+            raise EntryError("Enter your initials before changing an alarm limit")
+        if len(reason.strip()) < 3:
+            raise EntryError("Say why the limit is changed (a reason is recorded with the change)")
+
+        def change(now: float) -> list[AlarmEvent]:
+            event = self.engine.set_limit(param, low, high, now, who)
+            return [replace(event, message=f"{event.message} — {reason.strip()}")]
+
+        (event,) = self._apply(change)
+        return event
+
+    # --- inputs (worker threads) ----------------------------------------------------------------------------
+
+    def _on_device_events(self, events: list[DeviceEvent]) -> None:
+        samples = [e for e in events if isinstance(e, Sample)]
+        time_of = self.clock.sample_time
+
+        def judge(_now: float) -> list[AlarmEvent]:
+            out = self.engine.on_samples((s, time_of(s)) for s in samples)
+            readings = self._nibp.feed(samples)
+            use_device = self.clock.use_device_time
+            out += self.engine.on_nibp((r, r.t if use_device else r.host_t) for r in readings)
+            for status in (e for e in events if isinstance(e, DeviceStatus)):
+                out += self.engine.on_device_status(status, status.time if use_device else status.host_time)
+            return out
+
+        self._apply(judge)
+
+    def _on_link(self, event: LinkEvent) -> None:
+        self._apply(lambda now: self.engine.on_link(str(event.state), now, _since(event)))
+
+    def _tick_loop(self) -> None:
+        while not self._stop.wait(TICK_S):
+            try:
+                self._apply(self.engine.tick)
+            except Exception:  # the ticker must outlive one bad tick; the error is logged with its trace
+                log.exception("alarm tick failed")
+
+    def _apply(self, change: Callable[[float], list[AlarmEvent]]) -> list[AlarmEvent]:
+        with self._lock:
+            events = change(self.clock.now())
+        session_id = self.acquisition.session_id  # set by start() before the port opens
+        for e in events:
+            assert session_id is not None
+            self.writer.add_alarm_event(
+                session_id,
+                e.t,
+                e.action.value,
+                e.key,
+                e.message,
+                e.priority.name.lower() if e.priority else None,
+                e.category.value if e.category else None,
+                e.value,
+                e.limit,
+                e.who,
+            )
+        if events:
+            for listener in self._listeners:
+                listener(events)
+        return events
+
+
+def _since(event: LinkEvent) -> str:
+    return f"since {datetime.fromtimestamp(event.since).strftime('%H:%M:%S')}" if event.since else ""

@@ -1,0 +1,244 @@
+"""The alarm bar (current alarms, acknowledge, audio pause with its countdown, limits) and the alarm history.
+
+GUI thread; it presents the AlarmService and sends the nurse's actions to it. Colours and flash rates after
+IEC 60601-1-8 as in shared/clinical.md: high red flashing at ~2 Hz (1.4-2.8 Hz), medium yellow flashing at
+~0.6 Hz (0.4-0.8 Hz), low cyan steady; technical alarms are marked as such.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from monitor.app.alarm_service import AlarmService
+from monitor.params import PARAMS
+from monitor.session.alarm_limits import AlarmPriority
+from monitor.session.alarms import Alarm, AlarmCategory, AlarmEvent, AlarmStatus
+from monitor.session.clock import clock_text
+from monitor.session.errors import EntryError, parse_number
+
+COLOURS = {AlarmPriority.HIGH: "#d50000", AlarmPriority.MEDIUM: "#ffd600", AlarmPriority.LOW: "#00bcd4"}
+TEXT_ON = {AlarmPriority.HIGH: "white", AlarmPriority.MEDIUM: "black", AlarmPriority.LOW: "black"}
+FLASH_HALF_PERIOD_MS = {AlarmPriority.HIGH: 250, AlarmPriority.MEDIUM: 800}  # 2 Hz and 0.625 Hz
+MAX_SHOWN = 3
+
+
+class AlarmBar(QWidget):
+    sigMessage = Signal(str, bool)
+
+    def __init__(self, alarms: AlarmService, initials, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = alarms
+        self._initials = initials  # () -> the nurse's initials now
+        self.lines = [QLabel("") for _ in range(MAX_SHOWN)]
+        for i, line in enumerate(self.lines):
+            line.setObjectName(f"alarm_line_{i}")
+            line.setMinimumHeight(28)
+        self.ack = QPushButton("Acknowledge (F9)")
+        self.ack.setObjectName("alarm_ack")
+        self.ack.setShortcut("F9")
+        self.pause = QPushButton("Audio pause 2 min (F10)")
+        self.pause.setObjectName("alarm_pause")
+        self.pause.setShortcut("F10")
+        self.limits = QPushButton("Limits…")
+        self.limits.setObjectName("alarm_limits")
+        self.sound_note = QLabel("")
+        self.sound_note.setObjectName("alarm_sound_note")
+        self.sound_note.setStyleSheet("color: #ffb74d;")
+        self.ack.clicked.connect(self.acknowledge)
+        self.pause.clicked.connect(self.pause_audio)
+        self.limits.clicked.connect(self.open_limits)
+        lines = QVBoxLayout()
+        lines.setSpacing(1)
+        for line in self.lines:
+            lines.addWidget(line)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.ack)
+        buttons.addWidget(self.pause)
+        buttons.addWidget(self.limits)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(lines, 1)
+        layout.addLayout(buttons)
+        self.limits_dialog: LimitsDialog | None = None
+        self._flash_on = True
+        self._phase_ms = 0
+        self._flash = QTimer(self)
+        self._flash.setInterval(50)
+        self._flash.timeout.connect(self._on_flash)
+        self._flash.start()
+        self.refresh()
+
+    def _who(self) -> str:
+        return self._initials()
+
+    def acknowledge(self) -> None:
+        if not self._who():
+            self.sigMessage.emit("Enter your initials to acknowledge alarms", True)
+        self.service.acknowledge(self._who() or "??")
+        self.refresh()
+
+    def pause_audio(self) -> None:
+        self.service.pause_audio(self._who() or "??")
+        self.refresh()
+
+    def open_limits(self) -> LimitsDialog:
+        self.limits_dialog = LimitsDialog(self.service, self._initials, self)
+        self.limits_dialog.open()
+        return self.limits_dialog
+
+    def refresh(self) -> None:
+        alarms = self.service.alarms()
+        for i, line in enumerate(self.lines):
+            alarm = alarms[i] if i < len(alarms) else None
+            more = len(alarms) - MAX_SHOWN if i == MAX_SHOWN - 1 and len(alarms) > MAX_SHOWN else 0
+            self._paint_line(line, alarm, more)
+        until = self.service.paused_until()
+        now = self.service.clock.now()
+        if until is not None and until > now:
+            left = int(until - now)
+            self.pause.setText(f"Audio paused {left // 60}:{left % 60:02d}")
+        else:
+            self.pause.setText("Audio pause 2 min (F10)")
+
+    def _paint_line(self, line: QLabel, alarm: Alarm | None, more: int = 0) -> None:
+        first = line is self.lines[0]
+        line.setVisible(alarm is not None or first)  # the bar stays one line high when all is quiet
+        text, style = self._look(alarm)
+        if alarm is None and first:
+            text, style = "No active alarms", "color: #78909c; font-size: 15px; padding: 2px;"
+        if more:
+            text += f"   (+{more} more: see the alarm history)"
+        if line.text() != text:
+            line.setText(text)
+        if line.styleSheet() != style:  # restyling is not free: only on a change (flash phase, new alarm)
+            line.setStyleSheet(style)
+        line.setProperty("priority", alarm.priority.name.lower() if alarm else "")
+
+    def _look(self, alarm: Alarm | None) -> tuple[str, str]:
+        if alarm is None:
+            return "", "background: transparent;"
+        kind = "TECHNICAL · " if alarm.category is AlarmCategory.TECHNICAL else ""
+        state = {AlarmStatus.ACKNOWLEDGED: "  ✓ acknowledged", AlarmStatus.LATCHED: "  (cleared — acknowledge)"}
+        text = f"{clock_text(alarm.onset)[:5]}  {kind}{alarm.message}{state.get(alarm.status, '')}"
+        flashing = alarm.status is AlarmStatus.ACTIVE and alarm.priority in FLASH_HALF_PERIOD_MS
+        lit = not flashing or self._lit(alarm.priority)
+        background = COLOURS[alarm.priority] if lit else "#37474f"
+        ink = TEXT_ON[alarm.priority] if lit else "white"
+        return text, f"background: {background}; color: {ink}; font-size: 18px; font-weight: bold; padding: 2px;"
+
+    def _lit(self, priority: AlarmPriority) -> bool:
+        return (self._phase_ms // FLASH_HALF_PERIOD_MS[priority]) % 2 == 0
+
+    def _on_flash(self) -> None:
+        self._phase_ms += self._flash.interval()
+        self.refresh()
+
+
+class LimitsDialog(QDialog):
+    """This session's alarm limits; a change needs the nurse's initials and a reason, and is recorded."""
+
+    def __init__(self, alarms: AlarmService, initials, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = alarms
+        self._initials = initials
+        self.setWindowTitle("Alarm limits for this session")
+        self.param = QComboBox()
+        self.param.setObjectName("limit_param")
+        for name in alarms.limits():
+            self.param.addItem(f"{PARAMS[name].label} ({PARAMS[name].unit})", name)
+        self.low = QLineEdit()
+        self.low.setObjectName("limit_low")
+        self.high = QLineEdit()
+        self.high.setObjectName("limit_high")
+        self.bounds = QLabel("")
+        self.reason = QLineEdit()
+        self.reason.setObjectName("limit_reason")
+        self.reason.setPlaceholderText("Why? (required, recorded with the change)")
+        self.error = QLabel("")
+        self.error.setObjectName("limit_error")
+        self.error.setStyleSheet("color: #ff5252;")
+        self.error.setWordWrap(True)
+        self.param.currentIndexChanged.connect(self._show_current)
+        form = QFormLayout(self)
+        form.addRow("Parameter", self.param)
+        form.addRow("Low limit", self.low)
+        form.addRow("High limit", self.high)
+        form.addRow(self.bounds)
+        form.addRow("Reason", self.reason)
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self._show_current()
+
+    def _show_current(self) -> None:
+        limit = self.service.limits()[self.param.currentData()]
+        for field, value, bounds in (
+            (self.low, limit.low, limit.bounds_low),
+            (self.high, limit.high, limit.bounds_high),
+        ):
+            field.setText("" if value is None else f"{value:g}")
+            field.setEnabled(value is not None)
+            field.setPlaceholderText("none" if value is None else f"{bounds[0]:g}–{bounds[1]:g}" if bounds else "")
+        self.bounds.setText(
+            "Allowed: "
+            + "; ".join(
+                f"{which} {b[0]:g}–{b[1]:g}"
+                for which, b in (("low", limit.bounds_low), ("high", limit.bounds_high))
+                if b
+            )
+        )
+
+    def _value(self, field: QLineEdit, what: str) -> float | None:
+        if not field.isEnabled():
+            return None
+        return parse_number(field.text(), what, PARAMS[self.param.currentData()].unit)
+
+    def accept(self) -> None:
+        param = self.param.currentData()
+        try:
+            low, high = self._value(self.low, "Low limit"), self._value(self.high, "High limit")
+            self.service.set_limit(param, low, high, self._initials(), self.reason.text())
+        except EntryError as exc:
+            self.error.setText(str(exc))
+            return
+        super().accept()
+
+
+class AlarmHistory(QTreeWidget):
+    """Every alarm event of the session, newest at the bottom."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("alarm_history")
+        self.setHeaderLabels(("Time", "Event", "Alarm", "Priority", "By"))
+        self.setRootIsDecorated(False)
+        self.setColumnWidth(0, 70)
+        self.setColumnWidth(1, 110)
+        self.setColumnWidth(2, 380)
+
+    def add_events(self, events: list[AlarmEvent]) -> None:
+        for e in events:
+            priority = e.priority.name.lower() if e.priority else ""
+            item = QTreeWidgetItem([clock_text(e.t), e.action.value, e.message, priority, e.who])
+            if e.priority is not None:
+                item.setForeground(
+                    3, Qt.GlobalColor.red if e.priority is AlarmPriority.HIGH else Qt.GlobalColor.darkYellow
+                )
+            self.addTopLevelItem(item)
+        self.scrollToBottom()
