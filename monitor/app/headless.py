@@ -13,11 +13,21 @@ import time
 from pathlib import Path
 
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
+from monitor.app.alarm_service import AlarmService
+from monitor.app.clock import WALL_CLOCK
 from monitor.app.recovery import find_unfinished
+from monitor.session.alarms import AlarmAction, AlarmEvent
 from monitor.storage.paths import captures_dir
 from monitor.storage.writer import SessionWriter
 
 log = logging.getLogger(__name__)
+
+
+def _log_alarms(events: list[AlarmEvent]) -> None:
+    """Without a screen the log is where alarms show; they are in the database too."""
+    for e in events:
+        level = logging.WARNING if e.action is AlarmAction.ONSET else logging.INFO
+        log.log(level, "alarm %s: %s", e.action.value, e.message)
 
 
 def run_record(
@@ -43,7 +53,10 @@ def run_record(
     acquisition = Acquisition(
         AcquisitionConfig(port=port, protocol=protocol, baudrate=baudrate, capture_dir=captures_dir()), writer
     )
+    alarms = AlarmService(acquisition, writer, WALL_CLOCK)  # before start: no event of the session is missed
+    alarms.add_listener(_log_alarms)
     session_id = acquisition.start(point.session if point else None)
+    alarms.start()
     verb = "Resumed" if point else "Recording"
     print(f"{verb} session {session_id} from {port} ({protocol}) into {db_path}; Ctrl+C stops", flush=True)
     deadline = None if duration is None else time.monotonic() + duration
@@ -54,6 +67,7 @@ def run_record(
             if not writer.healthy:
                 log.error("database not writable (%s); %d rows kept in memory", writer.last_error, writer.pending)
     finally:
+        alarms.stop()
         acquisition.stop()
         writer.close()
     stats = acquisition.stats

@@ -16,10 +16,12 @@ from monitor.session.entries import EntryKind, EntryView, resolve
 from monitor.session.infusion import InfusionLimits, InfusionStatus, fold_infusion
 from monitor.session.nibp import NIBP_PARAMS, NibpReading, NibpReadingDetector
 from monitor.storage.db import (
+    AlarmEventRow,
     LinkEventRow,
     SessionRow,
     connect,
     list_sessions,
+    read_alarm_events,
     read_entries,
     read_link_events,
     read_sample_events,
@@ -43,6 +45,7 @@ class SessionRecord:
     infusion: InfusionStatus
     end: float  # when the session ended, or its last data while it is still open
     nibp: list[NibpReading] = field(default_factory=list)  # each distinct cuff reading once
+    alarms: list[AlarmEventRow] = field(default_factory=list)  # onsets, acknowledgements, clears, limit changes
     initials: tuple[str, ...] = field(default=())
 
     def nibp_time(self, reading: NibpReading) -> float:
@@ -71,6 +74,7 @@ def load_record(db_path: Path, session_id: int, limits: InfusionLimits | None = 
         entries = resolve(entries_from_rows(read_entries(conn, session_id)))
         link_events = read_link_events(conn, session_id)
         nibp = NibpReadingDetector().feed(read_sample_events(conn, session_id, NIBP_PARAMS))
+        alarms = read_alarm_events(conn, session_id)
     finally:
         conn.close()
     live = [v for v in entries if v.kind is EntryKind.INFUSION and v.live]
@@ -79,4 +83,4 @@ def load_record(db_path: Path, session_id: int, limits: InfusionLimits | None = 
         end = max([session.started_at, *(float(s.t[-1]) for s in series.values()), *(v.t for v in entries)])
     infusion = fold_infusion([(v.t, v.payload) for v in live], end, limits)
     who = {v.original.initials for v in entries} | {c.initials for v in entries for c in v.corrections}
-    return SessionRecord(session, series, entries, link_events, infusion, end, nibp, tuple(sorted(who)))
+    return SessionRecord(session, series, entries, link_events, infusion, end, nibp, alarms, tuple(sorted(who)))

@@ -701,8 +701,7 @@ def _entries_table(flow: _Flow, record: SessionRecord) -> None:
 
 
 def _alarms_section(flow: _Flow, alarms: Sequence[tuple[float, str]], record: SessionRecord) -> None:
-    """Alarms raised during the session as (time, text). The alarm engine does not exist yet, so callers pass
-    none today; the section is printed anyway so a reader knows alarms were not left out by accident."""
+    """Alarm events of the session as (time, text); printed even when empty, so a reader knows none were left out."""
     _section(flow, "Alarms", 20)
     if not alarms:
         flow.text("No alarms recorded", _font(9))
@@ -778,9 +777,16 @@ def _footers(pages: Sequence[Page], session_id: int, generated_at: float) -> Non
 # --- public -------------------------------------------------------------------------------------------------
 
 
-def layout_report(
-    record: SessionRecord, *, alarms: Sequence[tuple[float, str]] = (), generated_at: float | None = None
-) -> ReportLayout:
+def _alarm_rows(record: SessionRecord) -> list[tuple[float, str]]:
+    rows = []
+    for a in record.alarms:
+        priority = f" [{a.priority}]" if a.priority else ""
+        who = f" — {a.who}" if a.who else ""
+        rows.append((a.t, f"{a.action}{priority}: {a.message}{who}"))
+    return rows
+
+
+def layout_report(record: SessionRecord, *, generated_at: float | None = None) -> ReportLayout:
     """The whole report laid out into pages; nothing is painted yet."""
     flow = _Flow()
     _header(flow, record)
@@ -788,7 +794,7 @@ def layout_report(
     _fields(flow, _infusion_rows(record))
     charts = _charts(flow, record)
     _entries_table(flow, record)
-    _alarms_section(flow, alarms, record)
+    _alarms_section(flow, _alarm_rows(record), record)
     _gaps_section(flow, record)
     _footers(flow.pages, record.session.id, time.time() if generated_at is None else generated_at)
     return ReportLayout(record.session.id, flow.pages, charts)

@@ -1,0 +1,56 @@
+"""The alarm bar on a live session: a respiratory depression raises high-priority alarms that colour the bar and
+the tiles and sound; the nurse acknowledges, pauses the audio and changes a limit with a reason."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from monitor.session.alarm_limits import AlarmPriority
+from monitor.session.alarms import AlarmStatus
+from monitor.ui.tiles import AlarmLevel
+
+
+def test_alarm_bar_acknowledge_pause_and_limits(qtbot, live_window) -> None:
+    window = live_window("respiratory-depression", speed=250)
+    bar, alarms = window.alarm_bar, window.alarms
+    qtbot.waitUntil(lambda: any(a.priority is AlarmPriority.HIGH for a in alarms.alarms()), timeout=20000)
+    qtbot.waitUntil(lambda: bar.lines[0].property("priority") == "high", timeout=3000)
+    assert "#d50000" in bar.lines[0].styleSheet() or "#37474f" in bar.lines[0].styleSheet(), "red, flashing"
+    high = next(a for a in alarms.alarms() if a.priority is AlarmPriority.HIGH)
+    tile = {"RR": "rr", "SPO2": "spo2"}[high.param]
+    qtbot.waitUntil(lambda: window.tiles[tile].alarm_level is AlarmLevel.HIGH, timeout=3000)
+    qtbot.waitUntil(lambda: window.sound.priority is AlarmPriority.HIGH, timeout=3000)
+    assert window.sound.bursts_played >= 1
+    assert window.alarm_history.topLevelItemCount() >= 1
+    assert window.trends.alarm_marks >= 1
+
+    qtbot.mouseClick(bar.ack, Qt.MouseButton.LeftButton)
+    assert all(a.status is not AlarmStatus.ACTIVE for a in alarms.alarms())
+    qtbot.waitUntil(lambda: window.sound.priority is None, timeout=3000)
+    assert "acknowledged" in bar.lines[0].text()
+
+    qtbot.mouseClick(bar.pause, Qt.MouseButton.LeftButton)
+    assert bar.pause.text().startswith("Audio paused 1:") or bar.pause.text().startswith("Audio paused 2:")
+
+    dialog = bar.open_limits()
+    dialog.param.setCurrentIndex(dialog.param.findData("HR"))
+    dialog.high.setText("250")
+    dialog.reason.setText("athlete")
+    dialog.accept()
+    assert dialog.isVisible() and "outside the allowed 90–180" in dialog.error.text()
+    dialog.high.setText("110")
+    dialog.reason.setText("")
+    dialog.accept()
+    assert "reason" in dialog.error.text()
+    dialog.reason.setText("resting HR 95")
+    dialog.accept()
+    assert not dialog.isVisible() and alarms.limits()["HR"].high == 110
+    qtbot.waitUntil(
+        lambda: any(
+            window.alarm_history.topLevelItem(i).text(1) == "limit changed"
+            and window.alarm_history.topLevelItem(i).text(4) == "AB"
+            and "resting HR 95" in window.alarm_history.topLevelItem(i).text(2)
+            for i in range(window.alarm_history.topLevelItemCount())
+        ),
+        timeout=3000,
+    )
