@@ -53,6 +53,8 @@ from monitor.ui.tiles import TILES, AlarmLevel, NumericTile, TileSpec
 from monitor.ui.timeline import CorrectionDialog, TimelineList
 from monitor.ui.trends import TrendView
 
+LIMIT_MARK_COLOUR = "#90a4ae"
+
 _LINK_TEXT = {
     LinkState.CONNECTING: ("Connecting to monitor…", "#455a64"),
     LinkState.RECEIVING: ("Receiving", "#1b5e20"),
@@ -326,12 +328,13 @@ class MainWindow(QMainWindow):
     @Slot(list)
     def _on_alarm_events(self, events: list[AlarmEvent]) -> None:
         self.alarm_history.add_events(events)
-        onsets = [
-            (e.t, ALARM_COLOURS[e.priority], e.message)
+        # Onsets in their priority colour; limit changes (who and why) in grey, on the same lane.
+        marks = [
+            (e.t, ALARM_COLOURS[e.priority] if e.priority else LIMIT_MARK_COLOUR, f"{e.message} {e.who}".strip())
             for e in events
-            if e.action is AlarmAction.ONSET and e.priority is not None
+            if (e.action is AlarmAction.ONSET and e.priority is not None) or e.action is AlarmAction.LIMIT_CHANGED
         ]
-        self.trends.add_alarm_onsets(onsets)
+        self.trends.add_alarm_marks(marks)
         self._render_alarms()
 
     def _render_alarms(self) -> None:

@@ -250,9 +250,9 @@ class TrendView(QWidget):
         ]
         self._lane_points.setData(spots)
 
-    def add_alarm_onsets(self, onsets: Iterable[tuple[float, str, str]]) -> None:
-        """(time, colour, text) of alarm onsets: a point on the alarm lane and a line across the charts."""
-        for t, colour, text in onsets:
+    def add_alarm_marks(self, marks: Iterable[tuple[float, str, str]]) -> None:
+        """(time, colour, text) of alarm onsets and limit changes: a lane point and a line across the charts."""
+        for t, colour, text in marks:
             self._alarm_points.addPoints(
                 [{"pos": (t, LANES["alarm"]), "data": text, "brush": pg.mkBrush(colour), "pen": None, "symbol": "t1"}]
             )

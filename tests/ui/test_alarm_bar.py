@@ -45,6 +45,7 @@ def test_alarm_bar_acknowledge_pause_and_limits(qtbot, live_window) -> None:
     dialog.reason.setText("resting HR 95")
     dialog.accept()
     assert not dialog.isVisible() and alarms.limits()["HR"].high == 110
+    marks = window.trends.alarm_marks
     qtbot.waitUntil(
         lambda: any(
             window.alarm_history.topLevelItem(i).text(1) == "limit changed"
@@ -54,3 +55,4 @@ def test_alarm_bar_acknowledge_pause_and_limits(qtbot, live_window) -> None:
         ),
         timeout=3000,
     )
+    qtbot.waitUntil(lambda: window.trends.alarm_marks == marks + 1, timeout=3000)  # the change is on the lane too
