@@ -30,6 +30,10 @@ from monitor.session.entries import (
 )
 from monitor.session.errors import EntryError
 from monitor.session.infusion import InfusionLimits, InfusionStatus, fold_infusion
+from monitor.session.recovery import MIN_OBSERVATION_S, DischargeFacts, aldrete_total, discharge_refusals
+from monitor.session.schedule import Check, checks
+from monitor.session.screening import ScreeningResult
+from monitor.session.screening import evaluate as evaluate_screening
 from monitor.storage.db import EntryRow
 from monitor.storage.writer import SessionWriter
 
@@ -50,13 +54,19 @@ class SessionService:
         limits: InfusionLimits | None = None,
         initials: str = "",
         entries: list[Entry] | None = None,
+        require_screening: bool = False,
+        min_observation_s: float = MIN_OBSERVATION_S,
     ) -> None:
+        """`require_screening`: the infusion may start only after a screening that allows it (the clinic
+        workflow; off for bare recordings and tests of other things)."""
         self.writer = writer
         self.session_id = session_id
         self.started_at = started_at
         self.clock = clock
         self.limits = limits or InfusionLimits()
         self.initials = validate_initials(initials) if initials else ""
+        self.require_screening = require_screening
+        self.min_observation_s = min_observation_s
         self._lock = threading.Lock()
         self._stored: list[Entry] = list(entries or [])
         self._pending: dict[int, Entry] = {}  # submitted, not yet on disk; ids below zero until then
@@ -81,6 +91,28 @@ class SessionService:
 
     def infusion(self, now: float | None = None) -> InfusionStatus:
         return _fold(resolve(self.entries()), self.clock() if now is None else now, self.limits)
+
+    def screening(self) -> ScreeningResult | None:
+        """What the latest screening means for the start (None: not screened yet)."""
+        latest = _latest(self.views(), EntryKind.SCREENING, float("inf"))
+        return evaluate_screening(latest.payload) if latest else None
+
+    def schedule(self, nibp_times: Iterable[float], now: float | None = None) -> list[Check]:
+        """The observation checks of this session so far, from the infusion start to discharge."""
+        now = self.clock() if now is None else now
+        views = self.views()
+        discharge = _latest(views, EntryKind.DISCHARGE, float("inf"))
+        start = _fold(views, now, self.limits).started_at
+        return checks(start, discharge.t if discharge else None, now, views, nibp_times)
+
+    def discharge_refusals(self, checklist: Mapping[str, bool], now: float | None = None) -> list[str]:
+        now = self.clock() if now is None else now
+        return discharge_refusals(
+            _discharge_facts(self.views(), now, self.limits), checklist, now, self.min_observation_s
+        )
+
+    def discharged(self) -> bool:
+        return _latest(self.views(), EntryKind.DISCHARGE, float("inf")) is not None
 
     # --- writing --------------------------------------------------------------------------------------------
 
@@ -160,9 +192,18 @@ class SessionService:
                 target_id,
                 reason,
             )
+            views = resolve([*self._stored, *self._pending.values(), entry])
             if kind is EntryKind.INFUSION:
                 # Fold the whole sequence with this entry in place: an impossible order is refused here.
-                _fold(resolve([*self._stored, *self._pending.values(), entry]), now, self.limits)
+                _fold(views, now, self.limits)
+                if self.require_screening and payload.get("action") == "start" and action is not EntryAction.STRIKE:
+                    _check_screening(views, when)
+            elif kind is EntryKind.DISCHARGE and action is EntryAction.CREATE:
+                refusals = discharge_refusals(
+                    _discharge_facts(views, now, self.limits), payload, when, self.min_observation_s
+                )
+                if refusals:
+                    raise EntryError("Cannot discharge yet: " + "; ".join(refusals))
             self._pending[entry.id] = entry
         row = EntryRow(self.session_id, kind.value, when, now, self.initials, payload, action.value, target_id, reason)
         done: Future[Entry] = Future()
@@ -202,6 +243,28 @@ def entries_from_rows(rows: Iterable[EntryRow]) -> list[Entry]:
         )
         for r in rows
     ]
+
+
+def _latest(views: list[EntryView], kind: EntryKind, before: float) -> EntryView | None:
+    found = [v for v in views if v.kind is kind and v.live and v.t <= before]
+    return found[-1] if found else None
+
+
+def _check_screening(views: list[EntryView], start_t: float) -> None:
+    screening = _latest(views, EntryKind.SCREENING, start_t)
+    if screening is None:
+        raise EntryError("Record the pre-infusion screening before starting the infusion")
+    result = evaluate_screening(screening.payload)
+    if not result.may_start:
+        raise EntryError(result.refusal())
+
+
+def _discharge_facts(views: list[EntryView], now: float, limits: InfusionLimits) -> DischargeFacts:
+    stopped = _fold(views, now, limits).stopped_at
+    after = [v for v in views if v.live and stopped is not None and v.t >= stopped]
+    aldrete = [v for v in after if v.kind is EntryKind.ALDRETE]
+    pain = any(v.kind is EntryKind.SCORE and v.payload.get("scale") == "pain" for v in after)
+    return DischargeFacts(stopped, aldrete_total(aldrete[-1].payload) if aldrete else None, pain)
 
 
 def _fold(views: list[EntryView], now: float, limits: InfusionLimits) -> InfusionStatus:

@@ -16,7 +16,10 @@ from typing import Any
 
 from monitor.session.errors import EntryError
 from monitor.session.infusion import InfusionAction, InfusionLimits, validate_infusion_payload
+from monitor.session.recovery import aldrete_total, validate_aldrete, validate_discharge
 from monitor.session.scales import SCALES, DissociationLevel, Severity, SideEffect
+from monitor.session.screening import evaluate as evaluate_screening
+from monitor.session.screening import validate_screening
 
 MAX_NOTE_CHARS = 500
 INITIALS_RE = re.compile(r"^[A-Za-z]{2,4}$")
@@ -29,6 +32,10 @@ class EntryKind(StrEnum):
     DISSOCIATION = "dissociation"
     INFUSION = "infusion"
     NOTE = "note"
+    SCREENING = "screening"  # pre-infusion screening form
+    CHECK = "check"  # a scheduled side-effect review with nothing found
+    ALDRETE = "aldrete"  # modified Aldrete score in recovery
+    DISCHARGE = "discharge"  # the discharge record; closes the session
 
 
 class EntryAction(StrEnum):
@@ -159,6 +166,14 @@ def validate_payload(kind: EntryKind, payload: Mapping[str, Any], limits: Infusi
         if not note:
             raise EntryError("The note is empty")
         out = {}
+    elif kind is EntryKind.SCREENING:
+        out = validate_screening(payload)
+    elif kind is EntryKind.CHECK:
+        out = {"finding": "no side effects"}
+    elif kind is EntryKind.ALDRETE:
+        out = validate_aldrete(payload)
+    elif kind is EntryKind.DISCHARGE:
+        out = validate_discharge(payload)
     else:  # pragma: no cover - EntryKind is closed
         raise EntryError(f"unknown entry kind {kind!r}")
     if note:
@@ -208,6 +223,22 @@ def _describe(kind: EntryKind, p: Mapping[str, Any]) -> str:
         return f"Dissociation: {p['level']}"
     if kind is EntryKind.NOTE:
         return f"Note: {p.get('note', '')}"
+    if kind is EntryKind.SCREENING:
+        result = evaluate_screening(p)
+        verdict = "may start" if result.may_start else "start blocked"
+        if result.overridden and result.blocks:
+            verdict = f"override: {p['override_reason']}"
+        b = p["baseline"]
+        return (
+            f"Screening: {verdict}; baseline {b['sys']:g}/{b['dia']:g}, HR {b['hr']:g}, SpO2 {b['spo2']:g}, "
+            f"pain {p['baseline_pain']}/10"
+        )
+    if kind is EntryKind.CHECK:
+        return "Side-effect review: none observed"
+    if kind is EntryKind.ALDRETE:
+        return f"Modified Aldrete {aldrete_total(p)}/10"
+    if kind is EntryKind.DISCHARGE:
+        return "Discharged"
     action = InfusionAction(p["action"])
     if action is InfusionAction.START:
         return (

@@ -72,6 +72,10 @@ LANE_OF_KIND = {
     EntryKind.NOTE: "observation",
     EntryKind.SCORE: "score",
     EntryKind.DISSOCIATION: "score",
+    EntryKind.SCREENING: "infusion",
+    EntryKind.DISCHARGE: "infusion",
+    EntryKind.CHECK: "observation",
+    EntryKind.ALDRETE: "score",
 }
 MARKER_COLOUR = {"infusion": "#ce93d8", "observation": "#ffab40", "score": "#80cbc4", "alarm": "#ef5350"}
 

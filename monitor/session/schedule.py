@@ -1,0 +1,90 @@
+"""The observation schedule: checks due at a fixed interval from the start of the infusion, through recovery.
+
+Each check asks for vitals (a cuff reading), a sedation score (RASS or MOAA/S) and a side-effect review (a side
+effect recorded, or a review with nothing found), made in the window since the previous check was due. Default
+interval 15 min: clinical.md "Monitoring during infusion" ([ASRA-2018]: NIBP at least every 15 min, sedation and
+dissociation at regular intervals, typically every 15 min); configurable per clinic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from monitor.session.entries import EntryKind, EntryView
+
+CHECK_INTERVAL_S = 15 * 60.0
+GRACE_S = 5 * 60.0  # a check is overdue this long after it was due; a clinic setting
+REQUIREMENTS = ("vitals", "sedation score", "side-effect review")
+
+
+class CheckStatus(StrEnum):
+    DONE = "done"
+    UPCOMING = "upcoming"
+    DUE = "due"
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    due_at: float
+    window: tuple[float, float]  # entries in (start, end] count for this check
+    missing: tuple[str, ...]
+    status: CheckStatus
+
+
+def _satisfied(views: Sequence[EntryView], nibp_times: Sequence[float], lo: float, hi: float) -> set[str]:
+    done = set()
+    if any(lo < t <= hi for t in nibp_times):
+        done.add("vitals")
+    for v in views:
+        if not (v.live and lo < v.t <= hi):
+            continue
+        if v.kind is EntryKind.SCORE and v.payload.get("scale") in ("rass", "moaas"):
+            done.add("sedation score")
+        elif v.kind in (EntryKind.SIDE_EFFECT, EntryKind.CHECK):
+            done.add("side-effect review")
+    return done
+
+
+def checks(
+    start: float | None,
+    end: float | None,
+    now: float,
+    views: Iterable[EntryView],
+    nibp_times: Iterable[float],
+    interval_s: float = CHECK_INTERVAL_S,
+    grace_s: float = GRACE_S,
+) -> list[Check]:
+    """Checks from the infusion start (None: no schedule yet) to `end` (discharge) or the next one after now."""
+    if start is None:
+        return []
+    views, nibp = list(views), sorted(nibp_times)
+    out: list[Check] = []
+    k = 1
+    while True:
+        due = start + k * interval_s
+        if (end is not None and due > end + interval_s) or due > now + interval_s:
+            break
+        lo, hi = due - interval_s, due + grace_s
+        missing = tuple(r for r in REQUIREMENTS if r not in _satisfied(views, nibp, lo, hi))
+        if not missing:
+            status = CheckStatus.DONE
+        elif now < due:
+            status = CheckStatus.UPCOMING
+        elif now <= due + grace_s:
+            status = CheckStatus.DUE
+        else:
+            status = CheckStatus.OVERDUE
+        out.append(Check(due, (lo, hi), missing, status))
+        k += 1
+    return out
+
+
+def next_open(check_list: Sequence[Check]) -> Check | None:
+    """The check the nurse should look at: the first overdue one, else the first not done."""
+    overdue = [c for c in check_list if c.status is CheckStatus.OVERDUE]
+    if overdue:
+        return overdue[0]
+    return next((c for c in check_list if c.status is not CheckStatus.DONE), None)

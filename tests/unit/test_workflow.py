@@ -1,0 +1,123 @@
+"""Clinical workflow rules without Qt: screening gates the start, the observation schedule goes overdue and is
+satisfied by the entries it asks for, discharge is refused below the Aldrete threshold and accepted above it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.app.session_service import SessionService
+from monitor.session.entries import EntryKind
+from monitor.session.errors import EntryError
+from monitor.session.recovery import ALDRETE_ITEMS
+from monitor.session.schedule import CheckStatus
+from monitor.session.screening import Contraindication, evaluate, validate_screening
+from monitor.storage.writer import SessionWriter
+
+T0 = 1_767_225_600.0
+START = {"action": "start", "drug": "Ketamine", "concentration_mg_ml": 10, "weight_kg": 70, "rate_mg_kg_h": 0.5}
+
+
+def screening(**changes) -> dict:
+    form = {
+        "answers": {item.name.lower(): False for item in Contraindication},
+        "consent": True,
+        "fasting": True,
+        "escort": True,
+        "baseline": {"sys": 128, "dia": 80, "hr": 72, "spo2": 98},
+        "baseline_pain": 7,
+    }
+    return form | changes
+
+
+class Clock:
+    def __init__(self, t: float) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture
+def service(tmp_path: Path):
+    with SessionWriter(tmp_path / "w.sqlite3") as writer:
+        clock = Clock(T0)
+        sid = writer.open_session("sim", "datex-s5", started_at=T0)
+        yield SessionService(writer, sid, T0, clock=clock, initials="AB", require_screening=True), clock
+
+
+def test_screening_rules() -> None:
+    assert evaluate(validate_screening(screening())).may_start
+    no_consent = evaluate(validate_screening(screening(consent=False)))
+    assert not no_consent.may_start and no_consent.refusal() == "Cannot start: consent is not recorded"
+    high = validate_screening(screening(baseline={"sys": 172, "dia": 96, "hr": 80, "spo2": 97}))
+    assert evaluate(high).blocks == ("baseline BP 172/96 is above 160/100",)
+    overridden = validate_screening(screening(baseline=high["baseline"], override_reason="white-coat; 148/90 at home"))
+    assert evaluate(overridden).may_start
+    answers = screening()["answers"] | {"bipolar": True}
+    assert (
+        "contraindication: bipolar disorder or mania" in evaluate(validate_screening(screening(answers=answers))).blocks
+    )
+    assert evaluate(validate_screening(screening(escort=False))).cautions == ("no escort arranged for discharge",)
+    with pytest.raises(EntryError, match="answer 'pregnancy or breastfeeding'"):
+        validate_screening(screening(answers={k: v for k, v in answers.items() if k != "pregnancy"}))
+    with pytest.raises(EntryError, match="Baseline systolic BP 400 mmHg is not plausible"):
+        validate_screening(screening(baseline={"sys": 400, "dia": 80, "hr": 72, "spo2": 98}))
+
+
+def test_start_needs_a_screening_that_allows_it_or_an_override(service) -> None:
+    svc, clock = service
+    clock.t += 300
+    with pytest.raises(EntryError, match="Record the pre-infusion screening"):
+        svc.record(EntryKind.INFUSION, START)
+    svc.record(EntryKind.SCREENING, screening(baseline={"sys": 172, "dia": 96, "hr": 80, "spo2": 97})).result(5)
+    with pytest.raises(EntryError, match="override and its reason: baseline BP 172/96"):
+        svc.record(EntryKind.INFUSION, START)
+    svc.record(
+        EntryKind.SCREENING,
+        screening(baseline={"sys": 172, "dia": 96, "hr": 80, "spo2": 97}, override_reason="anxious; 150/92 repeat"),
+    ).result(5)
+    svc.record(EntryKind.INFUSION, START).result(5)
+    assert svc.infusion().state.value == "running"
+
+
+def test_schedule_goes_overdue_and_is_satisfied_by_vitals_sedation_and_review(service) -> None:
+    svc, clock = service
+    svc.record(EntryKind.SCREENING, screening()).result(5)
+    clock.t = T0 + 60
+    svc.record(EntryKind.INFUSION, START).result(5)
+    clock.t = T0 + 60 + 15 * 60 - 30  # just before the first check is due
+    (first,) = svc.schedule([])[:1]
+    assert first.status is CheckStatus.UPCOMING and first.due_at == T0 + 60 + 900
+    clock.t = T0 + 60 + 900 + 6 * 60  # past due and grace
+    assert svc.schedule([])[0].status is CheckStatus.OVERDUE
+    assert svc.schedule([])[0].missing == ("vitals", "sedation score", "side-effect review")
+    svc.record(EntryKind.SCORE, {"scale": "rass", "score": 0}, t=T0 + 60 + 880).result(5)
+    svc.record(EntryKind.CHECK, {}, t=T0 + 60 + 890).result(5)
+    first = svc.schedule([T0 + 60 + 870])[0]
+    assert first.status is CheckStatus.DONE and first.missing == ()
+
+
+def test_discharge_refused_below_threshold_and_accepted_above(service) -> None:
+    svc, clock = service
+    svc.record(EntryKind.SCREENING, screening()).result(5)
+    clock.t = T0 + 60
+    svc.record(EntryKind.INFUSION, START).result(5)
+    clock.t = T0 + 3600
+    svc.record(EntryKind.INFUSION, {"action": "stop"}).result(5)
+    checklist = {"escort_present": True, "no_driving_advised": True, "instructions_given": True}
+    with pytest.raises(EntryError, match="observed 0 of the minimum 60 min"):
+        svc.record(EntryKind.DISCHARGE, checklist)
+    clock.t = T0 + 3600 + 65 * 60
+    low = {key: 2 for key, _n, _w in ALDRETE_ITEMS} | {"consciousness": 1, "activity": 1}
+    svc.record(EntryKind.ALDRETE, low).result(5)
+    svc.record(EntryKind.SCORE, {"scale": "pain", "score": 3}).result(5)
+    with pytest.raises(EntryError, match="modified Aldrete 8 is below 9"):
+        svc.record(EntryKind.DISCHARGE, checklist)
+    with pytest.raises(EntryError, match="not done: Responsible adult escort present"):
+        svc.record(EntryKind.DISCHARGE, checklist | {"escort_present": False})
+    svc.record(EntryKind.ALDRETE, low | {"activity": 2}).result(5)
+    assert svc.discharge_refusals(checklist) == []
+    svc.record(EntryKind.DISCHARGE, checklist).result(5)
+    assert svc.discharged()
