@@ -125,6 +125,29 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             BEGIN SELECT RAISE(ABORT, 'alarm events are append-only'); END;
         """,
     ),
+    (
+        6,
+        """
+        -- Patients and their treatment courses; a session belongs to at most one course.
+        CREATE TABLE patients (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            mrn TEXT NOT NULL UNIQUE,          -- medical record number
+            dob TEXT NOT NULL,                 -- ISO date
+            weight_kg REAL NOT NULL,
+            allergies TEXT NOT NULL DEFAULT '',
+            created_at REAL NOT NULL
+        );
+        CREATE TABLE courses (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients(id),
+            title TEXT NOT NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX courses_by_patient ON courses(patient_id);
+        ALTER TABLE sessions ADD COLUMN course_id INTEGER REFERENCES courses(id);
+        """,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -1,0 +1,114 @@
+"""Patients, courses and the course summary a team judges the response by. Qt-free application service.
+
+Writes go through the SessionWriter's thread (futures); reads open their own short connection: the tables are
+small and local, like the session list.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import TypeVar
+
+from monitor.app.session_service import entries_from_rows
+from monitor.session.entries import EntryKind, EntryView, resolve
+from monitor.session.errors import EntryError
+from monitor.session.infusion import fold_infusion
+from monitor.session.patients import validate_patient
+from monitor.storage import patients as store
+from monitor.storage.db import connect, list_sessions, read_entries
+from monitor.storage.writer import SessionWriter
+
+T = TypeVar("T")
+
+
+class CourseService:
+    def __init__(self, writer: SessionWriter) -> None:
+        self.writer = writer
+
+    def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn = connect(self.writer.db_path)
+        try:
+            return fn(conn)
+        finally:
+            conn.close()
+
+    def patients(self) -> list[store.Patient]:
+        return self._read(store.list_patients)
+
+    def courses(self, patient_id: int) -> list[store.Course]:
+        return self._read(lambda conn: store.list_courses(conn, patient_id))
+
+    def of_session(self, session_id: int) -> tuple[store.Patient, store.Course] | None:
+        return self._read(lambda conn: store.session_course(conn, session_id))
+
+    def add_patient(self, name: str, mrn: str, dob: str, weight: str, allergies: str) -> Future[int]:
+        """EntryError at once for bad fields; the future fails with ValueError for a duplicate MRN."""
+        fields = validate_patient(name, mrn, dob, weight, allergies, date.today())
+        return self.writer.submit(lambda conn: store.add_patient(conn, fields), durable=False)
+
+    def add_course(self, patient_id: int, title: str) -> Future[int]:
+        title = title.strip()
+        if len(title) < 2:
+            raise EntryError("Give the course a name (e.g. 'Spring 2026, 6 infusions')")
+        return self.writer.submit(lambda conn: store.add_course(conn, patient_id, title))
+
+    def assign(self, session_id: int, course_id: int) -> Future[None]:
+        return self.writer.submit(lambda conn: store.assign_session(conn, session_id, course_id))
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    session_id: int
+    started_at: float
+    baseline_pain: int | None  # from the screening
+    end_pain: int | None  # the last pain score after the infusion stopped
+    total_mg: float
+    total_mg_kg: float
+    side_effects: int  # live side-effect entries
+    pain_change_pct: float | None  # end pain vs the first session's baseline (clinical.md "Pain")
+
+
+def course_summary(db_path: Path, course_id: int) -> list[SessionSummary]:
+    conn = connect(db_path)
+    try:
+        ids = store.course_session_ids(conn, course_id)
+        started = {s.id: s.started_at for s in list_sessions(conn)}
+        rows = [(sid, resolve(entries_from_rows(read_entries(conn, sid)))) for sid in ids]
+    finally:
+        conn.close()
+    out: list[SessionSummary] = []
+    first_baseline: int | None = None
+    for sid, views in rows:
+        summary = _summarise(sid, started[sid], views)
+        if first_baseline is None:
+            first_baseline = summary.baseline_pain
+        change = None
+        if first_baseline and summary.end_pain is not None:
+            change = 100.0 * (summary.end_pain - first_baseline) / first_baseline
+        out.append(replace(summary, pain_change_pct=change))
+    return out
+
+
+def _summarise(sid: int, started_at: float, views: list[EntryView]) -> SessionSummary:
+    live = [v for v in views if v.live]
+    infusion = fold_infusion(
+        [(v.t, v.payload) for v in live if v.kind is EntryKind.INFUSION], max([started_at, *(v.t for v in live)])
+    )
+    screening = [v for v in live if v.kind is EntryKind.SCREENING]
+    baseline = int(screening[-1].payload["baseline_pain"]) if screening else None
+    stopped = infusion.stopped_at
+    pains = [
+        v
+        for v in live
+        if v.kind is EntryKind.SCORE and v.payload.get("scale") == "pain" and stopped is not None and v.t >= stopped
+    ]
+    end_pain = int(pains[-1].payload["score"]) if pains else None
+    side_effects = sum(1 for v in live if v.kind is EntryKind.SIDE_EFFECT)
+    return SessionSummary(
+        sid, started_at, baseline, end_pain, infusion.total_mg, infusion.total_mg_kg, side_effects, None
+    )
