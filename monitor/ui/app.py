@@ -118,7 +118,13 @@ def run_gui(args: argparse.Namespace) -> int:
     entries = resume.entries if resume else []
     facade.attach_service(
         SessionService(
-            writer, session_id, acquisition.started_at, clock=clock.now, initials=args.initials or "", entries=entries
+            writer,
+            session_id,
+            acquisition.started_at,
+            clock=clock.now,
+            initials=args.initials or "",
+            entries=entries,
+            require_screening=True,  # the clinic workflow: no infusion without a screening that allows it
         )
     )
     window = MainWindow(facade, source=port if args.port else f"simulated monitor ({args.scenario})")

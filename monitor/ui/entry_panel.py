@@ -94,6 +94,12 @@ class ObservationPanel(QWidget):
             button.clicked.connect(lambda _=False, e=effect: self.record_side_effect(e))
             grid.addWidget(button, i // 3, i % 3)
             self.effect_buttons[effect] = button
+        self.review_none = QPushButton("Reviewed: no side effects")
+        self.review_none.setObjectName("review_none")
+        self.review_none.setToolTip("The scheduled side-effect review found nothing (Alt+R)")
+        self.review_none.setShortcut(QKeySequence("Alt+R"))
+        self.review_none.clicked.connect(lambda: self.recorder.record(EntryKind.CHECK, {}))
+        grid.addWidget(self.review_none, len(SideEffect) // 3, len(SideEffect) % 3, 1, 3 - len(SideEffect) % 3)
         layout = QVBoxLayout(box)
         layout.addLayout(severity_row)
         layout.addWidget(self.note)

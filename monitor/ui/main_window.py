@@ -12,6 +12,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QPushButton,
     QScrollArea,
     QSplitter,
     QTabWidget,
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from monitor.app.courses import CourseService, course_summary
 from monitor.app.session_record import load_record
 from monitor.devices.events import DeviceStatus, Sample, SampleFlag
 from monitor.devices.link import LinkEvent, LinkState
@@ -37,6 +40,7 @@ from monitor.session.clock import clock_text
 from monitor.session.entries import Entry, EntryView
 from monitor.session.errors import EntryError
 from monitor.session.nibp import NibpReading, NibpReadingDetector
+from monitor.session.schedule import CheckStatus, next_open
 from monitor.storage.backup import backup, timestamped_backup_path
 from monitor.storage.paths import backups_dir, captures_dir
 from monitor.ui.alarm_bar import COLOURS as ALARM_COLOURS
@@ -46,9 +50,13 @@ from monitor.ui.background import BackgroundJob
 from monitor.ui.entry_panel import ObservationPanel
 from monitor.ui.facade import SessionFacade
 from monitor.ui.infusion_panel import InfusionPanel
+from monitor.ui.patient_dialog import CourseView, PatientDialog
 from monitor.ui.port_picker import PortPickerDialog
 from monitor.ui.recorder import EntryRecorder, EntryTimeControl
+from monitor.ui.recovery_panel import RecoveryPanel
 from monitor.ui.review_window import ReviewWindow, SessionListDialog, replay_job
+from monitor.ui.screening_panel import ScreeningPanel
+from monitor.ui.style import show
 from monitor.ui.tiles import TILES, AlarmLevel, NumericTile, TileSpec
 from monitor.ui.timeline import CorrectionDialog, TimelineList
 from monitor.ui.trends import TrendView
@@ -131,6 +139,20 @@ class MainWindow(QMainWindow):
         self.timeline = TimelineList()
         self.infusion = InfusionPanel(self.recorder)
         self.observations = ObservationPanel(self.recorder)
+        self.screening = ScreeningPanel(self.recorder, self._latest_value)
+        self.recovery = RecoveryPanel(self.recorder)
+        self.courses = CourseService(facade.acquisition.writer)
+        self.patient_label = QLabel("No patient assigned to this session")
+        self.patient_label.setObjectName("patient_label")
+        self.patient_label.setWordWrap(True)
+        self.patient_button = QPushButton("Patient && course…")
+        self.patient_button.setObjectName("patient_button")
+        self.patient_button.clicked.connect(self.open_patient_dialog)
+        self.schedule_label = QLabel("")
+        self.schedule_label.setObjectName("schedule")
+        self.schedule_label.setWordWrap(True)
+        self.patient_dialog: PatientDialog | None = None
+        self.course_view: CourseView | None = None
         self.setCentralWidget(self._layout())
         self._menus(source)
 
@@ -173,27 +195,44 @@ class MainWindow(QMainWindow):
         left.addWidget(lists)
         left.setSizes([720, 170])
 
+        main_tab = QWidget()
+        main_layout = QVBoxLayout(main_tab)
+        main_layout.setContentsMargins(0, 0, 0, 0)
+        main_layout.addWidget(self.infusion)
+        main_layout.addWidget(self.observations, 1)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("workflow_tabs")
+        for widget, title in (
+            (main_tab, "Infusion && observations"),
+            (self.screening, "Screening"),
+            (self.recovery, "Recovery && discharge"),
+        ):
+            scroll = QScrollArea()
+            scroll.setWidget(widget)
+            scroll.setWidgetResizable(True)
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self.tabs.addTab(scroll, title)
+
         right = QWidget()
+        right.setMinimumWidth(500)
         right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
         who = QHBoxLayout()
         who.addWidget(QLabel("Nurse initials"))
         who.addWidget(self.initials)
         who.addStretch(1)
+        who.addWidget(self.patient_button)
         right_layout.addLayout(who)
+        right_layout.addWidget(self.patient_label)
         right_layout.addWidget(self.session_clock)
+        right_layout.addWidget(self.schedule_label)
         right_layout.addWidget(self.time_control)
         right_layout.addWidget(self.message)
-        right_layout.addWidget(self.infusion)
-        right_layout.addWidget(self.observations, 1)
-        scroll = QScrollArea()
-        scroll.setWidget(right)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(500)
+        right_layout.addWidget(self.tabs, 1)
 
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(left)
-        body.addWidget(scroll)
+        body.addWidget(right)
         body.setSizes([1080, 520])
         root = QWidget()
         layout = QVBoxLayout(root)
@@ -222,6 +261,9 @@ class MainWindow(QMainWindow):
         backup_now = QAction("Back up the database now", self)
         backup_now.triggered.connect(self.backup_database)
         sessions.addAction(backup_now)
+        course = QAction("Course view…", self)
+        course.triggered.connect(self.open_course_view)
+        sessions.addAction(course)
         self.statusBar().showMessage(f"Recording from {source}")
 
     # --- samples and link -----------------------------------------------------------------------------------
@@ -322,6 +364,8 @@ class MainWindow(QMainWindow):
         if self._link_event is not None and self._link_event.state in (LinkState.SILENT, LinkState.DISCONNECTED):
             self._render_link()
         self.infusion.refresh()
+        self.recovery.refresh()
+        self._render_schedule(now)
         self._render_storage()
         self._render_alarms()
 
@@ -358,6 +402,60 @@ class MainWindow(QMainWindow):
         )
         self.storage_banner.show()
 
+    # --- clinical workflow ----------------------------------------------------------------------------------
+
+    def _latest_value(self, param: str) -> float | None:
+        sample = self.latest.get(param)
+        return sample.value if sample is not None else None
+
+    def _render_schedule(self, now: float) -> None:
+        nibp = self.trends.series["NIBP_SYS"]
+        times = nibp.x[np.isfinite(nibp.y)].tolist()
+        check = next_open(self.service.schedule(times, now))
+        if check is None:
+            show(self.schedule_label, "" if self.service.infusion(now).started_at is None else "All checks done", "")
+            return
+        if check.status is CheckStatus.OVERDUE:
+            late = (now - check.due_at) / 60
+            text = f"CHECK OVERDUE {late:.0f} min (due {clock_text(check.due_at)[:5]}): " + ", ".join(check.missing)
+            style = "background: #b71c1c; color: white; font-weight: bold; padding: 3px;"
+        else:
+            left = max(0, int(check.due_at - now))
+            text = f"Next check {clock_text(check.due_at)[:5]} in {left // 60}:{left % 60:02d} — needs " + ", ".join(
+                check.missing
+            )
+            style = "color: #ffb74d; font-weight: bold;" if check.status is CheckStatus.DUE else ""
+        show(self.schedule_label, text, style)
+
+    def open_patient_dialog(self) -> PatientDialog:
+        dialog = PatientDialog(self.courses, self.facade, self.service.session_id, self)
+        dialog.sigAssigned.connect(self._show_patient)
+        self.patient_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _show_patient(self) -> None:
+        found = self.courses.of_session(self.service.session_id)
+        if found is None:
+            return
+        patient, course = found
+        allergies = f" · allergies: {patient.allergies}" if patient.allergies else ""
+        self.patient_label.setText(f"<b>{patient.label}</b>{allergies}<br>Course: {course.title}")
+        if not self.infusion.weight.isReadOnly() and not self.infusion.weight.text():
+            self.infusion.weight.setText(f"{patient.weight_kg:g}")
+
+    def open_course_view(self) -> CourseView | None:
+        found = self.courses.of_session(self.service.session_id)
+        if found is None:
+            self._show_message("Assign this session to a patient's course first (Patient & course…)", True)
+            return None
+        _patient, course = found
+        self.course_view = CourseView(
+            course.title, course_summary(self.facade.acquisition.writer.db_path, course.id), self
+        )
+        self.course_view.open()
+        return self.course_view
+
     # --- entries --------------------------------------------------------------------------------------------
 
     @Slot()
@@ -377,6 +475,8 @@ class MainWindow(QMainWindow):
     def _on_entry_stored(self, _entry: Entry) -> None:
         self._reload_entries()
         self.infusion.refresh()
+        self.screening.show_result(self.service.screening())
+        self.recovery.refresh()
 
     def _reload_entries(self) -> None:
         views = self.service.views()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,17 @@ def _stored_entries(window: MainWindow):
 @pytest.fixture
 def stored_entries():
     return _stored_entries
+
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_runtest_teardown(item):
+    """After every fixture has torn down (qtbot has closed its widgets), delete what Qt was asked to delete and
+    collect Python's garbage now. Left to chance, Python's cyclic GC can free an old window's wrappers while Qt is
+    dispatching timers in a later test, and Qt then notifies a timer of a deleted object (a segfault in
+    QCoreApplication::notify, seen with PySide6 6.11)."""
+    yield
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    if QCoreApplication.instance() is not None:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()

@@ -1,0 +1,77 @@
+"""RecoveryPanel: the modified Aldrete score and the discharge checklist; Discharge is refused with what is
+missing (minimum observation time, Aldrete >= 9, end pain score, checklist). GUI thread."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from monitor.session.entries import EntryKind
+from monitor.session.recovery import ALDRETE_ITEMS, DISCHARGE_ALDRETE_AT_LEAST, DISCHARGE_CHECKLIST
+from monitor.ui.recorder import EntryRecorder
+from monitor.ui.style import show
+
+
+class RecoveryPanel(QWidget):
+    def __init__(self, recorder: EntryRecorder, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.recorder = recorder
+        self.service = recorder.service
+        aldrete = QGroupBox(f"Modified Aldrete (discharge at ≥ {DISCHARGE_ALDRETE_AT_LEAST})")
+        form = QFormLayout(aldrete)
+        self.items: dict[str, QComboBox] = {}
+        for key, name, wording in ALDRETE_ITEMS:
+            combo = QComboBox()
+            combo.setObjectName(f"aldrete_{key}")
+            combo.addItem("—", None)
+            for points, text in zip((2, 1, 0), wording, strict=True):
+                combo.addItem(f"{points}  {text}", points)
+            self.items[key] = combo
+            form.addRow(name, combo)
+        self.record_aldrete = QPushButton("Record Aldrete score")
+        self.record_aldrete.setObjectName("record_aldrete")
+        self.record_aldrete.clicked.connect(self.submit_aldrete)
+        form.addRow(self.record_aldrete)
+        checklist = QGroupBox("Discharge")
+        box = QVBoxLayout(checklist)
+        self.checks: dict[str, QCheckBox] = {}
+        for key, label in DISCHARGE_CHECKLIST:
+            check = QCheckBox(label)
+            check.setObjectName(f"discharge_{key}")
+            check.toggled.connect(self.refresh)
+            self.checks[key] = check
+            box.addWidget(check)
+        box.addWidget(QLabel("Record the end-of-session pain score on the main tab."))
+        self.discharge = QPushButton("Discharge and close the session")
+        self.discharge.setObjectName("discharge")
+        self.discharge.clicked.connect(self.submit_discharge)
+        box.addWidget(self.discharge)
+        self.status = QLabel("")
+        self.status.setObjectName("discharge_status")
+        self.status.setWordWrap(True)
+        box.addWidget(self.status)
+        layout = QVBoxLayout(self)
+        layout.addWidget(aldrete)
+        layout.addWidget(checklist)
+        layout.addStretch(1)
+
+    def checklist(self) -> dict[str, bool]:
+        return {key: box.isChecked() for key, box in self.checks.items()}
+
+    def submit_aldrete(self) -> bool:
+        return self.recorder.record(EntryKind.ALDRETE, {key: combo.currentData() for key, combo in self.items.items()})
+
+    def submit_discharge(self) -> bool:
+        return self.recorder.record(EntryKind.DISCHARGE, self.checklist())
+
+    def refresh(self) -> None:
+        if self.service.discharged():
+            self.discharge.setEnabled(False)
+            show(self.status, "Discharged: the session is closed.", "color: #81c784; font-weight: bold;")
+            return
+        missing = self.service.discharge_refusals(self.checklist())
+        ready = not missing
+        show(
+            self.status,
+            "Ready to discharge." if ready else "Not yet: " + "; ".join(missing),
+            f"color: {'#81c784' if ready else '#ffb74d'};",
+        )

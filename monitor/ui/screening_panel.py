@@ -1,0 +1,131 @@
+"""ScreeningPanel: the pre-infusion screening form. Every question needs an explicit answer; the verdict (may
+start, blocked, cautions) is shown after recording, and an override needs its reason typed in.
+
+GUI thread; records through the EntryRecorder like every other entry (validated, audited, durable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from monitor.session.entries import EntryKind
+from monitor.session.screening import BP_GATE_DIA, BP_GATE_SYS, Contraindication, ScreeningResult
+from monitor.ui.recorder import EntryRecorder
+
+UNANSWERED, NO, YES = "—", "No", "Yes"
+
+
+def _yes_no(name: str) -> QComboBox:
+    combo = QComboBox()
+    combo.setObjectName(name)
+    combo.addItems([UNANSWERED, NO, YES])
+    return combo
+
+
+def _answer(combo: QComboBox) -> bool | None:
+    return {NO: False, YES: True}.get(combo.currentText())
+
+
+class ScreeningPanel(QWidget):
+    def __init__(
+        self,
+        recorder: EntryRecorder,
+        latest: Callable[[str], float | None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.recorder = recorder
+        self._latest = latest  # the monitor's latest value of a parameter, for "take baseline from monitor"
+        self.items = {item: _yes_no(f"screen_{item.name.lower()}") for item in Contraindication}
+        contra = QGroupBox("Contraindications and cautions (answer every one)")
+        form = QFormLayout(contra)
+        for item, combo in self.items.items():
+            form.addRow(item.value.capitalize(), combo)
+        self.consent, self.fasting, self.escort = (
+            _yes_no(n) for n in ("screen_consent", "screen_fasting", "screen_escort")
+        )
+        self.medications = QLineEdit()
+        self.medications.setPlaceholderText("benzodiazepines, opioids, MAOIs, stimulants…")
+        self.baseline = {key: QLineEdit() for key in ("sys", "dia", "hr", "spo2")}
+        for key, field in self.baseline.items():
+            field.setObjectName(f"baseline_{key}")
+        self.pain = QSpinBox()
+        self.pain.setObjectName("baseline_pain")
+        self.pain.setRange(-1, 10)
+        self.pain.setSpecialValueText("—")
+        self.pain.setValue(-1)
+        take = QPushButton("Take vitals from the monitor")
+        take.clicked.connect(self.take_from_monitor)
+        self.override = QLineEdit()
+        self.override.setObjectName("screen_override")
+        self.override.setPlaceholderText("Only to start despite a block: the reason (recorded)")
+        self.record = QPushButton("Record screening")
+        self.record.setObjectName("record_screening")
+        self.record.clicked.connect(self.submit)
+        self.verdict = QLabel("Not screened yet: the infusion cannot start.")
+        self.verdict.setObjectName("screening_verdict")
+        self.verdict.setWordWrap(True)
+        other = QGroupBox("Before starting")
+        f2 = QFormLayout(other)
+        f2.addRow("Consent given", self.consent)
+        f2.addRow("Fasting confirmed", self.fasting)
+        f2.addRow("Escort arranged for discharge", self.escort)
+        f2.addRow("Current medications", self.medications)
+        f2.addRow(f"Baseline systolic (gate {BP_GATE_SYS})", self.baseline["sys"])
+        f2.addRow(f"Baseline diastolic (gate {BP_GATE_DIA})", self.baseline["dia"])
+        f2.addRow("Baseline heart rate", self.baseline["hr"])
+        f2.addRow("Baseline SpO₂", self.baseline["spo2"])
+        f2.addRow(take)
+        f2.addRow("Baseline pain NRS", self.pain)
+        f2.addRow("Override reason", self.override)
+        layout = QVBoxLayout(self)
+        layout.addWidget(contra)
+        layout.addWidget(other)
+        layout.addWidget(self.record)
+        layout.addWidget(self.verdict)
+        layout.addStretch(1)
+
+    def take_from_monitor(self) -> None:
+        for key, param in (("sys", "NIBP_SYS"), ("dia", "NIBP_DIA"), ("hr", "HR"), ("spo2", "SPO2")):
+            value = self._latest(param)
+            if value is not None:
+                self.baseline[key].setText(f"{value:g}")
+
+    def submit(self) -> bool:
+        payload = {
+            "answers": {item.name.lower(): _answer(combo) for item, combo in self.items.items()},
+            "consent": _answer(self.consent),
+            "fasting": _answer(self.fasting),
+            "escort": _answer(self.escort),
+            "baseline": {key: field.text() for key, field in self.baseline.items()},
+            "baseline_pain": self.pain.value() if self.pain.value() >= 0 else None,
+            "medications": self.medications.text(),
+            "override_reason": self.override.text(),
+        }
+        return self.recorder.record(EntryKind.SCREENING, payload)
+
+    def show_result(self, result: ScreeningResult | None) -> None:
+        if result is None:
+            return
+        if not result.may_start:
+            text, colour = result.refusal(), "#ff5252"
+        elif result.blocks:
+            text, colour = "May start on the recorded override: " + "; ".join(result.blocks), "#ffb74d"
+        else:
+            text, colour = "Screening complete: the infusion may start.", "#81c784"
+        if result.cautions:
+            text += "  Cautions: " + "; ".join(result.cautions) + "."
+        self.verdict.setText(text)
+        self.verdict.setStyleSheet(f"color: {colour}; font-weight: bold;")
