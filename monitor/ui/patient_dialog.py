@@ -176,6 +176,7 @@ class PatientDialog(QDialog):
         if item is None:
             self._say("Select or start a course first", True)
             return
+
         def assigned(_result: None) -> None:
             self._say("This session is now part of the course")
             self.sigAssigned.emit()
@@ -194,11 +195,13 @@ class CourseView(QDialog):
         plot.setLabel("bottom", "Session")
         plot.setYRange(0, 10, padding=0.05)
         plot.addLegend()
-        n = list(range(1, len(summary) + 1))
-        before = [s.baseline_pain if s.baseline_pain is not None else float("nan") for s in summary]
-        after = [s.end_pain if s.end_pain is not None else float("nan") for s in summary]
-        plot.plot(n, before, pen=pg.mkPen("#c62828", width=2), symbol="o", symbolBrush="#c62828", name="before")
-        plot.plot(n, after, pen=pg.mkPen("#1565c0", width=2), symbol="s", symbolBrush="#1565c0", name="after")
+        for label, colour, symbol, values in (
+            ("before", "#c62828", "o", [s.baseline_pain for s in summary]),
+            ("after", "#1565c0", "s", [s.end_pain for s in summary]),
+        ):
+            points = [(i, v) for i, v in enumerate(values, start=1) if v is not None]  # a missing score: no point
+            xs, ys = [p[0] for p in points], [p[1] for p in points]
+            plot.plot(xs, ys, pen=pg.mkPen(colour, width=2), symbol=symbol, symbolBrush=colour, name=label)
         self.table = QTreeWidget()
         self.table.setObjectName("course_table")
         self.table.setRootIsDecorated(False)

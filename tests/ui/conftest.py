@@ -20,7 +20,7 @@ from monitor.ui.main_window import MainWindow
 
 @pytest.fixture
 def live_window(qtbot, tmp_path: Path):
-    def start(scenario: str, speed: float, initials: str = "AB") -> MainWindow:
+    def start(scenario: str, speed: float, initials: str = "AB", screening: bool = False) -> MainWindow:
         sim = SimulatedMonitor("datex-s5", load_scenario(scenario), speed=speed, link_dir=tmp_path)
         port = sim.start()
         clock = SessionClock(sim.device_now, use_device_time=True)
@@ -31,7 +31,9 @@ def live_window(qtbot, tmp_path: Path):
         alarms = AlarmService(acq, writer, clock)
         facade.attach_alarms(alarms)
         sid = acq.start()
-        facade.attach_service(SessionService(writer, sid, acq.started_at, clock=clock.now, initials=initials))
+        facade.attach_service(
+            SessionService(writer, sid, acq.started_at, clock=clock.now, initials=initials, require_screening=screening)
+        )
         window = MainWindow(facade, source=port)
         qtbot.addWidget(window)
         window.show()
@@ -63,6 +65,16 @@ def _stored_entries(window: MainWindow):
 @pytest.fixture
 def stored_entries():
     return _stored_entries
+
+
+@pytest.fixture
+def saved(qtbot, stored_entries):
+    """Wait until `count` entries of the window's session are on disk and confirmed."""
+
+    def wait(window, count: int) -> None:
+        qtbot.waitUntil(lambda: len(stored_entries(window)) == count and window.recorder.in_flight == 0, timeout=5000)
+
+    return wait
 
 
 @pytest.hookimpl(hookwrapper=True, trylast=True)

@@ -6,20 +6,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt, QTime
 from PySide6.QtWidgets import QComboBox
 
 from monitor.session.clock import clock_text
 from monitor.session.infusion import InfusionState
-
-
-@pytest.fixture
-def saved(qtbot, stored_entries):
-    def wait(window, count: int) -> None:
-        qtbot.waitUntil(lambda: len(stored_entries(window)) == count and window.recorder.in_flight == 0, timeout=5000)
-
-    return wait
 
 
 def test_side_effect_is_one_click_with_severity_and_note(qtbot, live_window, saved, stored_entries) -> None:

@@ -1,0 +1,133 @@
+"""The clinical workflow driven through the widgets on a live simulated session: screening blocks the start and an
+override is recorded; the observation schedule goes overdue and is satisfied; discharge is refused below the
+Aldrete threshold and accepted above it; patient, course and course view."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTime
+
+from monitor.session.clock import clock_text
+from monitor.session.schedule import CheckStatus
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+def fill_screening(window, sys_: str = "128", dia: str = "80") -> None:
+    panel = window.screening
+    for combo in panel.items.values():
+        combo.setCurrentText("No")
+    for combo in (panel.consent, panel.fasting, panel.escort):
+        combo.setCurrentText("Yes")
+    for key, value in (("sys", sys_), ("dia", dia), ("hr", "80"), ("spo2", "97")):
+        panel.baseline[key].setText(value)
+    panel.pain.setValue(7)
+
+
+def start_infusion(qtbot, window, saved, count: int) -> None:
+    window.infusion.weight.setText("70")
+    qtbot.mouseClick(window.infusion.buttons["start"], LEFT)
+    saved(window, count)
+
+
+def test_screening_blocks_the_start_until_an_override_with_a_reason(qtbot, live_window, saved, stored_entries):
+    window = live_window("stable", speed=60, screening=True)
+    window.infusion.weight.setText("70")
+    qtbot.mouseClick(window.infusion.buttons["start"], LEFT)
+    assert "Record the pre-infusion screening" in window.message.text()
+    qtbot.mouseClick(window.screening.record, LEFT)
+    assert "answer" in window.message.text(), "an unanswered question is refused"
+    fill_screening(window, sys_="172", dia="96")
+    qtbot.mouseClick(window.screening.record, LEFT)
+    saved(window, 1)
+    qtbot.waitUntil(lambda: "above 160/100" in window.screening.verdict.text(), timeout=3000)
+    qtbot.mouseClick(window.infusion.buttons["start"], LEFT)
+    assert "override and its reason" in window.message.text()
+    qtbot.keyClicks(window.screening.override, "anxious on arrival; 148/90 after 10 min rest")
+    qtbot.mouseClick(window.screening.record, LEFT)
+    saved(window, 2)
+    qtbot.waitUntil(lambda: "May start on the recorded override" in window.screening.verdict.text(), timeout=3000)
+    start_infusion(qtbot, window, saved, 3)
+    rows = stored_entries(window)
+    assert rows[1].payload["override_reason"] == "anxious on arrival; 148/90 after 10 min rest"
+    assert rows[2].payload["action"] == "start"
+
+
+def test_schedule_goes_overdue_and_the_check_is_satisfied(qtbot, live_window, saved):
+    window = live_window("stable", speed=250, screening=True)
+    fill_screening(window)
+    qtbot.mouseClick(window.screening.record, LEFT)
+    saved(window, 1)
+    start_infusion(qtbot, window, saved, 2)
+    qtbot.waitUntil(lambda: window.schedule_label.text().startswith("Next check"), timeout=5000)
+    qtbot.waitUntil(lambda: window.schedule_label.text().startswith("CHECK OVERDUE"), timeout=15000)
+    assert "sedation score" in window.schedule_label.text() and "side-effect review" in window.schedule_label.text()
+    assert "#b71c1c" in window.schedule_label.styleSheet()
+    first_due = window.service.schedule([])[0].due_at
+    # the nurse records the check late, back-dated to when it was done
+    window.time_control.earlier.setChecked(True)
+    window.time_control.time_edit.setTime(QTime.fromString(clock_text(first_due)[:5], "HH:mm"))
+    window.observations.moaas.setCurrentIndex(window.observations.moaas.findData(5))
+    qtbot.mouseClick(window.findChild(type(window.infusion.buttons["start"]), "record_moaas"), LEFT)
+    saved(window, 3)
+    window.time_control.earlier.setChecked(True)
+    window.time_control.time_edit.setTime(QTime.fromString(clock_text(first_due)[:5], "HH:mm"))
+    qtbot.mouseClick(window.observations.review_none, LEFT)
+    saved(window, 4)
+    nibp = window.trends.series["NIBP_SYS"]
+    first = window.service.schedule(nibp.x.tolist())[0]
+    assert first.status is CheckStatus.DONE, first
+
+
+def test_discharge_refused_below_the_aldrete_threshold_and_accepted_above(qtbot, live_window, saved):
+    window = live_window("stable", speed=600, screening=True)
+    fill_screening(window)
+    qtbot.mouseClick(window.screening.record, LEFT)
+    saved(window, 1)
+    start_infusion(qtbot, window, saved, 2)
+    qtbot.mouseClick(window.infusion.buttons["stop"], LEFT)
+    saved(window, 3)
+    recovery = window.recovery
+    for key, combo in recovery.items.items():
+        combo.setCurrentIndex(combo.findData(1 if key in ("activity", "consciousness") else 2))  # total 8
+    qtbot.mouseClick(recovery.record_aldrete, LEFT)
+    saved(window, 4)
+    qtbot.mouseClick(window.findChild(type(recovery.discharge), "record_pain"), LEFT)
+    saved(window, 5)
+    for box in recovery.checks.values():
+        box.setChecked(True)
+    qtbot.mouseClick(recovery.discharge, LEFT)
+    assert "Cannot discharge yet" in window.message.text() and "Aldrete 8 is below 9" in window.message.text()
+    stopped = window.service.infusion().stopped_at
+    qtbot.waitUntil(lambda: window.clock.now() > stopped + 61 * 60, timeout=15000)
+    qtbot.mouseClick(recovery.discharge, LEFT)
+    assert "Aldrete 8 is below 9" in window.message.text() and "observed" not in window.message.text()
+    recovery.items["activity"].setCurrentIndex(recovery.items["activity"].findData(2))  # total 9
+    qtbot.mouseClick(recovery.record_aldrete, LEFT)
+    saved(window, 6)
+    qtbot.mouseClick(recovery.discharge, LEFT)
+    saved(window, 7)
+    qtbot.waitUntil(lambda: recovery.status.text().startswith("Discharged"), timeout=3000)
+    assert window.service.discharged() and not recovery.discharge.isEnabled()
+
+
+def test_patient_course_assignment_and_course_view(qtbot, live_window):
+    window = live_window("stable", speed=20)
+    dialog = window.open_patient_dialog()
+    f = dialog.fields
+    for key, value in (("name", "Jane Doe"), ("mrn", "4711"), ("dob", "1970-02-30"), ("weight", "72")):
+        f[key].setText(value)
+    qtbot.mouseClick(dialog.findChild(type(window.infusion.buttons["start"]), "add_patient"), LEFT)
+    assert "YYYY-MM-DD" in dialog.message.text()
+    f["dob"].setText("1970-02-28")
+    f["allergies"].setText("latex")
+    qtbot.mouseClick(dialog.findChild(type(window.infusion.buttons["start"]), "add_patient"), LEFT)
+    qtbot.waitUntil(lambda: dialog.patient_list.count() == 1 and dialog.selected_patient() is not None, timeout=3000)
+    dialog.course_title.setText("Autumn 2026, 6 infusions")
+    qtbot.mouseClick(dialog.findChild(type(window.infusion.buttons["start"]), "add_course"), LEFT)
+    qtbot.waitUntil(lambda: dialog.course_list.count() == 1, timeout=3000)
+    with qtbot.waitSignal(dialog.sigAssigned, timeout=3000):
+        qtbot.mouseClick(dialog.assign_button, LEFT)
+    assert "Jane Doe" in window.patient_label.text() and "latex" in window.patient_label.text()
+    assert window.infusion.weight.text() == "72", "the patient's weight is offered for the infusion"
+    view = window.open_course_view()
+    assert view is not None and view.table.topLevelItemCount() == 1
