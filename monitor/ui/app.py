@@ -11,16 +11,12 @@ import logging
 import os
 import signal
 import sys
-import time
 from datetime import datetime
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from monitor.app.acquisition import Acquisition, AcquisitionConfig
-from monitor.app.alarm_service import AlarmService
-from monitor.app.clock import WALL_CLOCK, SessionClock
+from monitor.app.chair import Chair, ChairConfig
 from monitor.app.recovery import ResumePoint, find_unfinished
-from monitor.app.session_service import SessionService
 from monitor.storage.paths import captures_dir, default_db_path
 from monitor.storage.writer import SessionWriter
 from monitor.ui.facade import SessionFacade
@@ -78,66 +74,37 @@ def _quit_on_signals(app: QApplication) -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def open_chair_window(chair: Chair, initials: str) -> MainWindow:
+    """The workspace of one chair: its facade listens before the chair starts, so nothing is missed."""
+    facade = SessionFacade(chair.acquisition, clock=chair.clock)
+    facade.attach_alarms(chair.alarms)
+    # the clinic workflow: no infusion without a screening that allows it
+    facade.attach_service(chair.start(initials=initials, require_screening=True))
+    return MainWindow(facade, source=chair.source)
+
+
 def run_gui(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     headless = _choose_platform()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     db_path = args.db or default_db_path()
     resume = _ask_resume(find_unfinished(db_path), args.resume, headless)
-    simulator = None
-    port = args.port
-    clock = WALL_CLOCK
-    if port is None:
-        from monitor.devices.simulator import SimulatedMonitor, load_scenario
-
-        try:
-            scenario = load_scenario(args.scenario)
-        except (ValueError, FileNotFoundError) as exc:
-            print(f"infusion-monitor: {exc}", file=sys.stderr)
-            return 2
-        start_time = time.time()
-        if resume is not None and resume.last_sample is not None:
-            start_time = max(start_time, resume.last_sample + 1)  # a resumed demo continues after its data
-        simulator = SimulatedMonitor(args.protocol, scenario, speed=args.speed, seed=args.seed, start_time=start_time)
-        port = simulator.start()
-        clock = SessionClock(simulator.device_now, use_device_time=True)
-        log.info("built-in simulated %s monitor (%s) on %s", args.protocol, args.scenario, port)
-
+    config = ChairConfig("Chair 1", args.port, args.protocol, args.baudrate, args.scenario, args.speed, args.seed)
     writer = SessionWriter(db_path)
     writer.start()
-    acquisition = Acquisition(
-        AcquisitionConfig(port=port, protocol=args.protocol, baudrate=args.baudrate, capture_dir=captures_dir()),
-        writer,
-        clock=clock.now,
-        timebase=clock.timebase,
-    )
-    facade = SessionFacade(acquisition, clock=clock)  # listening before the port opens: no sample is missed
-    alarms = AlarmService(acquisition, writer, clock)
-    facade.attach_alarms(alarms)
-    session_id = acquisition.start(resume.session if resume else None)
-    entries = resume.entries if resume else []
-    facade.attach_service(
-        SessionService(
-            writer,
-            session_id,
-            acquisition.started_at,
-            clock=clock.now,
-            initials=args.initials or "",
-            entries=entries,
-            require_screening=True,  # the clinic workflow: no infusion without a screening that allows it
-        )
-    )
-    window = MainWindow(facade, source=port if args.port else f"simulated monitor ({args.scenario})")
+    try:
+        chair = Chair(config, writer, captures_dir(), resume)
+    except (ValueError, FileNotFoundError) as exc:  # an unknown scenario
+        print(f"infusion-monitor: {exc}", file=sys.stderr)
+        writer.close()
+        return 2
+    window = open_chair_window(chair, args.initials or "")
     if resume is not None:
         window.load_history(resume.load_samples(db_path, CHART_PARAMS))
     window.show()
-    alarms.start()
     _quit_on_signals(app)
     try:
         return app.exec()
     finally:
-        alarms.stop()
-        acquisition.stop()
+        chair.stop()
         writer.close()
-        if simulator is not None:
-            simulator.stop()

@@ -1,0 +1,102 @@
+"""A Chair: one infusion chair's whole live session -- its monitor (a port, or a built-in simulated monitor), the
+acquisition, the alarm service and the session service. Qt-free; the window and the station build on it.
+
+Construct, let the UI attach its listeners to `acquisition` and `alarms`, then `start()`: no event is missed.
+One chair's port failing touches only its own link thread; chairs share the database writer, whose queue never
+blocks a link.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from monitor.app.acquisition import Acquisition, AcquisitionConfig
+from monitor.app.alarm_service import AlarmService
+from monitor.app.clock import WALL_CLOCK, SessionClock
+from monitor.app.recovery import ResumePoint
+from monitor.app.session_service import SessionService
+from monitor.storage.writer import SessionWriter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ChairConfig:
+    name: str  # "Chair 1"
+    port: str | None  # None: a built-in simulated monitor
+    protocol: str = "datex-s5"
+    baudrate: int | None = None
+    scenario: str = "stable"  # simulated monitor only
+    speed: float = 1.0
+    seed: int = 0
+
+
+class Chair:
+    def __init__(
+        self,
+        config: ChairConfig,
+        writer: SessionWriter,
+        capture_dir: Path | None = None,
+        resume: ResumePoint | None = None,
+    ) -> None:
+        self.config = config
+        self.writer = writer
+        self.resume = resume
+        self.simulator = None
+        self.clock = WALL_CLOCK
+        port = config.port
+        if port is None:
+            from monitor.devices.simulator import SimulatedMonitor, load_scenario
+
+            start_time = time.time()
+            if resume is not None and resume.last_sample is not None:
+                start_time = max(start_time, resume.last_sample + 1)  # a resumed demo continues after its data
+            self.simulator = SimulatedMonitor(
+                config.protocol,
+                load_scenario(config.scenario),
+                speed=config.speed,
+                seed=config.seed,
+                start_time=start_time,
+            )
+            port = self.simulator.start()
+            self.clock = SessionClock(self.simulator.device_now, use_device_time=True)
+            log.info("%s: simulated %s monitor (%s) on %s", config.name, config.protocol, config.scenario, port)
+        self.port = port
+        self.acquisition = Acquisition(
+            AcquisitionConfig(port=port, protocol=config.protocol, baudrate=config.baudrate, capture_dir=capture_dir),
+            writer,
+            clock=self.clock.now,
+            timebase=self.clock.timebase,
+        )
+        self.alarms = AlarmService(self.acquisition, writer, self.clock)
+        self.service: SessionService | None = None
+
+    @property
+    def source(self) -> str:
+        if self.simulator is not None:
+            return f"simulated monitor ({self.config.scenario})"
+        return self.port
+
+    def start(self, initials: str = "", require_screening: bool = True) -> SessionService:
+        session_id = self.acquisition.start(self.resume.session if self.resume else None)
+        self.service = SessionService(
+            self.writer,
+            session_id,
+            self.acquisition.started_at,
+            clock=self.clock.now,
+            initials=initials,
+            entries=self.resume.entries if self.resume else [],
+            require_screening=require_screening,
+        )
+        self.alarms.start()
+        return self.service
+
+    def stop(self) -> None:
+        """Stop alarms, close the port (DRI stop request) and the session; stop the simulated monitor."""
+        self.alarms.stop()
+        self.acquisition.stop()
+        if self.simulator is not None:
+            self.simulator.stop()
