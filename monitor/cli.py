@@ -40,6 +40,16 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _chair_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--station takes a number of chairs, got {text!r}") from None
+    if not 0 <= value <= 8:
+        raise argparse.ArgumentTypeError(f"a station has 1 to 8 chairs (0: the saved assignments), not {value}")
+    return value
+
+
 def _initials(text: str) -> str:
     from monitor.session.entries import validate_initials
     from monitor.session.errors import EntryError
@@ -68,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--protocol", choices=PROTOCOL_NAMES, default="datex-s5")
     run.add_argument("--baudrate", type=int, help="override the protocol's default baud rate")
     run.add_argument("--db", type=Path, help="database file (default: in the user data directory)")
+    run.add_argument(
+        "--station",
+        type=_chair_count,
+        metavar="N",
+        help="the station overview: N chairs with simulated monitors (1-8), or 0 for the ports saved in station.json",
+    )
     run.add_argument(
         "--resume",
         choices=("ask", "yes", "no"),

@@ -12,15 +12,18 @@ import os
 import signal
 import sys
 from datetime import datetime
+from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from monitor.app.chair import Chair, ChairConfig
 from monitor.app.recovery import ResumePoint, find_unfinished
+from monitor.app.station import Station, demo_chairs, load_station, station_file
 from monitor.storage.paths import captures_dir, default_db_path
 from monitor.storage.writer import SessionWriter
 from monitor.ui.facade import SessionFacade
 from monitor.ui.main_window import MainWindow
+from monitor.ui.station_window import StationWindow
 from monitor.ui.trends import CHART_PARAMS
 
 log = logging.getLogger(__name__)
@@ -83,11 +86,42 @@ def open_chair_window(chair: Chair, initials: str) -> MainWindow:
     return MainWindow(facade, source=chair.source)
 
 
+def run_station(args: argparse.Namespace, app: QApplication, db_path: Path) -> int:
+    """Several chairs at once: `--station N` runs N simulated monitors with different scenarios, `--station 0`
+    the ports remembered in station.json."""
+    try:
+        configs = load_station() if args.station == 0 else demo_chairs(args.station, args.speed)
+    except ValueError as exc:
+        print(f"infusion-monitor: {exc}", file=sys.stderr)
+        return 2
+    if not configs:
+        print(
+            f"infusion-monitor: no chairs assigned yet in {station_file()}; try --station 4 for a demo", file=sys.stderr
+        )
+        return 2
+    writer = SessionWriter(db_path)
+    writer.start()
+    station = Station(configs, writer, captures_dir())
+    for config, reason in station.failed:
+        print(f"infusion-monitor: {config.name} not started: {reason}", file=sys.stderr)
+    windows = [open_chair_window(chair, args.initials or "") for chair in station.chairs]
+    window = StationWindow(windows, [c.config for c in station.chairs])
+    window.show()
+    _quit_on_signals(app)
+    try:
+        return app.exec()
+    finally:
+        station.stop()
+        writer.close()
+
+
 def run_gui(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     headless = _choose_platform()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     db_path = args.db or default_db_path()
+    if args.station is not None:
+        return run_station(args, app, db_path)
     resume = _ask_resume(find_unfinished(db_path), args.resume, headless)
     config = ChairConfig("Chair 1", args.port, args.protocol, args.baudrate, args.scenario, args.speed, args.seed)
     writer = SessionWriter(db_path)

@@ -174,6 +174,15 @@ class MainWindow(QMainWindow):
         self._tick()
         self.resize(1600, 980)
 
+    @property
+    def receiving(self) -> bool:
+        """The monitor is sending right now."""
+        return self._live
+
+    @property
+    def link_state(self) -> LinkState | None:
+        return self._link_event.state if self._link_event is not None else None
+
     # --- layout ---------------------------------------------------------------------------------------------
 
     def _layout(self) -> QWidget:

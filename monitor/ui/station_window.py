@@ -1,0 +1,295 @@
+"""StationWindow: the nurse station's overview of every chair, and each chair's full workspace one click away.
+
+GUI thread. Each chair has its own MainWindow (its own facade, link, alarms), kept in a stack; the overview
+reads them once a second into compact cards. A station-wide alarm bar lists the highest-priority alarms of every
+chair. One chair's trouble shows on its own card; the others keep updating.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QMouseEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from monitor.app.chair import ChairConfig
+from monitor.app.station import save_station
+from monitor.devices.link import list_ports
+from monitor.devices.protocols import PROTOCOL_NAMES
+from monitor.params import format_value
+from monitor.session.alarm_limits import AlarmPriority
+from monitor.session.clock import clock_text
+from monitor.session.infusion import InfusionState
+from monitor.session.schedule import CheckStatus, next_open
+from monitor.ui.alarm_bar import COLOURS, TEXT_ON
+from monitor.ui.infusion_panel import hms
+from monitor.ui.main_window import MainWindow
+from monitor.ui.style import show
+
+SPARK_WINDOW_S = 30 * 60.0  # the card's small trend: the last half hour of HR
+CARD_REFRESH_MS = 1000
+SHOWN_ALARMS = 4
+
+
+class ChairCard(QWidget):
+    sigOpen = Signal(int)
+
+    def __init__(self, index: int, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.index = index
+        self.setObjectName(f"chair_card_{index}")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)  # so the style sheet's frame is painted
+        self.title = QLabel(name)
+        self.title.setStyleSheet("font-size: 18px; font-weight: bold;")
+        self.who = QLabel("")
+        self.state = QLabel("")
+        self.numbers = QLabel("")
+        self.numbers.setStyleSheet("font-size: 22px; font-weight: bold; font-family: monospace;")
+        self.check = QLabel("")
+        self.alarm = QLabel("")
+        self.alarm.setWordWrap(True)
+        self.spark = pg.PlotWidget(background="#101418")
+        self.spark.setMaximumHeight(70)
+        self.spark.hideAxis("bottom")
+        self.spark.hideAxis("left")
+        self.spark.setMouseEnabled(False, False)
+        self.spark.hideButtons()
+        self.spark.setYRange(30, 180, padding=0)
+        self.spark.disableAutoRange()
+        self.spark.setMenuEnabled(False)
+        self.curve = self.spark.plot(pen=pg.mkPen("#3ddc84", width=1), connect="finite")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        for widget in (self.title, self.who, self.state, self.numbers, self.spark, self.check, self.alarm):
+            layout.addWidget(widget)
+        self._drawn = -1
+        self._frame = ""
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.sigOpen.emit(self.index)
+        super().mousePressEvent(event)
+
+    def update_from(self, window: MainWindow, now: float) -> None:
+        service, latest = window.service, window.latest
+        show(self.who, f"Nurse {service.initials or '—'} · {window.patient_label.text()[:60]}", "")
+        s = service.infusion(now)
+        if s.state is InfusionState.NOT_STARTED:
+            state = "Infusion not started"
+        else:
+            rate = f" {s.rate_mg_kg_h:g} mg/kg/h" if s.state is InfusionState.RUNNING else ""
+            state = f"{s.state.value.capitalize()}{rate} · {hms(s.elapsed_s(now))} · {s.total_mg:.0f} mg"
+        show(self.state, state, "")
+        nibp = window.tiles["nibp"].value.text()
+        parts = [f"HR {_v(latest, 'HR')}", f"SpO₂ {_v(latest, 'SPO2')}", f"NIBP {nibp}", f"RR {_v(latest, 'RR')}"]
+        dim = "color: #5f6b73;" if window.tiles["hr"].dimmed else ""
+        show(self.numbers, "  ".join(parts), "font-size: 22px; font-weight: bold; font-family: monospace;" + dim)
+        self._spark(window, now)
+        self._check(window, now)
+        self._alarm(window)
+
+    def _spark(self, window: MainWindow, now: float) -> None:
+        series = window.trends.series["HR"]
+        if series.version == self._drawn:
+            return
+        self._drawn = series.version
+        x, y = series.x, series.y
+        start = np.searchsorted(x, now - SPARK_WINDOW_S)
+        self.curve.setData(x[start:], y[start:])  # only the last half hour: flat cost over a 12 h session
+        self.spark.setXRange(now - SPARK_WINDOW_S, now, padding=0)
+
+    def _check(self, window: MainWindow, now: float) -> None:
+        nibp = window.trends.series["NIBP_SYS"]
+        check = next_open(window.service.schedule(nibp.x[np.isfinite(nibp.y)].tolist(), now))
+        if check is None:
+            show(self.check, "", "")
+        elif check.status is CheckStatus.OVERDUE:
+            show(
+                self.check, f"CHECK OVERDUE since {clock_text(check.due_at)[:5]}", "color: #ff5252; font-weight: bold;"
+            )
+        else:
+            left = max(0, int(check.due_at - now))
+            show(self.check, f"Next check {clock_text(check.due_at)[:5]} (in {left // 60} min)", "")
+
+    def _alarm(self, window: MainWindow) -> None:
+        alarms = window.alarms.alarms() if window.alarms else []
+        top = alarms[0] if alarms else None
+        disconnected = not window.receiving and window.link_state is not None
+        text = top.message if top else ("Monitor not sending" if disconnected else "")
+        show(self.alarm, text, "font-weight: bold;")
+        frame = COLOURS[top.priority] if top else ("#e65100" if disconnected else "#263238")
+        if frame != self._frame:
+            self._frame = frame
+            self.setStyleSheet(
+                f"ChairCard {{ background: #101418; border: 3px solid {frame}; border-radius: 6px; }}"
+                "QLabel { color: #eceff1; }"
+            )
+
+
+def _v(latest: dict, param: str) -> str:
+    sample = latest.get(param)
+    return format_value(param, sample.value) if sample else "--"
+
+
+class StationWindow(QMainWindow):
+    def __init__(self, windows: list[MainWindow], configs: list[ChairConfig]) -> None:
+        super().__init__()
+        self.setWindowTitle(f"Infusion Station Monitor — station, {len(windows)} chairs")
+        self.windows = windows
+        self.configs = configs
+        self.stack = QStackedWidget()
+        overview = QWidget()
+        self.alarm_lines = [QLabel("") for _ in range(SHOWN_ALARMS)]
+        grid = QGridLayout()
+        self.cards: list[ChairCard] = []
+        for i, (window, config) in enumerate(zip(windows, configs, strict=True)):
+            card = ChairCard(i, config.name)
+            card.sigOpen.connect(self.open_chair)
+            grid.addWidget(card, i // 4, i % 4)
+            self.cards.append(card)
+            window.setWindowFlags(Qt.WindowType.Widget)  # a page of the stack, not a window of its own
+            self.stack.addWidget(window)
+        layout = QVBoxLayout(overview)
+        for line in self.alarm_lines:
+            line.setObjectName("station_alarm")
+            layout.addWidget(line)
+        layout.addLayout(grid, 1)
+        self.stack.insertWidget(0, overview)
+        self.stack.setCurrentIndex(0)  # inserting does not change the current page: the first chair's
+        self.back = QPushButton("◀ Station overview")
+        self.back.setObjectName("back_to_station")
+        self.back.clicked.connect(self.show_overview)
+        self.back.hide()
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        top.addWidget(self.back)
+        top.addStretch(1)
+        body_layout.addLayout(top)
+        body_layout.addWidget(self.stack, 1)
+        self.setCentralWidget(body)
+        menu = self.menuBar().addMenu("Station")
+        assign = QAction("Assign ports to chairs…", self)
+        assign.triggered.connect(self.open_ports)
+        menu.addAction(assign)
+        self.ports_dialog: StationPortsDialog | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(CARD_REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        self.resize(1600, 980)
+        self.refresh()
+
+    def open_chair(self, index: int) -> None:
+        self.stack.setCurrentIndex(index + 1)
+        self.back.show()
+        self.back.setText(f"◀ Station overview    ({self.configs[index].name})")
+
+    def show_overview(self) -> None:
+        self.stack.setCurrentIndex(0)
+        self.back.hide()
+
+    def refresh(self) -> None:
+        ranked = []
+        for i, (window, card) in enumerate(zip(self.windows, self.cards, strict=True)):
+            now = window.clock.now()
+            card.update_from(window, now)
+            for alarm in window.alarms.alarms() if window.alarms else []:
+                ranked.append((-alarm.priority, -alarm.onset, i, alarm))
+        ranked.sort(key=lambda r: r[:3])
+        for k, line in enumerate(self.alarm_lines):
+            line.setVisible(k == 0 or k < len(ranked))  # one quiet line when nothing alarms
+            if k < len(ranked):
+                _p, _o, i, alarm = ranked[k]
+                text = f"{self.configs[i].name} · {alarm.message} ({alarm.priority.name.lower()})"
+                style = f"background: {COLOURS[alarm.priority]}; color: {TEXT_ON[alarm.priority]};"
+                show(line, text, style + " font-size: 17px; font-weight: bold; padding: 2px;")
+            else:
+                show(line, "No active alarms at the station" if k == 0 else "", "color: #78909c;" if k == 0 else "")
+
+    def highest_alarm(self) -> AlarmPriority | None:
+        levels = [a.priority for w in self.windows if w.alarms for a in w.alarms.alarms()]
+        return max(levels, default=None)
+
+    def open_ports(self) -> StationPortsDialog:
+        self.ports_dialog = StationPortsDialog(self.configs, self)
+        self.ports_dialog.open()
+        return self.ports_dialog
+
+
+class StationPortsDialog(QDialog):
+    """Which serial port (or URL) and protocol each chair uses; saved for the station's next start."""
+
+    def __init__(self, configs: list[ChairConfig], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Assign ports to chairs")
+        self.configs = configs
+        self.table = QTableWidget(len(configs), 3)
+        self.table.setObjectName("station_ports")
+        self.table.setHorizontalHeaderLabels(("Chair", "Port or URL", "Protocol"))
+        ports = [p.device for p in list_ports()]
+        self.port_boxes: list[QComboBox] = []
+        self.protocol_boxes: list[QComboBox] = []
+        for row, config in enumerate(configs):
+            self.table.setCellWidget(row, 0, QLabel(config.name))
+            port = QComboBox()
+            port.setEditable(True)  # a URL (socket://, rfc2217://) can be typed
+            port.addItem("(built-in simulated monitor)", None)
+            for device in ports:
+                port.addItem(device, device)
+            if config.port:
+                port.setCurrentText(config.port)
+            self.table.setCellWidget(row, 1, port)
+            protocol = QComboBox()
+            protocol.addItems(PROTOCOL_NAMES)
+            protocol.setCurrentText(config.protocol)
+            self.table.setCellWidget(row, 2, protocol)
+            self.port_boxes.append(port)
+            self.protocol_boxes.append(protocol)
+        self.table.resizeColumnsToContents()
+        self.note = QLabel("Saved for the station; they take effect at its next start.")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(self.note)
+        layout.addWidget(buttons)
+        self.resize(700, 420)
+
+    def chosen(self) -> list[ChairConfig]:
+        out = []
+        for config, port, protocol in zip(self.configs, self.port_boxes, self.protocol_boxes, strict=True):
+            text = port.currentText().strip()
+            device = None if text.startswith("(built-in") or not text else text
+            out.append(
+                ChairConfig(
+                    config.name,
+                    device,
+                    protocol.currentText(),
+                    config.baudrate,
+                    config.scenario,
+                    config.speed,
+                    config.seed,
+                )
+            )
+        return out
+
+    def accept(self) -> None:
+        path = save_station(self.chosen())
+        self.note.setText(f"Saved to {path}")
+        super().accept()

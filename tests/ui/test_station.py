@@ -1,0 +1,60 @@
+"""The station overview with live simulated chairs: cards update, a chair's alarm reaches the station bar, a click
+opens the chair's workspace and back, port assignments are saved."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+
+from monitor.app.chair import ChairConfig
+from monitor.app.station import Station, station_file
+from monitor.storage.writer import SessionWriter
+from monitor.ui.app import open_chair_window
+from monitor.ui.station_window import StationWindow
+
+
+@pytest.fixture
+def station_window(qtbot, tmp_path):
+    configs = [
+        ChairConfig("Chair 1", None, scenario="stable", speed=100),
+        ChairConfig("Chair 2", None, scenario="respiratory-depression", speed=250, seed=1),
+        ChairConfig("Chair 3", None, scenario="cable-pull", speed=20, seed=2),
+    ]
+    writer = SessionWriter(tmp_path / "station.sqlite3")
+    writer.start()
+    station = Station(configs, writer)
+    windows = [open_chair_window(chair, "AB") for chair in station.chairs]
+    window = StationWindow(windows, configs)
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    station.stop()
+    writer.close()
+
+
+def test_overview_cards_alarm_bar_and_open_a_chair(qtbot, station_window) -> None:
+    window = station_window
+    assert window.stack.currentIndex() == 0, "the station starts on its overview"
+    qtbot.waitUntil(lambda: all("HR --" not in card.numbers.text() for card in window.cards), timeout=20000)
+    qtbot.waitUntil(lambda: window.alarm_lines[0].text().startswith("Chair 2 ·"), timeout=20000)
+    assert "(high)" in window.alarm_lines[0].text() or "(medium)" in window.alarm_lines[0].text()
+    assert window.cards[1].alarm.text(), "the chair's own card names its alarm"
+    cable = window.cards[2].alarm
+    qtbot.waitUntil(lambda: "disconnected" in cable.text().lower() or "not sending" in cable.text(), timeout=20000)
+    assert window.cards[0].alarm.text() == "", "the stable chair is quiet"
+    qtbot.mouseClick(window.cards[1], Qt.MouseButton.LeftButton)
+    assert window.stack.currentWidget() is window.windows[1] and window.back.isVisible()
+    qtbot.mouseClick(window.back, Qt.MouseButton.LeftButton)
+    assert window.stack.currentIndex() == 0 and not window.back.isVisible()
+
+
+def test_port_assignments_are_saved_for_the_station(qtbot, station_window) -> None:
+    dialog = station_window.open_ports()
+    dialog.port_boxes[0].setCurrentText("socket://10.1.2.3:4001")
+    dialog.protocol_boxes[0].setCurrentText("masimo-ascii")
+    dialog.accept()
+    saved = json.loads(station_file().read_text())
+    assert saved[0]["port"] == "socket://10.1.2.3:4001" and saved[0]["protocol"] == "masimo-ascii"
+    assert saved[1]["port"] is None, "chair 2 stays on its simulated monitor"
