@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/decode.py
 	$(PY) benchmarks/ui.py
 	$(PY) benchmarks/storage.py
+	$(PY) benchmarks/station.py
 
 # Debian packages for a real window (xcb) and for QtMultimedia sound; not needed by the test suite.
 deps-debian:

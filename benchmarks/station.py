@@ -1,0 +1,78 @@
+"""Station figures: refresh time of the whole overview window with 8 chairs, each holding 12 hours of history.
+
+Run: .venv/bin/python benchmarks/station.py [--chairs 8] [--hours 12] [--frames 60]
+Offscreen, this machine. Eight chairs run simulated monitors on real ptys (live links, alarms, writer); each
+chair's charts are first filled with --hours of 1 Hz history. A frame = StationWindow.refresh() (every card reads
+its chair) followed by rendering the whole window (grab(): every card and its small trend). Target: median
+<= 16 ms.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before anything imports Qt
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtWidgets import QApplication
+
+from monitor.app.station import Station, demo_chairs
+from monitor.storage.writer import SessionWriter
+from monitor.ui.app import open_chair_window
+from monitor.ui.main_window import MainWindow
+from monitor.ui.station_window import StationWindow
+
+
+def fill_history(window: MainWindow, hours: float) -> None:
+    rng = np.random.default_rng(0)
+    now = window.clock.now()
+    t = np.arange(now - hours * 3600, now, 1.0)
+    for param, base in (("HR", 72), ("PR", 71), ("SPO2", 97), ("RR", 14), ("ETCO2", 37)):
+        window.trends.add_series(param, t, base + rng.normal(0, 1.5, t.size))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--chairs", type=int, default=8)
+    parser.add_argument("--hours", type=float, default=12.0)
+    parser.add_argument("--frames", type=int, default=60)
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication([])
+    tmp = Path(tempfile.mkdtemp(prefix="ism-station-"))
+    writer = SessionWriter(tmp / "station.sqlite3")
+    writer.start()
+    station = Station(demo_chairs(args.chairs, speed=1.0), writer)
+    windows = [open_chair_window(chair, "KM") for chair in station.chairs]
+    for w in windows:
+        fill_history(w, args.hours)
+    window = StationWindow(windows, [c.config for c in station.chairs])
+    window.show()
+    for _ in range(30):  # let the links connect and the first records arrive
+        app.processEvents()
+        time.sleep(0.05)
+    frames = []
+    for _ in range(args.frames):
+        start = time.perf_counter()
+        window.refresh()
+        window.grab()  # the whole window and every child rendered now (repaint() alone may skip clean children)
+        frames.append((time.perf_counter() - start) * 1000)
+        app.processEvents()  # the live side keeps running between frames (links, facades, alarms)
+        time.sleep(0.05)
+    station.stop()
+    writer.close()
+    median = statistics.median(frames)
+    p99 = float(np.percentile(frames, 99))
+    verdict = "ok" if median <= 16 else "MISSED"
+    print(f"station, {args.chairs} chairs x {args.hours:g} h history, {args.frames} frames offscreen:")
+    print(f"  refresh + full render median {median:.2f} ms (target <= 16 ms: {verdict}), p99 {p99:.2f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
