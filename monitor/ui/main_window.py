@@ -43,6 +43,7 @@ from monitor.session.nibp import NibpReading, NibpReadingDetector
 from monitor.session.schedule import CheckStatus, next_open
 from monitor.storage.backup import backup, timestamped_backup_path
 from monitor.storage.paths import backups_dir, captures_dir
+from monitor.storage.patients import Patient
 from monitor.ui.alarm_bar import COLOURS as ALARM_COLOURS
 from monitor.ui.alarm_bar import AlarmBar, AlarmHistory
 from monitor.ui.alarm_sound import AlarmSound
@@ -152,6 +153,7 @@ class MainWindow(QMainWindow):
         self.schedule_label.setObjectName("schedule")
         self.schedule_label.setWordWrap(True)
         self.patient_dialog: PatientDialog | None = None
+        self.patient: Patient | None = None
         self.course_view: CourseView | None = None
         self.setCentralWidget(self._layout())
         self._menus(source)
@@ -448,6 +450,7 @@ class MainWindow(QMainWindow):
         if found is None:
             return
         patient, course = found
+        self.patient = patient
         allergies = f" · allergies: {patient.allergies}" if patient.allergies else ""
         self.patient_label.setText(f"<b>{patient.label}</b>{allergies}<br>Course: {course.title}")
         if not self.infusion.weight.isReadOnly() and not self.infusion.weight.text():

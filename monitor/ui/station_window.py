@@ -85,7 +85,9 @@ class ChairCard(QWidget):
 
     def update_from(self, window: MainWindow, now: float) -> None:
         service, latest = window.service, window.latest
-        show(self.who, f"Nurse {service.initials or '—'} · {window.patient_label.text()[:60]}", "")
+        patient = window.patient
+        who = f"Patient {_initials(patient.name)}" if patient else "No patient assigned"
+        show(self.who, f"{who} · nurse {service.initials or '—'}", "")
         s = service.infusion(now)
         if s.state is InfusionState.NOT_STARTED:
             state = "Infusion not started"
@@ -137,6 +139,11 @@ class ChairCard(QWidget):
                 f"ChairCard {{ background: #101418; border: 3px solid {frame}; border-radius: 6px; }}"
                 "QLabel { color: #eceff1; }"
             )
+
+
+def _initials(name: str) -> str:
+    """A patient's initials for the overview (the full name stays in the chair's workspace)."""
+    return ".".join(part[0].upper() for part in name.split() if part) + "."
 
 
 def _v(latest: dict, param: str) -> str:

@@ -44,6 +44,7 @@ def test_overview_cards_alarm_bar_and_open_a_chair(qtbot, station_window) -> Non
     cable = window.cards[2].alarm
     qtbot.waitUntil(lambda: "disconnected" in cable.text().lower() or "not sending" in cable.text(), timeout=20000)
     assert window.cards[0].alarm.text() == "", "the stable chair is quiet"
+    assert window.cards[0].who.text() == "No patient assigned · nurse AB"
     qtbot.mouseClick(window.cards[1], Qt.MouseButton.LeftButton)
     assert window.stack.currentWidget() is window.windows[1] and window.back.isVisible()
     qtbot.mouseClick(window.back, Qt.MouseButton.LeftButton)

@@ -128,6 +128,7 @@ def test_patient_course_assignment_and_course_view(qtbot, live_window):
     with qtbot.waitSignal(dialog.sigAssigned, timeout=3000):
         qtbot.mouseClick(dialog.assign_button, LEFT)
     assert "Jane Doe" in window.patient_label.text() and "latex" in window.patient_label.text()
+    assert window.patient is not None and window.patient.mrn == "4711", "the station card reads it"
     assert window.infusion.weight.text() == "72", "the patient's weight is offered for the infusion"
     view = window.open_course_view()
     assert view is not None and view.table.topLevelItemCount() == 1
