@@ -1,0 +1,57 @@
+"""Every command-line option tried with invalid values: a clear message, a non-zero exit, nothing stored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.cli import main
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "--speed", "0"], "speed must be above 0"),
+        (["run", "--speed", "fast"], "speed must be a number"),
+        (["run", "--station", "9"], "a station has 1 to 8 chairs"),
+        (["run", "--station", "two"], "takes a number of chairs"),
+        (["run", "--initials", "K1"], "initials must be 2 to 4 letters"),
+        (["run", "--protocol", "philips"], "invalid choice"),
+        (["run", "--resume", "maybe"], "invalid choice"),
+        (["record", "--port", "/dev/null", "--protocol", "datex-s5", "--duration", "-1"], "duration must be above 0"),
+        (["record", "--protocol", "datex-s5"], "--port"),
+        (["simulate", "--speed", "-5"], "speed must be above 0"),
+        (["decode", "--protocol", "datex-s5"], "file"),
+        (["export", "--session", "x", "--format", "csv", "--out", "o"], "invalid int value"),
+        (["export", "--session", "1", "--format", "xml", "--out", "o"], "invalid choice"),
+        (["replay", "f", "--speed", "0"], "speed must be above 0"),
+    ],
+)
+def test_invalid_options_are_refused_by_the_parser(argv, message, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_invalid_values_past_the_parser_store_nothing(tmp_path: Path, capsys, _isolated_data_dir: Path) -> None:
+    db = tmp_path / "none.sqlite3"
+    cases = [
+        (["run", "--baudrate", "1234", "--db", str(db)], 2, "baud"),
+        (["record", "--port", "/dev/null", "--protocol", "datex-s5", "--baudrate", "7", "--db", str(db)], 2, "baud"),
+        (["decode", "--protocol", "datex-s5", str(tmp_path / "missing.bin")], 2, "no such file"),
+        (["replay", str(tmp_path / "missing.ismcap"), "--db", str(db)], 2, "no such file"),
+        (["verify", str(db)], 2, "no database"),
+        (
+            ["export", "--db", str(db), "--session", "1", "--format", "csv", "--out", str(tmp_path / "o")],
+            2,
+            "no database",
+        ),
+        (["backup", str(tmp_path / "b.sqlite3"), "--db", str(db)], 2, "no database"),
+    ]
+    for argv, code, message in cases:
+        assert main(argv) == code, argv
+        assert message in capsys.readouterr().err.lower(), argv
+    assert not db.exists(), "a refused command created no database"
+    assert not (tmp_path / "o").exists() and not (tmp_path / "b.sqlite3").exists()
