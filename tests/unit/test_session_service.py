@@ -175,3 +175,27 @@ def test_entries_the_database_never_took_are_saved_beside_it_on_close(tmp_path: 
     saved = [json.loads(line) for line in (tmp_path / "full.sqlite3.unsaved-entries.jsonl").read_text().splitlines()]
     on_disk = len(futures) - len(refused)
     assert [r["payload"]["note"].split()[0] for r in saved] == [str(i) for i in range(on_disk, 10)], "nothing lost"
+
+
+def test_a_read_only_database_holds_samples_and_entries_until_it_is_writable_again(setup) -> None:
+    from monitor.devices.events import Sample
+
+    service, clock, db = setup
+    writer = service.writer
+    writer.submit(lambda conn: conn.execute("PRAGMA query_only = ON")).result(5)  # the database turned read-only
+    writer.add_samples(service.session_id, [Sample("HR", 70.0 + i, clock.t + i, clock.t + i) for i in range(50)])
+    clock.t += 60
+    future = service.record(EntryKind.NOTE, {"note": "written while read-only"})
+    deadline = time.monotonic() + 5
+    while writer.healthy and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not writer.healthy and "readonly" in (writer.last_error or "").replace("-", "").replace(" ", "")
+    assert not future.done() and writer.pending >= 50
+    writer.submit(lambda conn: conn.execute("PRAGMA query_only = OFF")).result(5)
+    assert future.result(10).payload["note"] == "written while read-only"
+    assert writer.flush(10) and writer.healthy
+    conn = connect(db)
+    try:
+        assert conn.execute("SELECT count(*) FROM samples").fetchone()[0] == 50, "no sample lost"
+    finally:
+        conn.close()
