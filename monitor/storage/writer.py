@@ -230,6 +230,7 @@ class SessionWriter:
                     ok = self._commit(conn) and self._retry_held(conn)
                     last_commit = time.monotonic()
                     if ok:
+                        self._mark_healthy()
                         for waiter in flush_waiters:
                             waiter.set_result(True)
                         flush_waiters.clear()
@@ -252,8 +253,8 @@ class SessionWriter:
         # future completes once it is on disk.
         if durable:
             self._held.append((fn, result, record))
-            if self._commit(conn):
-                self._retry_held(conn)
+            if self._commit(conn) and self._retry_held(conn):
+                self._mark_healthy()
             return
         # Tried even when the queued rows are refused: a small update (ending the session) or a pragma may still
         # succeed, and the held rows keep their own order.
@@ -305,7 +306,6 @@ class SessionWriter:
         finally:
             if durable:
                 conn.execute("PRAGMA synchronous=NORMAL")
-        self._mark_healthy()
         result.set_result(value)
         return True
 
@@ -315,6 +315,9 @@ class SessionWriter:
         self.healthy, self.last_error = False, str(exc)
 
     def _mark_healthy(self) -> None:
+        """Healthy again only when nothing the disk refused is still waiting (a pragma succeeding is not enough)."""
+        if self._samples or self._rows or self._held:
+            return
         if not self.healthy:
             log.info("database %s writable again; buffered rows written", self.db_path)
         self.healthy = True
@@ -335,7 +338,6 @@ class SessionWriter:
         self.samples_written += len(self._samples)
         self.commits += 1
         self._samples, self._rows = [], []
-        self._mark_healthy()
         return True
 
 

@@ -107,7 +107,7 @@ class TrendView(QWidget):
         self.lane.addItem(self._lane_points)
         self._alarm_points = pg.ScatterPlotItem(size=10, pxMode=True, hoverable=True, tip=lambda x, y, data: data)
         self.lane.addItem(self._alarm_points)
-        self.alarm_marks = 0
+        self.alarm_marks: list[str] = []  # texts of the lane's alarm marks, oldest first
         for plot in [*self.plots, self.lane]:
             plot.vb.sigRangeChangedManually.connect(self._on_manual_range)
             if plot is not self.plots[0]:
@@ -264,7 +264,7 @@ class TrendView(QWidget):
                 plot.addItem(
                     pg.InfiniteLine(t, angle=90, movable=False, pen=pg.mkPen(colour, width=1)), ignoreBounds=True
                 )
-            self.alarm_marks += 1
+            self.alarm_marks.append(text)
 
     def _lane_tip(self, x: float, y: float, data: int) -> str:
         view = self._entries.get(data)

@@ -22,12 +22,20 @@ def test_alarm_bar_acknowledge_pause_and_limits(qtbot, live_window) -> None:
     qtbot.waitUntil(lambda: window.sound.priority is AlarmPriority.HIGH, timeout=3000)
     assert window.sound.bursts_played >= 1
     assert window.alarm_history.topLevelItemCount() >= 1
-    assert window.trends.alarm_marks >= 1
+    assert len(window.trends.alarm_marks) >= 1
 
+    clicked = alarms.clock.now()
     qtbot.mouseClick(bar.ack, Qt.MouseButton.LeftButton)
     assert all(a.status is not AlarmStatus.ACTIVE for a in alarms.alarms())
-    qtbot.waitUntil(lambda: window.sound.priority is None, timeout=3000)
-    assert "acknowledged" in bar.lines[0].text()
+    assert any(a.status is AlarmStatus.ACKNOWLEDGED for a in alarms.alarms()), "the depression is still present"
+    assert any("acknowledged" in line.text() for line in bar.lines if line.isVisible()), "the bar redraws at once"
+
+    def silent_but_for_newer_alarms() -> bool:
+        # At 250x the depression goes on: an alarm raised after the click may sound; the acknowledged ones may not.
+        newer = [a.priority for a in alarms.alarms() if a.status is AlarmStatus.ACTIVE and a.escalated_at >= clicked]
+        return window.sound.priority in newer if newer else window.sound.priority is None
+
+    qtbot.waitUntil(silent_but_for_newer_alarms, timeout=3000)
 
     qtbot.mouseClick(bar.pause, Qt.MouseButton.LeftButton)
     assert bar.pause.text().startswith("Audio paused 1:") or bar.pause.text().startswith("Audio paused 2:")
@@ -45,7 +53,6 @@ def test_alarm_bar_acknowledge_pause_and_limits(qtbot, live_window) -> None:
     dialog.reason.setText("resting HR 95")
     dialog.accept()
     assert not dialog.isVisible() and alarms.limits()["HR"].high == 110
-    marks = window.trends.alarm_marks
     qtbot.waitUntil(
         lambda: any(
             window.alarm_history.topLevelItem(i).text(1) == "limit changed"
@@ -55,4 +62,5 @@ def test_alarm_bar_acknowledge_pause_and_limits(qtbot, live_window) -> None:
         ),
         timeout=3000,
     )
-    qtbot.waitUntil(lambda: window.trends.alarm_marks == marks + 1, timeout=3000)  # the change is on the lane too
+    # The change is on the lane too (new onsets may arrive in the same batch, so look for it by its text).
+    qtbot.waitUntil(lambda: any("resting HR 95" in m and "AB" in m for m in window.trends.alarm_marks), timeout=3000)
