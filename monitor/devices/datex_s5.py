@@ -443,9 +443,7 @@ def encode_displayed_record(
         fields += [0] * header + [_STATE_CODES[ValueState.INVALID]] * (n - header)
     fields[_G["reserved"]] = 0
 
-    def group(
-        name: str, params: tuple[tuple[str, float], ...], label: int = 0, status: int = GROUP_OK
-    ) -> None:
+    def group(name: str, params: tuple[tuple[str, float], ...], label: int = 0, status: int = GROUP_OK) -> None:
         if not any(p in values for p, _ in params):
             return
         g = _G[name]

@@ -67,11 +67,7 @@ class DeviceStatus:
     unavailable: tuple[tuple[str, ValueState], ...] = ()
 
     def same_state(self, other: DeviceStatus | None) -> bool:
-        return (
-            other is not None
-            and self.conditions == other.conditions
-            and self.unavailable == other.unavailable
-        )
+        return other is not None and self.conditions == other.conditions and self.unavailable == other.unavailable
 
 
 DeviceEvent = Sample | DeviceStatus

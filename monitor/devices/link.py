@@ -153,9 +153,7 @@ class SerialLink:
             log.exception("callback %r of serial link %s failed", callback, self.port)
 
     def _open(self) -> serial.SerialBase:
-        return serial.serial_for_url(
-            self.port, **self.line.as_kwargs(), timeout=self.read_timeout, write_timeout=1.0
-        )
+        return serial.serial_for_url(self.port, **self.line.as_kwargs(), timeout=self.read_timeout, write_timeout=1.0)
 
     def _run(self) -> None:
         backoff = self.backoff_initial

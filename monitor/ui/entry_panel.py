@@ -134,8 +134,9 @@ class ObservationPanel(QWidget):
         self.rass = self._scale_combo(RASS, "rass_score", default=0)
         self.moaas = self._scale_combo(MOAAS, "moaas_score", default=5)
         for row, (combo, scale, key) in enumerate(((self.rass, RASS, "R"), (self.moaas, MOAAS, "M")), start=1):
-            button = self._record_button(f"Record {scale.name}", f"record_{scale.key}",
-                                         lambda _=False, c=combo, s=scale: self.record_scale(s, c))
+            button = self._record_button(
+                f"Record {scale.name}", f"record_{scale.key}", lambda _=False, c=combo, s=scale: self.record_scale(s, c)
+            )
             QShortcut(QKeySequence(f"Ctrl+{key}"), self, self._focus(combo))
             enter = QShortcut(QKeySequence(Qt.Key.Key_Return), combo, context=Qt.ShortcutContext.WidgetShortcut)
             enter.activated.connect(button.click)
@@ -151,8 +152,9 @@ class ObservationPanel(QWidget):
             button = QPushButton(level.value.capitalize())
             button.setObjectName(f"dissociation_{level.value}")
             button.setToolTip("Quick dissociation severity at this check [CADSS]")
-            button.clicked.connect(lambda _=False, lv=level: self.recorder.record(EntryKind.DISSOCIATION,
-                                                                                 {"level": lv.value}))
+            button.clicked.connect(
+                lambda _=False, lv=level: self.recorder.record(EntryKind.DISSOCIATION, {"level": lv.value})
+            )
             row.addWidget(button)
             self.dissociation_buttons[level] = button
         grid.addLayout(row, 3, 1, 1, 2)

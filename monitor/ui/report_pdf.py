@@ -268,9 +268,7 @@ def _rate_text(record: SessionRecord, events: Sequence[EntryView], settings: Inf
         if action in ("start", "rate"):
             rate = float(v.payload["rate_mg_kg_h"])
             what = "start" if action == "start" else "changed"
-            lines.append(
-                f"{_when(record, v.t)}   {rate:g} mg/kg/h = {settings.pump_rate_ml_h(rate):.1f} mL/h ({what})"
-            )
+            lines.append(f"{_when(record, v.t)}   {rate:g} mg/kg/h = {settings.pump_rate_ml_h(rate):.1f} mL/h ({what})")
     return "\n".join(lines)
 
 
@@ -392,9 +390,7 @@ def _symbol(path: QPainterPath, symbol: str, x: float, y: float) -> None:
     path.closeSubpath()
 
 
-def _curve(
-    spec: CurveSpec, record: SessionRecord, rect: QRectF, chart: ChartSpec, t0: float, t1: float
-) -> _Curve:
+def _curve(spec: CurveSpec, record: SessionRecord, rect: QRectF, chart: ChartSpec, t0: float, t1: float) -> _Curve:
     colour = _PRINT_OVERRIDE.get(spec.param) or print_colour(spec.colour)
     lines: list[QPolygonF] = []
     dots = QPainterPath()
@@ -567,8 +563,13 @@ def _paint_lane(p: QPainter, rect: QRectF, tick_xs: Sequence[float], markers: Se
 def _time_labels(page: Page, y: float, ticks: Sequence[float], xs: Sequence[float]) -> None:
     font = _font(7)
     for t, x in zip(ticks, xs, strict=True):
-        page.text(QRectF(x - 20, y, 40, TIME_LABEL_H), datetime.fromtimestamp(t).strftime("%H:%M"), font, MUTED,
-                  int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop))
+        page.text(
+            QRectF(x - 20, y, 40, TIME_LABEL_H),
+            datetime.fromtimestamp(t).strftime("%H:%M"),
+            font,
+            MUTED,
+            int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop),
+        )
 
 
 def _charts(flow: _Flow, record: SessionRecord) -> ChartPlacement:
@@ -577,8 +578,11 @@ def _charts(flow: _Flow, record: SessionRecord) -> ChartPlacement:
     _section(flow, "Vital signs", height + 14)
     t0 = record.session.started_at
     t1 = max(record.end, t0 + 60.0)  # a session of a few seconds still gets an axis
-    flow.text("Vertical lines: entries (dotted grey: struck through). A break in a line: no data for over 30 s.",
-              _font(8), MUTED)
+    flow.text(
+        "Vertical lines: entries (dotted grey: struck through). A break in a line: no data for over 30 s.",
+        _font(8),
+        MUTED,
+    )
     left = BODY.left() + Y_AXIS_W
     width = BODY.right() - left - 4
     ticks = _time_ticks(t0, t1)
@@ -687,16 +691,25 @@ def _entries_table(flow: _Flow, record: SessionRecord) -> None:
     if not record.entries:
         flow.text("No entries recorded.", _font(9, italic=True))
         return
-    flow.text("Struck-through entries stay on the record but do not count; amended entries show the "
-              "corrected content and, beneath it, the original.", _font(8), MUTED)
+    flow.text(
+        "Struck-through entries stay on the record but do not count; amended entries show the "
+        "corrected content and, beneath it, the original.",
+        _font(8),
+        MUTED,
+    )
     small = _font(9)
     rows = []
     for v in record.entries:
         entry, status = _entry_cells(record, v)
         when = [_Para(_when(record, v.t), small, STRUCK if v.struck else INK)]
         who = [_Para(v.original.initials, small, STRUCK if v.struck else INK)]
-        rows.append(_Row([when, entry, who, status], SHADE if v.struck else None,
-                         STRUCK_MARK if v.struck else print_colour(MARKER_COLOUR[LANE_OF_KIND[v.kind]])))
+        rows.append(
+            _Row(
+                [when, entry, who, status],
+                SHADE if v.struck else None,
+                STRUCK_MARK if v.struck else print_colour(MARKER_COLOUR[LANE_OF_KIND[v.kind]]),
+            )
+        )
     _table(flow, (0.11, 0.52, 0.07, 0.30), ("Time", "Entry", "By", "Correction"), rows)
 
 
@@ -722,7 +735,7 @@ def _link_gap_rows(record: SessionRecord) -> list[_Row]:
     for i, e in enumerate(events):
         if e.state not in LINK_GAP_STATES:
             continue
-        back = next((later for later in events[i + 1:] if later.state == "receiving"), None)
+        back = next((later for later in events[i + 1 :] if later.state == "receiving"), None)
         until = f"{_when(record, back.t)} ({_duration(back.t - e.t)})" if back else ""
         cells = [e.state, _readable_detail(e.detail), until]
         rows.append(_Row([[_Para(_when(record, e.t), _font(9))], *([_Para(c, _font(9))] for c in cells)]))
@@ -769,8 +782,13 @@ def _footers(pages: Sequence[Page], session_id: int, generated_at: float) -> Non
     for i, page in enumerate(pages):
         page.hline(BODY.left(), BODY.right(), top, RULE, 0.5)
         rect = QRectF(BODY.left(), top + 3, BODY.width(), 12)
-        page.text(rect, f"Session {session_id} · page {i + 1} of {len(pages)}", font, MUTED,
-                  int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop))
+        page.text(
+            rect,
+            f"Session {session_id} · page {i + 1} of {len(pages)}",
+            font,
+            MUTED,
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop),
+        )
         page.text(rect, generated, font, MUTED, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop))
 
 
@@ -800,9 +818,7 @@ def layout_report(record: SessionRecord, *, generated_at: float | None = None) -
     return ReportLayout(record.session.id, flow.pages, charts)
 
 
-def write_session_pdf(
-    record: SessionRecord, path: Path, progress: Callable[[int, int], None] | None = None
-) -> int:
+def write_session_pdf(record: SessionRecord, path: Path, progress: Callable[[int, int], None] | None = None) -> int:
     """Write the session record to `path` as an A4 PDF; returns the number of pages.
 
     Written to a '.part' file beside it and renamed at the end, so an interrupted export never leaves a

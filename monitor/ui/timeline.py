@@ -224,4 +224,3 @@ def _editable(kind: EntryKind, payload: Mapping[str, Any]) -> dict[str, Any]:
     if kind is EntryKind.NOTE:
         return {"note": payload.get("note", "")}
     return fields
-

@@ -218,7 +218,6 @@ def test_capture_holds_the_bytes_and_the_transitions(port: FakePort, make_link, 
     assert states == ["connecting", "receiving", "stopped"]
 
 
-
 def test_cable_pulled_mid_frame_loses_only_that_frame(port: FakePort, make_link) -> None:
     """Half a DRI frame, the cable pulled, the port back and a whole frame: the decoder drops the torn frame (a
     counted bad frame or resync), decodes the next one, and invents nothing from the pieces."""

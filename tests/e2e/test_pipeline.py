@@ -83,7 +83,9 @@ def test_dri_samples_reach_the_database_and_the_capture(rig, tmp_path: Path) -> 
     # The raw capture replays to the same numbers.
     decoder = make_decoder("datex-s5")
     replayed = [
-        e.value for t, chunk in iter_chunks(acq.capture_path) for e in decoder.feed(chunk, t or 0.0)
+        e.value
+        for t, chunk in iter_chunks(acq.capture_path)
+        for e in decoder.feed(chunk, t or 0.0)
         if isinstance(e, Sample) and e.param == "HR"
     ]
     assert replayed[: len(values)] == list(values)
@@ -109,9 +111,11 @@ def test_cable_pull_is_a_disconnect_then_a_reconnect_with_data_again(rig, tmp_pa
     # The simulated pull lasts 20 s of device time = 0.5 s here; the link must be back within ~2 s of return.
     assert back.time - pulled.time < 0.5 + 2.5
     writer.flush()
-    rows = sqlite3.connect(tmp_path / "monitor.sqlite3").execute(
-        "SELECT state FROM link_events WHERE session_id = ? ORDER BY t", (acq.session_id,)
-    ).fetchall()
+    rows = (
+        sqlite3.connect(tmp_path / "monitor.sqlite3")
+        .execute("SELECT state FROM link_events WHERE session_id = ? ORDER BY t", (acq.session_id,))
+        .fetchall()
+    )
     assert "disconnected" in [r[0] for r in rows]
 
 

@@ -33,8 +33,9 @@ def test_decode_capture_file_and_status_lines(tmp_path: Path, capsys) -> None:
     path = tmp_path / "s.ismcap"
     writer = CaptureWriter(path, protocol="masimo-ascii", source="loop://", line={"baudrate": 9600})
     writer.write_data(1.0, masimo_ascii.format_line(time=1_700_000_000, spo2=97, pr=70, pi=2.5, pvi=10))
-    writer.write_data(2.0, masimo_ascii.format_line(time=1_700_000_001, spo2=None, pr=None, pi=None, pvi=None,
-                                                    exc=0x020))
+    writer.write_data(
+        2.0, masimo_ascii.format_line(time=1_700_000_001, spo2=None, pr=None, pi=None, pvi=None, exc=0x020)
+    )
     writer.close()
     assert main(["decode", "--protocol", "masimo-ascii", "--status", str(path)]) == 0
     lines = _lines(capsys.readouterr().out)

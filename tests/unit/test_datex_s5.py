@@ -13,12 +13,8 @@ from monitor.devices import datex_s5 as dri
 from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, SampleFlag, ValueState
 
 # CI spec Appendix A, as quoted in shared/protocols/README.md §2.3.
-OFFICIAL_START_10S = bytes.fromhex(
-    "7e 31 00" + " 00" * 19 + " ff" + " 00" * 18 + " 01 0a 00 0e 00 00 00 00 00 49 7e"
-)
-OFFICIAL_STOP = bytes.fromhex(
-    "7e 31 00" + " 00" * 19 + " ff" + " 00" * 18 + " 01 00 00 00 00 00 00 00 00 31 7e"
-)
+OFFICIAL_START_10S = bytes.fromhex("7e 31 00" + " 00" * 19 + " ff" + " 00" * 18 + " 01 0a 00 0e 00 00 00 00 00 49 7e")
+OFFICIAL_STOP = bytes.fromhex("7e 31 00" + " 00" * 19 + " ff" + " 00" * 18 + " 01 00 00 00 00 00 00 00 00 31 7e")
 OFFICIAL_START_60S_TREND = bytes.fromhex(
     "7e 31 00" + " 00" * 19 + " ff" + " 00" * 18 + " 03 3c 00 0e 00 00 00 00 00 7d 5d 7e"
 )

@@ -103,8 +103,9 @@ def test_format_line_round_trip(radical7: bool) -> None:
 
 def _stream(n: int = 6) -> bytes:
     return b"".join(
-        format_line(time=1e9 + i, spo2=90 + i, pr=60 + i, pi=1.0 + i / 10, pvi=10 + i, exc=0x800 | (i % 2) * 0x20,
-                    tz=UTC)
+        format_line(
+            time=1e9 + i, spo2=90 + i, pr=60 + i, pi=1.0 + i / 10, pvi=10 + i, exc=0x800 | (i % 2) * 0x20, tz=UTC
+        )
         for i in range(n)
     )
 
