@@ -2,104 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import select
-import threading
 import time
-import tty
 from pathlib import Path
 
-import pytest
+from fake_port import Events, FakePort
 
 from monitor.devices.capture import RecordKind, read_capture
 from monitor.devices.events import LineSettings
-from monitor.devices.link import LinkEvent, LinkState, SerialLink
+from monitor.devices.link import LinkState, SerialLink
 
 LINE = LineSettings(baudrate=19200)
-
-
-class FakePort:
-    """A pty with a stable symlink, closable and re-openable like a USB-serial adapter being pulled."""
-
-    def __init__(self, link: Path) -> None:
-        self.link = link
-        self.master: int | None = None
-        self.slave: int | None = None
-
-    def plug(self) -> None:
-        master, slave = os.openpty()
-        tty.setraw(slave)
-        self.master, self.slave = master, slave
-        tmp = self.link.with_suffix(".new")
-        os.symlink(os.ttyname(slave), tmp)
-        os.replace(tmp, self.link)
-
-    def pull(self) -> None:
-        self.link.unlink()
-        for fd in (self.master, self.slave):
-            os.close(fd)
-        self.master = self.slave = None
-
-    def send(self, data: bytes) -> None:
-        os.write(self.master, data)
-
-    def receive(self, n: int, timeout: float = 3.0) -> bytes:
-        got = b""
-        deadline = time.monotonic() + timeout
-        while len(got) < n and time.monotonic() < deadline:
-            ready, _, _ = select.select([self.master], [], [], 0.05)
-            if ready:
-                got += os.read(self.master, 4096)
-        return got
-
-
-class Events:
-    def __init__(self) -> None:
-        self.data = bytearray()
-        self.states: list[LinkEvent] = []
-        self.cond = threading.Condition()
-
-    def on_data(self, data: bytes, host_time: float) -> None:
-        with self.cond:
-            self.data += data
-            self.cond.notify_all()
-
-    def on_state(self, event: LinkEvent) -> None:
-        with self.cond:
-            self.states.append(event)
-            self.cond.notify_all()
-
-    def wait(self, predicate, timeout: float = 5.0) -> bool:
-        with self.cond:
-            return self.cond.wait_for(predicate, timeout)
-
-    def names(self) -> list[LinkState]:
-        return [e.state for e in self.states]
-
-
-@pytest.fixture
-def port(tmp_path: Path):
-    fake = FakePort(tmp_path / "monitor")
-    fake.plug()
-    yield fake
-    if fake.master is not None:
-        fake.pull()
-
-
-@pytest.fixture
-def make_link():
-    links: list[SerialLink] = []
-
-    def make(port: str, events: Events, **kwargs) -> SerialLink:
-        kwargs = {"on_data": events.on_data} | kwargs  # a test may watch the bytes itself
-        link = SerialLink(port, LINE, on_state=events.on_state, **kwargs)
-        links.append(link)
-        link.start()
-        return link
-
-    yield make
-    for link in links:
-        link.stop()
 
 
 def test_bytes_arrive_complete_and_in_order(port: FakePort, make_link) -> None:
