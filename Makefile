@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 ARGS ?=
 
-.PHONY: run test lint bench deps-debian clean
+.PHONY: run test lint bench drills deps-debian clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ bench: $(STAMP)
 	$(PY) benchmarks/ui.py
 	$(PY) benchmarks/storage.py
 	$(PY) benchmarks/station.py
+
+# The robustness drills of the README's "Proof of robustness" (about 20 minutes in all).
+drills: $(STAMP)
+	$(PY) benchmarks/fuzz.py
+	$(PY) benchmarks/reconnect.py
+	$(PY) benchmarks/crash.py
+	$(PY) benchmarks/soak.py
 
 # Debian packages for a real window (xcb) and for QtMultimedia sound; not needed by the test suite.
 deps-debian:

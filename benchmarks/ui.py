@@ -14,7 +14,8 @@ machine. The figures and their targets:
    the wait for the facade's 40 ms UI drain timer (UI_RATE_MS), so ~20 ms of the median is that interval by
    design. Also printed, without a target: until the HR label was next painted (offscreen backing store).
 2. Median (and p95) chart frame with 12 h of history, target <= 16 ms: a TrendView at 1100x700 holding 12 h
-   of 1 Hz HR, PR, SpO2, RR, EtCO2 (43,200 points each) and an NIBP reading every 5 min, 1 h window,
+   of 1 Hz HR, PR, SpO2, RR, EtCO2 (43,200 points each), an NIBP reading every 5 min, a nurse's entry every
+   15 min (one in ten struck through) and an alarm every 20 min, each a line across the charts; 1 h window,
    following now. A frame = one new sample per series (now + 1 s), `view.refresh()`, then a synchronous
    paint of the charts (`viewport().repaint()`).
 3. The same with 1 h of history, and the ratio 12 h / 1 h, target <= 1.2 (the cost must not grow with the
@@ -42,7 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +56,7 @@ from monitor.app.session_service import SessionService
 from monitor.devices.events import Sample
 from monitor.devices.simulator import SimulatedMonitor, load_scenario
 from monitor.params import format_value
+from monitor.session.entries import Entry, EntryAction, EntryKind, EntryView
 from monitor.session.nibp import NibpReading
 from monitor.storage.writer import SessionWriter
 from monitor.ui.facade import UI_RATE_MS, SessionFacade
@@ -252,6 +254,8 @@ def build_trend_view(hours: float, seed: int = 1) -> tuple[TrendView, float]:
         sys_, dia = round(120 + rng.normal(0, 8)), round(76 + rng.normal(0, 5))
         readings.append(NibpReading(float(x), float(x), sys_, dia, round((sys_ + 2 * dia) / 3)))
     view.add_nibp(readings)
+    view.set_entries(_entries(t[::900]))  # a nurse's entry every 15 min, one in ten struck through
+    view.add_alarm_marks((float(x), "#ffd600", "NIBP sys high") for x in t[450::1200])  # an alarm every 20 min
     assert all(len(view.series[p]) == n for p in CONTINUOUS)
     view.resize(1100, 700)
     view.show()
@@ -259,6 +263,16 @@ def build_trend_view(hours: float, seed: int = 1) -> tuple[TrendView, float]:
     view.set_now(now)
     view.set_window(3600.0)  # 1 h, follow on
     return view, now
+
+
+def _entries(times: np.ndarray) -> list[EntryView]:
+    kinds = (EntryKind.CHECK, EntryKind.SIDE_EFFECT, EntryKind.SCORE, EntryKind.INFUSION)
+    views = []
+    for i, x in enumerate(times.tolist()):
+        original = Entry(i + 1, 1, kinds[i % len(kinds)], x, x, "AB", {})
+        struck = replace(original, id=10_000 + i, action=EntryAction.STRIKE, target_id=i + 1) if i % 10 == 9 else None
+        views.append(EntryView(original, original, struck_by=struck))
+    return views
 
 
 def measure_frames(app: QApplication, hours: float, frames: int) -> list[float]:

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QPen
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from monitor.session.entries import EntryKind, EntryView, describe
 from monitor.session.nibp import NibpReading
+from monitor.ui.mark_lines import MarkLines
 from monitor.ui.series import TrendSeries
 
 GAP_S = 30.0  # DRI records come every 5-10 s, Masimo lines every 1-2 s: a longer silence is a gap
@@ -65,6 +66,7 @@ CHART_PARAMS = tuple(curve.param for chart in CHARTS for curve in chart.curves)
 
 # Timeline lanes, top to bottom.
 LANES = {"infusion": 3, "observation": 2, "score": 1, "alarm": 0}
+LANE_Y_RANGE = (-0.6, 3.6)
 LANE_LABELS = {"infusion": "Pump", "observation": "Obs", "score": "Score", "alarm": "Alarm"}
 LANE_OF_KIND = {
     EntryKind.INFUSION: "infusion",
@@ -77,6 +79,7 @@ LANE_OF_KIND = {
     EntryKind.CHECK: "observation",
     EntryKind.ALDRETE: "score",
 }
+STRUCK_COLOUR = "#546e7a"
 MARKER_COLOUR = {"infusion": "#ce93d8", "observation": "#ffab40", "score": "#80cbc4", "alarm": "#ef5350"}
 
 
@@ -93,7 +96,6 @@ class TrendView(QWidget):
         self.series: dict[str, TrendSeries] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         self._drawn: dict[str, int] = {}  # series version last handed to setData
-        self._markers: dict[int, list[pg.InfiniteLine]] = {}
         self._entries: dict[int, EntryView] = {}
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("#000000")
@@ -102,6 +104,9 @@ class TrendView(QWidget):
         for row, spec in enumerate(CHARTS):
             self.plots.append(self._add_chart(row, spec))
         self.lane = self._add_lane(len(CHARTS))
+        chart_extents = [(plot, spec.y_range) for plot, spec in zip(self.plots, CHARTS, strict=True)]
+        self.entry_lines = MarkLines([*chart_extents, (self.lane, LANE_Y_RANGE)])
+        self.alarm_lines = MarkLines(chart_extents)
         self._lane_points = pg.ScatterPlotItem(size=11, pxMode=True, hoverable=True, tip=self._lane_tip)
         self._lane_points.sigClicked.connect(self._on_lane_clicked)
         self.lane.addItem(self._lane_points)
@@ -180,7 +185,7 @@ class TrendView(QWidget):
         lane: pg.PlotItem = self.graphics.addPlot(row=row, col=0, axisItems={"bottom": axis})
         lane.setMaximumHeight(110)
         lane.disableAutoRange()
-        lane.setYRange(-0.6, 3.6, padding=0)
+        lane.setYRange(*LANE_Y_RANGE, padding=0)
         lane.setMouseEnabled(x=True, y=False)
         lane.hideButtons()
         lane.setMenuEnabled(False)
@@ -224,29 +229,21 @@ class TrendView(QWidget):
     def set_entries(self, views: Iterable[EntryView]) -> None:
         """Markers across the charts and points on the lane for every entry; struck entries drawn faint."""
         views = {v.id: v for v in views}
-        targets = [*self.plots, self.lane]
-        for eid in set(self._markers) - set(views):
-            for plot, line in zip(targets, self._markers.pop(eid), strict=True):
-                plot.removeItem(line)
-        for eid, view in views.items():
-            lane = LANE_OF_KIND[view.kind]
-            colour = "#546e7a" if view.struck else MARKER_COLOUR[lane]
-            pen = pg.mkPen(colour, width=1, style=Qt.PenStyle.DotLine if view.struck else Qt.PenStyle.DashLine)
-            lines = self._markers.get(eid)
-            if lines is None:
-                lines = [pg.InfiniteLine(angle=90, movable=False) for _ in targets]
-                for plot, line in zip(targets, lines, strict=True):
-                    plot.addItem(line, ignoreBounds=True)
-                self._markers[eid] = lines
-            for line in lines:
-                line.setPos(view.t)
-                line.setPen(pen)
+        groups: dict[tuple[str, bool], tuple[QPen, list[float]]] = {}
+        for view in views.values():
+            colour = STRUCK_COLOUR if view.struck else MARKER_COLOUR[LANE_OF_KIND[view.kind]]
+            key = (colour, view.struck)
+            if key not in groups:
+                style = Qt.PenStyle.DotLine if view.struck else Qt.PenStyle.DashLine
+                groups[key] = (pg.mkPen(colour, width=1, style=style), [])
+            groups[key][1].append(view.t)
+        self.entry_lines.replace(groups)
         self._entries = views
         spots = [
             {
                 "pos": (v.t, LANES[LANE_OF_KIND[v.kind]]),
                 "data": v.id,
-                "brush": pg.mkBrush("#546e7a" if v.struck else MARKER_COLOUR[LANE_OF_KIND[v.kind]]),
+                "brush": pg.mkBrush(STRUCK_COLOUR if v.struck else MARKER_COLOUR[LANE_OF_KIND[v.kind]]),
                 "pen": None,
                 "symbol": "x" if v.struck else "o",
             }
@@ -256,15 +253,18 @@ class TrendView(QWidget):
 
     def add_alarm_marks(self, marks: Iterable[tuple[float, str, str]]) -> None:
         """(time, colour, text) of alarm onsets and limit changes: a lane point and a line across the charts."""
+        by_colour: dict[str, list[float]] = {}
+        spots = []
         for t, colour, text in marks:
-            self._alarm_points.addPoints(
-                [{"pos": (t, LANES["alarm"]), "data": text, "brush": pg.mkBrush(colour), "pen": None, "symbol": "t1"}]
+            spots.append(
+                {"pos": (t, LANES["alarm"]), "data": text, "brush": pg.mkBrush(colour), "pen": None, "symbol": "t1"}
             )
-            for plot in self.plots:
-                plot.addItem(
-                    pg.InfiniteLine(t, angle=90, movable=False, pen=pg.mkPen(colour, width=1)), ignoreBounds=True
-                )
+            by_colour.setdefault(colour, []).append(t)
             self.alarm_marks.append(text)
+        if spots:
+            self._alarm_points.addPoints(spots)
+        for colour, times in by_colour.items():
+            self.alarm_lines.add(colour, pg.mkPen(colour, width=1), times)
 
     def _lane_tip(self, x: float, y: float, data: int) -> str:
         view = self._entries.get(data)

@@ -27,7 +27,7 @@ def test_side_effect_is_one_click_with_severity_and_note(qtbot, live_window, sav
     assert window.timeline.tree.topLevelItem(0).text(1) == "Nausea (moderate) — pale, sweating"
     assert window.message.text().startswith("Saved at")
     assert panel.note.text() == "" and panel.chosen_severity() == "mild", "the form is ready for the next entry"
-    assert len(window.trends._markers[row.id]) == 5, "a marker across the four charts and the lane"
+    assert row.t in window.trends.entry_lines.all_times(), "a marker across the four charts and the lane"
 
 
 def test_scores_are_recorded_with_the_clinical_wording(qtbot, live_window, saved, stored_entries) -> None:
