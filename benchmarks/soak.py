@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
+from qt_quiet import quiet_qt_messages
 
 from monitor.app.chair import Chair, ChairConfig
 from monitor.session.entries import EntryKind
@@ -40,6 +41,7 @@ def main() -> int:
     parser.add_argument("--speed", type=float, default=400.0)
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
+    quiet_qt_messages()
     tmp = Path(tempfile.mkdtemp(prefix="ism-soak-"))
     writer = SessionWriter(tmp / "soak.sqlite3")
     writer.start()

@@ -47,8 +47,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer, qInstallMessageHandler
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtWidgets import QApplication
+from qt_quiet import quiet_qt_messages
 
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.clock import SessionClock
@@ -72,17 +73,6 @@ CONTINUOUS = ("HR", "PR", "SPO2", "RR", "ETCO2")
 WARMUP_SAMPLES = 3  # the first records arrive while the window is still being laid out and first painted
 WARMUP_FRAMES = 5
 CHILD_TAG = "FIRST_FRAME "
-QUIET_QT_MESSAGES = ("This plugin does not support propagateSizeHints",)  # offscreen's, on every window shown
-
-
-def quiet_qt_messages() -> None:
-    """Keep Qt's offscreen-platform chatter out of the figures; every other Qt message still reaches stderr."""
-
-    def handler(_mode, _context, message: str) -> None:
-        if not message.startswith(QUIET_QT_MESSAGES):
-            print(message, file=sys.stderr)
-
-    qInstallMessageHandler(handler)
 
 
 @dataclass
