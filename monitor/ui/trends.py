@@ -163,6 +163,7 @@ class TrendView(QWidget):
             # Major lines only, opaque: pyqtgraph would otherwise fade minor lines in with alpha.
             plot.getAxis(side).setStyle(tickAlpha=255, maxTickLevel=0)
         plot.hideButtons()
+        _above_grid(plot)
         plot.getAxis("bottom").setStyle(showValues=False)
         plot.getAxis("left").setWidth(48)
         plot.setTitle(f"<span style='color:#b0bec5;font-size:11pt'>{spec.title}</span>", justify="left")
@@ -188,6 +189,7 @@ class TrendView(QWidget):
         lane.setYRange(*LANE_Y_RANGE, padding=0)
         lane.setMouseEnabled(x=True, y=False)
         lane.hideButtons()
+        _above_grid(lane)
         lane.setMenuEnabled(False)
         for side in ("left", "bottom"):
             lane.getAxis(side).setPen(GRID_COLOUR)
@@ -333,3 +335,10 @@ class TrendView(QWidget):
         left = self.session_start if self.window_s is None else right - self.window_s
         margin = (right - left) * 0.02  # the newest point stays clear of the edge
         self.plots[0].setXRange(left, right + margin, padding=0)
+
+
+def _above_grid(plot: pg.PlotItem) -> None:
+    """Draw the data and the marks over the grid, not under it: pyqtgraph paints the grid with the axes (z 0.5)
+    above the view box (z -100), so an entry line falling on a grid line vanished. The view box clips its
+    children, so nothing covers the axis labels."""
+    plot.vb.setZValue(1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 
 from monitor.session.entries import Entry, EntryKind, EntryView
 from monitor.ui.trends import CHARTS, LANE_Y_RANGE, MARKER_COLOUR, STRUCK_COLOUR, TrendView
@@ -63,3 +63,23 @@ def test_alarm_marks_accumulate_per_colour_on_the_charts_only(qtbot) -> None:
     assert lines_at(view, view.lane) == {}, "the lane shows alarms as points"
     assert view.alarm_marks == ["SpO2 low", "RR low", "SpO2 low"]
     assert np.array_equal(np.sort(view._alarm_points.data["x"]), [T0 + 10, T0 + 20, T0 + 30])
+
+
+def test_an_entry_on_a_grid_line_stays_visible(qtbot) -> None:
+    view = TrendView(T0)
+    qtbot.addWidget(view)
+    view.resize(1100, 700)
+    view.show()
+    view.set_follow(False)
+    plot = view.plots[0]
+    plot.setXRange(T0, T0 + 3600, padding=0)
+    at = T0 + 1500  # a multiple of the axis's 500 s tick spacing: a grid line is drawn exactly here
+    assert any(
+        abs(tick - at) < 1e-6 for _, ticks in plot.getAxis("bottom").tickValues(T0, T0 + 3600, 1000) for tick in ticks
+    )
+    view.set_entries([entry(1, at, EntryKind.SCORE)])
+    qtbot.wait(50)
+    image = view.graphics.grab().toImage()
+    point = view.graphics.mapFromScene(plot.vb.mapViewToScene(QPointF(at, 100)))
+    colours = {image.pixelColor(point.x() + dx, point.y()).name() for dx in (-1, 0, 1)}
+    assert MARKER_COLOUR["score"] in colours, colours
