@@ -1,8 +1,8 @@
 """MarkLines: vertical lines at given times across a stack of plots (entry markers, alarm onsets).
 
 One pyqtgraph curve per pen per plot, drawn as pairs of points, however many marks there are. A line item per
-mark (pg.InfiniteLine) recomputes its geometry whenever the view scrolls, so a 12-hour session's few hundred
-marks made every chart frame ~10x slower; here a scroll costs one path per pen and plot.
+mark (pg.InfiniteLine) recomputes its geometry whenever the view scrolls, so a 12-hour session's entries and
+alarms about doubled every chart frame (benchmarks/ui.py); here a scroll costs one path per pen and plot.
 """
 
 from __future__ import annotations
@@ -20,9 +20,6 @@ class MarkLines:
         self._plots = list(plots)
         self._times: dict[Hashable, list[float]] = {}
         self._curves: dict[Hashable, list[pg.PlotCurveItem]] = {}
-
-    def __len__(self) -> int:
-        return sum(len(times) for times in self._times.values())
 
     def all_times(self) -> list[float]:
         return sorted(t for times in self._times.values() for t in times)
