@@ -1,7 +1,8 @@
 """Faults on the serial line, injected through a real pseudo-terminal into SerialLink and the decoders: a frame
 split at every possible read boundary, a burst of hundreds of frames at once, and the garbage a UART makes of a
 monitor sending at the wrong baud rate. Whatever arrives, every whole valid frame decodes, in order, and nothing
-is invented from the broken bytes. (Pulled cables and silence: test_link.py, test_pipeline.py, test_workspace.py.)"""
+is invented from the broken bytes, not even from a frame torn by a pulled cable. (Pulled cables and silence as link
+states, gaps and alarms: test_link.py, test_pipeline.py, test_alarm_scenarios.py, test_workspace.py.)"""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def _send_split(port: FakePort, decoding: Decoding, data: bytes, cut: int) -> No
 
 def test_a_dri_frame_split_at_every_read_boundary_decodes(port: FakePort, make_link) -> None:
     decoding = _open(port, make_link, dri.DatexS5Decoder())
-    frames = [dri.frame(dri.encode_displayed_record({**VITALS, "HR": 60.0 + i % 50}, time=1000 + i)) for i in range(2)]
+    frames = [dri.frame(dri.encode_displayed_record({**VITALS, "HR": 60.0 + i}, time=1000 + i)) for i in range(2)]
     size = len(frames[0])
     for cut in range(1, size):
         _send_split(port, decoding, frames[cut % 2], cut)
@@ -88,6 +89,24 @@ def test_a_burst_of_frames_in_one_write_all_decode_in_order(port: FakePort, make
         s.time for s in decoding.samples if s.param == "HR"
     )
     assert decoding.decoder.stats.frames_ok == n and decoding.decoder.stats.bad_frames == 0
+
+
+def test_a_cable_pulled_mid_frame_loses_only_that_frame(port: FakePort, make_link) -> None:
+    """Half a DRI frame, the cable pulled, the port back and a whole frame: the decoder drops the torn frame (a
+    counted bad frame or resync), decodes the next one, and invents nothing from the pieces."""
+    decoding = _open(port, make_link, dri.DatexS5Decoder())
+    events = decoding.events
+    torn = dri.frame(dri.encode_displayed_record({"HR": 150.0}, time=100))
+    port.send(torn[: len(torn) // 2])
+    assert events.wait(lambda: len(events.data) == len(torn) // 2)
+    port.pull()
+    assert events.wait(lambda: LinkState.DISCONNECTED in events.names())
+    port.plug()
+    assert events.wait(lambda: events.names().count(LinkState.CONNECTING) == 2, timeout=3)
+    port.send(dri.frame(dri.encode_displayed_record({"HR": 72.0}, time=110)))
+    assert events.wait(lambda: decoding.values("HR"))
+    assert decoding.values("HR") == [72.0]
+    assert decoding.decoder.stats.bad_frames + decoding.decoder.stats.resyncs >= 1
 
 
 def misclock(data: bytes, sent_baud: int, read_baud: int, parity: bool = True, seed: int = 0) -> bytes:

@@ -128,32 +128,3 @@ def test_capture_holds_the_bytes_and_the_transitions(port: FakePort, make_link, 
     states = [r.event()["state"] for r in records if r.kind is RecordKind.LINK_EVENT]
     assert data == b"\x7eabc\x7e"
     assert states == ["connecting", "receiving", "stopped"]
-
-
-def test_cable_pulled_mid_frame_loses_only_that_frame(port: FakePort, make_link) -> None:
-    """Half a DRI frame, the cable pulled, the port back and a whole frame: the decoder drops the torn frame (a
-    counted bad frame or resync), decodes the next one, and invents nothing from the pieces."""
-    from monitor.devices import datex_s5 as dri
-    from monitor.devices.events import Sample
-
-    decoder = dri.DatexS5Decoder()
-    decoded: list[Sample] = []
-    events = Events()
-
-    def on_data(data: bytes, t: float) -> None:
-        events.on_data(data, t)
-        decoded.extend(e for e in decoder.feed(data, t) if isinstance(e, Sample))
-
-    make_link(str(port.link), events, on_data=on_data)
-    assert events.wait(lambda: LinkState.CONNECTING in events.names())
-    torn = dri.frame(dri.encode_displayed_record({"HR": 150.0}, time=100))
-    port.send(torn[: len(torn) // 2])
-    assert events.wait(lambda: len(events.data) == len(torn) // 2)
-    port.pull()
-    assert events.wait(lambda: LinkState.DISCONNECTED in events.names())
-    port.plug()
-    assert events.wait(lambda: events.names().count(LinkState.CONNECTING) == 2, timeout=3)
-    port.send(dri.frame(dri.encode_displayed_record({"HR": 72.0}, time=110)))
-    assert events.wait(lambda: any(s.param == "HR" for s in decoded))
-    assert [s.value for s in decoded if s.param == "HR"] == [72.0]
-    assert decoder.stats.bad_frames + decoder.stats.resyncs >= 1
