@@ -15,7 +15,7 @@ from pathlib import Path
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import WALL_CLOCK
-from monitor.app.recovery import find_unfinished
+from monitor.app.recovery import find_unfinished, restore_unsaved_entries
 from monitor.session.alarms import AlarmAction, AlarmEvent
 from monitor.storage.paths import captures_dir
 from monitor.storage.writer import SessionWriter
@@ -47,6 +47,9 @@ def run_record(
 
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
+    restored = restore_unsaved_entries(db_path)
+    if restored is not None:
+        print(restored, flush=True)
     point = find_unfinished(db_path) if resume else None
     writer = SessionWriter(db_path)
     writer.start()

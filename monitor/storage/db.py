@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from monitor.devices.events import Sample, SampleFlag
+from monitor.storage import audit
 from monitor.storage.schema import migrate
 
 
@@ -68,6 +69,48 @@ class EntryRow:
     target_id: int | None = None
     reason: str = ""
     id: int | None = None
+
+
+def insert_entry(conn: sqlite3.Connection, row: EntryRow) -> int:
+    """Insert one nurse entry with its audit row, inside the caller's transaction; returns its id."""
+    cur = conn.execute(
+        "INSERT INTO entries (session_id, kind, t, recorded_at, initials, payload, action, target_id, reason)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            row.session_id,
+            row.kind,
+            row.t,
+            row.recorded_at,
+            row.initials,
+            json.dumps(row.payload, sort_keys=True),
+            row.action,
+            row.target_id,
+            row.reason,
+        ),
+    )
+    entry_id = int(cur.lastrowid)
+    audit.append(conn, entry_id)  # same transaction: never an entry without its audit row
+    return entry_id
+
+
+def find_entry(conn: sqlite3.Connection, row: EntryRow) -> int | None:
+    """The id of a stored entry identical to `row` in every field (a second import finds the first), else None."""
+    found = conn.execute(
+        "SELECT id FROM entries WHERE session_id = ? AND kind = ? AND t = ? AND recorded_at = ? AND initials = ?"
+        " AND payload = ? AND action = ? AND target_id IS ? AND reason = ?",
+        (
+            row.session_id,
+            row.kind,
+            row.t,
+            row.recorded_at,
+            row.initials,
+            json.dumps(row.payload, sort_keys=True),
+            row.action,
+            row.target_id,
+            row.reason,
+        ),
+    ).fetchone()
+    return found[0] if found else None
 
 
 def list_sessions(conn: sqlite3.Connection) -> list[SessionRow]:

@@ -20,12 +20,13 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from monitor.devices.events import DeviceStatus, Sample
-from monitor.storage import audit
-from monitor.storage.db import EntryRow, connect
+from monitor.storage.db import EntryRow, connect, insert_entry
+from monitor.storage.unsaved import save_unsaved
 
 log = logging.getLogger(__name__)
 
@@ -166,28 +167,8 @@ class SessionWriter:
     def add_entry(self, row: EntryRow) -> Future[int]:
         """Store one nurse entry durably; the future holds its id (or the error that refused it)."""
 
-        def insert(conn: sqlite3.Connection) -> int:
-            cur = conn.execute(
-                "INSERT INTO entries (session_id, kind, t, recorded_at, initials, payload, action, target_id, reason)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    row.session_id,
-                    row.kind,
-                    row.t,
-                    row.recorded_at,
-                    row.initials,
-                    json.dumps(row.payload, sort_keys=True),
-                    row.action,
-                    row.target_id,
-                    row.reason,
-                ),
-            )
-            entry_id = int(cur.lastrowid)
-            audit.append(conn, entry_id)  # same transaction: never an entry without its audit row
-            return entry_id
-
         done: Future[int] = Future()
-        self._queue.put(("call", (insert, done, True, asdict(row))))
+        self._queue.put(("call", (partial(insert_entry, row=row), done, True, asdict(row))))
         return done
 
     def _call(self, fn: Callable[[sqlite3.Connection], Any], timeout: float = 30.0) -> Any:
@@ -274,13 +255,17 @@ class SessionWriter:
         """Closing with entries the database never took: save them beside it, say where, lose nothing."""
         if not self._held:
             return
-        path = self.db_path.with_name(f"{self.db_path.name}.unsaved-entries.jsonl")
-        with open(path, "a", encoding="utf-8") as out:
-            for _fn, _result, record in self._held:
-                out.write(json.dumps(record, sort_keys=True) + "\n")
-        log.error("%d entries could not be written to %s; saved to %s", len(self._held), self.db_path, path)
+        records = [record for _fn, _result, record in self._held if record is not None]
+        try:
+            path = save_unsaved(self.db_path, records)
+        except OSError as exc:  # the same full disk: the log (stderr) is the last place left to keep them
+            log.critical("entries NOT saved (%s and %s refused them): %s", self.db_path, exc, json.dumps(records))
+            where = "could not be saved anywhere: write it down on paper"
+        else:
+            log.error("%d entries could not be written to %s; saved to %s", len(self._held), self.db_path, path)
+            where = f"entry saved to {path}"
         for _fn, result, _record in self._held:
-            result.set_exception(sqlite3.OperationalError(f"database not writable; entry saved to {path}"))
+            result.set_exception(sqlite3.OperationalError(f"database not writable; {where}"))
         self._held.clear()
 
     def _execute(self, conn: sqlite3.Connection, fn: Callable, result: Future, durable: bool) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from monitor.app.chair import Chair, ChairConfig
-from monitor.app.recovery import ResumePoint, find_unfinished
+from monitor.app.recovery import ResumePoint, find_unfinished, restore_unsaved_entries
 from monitor.app.station import Station, demo_chairs, load_station, station_file
 from monitor.storage.paths import captures_dir, default_db_path
 from monitor.storage.writer import SessionWriter
@@ -61,6 +61,15 @@ def _ask_resume(point: ResumePoint | None, mode: str, headless: bool) -> ResumeP
             return None
     log.info("resuming the unfinished %s (%d entries)", what, len(point.entries))
     return point
+
+
+def _tell_restored(message: str | None, headless: bool) -> None:
+    """Entries added back from the file the writer left last time: the nurse should know they are in now."""
+    if message is None:
+        return
+    print(f"infusion-monitor: {message}", file=sys.stderr)
+    if not headless:
+        QMessageBox.information(None, "Unsaved entries restored", message)
 
 
 def _quit_on_signals(app: QApplication) -> None:
@@ -120,6 +129,7 @@ def run_gui(args: argparse.Namespace) -> int:
     headless = _choose_platform()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     db_path = args.db or default_db_path()
+    _tell_restored(restore_unsaved_entries(db_path), headless)
     if args.station is not None:
         return run_station(args, app, db_path)
     resume = _ask_resume(find_unfinished(db_path), args.resume, headless)

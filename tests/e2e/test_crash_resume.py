@@ -10,12 +10,14 @@ import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.recovery import find_unfinished
 from monitor.devices.simulator import SimulatedMonitor, load_scenario
-from monitor.storage.db import connect, read_link_events
+from monitor.storage.db import EntryRow, connect, read_entries, read_link_events
+from monitor.storage.unsaved import save_unsaved
 from monitor.storage.writer import SessionWriter
 
 CHILD = textwrap.dedent(
@@ -87,9 +89,15 @@ def test_sigkill_loses_no_entry_and_about_a_second_of_samples_then_resumes(tmp_p
 
 
 def test_record_command_runs_headless_and_closes_the_session(tmp_path: Path) -> None:
+    """Also: a note the database refused when the previous session closed goes into that session at this start."""
+    db = tmp_path / "rec.sqlite3"
+    with SessionWriter(db) as writer:
+        earlier = writer.open_session("sim", "masimo-ascii", started_at=1000.0)
+        writer.end_session(earlier, 2000.0)
+    note = EntryRow(earlier, "note", 1500.0, 1500.0, "AB", {"note": "nauseous, ondansetron given"})
+    save_unsaved(db, [asdict(note)])
     sim = SimulatedMonitor("masimo-ascii", load_scenario("stable"), speed=5, link_dir=tmp_path)
     port = sim.start()
-    db = tmp_path / "rec.sqlite3"
     env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     try:
         result = subprocess.run(
@@ -116,9 +124,11 @@ def test_record_command_runs_headless_and_closes_the_session(tmp_path: Path) -> 
     finally:
         sim.stop()
     assert result.returncode == 0, result.stderr
-    assert "Recording session 1" in result.stdout and "closed:" in result.stdout
+    assert "Recording session 2" in result.stdout and "closed:" in result.stdout
+    assert result.stdout.startswith("1 nurse entries that could not be saved")
     conn = connect(db)
+    assert [e.payload for e in read_entries(conn, earlier)] == [note.payload]
     assert conn.execute("SELECT count(*) FROM samples WHERE param = 'SPO2'").fetchone()[0] >= 2
-    assert conn.execute("SELECT ended_at FROM sessions").fetchone()[0] is not None
+    assert conn.execute("SELECT ended_at FROM sessions WHERE id = 2").fetchone()[0] is not None
     assert "PySide6" not in result.stderr
     conn.close()
