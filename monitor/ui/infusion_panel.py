@@ -57,6 +57,7 @@ class InfusionPanel(QGroupBox):
         self.rate = self._field("rate", "0.5")
         self.bolus = self._field("bolus", "")
         self.bolus.setPlaceholderText("mg")
+        self._recorded_rate: float | None = None  # the rate the events say runs; the field follows its changes
         self.pump = QLabel("")
         self.pump.setObjectName("pump_rate")
         form = QFormLayout()
@@ -157,6 +158,14 @@ class InfusionPanel(QGroupBox):
         else:
             self.pump.setText(f"= {settings.pump_rate_ml_h(rate):.1f} mL/h")
 
+    def _follow_recorded_rate(self, s: InfusionStatus) -> None:
+        """When the recorded rate changes (a resumed session, an amended start or rate), the field shows it, so
+        the pump rate beside it is the one running; a rate typed but not yet submitted is left alone."""
+        if s.state not in (InfusionState.RUNNING, InfusionState.PAUSED) or s.rate_mg_kg_h == self._recorded_rate:
+            return
+        self._recorded_rate = s.rate_mg_kg_h
+        self.rate.setText(f"{s.rate_mg_kg_h:g}")
+
     def refresh(self) -> None:
         """Status line and buttons from the recorded events (called every second and after each entry)."""
         now = self.service.clock()
@@ -170,6 +179,7 @@ class InfusionPanel(QGroupBox):
             self.drug.setText(s.settings.drug)
             self.concentration.setText(f"{s.settings.concentration_mg_ml:g}")
             self.weight.setText(f"{s.settings.weight_kg:g}")
+        self._follow_recorded_rate(s)
         colour = _STATE_COLOUR[s.state]
         text = f"<b style='color:{colour}; font-size:18px'>{s.state.value.upper()}</b>"
         if s.settings is not None:

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, QTime
 from PySide6.QtWidgets import QComboBox
 
 from monitor.session.clock import clock_text
+from monitor.session.entries import EntryKind
 from monitor.session.infusion import InfusionState
 
 
@@ -98,6 +99,22 @@ def test_infusion_controls_show_pump_rate_elapsed_and_running_total(qtbot, live_
     assert f"{status.total_mg:.1f}"[:-2] in inf.totals.text() and "mg/kg" in inf.totals.text()
     assert "Elapsed 0:" in inf.totals.text()
     assert [r.payload["action"] for r in stored_entries(window)] == ["start", "pause", "resume", "rate", "bolus"]
+
+
+def test_dose_rate_field_follows_the_recorded_rate_but_keeps_a_typed_one(qtbot, live_window) -> None:
+    window = live_window("stable", speed=20)
+    inf, service = window.infusion, window.service
+    start = {"action": "start", "drug": "Ketamine", "concentration_mg_ml": "10", "weight_kg": "70"}
+    first = service.record(EntryKind.INFUSION, start | {"rate_mg_kg_h": "0.8"}).result(5)  # e.g. a resumed session
+    inf.refresh()
+    assert inf.rate.text() == "0.8" and inf.pump.text() == "= 5.6 mL/h", "the field shows what runs, not 0.5"
+    service.amend(first.id, start | {"rate_mg_kg_h": "0.6"}, "pump was set to 0.6").result(5)
+    inf.refresh()
+    assert inf.rate.text() == "0.6" and inf.pump.text() == "= 4.2 mL/h"
+    inf.rate.setText("1.2")  # the nurse is about to change the rate
+    inf.refresh()
+    assert inf.rate.text() == "1.2" and inf.pump.text() == "= 8.4 mL/h"
+    assert "0.6 mg/kg/h = 4.2 mL/h" in inf.status.text(), "the status line still says what runs"
 
 
 def test_amend_and_strike_keep_the_original_visible(qtbot, live_window, saved, stored_entries) -> None:
