@@ -320,6 +320,21 @@ def _backup(db: Path | None, dest: Path) -> int:
     return 0
 
 
+def _port_usable(port: str | None) -> bool:
+    """Refuse a URL pyserial cannot open; a device path not there yet only warns (a recorder started at boot may
+    come up before the USB adapter does, and the link keeps trying)."""
+    from monitor.devices.link import port_problem
+
+    problem = port_problem(port) if port is not None else None
+    if problem is None:
+        return True
+    if "://" in port or not port.strip():
+        print(f"infusion-monitor: --port: {problem}", file=sys.stderr)
+        return False
+    print(f"infusion-monitor: warning: {problem}; waiting for it to appear", file=sys.stderr)
+    return True
+
+
 def _record(args: argparse.Namespace) -> int:
     import logging
 
@@ -331,6 +346,8 @@ def _record(args: argparse.Namespace) -> int:
         line_settings(args.protocol, args.baudrate)
     except ValueError as exc:
         print(f"infusion-monitor: {exc}", file=sys.stderr)
+        return 2
+    if not _port_usable(args.port):
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return run_record(
@@ -350,6 +367,8 @@ def _run(args: argparse.Namespace) -> int:
         line_settings(args.protocol, args.baudrate)  # refuse a wrong rate before any window opens
     except ValueError as exc:
         print(f"infusion-monitor: {exc}", file=sys.stderr)
+        return 2
+    if not _port_usable(args.port):
         return 2
     from monitor.ui.app import run_gui
 

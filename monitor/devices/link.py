@@ -15,7 +15,10 @@ port vanished or cannot be opened; retried with exponential backoff) -> STOPPED.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -65,6 +68,27 @@ class PortInfo:
 def list_ports() -> list[PortInfo]:
     """The computer's serial ports (USB adapters included), as pyserial sees them."""
     return [PortInfo(p.device, p.description, p.hwid) for p in sorted(serial.tools.list_ports.comports())]
+
+
+def port_problem(port: str) -> str | None:
+    """Why `port` cannot be a bedside monitor's port here (a typo, a URL scheme pyserial lacks), or None.
+
+    A quick local check for the port picker; it does not open the port (that happens on the link's thread)."""
+    port = port.strip()
+    if not port:
+        return "Choose a port from the list or type its path or URL"
+    if "://" in port:
+        scheme = port.split("://", 1)[0]
+        # pyserial finds URL handlers as modules named protocol_<scheme> in its handler packages
+        if not scheme.isidentifier() or not any(
+            importlib.util.find_spec(f"{package}.protocol_{scheme}") for package in serial.protocol_handler_packages
+        ):
+            return f"'{scheme}://' is not a kind of port pyserial knows (use socket://, rfc2217:// or a device path)"
+        return None
+    known = {p.device for p in list_ports()}
+    if port in known or (sys.platform != "win32" and os.path.exists(port)):
+        return None
+    return f"There is no port {port} on this computer (is the cable plugged in?)"
 
 
 class SerialLink:

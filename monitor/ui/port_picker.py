@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.devices.link import list_ports
+from monitor.devices.link import list_ports, port_problem
 from monitor.devices.protocols import PROTOCOL_NAMES
 
 
@@ -72,7 +72,9 @@ class PortPickerDialog(QDialog):
         return self.port.text().strip(), self.protocol.currentText()
 
     def accept(self) -> None:
-        if not self.port.text().strip():
-            self.error.setText("Choose a port from the list or type its path or URL")
+        problem = port_problem(self.port.text())
+        if problem is not None:
+            hint = "" if "://" in self.port.text() or not self.port.text().strip() else ": press Refresh list, pick it"
+            self.error.setText(problem + hint)
             return
         super().accept()

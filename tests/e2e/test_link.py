@@ -9,7 +9,7 @@ from fake_port import Events, FakePort
 
 from monitor.devices.capture import RecordKind, read_capture
 from monitor.devices.events import LineSettings
-from monitor.devices.link import LinkState, SerialLink
+from monitor.devices.link import LinkState, SerialLink, port_problem
 
 LINE = LineSettings(baudrate=19200)
 
@@ -128,3 +128,12 @@ def test_capture_holds_the_bytes_and_the_transitions(port: FakePort, make_link, 
     states = [r.event()["state"] for r in records if r.kind is RecordKind.LINK_EVENT]
     assert data == b"\x7eabc\x7e"
     assert states == ["connecting", "receiving", "stopped"]
+
+
+def test_port_problem_names_a_typo_and_an_unknown_url_scheme_and_accepts_real_ports(port: FakePort) -> None:
+    assert port_problem(str(port.link)) is None, "a real pty"
+    assert port_problem("socket://localhost:4001") is None and port_problem("rfc2217://10.0.0.5:2217") is None
+    assert "There is no port /dev/ttyUSB-typo" in port_problem("/dev/ttyUSB-typo")
+    assert "'ftp://' is not a kind of port" in port_problem("ftp://x")
+    assert "'a.b://' is not a kind of port" in port_problem("a.b://x")
+    assert "Choose a port" in port_problem("  ")

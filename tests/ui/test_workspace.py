@@ -253,6 +253,10 @@ def test_port_picker_moves_the_session_to_another_monitor(qtbot, live_window, tm
         dialog.port.clear()
         dialog.accept()
         assert dialog.isVisible() and "Choose a port" in dialog.error.text()
+        qtbot.keyClicks(dialog.port, str(tmp_path / "ttyUSB9"))  # a typo
+        dialog.accept()
+        assert dialog.isVisible() and "There is no port" in dialog.error.text()
+        dialog.port.clear()
         qtbot.keyClicks(dialog.port, port)
         dialog.protocol.setCurrentText("masimo-ascii")
         dialog.accept()

@@ -40,6 +40,8 @@ def test_invalid_values_past_the_parser_store_nothing(tmp_path: Path, capsys, _i
     cases = [
         (["run", "--baudrate", "1234", "--db", str(db)], 2, "baud"),
         (["record", "--port", "/dev/null", "--protocol", "datex-s5", "--baudrate", "7", "--db", str(db)], 2, "baud"),
+        (["run", "--port", "ftp://monitor", "--db", str(db)], 2, "'ftp://' is not a kind of port"),
+        (["record", "--port", "telnet://m:23", "--protocol", "datex-s5", "--db", str(db)], 2, "not a kind of port"),
         (["decode", "--protocol", "datex-s5", str(tmp_path / "missing.bin")], 2, "no such file"),
         (["replay", str(tmp_path / "missing.ismcap"), "--db", str(db)], 2, "no such file"),
         (["verify", str(db)], 2, "no database"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from monitor.cli import main
 from monitor.devices import datex_s5, masimo_ascii
 from monitor.devices.capture import CaptureWriter
+from monitor.storage.db import connect, read_link_events
 
 
 def _lines(out: str) -> list[dict]:
@@ -70,3 +72,24 @@ def test_bad_options_are_refused_with_a_message(argv: list[str], message: str, c
 def test_a_baud_rate_the_monitor_cannot_use_is_refused(capsys) -> None:
     assert main(["--protocol", "datex-s5", "--baudrate", "9600"]) == 2
     assert "datex-s5 runs at 19200 or 115200 baud, not 9600" in capsys.readouterr().err
+
+
+def test_record_on_a_port_not_there_yet_warns_and_waits_for_it(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "wait.sqlite3"
+    missing = tmp_path / "ttyUSB9"
+    argv = ["record", "--port", str(missing), "--protocol", "masimo-ascii", "--db", str(db), "--duration", "1"]
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        assert main(argv) == 0
+    finally:
+        for sig, handler in handlers.items():  # the recorder installs its own
+            signal.signal(sig, handler)
+    out = capsys.readouterr()
+    assert f"warning: There is no port {missing} on this computer" in out.err
+    assert "Recording session 1" in out.out
+    conn = connect(db)
+    try:
+        states = [e.state for e in read_link_events(conn, 1)]
+    finally:
+        conn.close()
+    assert "disconnected" in states, "the time without the port is recorded, not hidden"
