@@ -32,6 +32,9 @@ BP = {"NIBP_SYS": "8480-6", "NIBP_DIA": "8462-4", "NIBP_MEAN": "8478-0"}  # [LOI
 BP_PANEL = "85354-9"  # [LOINC] blood pressure panel
 PAIN_LOINC = "72514-3"  # [LOINC] pain severity 0-10
 RXNORM_KETAMINE = "6130"
+# HL7 v2 table 0203 identifier type "MR" (medical record number); the value's namespace is this clinic's
+MRN_TYPE = {"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR", "display": "Medical record number"}
+MRN_SYSTEM = "urn:infusion-station-monitor:mrn"
 
 
 def _urn() -> str:
@@ -185,13 +188,26 @@ def _medication_administration(subject: str, record: SessionRecord) -> dict[str,
     }
 
 
+def _patient(record: SessionRecord) -> dict[str, Any]:
+    """The assigned patient by medical record number; before assignment, only which session it was."""
+    if record.patient is None:
+        return {
+            "resourceType": "Patient",
+            "identifier": [{"system": "urn:infusion-station-monitor:session", "value": str(record.session.id)}],
+        }
+    p = record.patient
+    return {
+        "resourceType": "Patient",
+        "identifier": [{"type": {"coding": [MRN_TYPE]}, "system": MRN_SYSTEM, "value": p.mrn}],
+        "name": [{"text": p.name}],
+        "birthDate": p.dob,
+    }
+
+
 def session_bundle(record: SessionRecord, interval_s: float = 60.0) -> dict[str, Any]:
     """A FHIR R4 'collection' Bundle of the session."""
     patient_url = _urn()
-    patient = {
-        "resourceType": "Patient",
-        "identifier": [{"system": "urn:infusion-station-monitor:session", "value": str(record.session.id)}],
-    }
+    patient = _patient(record)
     resources: list[tuple[str, dict[str, Any]]] = [(patient_url, patient)]
     for name in VITALS:
         if name in record.series:

@@ -26,6 +26,7 @@ from monitor.storage.db import (
     read_link_events,
     read_sample_events,
 )
+from monitor.storage.patients import Course, Patient, course_session_ids, session_course
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,26 @@ class SessionRecord:
     nibp: list[NibpReading] = field(default_factory=list)  # each distinct cuff reading once
     alarms: list[AlarmEventRow] = field(default_factory=list)  # onsets, acknowledgements, clears, limit changes
     initials: tuple[str, ...] = field(default=())
+    patient: Patient | None = None  # None until the session is assigned to a patient's course
+    course: Course | None = None
+    course_position: tuple[int, int] | None = None  # this is session n of the course's m so far
+
+    @property
+    def patient_text(self) -> str:
+        if self.patient is None:
+            return "not assigned to a patient (Sessions → Assign to a course)"
+        p = self.patient
+        text = f"{p.name} · MRN {p.mrn} · born {p.dob} · {p.weight_kg:g} kg"
+        return text + f" · allergies: {p.allergies}" if p.allergies else text + " · no known allergies recorded"
+
+    @property
+    def course_text(self) -> str:
+        if self.course is None:
+            return "—"
+        if self.course_position is None:
+            return self.course.title
+        n, m = self.course_position
+        return f"{self.course.title} (session {n} of {m} so far)"
 
     def nibp_time(self, reading: NibpReading) -> float:
         """A reading's time on the session's timebase."""
@@ -75,6 +96,8 @@ def load_record(db_path: Path, session_id: int, limits: InfusionLimits | None = 
         link_events = read_link_events(conn, session_id)
         nibp = NibpReadingDetector().feed(read_sample_events(conn, session_id, NIBP_PARAMS))
         alarms = read_alarm_events(conn, session_id)
+        assigned = session_course(conn, session_id)
+        siblings = course_session_ids(conn, assigned[1].id) if assigned else []
     finally:
         conn.close()
     live = [v for v in entries if v.kind is EntryKind.INFUSION and v.live]
@@ -83,4 +106,19 @@ def load_record(db_path: Path, session_id: int, limits: InfusionLimits | None = 
         end = max([session.started_at, *(float(s.t[-1]) for s in series.values()), *(v.t for v in entries)])
     infusion = fold_infusion([(v.t, v.payload) for v in live], end, limits)
     who = {v.original.initials for v in entries} | {c.initials for v in entries for c in v.corrections}
-    return SessionRecord(session, series, entries, link_events, infusion, end, nibp, alarms, tuple(sorted(who)))
+    patient, course = assigned if assigned else (None, None)
+    position = (siblings.index(session_id) + 1, len(siblings)) if session_id in siblings else None
+    return SessionRecord(
+        session,
+        series,
+        entries,
+        link_events,
+        infusion,
+        end,
+        nibp,
+        alarms,
+        tuple(sorted(who)),
+        patient=patient,
+        course=course,
+        course_position=position,
+    )

@@ -248,6 +248,8 @@ def _header(flow: _Flow, record: SessionRecord) -> None:
     _fields(
         flow,
         [
+            ("Patient", record.patient_text),
+            ("Course", record.course_text),
             ("Session", f"{s.id}, {datetime.fromtimestamp(start).strftime('%A %Y-%m-%d')}"),
             ("Time (local)", times),
             ("Monitor", f"{s.source} · protocol {s.protocol} · times from {timebase}"),

@@ -7,6 +7,7 @@ while another session is being recorded.
 
 from __future__ import annotations
 
+import html
 import json
 import threading
 from datetime import datetime
@@ -65,6 +66,7 @@ class ReviewWindow(QMainWindow):
         session = record.session
         self.setWindowTitle(f"Review — session {session.id}, {_when(session.started_at)}")
         header = QLabel(
+            f"<b>{html.escape(record.patient_text)}</b><br>"
             f"<b>Session {session.id}</b> · {_when(session.started_at)}–{clock_text(record.end)[:5]} · "
             f"{session.source} ({session.protocol}) · nurses {', '.join(record.initials) or '—'}<br>"
             f"{infusion_summary(record)}"

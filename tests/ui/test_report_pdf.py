@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
+from monitor.app.courses import CourseService
 from monitor.app.session_record import SessionRecord, load_record
 from monitor.app.session_service import SessionService
 from monitor.devices.events import Sample
@@ -89,6 +90,9 @@ def record(tmp_path_factory: pytest.TempPathFactory) -> SessionRecord:
         writer.add_link_event(sid, T0 + GAP[1], "receiving", "")
         _record_entries(SessionService(writer, sid, T0, clock=lambda: T0 + END, initials="ab"))
         writer.end_session(sid, T0 + END)
+        courses = CourseService(writer)
+        patient = courses.add_patient("Jane Doe", "MRN-4711", "1968-03-14", "80", "").result(5)
+        courses.assign(sid, courses.add_course(patient, "Autumn 2026, 6 infusions").result(5)).result(5)
         assert writer.flush()
     finally:
         writer.close()
@@ -131,6 +135,8 @@ def test_report_says_what_the_session_holds(record: SessionRecord, qtbot) -> Non
     text = "\n".join(pages)
     assert pages[0].startswith("Ketamine infusion session record")
     for expected in (
+        "Jane Doe · MRN MRN-4711 · born 1968-03-14 · 80 kg · no known allergies recorded",
+        "Autumn 2026, 6 infusions (session 1 of 1 so far)",
         "09:00:00 – 11:00:00 (2 h 00 min)",
         "/dev/ttyUSB0 · protocol datex-s5",
         "AB, CD",

@@ -75,6 +75,8 @@ def test_review_exports_pdf_csv_and_fhir_in_the_background(qtbot, recorded_sessi
     db, sid = recorded_session
     review = ReviewWindow(load_record(db, sid))
     qtbot.addWidget(review)
+    header = review.findChild(QLabel, "review_header")
+    assert "not assigned to a patient" in header.text(), "the review says whose record it is, or that nobody's yet"
     targets = {"pdf": tmp_path / "r.pdf", "csv": tmp_path / "csv", "fhir": tmp_path / "r.fhir.json"}
     for fmt, target in targets.items():
         job = review.export(fmt, target)

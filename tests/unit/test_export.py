@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
+from monitor.app.courses import CourseService
 from monitor.app.export_csv import SAMPLE_COLUMNS, TIMELINE_COLUMNS, write_csv
 from monitor.app.export_fhir import session_bundle
 from monitor.app.session_record import load_record
 from monitor.cli import main
+from monitor.storage.writer import SessionWriter
 
 
 def test_csv_has_every_sample_and_the_timeline_with_corrections(recorded_session, tmp_path: Path) -> None:
@@ -63,6 +65,31 @@ def test_fhir_bundle_validates_and_codes_vitals_with_loinc(recorded_session) -> 
     assert any(o["status"] == "entered-in-error" for o in obs)
     (med,) = [r for r in resources if r["resourceType"] == "MedicationAdministration"]
     assert med["status"] == "completed" and med["dosage"]["dose"]["value"] == pytest.approx(40 * 50 / 60 + 10, 0.01)
+
+
+def test_the_record_names_the_patient_once_the_session_is_assigned(recorded_session) -> None:
+    db, sid = recorded_session
+    unassigned = load_record(db, sid)
+    assert unassigned.patient is None and unassigned.patient_text.startswith("not assigned to a patient")
+    anonymous = session_bundle(unassigned)["entry"][0]["resource"]
+    assert anonymous["identifier"][0] == {"system": "urn:infusion-station-monitor:session", "value": str(sid)}
+    with SessionWriter(db) as writer:
+        courses = CourseService(writer)
+        patient = courses.add_patient("Jane Doe", "MRN-77", "1970-05-01", "80", "penicillin").result(5)
+        courses.assign(sid, courses.add_course(patient, "Autumn 2026").result(5)).result(5)
+
+    record = load_record(db, sid)
+
+    assert record.patient_text == "Jane Doe · MRN MRN-77 · born 1970-05-01 · 80 kg · allergies: penicillin"
+    assert record.course_text == "Autumn 2026 (session 1 of 1 so far)"
+    bundle = session_bundle(record)
+    Bundle.model_validate(bundle)
+    first = bundle["entry"][0]
+    assert first["resource"]["identifier"][0]["value"] == "MRN-77"
+    assert first["resource"]["identifier"][0]["type"]["coding"][0]["code"] == "MR"
+    assert first["resource"]["name"] == [{"text": "Jane Doe"}] and first["resource"]["birthDate"] == "1970-05-01"
+    subjects = {e["resource"]["subject"]["reference"] for e in bundle["entry"][1:]}
+    assert subjects == {first["fullUrl"]}, "every observation and the infusion are about this patient"
 
 
 def test_export_command_writes_csv_and_fhir(recorded_session, tmp_path: Path, capsys) -> None:
