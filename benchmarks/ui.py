@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python benchmarks/ui.py [--speed 20] [--latency-samples 120] [--frames 60] [--only NAME]
      [--no-gui-threadpool]
-Takes about 50 s. Everything runs on Qt's offscreen platform (set here, before Qt is imported), on this
+Takes about 70 s. Everything runs on Qt's offscreen platform (set here, before Qt is imported), on this
 machine. The figures and their targets:
 
 1. Serial byte -> tile updated, p50/p99, target p99 <= 50 ms. A live window wired as tests/ui/conftest.py
@@ -24,6 +24,10 @@ machine. The figures and their targets:
    monitor/ui/app.py run_gui does (simulator on a pty, QApplication, writer, acquisition, facade, service,
    MainWindow, show) and reports when the window's first paint has finished; measured from just before the
    parent spawned it, so interpreter start and imports count.
+5. Whole-window frame with 12 h of history, for information: a live MainWindow at 1920x1080, one record
+   through its own slot, its 1 s tick and the charts' refresh, then (a) the event loop paints what changed, the
+   live frame, and (b) a synchronous repaint of the whole window, every tile, chart, the timeline and the panels:
+   the upper bound, as when the window is uncovered.
 
 Exits non-zero only on errors; a missed target is marked MISSED in the table. --no-gui-threadpool sets
 QT_NO_GUI_THREADPOOL=1 first, to compare: Qt's raster engine otherwise hands large fills (such as pyqtgraph's
@@ -312,6 +316,79 @@ def report_frames(hours: float, ms: list[float]) -> float:
     return med
 
 
+# --- 5. whole-window frame ----------------------------------------------------------------------------------
+
+
+def measure_window_frames(app: QApplication, hours: float, frames: int) -> tuple[list[float], list[float]]:
+    """The nurse's whole screen, not just the charts: a live MainWindow (simulated monitor on a pty) at
+    1920x1080 holding `hours` of history, with entries and alarm lines; a frame = one new record through the
+    window's own slot, its 1 s tick, the charts' refresh, then either the event loop's paint of what changed (the
+    frame a nurse's screen gets) or a synchronous repaint of the whole window (every tile, chart, the timeline,
+    the panels: an upper bound, as after the window was uncovered)."""
+    with tempfile.TemporaryDirectory(prefix="ism-bench-window-") as tmp:
+        sim = SimulatedMonitor("datex-s5", load_scenario("stable"), speed=1.0, link_dir=tmp)
+        port = sim.start()
+        clock = SessionClock(sim.device_now, use_device_time=True)
+        writer = SessionWriter(Path(tmp) / "monitor.sqlite3")
+        writer.start()
+        acq = Acquisition(AcquisitionConfig(port, "datex-s5"), writer, clock=clock.now, timebase=clock.timebase)
+        facade = SessionFacade(acq, clock=clock)
+        sid = acq.start()
+        facade.attach_service(SessionService(writer, sid, acq.started_at, clock=clock.now, initials="AB"))
+        window = MainWindow(facade, source=port)
+        try:
+            return _window_frames(app, window, clock.now(), hours, frames)
+        finally:
+            acq.stop()
+            writer.close()
+            sim.stop()
+            window.close()
+            window.deleteLater()
+            app.processEvents()
+
+
+def _window_frames(
+    app: QApplication, window: MainWindow, now: float, hours: float, frames: int
+) -> tuple[list[float], list[float]]:
+    """(ms per event-loop frame, ms per whole-window repaint)."""
+    rng = np.random.default_rng(3)
+    n = int(hours * 3600)
+    t = now - n + np.arange(n, dtype=float)
+    history = [Sample(p, float(70 + rng.normal(0, 2)), float(x), float(x)) for x in t for p in CONTINUOUS]
+    window.load_history(history)
+    window.trends.set_entries(_entries(t[::900]))
+    window.trends.add_alarm_marks((float(x), "#ffd600", "NIBP sys high") for x in t[450::1200])
+    window.resize(1920, 1080)
+    window.show()
+    for _ in range(3):
+        app.processEvents()
+    charts = PaintWatch(window.trends.graphics.viewport())
+    whole = PaintWatch(window)
+    loop_ms: list[float] = []
+    repaint_ms: list[float] = []
+    for i in range(WARMUP_FRAMES + frames):
+        for full, times, watch in ((False, loop_ms, charts), (True, repaint_ms, whole)):
+            now += 1.0
+            batch = [Sample(p, float(70 + rng.normal(0, 2)), now, now) for p in CONTINUOUS]
+            painted = watch.count
+            start = time.perf_counter()
+            window._on_samples(batch)
+            window._tick()
+            window.trends.refresh()
+            if full:
+                window.update()  # all of it dirty, as when the window is uncovered
+            # The event loop paints what is dirty, as it would live. (window.repaint() would not do: the charts'
+            # scene marks its view dirty from a queued call, so they would be painted after the timed part.)
+            app.processEvents()
+            elapsed = time.perf_counter() - start
+            if watch.count == painted:
+                raise RuntimeError("a frame did not paint: the frame time would be meaningless")
+            if i >= WARMUP_FRAMES:
+                times.append(1000 * elapsed)
+            app.processEvents()
+    return loop_ms, repaint_ms
+
+
 # --- 4. start to first frame ------------------------------------------------------------------------------
 
 
@@ -390,7 +467,7 @@ def main() -> int:
     parser.add_argument("--latency-samples", type=int, default=120, help="HR samples to time (default 120)")
     parser.add_argument("--latency-timeout", type=float, default=60.0, help="give up the latency run after N s")
     parser.add_argument("--frames", type=int, default=60, help="chart frames timed per history (default 60)")
-    parser.add_argument("--only", choices=("latency", "charts", "first-frame"), help="run one measurement")
+    parser.add_argument("--only", choices=("latency", "charts", "window", "first-frame"), help="run one measurement")
     parser.add_argument(
         "--no-gui-threadpool",
         action="store_true",
@@ -443,6 +520,14 @@ def main() -> int:
             Figure("chart frame ratio 12 h / 1 h", ratio, "x", f"<= {RATIO_TARGET:g}", ratio <= RATIO_TARGET)
         )
 
+    def window() -> None:
+        loop_ms, repaint_ms = measure_window_frames(app, 12.0, args.frames // 2)
+        for label, ms in (("event-loop frame", loop_ms), ("whole-window repaint", repaint_ms)):
+            med, p95 = statistics.median(ms), percentile(ms, 95)
+            print(f"{label} (1920x1080, 12 h of history): median {med:.2f} ms, p95 {p95:.2f} ms ({len(ms)} frames)")
+            figures.append(Figure(f"{label} median, 12 h (info)", med, "ms", "-", None))
+            figures.append(Figure(f"{label} p95, 12 h (info)", p95, "ms", "-", None))
+
     def first_frame() -> None:
         s = measure_first_frame()
         figures.append(
@@ -451,6 +536,7 @@ def main() -> int:
 
     run("first-frame", first_frame)  # first, while the machine is quiet
     run("charts", charts)
+    run("window", window)
     run("latency", latency)
 
     print()

@@ -49,12 +49,13 @@ class Restored:
     kept_as: Path | None = None  # the restored file, renamed
 
     def message(self) -> str:
+        entries = "1 nurse entry" if self.restored == 1 else f"{self.restored} nurse entries"
+        verb = "was" if self.restored == 1 else "were"
         parts = [
-            f"{self.restored} nurse entries that could not be saved when the program last closed were added "
-            "to their sessions' records now"
+            f"{entries} that could not be saved when the program last closed {verb} added to the session record now"
         ]
         if self.already:
-            parts.append(f"{self.already} were already there")
+            parts.append(f"{self.already} {'was' if self.already == 1 else 'were'} there already")
         if self.kept_as is not None:
             parts.append(f"the file they came from is kept as {self.kept_as}")
         if self.refused:

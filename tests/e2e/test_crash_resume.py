@@ -125,7 +125,7 @@ def test_record_command_runs_headless_and_closes_the_session(tmp_path: Path) -> 
         sim.stop()
     assert result.returncode == 0, result.stderr
     assert "Recording session 2" in result.stdout and "closed:" in result.stdout
-    assert result.stdout.startswith("1 nurse entries that could not be saved")
+    assert result.stdout.startswith("1 nurse entry that could not be saved when the program last closed was added")
     conn = connect(db)
     assert [e.payload for e in read_entries(conn, earlier)] == [note.payload]
     assert conn.execute("SELECT count(*) FROM samples WHERE param = 'SPO2'").fetchone()[0] >= 2

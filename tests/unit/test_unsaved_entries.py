@@ -104,5 +104,5 @@ def test_at_start_the_nurse_is_told_and_a_database_that_still_refuses_loses_noth
     assert unsaved_path(db).read_text() == saved
 
     message = restore_unsaved_entries(db)
-    assert message is not None and message.startswith(f"{10 - on_disk} nurse entries")
+    assert message is not None and message.startswith(f"{10 - on_disk} nurse entr")
     assert _notes(db, sid) == [str(i) for i in range(10)]
