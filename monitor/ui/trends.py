@@ -162,6 +162,8 @@ class TrendView(QWidget):
             plot.getAxis(side).setTextPen(AXIS_TEXT_COLOUR)
             # Major lines only, opaque: pyqtgraph would otherwise fade minor lines in with alpha.
             plot.getAxis(side).setStyle(tickAlpha=255, maxTickLevel=0)
+            # No SI prefixes on clinical units ("k/min"); it also spares re-setting the label every frame.
+            plot.getAxis(side).enableAutoSIPrefix(False)
         plot.hideButtons()
         _above_grid(plot)
         plot.getAxis("bottom").setStyle(showValues=False)
@@ -195,6 +197,7 @@ class TrendView(QWidget):
             lane.getAxis(side).setPen(GRID_COLOUR)
             lane.getAxis(side).setTextPen(AXIS_TEXT_COLOUR)
             lane.getAxis(side).setStyle(tickAlpha=255, maxTickLevel=0)
+            lane.getAxis(side).enableAutoSIPrefix(False)
         left = lane.getAxis("left")
         left.setWidth(48)
         left.setTicks([[(y, LANE_LABELS[name]) for name, y in LANES.items()]])
