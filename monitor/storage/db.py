@@ -71,22 +71,26 @@ class EntryRow:
     id: int | None = None
 
 
+def _entry_values(row: EntryRow) -> tuple:
+    return (
+        row.session_id,
+        row.kind,
+        row.t,
+        row.recorded_at,
+        row.initials,
+        json.dumps(row.payload, sort_keys=True),
+        row.action,
+        row.target_id,
+        row.reason,
+    )
+
+
 def insert_entry(conn: sqlite3.Connection, row: EntryRow) -> int:
     """Insert one nurse entry with its audit row, inside the caller's transaction; returns its id."""
     cur = conn.execute(
         "INSERT INTO entries (session_id, kind, t, recorded_at, initials, payload, action, target_id, reason)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            row.session_id,
-            row.kind,
-            row.t,
-            row.recorded_at,
-            row.initials,
-            json.dumps(row.payload, sort_keys=True),
-            row.action,
-            row.target_id,
-            row.reason,
-        ),
+        _entry_values(row),
     )
     entry_id = int(cur.lastrowid)
     audit.append(conn, entry_id)  # same transaction: never an entry without its audit row
@@ -98,17 +102,7 @@ def find_entry(conn: sqlite3.Connection, row: EntryRow) -> int | None:
     found = conn.execute(
         "SELECT id FROM entries WHERE session_id = ? AND kind = ? AND t = ? AND recorded_at = ? AND initials = ?"
         " AND payload = ? AND action = ? AND target_id IS ? AND reason = ?",
-        (
-            row.session_id,
-            row.kind,
-            row.t,
-            row.recorded_at,
-            row.initials,
-            json.dumps(row.payload, sort_keys=True),
-            row.action,
-            row.target_id,
-            row.reason,
-        ),
+        _entry_values(row),
     ).fetchone()
     return found[0] if found else None
 
