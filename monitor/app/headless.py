@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 def _log_alarms(events: list[AlarmEvent]) -> None:
     """Without a screen the log is where alarms show; they are in the database too."""
     for e in events:
-        level = logging.WARNING if e.action is AlarmAction.ONSET else logging.INFO
+        level = logging.WARNING if e.action in (AlarmAction.ONSET, AlarmAction.WORSENED) else logging.INFO
         log.log(level, "alarm %s: %s", e.action.value, e.message)
 
 

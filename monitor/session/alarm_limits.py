@@ -67,6 +67,30 @@ DEFAULT_LIMITS: dict[str, Limit] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Action:
+    threshold: float  # past this value (below for a low alarm, above for a high one) the protocol says what to do
+    text: str
+
+
+# clinical.md "Default alarm limits for a ketamine infusion", its notes column: what the protocol says to do past
+# these values. They hold whatever limit a session sets, so they are not adjusted with the limits.
+ACTIONS: dict[str, Action] = {
+    "NIBP_SYS high": Action(180, "pause the infusion and reassess"),
+    "NIBP_DIA high": Action(110, "pause the infusion"),
+    "SPO2 low": Action(90, "stop the infusion, stimulate, give oxygen"),
+}
+
+
+def action_for(key: str, value: float) -> str | None:
+    """What to do for the alarm `key` ("SPO2 low") at `value`, when the value is past its action threshold."""
+    action = ACTIONS.get(key)
+    if action is None:
+        return None
+    past = value < action.threshold if key.endswith(" low") else value > action.threshold
+    return action.text if past else None
+
+
 def adjust_limit(limit: Limit, low: float | None, high: float | None) -> Limit:
     """A session's own limit, refused with a message when it leaves the hard bounds or low >= high."""
     if (low is None) != (limit.low is None) or (high is None) != (limit.high is None):

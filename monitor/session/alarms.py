@@ -8,6 +8,9 @@ IEC 60601-1-8 as summarised in shared/clinical.md [IEC-60601-1-8]:
 - high-priority clinical alarms latch: they stay indicated after the condition clears until acknowledged;
 - acknowledging silences and stops escalation; an unacknowledged alarm escalates a priority after a while;
 - audio pause is time-limited (default 2 min) and covers the alarms present when it was pressed: a new alarm sounds.
+A limit alarm's message shows the live value and, past the values where clinical.md's limits table says what to
+do (SpO2 below 90, NIBP above 180/110), that action; crossing into it makes the alarm sound again even if it was
+acknowledged ("worsened"). The capnograph's apnoea flag is a high-priority clinical alarm.
 Technical alarms (monitor disconnected, no data, sensor off, invalid values) are distinct and never latch.
 """
 
@@ -19,7 +22,7 @@ from enum import StrEnum
 
 from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, ValueState
 from monitor.params import PARAMS, format_value
-from monitor.session.alarm_limits import DEFAULT_LIMITS, AlarmPriority, Limit, adjust_limit
+from monitor.session.alarm_limits import DEFAULT_LIMITS, AlarmPriority, Limit, action_for, adjust_limit
 from monitor.session.nibp import NibpReading
 
 AUDIO_PAUSE_S = 120.0  # clinical.md: audio pause is time-limited, commonly 2 min
@@ -49,6 +52,7 @@ class AlarmStatus(StrEnum):
 class AlarmAction(StrEnum):
     ONSET = "onset"
     ESCALATE = "escalate"
+    WORSENED = "worsened"  # past the value where the protocol says what to do: sounds again even if acknowledged
     ACKNOWLEDGE = "acknowledge"
     CLEAR = "clear"
     AUDIO_PAUSED = "audio paused"
@@ -81,6 +85,7 @@ class Alarm:
     status: AlarmStatus = AlarmStatus.ACTIVE
     escalated_at: float = 0.0  # last onset or escalation, for the next escalation
     param: str = ""
+    action_due: bool = False  # the value has been past its action threshold (clinical.md): said once
 
     @property
     def latching(self) -> bool:
@@ -149,6 +154,13 @@ class AlarmEngine:
 
     def on_device_status(self, status: DeviceStatus, t: float) -> list[AlarmEvent]:
         events = []
+        # The capnograph's own apnoea detection: no breath. Clinical and high priority (it latches), on the RR tile.
+        if DeviceCondition.APNEA in status.conditions:
+            events += self._raise(
+                "apnea", AlarmCategory.CLINICAL, AlarmPriority.HIGH, "Apnoea (capnograph)", t, param="RR"
+            )
+        else:
+            events += self._clear("apnea", t)
         sensor = sorted(c.value for c in status.conditions & SENSOR_CONDITIONS)
         if sensor:
             events += self._raise(
@@ -267,18 +279,28 @@ class AlarmEngine:
                 self._pending.pop(key, None)
                 events += self._clear(key, t)
                 continue
+            message, action = _limit_message(limit.param, side, value), action_for(key, value)
             current = self.alarms.get(key)
             if current is not None:
-                current.value = value
-                if current.status is AlarmStatus.LATCHED:  # back before anyone acknowledged: active again
-                    current.status = AlarmStatus.ACTIVE
+                events += self._update(current, value, message, action is not None, t)
                 continue
             pending = self._pending.setdefault(key, _Pending(t, value))
             if t - pending.since >= limit.delay_s:
-                label, unit = PARAMS[limit.param].label, PARAMS[limit.param].unit
-                message = f"{label} {side}: {format_value(limit.param, value)} {unit}"
                 events += self._raise(key, AlarmCategory.CLINICAL, priority, message, t, value, bound, limit.param)
+                self.alarms[key].action_due = action is not None
         return events
+
+    def _update(self, alarm: Alarm, value: float, message: str, action_due: bool, t: float) -> list[AlarmEvent]:
+        """A present condition: the alarm shows the live value; past its action threshold it sounds again."""
+        alarm.value, alarm.message = value, message
+        if alarm.status is AlarmStatus.LATCHED:  # back before anyone acknowledged: active again
+            alarm.status = AlarmStatus.ACTIVE
+        if not action_due or alarm.action_due:
+            return []
+        alarm.action_due = True
+        alarm.status, alarm.escalated_at = AlarmStatus.ACTIVE, t
+        self._paused_keys.discard(alarm.key)
+        return [self._event(AlarmAction.WORSENED, alarm, t, message)]
 
     def _raise(
         self,
@@ -313,6 +335,13 @@ class AlarmEngine:
     @staticmethod
     def _event(action: AlarmAction, alarm: Alarm, t: float, message: str, who: str = "") -> AlarmEvent:
         return AlarmEvent(t, action, alarm.key, message, alarm.priority, alarm.category, alarm.value, alarm.limit, who)
+
+
+def _limit_message(param: str, side: str, value: float) -> str:
+    label, unit = PARAMS[param].label, PARAMS[param].unit
+    message = f"{label} {side}: {format_value(param, value)} {unit}"
+    action = action_for(f"{param} {side}", value)
+    return f"{message} — {action}" if action else message
 
 
 def _range(low: float | None, high: float | None) -> str:

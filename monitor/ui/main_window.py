@@ -387,7 +387,8 @@ class MainWindow(QMainWindow):
         marks = [
             (e.t, ALARM_COLOURS[e.priority] if e.priority else LIMIT_MARK_COLOUR, f"{e.message} {e.who}".strip())
             for e in events
-            if (e.action is AlarmAction.ONSET and e.priority is not None) or e.action is AlarmAction.LIMIT_CHANGED
+            if (e.action in (AlarmAction.ONSET, AlarmAction.WORSENED) and e.priority is not None)
+            or e.action is AlarmAction.LIMIT_CHANGED
         ]
         self.trends.add_alarm_marks(marks)
         self._render_alarms()

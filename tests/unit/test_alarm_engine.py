@@ -137,3 +137,34 @@ def test_tile_level_is_the_highest_clinical_alarm_of_its_parameters() -> None:
     feed(engine, "SPO2", [85] * 16)
     assert engine.level_for(["SPO2", "PR"]) is AlarmPriority.HIGH
     assert engine.level_for(["HR"]) is None
+
+
+def test_the_message_shows_the_live_value_and_past_the_action_value_says_what_to_do_and_sounds_again() -> None:
+    engine = AlarmEngine()
+    (onset,) = feed(engine, "SPO2", [91] * 16)
+    assert onset.message == "SpO2 low: 91 %", "above 90: no action text yet"
+    engine.acknowledge(16, "AB")
+    assert engine.audio_priority(16) is None
+    assert feed(engine, "SPO2", [90], t0=17) == []
+    assert engine.alarms["SPO2 low"].message == "SpO2 low: 90 %", "the live value, not the onset's"
+    (worse,) = feed(engine, "SPO2", [89, 88, 89], t0=18)
+    # clinical.md limits table: SpO2 below 90: stop infusion, stimulate, oxygen
+    assert worse.action is AlarmAction.WORSENED and worse.t == 18
+    assert worse.message == "SpO2 low: 89 % — stop the infusion, stimulate, give oxygen"
+    alarm = engine.alarms["SPO2 low"]
+    assert alarm.status is AlarmStatus.ACTIVE and engine.audio_priority(21) is AlarmPriority.HIGH, "sounds again"
+    assert alarm.message.startswith("SpO2 low: 89 %")
+    assert feed(engine, "SPO2", [91, 89], t0=30) == [], "said once for the alarm, not at every crossing"
+    (nibp,) = engine.on_nibp([(NibpReading(100, 100, 186, 80, 115), 100)])
+    assert nibp.message == "NIBP systolic high: 186 mmHg — pause the infusion and reassess"
+
+
+def test_the_capnograph_apnoea_flag_is_a_high_priority_clinical_alarm_that_latches() -> None:
+    engine = AlarmEngine()
+    apnoea = DeviceStatus(10, 10, frozenset({DeviceCondition.APNEA}))
+    (onset,) = engine.on_device_status(apnoea, 10)
+    assert (onset.key, onset.priority, onset.category) == ("apnea", AlarmPriority.HIGH, AlarmCategory.CLINICAL)
+    assert engine.level_for(["RR"]) is AlarmPriority.HIGH, "the RR tile shows it"
+    assert engine.on_device_status(apnoea, 15) == [], "one alarm while it lasts"
+    (cleared,) = engine.on_device_status(DeviceStatus(20, 20), 20)
+    assert "latched" in cleared.message and engine.alarms["apnea"].status is AlarmStatus.LATCHED
