@@ -118,6 +118,7 @@ class SerialLink:
         self.clock = clock
         self.callback_errors = 0
         self.reconnects = 0
+        self.capture_error: str | None = None  # why the raw capture stopped (disk full), if it did
         self._state: LinkState | None = None
         self._stop = threading.Event()
         self._write_lock = threading.Lock()
@@ -165,9 +166,19 @@ class SerialLink:
         now = self.clock()
         self._state = state
         event = LinkEvent(state, now, self.port, detail, now if since is None else since)
-        if self.capture is not None:
-            self.capture.write_event(now, state.value, detail)
-        self._call(self.on_state, event)
+        self._call(self.on_state, event)  # first: a failing capture must not keep the state from the listeners
+        self._capture(lambda capture: capture.write_event(now, state.value, detail))
+
+    def _capture(self, write: Callable[[CaptureWriter], None]) -> None:
+        """Write to the raw capture; if the disk refuses, stop capturing and keep reading the monitor."""
+        if self.capture is None:
+            return
+        try:
+            write(self.capture)
+        except OSError as exc:
+            self.capture_error = f"raw capture stopped: {exc}"
+            log.error("%s: %s (the decoded values are still recorded)", self.port, self.capture_error)
+            self.capture = None
 
     def _call(self, callback: Callable, *args: object) -> None:
         try:
@@ -215,8 +226,7 @@ class SerialLink:
             self._set(LinkState.DISCONNECTED, "internal error in the serial link; see the log")
             raise
         finally:
-            if self.capture is not None:
-                self.capture.flush()
+            self._capture(lambda capture: capture.flush())
         self._set(LinkState.STOPPED, "")
 
     def _pump(self, ser: serial.SerialBase) -> str | None:
@@ -233,8 +243,7 @@ class SerialLink:
                 last_byte, last_byte_wall = time.monotonic(), host_time
                 if self._state is not LinkState.RECEIVING:
                     self._set(LinkState.RECEIVING, "")
-                if self.capture is not None:
-                    self.capture.write_data(host_time, data)
+                self._capture(lambda capture, t=host_time, d=data: capture.write_data(t, d))
                 self._call(self.on_data, data, host_time)
                 continue
             quiet = time.monotonic() - last_byte

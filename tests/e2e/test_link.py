@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -128,6 +129,28 @@ def test_capture_holds_the_bytes_and_the_transitions(port: FakePort, make_link, 
     states = [r.event()["state"] for r in records if r.kind is RecordKind.LINK_EVENT]
     assert data == b"\x7eabc\x7e"
     assert states == ["connecting", "receiving", "stopped"]
+
+
+def test_a_disk_that_refuses_the_capture_stops_the_capture_not_the_link(port: FakePort, make_link, tmp_path) -> None:
+    from monitor.devices.capture import CaptureWriter
+
+    capture = CaptureWriter(tmp_path / "c.ismcap", protocol="datex-s5", source=str(port.link), line={})
+    capture._file.close()
+    capture._file = open("/dev/full", "wb")  # noqa: SIM115 - a real device whose writes fail with ENOSPC: a full disk
+    events = Events()
+    link = make_link(str(port.link), events, capture=capture)
+    try:
+        assert events.wait(lambda: LinkState.CONNECTING in events.names()), "the state still reaches the listeners"
+        port.send(b"\x7eabc\x7e")
+        assert events.wait(lambda: LinkState.RECEIVING in events.names() and len(events.data) == 5)
+        assert link.capture_error is not None and "No space left" in link.capture_error
+        port.send(b"more")
+        assert events.wait(lambda: events.data.endswith(b"more")), "the monitor is still read"
+    finally:
+        link.stop()
+        with contextlib.suppress(OSError):  # closing flushes what /dev/full refused
+            capture._file.close()
+    assert events.wait(lambda: events.names()[-1] is LinkState.STOPPED)
 
 
 def test_port_problem_names_a_typo_and_an_unknown_url_scheme_and_accepts_real_ports(port: FakePort) -> None:
