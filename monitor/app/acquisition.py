@@ -8,6 +8,7 @@ so do the listeners: a listener must hand the events on (a queue, a queued Qt si
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -122,10 +123,15 @@ class Acquisition:
         cfg = self.config
         if cfg.capture_dir is None:
             return
-        cfg.capture_dir.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-        self.capture_path = cfg.capture_dir / f"{stamp}-{cfg.protocol}.ismcap"
-        self._capture = CaptureWriter(self.capture_path, protocol=cfg.protocol, source=cfg.port, line=line.as_kwargs())
+        path = cfg.capture_dir / f"{stamp}-{cfg.protocol}.ismcap"
+        try:
+            self._capture = CaptureWriter(path, protocol=cfg.protocol, source=cfg.port, line=line.as_kwargs())
+        except OSError as exc:  # the raw capture is for replay; the monitor's values matter more: go on without
+            log.error("no raw capture for this session (%s); the decoded values are still recorded", exc)
+            self._capture, self.capture_path = None, None
+            return
+        self.capture_path = path
 
     def _start_link(self, line: LineSettings) -> None:
         self._link = SerialLink(
@@ -145,14 +151,20 @@ class Acquisition:
             self._link.stop()
             self._link = None
         if self._capture is not None:
-            self._capture.close()
+            try:
+                self._capture.close()
+            except OSError as exc:
+                log.error("the end of the raw capture %s could not be written: %s", self.capture_path, exc)
             self._capture = None
 
     def stop(self) -> None:
         """Send the protocol's stop request, close the port, end the session and flush everything to disk."""
         self._stop_link()
         if self.session_id is not None:
-            self.writer.end_session(self.session_id, self.clock())
+            try:
+                self.writer.end_session(self.session_id, self.clock())
+            except (sqlite3.Error, TimeoutError) as exc:  # the session stays open: the next start offers to resume it
+                log.error("session %d could not be marked as ended: %s", self.session_id, exc)
 
     # --- link worker thread -------------------------------------------------------------------------------
 

@@ -96,7 +96,9 @@ class Chair:
 
     def stop(self) -> None:
         """Stop alarms, close the port (DRI stop request) and the session; stop the simulated monitor."""
-        self.alarms.stop()
-        self.acquisition.stop()
-        if self.simulator is not None:
-            self.simulator.stop()
+        try:
+            self.alarms.stop()
+            self.acquisition.stop()
+        finally:
+            if self.simulator is not None:
+                self.simulator.stop()

@@ -70,9 +70,11 @@ def run_record(
             if not writer.healthy:
                 log.error("database not writable (%s); %d rows kept in memory", writer.last_error, writer.pending)
     finally:
-        alarms.stop()
-        acquisition.stop()
-        writer.close()
+        try:
+            alarms.stop()
+            acquisition.stop()
+        finally:  # whatever failed above, held entries are written or saved beside the database
+            writer.close()
     stats = acquisition.stats
     print(
         f"Session {session_id} closed: {writer.samples_written} samples written, {stats.frames_ok} frames, "

@@ -120,8 +120,10 @@ def run_station(args: argparse.Namespace, app: QApplication, db_path: Path) -> i
     try:
         return app.exec()
     finally:
-        station.stop()
-        writer.close()
+        try:
+            station.stop()
+        finally:  # whatever failed above, held entries are written or saved beside the database
+            writer.close()
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -150,5 +152,7 @@ def run_gui(args: argparse.Namespace) -> int:
     try:
         return app.exec()
     finally:
-        chair.stop()
-        writer.close()
+        try:
+            chair.stop()
+        finally:  # whatever failed above, held entries are written or saved beside the database
+            writer.close()

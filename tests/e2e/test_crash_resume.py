@@ -14,8 +14,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
-from monitor.app.recovery import find_unfinished
+from monitor.app.recovery import find_unfinished, restore_unsaved_entries
+from monitor.app.session_service import SessionService
 from monitor.devices.simulator import SimulatedMonitor, load_scenario
+from monitor.session.entries import EntryKind
 from monitor.storage.db import EntryRow, connect, read_entries, read_link_events
 from monitor.storage.unsaved import save_unsaved
 from monitor.storage.writer import SessionWriter
@@ -132,3 +134,29 @@ def test_record_command_runs_headless_and_closes_the_session(tmp_path: Path) -> 
     assert conn.execute("SELECT ended_at FROM sessions WHERE id = 2").fetchone()[0] is not None
     assert "PySide6" not in result.stderr
     conn.close()
+
+
+def test_closing_while_the_database_refuses_writes_keeps_the_entries_and_the_session_open(tmp_path: Path) -> None:
+    """The end of the session cannot be written: closing goes on, held entries are saved beside the database,
+    and the next start restores them and offers the still-open session for resume."""
+    sim = SimulatedMonitor("datex-s5", load_scenario("stable"), speed=20, link_dir=tmp_path)
+    db = tmp_path / "ro.sqlite3"
+    writer = SessionWriter(db)
+    writer.start()
+    acquisition = Acquisition(AcquisitionConfig(sim.start(), "datex-s5", capture_dir=tmp_path / "cap"), writer)
+    try:
+        sid = acquisition.start()
+        service = SessionService(writer, sid, acquisition.started_at, initials="AB")
+        writer.submit(lambda conn: conn.execute("PRAGMA query_only = ON")).result(5)  # read-only from now on
+        held = service.record(EntryKind.SCORE, {"scale": "pain", "score": 4})
+        try:
+            acquisition.stop()  # cannot end the session: logged, not raised
+        finally:
+            writer.close()
+    finally:
+        sim.stop()
+    assert "NOT saved" in str(held.exception(5))
+    assert "1 nurse entry" in (restore_unsaved_entries(db) or "")
+    point = find_unfinished(db)
+    assert point is not None and point.session.id == sid, "the session stays open, to be resumed"
+    assert [e.payload for e in point.entries] == [{"scale": "pain", "score": 4}]
