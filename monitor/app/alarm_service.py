@@ -16,10 +16,12 @@ from datetime import datetime
 
 from monitor.app.acquisition import Acquisition
 from monitor.app.clock import SessionClock
+from monitor.app.session_service import SessionService
 from monitor.devices.events import DeviceEvent, DeviceStatus, Sample
 from monitor.devices.link import LinkEvent
 from monitor.session.alarm_limits import AlarmPriority, Limit
 from monitor.session.alarms import Alarm, AlarmEngine, AlarmEvent
+from monitor.session.entries import latest_sedation
 from monitor.session.errors import EntryError
 from monitor.session.nibp import NibpReadingDetector
 from monitor.storage.writer import SessionWriter
@@ -87,6 +89,14 @@ class AlarmService:
         with self._lock:
             return dict(self.engine.limits)
 
+    def watch_entries(self, service: SessionService) -> None:
+        """Sedation scores the nurse records (and corrects) count as alarm input."""
+        service.add_listener(lambda _entry: self._on_sedation(service))
+
+    def _on_sedation(self, service: SessionService) -> None:
+        latest = latest_sedation(service.views())
+        self._apply(lambda now: self.engine.on_sedation(latest, now))
+
     # --- nurse actions --------------------------------------------------------------------------------------
 
     def acknowledge(self, who: str) -> list[AlarmEvent]:
@@ -137,26 +147,28 @@ class AlarmService:
                 log.exception("alarm tick failed")
 
     def _apply(self, change: Callable[[float], list[AlarmEvent]]) -> list[AlarmEvent]:
+        # Recorded and handed on under the lock (both only queue), so the record and the screen keep the order
+        # the engine saw: an acknowledgement never overtakes the onset it answers.
         with self._lock:
             events = change(self.clock.now())
-        session_id = self.acquisition.session_id  # set by start() before the port opens
-        for e in events:
-            assert session_id is not None
-            self.writer.add_alarm_event(
-                session_id,
-                e.t,
-                e.action.value,
-                e.key,
-                e.message,
-                e.priority.name.lower() if e.priority else None,
-                e.category.value if e.category else None,
-                e.value,
-                e.limit,
-                e.who,
-            )
-        if events:
-            for listener in self._listeners:
-                listener(events)
+            session_id = self.acquisition.session_id  # set by start() before the port opens
+            for e in events:
+                assert session_id is not None
+                self.writer.add_alarm_event(
+                    session_id,
+                    e.t,
+                    e.action.value,
+                    e.key,
+                    e.message,
+                    e.priority.name.lower() if e.priority else None,
+                    e.category.value if e.category else None,
+                    e.value,
+                    e.limit,
+                    e.who,
+                )
+            if events:
+                for listener in self._listeners:
+                    listener(events)
         return events
 
 

@@ -91,6 +91,7 @@ class Chair:
             entries=self.resume.entries if self.resume else [],
             require_screening=require_screening,
         )
+        self.alarms.watch_entries(self.service)
         self.alarms.start()
         return self.service
 

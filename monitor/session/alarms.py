@@ -10,7 +10,8 @@ IEC 60601-1-8 as summarised in shared/clinical.md [IEC-60601-1-8]:
 - audio pause is time-limited (default 2 min) and covers the alarms present when it was pressed: a new alarm sounds.
 A limit alarm's message shows the live value and, past the values where clinical.md's limits table says what to
 do (SpO2 below 90, NIBP above 180/110), that action; crossing into it makes the alarm sound again even if it was
-acknowledged ("worsened"). The capnograph's apnoea flag is a high-priority clinical alarm.
+acknowledged ("worsened"). The capnograph's apnoea flag and a sedation score at the stop threshold are
+high-priority clinical alarms.
 Technical alarms (monitor disconnected, no data, sensor off, invalid values) are distinct and never latch.
 """
 
@@ -24,6 +25,7 @@ from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, ValueS
 from monitor.params import PARAMS, format_value
 from monitor.session.alarm_limits import DEFAULT_LIMITS, AlarmPriority, Limit, action_for, adjust_limit
 from monitor.session.nibp import NibpReading
+from monitor.session.scales import SCALES, sedation_needs_action
 
 AUDIO_PAUSE_S = 120.0  # clinical.md: audio pause is time-limited, commonly 2 min
 ESCALATE_AFTER_S = {AlarmPriority.LOW: 300.0, AlarmPriority.MEDIUM: 120.0}  # this program's defaults
@@ -183,6 +185,23 @@ class AlarmEngine:
             self._pending.pop(f"{param} low", None)
             self._pending.pop(f"{param} high", None)
         return events
+
+    def on_sedation(self, score: tuple[str, int] | None, t: float) -> list[AlarmEvent]:
+        """The latest sedation score (scale key, score) the nurse recorded, after corrections; None: none yet.
+
+        clinical.md "Sedation scales": MOAA/S <= 2 or RASS <= -3 -> stop the infusion, call for help. A high-
+        priority clinical alarm (it latches), cleared by a later score above the threshold."""
+        if score is None or not sedation_needs_action(*score):
+            return self._clear("sedation", t)
+        scale = SCALES[score[0]]
+        message = f"{scale.name} {scale.label(score[1])} — stop the infusion, call for help"
+        current = self.alarms.get("sedation")
+        if current is not None:
+            current.message, current.value = message, float(score[1])
+            if current.status is AlarmStatus.LATCHED:  # deep again before anyone acknowledged: active again
+                current.status = AlarmStatus.ACTIVE
+            return []
+        return self._raise("sedation", AlarmCategory.CLINICAL, AlarmPriority.HIGH, message, t, float(score[1]))
 
     def tick(self, now: float) -> list[AlarmEvent]:
         """Persistent invalid values, escalation and the end of an audio pause."""

@@ -250,3 +250,16 @@ def _describe(kind: EntryKind, p: Mapping[str, Any]) -> str:
     if action is InfusionAction.BOLUS:
         return f"Bolus {p['dose_mg']:g} mg"
     return {"pause": "Infusion paused", "resume": "Infusion resumed", "stop": "Infusion stopped"}[action.value]
+
+
+def latest_sedation(views: Iterable[EntryView]) -> tuple[str, int] | None:
+    """The most recent live RASS or MOAA/S score (scale key, score), corrections applied; None when none."""
+    scores = [
+        (v.t, v.id, v.payload["scale"], int(v.payload["score"]))
+        for v in views
+        if v.live and v.kind is EntryKind.SCORE and v.payload.get("scale") in ("rass", "moaas")
+    ]
+    if not scores:
+        return None
+    _t, _id, scale, score = max(scores)
+    return scale, score

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.session.entries import EntryKind
-from monitor.session.scales import MOAAS, RASS, DissociationLevel, Scale, Severity, SideEffect, sedation_needs_action
+from monitor.session.scales import MOAAS, RASS, DissociationLevel, Scale, Severity, SideEffect
 from monitor.ui.recorder import EntryRecorder
 
 # Alt+letter for each side effect (unique, and mostly the word's first letter).
@@ -158,11 +158,6 @@ class ObservationPanel(QWidget):
             row.addWidget(button)
             self.dissociation_buttons[level] = button
         grid.addLayout(row, 3, 1, 1, 2)
-        self.sedation_warning = QLabel("")
-        self.sedation_warning.setObjectName("sedation_warning")
-        self.sedation_warning.setWordWrap(True)
-        self.sedation_warning.setStyleSheet("color: #ff5252; font-weight: bold;")
-        grid.addWidget(self.sedation_warning, 4, 0, 1, 3)
         return box
 
     @staticmethod
@@ -193,12 +188,6 @@ class ObservationPanel(QWidget):
 
     def record_scale(self, scale: Scale, combo: QComboBox) -> None:
         score = int(combo.currentData())
-        if not self.recorder.record(EntryKind.SCORE, {"scale": scale.key, "score": score}):
-            return
-        if sedation_needs_action(scale.key, score):
-            # clinical.md "Sedation scales": MOAA/S <= 2 or RASS <= -3 -> stop infusion, call for help.
-            self.sedation_warning.setText(
-                f"{scale.name} {scale.label(score)}: action threshold reached — stop the infusion and call for help."
-            )
-        else:
-            self.sedation_warning.setText("")
+        # A score at the stop threshold (clinical.md "Sedation scales") raises the high-priority sedation alarm
+        # (AlarmService.watch_entries): the alarm bar, the sound and the record say it, not a label here.
+        self.recorder.record(EntryKind.SCORE, {"scale": scale.key, "score": score})

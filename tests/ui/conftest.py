@@ -31,9 +31,11 @@ def live_window(qtbot, tmp_path: Path):
         alarms = AlarmService(acq, writer, clock)
         facade.attach_alarms(alarms)
         sid = acq.start()
-        facade.attach_service(
-            SessionService(writer, sid, acq.started_at, clock=clock.now, initials=initials, require_screening=screening)
+        service = SessionService(
+            writer, sid, acq.started_at, clock=clock.now, initials=initials, require_screening=screening
         )
+        facade.attach_service(service)
+        alarms.watch_entries(service)
         window = MainWindow(facade, source=port)
         qtbot.addWidget(window)
         window.show()

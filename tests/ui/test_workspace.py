@@ -46,7 +46,14 @@ def test_scores_are_recorded_with_the_clinical_wording(qtbot, live_window, saved
         {"scale": "moaas", "score": 2},
         {"level": "moderate"},
     ]
-    assert "stop the infusion and call for help" in panel.sedation_warning.text()
+    qtbot.waitUntil(  # clinical.md "Sedation scales": MOAA/S <= 2 -> stop the infusion, call for help
+        lambda: (
+            "MOAA/S 2 responds only after mild prodding or shaking — stop the infusion, call for help"
+            in window.alarm_bar.lines[0].text()
+            and window.alarm_bar.lines[0].property("priority") == "high"
+        ),
+        timeout=3000,
+    )
     texts = [window.timeline.tree.topLevelItem(i).text(1) for i in range(3)]
     assert texts[1] == "MOAA/S 2 responds only after mild prodding or shaking"
 

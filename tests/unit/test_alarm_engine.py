@@ -168,3 +168,31 @@ def test_the_capnograph_apnoea_flag_is_a_high_priority_clinical_alarm_that_latch
     assert engine.on_device_status(apnoea, 15) == [], "one alarm while it lasts"
     (cleared,) = engine.on_device_status(DeviceStatus(20, 20), 20)
     assert "latched" in cleared.message and engine.alarms["apnea"].status is AlarmStatus.LATCHED
+
+
+def test_a_sedation_score_at_the_stop_threshold_is_a_high_alarm_until_a_lighter_score() -> None:
+    engine = AlarmEngine()
+    assert engine.on_sedation(("moaas", 3), 10) == [] and engine.on_sedation(("rass", -2), 11) == []
+    (onset,) = engine.on_sedation(("moaas", 2), 20)  # clinical.md: MOAA/S <= 2 or RASS <= -3
+    assert (onset.key, onset.priority, onset.category) == ("sedation", AlarmPriority.HIGH, AlarmCategory.CLINICAL)
+    assert onset.message == "MOAA/S 2 responds only after mild prodding or shaking — stop the infusion, call for help"
+    assert engine.on_sedation(("rass", -4), 25) == []
+    assert engine.alarms["sedation"].message.startswith("RASS -4 deep sedation")
+    (lighter,) = engine.on_sedation(("rass", -1), 30)
+    assert "latched" in lighter.message, "stays indicated until acknowledged"
+    engine.acknowledge(31, "AB")
+    assert "sedation" not in engine.alarms
+    assert engine.on_sedation(None, 40) == []
+
+
+def test_the_latest_live_sedation_score_counts_after_corrections() -> None:
+    from monitor.session.entries import Entry, EntryAction, EntryKind, latest_sedation, resolve
+
+    def score(eid: int, t: float, scale: str, value: int, **kw) -> Entry:
+        return Entry(eid, 1, EntryKind.SCORE, t, t, "AB", {"scale": scale, "score": value}, **kw)
+
+    entries = [score(1, 100, "moaas", 5), score(2, 200, "rass", -3), score(3, 150, "pain", 2)]
+    assert latest_sedation(resolve(entries)) == ("rass", -3)
+    struck = Entry(4, 1, EntryKind.SCORE, 200, 210, "AB", {}, action=EntryAction.STRIKE, target_id=2)
+    assert latest_sedation(resolve([*entries, struck])) == ("moaas", 5), "a struck score no longer counts"
+    assert latest_sedation([]) is None
