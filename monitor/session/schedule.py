@@ -1,9 +1,14 @@
 """The observation schedule: checks due at a fixed interval from the start of the infusion, through recovery.
 
-Each check asks for vitals (a cuff reading), a sedation score (RASS or MOAA/S) and a side-effect review (a side
-effect recorded, or a review with nothing found), made in the window since the previous check was due. Default
-interval 15 min: clinical.md "Monitoring during infusion" ([ASRA-2018]: NIBP at least every 15 min, sedation and
-dissociation at regular intervals, typically every 15 min); configurable per clinic.
+Each check asks for vitals (a cuff reading), a sedation score (RASS or MOAA/S), the quick dissociation severity
+(clinical.md "Dissociation": at each check) and a side-effect review (a side effect recorded, or a review with
+nothing found). Default interval 15 min: clinical.md "Monitoring during infusion" ([ASRA-2018]: NIBP at least
+every 15 min, sedation and dissociation at regular intervals, typically every 15 min); configurable per clinic.
+
+Windows do not overlap: an observation counts for one check only, so checks every 30 min never pass for checks
+every 15. A check's window runs from the end of the previous one (its due time plus the grace) to its own due time
+plus the grace. A check not done by the next one's due time is MISSED: it stays on the record, and the nurse's
+attention moves on to the check now due.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from monitor.session.entries import EntryKind, EntryView
 
 CHECK_INTERVAL_S = 15 * 60.0
 GRACE_S = 5 * 60.0  # a check is overdue this long after it was due; a clinic setting
-REQUIREMENTS = ("vitals", "sedation score", "side-effect review")
+REQUIREMENTS = ("vitals", "sedation score", "dissociation", "side-effect review")
 
 
 class CheckStatus(StrEnum):
@@ -24,6 +29,7 @@ class CheckStatus(StrEnum):
     UPCOMING = "upcoming"
     DUE = "due"
     OVERDUE = "overdue"
+    MISSED = "missed"  # not done by the time the next check was due
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +49,8 @@ def _satisfied(views: Sequence[EntryView], nibp_times: Sequence[float], lo: floa
             continue
         if v.kind is EntryKind.SCORE and v.payload.get("scale") in ("rass", "moaas"):
             done.add("sedation score")
+        elif v.kind is EntryKind.DISSOCIATION:
+            done.add("dissociation")
         elif v.kind in (EntryKind.SIDE_EFFECT, EntryKind.CHECK):
             done.add("side-effect review")
     return done
@@ -67,7 +75,7 @@ def checks(
         due = start + k * interval_s
         if (end is not None and due > end + interval_s) or due > now + interval_s:
             break
-        lo, hi = due - interval_s, due + grace_s
+        lo, hi = (start if k == 1 else due - interval_s + grace_s), due + grace_s
         missing = tuple(r for r in REQUIREMENTS if r not in _satisfied(views, nibp, lo, hi))
         if not missing:
             status = CheckStatus.DONE
@@ -75,16 +83,22 @@ def checks(
             status = CheckStatus.UPCOMING
         elif now <= due + grace_s:
             status = CheckStatus.DUE
-        else:
+        elif now <= due + interval_s:
             status = CheckStatus.OVERDUE
+        else:
+            status = CheckStatus.MISSED
         out.append(Check(due, (lo, hi), missing, status))
         k += 1
     return out
 
 
 def next_open(check_list: Sequence[Check]) -> Check | None:
-    """The check the nurse should look at: the first overdue one, else the first not done."""
+    """The check the nurse should look at: an overdue one, else the first not done (missed ones are past)."""
     overdue = [c for c in check_list if c.status is CheckStatus.OVERDUE]
     if overdue:
         return overdue[0]
-    return next((c for c in check_list if c.status is not CheckStatus.DONE), None)
+    return next((c for c in check_list if c.status not in (CheckStatus.DONE, CheckStatus.MISSED)), None)
+
+
+def missed(check_list: Sequence[Check]) -> int:
+    return sum(1 for c in check_list if c.status is CheckStatus.MISSED)

@@ -40,7 +40,7 @@ from monitor.session.clock import clock_text
 from monitor.session.entries import Entry, EntryView
 from monitor.session.errors import EntryError
 from monitor.session.nibp import NibpReading, NibpReadingDetector
-from monitor.session.schedule import CheckStatus, next_open
+from monitor.session.schedule import CheckStatus, missed, next_open
 from monitor.storage.backup import backup, timestamped_backup_path
 from monitor.storage.paths import backups_dir, captures_dir
 from monitor.storage.patients import Patient
@@ -423,9 +423,12 @@ class MainWindow(QMainWindow):
     def _render_schedule(self, now: float) -> None:
         nibp = self.trends.series["NIBP_SYS"]
         times = nibp.x[np.isfinite(nibp.y)].tolist()
-        check = next_open(self.service.schedule(times, now))
+        schedule = self.service.schedule(times, now)
+        check, gone = next_open(schedule), missed(schedule)
+        past = f" · {gone} check{'s' if gone > 1 else ''} missed (on the record)" if gone else ""
         if check is None:
-            show(self.schedule_label, "" if self.service.infusion(now).started_at is None else "All checks done", "")
+            done = "" if self.service.infusion(now).started_at is None else "All checks done"
+            show(self.schedule_label, done + past, "")
             return
         if check.status is CheckStatus.OVERDUE:
             late = (now - check.due_at) / 60
@@ -436,6 +439,7 @@ class MainWindow(QMainWindow):
             text = f"Next check {clock_text(check.due_at)[:5]} in {left // 60}:{left % 60:02d} — needs " + ", ".join(
                 check.missing
             )
+            text += past
             style = "color: #ffb74d; font-weight: bold;" if check.status is CheckStatus.DUE else ""
         show(self.schedule_label, text, style)
 

@@ -73,6 +73,10 @@ def test_schedule_goes_overdue_and_the_check_is_satisfied(qtbot, live_window, sa
     window.time_control.time_edit.setTime(QTime.fromString(clock_text(first_due)[:5], "HH:mm"))
     qtbot.mouseClick(window.observations.review_none, LEFT)
     saved(window, 4)
+    window.time_control.earlier.setChecked(True)
+    window.time_control.time_edit.setTime(QTime.fromString(clock_text(first_due)[:5], "HH:mm"))
+    qtbot.mouseClick(window.observations.dissociation_buttons["none"], LEFT)
+    saved(window, 5)
     nibp = window.trends.series["NIBP_SYS"]
     first = window.service.schedule(nibp.x.tolist())[0]
     assert first.status is CheckStatus.DONE, first

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from monitor.app.session_service import SessionService
-from monitor.session.entries import EntryKind
+from monitor.session.entries import Entry, EntryKind, resolve
 from monitor.session.errors import EntryError
 from monitor.session.recovery import ALDRETE_ITEMS
-from monitor.session.schedule import CheckStatus
+from monitor.session.schedule import CheckStatus, checks, next_open
 from monitor.session.screening import Contraindication, evaluate, validate_screening
 from monitor.storage.writer import SessionWriter
 
@@ -92,11 +92,30 @@ def test_schedule_goes_overdue_and_is_satisfied_by_vitals_sedation_and_review(se
     assert first.status is CheckStatus.UPCOMING and first.due_at == T0 + 60 + 900
     clock.t = T0 + 60 + 900 + 6 * 60  # past due and grace
     assert svc.schedule([])[0].status is CheckStatus.OVERDUE
-    assert svc.schedule([])[0].missing == ("vitals", "sedation score", "side-effect review")
+    assert svc.schedule([])[0].missing == ("vitals", "sedation score", "dissociation", "side-effect review")
     svc.record(EntryKind.SCORE, {"scale": "rass", "score": 0}, t=T0 + 60 + 880).result(5)
     svc.record(EntryKind.CHECK, {}, t=T0 + 60 + 890).result(5)
+    assert svc.schedule([T0 + 60 + 870])[0].missing == ("dissociation",), "clinical.md: dissociation at each check"
+    svc.record(EntryKind.DISSOCIATION, {"level": "none"}, t=T0 + 60 + 895).result(5)
     first = svc.schedule([T0 + 60 + 870])[0]
     assert first.status is CheckStatus.DONE and first.missing == ()
+
+
+def test_an_observation_counts_for_one_check_and_a_check_not_done_by_the_next_is_missed() -> None:
+    start, now = 1000.0, 1000.0 + 52 * 60  # checks due at 15, 30, 45 min; now 52 min
+    at_19_min = start + 19 * 60
+    views = resolve(
+        [
+            Entry(1, 1, EntryKind.SCORE, at_19_min, at_19_min, "AB", {"scale": "rass", "score": 0}),
+            Entry(2, 1, EntryKind.DISSOCIATION, at_19_min, at_19_min, "AB", {"level": "none"}),
+            Entry(3, 1, EntryKind.CHECK, at_19_min, at_19_min, "AB", {}),
+        ]
+    )
+    first, second, third, _fourth = checks(start, None, now, views, [at_19_min])
+    assert first.status is CheckStatus.DONE, "19 min is within the first check's grace"
+    assert second.status is CheckStatus.MISSED and second.window[0] == first.window[1], "windows do not overlap"
+    assert third.status is CheckStatus.OVERDUE
+    assert next_open([first, second, third]) is third, "the banner moves on to the check at hand"
 
 
 def test_discharge_refused_below_threshold_and_accepted_above(service) -> None:
