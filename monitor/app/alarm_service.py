@@ -90,8 +90,9 @@ class AlarmService:
             return dict(self.engine.limits)
 
     def watch_entries(self, service: SessionService) -> None:
-        """Sedation scores the nurse records (and corrects) count as alarm input."""
+        """Sedation scores the nurse records (and corrects) count as alarm input; a resumed session's too."""
         service.add_listener(lambda _entry: self._on_sedation(service))
+        self._on_sedation(service)
 
     def _on_sedation(self, service: SessionService) -> None:
         latest = latest_sedation(service.views())

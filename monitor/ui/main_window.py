@@ -169,6 +169,7 @@ class MainWindow(QMainWindow):
         self.timeline.sigStrikeRequested.connect(lambda eid: self.open_correction(eid, strike=True))
         self._set_link(LinkState.CONNECTING, "")
         self._reload_entries()
+        self.screening.show_result(self.service.screening())  # a resumed session may have been screened already
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, QTime
 
 from monitor.session.clock import clock_text
 from monitor.session.schedule import CheckStatus
+from monitor.ui.main_window import MainWindow
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -47,6 +48,9 @@ def test_screening_blocks_the_start_until_an_override_with_a_reason(qtbot, live_
     saved(window, 2)
     qtbot.waitUntil(lambda: "May start on the recorded override" in window.screening.verdict.text(), timeout=3000)
     start_infusion(qtbot, window, saved, 3)
+    reopened = MainWindow(window.facade, source="after a restart")  # e.g. a resumed session
+    qtbot.addWidget(reopened)
+    assert "May start on the recorded override" in reopened.screening.verdict.text(), "not 'not screened yet'"
     rows = stored_entries(window)
     assert rows[1].payload["override_reason"] == "anxious on arrival; 148/90 after 10 min rest"
     assert rows[2].payload["action"] == "start"
