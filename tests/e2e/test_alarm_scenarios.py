@@ -3,6 +3,7 @@ right priority, in order -- and nothing at all in `stable`."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import SessionClock
 from monitor.devices.simulator import SimulatedMonitor, load_scenario
+from monitor.devices.simulator.scenario import SCENARIO_DIR
 from monitor.session.alarm_limits import AlarmPriority
 from monitor.session.alarms import AlarmAction, AlarmCategory, AlarmEvent
 from monitor.storage.db import connect, read_alarm_events
@@ -23,10 +25,11 @@ def run_scenario(tmp_path: Path):
     def run(
         scenario: str, speed: float, until_s: float, setup=None, protocol: str = "datex-s5"
     ) -> tuple[list[AlarmEvent], float, Path, int]:
-        sim = SimulatedMonitor(protocol, load_scenario(scenario), speed=speed, link_dir=tmp_path / scenario / protocol)
+        name = Path(scenario).stem  # a scenario's name, or a scenario file of the test's own
+        sim = SimulatedMonitor(protocol, load_scenario(scenario), speed=speed, link_dir=tmp_path / name / protocol)
         port = sim.start()
         clock = SessionClock(sim.device_now, use_device_time=True)
-        db = tmp_path / f"{scenario}-{protocol}.sqlite3"
+        db = tmp_path / f"{name}-{protocol}.sqlite3"
         events: list[AlarmEvent] = []
         with SessionWriter(db) as writer:
             acq = Acquisition(
@@ -101,3 +104,15 @@ def test_sensor_off_and_cable_pull_are_technical_alarms_that_clear(run_scenario)
     disc = [e for e in events if e.key == "monitor disconnected"]
     assert [e.action for e in disc][:2] == [AlarmAction.ONSET, AlarmAction.CLEAR]
     assert disc[0].category is AlarmCategory.TECHNICAL and disc[0].priority is AlarmPriority.MEDIUM
+
+
+def test_the_capnograph_apnoea_flag_in_real_dri_records_is_a_high_alarm(run_scenario, tmp_path: Path) -> None:
+    scenario = json.loads((SCENARIO_DIR / "stable.json").read_text()) | {"apnea": [{"start_s": 300, "end_s": 330}]}
+    path = tmp_path / "scenarios" / "apnoea.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(scenario))
+    events, t0, *_ = run_scenario(str(path), speed=100, until_s=450)
+    apnoea = [e for e in events if e.key == "apnea"]
+    assert [e.action for e in apnoea] == [AlarmAction.ONSET, AlarmAction.CLEAR], [e.message for e in events]
+    assert apnoea[0].priority is AlarmPriority.HIGH and apnoea[0].category is AlarmCategory.CLINICAL
+    assert 290 <= apnoea[0].t - t0 < 340 and "latched" in apnoea[1].message, "at the window, on a record"
