@@ -14,7 +14,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 STALE_AFTER_S = 30.0  # a continuous parameter not refreshed for this long is shown dimmed
-NIBP_STALE_AFTER_S = 20 * 60.0  # a cuff reading is intermittent by nature; dim only when very old
+# A cuff reading is intermittent; clinical.md "Monitoring during infusion": NIBP at least every 15 min, so a
+# reading older than that is no longer current.
+NIBP_STALE_AFTER_S = 15 * 60.0
 
 
 class AlarmLevel(IntEnum):
