@@ -51,10 +51,14 @@ class InfusionPanel(QGroupBox):
         self.recorder = recorder
         self.service = recorder.service
         self.drug = self._field("drug", "Ketamine")
-        self.concentration = self._field("concentration", "10")
+        # Concentration and dose rate start empty: a default the nurse did not change would be a silent dose error
+        # (bags are diluted to different strengths).
+        self.concentration = self._field("concentration", "")
+        self.concentration.setPlaceholderText("mg/mL, as on the bag")
         self.weight = self._field("weight", "")
         self.weight.setPlaceholderText("kg")
-        self.rate = self._field("rate", "0.5")
+        self.rate = self._field("rate", "")
+        self.rate.setPlaceholderText("mg/kg/h")
         self.bolus = self._field("bolus", "")
         self.bolus.setPlaceholderText("mg")
         self._recorded_rate: float | None = None  # the rate the events say runs; the field follows its changes

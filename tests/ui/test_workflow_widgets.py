@@ -24,15 +24,24 @@ def fill_screening(window, sys_: str = "128", dia: str = "80") -> None:
     panel.pain.setValue(7)
 
 
+def fill_infusion(window) -> None:
+    for field, text in (
+        (window.infusion.concentration, "10"),
+        (window.infusion.weight, "70"),
+        (window.infusion.rate, "0.5"),
+    ):
+        field.setText(text)
+
+
 def start_infusion(qtbot, window, saved, count: int) -> None:
-    window.infusion.weight.setText("70")
+    fill_infusion(window)
     qtbot.mouseClick(window.infusion.buttons["start"], LEFT)
     saved(window, count)
 
 
 def test_screening_blocks_the_start_until_an_override_with_a_reason(qtbot, live_window, saved, stored_entries):
     window = live_window("stable", speed=60, screening=True)
-    window.infusion.weight.setText("70")
+    fill_infusion(window)
     qtbot.mouseClick(window.infusion.buttons["start"], LEFT)
     assert "Record the pre-infusion screening" in window.message.text()
     qtbot.mouseClick(window.screening.record, LEFT)

@@ -61,6 +61,11 @@ def test_scores_are_recorded_with_the_clinical_wording(qtbot, live_window, saved
 def test_invalid_infusion_input_is_refused_and_nothing_stored(qtbot, live_window, stored_entries) -> None:
     window = live_window("stable", speed=20)
     inf = window.infusion
+    assert inf.concentration.text() == "" and inf.rate.text() == "", "no default a nurse could leave unchecked"
+    qtbot.mouseClick(inf.buttons["start"], Qt.MouseButton.LeftButton)
+    assert "Concentration" in window.message.text()
+    inf.concentration.setText("10")
+    inf.rate.setText("0.5")
     for weight, message in (("400", "Weight 400 kg is outside 20–300 kg"), ("0", "Weight 0 kg is outside")):
         inf.weight.setText(weight)
         qtbot.mouseClick(inf.buttons["start"], Qt.MouseButton.LeftButton)
@@ -81,6 +86,7 @@ def test_infusion_controls_show_pump_rate_elapsed_and_running_total(qtbot, live_
     inf = window.infusion
     inf.weight.clear()
     qtbot.keyClicks(inf.weight, "70")
+    inf.concentration.setText("10")
     inf.rate.setText("0.5")
     assert inf.pump.text() == "= 3.5 mL/h", "0.5 mg/kg/h × 70 kg ÷ 10 mg/mL"
     qtbot.mouseClick(inf.buttons["start"], Qt.MouseButton.LeftButton)
