@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.app.courses import CourseService, course_summary
-from monitor.app.session_record import load_record
 from monitor.devices.events import DeviceStatus, Sample, SampleFlag
 from monitor.devices.link import LinkEvent, LinkState
 from monitor.devices.protocols import line_settings
@@ -55,7 +54,7 @@ from monitor.ui.patient_dialog import CourseView, PatientDialog
 from monitor.ui.port_picker import PortPickerDialog
 from monitor.ui.recorder import EntryRecorder, EntryTimeControl
 from monitor.ui.recovery_panel import RecoveryPanel
-from monitor.ui.review_window import ReviewWindow, SessionListDialog, replay_job
+from monitor.ui.review_window import ReviewWindow, SessionListDialog, open_review, replay_job
 from monitor.ui.screening_panel import ScreeningPanel
 from monitor.ui.style import show
 from monitor.ui.tiles import TILES, AlarmLevel, NumericTile, TileSpec
@@ -570,13 +569,13 @@ class MainWindow(QMainWindow):
         return job.start()
 
     @Slot(object)
-    def open_review(self, session_id: int | None) -> ReviewWindow | None:
+    def open_review(self, session_id: int | None) -> BackgroundJob | None:
+        """Open a session's review; it is read on a worker thread, the window appears when it is ready."""
         if session_id is None:
             return None
-        window = ReviewWindow(load_record(self.facade.acquisition.writer.db_path, session_id), self)
-        self.review_windows.append(window)
-        window.show()
-        return window
+        job = open_review(self.facade.acquisition.writer.db_path, session_id, self, self.review_windows)
+        self.jobs.append(job)
+        return job
 
     # --- monitor port ---------------------------------------------------------------------------------------
 

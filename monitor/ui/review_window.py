@@ -197,10 +197,24 @@ class SessionListDialog(QDialog):
         sid = self.chosen()
         if sid is None:
             return
-        window = ReviewWindow(load_record(self.db_path, sid), self.parentWidget())
-        self.windows.append(window)
-        window.show()
+        self.job = open_review(self.db_path, sid, self.parentWidget(), self.windows)
         super().accept()
+
+
+def open_review(db_path: Path, session_id: int, parent: QWidget | None, windows: list[ReviewWindow]) -> BackgroundJob:
+    """Read a session on a worker thread (seconds for a long one: the live monitor must not freeze meanwhile),
+    then open its review window, kept in `windows`."""
+
+    def show(record: SessionRecord | None) -> None:
+        if record is None:  # the job has told the user why
+            return
+        window = ReviewWindow(record, parent)
+        windows.append(window)
+        window.show()
+
+    job = BackgroundJob(f"Opening session {session_id}", lambda _progress, _cancel: load_record(db_path, session_id))
+    job.sigFinished.connect(show)
+    return job.start()
 
 
 def replay_job(path: Path, db_path: Path, speed: float | None, parent: QWidget | None) -> BackgroundJob:

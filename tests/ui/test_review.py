@@ -17,6 +17,8 @@ def test_review_shows_the_whole_recorded_session(qtbot, recorded_session) -> Non
     assert dialog.tree.topLevelItemCount() == 1
     dialog.tree.setCurrentItem(dialog.tree.topLevelItem(0))
     dialog.accept()
+    with qtbot.waitSignal(dialog.job.sigFinished, timeout=15000):
+        pass  # read on a worker thread: the live window's event loop keeps running meanwhile
     (review,) = dialog.windows
     qtbot.addWidget(review)
     start = review.record.session.started_at
@@ -42,6 +44,7 @@ def test_replay_from_the_window_shows_progress_then_opens_the_review(qtbot, live
     with qtbot.waitSignal(job.sigFinished, timeout=15000) as finished:
         pass
     assert finished.args[0] is not None, "the new session's id"
+    qtbot.waitUntil(lambda: len(window.review_windows) == 1, timeout=15000)
     (review,) = window.review_windows
     qtbot.addWidget(review)
     assert len(review.trends.series["HR"]) >= 119
