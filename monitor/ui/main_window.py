@@ -439,11 +439,9 @@ class MainWindow(QMainWindow):
             text = f"CHECK OVERDUE {late:.0f} min (due {clock_text(check.due_at)[:5]}): " + ", ".join(check.missing)
             style = "background: #b71c1c; color: white; font-weight: bold; padding: 3px;"
         else:
-            left = max(0, int(check.due_at - now))
-            text = f"Next check {clock_text(check.due_at)[:5]} in {left // 60}:{left % 60:02d} — needs " + ", ".join(
-                check.missing
-            )
-            text += past
+            left = int(check.due_at - now)
+            when = f"in {left // 60}:{left % 60:02d}" if left > 0 else "due now"
+            text = f"Next check {clock_text(check.due_at)[:5]} {when} — needs " + ", ".join(check.missing) + past
             style = "color: #ffb74d; font-weight: bold;" if check.status is CheckStatus.DUE else ""
         show(self.schedule_label, text, style)
 

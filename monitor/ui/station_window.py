@@ -123,8 +123,9 @@ class ChairCard(QWidget):
                 self.check, f"CHECK OVERDUE since {clock_text(check.due_at)[:5]}", "color: #ff5252; font-weight: bold;"
             )
         else:
-            left = max(0, int(check.due_at - now))
-            show(self.check, f"Next check {clock_text(check.due_at)[:5]} (in {left // 60} min)", "")
+            left = int(check.due_at - now)
+            when = f"in {left // 60} min" if left > 0 else "due now"
+            show(self.check, f"Next check {clock_text(check.due_at)[:5]} ({when})", "")
 
     def _alarm(self, window: MainWindow) -> None:
         alarms = window.alarms.alarms() if window.alarms else []
