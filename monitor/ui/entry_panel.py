@@ -131,8 +131,8 @@ class ObservationPanel(QWidget):
         grid.addWidget(self.pain, 0, 1)
         grid.addWidget(pain_button, 0, 2)
 
-        self.rass = self._scale_combo(RASS, "rass_score", default=0)
-        self.moaas = self._scale_combo(MOAAS, "moaas_score", default=5)
+        self.rass = self._scale_combo(RASS, "rass_score")
+        self.moaas = self._scale_combo(MOAAS, "moaas_score")
         for row, (combo, scale, key) in enumerate(((self.rass, RASS, "R"), (self.moaas, MOAAS, "M")), start=1):
             button = self._record_button(
                 f"Record {scale.name}", f"record_{scale.key}", lambda _=False, c=combo, s=scale: self.record_scale(s, c)
@@ -172,22 +172,26 @@ class ObservationPanel(QWidget):
         return button
 
     @staticmethod
-    def _scale_combo(scale: Scale, name: str, default: int) -> QComboBox:
+    def _scale_combo(scale: Scale, name: str) -> QComboBox:
+        """No level preselected, and none kept after recording: every score is a choice the nurse made then."""
         combo = QComboBox()
         combo.setObjectName(name)
         # The longest MOAA/S wording would otherwise set the panel's width; the full text shows when open.
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         combo.setMinimumContentsLength(22)
+        combo.addItem(f"— choose the {scale.name} level —", None)
         for level in scale.levels:
             combo.addItem(scale.label(level.score), level.score)
-        combo.setCurrentIndex(combo.findData(default))
         return combo
 
     def record_pain(self) -> None:
         self.recorder.record(EntryKind.SCORE, {"scale": "pain", "score": self.pain.value()})
 
     def record_scale(self, scale: Scale, combo: QComboBox) -> None:
-        score = int(combo.currentData())
+        if combo.currentData() is None:
+            self.recorder.sigMessage.emit(f"Choose the {scale.name} level first, then record it", True)
+            return
         # A score at the stop threshold (clinical.md "Sedation scales") raises the high-priority sedation alarm
         # (AlarmService.watch_entries): the alarm bar, the sound and the record say it, not a label here.
-        self.recorder.record(EntryKind.SCORE, {"scale": scale.key, "score": score})
+        if self.recorder.record(EntryKind.SCORE, {"scale": scale.key, "score": int(combo.currentData())}):
+            combo.setCurrentIndex(0)

@@ -37,8 +37,11 @@ def test_scores_are_recorded_with_the_clinical_wording(qtbot, live_window, saved
     panel.pain.lineEdit().selectAll()
     qtbot.keyClicks(panel.pain.lineEdit(), "6")
     qtbot.mouseClick(window.findChild(type(panel.effect_buttons["other"]), "record_pain"), Qt.MouseButton.LeftButton)
+    record_moaas = window.findChild(type(panel.effect_buttons["other"]), "record_moaas")
+    qtbot.mouseClick(record_moaas, Qt.MouseButton.LeftButton)
+    assert "Choose the MOAA/S level first" in window.message.text(), "no level preselected"
     panel.moaas.setCurrentIndex(panel.moaas.findData(2))
-    qtbot.mouseClick(window.findChild(type(panel.effect_buttons["other"]), "record_moaas"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(record_moaas, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.dissociation_buttons["moderate"], Qt.MouseButton.LeftButton)
     saved(window, 3)
     assert [r.payload for r in stored_entries(window)] == [
@@ -56,6 +59,7 @@ def test_scores_are_recorded_with_the_clinical_wording(qtbot, live_window, saved
     )
     texts = [window.timeline.tree.topLevelItem(i).text(1) for i in range(3)]
     assert texts[1] == "MOAA/S 2 responds only after mild prodding or shaking"
+    assert panel.moaas.currentData() is None, "the next assessment is chosen afresh"
 
 
 def test_invalid_infusion_input_is_refused_and_nothing_stored(qtbot, live_window, stored_entries) -> None:
