@@ -23,13 +23,15 @@ class Contraindication(StrEnum):
     HEPATIC = "severe hepatic disease or cirrhosis"
     PREGNANCY = "pregnancy or breastfeeding"
     PRESSURE = "raised intracranial or intraocular pressure"
-    CARDIAC = "unstable cardiac disease (unstable angina, recent myocardial infarction)"
+    CARDIAC = "poorly controlled cardiovascular disease (unstable angina, recent myocardial infarction)"
 
 
 # clinical.md "Default alarm limits", baseline BP gate: clinics commonly refuse to start above 160/100 without a
 # documented reason ([REMS] flags > 140/90 as a risk to weigh).
 BP_GATE_SYS = 160
 BP_GATE_DIA = 100
+BP_CAUTION_SYS = 140  # [REMS], via clinical.md: above 140/90 is a risk to weigh (a caution, not a block)
+BP_CAUTION_DIA = 90
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,14 +101,20 @@ def _within(value: Any, what: str, unit: str, low: float, high: float) -> float:
     return number
 
 
+def blocks_bp(bp: Mapping[str, float]) -> bool:
+    return bp["sys"] > BP_GATE_SYS or bp["dia"] > BP_GATE_DIA
+
+
 def evaluate(screening: Mapping[str, Any]) -> ScreeningResult:
     """What a (validated) screening means for the start."""
     hard = [] if screening["consent"] else ["consent is not recorded"]
     blocks = [f"contraindication: {item.value}" for item in Contraindication if screening["answers"][item.name.lower()]]
     bp = screening["baseline"]
-    if bp["sys"] > BP_GATE_SYS or bp["dia"] > BP_GATE_DIA:
+    if blocks_bp(bp):
         blocks.append(f"baseline BP {bp['sys']:g}/{bp['dia']:g} is above {BP_GATE_SYS}/{BP_GATE_DIA}")
     cautions = []
+    if not blocks_bp(bp) and (bp["sys"] > BP_CAUTION_SYS or bp["dia"] > BP_CAUTION_DIA):
+        cautions.append(f"baseline BP {bp['sys']:g}/{bp['dia']:g} is above {BP_CAUTION_SYS}/{BP_CAUTION_DIA}")
     if not screening["fasting"]:
         cautions.append("fasting not confirmed")
     if not screening["escort"]:

@@ -60,6 +60,8 @@ def test_screening_rules() -> None:
         "contraindication: bipolar disorder or mania" in evaluate(validate_screening(screening(answers=answers))).blocks
     )
     assert evaluate(validate_screening(screening(escort=False))).cautions == ("no escort arranged for discharge",)
+    raised = evaluate(validate_screening(screening(baseline={"sys": 148, "dia": 88, "hr": 80, "spo2": 97})))
+    assert raised.may_start and raised.cautions == ("baseline BP 148/88 is above 140/90",), "[REMS]: a risk to weigh"
     with pytest.raises(EntryError, match="answer 'pregnancy or breastfeeding'"):
         validate_screening(screening(answers={k: v for k, v in answers.items() if k != "pregnancy"}))
     with pytest.raises(EntryError, match="Baseline systolic BP 400 mmHg is not plausible"):
