@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="an unfinished session (crash) is found: ask (default; without a display: resume), resume, or start new",
     )
     run.add_argument("--initials", type=_initials, help="the nurse's initials, stamped on every entry (2-4 letters)")
+    run.add_argument("--clinic", type=Path, metavar="FILE", help=CLINIC_HELP)
     _add_simulation_options(run, "stable")
 
     rec = sub.add_parser("record", help="record a session without a window (headless)")
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--db", type=Path, help="database file (default: in the user data directory)")
     rec.add_argument("--resume", action="store_true", help="continue the unfinished session a crash left open")
     rec.add_argument("--duration", type=_positive_seconds, help="stop after this many seconds (default: Ctrl+C)")
+    rec.add_argument("--clinic", type=Path, metavar="FILE", help=CLINIC_HELP)
 
     sim = sub.add_parser("simulate", help="run a simulated bedside monitor on a pseudo-terminal")
     sim.add_argument("--protocol", choices=PROTOCOL_NAMES, default="datex-s5")
@@ -320,6 +322,27 @@ def _backup(db: Path | None, dest: Path) -> int:
     return 0
 
 
+CLINIC_HELP = (
+    "the clinic's protocol (alarm limits, check interval, start gate, dose ceiling; JSON). Default: clinic.json in "
+    "the data directory if present, else the built-in clinical.md defaults"
+)
+
+
+def _clinic(path: Path | None):  # -> ClinicProtocol | None (imported lazily, as every command's modules are)
+    """The clinic protocol to use, or None after saying on stderr why the file is unusable."""
+    from monitor.session.protocol import DEFAULT_PROTOCOL, ProtocolError, load_protocol
+    from monitor.storage.paths import clinic_file
+
+    path = path or (clinic_file() if clinic_file().is_file() else None)
+    if path is None:
+        return DEFAULT_PROTOCOL
+    try:
+        return load_protocol(path)
+    except ProtocolError as exc:
+        print(f"infusion-monitor: {exc}", file=sys.stderr)
+        return None
+
+
 def _port_usable(port: str | None) -> bool:
     """Refuse a URL pyserial cannot open; a device path not there yet only warns (a recorder started at boot may
     come up before the USB adapter does, and the link keeps trying)."""
@@ -349,6 +372,9 @@ def _record(args: argparse.Namespace) -> int:
         return 2
     if not _port_usable(args.port):
         return 2
+    clinic = _clinic(args.clinic)
+    if clinic is None:
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return run_record(
         args.port,
@@ -357,6 +383,7 @@ def _record(args: argparse.Namespace) -> int:
         baudrate=args.baudrate,
         resume=args.resume,
         duration=args.duration,
+        clinic=clinic,
     )
 
 
@@ -369,6 +396,9 @@ def _run(args: argparse.Namespace) -> int:
         print(f"infusion-monitor: {exc}", file=sys.stderr)
         return 2
     if not _port_usable(args.port):
+        return 2
+    args.clinic_protocol = _clinic(args.clinic)
+    if args.clinic_protocol is None:
         return 2
     from monitor.ui.app import run_gui
 

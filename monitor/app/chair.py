@@ -18,6 +18,8 @@ from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import WALL_CLOCK, SessionClock
 from monitor.app.recovery import ResumePoint
 from monitor.app.session_service import SessionService
+from monitor.session.alarms import AlarmEngine
+from monitor.session.protocol import DEFAULT_PROTOCOL, ClinicProtocol
 from monitor.storage.writer import SessionWriter
 
 log = logging.getLogger(__name__)
@@ -41,8 +43,10 @@ class Chair:
         writer: SessionWriter,
         capture_dir: Path | None = None,
         resume: ResumePoint | None = None,
+        clinic: ClinicProtocol = DEFAULT_PROTOCOL,
     ) -> None:
         self.config = config
+        self.clinic = clinic
         self.writer = writer
         self.resume = resume
         self.simulator = None
@@ -71,7 +75,7 @@ class Chair:
             clock=self.clock.now,
             timebase=self.clock.timebase,
         )
-        self.alarms = AlarmService(self.acquisition, writer, self.clock)
+        self.alarms = AlarmService(self.acquisition, writer, self.clock, AlarmEngine(limits=dict(clinic.limits)))
         self.service: SessionService | None = None
 
     @property
@@ -82,6 +86,7 @@ class Chair:
 
     def start(self, initials: str = "", require_screening: bool = True) -> SessionService:
         session_id = self.acquisition.start(self.resume.session if self.resume else None)
+        self.writer.add_link_event(session_id, time.time(), "clinic", self.clinic.describe())  # on the record
         self.service = SessionService(
             self.writer,
             session_id,
@@ -90,6 +95,7 @@ class Chair:
             initials=initials,
             entries=self.resume.entries if self.resume else [],
             require_screening=require_screening,
+            protocol=self.clinic,
         )
         self.alarms.watch_entries(self.service)
         self.alarms.start()

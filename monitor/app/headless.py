@@ -16,7 +16,8 @@ from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import WALL_CLOCK
 from monitor.app.recovery import find_unfinished, restore_unsaved_entries
-from monitor.session.alarms import AlarmAction, AlarmEvent
+from monitor.session.alarms import AlarmAction, AlarmEngine, AlarmEvent
+from monitor.session.protocol import DEFAULT_PROTOCOL, ClinicProtocol
 from monitor.storage.paths import captures_dir
 from monitor.storage.writer import SessionWriter
 
@@ -38,6 +39,7 @@ def run_record(
     baudrate: int | None = None,
     resume: bool = False,
     duration: float | None = None,
+    clinic: ClinicProtocol = DEFAULT_PROTOCOL,
 ) -> int:
     stop = threading.Event()
 
@@ -56,9 +58,11 @@ def run_record(
     acquisition = Acquisition(
         AcquisitionConfig(port=port, protocol=protocol, baudrate=baudrate, capture_dir=captures_dir()), writer
     )
-    alarms = AlarmService(acquisition, writer, WALL_CLOCK)  # before start: no event of the session is missed
+    # before start: no event of the session is missed
+    alarms = AlarmService(acquisition, writer, WALL_CLOCK, AlarmEngine(limits=dict(clinic.limits)))
     alarms.add_listener(_log_alarms)
     session_id = acquisition.start(point.session if point else None)
+    writer.add_link_event(session_id, time.time(), "clinic", clinic.describe())
     alarms.start()
     verb = "Resumed" if point else "Recording"
     print(f"{verb} session {session_id} from {port} ({protocol}) into {db_path}; Ctrl+C stops", flush=True)

@@ -30,7 +30,8 @@ from monitor.session.entries import (
 )
 from monitor.session.errors import EntryError
 from monitor.session.infusion import InfusionLimits, InfusionStatus, fold_infusion
-from monitor.session.recovery import MIN_OBSERVATION_S, DischargeFacts, aldrete_total, discharge_refusals
+from monitor.session.protocol import DEFAULT_PROTOCOL, ClinicProtocol
+from monitor.session.recovery import DischargeFacts, aldrete_total, discharge_refusals
 from monitor.session.schedule import Check, checks
 from monitor.session.screening import ScreeningResult
 from monitor.session.screening import evaluate as evaluate_screening
@@ -55,18 +56,21 @@ class SessionService:
         initials: str = "",
         entries: list[Entry] | None = None,
         require_screening: bool = False,
-        min_observation_s: float = MIN_OBSERVATION_S,
+        min_observation_s: float | None = None,
+        protocol: ClinicProtocol = DEFAULT_PROTOCOL,
     ) -> None:
         """`require_screening`: the infusion may start only after a screening that allows it (the clinic
-        workflow; off for bare recordings and tests of other things)."""
+        workflow; off for bare recordings and tests of other things). `protocol`: the clinic's numbers (dose
+        limits, check interval, start gate, observation time); `limits` and `min_observation_s` override it."""
         self.writer = writer
         self.session_id = session_id
         self.started_at = started_at
         self.clock = clock
-        self.limits = limits or InfusionLimits()
+        self.protocol = protocol
+        self.limits = limits or protocol.infusion
         self.initials = validate_initials(initials) if initials else ""
         self.require_screening = require_screening
-        self.min_observation_s = min_observation_s
+        self.min_observation_s = protocol.min_observation_s if min_observation_s is None else min_observation_s
         self._lock = threading.Lock()
         self._stored: list[Entry] = list(entries or [])
         self._pending: dict[int, Entry] = {}  # submitted, not yet on disk; ids below zero until then
@@ -95,7 +99,7 @@ class SessionService:
     def screening(self) -> ScreeningResult | None:
         """What the latest screening means for the start (None: not screened yet)."""
         latest = _latest(self.views(), EntryKind.SCREENING, float("inf"))
-        return evaluate_screening(latest.payload) if latest else None
+        return evaluate_screening(latest.payload, self.protocol.bp_gate) if latest else None
 
     def schedule(self, nibp_times: Iterable[float], now: float | None = None) -> list[Check]:
         """The observation checks of this session so far, from the infusion start to discharge."""
@@ -103,7 +107,8 @@ class SessionService:
         views = self.views()
         discharge = _latest(views, EntryKind.DISCHARGE, float("inf"))
         start = _fold(views, now, self.limits).started_at
-        return checks(start, discharge.t if discharge else None, now, views, nibp_times)
+        end = discharge.t if discharge else None
+        return checks(start, end, now, views, nibp_times, self.protocol.check_interval_s, self.protocol.check_grace_s)
 
     def discharge_refusals(self, checklist: Mapping[str, bool], now: float | None = None) -> list[str]:
         now = self.clock() if now is None else now
@@ -197,7 +202,7 @@ class SessionService:
                 # Fold the whole sequence with this entry in place: an impossible order is refused here.
                 _fold(views, now, self.limits)
                 if self.require_screening and payload.get("action") == "start" and action is not EntryAction.STRIKE:
-                    _check_screening(views, when)
+                    _check_screening(views, when, self.protocol.bp_gate)
             elif kind is EntryKind.DISCHARGE and action is EntryAction.CREATE:
                 refusals = discharge_refusals(
                     _discharge_facts(views, now, self.limits), payload, when, self.min_observation_s
@@ -250,11 +255,11 @@ def _latest(views: list[EntryView], kind: EntryKind, before: float) -> EntryView
     return found[-1] if found else None
 
 
-def _check_screening(views: list[EntryView], start_t: float) -> None:
+def _check_screening(views: list[EntryView], start_t: float, gate: tuple[float, float]) -> None:
     screening = _latest(views, EntryKind.SCREENING, start_t)
     if screening is None:
         raise EntryError("Record the pre-infusion screening before starting the infusion")
-    result = evaluate_screening(screening.payload)
+    result = evaluate_screening(screening.payload, gate)
     if not result.may_start:
         raise EntryError(result.refusal())
 

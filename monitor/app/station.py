@@ -13,6 +13,7 @@ from pathlib import Path
 
 from monitor.app.chair import Chair, ChairConfig
 from monitor.devices.protocols import PROTOCOL_NAMES
+from monitor.session.protocol import DEFAULT_PROTOCOL, ClinicProtocol
 from monitor.storage.paths import data_dir
 from monitor.storage.writer import SessionWriter
 
@@ -72,13 +73,19 @@ class Station:
     """The chairs of the nurse station, sharing one database writer. A chair that cannot start (a bad scenario,
     a port refused) is reported and left out; the others run."""
 
-    def __init__(self, configs: list[ChairConfig], writer: SessionWriter, capture_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        configs: list[ChairConfig],
+        writer: SessionWriter,
+        capture_dir: Path | None = None,
+        clinic: ClinicProtocol = DEFAULT_PROTOCOL,
+    ) -> None:
         self.writer = writer
         self.chairs: list[Chair] = []
         self.failed: list[tuple[ChairConfig, str]] = []
         for config in configs[:MAX_CHAIRS]:
             try:
-                self.chairs.append(Chair(config, writer, capture_dir))
+                self.chairs.append(Chair(config, writer, capture_dir, clinic=clinic))
             except (ValueError, OSError) as exc:
                 log.error("%s not started: %s", config.name, exc)
                 self.failed.append((config, str(exc)))

@@ -101,19 +101,16 @@ def _within(value: Any, what: str, unit: str, low: float, high: float) -> float:
     return number
 
 
-def blocks_bp(bp: Mapping[str, float]) -> bool:
-    return bp["sys"] > BP_GATE_SYS or bp["dia"] > BP_GATE_DIA
-
-
-def evaluate(screening: Mapping[str, Any]) -> ScreeningResult:
-    """What a (validated) screening means for the start."""
+def evaluate(screening: Mapping[str, Any], gate: tuple[float, float] = (BP_GATE_SYS, BP_GATE_DIA)) -> ScreeningResult:
+    """What a (validated) screening means for the start; `gate`: the clinic's baseline BP gate (sys, dia)."""
     hard = [] if screening["consent"] else ["consent is not recorded"]
     blocks = [f"contraindication: {item.value}" for item in Contraindication if screening["answers"][item.name.lower()]]
     bp = screening["baseline"]
-    if blocks_bp(bp):
-        blocks.append(f"baseline BP {bp['sys']:g}/{bp['dia']:g} is above {BP_GATE_SYS}/{BP_GATE_DIA}")
+    above_gate = bp["sys"] > gate[0] or bp["dia"] > gate[1]
+    if above_gate:
+        blocks.append(f"baseline BP {bp['sys']:g}/{bp['dia']:g} is above {gate[0]:g}/{gate[1]:g}")
     cautions = []
-    if not blocks_bp(bp) and (bp["sys"] > BP_CAUTION_SYS or bp["dia"] > BP_CAUTION_DIA):
+    if not above_gate and (bp["sys"] > BP_CAUTION_SYS or bp["dia"] > BP_CAUTION_DIA):
         cautions.append(f"baseline BP {bp['sys']:g}/{bp['dia']:g} is above {BP_CAUTION_SYS}/{BP_CAUTION_DIA}")
     if not screening["fasting"]:
         cautions.append("fasting not confirmed")

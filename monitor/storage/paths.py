@@ -21,6 +21,11 @@ def default_db_path() -> Path:
     return data_dir() / "monitor.sqlite3"
 
 
+def clinic_file() -> Path:
+    """The clinic's protocol (monitor.session.protocol), if IT has put one there."""
+    return data_dir() / "clinic.json"
+
+
 def captures_dir() -> Path:
     return data_dir() / "captures"
 

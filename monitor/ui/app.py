@@ -110,7 +110,7 @@ def run_station(args: argparse.Namespace, app: QApplication, db_path: Path) -> i
         return 2
     writer = SessionWriter(db_path)
     writer.start()
-    station = Station(configs, writer, captures_dir())
+    station = Station(configs, writer, captures_dir(), clinic=args.clinic_protocol)
     for config, reason in station.failed:
         print(f"infusion-monitor: {config.name} not started: {reason}", file=sys.stderr)
     windows = [open_chair_window(chair, args.initials or "") for chair in station.chairs]
@@ -139,7 +139,7 @@ def run_gui(args: argparse.Namespace) -> int:
     writer = SessionWriter(db_path)
     writer.start()
     try:
-        chair = Chair(config, writer, captures_dir(), resume)
+        chair = Chair(config, writer, captures_dir(), resume, clinic=args.clinic_protocol)
     except (ValueError, FileNotFoundError) as exc:  # an unknown scenario
         print(f"infusion-monitor: {exc}", file=sys.stderr)
         writer.close()

@@ -77,7 +77,10 @@ def test_a_baud_rate_the_monitor_cannot_use_is_refused(capsys) -> None:
 def test_record_on_a_port_not_there_yet_warns_and_waits_for_it(tmp_path: Path, capsys) -> None:
     db = tmp_path / "wait.sqlite3"
     missing = tmp_path / "ttyUSB9"
+    clinic = tmp_path / "clinic.json"
+    clinic.write_text('{"check_interval_min": 10}')
     argv = ["record", "--port", str(missing), "--protocol", "masimo-ascii", "--db", str(db), "--duration", "1"]
+    argv += ["--clinic", str(clinic)]
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         assert main(argv) == 0
@@ -89,7 +92,10 @@ def test_record_on_a_port_not_there_yet_warns_and_waits_for_it(tmp_path: Path, c
     assert "Recording session 1" in out.out
     conn = connect(db)
     try:
-        states = [e.state for e in read_link_events(conn, 1)]
+        events = read_link_events(conn, 1)
+        states = [e.state for e in events]
     finally:
         conn.close()
     assert "disconnected" in states, "the time without the port is recorded, not hidden"
+    (used,) = [e.detail for e in events if e.state == "clinic"]
+    assert f"clinic protocol: {clinic}" in used and "checks every 10 min" in used, "the record says which protocol"

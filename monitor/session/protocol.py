@@ -1,0 +1,131 @@
+"""The clinic's protocol: the numbers clinical.md says each clinic sets for itself ("Defaults must be configurable
+per clinic: protocols differ"), read from a JSON file and checked before any session uses them.
+
+Everything not in the file keeps this program's default (the clinical.md values, cited where they are defined).
+Alarm limits stay within the hard bounds of monitor.session.alarm_limits, as a session's own changes do. Example:
+
+    {
+      "alarm_limits": {"NIBP_SYS": {"low": 90, "high": 170}, "SPO2": {"low": 93}},
+      "check_interval_min": 10,
+      "check_grace_min": 5,
+      "bp_gate": {"sys": 150, "dia": 95},
+      "max_rate_mg_kg_h": 1.0,
+      "observe_after_stop_min": 45
+    }
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from monitor.session.alarm_limits import DEFAULT_LIMITS, Limit, adjust_limit
+from monitor.session.errors import EntryError
+from monitor.session.infusion import InfusionLimits
+from monitor.session.recovery import MIN_OBSERVATION_S
+from monitor.session.schedule import CHECK_INTERVAL_S, GRACE_S
+from monitor.session.screening import BP_GATE_DIA, BP_GATE_SYS
+
+_KEYS = {
+    "alarm_limits",
+    "check_interval_min",
+    "check_grace_min",
+    "bp_gate",
+    "max_rate_mg_kg_h",
+    "max_bolus_mg_kg",
+    "observe_after_stop_min",
+}
+
+
+class ProtocolError(ValueError):
+    """The protocol file is unusable; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class ClinicProtocol:
+    limits: dict[str, Limit] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    check_interval_s: float = CHECK_INTERVAL_S
+    check_grace_s: float = GRACE_S
+    bp_gate: tuple[float, float] = (BP_GATE_SYS, BP_GATE_DIA)
+    infusion: InfusionLimits = field(default_factory=InfusionLimits)
+    min_observation_s: float = MIN_OBSERVATION_S
+    source: str = "built-in defaults (shared/clinical.md)"  # what the session record names
+
+    def describe(self) -> str:
+        gate = f"{self.bp_gate[0]:g}/{self.bp_gate[1]:g}"
+        return (
+            f"clinic protocol: {self.source}; checks every {self.check_interval_s / 60:g} min "
+            f"(+{self.check_grace_s / 60:g}); start gate {gate}; max {self.infusion.max_rate_mg_kg_h:g} mg/kg/h; "
+            f"observe {self.min_observation_s / 60:g} min after the infusion"
+        )
+
+
+DEFAULT_PROTOCOL = ClinicProtocol()
+
+
+def load_protocol(path: Path) -> ClinicProtocol:
+    """The protocol in `path`; ProtocolError says what is wrong (unreadable, not JSON, a value out of range)."""
+    try:
+        raw = path.read_bytes()
+        data = json.loads(raw)
+    except OSError as exc:
+        raise ProtocolError(f"cannot read the clinic protocol {path}: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ProtocolError(f"clinic protocol {path} is not valid JSON: {exc}") from None
+    source = f"{path} (sha256 {hashlib.sha256(raw).hexdigest()[:12]})"
+    try:
+        return parse_protocol(data, source)
+    except (EntryError, ProtocolError) as exc:
+        raise ProtocolError(f"clinic protocol {path}: {exc}") from None
+
+
+def parse_protocol(data: Any, source: str) -> ClinicProtocol:
+    if not isinstance(data, dict):
+        raise ProtocolError("expected a JSON object")
+    unknown = set(data) - _KEYS
+    if unknown:
+        raise ProtocolError(f"unknown entries {sorted(unknown)}; known: {sorted(_KEYS)}")
+    base = DEFAULT_PROTOCOL
+    infusion = replace(
+        base.infusion,
+        max_rate_mg_kg_h=_number(data, "max_rate_mg_kg_h", base.infusion.max_rate_mg_kg_h, 0.05, 5.0),
+        max_bolus_mg_kg=_number(data, "max_bolus_mg_kg", base.infusion.max_bolus_mg_kg, 0.0, 2.0),
+    )
+    gate = data.get("bp_gate", {})
+    if not isinstance(gate, dict):
+        raise ProtocolError('bp_gate must be an object like {"sys": 160, "dia": 100}')
+    return ClinicProtocol(
+        limits=_limits(data.get("alarm_limits", {})),
+        check_interval_s=60 * _number(data, "check_interval_min", base.check_interval_s / 60, 5, 60),
+        check_grace_s=60 * _number(data, "check_grace_min", base.check_grace_s / 60, 0, 15),
+        bp_gate=(_number(gate, "sys", base.bp_gate[0], 120, 200), _number(gate, "dia", base.bp_gate[1], 70, 120)),
+        infusion=infusion,
+        min_observation_s=60 * _number(data, "observe_after_stop_min", base.min_observation_s / 60, 15, 240),
+        source=source,
+    )
+
+
+def _number(data: dict, key: str, default: float, low: float, high: float) -> float:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ProtocolError(f"{key} must be a number, got {value!r}")
+    if not low <= value <= high:
+        raise ProtocolError(f"{key} {value:g} is outside {low:g}–{high:g}")
+    return float(value)
+
+
+def _limits(items: Any) -> dict[str, Limit]:
+    if not isinstance(items, dict):
+        raise ProtocolError("alarm_limits must be an object of parameters")
+    limits = dict(DEFAULT_LIMITS)
+    for param, given in items.items():
+        if param not in limits:
+            raise ProtocolError(f"alarm_limits: no alarm for {param!r}; these have limits: {sorted(limits)}")
+        if not isinstance(given, dict) or not set(given) <= {"low", "high"}:
+            raise ProtocolError(f"alarm_limits.{param} must be an object with low and/or high")
+        old = limits[param]
+        limits[param] = adjust_limit(old, given.get("low", old.low), given.get("high", old.high))
+    return limits
