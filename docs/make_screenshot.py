@@ -66,6 +66,7 @@ def main() -> int:
     sid = acq.start()
     service = SessionService(writer, sid, acq.started_at, clock=clock.now, initials="KM")
     facade.attach_service(service)
+    alarms.watch_entries(service)
     window = MainWindow(facade, source="simulated monitor (ketamine-hypertension)")
     window.show()
     alarms.start()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QLabel,
     QLineEdit,
@@ -50,9 +51,14 @@ class ScreeningPanel(QWidget):
         self._latest = latest  # the monitor's latest value of a parameter, for "take baseline from monitor"
         self.items = {item: _yes_no(f"screen_{item.name.lower()}") for item in Contraindication}
         contra = QGroupBox("Contraindications and cautions (answer every one)")
-        form = QFormLayout(contra)
-        for item, combo in self.items.items():
-            form.addRow(item.value.capitalize(), combo)
+        grid = QGridLayout(contra)
+        grid.setColumnStretch(0, 1)  # the item's text takes the width; a long one wraps, never hides its answer
+        for row, (item, combo) in enumerate(self.items.items()):
+            label = QLabel(item.value.capitalize())
+            label.setWordWrap(True)
+            combo.setFixedWidth(90)  # "—", "No", "Yes"
+            grid.addWidget(label, row, 0)
+            grid.addWidget(combo, row, 1)
         self.consent, self.fasting, self.escort = (
             _yes_no(n) for n in ("screen_consent", "screen_fasting", "screen_escort")
         )

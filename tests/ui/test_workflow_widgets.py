@@ -39,6 +39,16 @@ def start_infusion(qtbot, window, saved, count: int) -> None:
     saved(window, count)
 
 
+def test_every_screening_answer_is_on_screen_beside_its_item(qtbot, live_window) -> None:
+    window = live_window("stable", speed=20, screening=True)
+    window.tabs.setCurrentIndex(next(i for i in range(window.tabs.count()) if window.tabs.tabText(i) == "Screening"))
+    viewport = window.tabs.currentWidget()
+    qtbot.waitUntil(window.screening.isVisible, timeout=3000)
+    for combo in window.screening.items.values():
+        right = combo.mapTo(viewport, combo.rect().topRight()).x()
+        assert right <= viewport.width(), f"{combo.objectName()} is cut off at the panel's edge"
+
+
 def test_screening_blocks_the_start_until_an_override_with_a_reason(qtbot, live_window, saved, stored_entries):
     window = live_window("stable", speed=60, screening=True)
     fill_infusion(window)
