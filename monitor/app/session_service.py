@@ -96,6 +96,11 @@ class SessionService:
     def infusion(self, now: float | None = None) -> InfusionStatus:
         return _fold(resolve(self.entries()), self.clock() if now is None else now, self.limits)
 
+    def baseline(self) -> Mapping[str, float] | None:
+        """The pre-infusion vitals of the latest screening (sys, dia, hr, spo2), for the recovery comparison."""
+        latest = _latest(self.views(), EntryKind.SCREENING, float("inf"))
+        return latest.payload.get("baseline") if latest else None
+
     def screening(self) -> ScreeningResult | None:
         """What the latest screening means for the start (None: not screened yet)."""
         latest = _latest(self.views(), EntryKind.SCREENING, float("inf"))

@@ -144,7 +144,7 @@ class MainWindow(QMainWindow):
         self.infusion = InfusionPanel(self.recorder)
         self.observations = ObservationPanel(self.recorder)
         self.screening = ScreeningPanel(self.recorder, self._latest_value)
-        self.recovery = RecoveryPanel(self.recorder)
+        self.recovery = RecoveryPanel(self.recorder, self._recovery_context)
         self.courses = CourseService(facade.acquisition.writer)
         self.patient_label = QLabel("No patient assigned to this session")
         self.patient_label.setObjectName("patient_label")
@@ -419,6 +419,21 @@ class MainWindow(QMainWindow):
         self.storage_banner.show()
 
     # --- clinical workflow ----------------------------------------------------------------------------------
+
+    def _recovery_context(self) -> str:
+        """For the Aldrete circulation item (BP within ±20 mmHg of the pre-infusion level) and oxygenation."""
+        parts = []
+        baseline = self.service.baseline()
+        if baseline:
+            parts.append(f"pre-infusion BP {baseline['sys']:g}/{baseline['dia']:g}")
+        reading = self._nibp_reading
+        if reading is not None and reading.sys is not None and reading.dia is not None:
+            at = clock_text(reading.t if self.clock.use_device_time else reading.host_t)[:5]
+            parts.append(f"latest NIBP {reading.sys:g}/{reading.dia:g} at {at}")
+        spo2 = self._latest_value("SPO2")
+        if spo2 is not None:
+            parts.append(f"SpO₂ now {spo2:.0f} %")
+        return "Compare: " + " · ".join(parts) if parts else "No pre-infusion BP or cuff reading yet"
 
     def _latest_value(self, param: str) -> float | None:
         sample = self.latest.get(param)

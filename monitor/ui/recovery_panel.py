@@ -3,6 +3,8 @@ missing (minimum observation time, Aldrete >= 9, end pain score, checklist). GUI
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from monitor.session.entries import EntryKind
@@ -12,12 +14,20 @@ from monitor.ui.style import show
 
 
 class RecoveryPanel(QWidget):
-    def __init__(self, recorder: EntryRecorder, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, recorder: EntryRecorder, context: Callable[[], str] = lambda: "", parent: QWidget | None = None
+    ) -> None:
+        """`context`: what the nurse compares against for circulation and oxygenation (baseline and latest)."""
         super().__init__(parent)
         self.recorder = recorder
         self.service = recorder.service
+        self._context = context
         aldrete = QGroupBox(f"Modified Aldrete (discharge at ≥ {DISCHARGE_ALDRETE_AT_LEAST})")
         form = QFormLayout(aldrete)
+        self.context = QLabel("")
+        self.context.setObjectName("aldrete_context")
+        self.context.setWordWrap(True)
+        form.addRow(self.context)
         self.items: dict[str, QComboBox] = {}
         for key, name, wording in ALDRETE_ITEMS:
             combo = QComboBox()
@@ -64,6 +74,7 @@ class RecoveryPanel(QWidget):
         return self.recorder.record(EntryKind.DISCHARGE, self.checklist())
 
     def refresh(self) -> None:
+        self.context.setText(self._context())
         if self.service.discharged():
             self.discharge.setEnabled(False)
             show(self.status, "Discharged: the session is closed.", "color: #81c784; font-weight: bold;")

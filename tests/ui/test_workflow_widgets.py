@@ -114,6 +114,8 @@ def test_discharge_refused_below_the_aldrete_threshold_and_accepted_above(qtbot,
     qtbot.mouseClick(window.infusion.buttons["stop"], LEFT)
     saved(window, 3)
     recovery = window.recovery
+    recovery.refresh()
+    assert "pre-infusion BP 128/80" in recovery.context.text(), "what the circulation item compares against"
     for key, combo in recovery.items.items():
         combo.setCurrentIndex(combo.findData(1 if key in ("activity", "consciousness") else 2))  # total 8
     qtbot.mouseClick(recovery.record_aldrete, LEFT)
