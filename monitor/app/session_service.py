@@ -118,7 +118,11 @@ class SessionService:
     def discharge_refusals(self, checklist: Mapping[str, bool], now: float | None = None) -> list[str]:
         now = self.clock() if now is None else now
         return discharge_refusals(
-            _discharge_facts(self.views(), now, self.limits), checklist, now, self.min_observation_s
+            _discharge_facts(self.views(), now, self.limits),
+            checklist,
+            now,
+            self.min_observation_s,
+            self.protocol.check_interval_s,
         )
 
     def discharged(self) -> bool:
@@ -210,7 +214,11 @@ class SessionService:
                     _check_screening(views, when, self.protocol.bp_gate)
             elif kind is EntryKind.DISCHARGE and action is EntryAction.CREATE:
                 refusals = discharge_refusals(
-                    _discharge_facts(views, now, self.limits), payload, when, self.min_observation_s
+                    _discharge_facts(views, now, self.limits),
+                    payload,
+                    when,
+                    self.min_observation_s,
+                    self.protocol.check_interval_s,
                 )
                 if refusals:
                     raise EntryError("Cannot discharge yet: " + "; ".join(refusals))
@@ -274,7 +282,10 @@ def _discharge_facts(views: list[EntryView], now: float, limits: InfusionLimits)
     after = [v for v in views if v.live and stopped is not None and v.t >= stopped]
     aldrete = [v for v in after if v.kind is EntryKind.ALDRETE]
     pain = any(v.kind is EntryKind.SCORE and v.payload.get("scale") == "pain" for v in after)
-    return DischargeFacts(stopped, aldrete_total(aldrete[-1].payload) if aldrete else None, pain)
+    latest = max(aldrete, key=lambda v: (v.t, v.id)) if aldrete else None
+    return DischargeFacts(
+        stopped, aldrete_total(latest.payload) if latest else None, pain, latest.t if latest else None
+    )
 
 
 def _fold(views: list[EntryView], now: float, limits: InfusionLimits) -> InfusionStatus:

@@ -16,6 +16,9 @@ from monitor.session.errors import EntryError
 
 DISCHARGE_ALDRETE_AT_LEAST = 9  # [ALDRETE]
 MIN_OBSERVATION_S = 60 * 60.0  # clinical.md: typical 30-60 min after the infusion ends; a clinic setting
+# The Aldrete score discharge rests on must describe the patient now: at most one check interval old (clinical.md
+# "Monitoring during infusion": assessments typically every 15 min). The service passes the clinic's interval.
+ALDRETE_VALID_S = 15 * 60.0
 
 # [ALDRETE] items: key, name, wording for 2, 1, 0 points.
 ALDRETE_ITEMS: tuple[tuple[str, str, tuple[str, str, str]], ...] = (
@@ -76,10 +79,15 @@ class DischargeFacts:
     infusion_stopped_at: float | None
     latest_aldrete: int | None  # total of the latest Aldrete score recorded after the stop
     end_pain_recorded: bool  # a pain score after the stop
+    latest_aldrete_at: float | None = None  # when that score was taken
 
 
 def discharge_refusals(
-    facts: DischargeFacts, checklist: Mapping[str, bool], now: float, min_observation_s: float = MIN_OBSERVATION_S
+    facts: DischargeFacts,
+    checklist: Mapping[str, bool],
+    now: float,
+    min_observation_s: float = MIN_OBSERVATION_S,
+    aldrete_valid_s: float = ALDRETE_VALID_S,
 ) -> list[str]:
     """Why discharge is not possible yet; empty when it is."""
     missing = []
@@ -94,6 +102,11 @@ def discharge_refusals(
         missing.append("no modified Aldrete score since the infusion stopped")
     elif facts.latest_aldrete < DISCHARGE_ALDRETE_AT_LEAST:
         missing.append(f"modified Aldrete {facts.latest_aldrete} is below {DISCHARGE_ALDRETE_AT_LEAST}")
+    elif facts.latest_aldrete_at is not None and now - facts.latest_aldrete_at > aldrete_valid_s:
+        age = (now - facts.latest_aldrete_at) / 60
+        missing.append(
+            f"the modified Aldrete score is {age:.0f} min old (at most {aldrete_valid_s / 60:.0f}): score it again"
+        )
     if not facts.end_pain_recorded:
         missing.append("no end-of-session pain score")
     missing += [f"not done: {label}" for key, label in DISCHARGE_CHECKLIST if not checklist.get(key)]

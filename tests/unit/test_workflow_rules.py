@@ -140,5 +140,9 @@ def test_discharge_refused_below_threshold_and_accepted_above(service) -> None:
         svc.record(EntryKind.DISCHARGE, checklist | {"escort_present": False})
     svc.record(EntryKind.ALDRETE, low | {"activity": 2}).result(5)
     assert svc.discharge_refusals(checklist) == []
+    clock.t += 20 * 60  # the patient waited for the escort: the score no longer describes them now
+    (stale,) = svc.discharge_refusals(checklist)
+    assert stale == "the modified Aldrete score is 20 min old (at most 15): score it again"
+    svc.record(EntryKind.ALDRETE, low | {"activity": 2}).result(5)
     svc.record(EntryKind.DISCHARGE, checklist).result(5)
     assert svc.discharged()
