@@ -47,6 +47,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -118,7 +120,10 @@ class PaintWatch(QObject):
 # --- 1. serial byte -> tile -------------------------------------------------------------------------------
 
 
-def measure_latency(speed: float, n_samples: int, timeout_s: float) -> tuple[Figure, Figure]:
+@contextmanager
+def live_window(speed: float) -> Iterator[tuple[MainWindow, SimulatedMonitor]]:
+    """A live window wired as tests/ui/conftest.py does it: SimulatedMonitor on a real pty at `speed`x,
+    SessionWriter, Acquisition, SessionFacade, SessionService, MainWindow; all stopped on exit."""
     with tempfile.TemporaryDirectory(prefix="ism-bench-") as tmp:
         sim = SimulatedMonitor("datex-s5", load_scenario("stable"), speed=speed, link_dir=tmp)
         port = sim.start()
@@ -131,14 +136,20 @@ def measure_latency(speed: float, n_samples: int, timeout_s: float) -> tuple[Fig
         facade.attach_service(SessionService(writer, sid, acq.started_at, clock=clock.now, initials="AB"))
         window = MainWindow(facade, source=port)
         try:
-            elapsed, to_text, to_paint = _run_live(window, facade, n_samples, timeout_s)
+            yield window, sim
         finally:
             acq.stop()
             writer.close()
             sim.stop()
             window.close()
-        if sim.error is not None:
-            raise RuntimeError(f"the simulated monitor failed: {sim.error}")
+            window.deleteLater()
+
+
+def measure_latency(speed: float, n_samples: int, timeout_s: float) -> tuple[Figure, Figure]:
+    with live_window(speed) as (window, sim):
+        elapsed, to_text, to_paint = _run_live(window, window.facade, n_samples, timeout_s)
+    if sim.error is not None:
+        raise RuntimeError(f"the simulated monitor failed: {sim.error}")
     if len(to_text) < 10:
         raise RuntimeError(f"only {len(to_text)} HR samples reached the window in {elapsed:.0f} s")
     ms = [1000 * x for x in to_text]
@@ -325,25 +336,10 @@ def measure_window_frames(app: QApplication, hours: float, frames: int) -> tuple
     window's own slot, its 1 s tick, the charts' refresh, then either the event loop's paint of what changed (the
     frame a nurse's screen gets) or a synchronous repaint of the whole window (every tile, chart, the timeline,
     the panels: an upper bound, as after the window was uncovered)."""
-    with tempfile.TemporaryDirectory(prefix="ism-bench-window-") as tmp:
-        sim = SimulatedMonitor("datex-s5", load_scenario("stable"), speed=1.0, link_dir=tmp)
-        port = sim.start()
-        clock = SessionClock(sim.device_now, use_device_time=True)
-        writer = SessionWriter(Path(tmp) / "monitor.sqlite3")
-        writer.start()
-        acq = Acquisition(AcquisitionConfig(port, "datex-s5"), writer, clock=clock.now, timebase=clock.timebase)
-        facade = SessionFacade(acq, clock=clock)
-        sid = acq.start()
-        facade.attach_service(SessionService(writer, sid, acq.started_at, clock=clock.now, initials="AB"))
-        window = MainWindow(facade, source=port)
+    with live_window(1.0) as (window, _sim):
         try:
-            return _window_frames(app, window, clock.now(), hours, frames)
+            return _window_frames(app, window, window.clock.now(), hours, frames)
         finally:
-            acq.stop()
-            writer.close()
-            sim.stop()
-            window.close()
-            window.deleteLater()
             app.processEvents()
 
 
