@@ -84,3 +84,19 @@ def capture_file(tmp_path: Path) -> Path:
         writer.write_data(t + 0.1, datex_s5.frame(record))
     writer.close()
     return path
+
+
+@pytest.fixture
+def closed_on_a_full_disk(tmp_path: Path):
+    """A session whose disk filled up: ten notes, the first ones stored, the rest held, then the program closed.
+    Returns (database, session id, the ten futures)."""
+    db = tmp_path / "full.sqlite3"
+    writer = SessionWriter(db)
+    writer.start()
+    sid = writer.open_session("sim", "datex-s5", started_at=1000.0)
+    service = SessionService(writer, sid, 1000.0, clock=lambda: 1100.0, initials="AB")
+    pages = writer.submit(lambda conn: conn.execute("PRAGMA page_count").fetchone()[0]).result(5)
+    writer.submit(lambda conn: conn.execute(f"PRAGMA max_page_count = {pages}")).result(5)  # this connection only
+    futures = [service.record(EntryKind.NOTE, {"note": f"{i} " + "x" * 450}) for i in range(10)]
+    writer.close()
+    return db, sid, futures

@@ -159,20 +159,12 @@ def test_an_entry_the_disk_cannot_take_is_held_in_memory_and_written_when_possib
     assert len(_stored(db, service.session_id)) == 20
 
 
-def test_entries_the_database_never_took_are_saved_beside_it_on_close(tmp_path: Path) -> None:
-    db = tmp_path / "full.sqlite3"
-    writer = SessionWriter(db)
-    writer.start()
-    sid = writer.open_session("sim", "datex-s5", started_at=1000.0)
-    service = SessionService(writer, sid, 1000.0, clock=lambda: 1100.0, initials="AB")
-    pages = writer.submit(lambda conn: conn.execute("PRAGMA page_count").fetchone()[0]).result(5)
-    writer.submit(lambda conn: conn.execute(f"PRAGMA max_page_count = {pages}")).result(5)
-    futures = [service.record(EntryKind.NOTE, {"note": f"{i} " + "x" * 450}) for i in range(10)]
-    writer.close()
+def test_entries_the_database_never_took_are_saved_beside_it_on_close(closed_on_a_full_disk) -> None:
+    db, _sid, futures = closed_on_a_full_disk
     refused = [f for f in futures if f.exception(5) is not None]
     assert refused, "the disk filled up"
     assert all("NOT saved" in str(f.exception()) for f in refused)
-    saved = [json.loads(line) for line in (tmp_path / "full.sqlite3.unsaved-entries.jsonl").read_text().splitlines()]
+    saved = [json.loads(line) for line in db.with_name("full.sqlite3.unsaved-entries.jsonl").read_text().splitlines()]
     on_disk = len(futures) - len(refused)
     assert [r["payload"]["note"].split()[0] for r in saved] == [str(i) for i in range(on_disk, 10)], "nothing lost"
 

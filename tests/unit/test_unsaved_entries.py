@@ -10,26 +10,15 @@ from pathlib import Path
 import pytest
 
 from monitor.app.recovery import restore_unsaved_entries
-from monitor.app.session_service import SessionService
-from monitor.session.entries import EntryKind
 from monitor.storage import audit
 from monitor.storage.db import connect, read_entries
 from monitor.storage.unsaved import restore_unsaved, unsaved_path
-from monitor.storage.writer import SessionWriter
 
 
 @pytest.fixture
-def left_unsaved(tmp_path: Path) -> tuple[Path, int, int]:
-    """A session whose disk filled up: some notes stored, the rest held and then saved beside the database."""
-    db = tmp_path / "full.sqlite3"
-    writer = SessionWriter(db)
-    writer.start()
-    sid = writer.open_session("sim", "datex-s5", started_at=1000.0)
-    service = SessionService(writer, sid, 1000.0, clock=lambda: 1100.0, initials="AB")
-    pages = writer.submit(lambda conn: conn.execute("PRAGMA page_count").fetchone()[0]).result(5)
-    writer.submit(lambda conn: conn.execute(f"PRAGMA max_page_count = {pages}")).result(5)  # this connection only
-    futures = [service.record(EntryKind.NOTE, {"note": f"{i} " + "x" * 450}) for i in range(10)]
-    writer.close()
+def left_unsaved(closed_on_a_full_disk) -> tuple[Path, int, int]:
+    """(database, session id, how many of the ten notes reached it); the rest are in the file beside it."""
+    db, sid, futures = closed_on_a_full_disk
     refused = sum(1 for f in futures if f.exception(5) is not None)
     assert refused and unsaved_path(db).is_file()
     return db, sid, len(futures) - refused
