@@ -298,7 +298,8 @@ class AlarmEngine:
                 self._pending.pop(key, None)
                 events += self._clear(key, t)
                 continue
-            message, action = _limit_message(limit.param, side, value), action_for(key, value)
+            action = action_for(key, value)
+            message = _limit_message(limit.param, side, value, action)
             current = self.alarms.get(key)
             if current is not None:
                 events += self._update(current, value, message, action is not None, t)
@@ -356,10 +357,9 @@ class AlarmEngine:
         return AlarmEvent(t, action, alarm.key, message, alarm.priority, alarm.category, alarm.value, alarm.limit, who)
 
 
-def _limit_message(param: str, side: str, value: float) -> str:
+def _limit_message(param: str, side: str, value: float, action: str | None) -> str:
     label, unit = PARAMS[param].label, PARAMS[param].unit
     message = f"{label} {side}: {format_value(param, value)} {unit}"
-    action = action_for(f"{param} {side}", value)
     return f"{message} — {action}" if action else message
 
 
