@@ -96,14 +96,17 @@ class SessionService:
     def infusion(self, now: float | None = None) -> InfusionStatus:
         return _fold(resolve(self.entries()), self.clock() if now is None else now, self.limits)
 
+    def _latest_screening(self) -> EntryView | None:
+        return _latest(self.views(), EntryKind.SCREENING, float("inf"))
+
     def baseline(self) -> Mapping[str, float] | None:
         """The pre-infusion vitals of the latest screening (sys, dia, hr, spo2), for the recovery comparison."""
-        latest = _latest(self.views(), EntryKind.SCREENING, float("inf"))
+        latest = self._latest_screening()
         return latest.payload.get("baseline") if latest else None
 
     def screening(self) -> ScreeningResult | None:
         """What the latest screening means for the start (None: not screened yet)."""
-        latest = _latest(self.views(), EntryKind.SCREENING, float("inf"))
+        latest = self._latest_screening()
         return evaluate_screening(latest.payload, self.protocol.bp_gate) if latest else None
 
     def schedule(self, nibp_times: Iterable[float], now: float | None = None) -> list[Check]:

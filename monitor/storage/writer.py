@@ -262,7 +262,7 @@ class SessionWriter:
             log.critical("entries NOT saved (%s and %s refused them): %s", self.db_path, exc, json.dumps(records))
             where = "could not be saved anywhere: write it down on paper"
         else:
-            log.error("%d entries could not be written to %s; saved to %s", len(self._held), self.db_path, path)
+            log.error("%d entries could not be written to %s; saved to %s", len(records), self.db_path, path)
             where = f"entry saved to {path}"
         for _fn, result, _record in self._held:
             result.set_exception(sqlite3.OperationalError(f"database not writable; {where}"))

@@ -7,10 +7,7 @@ Layout: the link banner across the top; numerics tiles above the stacked trend c
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
-from concurrent.futures import Future
 from datetime import datetime
 from pathlib import Path
 
@@ -62,8 +59,6 @@ from monitor.ui.style import show
 from monitor.ui.tiles import TILES, AlarmLevel, NumericTile, TileSpec
 from monitor.ui.timeline import CorrectionDialog, TimelineList
 from monitor.ui.trends import TrendView
-
-log = logging.getLogger(__name__)
 
 LIMIT_MARK_COLOUR = "#90a4ae"
 
@@ -596,11 +591,6 @@ class MainWindow(QMainWindow):
 
     # --- monitor port ---------------------------------------------------------------------------------------
 
-    def _port_switched(self, done: Future[None]) -> None:
-        error = done.exception()
-        if error is not None:
-            self._show_message(f"Could not switch the monitor's port: {error}", True)
-
     def open_port_picker(self) -> PortPickerDialog:
         cfg = self.facade.acquisition.config
         dialog = PortPickerDialog(cfg.port, cfg.protocol, self)
@@ -616,17 +606,10 @@ class MainWindow(QMainWindow):
             self._show_message(str(exc), True)
             return
         # Stopping the old link waits for its thread and sends the stop request: not on the GUI thread. A failure
-        # comes back to this window as a message, not only to the log.
-        done: Future[None] = Future()
-
-        def switch() -> None:
-            try:
-                done.set_result(self.facade.acquisition.switch_port(port, protocol))
-            except Exception as exc:
-                log.exception("switching to %s failed", port)
-                done.set_exception(exc)
-
-        self.facade.deliver(done, self._port_switched)
-        threading.Thread(target=switch, name="switch port", daemon=True).start()
+        # is shown to the nurse by the job.
+        job = BackgroundJob(
+            f"Switching to {port}", lambda _progress, _cancel: self.facade.acquisition.switch_port(port, protocol), self
+        )
+        self.jobs.append(job.start())
         self.setWindowTitle(f"Infusion Station Monitor — {port}")
         self.statusBar().showMessage(f"Recording from {port} ({protocol})")

@@ -212,7 +212,9 @@ def open_review(db_path: Path, session_id: int, parent: QWidget | None, windows:
         windows.append(window)
         window.show()
 
-    job = BackgroundJob(f"Opening session {session_id}", lambda _progress, _cancel: load_record(db_path, session_id))
+    job = BackgroundJob(
+        f"Opening session {session_id}", lambda _progress, _cancel: load_record(db_path, session_id), parent
+    )
     job.sigFinished.connect(show)
     return job.start()
 
