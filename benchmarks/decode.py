@@ -3,7 +3,7 @@
 Run: .venv/bin/python benchmarks/decode.py [--seconds-of-data N]
 Target (issue 2): >= 20 MB/s for DRI, so a 12-hour capture replays in seconds.
 The streams are realistic: DRI records as our request asks for them (basic class, every 5 s) plus the real
-4-class record from shared/vectors, and Masimo lines at 1 Hz; both fed in 4 KiB chunks as a serial read would.
+4-class record from tests/vectors, and Masimo lines at 1 Hz; both fed in 4 KiB chunks as a serial read would.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from monitor.devices import datex_s5, masimo_ascii
 
-VECTOR = Path(__file__).resolve().parents[2] / "shared" / "vectors" / "datex_s5_phdb_displayed_4class_record.bin"
+VECTOR = Path(__file__).resolve().parents[1] / "tests" / "vectors" / "datex_s5_phdb_displayed_4class_record.bin"
 CHUNK = 4096
 
 

@@ -15,8 +15,8 @@ from monitor.storage.writer import SessionWriter
 # Must be set before any QApplication exists; pytest-qt creates it lazily.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-VECTORS = SHARED / "vectors"
+# Real device records, carried with the tests (provenance in tests/vectors/README.md).
+VECTORS = Path(__file__).resolve().parent / "vectors"
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +29,7 @@ def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def vectors() -> Path:
     if not VECTORS.is_dir():
-        pytest.fail(f"shared test vectors not found at {VECTORS}")
+        pytest.fail(f"test vectors not found at {VECTORS}")
     return VECTORS
 
 
