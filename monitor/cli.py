@@ -1,8 +1,8 @@
 """Command line: `infusion-monitor [run]`, `record`, `simulate`, `decode`, `replay`, `ports`, `export`, `verify`,
-`backup`.
+`backup`, `sound-check`.
 
-Qt is imported only by `run` (and `export --format pdf`, offscreen), so the headless commands start fast and work
-on a machine without a display.
+Qt is imported only by `run` (and `export --format pdf`, offscreen; `sound-check`, no display), so the headless
+commands start fast and work on a machine without a display.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from monitor.devices.protocols import PROTOCOL_NAMES
 
-SUBCOMMANDS = ("run", "record", "simulate", "decode", "replay", "ports", "export", "verify", "backup")
+SUBCOMMANDS = ("run", "record", "simulate", "decode", "replay", "ports", "export", "verify", "backup", "sound-check")
 
 
 def _positive_speed(text: str) -> float:
@@ -132,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     bak = sub.add_parser("backup", help="copy the database safely while it is in use (SQLite online backup)")
     bak.add_argument("dest", type=Path, help="backup file to write")
     bak.add_argument("--db", type=Path, help="database file (default: the one in the user data directory)")
+
+    sub.add_parser("sound-check", help="play the high, medium and low alarm bursts; non-zero exit if none could")
     return parser
 
 
@@ -156,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _verify(args.db)
     if args.command == "backup":
         return _backup(args.db, args.dest)
+    if args.command == "sound-check":
+        return _sound_check()
     return _run(args)
 
 
@@ -305,6 +309,13 @@ def _export(args: argparse.Namespace) -> int:
     for p in written:
         print(p)
     return 0
+
+
+def _sound_check() -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no window; IT may run it over ssh
+    from monitor.ui.sound_check import run_sound_check
+
+    return run_sound_check()
 
 
 def _backup(db: Path | None, dest: Path) -> int:

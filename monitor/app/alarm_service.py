@@ -68,10 +68,16 @@ class AlarmService:
     # --- reading (any thread) -------------------------------------------------------------------------------
 
     def alarms(self) -> list[Alarm]:
-        """The alarms to show, highest priority first, newest first within a priority (copies)."""
+        """The alarms to show, highest priority first, newest first within a priority (copies). Standing
+        conditions are not among them: they have a place of their own (standing())."""
         with self._lock:
-            current = [replace(a) for a in self.engine.alarms.values()]
+            current = [replace(a) for a in self.engine.alarms.values() if not a.standing]
         return sorted(current, key=lambda a: (-a.priority, -a.onset))
+
+    def standing(self) -> list[Alarm]:
+        """Standing technical conditions (e.g. no alarm sound): shown apart, permanently while true (copies)."""
+        with self._lock:
+            return [replace(a) for a in self.engine.alarms.values() if a.standing]
 
     def audio_priority(self) -> AlarmPriority | None:
         with self._lock:
@@ -97,6 +103,10 @@ class AlarmService:
     def _on_sedation(self, service: SessionService) -> None:
         latest = latest_sedation(service.views())
         self._apply(lambda now: self.engine.on_sedation(latest, now))
+
+    def sound_unavailable(self, problem: str) -> list[AlarmEvent]:
+        """This computer cannot sound an alarm (the window's player says why): a standing condition, recorded."""
+        return self._apply(lambda now: self.engine.on_alarm_sound(problem, now))
 
     # --- nurse actions --------------------------------------------------------------------------------------
 

@@ -13,6 +13,8 @@ do (SpO2 below 90, NIBP above 180/110), that action; crossing into it makes the 
 acknowledged ("worsened"). The capnograph's apnoea flag and a sedation score at the stop threshold are
 high-priority clinical alarms.
 Technical alarms (monitor disconnected, no data, sensor off, invalid values) are distinct and never latch.
+A computer that cannot sound an alarm is a standing technical condition (on_alarm_sound): shown while it is true,
+and no acknowledgement, audio pause or escalation changes it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from monitor.session.scales import SCALES, sedation_needs_action
 AUDIO_PAUSE_S = 120.0  # clinical.md: audio pause is time-limited, commonly 2 min
 ESCALATE_AFTER_S = {AlarmPriority.LOW: 300.0, AlarmPriority.MEDIUM: 120.0}  # this program's defaults
 INVALID_DELAY_S = 10.0  # a moment without a valid value (movement) is not yet a fault; this program's default
+SOUND_KEY = "alarm sound"  # the standing condition: this computer cannot sound an alarm
 SENSOR_CONDITIONS = frozenset(
     {
         DeviceCondition.SENSOR_OFF,
@@ -88,6 +91,7 @@ class Alarm:
     escalated_at: float = 0.0  # last onset or escalation, for the next escalation
     param: str = ""
     action_due: bool = False  # the value has been past its action threshold (clinical.md): said once
+    standing: bool = False  # shown while true; not acknowledged, paused, escalated or sounded (nothing to act on)
 
     @property
     def latching(self) -> bool:
@@ -203,13 +207,24 @@ class AlarmEngine:
             return []
         return self._raise("sedation", AlarmCategory.CLINICAL, AlarmPriority.HIGH, message, t, float(score[1]))
 
+    def on_alarm_sound(self, problem: str | None, t: float) -> list[AlarmEvent]:
+        """`problem`: why this computer cannot sound an alarm (None: it can). A medium-priority technical condition
+        that stands while true: the nurse must know every alarm is visual only, and clicking cannot change that."""
+        if problem is None:
+            current = self.alarms.pop(SOUND_KEY, None)
+            return [] if current is None else [self._event(AlarmAction.CLEAR, current, t, "Alarm sound works again")]
+        message = f"NO ALARM SOUND on this computer: alarms are visual only — watch the screen, call IT ({problem})"
+        events = self._raise(SOUND_KEY, AlarmCategory.TECHNICAL, AlarmPriority.MEDIUM, message, t)
+        self.alarms[SOUND_KEY].standing = True
+        return events
+
     def tick(self, now: float) -> list[AlarmEvent]:
         """Persistent invalid values, escalation and the end of an audio pause."""
         events = []
         if self._invalid is not None and now - self._invalid[0] >= INVALID_DELAY_S:
             events += self._raise("invalid values", AlarmCategory.TECHNICAL, AlarmPriority.LOW, self._invalid[1], now)
         for alarm in self.alarms.values():
-            wait = self.escalate_after_s.get(alarm.priority)
+            wait = None if alarm.standing else self.escalate_after_s.get(alarm.priority)
             if alarm.status is AlarmStatus.ACTIVE and wait is not None and now - alarm.escalated_at >= wait:
                 alarm.priority = AlarmPriority(alarm.priority + 1)
                 alarm.escalated_at = now
@@ -232,6 +247,8 @@ class AlarmEngine:
     def acknowledge(self, now: float, who: str) -> list[AlarmEvent]:
         events = []
         for key, alarm in list(self.alarms.items()):
+            if alarm.standing:
+                continue
             if alarm.status is AlarmStatus.ACTIVE:
                 alarm.status = AlarmStatus.ACKNOWLEDGED
                 events.append(self._event(AlarmAction.ACKNOWLEDGE, alarm, now, f"{alarm.message}: acknowledged", who))
@@ -274,7 +291,7 @@ class AlarmEngine:
         sounding = [
             a.priority
             for k, a in self.alarms.items()
-            if a.status is not AlarmStatus.ACKNOWLEDGED and not (paused and k in self._paused_keys)
+            if a.status is not AlarmStatus.ACKNOWLEDGED and not a.standing and not (paused and k in self._paused_keys)
         ]
         return max(sounding, default=None)
 

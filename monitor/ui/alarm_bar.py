@@ -2,7 +2,8 @@
 
 GUI thread; it presents the AlarmService and sends the nurse's actions to it. Colours and flash rates after
 IEC 60601-1-8 as in shared/clinical.md: high red flashing at ~2 Hz (1.4-2.8 Hz), medium yellow flashing at
-~0.6 Hz (0.4-0.8 Hz), low cyan steady; technical alarms are marked as such.
+~0.6 Hz (0.4-0.8 Hz), low cyan steady; technical alarms are marked as such. Standing conditions (no alarm sound)
+have a row of their own beneath, as large as an alarm row, steady, shown while true: no button changes it.
 """
 
 from __future__ import annotations
@@ -55,9 +56,10 @@ class AlarmBar(QWidget):
         self.pause.setShortcut("F10")
         self.limits = QPushButton("Limits…")
         self.limits.setObjectName("alarm_limits")
-        self.sound_note = QLabel("")
-        self.sound_note.setObjectName("alarm_sound_note")
-        self.sound_note.setStyleSheet("color: #ffb74d;")
+        self.standing = QLabel("")  # the window lays it out beneath the bar, full width
+        self.standing.setObjectName("alarm_standing")
+        self.standing.setWordWrap(True)
+        self.standing.hide()
         self.ack.clicked.connect(self.acknowledge)
         self.pause.clicked.connect(self.pause_audio)
         self.limits.clicked.connect(self.open_limits)
@@ -106,6 +108,7 @@ class AlarmBar(QWidget):
             alarm = alarms[i] if i < len(alarms) else None
             more = len(alarms) - MAX_SHOWN if i == MAX_SHOWN - 1 and len(alarms) > MAX_SHOWN else 0
             self._paint_line(line, alarm, more)
+        self._paint_standing()
         until = self.service.paused_until()
         now = self.service.clock.now()
         if until is not None and until > now:
@@ -127,6 +130,18 @@ class AlarmBar(QWidget):
         if line.styleSheet() != style:  # restyling is not free: only on a change (flash phase, new alarm)
             line.setStyleSheet(style)
         line.setProperty("priority", alarm.priority.name.lower() if alarm else "")
+
+    def _paint_standing(self) -> None:
+        standing = self.service.standing()
+        text = "\n".join(f"{clock_text(a.onset)[:5]}  TECHNICAL · {a.message}" for a in standing)
+        if self.standing.text() != text:
+            self.standing.setText(text)
+            priority = max((a.priority for a in standing), default=AlarmPriority.MEDIUM)
+            self.standing.setStyleSheet(
+                f"background: {COLOURS[priority]}; color: {TEXT_ON[priority]}; font-size: 18px; font-weight: bold;"
+                " padding: 4px;"
+            )
+        self.standing.setVisible(bool(standing))
 
     def _look(self, alarm: Alarm | None) -> tuple[str, str]:
         if alarm is None:

@@ -129,11 +129,10 @@ class MainWindow(QMainWindow):
             self.alarm_bar = AlarmBar(self.alarms, lambda: self.service.initials)
             self.alarm_bar.sigMessage.connect(self._show_message)
             self.sound = AlarmSound(self)
-            if self.sound.unavailable:  # said once, visibly; the technical reason is in the tooltip and the log
-                self.alarm_bar.sound_note.setText("No alarm sound on this computer: alarms are visual only")
-                self.alarm_bar.sound_note.setToolTip(self.sound.unavailable)
-            else:
-                self.alarm_bar.sound_note.hide()
+            # No player, at start or after one failed at play time: a standing condition, on the record.
+            self.sound.sigUnavailable.connect(self._on_sound_unavailable)
+            if self.sound.unavailable:
+                self._on_sound_unavailable(self.sound.unavailable)
         self.trends = TrendView(self.service.started_at)
         self.timeline = TimelineList()
         self.infusion = InfusionPanel(self.recorder)
@@ -250,7 +249,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.link_label)
         if self.alarm_bar is not None:
             layout.addWidget(self.alarm_bar)
-            layout.addWidget(self.alarm_bar.sound_note)
+            layout.addWidget(self.alarm_bar.standing)
         layout.addWidget(self.storage_banner)
         layout.addWidget(self.status_label)
         layout.addWidget(body, 1)
@@ -391,6 +390,11 @@ class MainWindow(QMainWindow):
         ]
         self.trends.add_alarm_marks(marks)
         self._render_alarms()
+
+    def _on_sound_unavailable(self, problem: str) -> None:
+        assert self.alarms is not None and self.alarm_bar is not None
+        self.alarms.sound_unavailable(problem)
+        self.alarm_bar.refresh()
 
     def _render_alarms(self) -> None:
         if self.alarms is None:

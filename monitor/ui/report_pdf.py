@@ -38,6 +38,7 @@ from PySide6.QtGui import (
 
 from monitor.app.session_record import SessionRecord
 from monitor.params import PARAMS
+from monitor.session.alarms import SOUND_KEY, AlarmAction
 from monitor.session.clock import clock_text
 from monitor.session.entries import EntryAction, EntryKind, EntryView, describe
 from monitor.session.infusion import InfusionSettings, InfusionState
@@ -254,8 +255,15 @@ def _header(flow: _Flow, record: SessionRecord) -> None:
             ("Time (local)", times),
             ("Monitor", f"{s.source} · protocol {s.protocol} · times from {timebase}"),
             ("Nurses (initials)", ", ".join(record.initials) or "none recorded"),
+            *_sound_rows(record),
         ],
     )
+
+
+def _sound_rows(record: SessionRecord) -> list[tuple[str, str]]:
+    """The standing 'no alarm sound' condition, said at the top: from then on the session's alarms were visual."""
+    onsets = [a for a in record.alarms if a.key == SOUND_KEY and a.action == AlarmAction.ONSET]
+    return [("Alarm sound", f"NONE from {_when(record, onsets[0].t)}: {onsets[0].message}")] if onsets else []
 
 
 def _infusion_events(record: SessionRecord) -> list[EntryView]:

@@ -160,6 +160,9 @@ class StationWindow(QMainWindow):
         self.configs = configs
         self.stack = QStackedWidget()
         overview = QWidget()
+        self.standing = QLabel("")  # standing conditions (no alarm sound), apart from the rotating alarm lines
+        self.standing.setObjectName("station_standing")
+        self.standing.setWordWrap(True)
         self.alarm_lines = [QLabel("") for _ in range(SHOWN_ALARMS)]
         grid = QGridLayout()
         self.cards: list[ChairCard] = []
@@ -171,6 +174,7 @@ class StationWindow(QMainWindow):
             window.setWindowFlags(Qt.WindowType.Widget)  # a page of the stack, not a window of its own
             self.stack.addWidget(window)
         layout = QVBoxLayout(overview)
+        layout.addWidget(self.standing)
         for line in self.alarm_lines:
             line.setObjectName("station_alarm")
             layout.addWidget(line)
@@ -219,6 +223,7 @@ class StationWindow(QMainWindow):
             for alarm in window.alarms.alarms() if window.alarms else []:
                 ranked.append((-alarm.priority, -alarm.onset, i, alarm))
         ranked.sort(key=lambda r: r[:3])
+        self._show_standing()
         for k, line in enumerate(self.alarm_lines):
             line.setVisible(k == 0 or k < len(ranked))  # one quiet line when nothing alarms
             if k < len(ranked):
@@ -228,6 +233,16 @@ class StationWindow(QMainWindow):
                 show(line, text, style + " font-size: 17px; font-weight: bold; padding: 2px;")
             else:
                 show(line, "No active alarms at the station" if k == 0 else "", "color: #78909c;" if k == 0 else "")
+
+    def _show_standing(self) -> None:
+        chairs: dict[str, list[str]] = {}  # one line per condition, naming the chairs it holds for
+        for window, config in zip(self.windows, self.configs, strict=True):
+            for alarm in window.alarms.standing() if window.alarms else []:
+                chairs.setdefault(alarm.message, []).append(config.name)
+        text = "\n".join(f"{', '.join(names)} · TECHNICAL · {message}" for message, names in chairs.items())
+        style = f"background: {COLOURS[AlarmPriority.MEDIUM]}; color: black; font-size: 17px; font-weight: bold;"
+        show(self.standing, text, style + " padding: 2px;")
+        self.standing.setVisible(bool(chairs))
 
     def highest_alarm(self) -> AlarmPriority | None:
         levels = [a.priority for w in self.windows if w.alarms for a in w.alarms.alarms()]

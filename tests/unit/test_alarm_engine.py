@@ -7,7 +7,7 @@ import pytest
 
 from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, ValueState
 from monitor.session.alarm_limits import DEFAULT_LIMITS, AlarmPriority
-from monitor.session.alarms import AlarmAction, AlarmCategory, AlarmEngine, AlarmStatus
+from monitor.session.alarms import SOUND_KEY, AlarmAction, AlarmCategory, AlarmEngine, AlarmStatus
 from monitor.session.errors import EntryError
 from monitor.session.nibp import NibpReading
 
@@ -196,3 +196,25 @@ def test_the_latest_live_sedation_score_counts_after_corrections() -> None:
     struck = Entry(4, 1, EntryKind.SCORE, 200, 210, "AB", {}, action=EntryAction.STRIKE, target_id=2)
     assert latest_sedation(resolve([*entries, struck])) == ("moaas", 5), "a struck score no longer counts"
     assert latest_sedation([]) is None
+
+
+def test_no_alarm_sound_is_a_standing_condition_that_no_click_changes() -> None:
+    engine = AlarmEngine()
+    feed(engine, "HR", [130.0] * 12)  # a clinical alarm beside it, to show acknowledge still works for those
+    (onset,) = engine.on_alarm_sound("paplay: failed (exit 1): Connection refused", 20)
+    assert (onset.action, onset.key, onset.category, onset.priority) == (
+        AlarmAction.ONSET,
+        SOUND_KEY,
+        AlarmCategory.TECHNICAL,
+        AlarmPriority.MEDIUM,
+    )
+    assert "NO ALARM SOUND" in onset.message and "Connection refused" in onset.message, "the record says why"
+    assert engine.on_alarm_sound("aplay: failed", 25) == [], "still true: not raised twice"
+
+    acked = engine.acknowledge(30, "AB")
+    assert [e.key for e in acked] == ["HR high"], "acknowledge does not touch the standing condition"
+    engine.pause_audio(31, "AB")
+    engine.tick(31 + 3600)  # an hour: no escalation, the audio pause long over
+    sound = engine.alarms[SOUND_KEY]
+    assert sound.standing and sound.status is AlarmStatus.ACTIVE and sound.priority is AlarmPriority.MEDIUM
+    assert engine.audio_priority(31 + 3600) is None, "nothing to sound: the condition is that nothing can"
