@@ -9,6 +9,7 @@ the alarm bar (AlarmService.sound_unavailable). Nothing here may raise into the 
 from __future__ import annotations
 
 import logging
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -44,6 +45,8 @@ class AlarmSound(QObject):
         self.player: Player | None = None
         self._tried: set[Backend] = set()
         self._dir = Path(tempfile.mkdtemp(prefix="ism-tones-"))
+        folder = self._dir  # not `self`: removed while this object is being destroyed
+        self.destroyed.connect(lambda *_: shutil.rmtree(folder, ignore_errors=True))
         self._files = write_tones(self._dir)
         self._silence = self._dir / "silence.wav"
         self._silence.write_bytes(silence_wav())

@@ -88,8 +88,17 @@ class QtMultimediaPlayer(Player):
     backend = Backend.QT_MULTIMEDIA
 
     def __init__(self, parent: QObject | None = None) -> None:
+        from PySide6.QtMultimedia import QMediaDevices
+
         super().__init__(parent)
         self._effects: dict[Path, object] = {}
+        self._devices = QMediaDevices(self)  # a speaker unplugged later is a failure too
+        self._devices.audioOutputsChanged.connect(self._check_output)
+
+    def _check_output(self) -> None:
+        problem = self.problem()
+        if problem is not None:
+            self.failed.emit(problem)
 
     @staticmethod
     def problem() -> str | None:
@@ -143,6 +152,13 @@ class CommandPlayer(Player):
         proc.errorOccurred.connect(lambda error: self._on_error(proc, error))
         self._running.append(proc)
         proc.start(self.exe, [*self._args, str(path)])
+        # A player that hangs (a stalled sound server) plays nothing: past the burst's length and some, a failure.
+        QTimer.singleShot(wav_ms(path) + PLAY_SLACK_MS, proc, lambda: self._hung(proc))
+
+    def _hung(self, proc: QProcess) -> None:
+        if proc in self._running and proc.state() is not QProcess.ProcessState.NotRunning:
+            proc.setProperty("hung", True)
+            proc.kill()
 
     def probe(self, silence: Path) -> str | None:
         """Run the player on a silent file and wait: None if it works, else why not. Blocks (no event loop)."""
@@ -176,6 +192,8 @@ class CommandPlayer(Player):
             return None
         said = bytes(proc.readAllStandardError().data()).decode(errors="replace").strip().splitlines()
         how = "crashed" if status is QProcess.ExitStatus.CrashExit else f"exit {code}"
+        if proc.property("hung"):
+            how = f"did not finish within {PLAY_SLACK_MS / 1000:g} s of the burst's end"
         return f"{self.backend}: failed ({how}){': ' + said[-1].strip() if said else ''}"
 
 

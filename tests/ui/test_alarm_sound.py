@@ -43,6 +43,12 @@ echo "Connection failure: Connection refused" >&2
 exit 1
 """
 
+# Like paplay on a stalled sound server: never returns from the alarm.
+HANGS_AT_PLAY_TIME = """#!/bin/sh
+case "$1" in *silence.wav) exit 0;; esac
+exec /bin/sleep 600
+"""
+
 
 @pytest.fixture
 def players(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -93,6 +99,16 @@ def test_a_player_failing_at_play_time_becomes_the_standing_condition(qtbot, pla
     qtbot.waitUntil(lambda: window.sound.unavailable is not None, timeout=5000)
     assert "medium.wav" in log.read_text()
     _assert_standing(qtbot, window, "paplay: failed (exit 1): Connection failure: Connection refused")
+
+
+def test_a_player_that_hangs_is_a_failure_too(qtbot, players) -> None:
+    install, _log = players
+    install("paplay", HANGS_AT_PLAY_TIME)
+    sound = AlarmSound()
+    assert sound.backend is Backend.PAPLAY
+    sound.set_priority(AlarmPriority.LOW)  # the shortest burst: the watchdog waits for its end and 5 s more
+    qtbot.waitUntil(lambda: sound.unavailable is not None, timeout=15000)
+    assert "paplay: failed (did not finish within 5 s of the burst's end)" in sound.unavailable
 
 
 def _assert_standing(qtbot, window, reason: str) -> None:
