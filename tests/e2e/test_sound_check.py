@@ -1,7 +1,7 @@
 """`infusion-monitor sound-check`, run as IT runs it: a real process, no display, no sound card.
 
-QtMultimedia is pointed at a sound server that is not there (PULSE_SERVER), so it finds no audio output on any
-machine; `paplay`/`aplay` are whatever PATH holds: nothing, or a stand-in that logs what it played.
+QtMultimedia is pointed at a sound server that is not there (PULSE_SERVER, PIPEWIRE_REMOTE), so it finds no audio
+output on any machine; `paplay`/`aplay` are whatever PATH holds: nothing, or a stand-in that logs what it played.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 def sound_check(tmp_path: Path, path: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-    env |= {"PATH": str(path), "PULSE_SERVER": f"unix:{tmp_path}/no-such-server", "PYTHONPATH": str(REPO)}
+    nowhere = f"{tmp_path}/no-such-server"  # QtMultimedia talks to PulseAudio or PipeWire: neither is there
+    env |= {"PATH": str(path), "PULSE_SERVER": f"unix:{nowhere}", "PIPEWIRE_REMOTE": nowhere, "PYTHONPATH": str(REPO)}
     return subprocess.run(
         [sys.executable, "-m", "monitor", "sound-check"], env=env, capture_output=True, text=True, timeout=60
     )
