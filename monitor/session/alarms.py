@@ -20,7 +20,7 @@ and no acknowledgement, audio pause or escalation changes it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, ValueState
@@ -213,10 +213,10 @@ class AlarmEngine:
         if problem is None:
             current = self.alarms.pop(SOUND_KEY, None)
             return [] if current is None else [self._event(AlarmAction.CLEAR, current, t, "Alarm sound works again")]
-        message = f"NO ALARM SOUND on this computer: alarms are visual only — watch the screen, call IT ({problem})"
+        message = "NO ALARM SOUND on this computer: alarms are visual only — watch the screen, call IT"
         events = self._raise(SOUND_KEY, AlarmCategory.TECHNICAL, AlarmPriority.MEDIUM, message, t)
         self.alarms[SOUND_KEY].standing = True
-        return events
+        return [replace(e, message=f"{e.message} ({problem})") for e in events]  # the record says why
 
     def tick(self, now: float) -> list[AlarmEvent]:
         """Persistent invalid values, escalation and the end of an audio pause."""

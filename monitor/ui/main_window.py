@@ -394,6 +394,7 @@ class MainWindow(QMainWindow):
     def _on_sound_unavailable(self, problem: str) -> None:
         assert self.alarms is not None and self.alarm_bar is not None
         self.alarms.sound_unavailable(problem)
+        self.alarm_bar.standing.setToolTip(problem)  # the bar says it large; why (for IT) is here and on the record
         self.alarm_bar.refresh()
 
     def _render_alarms(self) -> None:
