@@ -72,7 +72,9 @@ def test_the_first_player_that_works_plays_the_iec_bursts(qtbot, players) -> Non
     install("aplay", PLAYS)
     sound = AlarmSound()
     assert sound.backend is Backend.PAPLAY and sound.unavailable is None
-    assert sound.problems and sound.problems[0].startswith("QtMultimedia: no audio output device")
+    assert sound.problems[0].startswith("QtMultimedia: no audio output device"), (
+        "QtMultimedia must load and be tried first (PySide6-Addons, and libpulse0: .ci/run or make deps-debian)"
+    )
     assert "silence.wav" in log.read_text(), "the player was tried on silence at start"
 
     sound.set_priority(AlarmPriority.HIGH)
