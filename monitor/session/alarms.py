@@ -207,12 +207,9 @@ class AlarmEngine:
             return []
         return self._raise("sedation", AlarmCategory.CLINICAL, AlarmPriority.HIGH, message, t, float(score[1]))
 
-    def on_alarm_sound(self, problem: str | None, t: float) -> list[AlarmEvent]:
-        """`problem`: why this computer cannot sound an alarm (None: it can). A medium-priority technical condition
-        that stands while true: the nurse must know every alarm is visual only, and clicking cannot change that."""
-        if problem is None:
-            current = self.alarms.pop(SOUND_KEY, None)
-            return [] if current is None else [self._event(AlarmAction.CLEAR, current, t, "Alarm sound works again")]
+    def on_alarm_sound(self, problem: str, t: float) -> list[AlarmEvent]:
+        """This computer cannot sound an alarm (`problem`: why). A medium-priority technical condition that stands
+        for the rest of the run: the nurse must know every alarm is visual only, and clicking cannot change that."""
         message = "NO ALARM SOUND on this computer: alarms are visual only — watch the screen, call IT"
         events = self._raise(SOUND_KEY, AlarmCategory.TECHNICAL, AlarmPriority.MEDIUM, message, t)
         self.alarms[SOUND_KEY].standing = True
