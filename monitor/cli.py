@@ -290,10 +290,10 @@ def _export(args: argparse.Namespace) -> int:
 
         written = write_csv(record, args.out)
     elif args.format == "fhir":
-        from monitor.app.export_fhir import session_bundle
+        from monitor.app.export_fhir import bundle_json
 
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(session_bundle(record), indent=1), encoding="utf-8")
+        args.out.write_text(bundle_json(record), encoding="utf-8")
         written = [args.out]
     else:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # Qt draws the PDF; no window is needed

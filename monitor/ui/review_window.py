@@ -8,7 +8,6 @@ while another session is being recorded.
 from __future__ import annotations
 
 import html
-import json
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.app.export_csv import write_csv
-from monitor.app.export_fhir import session_bundle
+from monitor.app.export_fhir import bundle_json
 from monitor.app.replay import replay_capture
 from monitor.app.session_record import SessionRecord, load_record
 from monitor.session.clock import clock_text
@@ -139,7 +138,7 @@ class ReviewWindow(QMainWindow):
                 return [target]
             if fmt == "csv":
                 return write_csv(record, target, progress)
-            target.write_text(json.dumps(session_bundle(record), indent=1), encoding="utf-8")
+            target.write_text(bundle_json(record), encoding="utf-8")
             return [target]
 
         job = BackgroundJob(f"Exporting session {record.session.id} ({fmt.upper()})", work, self)
