@@ -48,9 +48,7 @@ GAS = (0.0, 150.0)  # clinic default: CO2 in mmHg (about 20 % of an atmosphere)
 TEMPERATURE = (0.0, 50.0)  # clinic default: a probe off the patient reads room temperature, not a fault
 
 
-def _p(
-    name: str, label: str, unit: str, precision: int, loinc: str | None, bounds: tuple[float, float]
-) -> Param:
+def _p(name: str, label: str, unit: str, precision: int, loinc: str | None, bounds: tuple[float, float]) -> Param:
     return Param(name, label, unit, precision, loinc, *bounds)
 
 

@@ -49,7 +49,7 @@ def run_record(
 
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
-    restored = restore_unsaved_entries(db_path)
+    restored = restore_unsaved_entries(db_path, clinic.infusion)
     if restored is not None:
         print(restored, flush=True)
     point = find_unfinished(db_path) if resume else None

@@ -131,7 +131,7 @@ def run_gui(args: argparse.Namespace) -> int:
     headless = _choose_platform()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     db_path = args.db or default_db_path()
-    _tell_restored(restore_unsaved_entries(db_path), headless)
+    _tell_restored(restore_unsaved_entries(db_path, args.clinic_protocol.infusion), headless)
     if args.station is not None:
         return run_station(args, app, db_path)
     resume = _ask_resume(find_unfinished(db_path), args.resume, headless)
