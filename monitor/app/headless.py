@@ -82,7 +82,8 @@ def run_record(
     stats = acquisition.stats
     print(
         f"Session {session_id} closed: {writer.samples_written} samples written, {stats.frames_ok} frames, "
-        f"{stats.bad_frames} bad frames, {stats.resyncs} resyncs",
+        f"{stats.bad_frames} bad frames, {stats.resyncs} resyncs, {stats.invalid_values} invalid values, "
+        f"{writer.quarantined} rows quarantined",
         flush=True,
     )
     return 0

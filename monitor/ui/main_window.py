@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.app.courses import CourseService, course_summary
-from monitor.devices.events import DeviceStatus, Sample, SampleFlag
+from monitor.devices.events import DeviceStatus, Sample, SampleFlag, ValueState
 from monitor.devices.link import LinkEvent, LinkState
 from monitor.devices.protocols import line_settings
 from monitor.params import format_value
@@ -362,6 +362,13 @@ class MainWindow(QMainWindow):
         parts = sorted(c.value for c in status.conditions)
         parts += [f"{param} {state.value}" for param, state in status.unavailable]
         self.status_label.setText(("Monitor reports: " + ", ".join(parts)) if parts else "")
+        # An invalid value (a status code, or a number the decoder refused) blanks the tile at once.
+        invalid = {param: state for param, state in status.unavailable if state is not ValueState.NOT_UPDATED}
+        for param in invalid:
+            self.latest.pop(param, None)
+        for spec in TILES:
+            if spec.key != "nibp" and spec.params[0] in invalid:
+                self.tiles[spec.key].show_invalid(invalid[spec.params[0]].value)
 
     @Slot()
     def _tick(self) -> None:

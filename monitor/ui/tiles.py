@@ -103,6 +103,16 @@ class NumericTile(QFrame):
         self._detail_base = detail
         self.refresh_age(now, live)
 
+    def show_invalid(self, reason: str) -> None:
+        """No valid value now (the monitor or the decoder says why): "--" at once, never the last number."""
+        self.value.setText("--")
+        self.detail.setText(reason)
+        self._detail_base = reason
+        self.updated_at = self.sample_time = None
+        if not self.dimmed:
+            self.dimmed = True
+            self._paint()
+
     def refresh_age(self, now: float, live: bool) -> None:
         """Dim the tile when its value is old, or at once when the monitor is not sending."""
         if self.updated_at is None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from monitor.devices.events import DeviceStatus, Sample, ValueState
 from monitor.ui.tiles import TILES, AlarmLevel, NumericTile
 
 
@@ -25,3 +26,21 @@ def test_continuous_tile_dims_when_the_monitor_stops_and_takes_the_alarm_colour(
     tile.refresh_age(2.0, live=True)
     tile.set_alarm_level(AlarmLevel.HIGH)
     assert "#b71c1c" in tile.styleSheet()
+
+
+def test_a_value_the_decoder_refused_blanks_the_tile_at_once(qtbot, live_window) -> None:
+    """Issue 14: an oximeter's `SPO2=nan%` is an invalid value, not a sample; the tile must not keep showing the
+    last number as if it were current (nor 'nan'): "--" with the reason, at once."""
+    window = live_window("stable", speed=20)
+    qtbot.waitUntil(lambda: window.tiles["spo2"].value.text() != "--", timeout=15000)
+    window.simulator.stop()  # nothing else arrives: what the tile shows comes from the events below
+    facade = window.facade
+    facade.sigSamples.emit([Sample("SPO2", 97.0, 2000.0, 2000.0), Sample("PR", 71.0, 2000.0, 2000.0)])
+    assert window.tiles["spo2"].value.text() == "97"
+    facade.sigDeviceStatus.emit(DeviceStatus(2001.0, 2001.0, unavailable=(("SPO2", ValueState.NOT_A_NUMBER),)))
+    tile = window.tiles["spo2"]
+    assert (tile.value.text(), tile.detail.text(), tile.dimmed) == ("--", "not a number", True)
+    tile.refresh_age(2100.0, live=True)
+    assert tile.value.text() == "--" and tile.detail.text() == "not a number", "no age of a value it does not have"
+    facade.sigSamples.emit([Sample("SPO2", 96.0, 2002.0, 2002.0)])
+    assert tile.value.text() == "96", "a valid value shows again"
