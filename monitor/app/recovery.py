@@ -98,7 +98,9 @@ def restore_check(limits: InfusionLimits, now: Callable[[], float] = time.time) 
     def check(conn: sqlite3.Connection, row: EntryRow) -> EntryRow:
         try:
             return _checked(conn, row, limits, now())
-        except (EntryError, ValueError, TypeError, KeyError) as exc:
+        except sqlite3.Error:
+            raise  # the database, not the line: the restore stops and the file stays as it is
+        except Exception as exc:  # any malformed content is a refusal with its reason, kept aside, never inserted
             raise RestoreRefused(f"refused as a typed entry would be: {exc}") from None
 
     return check
@@ -106,12 +108,15 @@ def restore_check(limits: InfusionLimits, now: Callable[[], float] = time.time) 
 
 def _checked(conn: sqlite3.Connection, row: EntryRow, limits: InfusionLimits, now: float) -> EntryRow:
     kind, action = EntryKind(row.kind), EntryAction(row.action)
-    session = conn.execute("SELECT started_at, ended_at FROM sessions WHERE id = ?", (row.session_id,)).fetchone()
+    session = conn.execute(
+        "SELECT started_at, ended_at, timebase FROM sessions WHERE id = ?", (row.session_id,)
+    ).fetchone()
     if session is None:
         raise EntryError(f"session {row.session_id} is not in this database")
     if not isinstance(row.initials, str) or validate_initials(row.initials) != row.initials:
         raise EntryError(f"initials {row.initials!r} are not as the program records them")
-    _check_times(row, session[0], session[1], now)
+    # A sped-up demo ('device' timebase) stamps entries on the simulated clock, which may run ahead of this one.
+    _check_times(row, session[0], session[1], now if session[2] == "host" else math.inf)
     if not isinstance(row.payload, dict):
         raise EntryError("the content is not an object")
     payload = validate_payload(kind, row.payload, limits)
@@ -133,8 +138,9 @@ def _check_times(row: EntryRow, started_at: float, ended_at: float | None, now: 
     t, recorded = float(row.t), float(row.recorded_at)
     if not (math.isfinite(t) and math.isfinite(recorded)):
         raise EntryError("the entry's time is not a number")
-    if t < started_at or recorded < started_at:
-        raise EntryError(f"time {clock_text(t)} is before the session started ({clock_text(started_at)})")
+    if min(t, recorded) < started_at:
+        when, start = clock_text(min(t, recorded)), clock_text(started_at)
+        raise EntryError(f"time {when} is before the session started ({start})")
     latest = min(recorded, now) + FUTURE_SLACK_S
     if ended_at is not None:
         latest = min(latest, ended_at + FUTURE_SLACK_S)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -216,3 +217,20 @@ def test_when_the_fallback_file_cannot_be_written_the_log_has_no_entry_text(tmp_
     critical = [r.getMessage() for r in caplog.records if r.levelno >= logging.CRITICAL]
     assert refused and critical and f"{refused} entries NOT saved" in critical[0]
     assert not any("SECRET" in r.getMessage() for r in caplog.records), "no entry text (PHI) in the log"
+
+
+def test_a_demo_on_the_simulated_clock_restores_entries_stamped_ahead_of_this_one(tmp_path: Path) -> None:
+    """A sped-up demo stamps entries on the simulated clock (timebase 'device'), ahead of the wall clock: they are
+    inside their session and go back in; malformed content is refused with a reason, not a traceback."""
+    db = tmp_path / "demo.sqlite3"
+    ahead = time.time() + 30 * 86_400
+    with SessionWriter(db) as writer:
+        sid = writer.open_session("sim", "datex-s5", started_at=ahead, timebase="device")
+    note = asdict(EntryRow(sid, "note", ahead + 60, ahead + 120, "AB", {"note": "demo"}))
+    malformed = asdict(EntryRow(sid, "screening", ahead + 60, ahead + 120, "AB", {"baseline": [1, 2]}))
+    save_unsaved(db, [note, malformed])
+
+    restore_unsaved_entries(db)
+
+    assert [e.payload for e in _stored(db, sid)] == [{"note": "demo", "restored": True}]
+    assert "refused as a typed entry would be" in json.loads(refused_path(db).read_text())["reason"]
