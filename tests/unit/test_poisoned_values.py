@@ -13,6 +13,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.app.export_fhir import bundle_json
 from monitor.app.session_record import load_record
@@ -20,6 +22,7 @@ from monitor.app.session_service import SessionService
 from monitor.devices import datex_s5 as dri
 from monitor.devices import masimo_ascii
 from monitor.devices.events import DeviceStatus, Sample, ValueState
+from monitor.params import value_problem
 from monitor.session.alarms import INVALID_DELAY_S, AlarmEngine
 from monitor.session.entries import EntryKind
 from monitor.storage.db import connect, read_entries
@@ -119,6 +122,53 @@ def test_a_persisting_nan_raises_the_no_valid_value_alarm() -> None:
     events = engine.tick(T0 + INVALID_DELAY_S + 1)
     raised = [e for e in events if e.key == "invalid values"]
     assert raised and "SPO2" in raised[0].message
+
+
+_NUMBER_TEXT = st.one_of(
+    st.sampled_from(["nan", "-nan", "inf", "+inf", "-inf", "infinity", "1e999", "-1e999", "1e308", "0x10"]),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(-(10**6), 10**6).map(str),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(spo2=_NUMBER_TEXT, bpm=_NUMBER_TEXT)
+def test_no_masimo_number_text_ever_becomes_an_impossible_sample(spo2: str, bpm: str) -> None:
+    decoder = masimo_ascii.MasimoAsciiDecoder()
+    samples, _ = _events(decoder, _masimo_line(spo2_text=spo2, bpm_text=bpm))
+    assert [s for s in samples if value_problem(s.param, s.value) is not None] == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(raws=st.lists(st.integers(-32000, 32767), min_size=8, max_size=8))
+def test_no_dri_int16_ever_becomes_an_impossible_sample(raws: list[int]) -> None:
+    """Any int16 (status codes aside) in HR, SpO2, PR, NIBP, temperature, EtCO2, RR of a real frame."""
+    values = {
+        "HR": 0.0,
+        "SPO2": 0.0,
+        "PR": 0.0,
+        "NIBP_SYS": 0.0,
+        "NIBP_DIA": 0.0,
+        "TEMP1": 0.0,
+        "ETCO2": 0.0,
+        "RR": 0.0,
+    }
+    scales = {
+        "HR": 1,
+        "SPO2": 0.01,
+        "PR": 1,
+        "NIBP_SYS": 0.01,
+        "NIBP_DIA": 0.01,
+        "TEMP1": 0.01,
+        "ETCO2": 0.076,
+        "RR": 1,
+    }
+    for (name, scale), raw in zip(scales.items(), raws, strict=True):
+        values[name] = raw * scale
+    decoder = dri.DatexS5Decoder()
+    samples, _ = _events(decoder, dri.frame(dri.encode_displayed_record(values, time=T0)))
+    assert samples or decoder.stats.invalid_values, "the frame was decoded"
+    assert [s for s in samples if value_problem(s.param, s.value) is not None] == []
 
 
 # --- writer ------------------------------------------------------------------------------------------------
