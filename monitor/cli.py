@@ -1,5 +1,5 @@
 """Command line: `infusion-monitor [run]`, `record`, `simulate`, `decode`, `replay`, `ports`, `export`, `verify`,
-`backup`.
+`backup`, `sessions`.
 
 Qt is imported only by `run` (and `export --format pdf`, offscreen), so the headless commands start fast and work
 on a machine without a display.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from monitor.devices.protocols import PROTOCOL_NAMES
 
-SUBCOMMANDS = ("run", "record", "simulate", "decode", "replay", "ports", "export", "verify", "backup")
+SUBCOMMANDS = ("run", "record", "simulate", "decode", "replay", "ports", "export", "verify", "backup", "sessions")
 
 
 def _positive_speed(text: str) -> float:
@@ -129,6 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     ver = sub.add_parser("verify", help="check the audit trail's hash chain; reports the first altered row")
     ver.add_argument("db", type=Path, nargs="?", help="database file (default: the one in the user data directory)")
 
+    ses = sub.add_parser("sessions", help="list the sessions: id, chair or port, patient, start, end, state")
+    ses.add_argument("--db", type=Path, help="database file (default: the one in the user data directory)")
+    ses.add_argument("--json", action="store_true", help="one JSON array instead of a table")
+
     bak = sub.add_parser("backup", help="copy the database safely while it is in use (SQLite online backup)")
     bak.add_argument("dest", type=Path, help="backup file to write")
     bak.add_argument("--db", type=Path, help="database file (default: the one in the user data directory)")
@@ -156,6 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _verify(args.db)
     if args.command == "backup":
         return _backup(args.db, args.dest)
+    if args.command == "sessions":
+        return _sessions(args.db, args.json)
     return _run(args)
 
 
@@ -304,6 +310,28 @@ def _export(args: argparse.Namespace) -> int:
         written = [args.out]
     for p in written:
         print(p)
+    return 0
+
+
+def _sessions(db: Path | None, as_json: bool) -> int:
+    from monitor.app.lifecycle import session_listing
+
+    path = _existing_db(db)
+    if path is None:
+        return 2
+    rows = session_listing(path)
+    if as_json:
+        print(json.dumps([r.as_json() for r in rows], indent=1))
+        return 0
+    table = [("ID", "CHAIR OR PORT", "PATIENT", "START", "END OR DISCHARGE", "STATE")]
+    for r in rows:
+        start = datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M")
+        table.append((str(r.id), r.where, r.patient, start, r.end, r.state.value))
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    if not rows:
+        print(f"(no sessions in {path})")
     return 0
 
 
