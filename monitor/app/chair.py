@@ -85,6 +85,7 @@ class Chair:
         )
         self.alarms = AlarmService(self.acquisition, writer, self.clock, AlarmEngine(limits=dict(clinic.limits)))
         self.service: SessionService | None = None
+        self._stopped = False
 
     @property
     def source(self) -> str:
@@ -112,6 +113,9 @@ class Chair:
     def stop(self) -> None:
         """Stop alarms, close the port (DRI stop request); stop the simulated monitor. The session ends only when
         closing loses nothing (discharged, or empty); otherwise it stays open, resumable at the next start."""
+        if self._stopped:
+            return
+        self._stopped = True
         end = self.service is None or ends_on_close(self.service.entries())
         try:
             self.alarms.stop()
