@@ -13,6 +13,7 @@ import signal
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from monitor.app.chair import Chair, ChairConfig
@@ -96,12 +97,15 @@ def _tell_restored(message: str | None, headless: bool) -> None:
 def _quit_on_signals(app: QApplication) -> None:
     """Ctrl+C or SIGTERM (logout, service stop) quit through the event loop, so the session is closed properly.
 
-    Python runs the handler between bytecodes; the facade's drain timer gives it a turn every 40 ms.
+    Python runs the handler between bytecodes; the facade's drain timer gives it a turn every 40 ms. Installed
+    before the chairs start: the exit is posted, so a signal during start-up quits as soon as the loop runs. exit(),
+    not quit(): Qt 6's quit() closes the windows first, and a window with an unfinished session would ask a
+    question nobody is there to answer (logout, service stop); the session stays open, resumable, either way.
     """
 
     def handler(signum: int, _frame: object) -> None:
         log.info("%s received: closing the session", signal.Signals(signum).name)
-        app.quit()
+        QTimer.singleShot(0, lambda: app.exit(0))
 
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
@@ -149,7 +153,6 @@ def run_station(args: argparse.Namespace, app: QApplication, db_path: Path, head
         _load_history(seat, db_path)
     window = StationWindow([seat.window for seat in seats], [c.config for c in station.chairs])
     window.show()
-    _quit_on_signals(app)
     try:
         return app.exec()
     finally:
@@ -164,6 +167,7 @@ def run_gui(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     headless = _choose_platform()
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    _quit_on_signals(app)
     db_path = args.db or default_db_path()
     _tell_restored(restore_unsaved_entries(db_path), headless)
     if args.station is not None:
@@ -180,7 +184,6 @@ def run_gui(args: argparse.Namespace) -> int:
         return 2
     seat = ChairSeat(chair, args.initials or "", _place_single)
     _load_history(seat, db_path)
-    _quit_on_signals(app)
     try:
         return app.exec()
     finally:
