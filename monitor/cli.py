@@ -88,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume",
         choices=("ask", "yes", "no"),
         default="ask",
-        help="an unfinished session (crash) is found: ask (default; without a display: resume), resume, or start new",
+        help="this chair's unfinished session (closed unfinished, or a crash) is found: ask (default; without a "
+        "display nothing resumes silently: a new session, and stderr says so), resume it, or start new",
     )
     run.add_argument("--initials", type=_initials, help="the nurse's initials, stamped on every entry (2-4 letters)")
     run.add_argument("--clinic", type=Path, metavar="FILE", help=CLINIC_HELP)
@@ -99,7 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--protocol", choices=PROTOCOL_NAMES, required=True)
     rec.add_argument("--baudrate", type=int, help="override the protocol's default baud rate")
     rec.add_argument("--db", type=Path, help="database file (default: in the user data directory)")
-    rec.add_argument("--resume", action="store_true", help="continue the unfinished session a crash left open")
+    rec.add_argument(
+        "--resume", action="store_true", help="continue the unfinished session last recorded from this same port"
+    )
     rec.add_argument("--duration", type=_positive_seconds, help="stop after this many seconds (default: Ctrl+C)")
     rec.add_argument("--clinic", type=Path, metavar="FILE", help=CLINIC_HELP)
 

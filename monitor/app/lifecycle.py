@@ -80,7 +80,7 @@ def end_text(session: SessionRow) -> str:
     if state is SessionState.ENDED:
         assert session.ended_at is not None
         return f"ended {datetime.fromtimestamp(session.ended_at).strftime('%d %b %H:%M')}"
-    return "open (not closed: resumable)"
+    return "open (recording, or resumable)"
 
 
 def close_empty_sessions(db_path: Path) -> list[int]:

@@ -12,7 +12,9 @@ from PySide6.QtWidgets import QMessageBox
 
 from monitor.app.chair import Chair, ChairConfig
 from monitor.app.recovery import find_unfinished
+from monitor.app.session_record import load_record
 from monitor.app.station import Station
+from monitor.session.clock import clock_text
 from monitor.session.entries import EntryKind
 from monitor.session.protocol import DEFAULT_PROTOCOL
 from monitor.session.recovery import ALDRETE_ITEMS
@@ -20,6 +22,8 @@ from monitor.session.screening import Contraindication
 from monitor.storage.db import SessionState, connect, list_sessions, read_link_events
 from monitor.storage.writer import SessionWriter
 from monitor.ui.main_window import MainWindow
+from monitor.ui.report_pdf import layout_report
+from monitor.ui.review_window import SessionListDialog
 from monitor.ui.seat import ChairSeat
 from monitor.ui.station_window import StationWindow
 
@@ -142,6 +146,16 @@ def test_after_discharge_entries_are_refused_and_next_patient_starts_a_fresh_ses
     assert before.state is SessionState.DISCHARGED and before.ended_at is not None
     assert (after.state, after.chair) == (SessionState.OPEN, "Chair 1")
     new.service.record(EntryKind.NOTE, {"note": "next patient arrived"}).result(5)  # the new one records
+
+    # the record says when and by whom it was closed: the review list and the PDF header
+    discharged = f"discharged at {clock_text(before.discharged_at)[:5]} by AB"
+    listing = SessionListDialog(chair_seat.chair.writer.db_path)
+    rows = {listing.tree.topLevelItem(i).text(0): listing.tree.topLevelItem(i) for i in range(len(listing.sessions))}
+    assert rows[str(service.session_id)].text(2) == discharged and rows[str(service.session_id)].text(3) == "Chair 1"
+    assert rows[str(after.id)].text(2).startswith("open")
+    listing.deleteLater()
+    header = "\n".join(layout_report(load_record(chair_seat.chair.writer.db_path, service.session_id)).pages[0].texts)
+    assert discharged in header and "still recording" not in header and "not closed" not in header
 
 
 @pytest.fixture
