@@ -18,7 +18,11 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from monitor.app.recovery import find_unfinished
+from monitor.app.session_service import SessionService
+from monitor.devices.simulator import SimulatedMonitor, load_scenario
+from monitor.session.entries import EntryKind
 from monitor.storage.db import SessionState, connect, list_sessions, read_link_events
+from monitor.storage.writer import SessionWriter
 from monitor.ui import app
 
 CHAIRS = [f"Chair {i}" for i in range(1, 5)]
@@ -148,3 +152,34 @@ def test_station_sigkill_then_each_chair_is_offered_its_own_unfinished_session(
     assert final[ids["Chair 1"]].state is SessionState.OPEN, "the infusion still runs: resumable again"
     assert len(final) == before + 3, "chairs 2 to 4 started new sessions; chair 1 started none"
     assert all(final[i].state is SessionState.ENDED for i in list(final)[before:]), "empty ones closed quietly"
+
+
+def test_record_resume_continues_only_the_session_of_its_own_port_and_leaves_unfinished_work_open(
+    tmp_path: Path,
+) -> None:
+    sim = SimulatedMonitor("datex-s5", load_scenario("stable"), speed=5, link_dir=tmp_path)
+    port = sim.start()
+    db = tmp_path / "rec.sqlite3"
+    with SessionWriter(db) as writer:
+        own = writer.open_session(port, "datex-s5", started_at=time.time() - 60)
+        other = writer.open_session("/dev/ttyUSB7", "datex-s5", started_at=time.time() - 30, chair="Chair 2")
+        for sid in (own, other):
+            service = SessionService(writer, sid, time.time() - 60, initials="AB")
+            service.record(EntryKind.NOTE, {"note": "infusion running on the pump"}).result(5)
+    resume = ["--db", str(db), "--resume", "--duration", "2"]
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "monitor", "record", "--port", port, "--protocol", "datex-s5", *resume],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=_env(),
+            check=False,
+        )
+    finally:
+        sim.stop()
+    assert result.returncode == 0, result.stderr
+    assert f"Resumed session {own} from {port}" in result.stdout, "the newer session of another port is not taken"
+    assert _gap_in(db, own) and not _gap_in(db, other)
+    states = {s.id: s.state for s in _sessions(db)}
+    assert states == {own: SessionState.OPEN, other: SessionState.OPEN}, "a nurse's unfinished work stays open"

@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
 
 from monitor.app.chair import Chair, ChairConfig
@@ -81,7 +82,10 @@ def test_closing_with_the_infusion_running_asks_and_leaves_the_session_open_to_r
     questions.answer = QMessageBox.StandardButton.No
     assert not window.close(), "No keeps the program running"
     assert window.isVisible()
-    ((title, text),) = questions
+    quit_action = next(a for a in window.findChildren(QAction) if a.text() == "Quit")
+    quit_action.trigger()  # Session → Quit (Ctrl+Q) asks the same
+    assert window.isVisible() and len(questions) == 2 and questions[0] == questions[1]
+    (title, text), _quit = questions
     assert "unfinished" in title
     assert "the infusion is RUNNING at 0.5 mg/kg/h" in text and "not discharged" in text
     assert "resume" in text, "Yes leaves it resumable: the question says so"
