@@ -199,6 +199,7 @@ def test_station_close_names_each_unfinished_chair_and_next_patient_works_per_ch
     questions.answer = QMessageBox.StandardButton.Yes
     old = seats[1].window
     window.open_chair(1)
+    assert old.menuBar().isVisible(), "the chair's page shows its own Session menu (Next patient)"
     assert old.next_patient(), "an empty session: nothing to lose"
     qtbot.waitUntil(lambda: window.windows[1] is not old, timeout=20000)
     assert window.windows[1] is seats[1].window and window.stack.currentWidget() is seats[1].window
