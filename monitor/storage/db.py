@@ -51,7 +51,6 @@ class SessionRow:
     chair: str | None = None  # the station chair it was recorded at (None: a headless recording, or older)
     discharged_at: float | None = None
     discharged_by: str = ""
-    course_id: int | None = None
 
     @property
     def state(self) -> SessionState:
@@ -139,7 +138,7 @@ def find_entry(conn: sqlite3.Connection, row: EntryRow) -> int | None:
 def list_sessions(conn: sqlite3.Connection) -> list[SessionRow]:
     rows = conn.execute(
         "SELECT id, started_at, ended_at, source, protocol, capture_path, timebase, chair, discharged_at,"
-        " coalesce(discharged_by, ''), course_id FROM sessions ORDER BY started_at"
+        " coalesce(discharged_by, '') FROM sessions ORDER BY started_at"
     )
     return [SessionRow(*row) for row in rows]
 
