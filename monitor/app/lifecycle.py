@@ -127,11 +127,11 @@ class SessionListing:
 
 
 def session_listing(db_path: Path) -> list[SessionListing]:
-    """Every session in the database, oldest first."""
+    """Every session in the database, by id."""
     conn = connect(db_path)
     try:
         out = []
-        for s in list_sessions(conn):
+        for s in sorted(list_sessions(conn), key=lambda s: s.id):  # the order IT reads ids in
             found = session_course(conn, s.id)
             patient = f"{found[0].name} ({found[0].mrn})" if found else "no patient"
             out.append(SessionListing(s.id, s.chair or s.source, patient, s.started_at, end_text(s), s.state))
