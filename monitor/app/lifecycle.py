@@ -66,8 +66,8 @@ def close_question(unfinished_lines: Sequence[str]) -> str | None:
         return None
     return (
         "Not finished:\n" + "\n".join(f"• {line}" for line in unfinished_lines) + "\n\n"
-        "Close anyway? The session stays open: the next start at this chair offers to resume it, and the time "
-        "without data is marked as a gap. No keeps the program running."
+        "Close anyway? An unfinished session stays open: the next start at its chair offers to resume it, and the "
+        "time without data is marked as a gap. No keeps the program running."
     )
 
 
