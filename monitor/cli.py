@@ -1,5 +1,5 @@
 """Command line: `infusion-monitor [run]`, `record`, `simulate`, `decode`, `replay`, `ports`, `export`, `verify`,
-`backup`, `sound-check`.
+`backup`, `sessions`, `sound-check`.
 
 Qt is imported only by `run` (and `export --format pdf`, offscreen; `sound-check`, no display), so the headless
 commands start fast and work on a machine without a display.
@@ -17,7 +17,9 @@ from pathlib import Path
 
 from monitor.devices.protocols import PROTOCOL_NAMES
 
-SUBCOMMANDS = ("run", "record", "simulate", "decode", "replay", "ports", "export", "verify", "backup", "sound-check")
+SUBCOMMANDS = (
+    "run", "record", "simulate", "decode", "replay", "ports", "export", "verify", "backup", "sessions", "sound-check"
+)
 
 
 def _positive_speed(text: str) -> float:
@@ -88,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume",
         choices=("ask", "yes", "no"),
         default="ask",
-        help="an unfinished session (crash) is found: ask (default; without a display: resume), resume, or start new",
+        help="this chair's unfinished session (closed unfinished, or a crash) is found: ask (default; without a "
+        "display nothing resumes silently: a new session, and stderr says so), resume it, or start new",
     )
     run.add_argument("--initials", type=_initials, help="the nurse's initials, stamped on every entry (2-4 letters)")
     run.add_argument("--clinic", type=Path, metavar="FILE", help=CLINIC_HELP)
@@ -99,7 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--protocol", choices=PROTOCOL_NAMES, required=True)
     rec.add_argument("--baudrate", type=int, help="override the protocol's default baud rate")
     rec.add_argument("--db", type=Path, help="database file (default: in the user data directory)")
-    rec.add_argument("--resume", action="store_true", help="continue the unfinished session a crash left open")
+    rec.add_argument(
+        "--resume", action="store_true", help="continue the unfinished session last recorded from this same port"
+    )
     rec.add_argument("--duration", type=_positive_seconds, help="stop after this many seconds (default: Ctrl+C)")
     rec.add_argument("--clinic", type=Path, metavar="FILE", help=CLINIC_HELP)
 
@@ -128,6 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     ver = sub.add_parser("verify", help="check the audit trail's hash chain; reports the first altered row")
     ver.add_argument("db", type=Path, nargs="?", help="database file (default: the one in the user data directory)")
+
+    ses = sub.add_parser("sessions", help="list the sessions: id, chair or port, patient, start, end, state")
+    ses.add_argument("--db", type=Path, help="database file (default: the one in the user data directory)")
+    ses.add_argument("--json", action="store_true", help="one JSON array instead of a table")
 
     bak = sub.add_parser("backup", help="copy the database safely while it is in use (SQLite online backup)")
     bak.add_argument("dest", type=Path, help="backup file to write")
@@ -160,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _backup(args.db, args.dest)
     if args.command == "sound-check":
         return _sound_check()
+    if args.command == "sessions":
+        return _sessions(args.db, args.json)
     return _run(args)
 
 
@@ -316,6 +327,28 @@ def _sound_check() -> int:
     from monitor.ui.sound_check import run_sound_check
 
     return run_sound_check()
+
+
+def _sessions(db: Path | None, as_json: bool) -> int:
+    from monitor.app.lifecycle import session_listing
+
+    path = _existing_db(db)
+    if path is None:
+        return 2
+    rows = session_listing(path)
+    if as_json:
+        print(json.dumps([r.as_json() for r in rows], indent=1))
+        return 0
+    table = [("ID", "CHAIR OR PORT", "PATIENT", "START", "END OR DISCHARGE", "STATE")]
+    for r in rows:
+        start = datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M")
+        table.append((str(r.id), r.where, r.patient, start, r.end, r.state.value))
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    if not rows:
+        print(f"(no sessions in {path})")
+    return 0
 
 
 def _backup(db: Path | None, dest: Path) -> int:

@@ -36,6 +36,7 @@ class AcquisitionConfig:
     baudrate: int | None = None
     silence_timeout: float = 10.0
     capture_dir: Path | None = None  # raw bytes of every session are kept here for replay
+    chair: str | None = None  # the station chair recorded at: each chair resumes its own session
 
 
 class Acquisition:
@@ -90,6 +91,7 @@ class Acquisition:
                 capture_path=str(self.capture_path) if self.capture_path else None,
                 started_at=self.started_at,
                 timebase=self.timebase,
+                chair=cfg.chair,
             )
         self._start_link(line)
         return self.session_id
@@ -157,10 +159,12 @@ class Acquisition:
                 log.error("the end of the raw capture %s could not be written: %s", self.capture_path, exc)
             self._capture = None
 
-    def stop(self) -> None:
-        """Send the protocol's stop request, close the port, end the session and flush everything to disk."""
+    def stop(self, end_session: bool = True) -> None:
+        """Send the protocol's stop request, close the port and flush everything to disk. `end_session`: mark the
+        session ended; without it the session stays open and the next start offers to resume it
+        (monitor.app.lifecycle decides which)."""
         self._stop_link()
-        if self.session_id is not None:
+        if self.session_id is not None and end_session:
             try:
                 self.writer.end_session(self.session_id, self.clock())
             except (sqlite3.Error, TimeoutError) as exc:  # the session stays open: the next start offers to resume it

@@ -50,6 +50,7 @@ class AlarmService:
         self._listeners: list[AlarmListener] = []
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        self._discharged = False  # the patient has gone: their values no longer alarm
         acquisition.add_event_listener(self._on_device_events)
         acquisition.add_link_listener(self._on_link)
 
@@ -101,12 +102,26 @@ class AlarmService:
         self._on_sedation(service)
 
     def _on_sedation(self, service: SessionService) -> None:
+        if service.discharged():
+            self._end_patient()
+            return
         latest = latest_sedation(service.views())
         self._apply(lambda now: self.engine.on_sedation(latest, now))
 
     def sound_unavailable(self, problem: str) -> list[AlarmEvent]:
         """This computer cannot sound an alarm (the window's player says why): a standing condition, recorded."""
         return self._apply(lambda now: self.engine.on_alarm_sound(problem, now))
+
+    def _end_patient(self) -> None:
+        """After the discharge is on disk: the session's clinical alarms end and patient values are not judged."""
+
+        def end(now: float) -> list[AlarmEvent]:
+            if self._discharged:
+                return []
+            self._discharged = True
+            return self.engine.end_patient(now)
+
+        self._apply(end)
 
     # --- nurse actions --------------------------------------------------------------------------------------
 
@@ -137,6 +152,8 @@ class AlarmService:
         time_of = self.clock.sample_time
 
         def judge(_now: float) -> list[AlarmEvent]:
+            if self._discharged:
+                return []
             out = self.engine.on_samples((s, time_of(s)) for s in samples)
             readings = self._nibp.feed(samples)
             use_device = self.clock.use_device_time

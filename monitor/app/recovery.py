@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+from monitor.app.lifecycle import unfinished
 from monitor.app.session_service import entries_from_rows
 from monitor.devices.events import Sample
 from monitor.session.entries import Entry
@@ -34,14 +36,25 @@ class ResumePoint:
         finally:
             conn.close()
 
+    def describe(self) -> str:
+        """What the resume question says about the session: where, when, and what was left unfinished."""
+        s = self.session
+        started = datetime.fromtimestamp(s.started_at).strftime("%d %b %H:%M")
+        now = max([s.started_at, self.last_sample or 0.0, *(e.t for e in self.entries)])
+        left = unfinished(self.entries, now) or ["nothing entered yet"]
+        return f"session {s.id} ({s.chair or s.source}), started {started}: " + "; ".join(left)
 
-def find_unfinished(db_path: Path) -> ResumePoint | None:
-    """The most recent session that was never ended, with what it holds; None when every session was closed."""
+
+def find_unfinished(db_path: Path, *, chair: str | None = None, port: str | None = None) -> ResumePoint | None:
+    """The most recent OPEN session of `chair` (or, for the headless recorder, recorded from `port`), with what
+    it holds; None when there is none. Without either, the most recent open session of any chair."""
     if not db_path.is_file():
         return None
     conn = connect(db_path)
     try:
-        sessions = open_sessions(conn)
+        sessions = [
+            s for s in open_sessions(conn) if (chair is None or s.chair == chair) and (port is None or s.source == port)
+        ]
         if not sessions:
             return None
         session = sessions[-1]

@@ -129,7 +129,11 @@ class SessionService:
         )
 
     def discharged(self) -> bool:
-        return _latest(self.views(), EntryKind.DISCHARGE, float("inf")) is not None
+        return self.discharge() is not None
+
+    def discharge(self) -> EntryView | None:
+        """The discharge that closed this session (when and by whom), or None while it is open."""
+        return _latest(self.views(), EntryKind.DISCHARGE, float("inf"))
 
     # --- writing --------------------------------------------------------------------------------------------
 
@@ -197,6 +201,7 @@ class SessionService:
         when = now if t is None else float(t)
         self._check_time(when)
         with self._lock:
+            _refuse_after_discharge(resolve([*self._stored, *self._pending.values()]))
             entry = Entry(
                 next(self._provisional),
                 self.session_id,
@@ -269,6 +274,17 @@ def entries_from_rows(rows: Iterable[EntryRow]) -> list[Entry]:
 def _latest(views: list[EntryView], kind: EntryKind, before: float) -> EntryView | None:
     found = [v for v in views if v.kind is kind and v.live and v.t <= before]
     return found[-1] if found else None
+
+
+def _refuse_after_discharge(views: list[EntryView]) -> None:
+    """A discharged session is closed for real: nothing more goes into its record, corrections included."""
+    discharge = _latest(views, EntryKind.DISCHARGE, float("inf"))
+    if discharge is not None:
+        raise EntryError(
+            f"This session is closed: the patient was discharged at {clock_text(discharge.t)[:5]} by "
+            f"{discharge.original.initials}. Nothing more is recorded in it; start the next patient "
+            "(Session → Next patient)."
+        )
 
 
 def _check_screening(views: list[EntryView], start_t: float, gate: tuple[float, float]) -> None:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 
 from monitor.app.chair import Chair, ChairConfig
+from monitor.app.recovery import ResumePoint
 from monitor.devices.protocols import PROTOCOL_NAMES
 from monitor.session.protocol import DEFAULT_PROTOCOL, ClinicProtocol
 from monitor.storage.paths import data_dir
@@ -79,13 +81,16 @@ class Station:
         writer: SessionWriter,
         capture_dir: Path | None = None,
         clinic: ClinicProtocol = DEFAULT_PROTOCOL,
+        resume: Mapping[str, ResumePoint] | None = None,
     ) -> None:
+        """`resume`: by chair name, the unfinished session each chair continues (the nurse agreed)."""
         self.writer = writer
         self.chairs: list[Chair] = []
         self.failed: list[tuple[ChairConfig, str]] = []
+        resume = resume or {}
         for config in configs[:MAX_CHAIRS]:
             try:
-                self.chairs.append(Chair(config, writer, capture_dir, clinic=clinic))
+                self.chairs.append(Chair(config, writer, capture_dir, resume.get(config.name), clinic=clinic))
             except (ValueError, OSError) as exc:
                 log.error("%s not started: %s", config.name, exc)
                 self.failed.append((config, str(exc)))

@@ -65,6 +65,9 @@ class AlarmAction(StrEnum):
     LIMIT_CHANGED = "limit changed"
 
 
+LINK_KEYS = frozenset({"monitor disconnected", "no data"})  # technical alarms about the link, not the patient
+
+
 @dataclass(frozen=True, slots=True)
 class AlarmEvent:
     t: float
@@ -256,6 +259,18 @@ class AlarmEngine:
                         AlarmAction.ACKNOWLEDGE, alarm, now, f"{alarm.message}: acknowledged (had cleared)", who
                     )
                 )
+        return events
+
+    def end_patient(self, now: float) -> list[AlarmEvent]:
+        """The patient was discharged: every alarm about them ends, on the record; only the link's own stay (the
+        monitor may still be connected). The caller stops feeding patient values from now on."""
+        events = []
+        for key, alarm in list(self.alarms.items()):
+            if key not in LINK_KEYS:
+                del self.alarms[key]
+                events.append(self._event(AlarmAction.CLEAR, alarm, now, f"{alarm.message}: ended, patient discharged"))
+        self._pending.clear()
+        self._invalid = None
         return events
 
     def pause_audio(self, now: float, who: str) -> list[AlarmEvent]:

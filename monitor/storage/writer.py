@@ -82,13 +82,15 @@ class SessionWriter:
         capture_path: str | None = None,
         started_at: float | None = None,
         timebase: str = "host",
+        chair: str | None = None,
     ) -> int:
         started = time.time() if started_at is None else started_at
 
         def insert(conn: sqlite3.Connection) -> int:
             cur = conn.execute(
-                "INSERT INTO sessions (started_at, source, protocol, capture_path, timebase) VALUES (?, ?, ?, ?, ?)",
-                (started, source, protocol, capture_path, timebase),
+                "INSERT INTO sessions (started_at, source, protocol, capture_path, timebase, chair)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (started, source, protocol, capture_path, timebase, chair),
             )
             return int(cur.lastrowid)
 

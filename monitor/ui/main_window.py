@@ -12,14 +12,15 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QAction
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.app.courses import CourseService, course_summary
+from monitor.app.lifecycle import close_question, ends_on_close, unfinished
 from monitor.devices.events import DeviceStatus, Sample, SampleFlag
 from monitor.devices.link import LinkEvent, LinkState
 from monitor.devices.protocols import line_settings
@@ -72,6 +74,8 @@ _LINK_TEXT = {
 
 
 class MainWindow(QMainWindow):
+    sigNextPatient = Signal()  # the nurse confirmed Session → Next patient (the ChairSeat does it)
+
     def __init__(self, facade: SessionFacade, source: str) -> None:
         super().__init__()
         assert facade.service is not None
@@ -256,6 +260,15 @@ class MainWindow(QMainWindow):
         return root
 
     def _menus(self, source: str) -> None:
+        session = self.menuBar().addMenu("Session")
+        self.next_patient_action = QAction("Next patient…", self)
+        self.next_patient_action.setObjectName("next_patient")
+        self.next_patient_action.triggered.connect(self.next_patient)
+        session.addAction(self.next_patient_action)
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(lambda: self.window().close())  # the station's window when a chair's page
+        session.addAction(quit_action)
         monitor = self.menuBar().addMenu("Monitor")
         connect = QAction("Connect to a monitor…", self)
         connect.triggered.connect(self.open_port_picker)
@@ -375,6 +388,7 @@ class MainWindow(QMainWindow):
         self.infusion.refresh()
         self.recovery.refresh()
         self._render_schedule(now)
+        self.next_patient_action.setEnabled(ends_on_close(self.service.entries()))
         self._render_storage()
         self._render_alarms()
 
@@ -440,6 +454,13 @@ class MainWindow(QMainWindow):
         return sample.value if sample is not None else None
 
     def _render_schedule(self, now: float) -> None:
+        discharge = self.service.discharge()
+        if discharge is not None:  # closed for real: no check falls due any more
+            at = f"{clock_text(discharge.t)[:5]} by {discharge.original.initials}"
+            show(
+                self.schedule_label, f"Discharged at {at}: session closed. Session → Next patient starts the next.", ""
+            )
+            return
         nibp = self.trends.series["NIBP_SYS"]
         times = nibp.x[np.isfinite(nibp.y)].tolist()
         schedule = self.service.schedule(times, now)
@@ -489,6 +510,46 @@ class MainWindow(QMainWindow):
         )
         self.course_view.open()
         return self.course_view
+
+    # --- the session's lifecycle (monitor.app.lifecycle) -----------------------------------------------------
+
+    def unfinished(self) -> list[str]:
+        """What closing now would leave unfinished; [] when the session can close without asking."""
+        return unfinished(self.service.entries(), self.clock.now(), self.service.limits)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if confirm_close(self, self.unfinished()):
+            event.accept()
+        else:
+            event.ignore()
+
+    def next_patient(self) -> bool:
+        """Session → Next patient: offered once the session is discharged (or has nothing in it); confirms what
+        it will do, then the ChairSeat ends this session and opens the next one on the same monitor."""
+        if not ends_on_close(self.service.entries()):
+            self._show_message(
+                "Next patient: discharge this patient first (Recovery & discharge tab). To leave the session open "
+                "for later, close the program: the next start offers to resume it.",
+                True,
+            )
+            return False
+        discharge = self.service.discharge()
+        what = (
+            f"discharged at {clock_text(discharge.t)[:5]} by {discharge.original.initials}"
+            if discharge
+            else "nothing recorded"
+        )
+        answer = QMessageBox.question(
+            self,
+            "Next patient?",
+            f"End session {self.service.session_id} ({what}) and start a new session on this monitor for the next "
+            "patient?",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        self.next_patient_action.setEnabled(False)  # once: the seat replaces this window
+        self.sigNextPatient.emit()
+        return True
 
     # --- entries --------------------------------------------------------------------------------------------
 
@@ -618,3 +679,12 @@ class MainWindow(QMainWindow):
         self.jobs.append(job.start())
         self.setWindowTitle(f"Infusion Station Monitor — {port}")
         self.statusBar().showMessage(f"Recording from {port} ({protocol})")
+
+
+def confirm_close(parent: QWidget, lines: list[str]) -> bool:
+    """Ask before a close that leaves a session unfinished (it stays open, resumable); True: go on closing."""
+    question = close_question(lines)
+    if question is None:
+        return True
+    answer = QMessageBox.question(parent, "Close with a session unfinished?", question)
+    return answer == QMessageBox.StandardButton.Yes

@@ -36,6 +36,7 @@ from PySide6.QtGui import (
     QPolygonF,
 )
 
+from monitor.app.lifecycle import end_text
 from monitor.app.session_record import SessionRecord
 from monitor.params import PARAMS
 from monitor.session.alarms import SOUND_KEY, AlarmAction
@@ -43,6 +44,7 @@ from monitor.session.clock import clock_text
 from monitor.session.entries import EntryAction, EntryKind, EntryView, describe
 from monitor.session.infusion import InfusionSettings, InfusionState
 from monitor.session.nibp import NIBP_PARAMS
+from monitor.storage.db import SessionState
 from monitor.ui.trends import CHARTS, GAP_S, LANE_LABELS, LANE_OF_KIND, LANES, MARKER_COLOUR, ChartSpec, CurveSpec
 
 # --- page geometry (points) and styles ----------------------------------------------------------------------
@@ -241,10 +243,10 @@ def _header(flow: _Flow, record: SessionRecord) -> None:
     s = record.session
     flow.text("Ketamine infusion session record", _font(18, bold=True), after=6.0)
     start, end = s.started_at, record.end
-    if s.ended_at is None:
-        times = f"{_when(record, start)} – still recording (data to {_when(record, end)}, {_duration(end - start)})"
+    if s.state is SessionState.OPEN:
+        times = f"{_when(record, start)} – {end_text(s)}; data to {_when(record, end)} ({_duration(end - start)})"
     else:
-        times = f"{_when(record, start)} – {_when(record, end)} ({_duration(end - start)})"
+        times = f"{_when(record, start)} – {_when(record, end)} ({_duration(end - start)}); {end_text(s)}"
     timebase = "the monitor's clock" if s.timebase == "device" else "this computer's clock"
     _fields(
         flow,

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from monitor.app.export_csv import write_csv
 from monitor.app.export_fhir import session_bundle
+from monitor.app.lifecycle import end_text
 from monitor.app.replay import replay_capture
 from monitor.app.session_record import SessionRecord, load_record
 from monitor.session.clock import clock_text
@@ -167,7 +168,7 @@ class SessionListDialog(QDialog):
         self.setWindowTitle("Review a session")
         self.tree = QTreeWidget()
         self.tree.setObjectName("session_list")
-        self.tree.setHeaderLabels(("Session", "Started", "Ended", "Monitor"))
+        self.tree.setHeaderLabels(("Session", "Started", "End", "Chair or monitor"))
         self.tree.setRootIsDecorated(False)
         conn = connect(db_path)
         try:
@@ -175,8 +176,7 @@ class SessionListDialog(QDialog):
         finally:
             conn.close()
         for s in self.sessions:
-            ended = clock_text(s.ended_at)[:5] if s.ended_at else "not closed"
-            item = QTreeWidgetItem([str(s.id), _when(s.started_at), ended, s.source])
+            item = QTreeWidgetItem([str(s.id), _when(s.started_at), end_text(s), s.chair or s.source])
             item.setData(0, 256, s.id)
             self.tree.addTopLevelItem(item)
         self.tree.itemDoubleClicked.connect(lambda *_: self.accept())

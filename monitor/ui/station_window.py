@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QMouseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -37,7 +37,7 @@ from monitor.session.infusion import InfusionState
 from monitor.session.schedule import CheckStatus, next_open
 from monitor.ui.alarm_bar import COLOURS, TEXT_ON
 from monitor.ui.infusion_panel import hms
-from monitor.ui.main_window import MainWindow
+from monitor.ui.main_window import MainWindow, confirm_close
 from monitor.ui.style import show
 
 SPARK_WINDOW_S = 30 * 60.0  # the card's small trend: the last half hour of HR
@@ -79,6 +79,11 @@ class ChairCard(QWidget):
         self._drawn = -1
         self._frame = ""
 
+    def reset(self) -> None:
+        """A new patient at this chair: the small trend starts again."""
+        self._drawn = -1
+        self.curve.setData([], [])
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self.sigOpen.emit(self.index)
         super().mousePressEvent(event)
@@ -114,6 +119,10 @@ class ChairCard(QWidget):
         self.spark.setXRange(now - SPARK_WINDOW_S, now, padding=0)
 
     def _check(self, window: MainWindow, now: float) -> None:
+        discharge = window.service.discharge()
+        if discharge is not None:  # closed: no check is due any more
+            show(self.check, f"Discharged {clock_text(discharge.t)[:5]} by {discharge.original.initials}", "")
+            return
         nibp = window.trends.series["NIBP_SYS"]
         check = next_open(window.service.schedule(nibp.x[np.isfinite(nibp.y)].tolist(), now))
         if check is None:
@@ -205,6 +214,35 @@ class StationWindow(QMainWindow):
         self._timer.start()
         self.resize(1600, 980)
         self.refresh()
+
+    def replace_window(self, new: MainWindow, old: MainWindow) -> None:
+        """The chair's next patient: `new` takes the place of `old` (its page, its card); the old one goes."""
+        index = self.windows.index(old)
+        new.setWindowFlags(Qt.WindowType.Widget)
+        showing = self.stack.currentWidget() is old
+        self.stack.insertWidget(index + 1, new)
+        self.stack.removeWidget(old)
+        self.windows[index] = new
+        if showing:
+            self.stack.setCurrentWidget(new)
+        self.cards[index].reset()
+        old.deleteLater()
+        self.refresh()
+
+    def unfinished(self) -> list[str]:
+        """One line per chair a close would leave with an unfinished (open) session."""
+        lines = []
+        for window, config in zip(self.windows, self.configs, strict=True):
+            parts = window.unfinished()
+            if parts:
+                lines.append(f"{config.name}: " + "; ".join(parts))
+        return lines
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if confirm_close(self, self.unfinished()):
+            event.accept()
+        else:
+            event.ignore()
 
     def open_chair(self, index: int) -> None:
         self.stack.setCurrentIndex(index + 1)

@@ -18,6 +18,25 @@ from monitor.ui.facade import SessionFacade
 from monitor.ui.main_window import MainWindow
 
 
+@pytest.fixture(autouse=True)
+def questions(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Every QMessageBox.question asked (title, text); answered `questions.answer` (Yes unless a test says No).
+    A modal question in an offscreen test would wait for ever; closing a window with a session open asks one."""
+    from PySide6.QtWidgets import QMessageBox
+
+    class Asked(list):
+        answer = QMessageBox.StandardButton.Yes
+
+    asked = Asked()
+
+    def question(_parent, title: str, text: str, *_args, **_kwargs):
+        asked.append((title, text))
+        return asked.answer
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    return asked
+
+
 @pytest.fixture
 def live_window(qtbot, tmp_path: Path):
     def start(scenario: str, speed: float, initials: str = "AB", screening: bool = False) -> MainWindow:
