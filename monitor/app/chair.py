@@ -98,6 +98,7 @@ class Chair:
             protocol=self.clinic,
         )
         self.alarms.watch_entries(self.service)
+        self.service.watch_alarms(self.alarms.high_clinical)  # discharge is refused while one is indicated
         self.alarms.start()
         return self.service
 
