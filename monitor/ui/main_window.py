@@ -29,15 +29,16 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.app.courses import CourseService, course_summary
-from monitor.devices.events import DeviceStatus, Sample, SampleFlag
+from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, SampleFlag
 from monitor.devices.link import LinkEvent, LinkState
 from monitor.devices.protocols import line_settings
 from monitor.params import format_value
-from monitor.session.alarms import AlarmAction, AlarmEvent
+from monitor.session.alarms import SENSOR_CONDITIONS, AlarmAction, AlarmEvent
 from monitor.session.clock import clock_text
 from monitor.session.entries import Entry, EntryView
 from monitor.session.errors import EntryError
 from monitor.session.nibp import NibpReading, NibpReadingDetector
+from monitor.session.recovery import MonitorValues
 from monitor.session.schedule import CheckStatus, missed, next_open
 from monitor.storage.backup import backup, timestamped_backup_path
 from monitor.storage.paths import backups_dir, captures_dir
@@ -56,7 +57,7 @@ from monitor.ui.recovery_panel import RecoveryPanel
 from monitor.ui.review_window import ReviewWindow, SessionListDialog, open_review, replay_job
 from monitor.ui.screening_panel import ScreeningPanel
 from monitor.ui.style import show
-from monitor.ui.tiles import TILES, AlarmLevel, NumericTile, TileSpec
+from monitor.ui.tiles import STALE_AFTER_S, TILES, AlarmLevel, NumericTile, TileSpec
 from monitor.ui.timeline import CorrectionDialog, TimelineList
 from monitor.ui.trends import TrendView
 
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self._nibp_measuring = False
         self._nibp_reading: NibpReading | None = None
         self._link_event: LinkEvent | None = None
+        self._device_status: DeviceStatus | None = None
         self._live = False  # the monitor is sending right now
         self._views: dict[int, EntryView] = {}
         self.correction_dialog: CorrectionDialog | None = None
@@ -140,6 +142,7 @@ class MainWindow(QMainWindow):
         self.observations = ObservationPanel(self.recorder)
         self.screening = ScreeningPanel(self.recorder, self._latest_value)
         self.recovery = RecoveryPanel(self.recorder, self._recovery_context)
+        self.service.watch_values(self.monitor_values)  # an Aldrete score is checked against what is shown
         self.courses = CourseService(facade.acquisition.writer)
         self.patient_label = QLabel("No patient assigned to this session")
         self.patient_label.setObjectName("patient_label")
@@ -360,6 +363,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_status(self, status: DeviceStatus) -> None:
+        self._device_status = status
         parts = sorted(c.value for c in status.conditions)
         parts += [f"{param} {state.value}" for param, state in status.unavailable]
         self.status_label.setText(("Monitor reports: " + ", ".join(parts)) if parts else "")
@@ -429,6 +433,48 @@ class MainWindow(QMainWindow):
         if spo2 is not None:
             parts.append(f"SpO₂ now {spo2:.0f} %")
         return "Compare: " + " · ".join(parts) if parts else "No pre-infusion BP or cuff reading yet"
+
+    def monitor_values(self) -> MonitorValues:
+        """What the monitor shows now, for checking an Aldrete score against it (SessionService.watch_values)."""
+        now = self.clock.now()
+        spo2, why = self._current_value("SPO2", now)
+        rr, _ = self._current_value("RR", now)
+        status = self._device_status
+        reading = self._nibp_reading
+        cuff = at = None
+        if reading is not None and reading.sys is not None and reading.dia is not None:
+            cuff = (reading.sys, reading.dia)
+            at = clock_text(reading.t if self.clock.use_device_time else reading.host_t)[:5]
+        baseline = self.service.baseline()
+        return MonitorValues(
+            spo2=spo2,
+            spo2_not_current=why,
+            rr=rr,
+            apnoea=self._live and status is not None and DeviceCondition.APNEA in status.conditions,
+            cuff=cuff,
+            cuff_at=at or "",
+            baseline=(float(baseline["sys"]), float(baseline["dia"])) if baseline else None,
+        )
+
+    def _current_value(self, param: str, now: float) -> tuple[float | None, str]:
+        """The value if it is current, else None and why not: the monitor not sending, the parameter invalid or
+        its sensor off (at once), or older than the tiles' staleness limit."""
+        sample = self.latest.get(param)
+        status = self._device_status
+        unavailable = dict(status.unavailable) if status is not None else {}
+        sensor = sorted(c.value for c in status.conditions & SENSOR_CONDITIONS) if status is not None else []
+        if not self._live:
+            return None, "the monitor is not sending"
+        if param in unavailable:
+            return None, f"monitor reports {unavailable[param].value}"
+        if sensor and param == "SPO2":
+            return None, ", ".join(sensor)
+        if sample is None:
+            return None, "no value yet"
+        age = now - self.clock.sample_time(sample)
+        if age > STALE_AFTER_S or sample.flags & SampleFlag.STALE:
+            return None, f"last value {age:.0f} s old"
+        return sample.value, ""
 
     def _latest_value(self, param: str) -> float | None:
         sample = self.latest.get(param)

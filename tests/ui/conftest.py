@@ -36,6 +36,7 @@ def live_window(qtbot, tmp_path: Path):
         )
         facade.attach_service(service)
         alarms.watch_entries(service)
+        service.watch_alarms(alarms.high_clinical)  # as a Chair wires it
         window = MainWindow(facade, source=port)
         qtbot.addWidget(window)
         window.show()

@@ -33,6 +33,12 @@ def fill_infusion(window) -> None:
         field.setText(text)
 
 
+def score_aldrete(recovery, **points: int) -> None:
+    """Every item 2 unless given."""
+    for key, combo in recovery.items.items():
+        combo.setCurrentIndex(combo.findData(points.get(key, 2)))
+
+
 def start_infusion(qtbot, window, saved, count: int) -> None:
     fill_infusion(window)
     qtbot.mouseClick(window.infusion.buttons["start"], LEFT)
@@ -116,10 +122,10 @@ def test_discharge_refused_below_the_aldrete_threshold_and_accepted_above(qtbot,
     recovery = window.recovery
     recovery.refresh()
     assert "pre-infusion BP 128/80" in recovery.context.text(), "what the circulation item compares against"
-    for key, combo in recovery.items.items():
-        combo.setCurrentIndex(combo.findData(1 if key in ("activity", "consciousness") else 2))  # total 8
+    score_aldrete(recovery, activity=1, consciousness=1)  # total 8
     qtbot.mouseClick(recovery.record_aldrete, LEFT)
     saved(window, 4)
+    window.observations.pain.setValue(3)  # the end-of-session pain score, chosen (there is no default)
     qtbot.mouseClick(window.findChild(type(recovery.discharge), "record_pain"), LEFT)
     saved(window, 5)
     for box in recovery.checks.values():
@@ -130,7 +136,7 @@ def test_discharge_refused_below_the_aldrete_threshold_and_accepted_above(qtbot,
     qtbot.waitUntil(lambda: window.clock.now() > stopped + 61 * 60, timeout=15000)
     qtbot.mouseClick(recovery.discharge, LEFT)
     assert "Aldrete 8 is below 9" in window.message.text() and "observed" not in window.message.text()
-    recovery.items["activity"].setCurrentIndex(recovery.items["activity"].findData(2))  # total 9
+    score_aldrete(recovery, consciousness=1)  # total 9: every item chosen again, none left over
     qtbot.mouseClick(recovery.record_aldrete, LEFT)
     saved(window, 6)
     qtbot.mouseClick(recovery.discharge, LEFT)
