@@ -60,6 +60,7 @@ from monitor.ui.style import show
 from monitor.ui.tiles import STALE_AFTER_S, TILES, AlarmLevel, NumericTile, TileSpec
 from monitor.ui.timeline import CorrectionDialog, TimelineList
 from monitor.ui.trends import TrendView
+from monitor.ui.wheel_guard import install_wheel_guard
 
 LIMIT_MARK_COLOUR = "#90a4ae"
 
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
     def __init__(self, facade: SessionFacade, source: str) -> None:
         super().__init__()
         assert facade.service is not None
+        install_wheel_guard()  # the wheel scrolls the forms, it never changes a clinical value
         self.setWindowTitle(f"Infusion Station Monitor — {source}")
         self.facade = facade
         self.service = facade.service
