@@ -26,6 +26,8 @@ from monitor.session.entries import EntryKind
 from monitor.session.scales import MOAAS, RASS, DissociationLevel, Scale, Severity, SideEffect
 from monitor.ui.recorder import EntryRecorder
 
+NO_PAIN_SCORE = -1  # the pain box's "—": no number chosen
+
 # Alt+letter for each side effect (unique, and mostly the word's first letter).
 SIDE_EFFECT_KEYS = {
     SideEffect.DISSOCIATION: "D",
@@ -122,7 +124,9 @@ class ObservationPanel(QWidget):
         grid = QGridLayout(box)
         self.pain = QSpinBox()
         self.pain.setObjectName("pain_score")
-        self.pain.setRange(0, 10)
+        self.pain.setRange(NO_PAIN_SCORE, 10)  # below 0: not chosen yet, shown "—"; the nurse picks every score
+        self.pain.setSpecialValueText("—")
+        self.pain.setValue(NO_PAIN_SCORE)
         self.pain.setToolTip("Pain NRS: 0 no pain, 10 worst imaginable (Ctrl+P, then Enter)")
         pain_button = self._record_button("Record pain", "record_pain", self.record_pain)
         self.pain.lineEdit().returnPressed.connect(self.record_pain)
@@ -185,7 +189,11 @@ class ObservationPanel(QWidget):
         return combo
 
     def record_pain(self) -> None:
-        self.recorder.record(EntryKind.SCORE, {"scale": "pain", "score": self.pain.value()})
+        if self.pain.value() == NO_PAIN_SCORE:
+            self.recorder.sigMessage.emit("Choose the pain score (0–10) first, then record it", True)
+            return
+        if self.recorder.record(EntryKind.SCORE, {"scale": "pain", "score": self.pain.value()}):
+            self.pain.setValue(NO_PAIN_SCORE)  # nothing left over for the next score
 
     def record_scale(self, scale: Scale, combo: QComboBox) -> None:
         if combo.currentData() is None:

@@ -68,6 +68,8 @@ def test_screening_blocks_the_start_until_an_override_with_a_reason(qtbot, live_
     qtbot.waitUntil(lambda: "above 160/100" in window.screening.verdict.text(), timeout=3000)
     qtbot.mouseClick(window.infusion.buttons["start"], LEFT)
     assert "override and its reason" in window.message.text()
+    assert window.screening.items[next(iter(window.screening.items))].currentText() == "—", "nothing left over"
+    fill_screening(window, sys_="172", dia="96")  # the override is a new screening, answered afresh
     qtbot.keyClicks(window.screening.override, "anxious on arrival; 148/90 after 10 min rest")
     qtbot.mouseClick(window.screening.record, LEFT)
     saved(window, 2)

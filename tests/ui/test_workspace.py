@@ -34,9 +34,13 @@ def test_side_effect_is_one_click_with_severity_and_note(qtbot, live_window, sav
 def test_scores_are_recorded_with_the_clinical_wording(qtbot, live_window, saved, stored_entries) -> None:
     window = live_window("stable", speed=20)
     panel = window.observations
+    record_pain = window.findChild(type(panel.effect_buttons["other"]), "record_pain")
+    qtbot.mouseClick(record_pain, Qt.MouseButton.LeftButton)
+    assert "Choose the pain score (0–10) first" in window.message.text(), "no pain score preselected"
     panel.pain.lineEdit().selectAll()
     qtbot.keyClicks(panel.pain.lineEdit(), "6")
-    qtbot.mouseClick(window.findChild(type(panel.effect_buttons["other"]), "record_pain"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(record_pain, Qt.MouseButton.LeftButton)
+    assert panel.pain.text() == "—", "no pain score left over"
     record_moaas = window.findChild(type(panel.effect_buttons["other"]), "record_moaas")
     qtbot.mouseClick(record_moaas, Qt.MouseButton.LeftButton)
     assert "Choose the MOAA/S level first" in window.message.text(), "no level preselected"
