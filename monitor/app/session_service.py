@@ -86,10 +86,20 @@ class SessionService:
         self._listeners: list[EntryListener] = []
         self._high_alarms: AlarmSource = lambda: ()
         self._monitor_values: ValuesSource = lambda: None
+        self._patient_assigned: Callable[[], bool] | None = None
 
     def watch_alarms(self, source: AlarmSource) -> None:
         """Where discharge learns the high-priority clinical alarms of this session (the chair's AlarmService)."""
         self._high_alarms = source
+
+    def require_patient(self, assigned: Callable[[], bool]) -> None:
+        """The infusion may start only once `assigned()` says a patient is assigned to this session (the clinic
+        workflow: a Chair wires it; bare recordings and tests of other things leave it off)."""
+        self._patient_assigned = assigned
+
+    def _check_patient(self) -> None:
+        if self._patient_assigned is not None and not self._patient_assigned():
+            raise EntryError("Assign the patient to this session before starting the infusion (Patient & course…)")
 
     def watch_values(self, source: ValuesSource) -> None:
         """Where an Aldrete score is checked against the monitor's values; called on the recording thread."""
@@ -156,6 +166,13 @@ class SessionService:
         kind = EntryKind(kind)
         clean = self._against_monitor(kind, validate_payload(kind, payload, self.limits))
         return self._submit(kind, clean, t, EntryAction.CREATE, None, "")
+
+    def check(self, kind: EntryKind, payload: Mapping[str, Any], t: float | None = None) -> Entry:
+        """The entry `record` would store now, or EntryError with why not; nothing is stored (so a form can ask
+        the nurse to confirm exactly what will be recorded)."""
+        kind = EntryKind(kind)
+        clean = self._against_monitor(kind, validate_payload(kind, payload, self.limits))
+        return self._submit(kind, clean, t, EntryAction.CREATE, None, "", dry_run=True).result()
 
     def amend(self, target_id: int, payload: Mapping[str, Any], reason: str, t: float | None = None) -> Future[Entry]:
         """Correct an entry: new content (and time, if given) with a reason; the original stays on record."""
@@ -234,12 +251,16 @@ class SessionService:
         action: EntryAction,
         target_id: int | None,
         reason: str,
+        dry_run: bool = False,
     ) -> Future[Entry]:
+        """Check and store; with `dry_run`, only check (EntryError with why not) and return a done future."""
         if not self.initials:
             raise EntryError("Enter your initials (2 to 4 letters) before recording")
         now = self.clock()
         when = now if t is None else float(t)
         self._check_time(when)
+        if kind is EntryKind.INFUSION and payload.get("action") == "start" and action is EntryAction.CREATE:
+            self._check_patient()  # a read of the database: outside the lock
         with self._lock:
             entry = Entry(
                 next(self._provisional),
@@ -269,6 +290,10 @@ class SessionService:
                 )
                 if refusals:
                     raise EntryError("Cannot discharge yet: " + "; ".join(refusals))
+            if dry_run:
+                checked: Future[Entry] = Future()
+                checked.set_result(entry)
+                return checked
             self._pending[entry.id] = entry
         row = EntryRow(self.session_id, kind.value, when, now, self.initials, payload, action.value, target_id, reason)
         done: Future[Entry] = Future()

@@ -92,7 +92,7 @@ def open_chair_window(chair: Chair, initials: str) -> MainWindow:
     facade.attach_alarms(chair.alarms)
     # the clinic workflow: no infusion without a screening that allows it
     facade.attach_service(chair.start(initials=initials, require_screening=True))
-    return MainWindow(facade, source=chair.source)
+    return MainWindow(facade, source=chair.source, demo=chair.simulator is not None)
 
 
 def run_station(args: argparse.Namespace, app: QApplication, db_path: Path) -> int:

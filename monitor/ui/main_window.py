@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.app.courses import CourseService, course_summary
+from monitor.app.courses import DEMO_NAME, CourseService, course_summary
 from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, SampleFlag
 from monitor.devices.link import LinkEvent, LinkState
 from monitor.devices.protocols import line_settings
@@ -74,7 +74,8 @@ _LINK_TEXT = {
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, facade: SessionFacade, source: str) -> None:
+    def __init__(self, facade: SessionFacade, source: str, demo: bool = False) -> None:
+        """`demo`: the monitor is the built-in simulator, so a clearly labelled demo patient may be used."""
         super().__init__()
         assert facade.service is not None
         install_wheel_guard()  # the wheel scrolls the forms, it never changes a clinical value
@@ -152,6 +153,11 @@ class MainWindow(QMainWindow):
         self.patient_button = QPushButton("Patient && course…")
         self.patient_button.setObjectName("patient_button")
         self.patient_button.clicked.connect(self.open_patient_dialog)
+        self.demo_button = QPushButton("Use demo patient")
+        self.demo_button.setObjectName("demo_patient")
+        self.demo_button.setToolTip("Simulated monitor only: the session is recorded for " + DEMO_NAME)
+        self.demo_button.clicked.connect(self.use_demo_patient)
+        self.demo_button.setVisible(demo)
         self.schedule_label = QLabel("")
         self.schedule_label.setObjectName("schedule")
         self.schedule_label.setWordWrap(True)
@@ -173,6 +179,7 @@ class MainWindow(QMainWindow):
         self._set_link(LinkState.CONNECTING, "")
         self._reload_entries()
         self.screening.show_result(self.service.screening())  # a resumed session may have been screened already
+        self._show_patient()  # ... and have its patient
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
@@ -236,6 +243,7 @@ class MainWindow(QMainWindow):
         who.addWidget(QLabel("Nurse initials"))
         who.addWidget(self.initials)
         who.addStretch(1)
+        who.addWidget(self.demo_button)
         who.addWidget(self.patient_button)
         right_layout.addLayout(who)
         right_layout.addWidget(self.patient_label)
@@ -510,10 +518,20 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def use_demo_patient(self) -> None:
+        def assigned(future) -> None:
+            if future.exception() is not None:
+                self._show_message(f"The demo patient was not assigned: {future.exception()}", True)
+                return
+            self._show_patient()
+
+        self.facade.deliver(self.courses.assign_demo_patient(self.service.session_id), assigned)
+
     def _show_patient(self) -> None:
         found = self.courses.of_session(self.service.session_id)
         if found is None:
             return
+        self.demo_button.hide()  # a patient is assigned: the demo button has done its job or is not needed
         patient, course = found
         self.patient = patient
         allergies = f" · allergies: {patient.allergies}" if patient.allergies else ""

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.session.entries import EntryKind
+from monitor.session.clock import clock_text
+from monitor.session.entries import Entry, EntryKind
 from monitor.session.recovery import DISCHARGE_ALDRETE_AT_LEAST, DISCHARGE_CHECKLIST, aldrete_items
 from monitor.ui.recorder import EntryRecorder
 from monitor.ui.style import show
@@ -96,7 +97,14 @@ class RecoveryPanel(QWidget):
         return True
 
     def submit_discharge(self) -> bool:
-        return self.recorder.record(EntryKind.DISCHARGE, self.checklist())
+        return self.recorder.record(EntryKind.DISCHARGE, self.checklist(), self._question)
+
+    def _question(self, entry: Entry) -> str:
+        done = "; ".join(label for key, label in DISCHARGE_CHECKLIST if entry.payload.get(key))
+        return (
+            f"Discharge at {clock_text(entry.t)[:5]} and close the session? Recorded with it: {done}. "
+            "Nothing can be added to this session afterwards."
+        )
 
     def refresh(self) -> None:
         self.context.setText(self._context())

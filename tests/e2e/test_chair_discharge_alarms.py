@@ -17,7 +17,7 @@ def test_a_chairs_high_priority_alarm_refuses_discharge_acknowledged_or_not(tmp_
     with SessionWriter(tmp_path / "monitor.sqlite3") as writer:
         chair = Chair(ChairConfig("Chair 1", None, scenario="stable"), writer)
         try:
-            service = chair.start(initials="AB", require_screening=False)
+            service = chair.start(initials="AB", require_screening=False, require_patient=False)
             assert not any("high-priority" in r for r in service.discharge_refusals(CHECKLIST))
             service.record(EntryKind.SCORE, {"scale": "moaas", "score": 1}).result(5)
             refusals = service.discharge_refusals(CHECKLIST)

@@ -19,7 +19,7 @@ def count(window, table: str) -> int:
 
 
 def test_patient_and_course_fields_are_checked(qtbot, live_window) -> None:
-    window = live_window("stable", speed=20)
+    window = live_window("stable", speed=20, patient=False)
     dialog = window.open_patient_dialog()
     add_patient = dialog.findChild(QPushButton, "add_patient")
     good = {"name": "Jane Doe", "mrn": "4711", "dob": "1970-02-28", "weight": "72", "allergies": ""}
