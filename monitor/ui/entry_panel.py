@@ -1,7 +1,8 @@
 """ObservationPanel: side effects with one click, and the structured scores.
 
-GUI thread. Each button records at once through the EntryRecorder with the chosen severity and the optional
-note; shortcuts (shown in each tooltip) reach the common entries without the mouse.
+GUI thread. Each button records at once through the EntryRecorder with the chosen severity (none is preselected,
+and none is kept after recording) and the optional note; shortcuts (shown in each tooltip) reach the common
+entries without the mouse.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class ObservationPanel(QWidget):
             self.severity.addButton(button)
             self.severity_buttons[sev] = button
             severity_row.addWidget(button)
-        self.severity_buttons[Severity.MILD].setChecked(True)
+        # No severity preselected: one click on a side effect must not record "mild" that nobody chose.
         self.note = QLineEdit()
         self.note.setObjectName("observation_note")
         self.note.setPlaceholderText("Optional note (Ctrl+L)")
@@ -108,14 +109,23 @@ class ObservationPanel(QWidget):
         layout.addLayout(grid)
         return box
 
-    def chosen_severity(self) -> Severity:
-        return next(sev for sev, b in self.severity_buttons.items() if b.isChecked())
+    def chosen_severity(self) -> Severity | None:
+        return next((sev for sev, b in self.severity_buttons.items() if b.isChecked()), None)
 
     def record_side_effect(self, effect: SideEffect) -> None:
-        payload = {"effect": effect.value, "severity": self.chosen_severity().value, "note": self.note.text()}
+        severity = self.chosen_severity()
+        if severity is None:
+            self.recorder.sigMessage.emit(
+                f"Choose the severity of {effect.value} first (Ctrl+1 mild, Ctrl+2 moderate, Ctrl+3 severe)", True
+            )
+            return
+        payload = {"effect": effect.value, "severity": severity.value, "note": self.note.text()}
         if self.recorder.record(EntryKind.SIDE_EFFECT, payload):
             self.note.clear()
-            self.severity_buttons[Severity.MILD].setChecked(True)
+            self.severity.setExclusive(False)  # an exclusive group cannot be left with none checked otherwise
+            for button in self.severity_buttons.values():
+                button.setChecked(False)
+            self.severity.setExclusive(True)
 
     # --- scores ---------------------------------------------------------------------------------------------
 
