@@ -1,6 +1,6 @@
 """The mouse wheel never changes a clinical value (issue 13 point 5): over every spin box, combo box and time edit
-of the clinical forms -- entry panel, screening, Aldrete, entry time, the limits dialog -- and over a slider, a
-wheel turn changes nothing, and the panel's scroll area scrolls instead."""
+of the clinical forms -- entry panel, screening, Aldrete, entry time, the limits and correction dialogs -- and
+over a slider, a wheel turn changes nothing, and the panel's scroll area scrolls instead."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def assert_wheel_scrolls_not_changes(qtbot, widget: QWidget, area: QScrollArea |
             assert bar.value() != scrolled_from, f"the panel did not scroll over {widget.objectName()}"
 
 
-def test_the_wheel_scrolls_the_forms_and_changes_no_clinical_value(qtbot, live_window) -> None:
+def test_the_wheel_scrolls_the_forms_and_changes_no_clinical_value(qtbot, live_window, saved) -> None:
     window = live_window("stable", speed=20)
     window.resize(1100, 560)  # a small screen: every form panel scrolls
     forms = {
@@ -71,6 +71,14 @@ def test_the_wheel_scrolls_the_forms_and_changes_no_clinical_value(qtbot, live_w
     dialog = LimitsDialog(window.alarms, lambda: "AB", window)
     qtbot.addWidget(dialog)
     assert_wheel_scrolls_not_changes(qtbot, dialog.param, None)
+    window.time_control.earlier.setChecked(False)
+    window.observations.pain.setValue(4)
+    window.observations.record_pain()
+    saved(window, 1)
+    correction = window.open_correction(window.service.views()[0].id, strike=False)
+    assert correction is not None and correction.time_edit is not None
+    for widget in (correction.fields["score"], correction.time_edit):
+        assert_wheel_scrolls_not_changes(qtbot, widget, None)
 
 
 def test_a_slider_in_a_scrolled_form_ignores_the_wheel(qtbot) -> None:
