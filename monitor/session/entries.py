@@ -236,7 +236,8 @@ def _describe(kind: EntryKind, p: Mapping[str, Any]) -> str:
     if kind is EntryKind.CHECK:
         return "Side-effect review: none observed"
     if kind is EntryKind.ALDRETE:
-        return f"Modified Aldrete {aldrete_total(p)}/10"
+        kept = f" — kept against the monitor: {p['override_reason']}" if p.get("contradicts") else ""
+        return f"Modified Aldrete {aldrete_total(p)}/10{kept}"
     if kind is EntryKind.DISCHARGE:
         return "Discharged"
     action = InfusionAction(p["action"])

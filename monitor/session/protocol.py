@@ -10,8 +10,14 @@ Alarm limits stay within the hard bounds of monitor.session.alarm_limits, as a s
       "check_grace_min": 5,
       "bp_gate": {"sys": 150, "dia": 95},
       "max_rate_mg_kg_h": 1.0,
-      "observe_after_stop_min": 45
+      "observe_after_stop_min": 45,
+      "aldrete_circulation": "mmHg",
+      "aldrete_override": true
     }
+
+"aldrete_circulation": the circulation item's variant (clinical.md [ALDRETE]: "percent", the default, or "mmHg").
+"aldrete_override": whether an Aldrete score contradicting the monitor may be kept with a reason on the record;
+false by default (this program's clinic default: such a score is refused, showing the values).
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from typing import Any
 from monitor.session.alarm_limits import DEFAULT_LIMITS, Limit, adjust_limit
 from monitor.session.errors import EntryError
 from monitor.session.infusion import InfusionLimits
-from monitor.session.recovery import MIN_OBSERVATION_S
+from monitor.session.recovery import MIN_OBSERVATION_S, Circulation
 from monitor.session.schedule import CHECK_INTERVAL_S, GRACE_S
 from monitor.session.screening import BP_GATE_DIA, BP_GATE_SYS
 
@@ -37,6 +43,8 @@ _KEYS = {
     "max_rate_mg_kg_h",
     "max_bolus_mg_kg",
     "observe_after_stop_min",
+    "aldrete_circulation",
+    "aldrete_override",
 }
 
 
@@ -52,6 +60,8 @@ class ClinicProtocol:
     bp_gate: tuple[float, float] = (BP_GATE_SYS, BP_GATE_DIA)
     infusion: InfusionLimits = field(default_factory=InfusionLimits)
     min_observation_s: float = MIN_OBSERVATION_S
+    aldrete_circulation: Circulation = Circulation.PERCENT  # clinical.md [ALDRETE]: the % variant by default
+    aldrete_override: bool = False  # clinic default: a score contradicting the monitor is refused, not kept
     source: str = "built-in defaults (shared/clinical.md)"  # what the session record names
 
     def describe(self) -> str:
@@ -59,7 +69,9 @@ class ClinicProtocol:
         return (
             f"clinic protocol: {self.source}; checks every {self.check_interval_s / 60:g} min "
             f"(+{self.check_grace_s / 60:g}); start gate {gate}; max {self.infusion.max_rate_mg_kg_h:g} mg/kg/h; "
-            f"observe {self.min_observation_s / 60:g} min after the infusion"
+            f"observe {self.min_observation_s / 60:g} min after the infusion; Aldrete circulation in "
+            f"{self.aldrete_circulation.value}; a score contradicting the monitor "
+            + ("may be kept with a reason" if self.aldrete_override else "is refused")
         )
 
 
@@ -104,6 +116,8 @@ def parse_protocol(data: Any, source: str) -> ClinicProtocol:
         bp_gate=(_number(gate, "sys", base.bp_gate[0], 120, 200), _number(gate, "dia", base.bp_gate[1], 70, 120)),
         infusion=infusion,
         min_observation_s=60 * _number(data, "observe_after_stop_min", base.min_observation_s / 60, 15, 240),
+        aldrete_circulation=_circulation(data.get("aldrete_circulation", base.aldrete_circulation.value)),
+        aldrete_override=_switch(data, "aldrete_override", base.aldrete_override),
         source=source,
     )
 
@@ -115,6 +129,22 @@ def _number(data: dict, key: str, default: float, low: float, high: float) -> fl
     if not low <= value <= high:
         raise ProtocolError(f"{key} {value:g} is outside {low:g}–{high:g}")
     return float(value)
+
+
+def _circulation(value: Any) -> Circulation:
+    try:
+        return Circulation(value)
+    except ValueError:
+        raise ProtocolError(
+            f"aldrete_circulation must be one of {[c.value for c in Circulation]}, got {value!r}"
+        ) from None
+
+
+def _switch(data: dict, key: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise ProtocolError(f"{key} must be true or false, got {value!r}")
+    return value
 
 
 def _limits(items: Any) -> dict[str, Limit]:

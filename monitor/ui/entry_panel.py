@@ -1,7 +1,8 @@
 """ObservationPanel: side effects with one click, and the structured scores.
 
-GUI thread. Each button records at once through the EntryRecorder with the chosen severity and the optional
-note; shortcuts (shown in each tooltip) reach the common entries without the mouse.
+GUI thread. Each button records at once through the EntryRecorder with the chosen severity (none is preselected,
+and none is kept after recording) and the optional note; shortcuts (shown in each tooltip) reach the common
+entries without the mouse.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from PySide6.QtWidgets import (
 from monitor.session.entries import EntryKind
 from monitor.session.scales import MOAAS, RASS, DissociationLevel, Scale, Severity, SideEffect
 from monitor.ui.recorder import EntryRecorder
+
+NO_PAIN_SCORE = -1  # the pain box's "—": no number chosen
 
 # Alt+letter for each side effect (unique, and mostly the word's first letter).
 SIDE_EFFECT_KEYS = {
@@ -76,7 +79,7 @@ class ObservationPanel(QWidget):
             self.severity.addButton(button)
             self.severity_buttons[sev] = button
             severity_row.addWidget(button)
-        self.severity_buttons[Severity.MILD].setChecked(True)
+        # No severity preselected: one click on a side effect must not record "mild" that nobody chose.
         self.note = QLineEdit()
         self.note.setObjectName("observation_note")
         self.note.setPlaceholderText("Optional note (Ctrl+L)")
@@ -106,14 +109,23 @@ class ObservationPanel(QWidget):
         layout.addLayout(grid)
         return box
 
-    def chosen_severity(self) -> Severity:
-        return next(sev for sev, b in self.severity_buttons.items() if b.isChecked())
+    def chosen_severity(self) -> Severity | None:
+        return next((sev for sev, b in self.severity_buttons.items() if b.isChecked()), None)
 
     def record_side_effect(self, effect: SideEffect) -> None:
-        payload = {"effect": effect.value, "severity": self.chosen_severity().value, "note": self.note.text()}
+        severity = self.chosen_severity()
+        if severity is None:
+            self.recorder.sigMessage.emit(
+                f"Choose the severity of {effect.value} first (Ctrl+1 mild, Ctrl+2 moderate, Ctrl+3 severe)", True
+            )
+            return
+        payload = {"effect": effect.value, "severity": severity.value, "note": self.note.text()}
         if self.recorder.record(EntryKind.SIDE_EFFECT, payload):
             self.note.clear()
-            self.severity_buttons[Severity.MILD].setChecked(True)
+            self.severity.setExclusive(False)  # an exclusive group cannot be left with none checked otherwise
+            for button in self.severity_buttons.values():
+                button.setChecked(False)
+            self.severity.setExclusive(True)
 
     # --- scores ---------------------------------------------------------------------------------------------
 
@@ -122,7 +134,9 @@ class ObservationPanel(QWidget):
         grid = QGridLayout(box)
         self.pain = QSpinBox()
         self.pain.setObjectName("pain_score")
-        self.pain.setRange(0, 10)
+        self.pain.setRange(NO_PAIN_SCORE, 10)  # below 0: not chosen yet, shown "—"; the nurse picks every score
+        self.pain.setSpecialValueText("—")
+        self.pain.setValue(NO_PAIN_SCORE)
         self.pain.setToolTip("Pain NRS: 0 no pain, 10 worst imaginable (Ctrl+P, then Enter)")
         pain_button = self._record_button("Record pain", "record_pain", self.record_pain)
         self.pain.lineEdit().returnPressed.connect(self.record_pain)
@@ -185,7 +199,11 @@ class ObservationPanel(QWidget):
         return combo
 
     def record_pain(self) -> None:
-        self.recorder.record(EntryKind.SCORE, {"scale": "pain", "score": self.pain.value()})
+        if self.pain.value() == NO_PAIN_SCORE:
+            self.recorder.sigMessage.emit("Choose the pain score (0–10) first, then record it", True)
+            return
+        if self.recorder.record(EntryKind.SCORE, {"scale": "pain", "score": self.pain.value()}):
+            self.pain.setValue(NO_PAIN_SCORE)  # nothing left over for the next score
 
     def record_scale(self, scale: Scale, combo: QComboBox) -> None:
         if combo.currentData() is None:

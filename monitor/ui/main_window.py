@@ -29,17 +29,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.app.courses import CourseService, course_summary
+from monitor.app.courses import DEMO_NAME, CourseService, course_summary
 from monitor.app.lifecycle import close_question, ends_on_close, unfinished
-from monitor.devices.events import DeviceStatus, Sample, SampleFlag
+from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, SampleFlag
 from monitor.devices.link import LinkEvent, LinkState
 from monitor.devices.protocols import line_settings
 from monitor.params import format_value
-from monitor.session.alarms import AlarmAction, AlarmEvent
+from monitor.session.alarms import SENSOR_CONDITIONS, AlarmAction, AlarmEvent
 from monitor.session.clock import clock_text
 from monitor.session.entries import Entry, EntryView
 from monitor.session.errors import EntryError
 from monitor.session.nibp import NibpReading, NibpReadingDetector
+from monitor.session.recovery import MonitorValues
 from monitor.session.schedule import CheckStatus, missed, next_open
 from monitor.storage.backup import backup, timestamped_backup_path
 from monitor.storage.paths import backups_dir, captures_dir
@@ -58,9 +59,10 @@ from monitor.ui.recovery_panel import RecoveryPanel
 from monitor.ui.review_window import ReviewWindow, SessionListDialog, open_review, replay_job
 from monitor.ui.screening_panel import ScreeningPanel
 from monitor.ui.style import show
-from monitor.ui.tiles import TILES, AlarmLevel, NumericTile, TileSpec
+from monitor.ui.tiles import STALE_AFTER_S, TILES, AlarmLevel, NumericTile, TileSpec
 from monitor.ui.timeline import CorrectionDialog, TimelineList
 from monitor.ui.trends import TrendView
+from monitor.ui.wheel_guard import install_wheel_guard
 
 LIMIT_MARK_COLOUR = "#90a4ae"
 
@@ -76,9 +78,11 @@ _LINK_TEXT = {
 class MainWindow(QMainWindow):
     sigNextPatient = Signal()  # the nurse confirmed Session → Next patient (the ChairSeat does it)
 
-    def __init__(self, facade: SessionFacade, source: str) -> None:
+    def __init__(self, facade: SessionFacade, source: str, demo: bool = False) -> None:
+        """`demo`: the monitor is the built-in simulator, so a clearly labelled demo patient may be used."""
         super().__init__()
         assert facade.service is not None
+        install_wheel_guard()  # the wheel scrolls the forms, it never changes a clinical value
         self.setWindowTitle(f"Infusion Station Monitor — {source}")
         self.facade = facade
         self.service = facade.service
@@ -88,6 +92,7 @@ class MainWindow(QMainWindow):
         self._nibp_measuring = False
         self._nibp_reading: NibpReading | None = None
         self._link_event: LinkEvent | None = None
+        self._device_status: DeviceStatus | None = None
         self._live = False  # the monitor is sending right now
         self._views: dict[int, EntryView] = {}
         self.correction_dialog: CorrectionDialog | None = None
@@ -143,6 +148,7 @@ class MainWindow(QMainWindow):
         self.observations = ObservationPanel(self.recorder)
         self.screening = ScreeningPanel(self.recorder, self._latest_value)
         self.recovery = RecoveryPanel(self.recorder, self._recovery_context)
+        self.service.watch_values(self.monitor_values)  # an Aldrete score is checked against what is shown
         self.courses = CourseService(facade.acquisition.writer)
         self.patient_label = QLabel("No patient assigned to this session")
         self.patient_label.setObjectName("patient_label")
@@ -150,6 +156,11 @@ class MainWindow(QMainWindow):
         self.patient_button = QPushButton("Patient && course…")
         self.patient_button.setObjectName("patient_button")
         self.patient_button.clicked.connect(self.open_patient_dialog)
+        self.demo_button = QPushButton("Use demo patient")
+        self.demo_button.setObjectName("demo_patient")
+        self.demo_button.setToolTip("Simulated monitor only: the session is recorded for " + DEMO_NAME)
+        self.demo_button.clicked.connect(self.use_demo_patient)
+        self.demo_button.setVisible(demo)
         self.schedule_label = QLabel("")
         self.schedule_label.setObjectName("schedule")
         self.schedule_label.setWordWrap(True)
@@ -171,6 +182,7 @@ class MainWindow(QMainWindow):
         self._set_link(LinkState.CONNECTING, "")
         self._reload_entries()
         self.screening.show_result(self.service.screening())  # a resumed session may have been screened already
+        self._show_patient()  # ... and have its patient
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
@@ -234,6 +246,7 @@ class MainWindow(QMainWindow):
         who.addWidget(QLabel("Nurse initials"))
         who.addWidget(self.initials)
         who.addStretch(1)
+        who.addWidget(self.demo_button)
         who.addWidget(self.patient_button)
         right_layout.addLayout(who)
         right_layout.addWidget(self.patient_label)
@@ -372,6 +385,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_status(self, status: DeviceStatus) -> None:
+        self._device_status = status
         parts = sorted(c.value for c in status.conditions)
         parts += [f"{param} {state.value}" for param, state in status.unavailable]
         self.status_label.setText(("Monitor reports: " + ", ".join(parts)) if parts else "")
@@ -449,6 +463,48 @@ class MainWindow(QMainWindow):
             parts.append(f"SpO₂ now {spo2:.0f} %")
         return "Compare: " + " · ".join(parts) if parts else "No pre-infusion BP or cuff reading yet"
 
+    def monitor_values(self) -> MonitorValues:
+        """What the monitor shows now, for checking an Aldrete score against it (SessionService.watch_values)."""
+        now = self.clock.now()
+        spo2, why = self._current_value("SPO2", now)
+        rr, _ = self._current_value("RR", now)
+        status = self._device_status
+        reading = self._nibp_reading
+        cuff = at = None
+        if reading is not None and reading.sys is not None and reading.dia is not None:
+            cuff = (reading.sys, reading.dia)
+            at = clock_text(reading.t if self.clock.use_device_time else reading.host_t)[:5]
+        baseline = self.service.baseline()
+        return MonitorValues(
+            spo2=spo2,
+            spo2_not_current=why,
+            rr=rr,
+            apnoea=self._live and status is not None and DeviceCondition.APNEA in status.conditions,
+            cuff=cuff,
+            cuff_at=at or "",
+            baseline=(float(baseline["sys"]), float(baseline["dia"])) if baseline else None,
+        )
+
+    def _current_value(self, param: str, now: float) -> tuple[float | None, str]:
+        """The value if it is current, else None and why not: the monitor not sending, the parameter invalid or
+        its sensor off (at once), or older than the tiles' staleness limit."""
+        sample = self.latest.get(param)
+        status = self._device_status
+        unavailable = dict(status.unavailable) if status is not None else {}
+        sensor = sorted(c.value for c in status.conditions & SENSOR_CONDITIONS) if status is not None else []
+        if not self._live:
+            return None, "the monitor is not sending"
+        if param in unavailable:
+            return None, f"monitor reports {unavailable[param].value}"
+        if sensor and param == "SPO2":
+            return None, ", ".join(sensor)
+        if sample is None:
+            return None, "no value yet"
+        age = now - self.clock.sample_time(sample)
+        if age > STALE_AFTER_S or sample.flags & SampleFlag.STALE:
+            return None, f"last value {age:.0f} s old"
+        return sample.value, ""
+
     def _latest_value(self, param: str) -> float | None:
         sample = self.latest.get(param)
         return sample.value if sample is not None else None
@@ -488,10 +544,20 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def use_demo_patient(self) -> None:
+        def assigned(future) -> None:
+            if future.exception() is not None:
+                self._show_message(f"The demo patient was not assigned: {future.exception()}", True)
+                return
+            self._show_patient()
+
+        self.facade.deliver(self.courses.assign_demo_patient(self.service.session_id), assigned)
+
     def _show_patient(self) -> None:
         found = self.courses.of_session(self.service.session_id)
         if found is None:
             return
+        self.demo_button.hide()  # a patient is assigned: the demo button has done its job or is not needed
         patient, course = found
         self.patient = patient
         allergies = f" · allergies: {patient.allergies}" if patient.allergies else ""

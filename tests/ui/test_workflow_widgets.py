@@ -33,6 +33,18 @@ def fill_infusion(window) -> None:
         field.setText(text)
 
 
+def score_aldrete(recovery, **points: int) -> None:
+    """Every item 2 unless given."""
+    for key, combo in recovery.items.items():
+        combo.setCurrentIndex(combo.findData(points.get(key, 2)))
+
+
+def record_aldrete(qtbot, window) -> None:
+    """Record the score while the SpO2 it claims is current: at 600x a 30 s staleness limit is 50 ms of real time."""
+    qtbot.waitUntil(lambda: window.monitor_values().spo2 is not None, timeout=3000)
+    qtbot.mouseClick(window.recovery.record_aldrete, LEFT)
+
+
 def start_infusion(qtbot, window, saved, count: int) -> None:
     fill_infusion(window)
     qtbot.mouseClick(window.infusion.buttons["start"], LEFT)
@@ -62,6 +74,8 @@ def test_screening_blocks_the_start_until_an_override_with_a_reason(qtbot, live_
     qtbot.waitUntil(lambda: "above 160/100" in window.screening.verdict.text(), timeout=3000)
     qtbot.mouseClick(window.infusion.buttons["start"], LEFT)
     assert "override and its reason" in window.message.text()
+    assert window.screening.items[next(iter(window.screening.items))].currentText() == "—", "nothing left over"
+    fill_screening(window, sys_="172", dia="96")  # the override is a new screening, answered afresh
     qtbot.keyClicks(window.screening.override, "anxious on arrival; 148/90 after 10 min rest")
     qtbot.mouseClick(window.screening.record, LEFT)
     saved(window, 2)
@@ -106,7 +120,7 @@ def test_schedule_goes_overdue_and_the_check_is_satisfied(qtbot, live_window, sa
 
 
 def test_discharge_refused_below_the_aldrete_threshold_and_accepted_above(qtbot, live_window, saved):
-    window = live_window("stable", speed=600, screening=True)
+    window = live_window("stable", speed=300, screening=True)  # the 15 min Aldrete validity: 3 s of real time
     fill_screening(window)
     qtbot.mouseClick(window.screening.record, LEFT)
     saved(window, 1)
@@ -116,10 +130,10 @@ def test_discharge_refused_below_the_aldrete_threshold_and_accepted_above(qtbot,
     recovery = window.recovery
     recovery.refresh()
     assert "pre-infusion BP 128/80" in recovery.context.text(), "what the circulation item compares against"
-    for key, combo in recovery.items.items():
-        combo.setCurrentIndex(combo.findData(1 if key in ("activity", "consciousness") else 2))  # total 8
-    qtbot.mouseClick(recovery.record_aldrete, LEFT)
+    score_aldrete(recovery, activity=1, consciousness=1)  # total 8
+    record_aldrete(qtbot, window)
     saved(window, 4)
+    window.observations.pain.setValue(3)  # the end-of-session pain score, chosen (there is no default)
     qtbot.mouseClick(window.findChild(type(recovery.discharge), "record_pain"), LEFT)
     saved(window, 5)
     for box in recovery.checks.values():
@@ -127,20 +141,22 @@ def test_discharge_refused_below_the_aldrete_threshold_and_accepted_above(qtbot,
     qtbot.mouseClick(recovery.discharge, LEFT)
     assert "Cannot discharge yet" in window.message.text() and "Aldrete 8 is below 9" in window.message.text()
     stopped = window.service.infusion().stopped_at
-    qtbot.waitUntil(lambda: window.clock.now() > stopped + 61 * 60, timeout=15000)
+    qtbot.waitUntil(lambda: window.clock.now() > stopped + 61 * 60, timeout=30000)
     qtbot.mouseClick(recovery.discharge, LEFT)
     assert "Aldrete 8 is below 9" in window.message.text() and "observed" not in window.message.text()
-    recovery.items["activity"].setCurrentIndex(recovery.items["activity"].findData(2))  # total 9
-    qtbot.mouseClick(recovery.record_aldrete, LEFT)
+    score_aldrete(recovery, consciousness=1)  # total 9: every item chosen again, none left over
+    record_aldrete(qtbot, window)
     saved(window, 6)
     qtbot.mouseClick(recovery.discharge, LEFT)
     saved(window, 7)
     qtbot.waitUntil(lambda: recovery.status.text().startswith("Discharged"), timeout=3000)
     assert window.service.discharged() and not recovery.discharge.isEnabled()
+    asked = window.questions[-1]
+    assert asked.startswith("Discharge at ") and "and close the session? Recorded with it: Responsible adult" in asked
 
 
 def test_patient_course_assignment_and_course_view(qtbot, live_window):
-    window = live_window("stable", speed=20)
+    window = live_window("stable", speed=20, patient=False)
     dialog = window.open_patient_dialog()
     f = dialog.fields
     for key, value in (("name", "Jane Doe"), ("mrn", "4711"), ("dob", "1970-02-30"), ("weight", "72")):
