@@ -11,7 +11,6 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -29,15 +28,14 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.app.courses import CourseService, course_summary
-from monitor.devices.events import DeviceStatus, Sample, SampleFlag
+from monitor.app.latest_values import LatestValues
+from monitor.devices.events import DeviceStatus, Sample
 from monitor.devices.link import LinkEvent, LinkState
 from monitor.devices.protocols import line_settings
-from monitor.params import format_value
 from monitor.session.alarms import AlarmAction, AlarmEvent
 from monitor.session.clock import clock_text
 from monitor.session.entries import Entry, EntryView
 from monitor.session.errors import EntryError
-from monitor.session.nibp import NibpReading, NibpReadingDetector
 from monitor.session.schedule import CheckStatus, missed, next_open
 from monitor.storage.backup import backup, timestamped_backup_path
 from monitor.storage.paths import backups_dir, captures_dir
@@ -56,7 +54,7 @@ from monitor.ui.recovery_panel import RecoveryPanel
 from monitor.ui.review_window import ReviewWindow, SessionListDialog, open_review, replay_job
 from monitor.ui.screening_panel import ScreeningPanel
 from monitor.ui.style import show
-from monitor.ui.tiles import TILES, AlarmLevel, NumericTile, TileSpec
+from monitor.ui.tiles import TILES, AlarmLevel, NumericTile
 from monitor.ui.timeline import CorrectionDialog, TimelineList
 from monitor.ui.trends import TrendView
 
@@ -69,6 +67,13 @@ _LINK_TEXT = {
     LinkState.DISCONNECTED: ("MONITOR DISCONNECTED", "#b71c1c"),
     LinkState.STOPPED: ("Stopped", "#455a64"),
 }
+# Why no value is current while the link is not receiving (the tiles' and the cards' reason).
+_LINK_REASON = {
+    LinkState.CONNECTING: "connecting to the monitor",
+    LinkState.SILENT: "no data from the monitor",
+    LinkState.DISCONNECTED: "monitor disconnected",
+    LinkState.STOPPED: "monitor stopped",
+}
 
 
 class MainWindow(QMainWindow):
@@ -79,10 +84,7 @@ class MainWindow(QMainWindow):
         self.facade = facade
         self.service = facade.service
         self.clock = facade.clock
-        self.latest: dict[str, Sample] = {}
-        self._nibp = NibpReadingDetector()
-        self._nibp_measuring = False
-        self._nibp_reading: NibpReading | None = None
+        self.values = LatestValues(self.clock.use_device_time)  # what the tiles, the card and recovery show
         self._link_event: LinkEvent | None = None
         self._live = False  # the monitor is sending right now
         self._views: dict[int, EntryView] = {}
@@ -281,49 +283,34 @@ class MainWindow(QMainWindow):
     @Slot(list)
     def _on_samples(self, samples: list[Sample]) -> None:
         sample_time = self.clock.sample_time
-        for s in samples:
-            self.latest[s.param] = s
+        readings = self.values.on_samples(samples)
         self.trends.add_points((s.param, sample_time(s), s.value) for s in samples if not s.param.startswith("NIBP"))
-        readings = self._nibp.feed(samples)
         self.trends.add_nibp(readings, "t" if self.clock.use_device_time else "host_t")
-        now = self.clock.now()
-        touched = {s.param for s in samples}
-        for spec in TILES:
-            if spec.key != "nibp" and touched.intersection(spec.params):
-                self._update_tile(spec, now)
-        measuring = any(s.flags & SampleFlag.NIBP_MEASURING for s in samples if s.param == "NIBP_SYS")
-        if readings or measuring != self._nibp_measuring:
-            self._nibp_reading = readings[-1] if readings else self._nibp_reading
-            self._nibp_measuring = measuring
-            self._update_nibp(now)
+        self._render_tiles(self.clock.now())
 
     def load_history(self, samples: list[Sample]) -> None:
-        """Redraw what was recorded before a restart: charts only; the tiles wait for live numbers."""
+        """Redraw what was recorded before a restart. The tiles show it as the rule says: not current."""
         sample_time = self.clock.sample_time
         self.trends.add_points((s.param, sample_time(s), s.value) for s in samples if not s.param.startswith("NIBP"))
-        self.trends.add_nibp(self._nibp.feed(samples), "t" if self.clock.use_device_time else "host_t")
+        self.trends.add_nibp(self.values.on_samples(samples), "t" if self.clock.use_device_time else "host_t")
         self.trends.break_lines(max((sample_time(s) for s in samples), default=self.clock.now()))
         self.trends.refresh()
 
-    def _update_tile(self, spec: TileSpec, now: float) -> None:
-        first = self.latest.get(spec.params[0])
-        if first is None:
-            return
-        detail = ""
-        if spec.key == "spo2" and "PR" in self.latest:
-            detail = f"PR {format_value('PR', self.latest['PR'].value)}"
-        self.tiles[spec.key].show_values(format_value(first.param, first.value), detail, first.time, now, self._live)
-
-    def _update_nibp(self, now: float) -> None:
-        reading = self._nibp_reading
-        if reading is None:
-            return
-        text = "/".join(format_value("NIBP_SYS", v) if v is not None else "--" for v in (reading.sys, reading.dia))
-        mean = f"({format_value('NIBP_MEAN', reading.mean)})" if reading.mean is not None else ""
-        detail = f"{mean} measuring…".strip() if self._nibp_measuring else mean
-        t = reading.t if self.clock.use_device_time else reading.host_t
-        self.tiles["nibp"].show_values(text, detail, t, t, self._live)  # the age counts from the reading itself
-        self.tiles["nibp"].refresh_age(now, self._live)
+    def _render_tiles(self, now: float) -> None:
+        """Every tile from the LatestValues, through the one currency rule."""
+        for spec in TILES:
+            if spec.key == "nibp":
+                nibp = self.values.nibp(now)
+                mean = f"({nibp.mean.text})" if nibp.mean.value is not None else ""
+                detail = f"{mean} measuring…".strip() if nibp.measuring else mean
+                self.tiles["nibp"].display(nibp.text, nibp.sys, detail)  # the age counts from the reading itself
+                continue
+            shown = self.values.shown(spec.params[0], now)
+            detail = ""
+            if spec.key == "spo2":
+                pr = self.values.shown("PR", now)
+                detail = f"PR {pr.text}" if pr.current else ""
+            self.tiles[spec.key].display(shown.text, shown, detail)
 
     @Slot(object)
     def _on_link(self, event: LinkEvent) -> None:
@@ -352,25 +339,25 @@ class MainWindow(QMainWindow):
         self._set_link(event.state, detail)
         self.link_label.setToolTip(event.detail)  # the technical reason, for IT, without crowding the banner
         live = event.state is LinkState.RECEIVING
+        self.values.on_link(live, _LINK_REASON.get(event.state, "monitor not sending"))
         if live != self._live:
             self._live = live
-            now = self.clock.now()
-            for tile in self.tiles.values():
-                tile.refresh_age(now, live)
+            self._render_tiles(self.clock.now())
 
     @Slot(object)
     def _on_status(self, status: DeviceStatus) -> None:
         parts = sorted(c.value for c in status.conditions)
         parts += [f"{param} {state.value}" for param, state in status.unavailable]
         self.status_label.setText(("Monitor reports: " + ", ".join(parts)) if parts else "")
+        self.values.on_status(status)
+        self._render_tiles(self.clock.now())
 
     @Slot()
     def _tick(self) -> None:
         now = self.clock.now()
         self.session_clock.setText(f"Session {clock_text(self.service.started_at)[:5]} · now {clock_text(now)}")
         self.trends.set_now(now)
-        for tile in self.tiles.values():
-            tile.refresh_age(now, self._live)
+        self._render_tiles(now)
         if self._link_event is not None and self._link_event.state in (LinkState.SILENT, LinkState.DISCONNECTED):
             self._render_link()
         self.infusion.refresh()
@@ -421,23 +408,26 @@ class MainWindow(QMainWindow):
         baseline = self.service.baseline()
         if baseline:
             parts.append(f"pre-infusion BP {baseline['sys']:g}/{baseline['dia']:g}")
-        reading = self._nibp_reading
-        if reading is not None and reading.sys is not None and reading.dia is not None:
-            at = clock_text(reading.t if self.clock.use_device_time else reading.host_t)[:5]
-            parts.append(f"latest NIBP {reading.sys:g}/{reading.dia:g} at {at}")
-        spo2 = self._latest_value("SPO2")
-        if spo2 is not None:
-            parts.append(f"SpO₂ now {spo2:.0f} %")
+        now = self.clock.now()
+        nibp = self.values.nibp(now)
+        if nibp.sys.value is not None and nibp.dia.value is not None and nibp.sys.age_s is not None:
+            at = clock_text(now - nibp.sys.age_s)[:5]
+            note = f" ({nibp.sys.note}: not current)" if not nibp.sys.current else ""
+            parts.append(f"latest NIBP {nibp.sys.value:g}/{nibp.dia.value:g} at {at}{note}")
+        spo2 = self.values.shown("SPO2", now)
+        if spo2.current:
+            parts.append(f"SpO₂ now {spo2.text} %")
+        elif spo2.note:
+            parts.append(f"SpO₂ now -- ({spo2.note}: no current value)")
         return "Compare: " + " · ".join(parts) if parts else "No pre-infusion BP or cuff reading yet"
 
     def _latest_value(self, param: str) -> float | None:
-        sample = self.latest.get(param)
-        return sample.value if sample is not None else None
+        """The value only while it is current (monitor.session.currency): never an invalid or stale one."""
+        shown = self.values.shown(param, self.clock.now())
+        return shown.value if shown.current else None
 
     def _render_schedule(self, now: float) -> None:
-        nibp = self.trends.series["NIBP_SYS"]
-        times = nibp.x[np.isfinite(nibp.y)].tolist()
-        schedule = self.service.schedule(times, now)
+        schedule = self.service.schedule(self.values.nibp_times, now)
         check, gone = next_open(schedule), missed(schedule)
         past = f" · {gone} check{'s' if gone > 1 else ''} missed (on the record)" if gone else ""
         if check is None:

@@ -278,7 +278,8 @@ def test_port_picker_moves_the_session_to_another_monitor(qtbot, live_window, tm
         dialog.protocol.setCurrentText("masimo-ascii")
         dialog.accept()
         qtbot.waitUntil(lambda: window.facade.acquisition.config.port == port, timeout=5000)
-        qtbot.waitUntil(lambda: window.latest.get("PI") is not None, timeout=15000)  # Masimo-only parameter
+        pi = lambda: window.values.shown("PI", window.clock.now())  # noqa: E731  a Masimo-only parameter
+        qtbot.waitUntil(lambda: pi().value is not None, timeout=15000)
         assert window.link_label.text().startswith("Receiving")
     finally:
         window.facade.acquisition.stop()
