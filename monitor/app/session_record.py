@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from monitor.app.session_service import entries_from_rows
-from monitor.session.entries import EntryKind, EntryView, resolve
+from monitor.session.entries import PROGRAM_INITIALS, EntryKind, EntryView, resolve
 from monitor.session.infusion import InfusionLimits, InfusionStatus, fold_infusion
 from monitor.session.nibp import NIBP_PARAMS, NibpReading, NibpReadingDetector
 from monitor.storage.db import (
@@ -106,6 +106,7 @@ def load_record(db_path: Path, session_id: int, limits: InfusionLimits | None = 
         end = max([session.started_at, *(float(s.t[-1]) for s in series.values()), *(v.t for v in entries)])
     infusion = fold_infusion([(v.t, v.payload) for v in live], end, limits)
     who = {v.original.initials for v in entries} | {c.initials for v in entries for c in v.corrections}
+    who.discard(PROGRAM_INITIALS)  # the nurses; what the program recorded says so on its own rows
     patient, course = assigned if assigned else (None, None)
     position = (siblings.index(session_id) + 1, len(siblings)) if session_id in siblings else None
     return SessionRecord(

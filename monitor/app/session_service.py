@@ -19,6 +19,7 @@ from typing import Any
 
 from monitor.session.clock import clock_text
 from monitor.session.entries import (
+    PROGRAM_INITIALS,
     Entry,
     EntryAction,
     EntryKind,
@@ -32,7 +33,7 @@ from monitor.session.errors import EntryError
 from monitor.session.infusion import InfusionLimits, InfusionStatus, fold_infusion
 from monitor.session.protocol import DEFAULT_PROTOCOL, ClinicProtocol
 from monitor.session.recovery import DischargeFacts, aldrete_total, discharge_refusals
-from monitor.session.schedule import Check, checks
+from monitor.session.schedule import Check, CheckStatus, checks
 from monitor.session.screening import ScreeningResult
 from monitor.session.screening import evaluate as evaluate_screening
 from monitor.storage.db import EntryRow
@@ -76,6 +77,7 @@ class SessionService:
         self._pending: dict[int, Entry] = {}  # submitted, not yet on disk; ids below zero until then
         self._provisional = itertools.count(-1, -1)
         self._listeners: list[EntryListener] = []
+        self._missed_lock = threading.Lock()  # one caller at a time decides which missed checks are new
 
     def add_listener(self, listener: EntryListener) -> None:
         self._listeners.append(listener)
@@ -127,6 +129,31 @@ class SessionService:
             self.min_observation_s,
             self.protocol.check_interval_s,
         )
+
+    def record_missed_checks(self, nibp_times: Iterable[float], now: float | None = None) -> list[Future[Entry]]:
+        """Put each missed check on the record once, as an entry by the program (PROGRAM_INITIALS) at the check's
+        due time. Idempotent: a check already on the record (stored, in flight, or struck since) is never recorded
+        again, in this run or after a restart (the session's entries are read back on resume)."""
+        with self._missed_lock:
+            with self._lock:
+                known = {
+                    float(e.payload["due_at"])
+                    for e in (*self._stored, *self._pending.values())
+                    if e.kind is EntryKind.MISSED_CHECK and e.action is EntryAction.CREATE
+                }
+            return [
+                self._submit(
+                    EntryKind.MISSED_CHECK,
+                    {"due_at": c.due_at, "missing": list(c.missing)},
+                    c.due_at,
+                    EntryAction.CREATE,
+                    None,
+                    "",
+                    by=PROGRAM_INITIALS,
+                )
+                for c in self.schedule(nibp_times, now)
+                if c.status is CheckStatus.MISSED and c.due_at not in known
+            ]
 
     def discharged(self) -> bool:
         return _latest(self.views(), EntryKind.DISCHARGE, float("inf")) is not None
@@ -190,8 +217,11 @@ class SessionService:
         action: EntryAction,
         target_id: int | None,
         reason: str,
+        by: str | None = None,
     ) -> Future[Entry]:
-        if not self.initials:
+        """`by`: who records it, when not the nurse at the desk (PROGRAM_INITIALS for the program's own)."""
+        initials = by or self.initials
+        if not initials:
             raise EntryError("Enter your initials (2 to 4 letters) before recording")
         now = self.clock()
         when = now if t is None else float(t)
@@ -203,7 +233,7 @@ class SessionService:
                 kind,
                 when,
                 now,
-                self.initials,
+                initials,
                 payload,
                 action,
                 target_id,
@@ -226,7 +256,7 @@ class SessionService:
                 if refusals:
                     raise EntryError("Cannot discharge yet: " + "; ".join(refusals))
             self._pending[entry.id] = entry
-        row = EntryRow(self.session_id, kind.value, when, now, self.initials, payload, action.value, target_id, reason)
+        row = EntryRow(self.session_id, kind.value, when, now, initials, payload, action.value, target_id, reason)
         done: Future[Entry] = Future()
         self.writer.add_entry(row).add_done_callback(lambda f: self._stored_or_failed(entry, f, done))
         return done

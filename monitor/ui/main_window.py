@@ -427,6 +427,7 @@ class MainWindow(QMainWindow):
         return shown.value if shown.current else None
 
     def _render_schedule(self, now: float) -> None:
+        self.service.record_missed_checks(self.values.nibp_times, now)  # each once, by the program
         schedule = self.service.schedule(self.values.nibp_times, now)
         check, gone = next_open(schedule), missed(schedule)
         past = f" · {gone} check{'s' if gone > 1 else ''} missed (on the record)" if gone else ""

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTime
 
+from monitor.app.session_record import load_record
 from monitor.session.clock import clock_text
 from monitor.session.schedule import CheckStatus
 from monitor.ui.main_window import MainWindow
+from monitor.ui.report_pdf import layout_report
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -161,3 +163,25 @@ def test_patient_course_assignment_and_course_view(qtbot, live_window):
     assert window.infusion.weight.text() == "72", "the patient's weight is offered for the infusion"
     view = window.open_course_view()
     assert view is not None and view.table.topLevelItemCount() == 1
+
+
+def test_a_missed_check_is_on_the_timeline_and_in_the_pdf_once(qtbot, live_window, saved) -> None:
+    """Seen: '5 checks missed (on the record)' with nothing on the record. Each missed check is an entry by the
+    program, once, shown in the timeline and the PDF."""
+    window = live_window("stable", speed=600)
+    start_infusion(qtbot, window, saved, 1)
+    started = window.service.infusion().started_at
+    qtbot.waitUntil(lambda: window.clock.now() > started + 31 * 60, timeout=15000)  # the 15-min check is missed
+
+    def timeline() -> list[str]:
+        tree = window.timeline.tree
+        return [tree.topLevelItem(i).text(1) for i in range(tree.topLevelItemCount())]
+
+    qtbot.waitUntil(lambda: any("missed" in row for row in timeline()), timeout=5000)
+    assert "missed (on the record)" in window.schedule_label.text()
+    first_due = clock_text(started + 15 * 60)[:5]
+    rows = [row for row in timeline() if row.startswith(f"Check due {first_due} missed")]
+    assert len(rows) == 1, timeline()
+    texts = [t for page in layout_report(load_record(window.db_path, window.session_id)).pages for t in page.texts]
+    assert sum(t.startswith(f"Check due {first_due} missed") for t in texts) == 1
+    assert "program" in texts
