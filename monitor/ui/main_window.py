@@ -8,11 +8,12 @@ Layout: the link banner across the top; numerics tiles above the stacked trend c
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -157,6 +158,7 @@ class MainWindow(QMainWindow):
         self.course_view: CourseView | None = None
         self.setCentralWidget(self._layout())
         self._menus(source)
+        self._install_shortcuts()
 
         facade.sigSamples.connect(self._on_samples)
         facade.sigLinkState.connect(self._on_link)
@@ -257,6 +259,17 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.status_label)
         layout.addWidget(body, 1)
         return root
+
+    def _install_shortcuts(self) -> None:
+        """The keyboard entries (README "Keyboard") work on every tab: they belong to the window, and bring the
+        observations tab forward before they act, so the nurse sees what the key did."""
+        for keys, action in self.observations.shortcuts.items():
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(lambda act=action: self._on_observations_tab(act))
+
+    def _on_observations_tab(self, action: Callable[[], None]) -> None:
+        self.tabs.setCurrentIndex(0)
+        action()
 
     def _menus(self, source: str) -> None:
         monitor = self.menuBar().addMenu("Monitor")
