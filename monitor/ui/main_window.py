@@ -68,6 +68,8 @@ _LINK_TEXT = {
     LinkState.DISCONNECTED: ("MONITOR DISCONNECTED", "#b71c1c"),
     LinkState.STOPPED: ("Stopped", "#455a64"),
 }
+# How long a status message for the nurse stays (by: is it an error). An error needs time to be read and acted on.
+MESSAGE_KEEP_S = {False: 15.0, True: 60.0}
 # Why no value is current while the link is not receiving (the tiles' and the cards' reason).
 _LINK_REASON = {
     LinkState.CONNECTING: "connecting to the monitor",
@@ -117,6 +119,8 @@ class MainWindow(QMainWindow):
         self.session_clock = QLabel("")
         self.session_clock.setObjectName("session_clock")
         self.message = QLabel("" if self.service.initials else "Enter your initials to start recording.")
+        self._wall = time.monotonic  # status messages age in real time, whatever the session clock's speed
+        self._message_until: float | None = None  # the prompt for initials stays until they are entered
         self.message.setObjectName("entry_message")
         self.message.setWordWrap(True)
         self.time_control = EntryTimeControl(self.clock.now)
@@ -378,6 +382,7 @@ class MainWindow(QMainWindow):
         self._render_schedule(now)
         self._render_storage()
         self._render_alarms()
+        self._expire_message()
 
     @Slot(list)
     def _on_alarm_events(self, events: list[AlarmEvent]) -> None:
@@ -501,8 +506,16 @@ class MainWindow(QMainWindow):
 
     @Slot(str, bool)
     def _show_message(self, text: str, error: bool) -> None:
+        """Every message for the nurse goes here, and lives by one rule: it stays until the next one replaces it
+        or it is MESSAGE_KEEP_S old (a confirmation 15 s, an error 60 s), so it never outlives what it said."""
         self.message.setText(text)
         self.message.setStyleSheet("color: #ff5252; font-weight: bold;" if error else "color: #81c784;")
+        self._message_until = self._wall() + MESSAGE_KEEP_S[error]
+
+    def _expire_message(self) -> None:
+        if self._message_until is not None and self._wall() >= self._message_until:
+            self._message_until = None
+            self.message.clear()
 
     @Slot(object)
     def _on_entry_stored(self, _entry: Entry) -> None:

@@ -4,6 +4,8 @@ Aldrete threshold and accepted above it; patient, course and course view."""
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt, QTime
 
 from monitor.app.session_record import load_record
@@ -62,6 +64,9 @@ def test_screening_blocks_the_start_until_an_override_with_a_reason(qtbot, live_
     qtbot.mouseClick(window.screening.record, LEFT)
     saved(window, 1)
     qtbot.waitUntil(lambda: "above 160/100" in window.screening.verdict.text(), timeout=3000)
+    # Seen: a blocked screening announced in green as "Saved". It is on the record, and announced as blocked.
+    assert "BLOCKS the start" in window.message.text() and "above 160/100" in window.message.text()
+    assert "#ff5252" in window.message.styleSheet(), "in red"
     qtbot.mouseClick(window.infusion.buttons["start"], LEFT)
     assert "override and its reason" in window.message.text()
     qtbot.keyClicks(window.screening.override, "anxious on arrival; 148/90 after 10 min rest")
@@ -184,3 +189,21 @@ def test_a_missed_check_is_on_the_timeline_and_in_the_pdf_once(qtbot, live_windo
     texts = [t for page in layout_report(load_record(window.db_path, window.session_id)).pages for t in page.texts]
     assert sum(t.startswith(f"Check due {first_due} missed") for t in texts) == 1
     assert "program" in texts
+
+
+def test_a_status_message_goes_when_it_is_no_longer_true(qtbot, live_window) -> None:
+    """One rule (MainWindow._show_message): replaced by the next message, or gone after 15 s (a confirmation)
+    or 60 s (an error). The window's wall clock is moved instead of waiting."""
+    window = live_window("stable", speed=20)
+    now = time.monotonic()
+    window._wall = lambda: now
+    window._show_message("Saved at 14:02: Pain 3/10", False)
+    now += 16
+    qtbot.waitUntil(lambda: window.message.text() == "", timeout=3000)  # the 1 Hz tick applies the rule
+    window._show_message("Cannot discharge yet: Aldrete 8 is below 9", True)
+    now += 16
+    window._tick()
+    assert "Aldrete 8" in window.message.text(), "an error stays long enough to be read and acted on"
+    now += 45
+    window._tick()
+    assert window.message.text() == ""
