@@ -19,9 +19,11 @@ from monitor.storage.db import (
     AlarmEventRow,
     LinkEventRow,
     SessionRow,
+    StatusRow,
     connect,
     list_sessions,
     read_alarm_events,
+    read_device_status,
     read_entries,
     read_link_events,
     read_sample_events,
@@ -51,6 +53,7 @@ class SessionRecord:
     patient: Patient | None = None  # None until the session is assigned to a patient's course
     course: Course | None = None
     course_position: tuple[int, int] | None = None  # this is session n of the course's m so far
+    status: list[StatusRow] = field(default_factory=list)  # what the monitor reported about its values, in order
 
     @property
     def patient_text(self) -> str:
@@ -96,6 +99,7 @@ def load_record(db_path: Path, session_id: int, limits: InfusionLimits | None = 
         link_events = read_link_events(conn, session_id)
         nibp = NibpReadingDetector().feed(read_sample_events(conn, session_id, NIBP_PARAMS))
         alarms = read_alarm_events(conn, session_id)
+        status = read_device_status(conn, session_id)
         assigned = session_course(conn, session_id)
         siblings = course_session_ids(conn, assigned[1].id) if assigned else []
     finally:
@@ -122,4 +126,5 @@ def load_record(db_path: Path, session_id: int, limits: InfusionLimits | None = 
         patient=patient,
         course=course,
         course_position=position,
+        status=status,
     )

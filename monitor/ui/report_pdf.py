@@ -36,6 +36,7 @@ from PySide6.QtGui import (
     QPolygonF,
 )
 
+from monitor.app.record_values import last_values_text
 from monitor.app.session_record import SessionRecord
 from monitor.params import PARAMS
 from monitor.session.alarm_history import collapse_repeats
@@ -816,6 +817,7 @@ def layout_report(record: SessionRecord, *, generated_at: float | None = None) -
     _header(flow, record)
     _section(flow, "Infusion", 60)
     _fields(flow, _infusion_rows(record))
+    _fields(flow, [("Last values", last_values_text(record))])  # by the screen's currency rule
     charts = _charts(flow, record)
     _entries_table(flow, record)
     _alarms_section(flow, _alarm_rows(record), record)

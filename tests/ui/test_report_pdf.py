@@ -18,7 +18,7 @@ from monitor.app.session_record import SessionRecord, load_record
 from monitor.app.session_service import SessionService
 from monitor.devices.events import Sample
 from monitor.session.entries import EntryKind
-from monitor.storage.db import AlarmEventRow
+from monitor.storage.db import AlarmEventRow, StatusRow
 from monitor.storage.writer import SessionWriter
 from monitor.ui.report_pdf import (
     PAGE_H,
@@ -251,3 +251,19 @@ def test_repeats_of_one_alarm_are_one_row_with_a_count_and_the_last_time(record:
         "onset [high]: RR low: 7 /min (×30, last 10:08:00)",
         "clear [high]: RR low: 7 /min: condition cleared (latched) (×30, last 10:09:00)",
     ]
+
+
+def test_the_last_values_follow_the_screens_currency_rule(record: SessionRecord, qtbot) -> None:
+    """The PDF's last values: flagged by the monitor -> "--" with the reason; older than its limit -> its age."""
+
+    def last_values(r: SessionRecord) -> str:
+        texts = [text for page in layout_report(r).pages for text in page.texts]
+        return texts[texts.index("Last values") + 1]
+
+    assert last_values(record).startswith("HR ") and "not current" not in last_values(record)
+    flagged = dataclasses.replace(record, status=[StatusRow(T0 + END - 30, T0 + END - 30, [], {"SPO2": "invalid"})])
+    assert "SpO₂ -- (monitor reports invalid)" in last_values(flagged)
+    later = dataclasses.replace(record, end=record.end + 20 * MIN)
+    text = last_values(later)
+    assert "HR " in text and "20 min before the end: not current" in text
+    assert re.search(r"NIBP \d+/\d+ \(2\d min before the end: not current\)", text), text
