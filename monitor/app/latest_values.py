@@ -102,6 +102,9 @@ class LatestValues:
         return not self._link_down
 
     def shown(self, param: str, now: float) -> ShownValue:
+        if param in NIBP_PARAMS:  # from the latest cuff reading
+            nibp = self.nibp(now)
+            return {"NIBP_SYS": nibp.sys, "NIBP_DIA": nibp.dia, "NIBP_MEAN": nibp.mean}[param]
         value, at = self._latest.get(param, (None, None))
         return judge(param, value, at, now, self._link_down or self._invalid.get(param, ""))
 

@@ -207,3 +207,17 @@ def test_a_status_message_goes_when_it_is_no_longer_true(qtbot, live_window) -> 
     now += 45
     window._tick()
     assert window.message.text() == ""
+
+
+def test_take_vitals_from_the_monitor_takes_current_values_only(qtbot, live_window) -> None:
+    window = live_window("stable", speed=60)
+    qtbot.waitUntil(lambda: window.tiles["nibp"].value.text() != "--" and not window.tiles["hr"].dimmed, timeout=20000)
+    window.screening.take_from_monitor()
+    baseline = {key: field.text() for key, field in window.screening.baseline.items()}
+    assert all(baseline.values()), baseline
+    assert f"{baseline['sys']}/{baseline['dia']}" == window.tiles["nibp"].value.text()
+    for field in window.screening.baseline.values():
+        field.clear()
+    window.values.on_link(False, "monitor disconnected")  # as the link does when the cable is pulled
+    window.screening.take_from_monitor()
+    assert not any(field.text() for field in window.screening.baseline.values()), "no value that is not current"

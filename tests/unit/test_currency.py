@@ -50,4 +50,5 @@ def test_a_cuff_reading_is_judged_from_its_own_time_and_survives_not_updated() -
     nibp = values.nibp(400.0)
     assert nibp.text == "120/80" and nibp.sys.current and nibp.sys.age_s == 300.0
     assert values.nibp_times == [100.0]
+    assert values.shown("NIBP_DIA", 400.0).value == 80, "a cuff value asked for by name comes from the reading"
     assert not values.nibp(100.0 + NIBP_STALE_AFTER_S + 1).sys.current
