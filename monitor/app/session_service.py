@@ -169,6 +169,8 @@ class SessionService:
     def amend(self, target_id: int, payload: Mapping[str, Any], reason: str, t: float | None = None) -> Future[Entry]:
         """Correct an entry: new content (and time, if given) with a reason; the original stays on record."""
         original = self._original(target_id)
+        if original.initials == PROGRAM_INITIALS:
+            raise EntryError("What the program recorded cannot be amended; strike it through with a reason if wrong")
         clean = validate_payload(original.kind, payload, self.limits)
         when = self._current(original.id).t if t is None else t
         return self._submit(original.kind, clean, when, EntryAction.AMEND, original.id, validate_reason(reason))

@@ -207,6 +207,8 @@ def test_each_missed_check_is_on_the_record_once_by_the_program_even_after_a_res
         (EntryKind.MISSED_CHECK, 30 * 60, PROGRAM_INITIALS),
     ]
     assert service.record_missed_checks([], clock.t) == [], "never twice"
+    with pytest.raises(EntryError, match="cannot be amended"):
+        service.amend(stored[0].id, {"due_at": 0, "missing": []}, "not missed")
     # A restart: the session's entries are read back; nothing is recorded again, the next missed one is.
     resumed = SessionService(
         service.writer, service.session_id, t0, clock=clock, entries=entries_from_rows(_stored(db, service.session_id))
