@@ -196,13 +196,14 @@ class LimitsDialog(QDialog):
             field.setText("" if value is None else f"{value:g}")
             field.setEnabled(value is not None)
             field.setPlaceholderText("none" if value is None else f"{bounds[0]:g}–{bounds[1]:g}" if bounds else "")
+        allowed = "; ".join(
+            f"{which} {b[0]:g}–{b[1]:g}" for which, b in (("low", limit.bounds_low), ("high", limit.bounds_high)) if b
+        )
+        unit = PARAMS[limit.param].unit
+        held = f" for {limit.clear_hold_s:g} s" if limit.clear_hold_s else " (one reading)"
         self.bounds.setText(
-            "Allowed: "
-            + "; ".join(
-                f"{which} {b[0]:g}–{b[1]:g}"
-                for which, b in (("low", limit.bounds_low), ("high", limit.bounds_high))
-                if b
-            )
+            f"Allowed: {allowed}.\nAn alarm clears once the value is back inside by {limit.clear_margin:g} {unit}"
+            f"{held} (clinic default)."
         )
 
     def _value(self, field: QLineEdit, what: str) -> float | None:

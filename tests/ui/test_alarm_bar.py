@@ -51,6 +51,7 @@ def test_alarm_bar_acknowledge_pause_and_limits(qtbot, live_window) -> None:
 
     dialog = bar.open_limits()
     dialog.param.setCurrentIndex(dialog.param.findData("HR"))
+    assert "back inside by 5 /min for 30 s (clinic default)" in dialog.bounds.text(), "hysteresis, standing"
     dialog.high.setText("250")
     dialog.reason.setText("athlete")
     dialog.accept()
