@@ -19,6 +19,7 @@ from typing import Any
 
 from monitor.session.clock import clock_text
 from monitor.session.entries import (
+    PROGRAM_INITIALS,
     Entry,
     EntryAction,
     EntryKind,
@@ -38,7 +39,7 @@ from monitor.session.recovery import (
     aldrete_total,
     discharge_refusals,
 )
-from monitor.session.schedule import Check, checks
+from monitor.session.schedule import Check, CheckStatus, checks
 from monitor.session.screening import ScreeningResult
 from monitor.session.screening import evaluate as evaluate_screening
 from monitor.storage.db import EntryRow
@@ -87,6 +88,7 @@ class SessionService:
         self._high_alarms: AlarmSource = lambda: ()
         self._monitor_values: ValuesSource = lambda: None
         self._patient_assigned: Callable[[], bool] | None = None
+        self._missed_lock = threading.Lock()  # one caller at a time decides which missed checks are new
 
     def watch_alarms(self, source: AlarmSource) -> None:
         """Where discharge learns the high-priority clinical alarms of this session (the chair's AlarmService)."""
@@ -156,6 +158,31 @@ class SessionService:
             self.protocol.check_interval_s,
         )
 
+    def record_missed_checks(self, nibp_times: Iterable[float], now: float | None = None) -> list[Future[Entry]]:
+        """Put each missed check on the record once, as an entry by the program (PROGRAM_INITIALS) at the check's
+        due time. Idempotent: a check already on the record (stored, in flight, or struck since) is never recorded
+        again, in this run or after a restart (the session's entries are read back on resume)."""
+        with self._missed_lock:
+            with self._lock:
+                known = {
+                    float(e.payload["due_at"])
+                    for e in (*self._stored, *self._pending.values())
+                    if e.kind is EntryKind.MISSED_CHECK and e.action is EntryAction.CREATE
+                }
+            return [
+                self._submit(
+                    EntryKind.MISSED_CHECK,
+                    {"due_at": c.due_at, "missing": list(c.missing)},
+                    c.due_at,
+                    EntryAction.CREATE,
+                    None,
+                    "",
+                    by=PROGRAM_INITIALS,
+                )
+                for c in self.schedule(nibp_times, now)
+                if c.status is CheckStatus.MISSED and c.due_at not in known
+            ]
+
     def discharged(self) -> bool:
         return self.discharge() is not None
 
@@ -181,6 +208,8 @@ class SessionService:
     def amend(self, target_id: int, payload: Mapping[str, Any], reason: str, t: float | None = None) -> Future[Entry]:
         """Correct an entry: new content (and time, if given) with a reason; the original stays on record."""
         original = self._original(target_id)
+        if original.initials == PROGRAM_INITIALS:
+            raise EntryError("What the program recorded cannot be amended; strike it through with a reason if wrong")
         clean = self._against_monitor(original.kind, validate_payload(original.kind, payload, self.limits))
         when = self._current(original.id).t if t is None else t
         return self._submit(original.kind, clean, when, EntryAction.AMEND, original.id, validate_reason(reason))
@@ -256,9 +285,12 @@ class SessionService:
         target_id: int | None,
         reason: str,
         dry_run: bool = False,
+        by: str | None = None,
     ) -> Future[Entry]:
-        """Check and store; with `dry_run`, only check (EntryError with why not) and return a done future."""
-        if not self.initials:
+        """Check and store; with `dry_run`, only check (EntryError with why not) and return a done future.
+        `by`: who records it, when not the nurse at the desk (PROGRAM_INITIALS for the program's own)."""
+        initials = by or self.initials
+        if not initials:
             raise EntryError("Enter your initials (2 to 4 letters) before recording")
         now = self.clock()
         when = now if t is None else float(t)
@@ -273,7 +305,7 @@ class SessionService:
                 kind,
                 when,
                 now,
-                self.initials,
+                initials,
                 payload,
                 action,
                 target_id,
@@ -300,7 +332,7 @@ class SessionService:
                 checked.set_result(entry)
                 return checked
             self._pending[entry.id] = entry
-        row = EntryRow(self.session_id, kind.value, when, now, self.initials, payload, action.value, target_id, reason)
+        row = EntryRow(self.session_id, kind.value, when, now, initials, payload, action.value, target_id, reason)
         done: Future[Entry] = Future()
         self.writer.add_entry(row).add_done_callback(lambda f: self._stored_or_failed(entry, f, done))
         return done

@@ -7,6 +7,8 @@ entries without the mouse.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -56,6 +58,9 @@ class ObservationPanel(QWidget):
     def __init__(self, recorder: EntryRecorder, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.recorder = recorder
+        # Key sequence -> action. The window installs them on itself (MainWindow): a shortcut owned by this panel
+        # would be dead whenever another tab hides it (seen: Ctrl+P on the Recovery tab).
+        self.shortcuts: dict[str, Callable[[], None]] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._side_effects_box())
@@ -74,7 +79,7 @@ class ObservationPanel(QWidget):
             button = QPushButton(sev.value.capitalize())
             button.setObjectName(f"severity_{sev.value}")
             button.setCheckable(True)
-            button.setShortcut(QKeySequence(f"Ctrl+{i}"))
+            self.shortcuts[f"Ctrl+{i}"] = button.click
             button.setToolTip(f"Ctrl+{i}")
             self.severity.addButton(button)
             self.severity_buttons[sev] = button
@@ -84,7 +89,7 @@ class ObservationPanel(QWidget):
         self.note.setObjectName("observation_note")
         self.note.setPlaceholderText("Optional note (Ctrl+L)")
         self.note.setMaxLength(500)
-        QShortcut(QKeySequence("Ctrl+L"), self, self.note.setFocus)
+        self.shortcuts["Ctrl+L"] = self._focus(self.note)
         grid = QGridLayout()
         self.effect_buttons: dict[SideEffect, QPushButton] = {}
         for i, effect in enumerate(SideEffect):
@@ -92,7 +97,7 @@ class ObservationPanel(QWidget):
             button = QPushButton(SHORT_LABEL.get(effect, effect.value.capitalize()))
             button.setObjectName(f"effect_{effect.name.lower()}")
             button.setMinimumHeight(44)
-            button.setShortcut(QKeySequence(f"Alt+{key}"))
+            self.shortcuts[f"Alt+{key}"] = button.click
             button.setToolTip(f"Record {effect.value} with the chosen severity (Alt+{key})")
             button.clicked.connect(lambda _=False, e=effect: self.record_side_effect(e))
             grid.addWidget(button, i // 3, i % 3)
@@ -100,7 +105,7 @@ class ObservationPanel(QWidget):
         self.review_none = QPushButton("Reviewed: no side effects")
         self.review_none.setObjectName("review_none")
         self.review_none.setToolTip("The scheduled side-effect review found nothing (Alt+R)")
-        self.review_none.setShortcut(QKeySequence("Alt+R"))
+        self.shortcuts["Alt+R"] = self.review_none.click
         self.review_none.clicked.connect(lambda: self.recorder.record(EntryKind.CHECK, {}))
         grid.addWidget(self.review_none, len(SideEffect) // 3, len(SideEffect) % 3, 1, 3 - len(SideEffect) % 3)
         layout = QVBoxLayout(box)
@@ -140,7 +145,7 @@ class ObservationPanel(QWidget):
         self.pain.setToolTip("Pain NRS: 0 no pain, 10 worst imaginable (Ctrl+P, then Enter)")
         pain_button = self._record_button("Record pain", "record_pain", self.record_pain)
         self.pain.lineEdit().returnPressed.connect(self.record_pain)
-        QShortcut(QKeySequence("Ctrl+P"), self, self._focus(self.pain))
+        self.shortcuts["Ctrl+P"] = self._focus(self.pain)
         grid.addWidget(QLabel("Pain NRS 0–10"), 0, 0)
         grid.addWidget(self.pain, 0, 1)
         grid.addWidget(pain_button, 0, 2)
@@ -151,7 +156,7 @@ class ObservationPanel(QWidget):
             button = self._record_button(
                 f"Record {scale.name}", f"record_{scale.key}", lambda _=False, c=combo, s=scale: self.record_scale(s, c)
             )
-            QShortcut(QKeySequence(f"Ctrl+{key}"), self, self._focus(combo))
+            self.shortcuts[f"Ctrl+{key}"] = self._focus(combo)
             enter = QShortcut(QKeySequence(Qt.Key.Key_Return), combo, context=Qt.ShortcutContext.WidgetShortcut)
             enter.activated.connect(button.click)
             combo.setToolTip(f"Ctrl+{key}, choose, then Enter")

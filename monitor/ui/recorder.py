@@ -15,8 +15,9 @@ from PySide6.QtCore import QObject, QTime, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QMessageBox, QTimeEdit, QWidget
 
 from monitor.session.clock import clock_text, latest_at
-from monitor.session.entries import Entry, EntryKind, describe
+from monitor.session.entries import Entry, EntryAction, EntryKind, describe
 from monitor.session.errors import EntryError
+from monitor.session.screening import evaluate as evaluate_screening
 from monitor.ui.facade import SessionFacade
 
 SLOW_SAVE_MS = 700  # an fsync takes milliseconds; longer means the disk is refusing writes
@@ -134,5 +135,16 @@ class EntryRecorder(QObject):
             return
         entry = future.result()
         verb = {"create": "Saved", "amend": "Amended", "strike": "Struck through"}[entry.action.value]
-        self.sigMessage.emit(f"{verb} at {clock_text(entry.t)}: {describe(entry.kind, entry.payload)}", False)
+        blocked = self._blocks(entry)
+        if blocked:  # on the record, but what it says stops the workflow: announced as such, in red
+            self.sigMessage.emit(f"{verb} at {clock_text(entry.t)} — {blocked}", True)
+        else:
+            self.sigMessage.emit(f"{verb} at {clock_text(entry.t)}: {describe(entry.kind, entry.payload)}", False)
         self.sigStored.emit(entry)
+
+    def _blocks(self, entry: Entry) -> str:
+        """What a stored entry stops, when it stops something: a screening that does not allow the start."""
+        if entry.kind is not EntryKind.SCREENING or entry.action is EntryAction.STRIKE:
+            return ""
+        result = evaluate_screening(entry.payload, self.service.protocol.bp_gate)
+        return f"screening BLOCKS the start. {result.refusal()}" if not result.may_start else ""

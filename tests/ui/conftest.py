@@ -13,6 +13,7 @@ from monitor.app.clock import SessionClock
 from monitor.app.courses import CourseService
 from monitor.app.session_service import SessionService
 from monitor.devices.simulator import SimulatedMonitor, load_scenario
+from monitor.session.entries import PROGRAM_INITIALS
 from monitor.storage.db import connect, read_entries
 from monitor.storage.writer import SessionWriter
 from monitor.ui.facade import SessionFacade
@@ -110,10 +111,14 @@ def stored_entries():
 
 @pytest.fixture
 def saved(qtbot, stored_entries):
-    """Wait until `count` entries of the window's session are on disk and confirmed."""
+    """Wait until `count` of the nurse's entries of the window's session are on disk and confirmed (missed checks,
+    which the program records by itself as the simulated hours pass, are not counted)."""
+
+    def nurses(window) -> int:
+        return sum(1 for e in stored_entries(window) if e.initials != PROGRAM_INITIALS)
 
     def wait(window, count: int) -> None:
-        qtbot.waitUntil(lambda: len(stored_entries(window)) == count and window.recorder.in_flight == 0, timeout=5000)
+        qtbot.waitUntil(lambda: nurses(window) == count and window.recorder.in_flight == 0, timeout=5000)
 
     return wait
 

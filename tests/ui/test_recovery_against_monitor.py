@@ -11,7 +11,11 @@ LEFT = Qt.MouseButton.LeftButton
 
 def test_aldrete_and_discharge_refused_against_the_live_monitor(qtbot, live_window, saved, stored_entries) -> None:
     window = live_window("respiratory-depression", speed=300)
-    qtbot.waitUntil(lambda: "SPO2" in window.latest and window.latest["SPO2"].value < 90, timeout=20000)
+    def spo2_below_90() -> bool:
+        spo2 = window.values.shown("SPO2", window.clock.now())
+        return spo2.current and spo2.value < 90
+
+    qtbot.waitUntil(spo2_below_90, timeout=20000)
     qtbot.waitUntil(lambda: bool(window.alarms.high_clinical()), timeout=10000)
     recovery = window.recovery
     window.tabs.setCurrentIndex(2)

@@ -4,9 +4,11 @@ a pty, real database), asserting on what is stored and what is shown."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTime
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox
 
 from monitor.session.clock import clock_text
@@ -290,7 +292,8 @@ def test_port_picker_moves_the_session_to_another_monitor(qtbot, live_window, tm
         dialog.protocol.setCurrentText("masimo-ascii")
         dialog.accept()
         qtbot.waitUntil(lambda: window.facade.acquisition.config.port == port, timeout=5000)
-        qtbot.waitUntil(lambda: window.latest.get("PI") is not None, timeout=15000)  # Masimo-only parameter
+        pi = lambda: window.values.shown("PI", window.clock.now())  # noqa: E731  a Masimo-only parameter
+        qtbot.waitUntil(lambda: pi().value is not None, timeout=15000)
         assert window.link_label.text().startswith("Receiving")
     finally:
         window.facade.acquisition.stop()
@@ -315,3 +318,28 @@ def test_a_full_disk_shows_a_banner_and_the_entry_is_confirmed_once_written(
     saved(window, 1)
     qtbot.waitUntil(lambda: window.message.text().startswith("Saved at"), timeout=3000)
     qtbot.waitUntil(lambda: not window.storage_banner.isVisible(), timeout=3000)
+
+
+def test_every_keyboard_shortcut_works_on_every_tab(qtbot, live_window, saved, stored_entries) -> None:
+    """Seen: Ctrl+P did nothing on the Recovery tab, where discharge needs the end pain score. The README's
+    Keyboard shortcuts belong to the window, on every tab."""
+    window = live_window("stable", speed=20)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    ctrl, alt = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.AltModifier
+    for tab in range(1, window.tabs.count()):  # Screening, Recovery & discharge
+        window.tabs.setCurrentIndex(tab)
+        qtbot.keyClick(window, Qt.Key.Key_P, ctrl)
+        assert window.tabs.currentIndex() == 0 and window.observations.pain.hasFocus(), window.tabs.tabText(tab)
+    window.tabs.setCurrentIndex(2)
+    qtbot.keyClick(window, Qt.Key.Key_R, alt)  # "Reviewed: no side effects", from the Recovery tab
+    saved(window, 1)
+    assert stored_entries(window)[0].kind == "check"
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    keyboard = readme[readme.index("Keyboard:") :].split("\n\n")[0]
+    installed = {s.key().toString() for s in window.findChildren(QShortcut) if s.parent() is window}
+    for keys in window.observations.shortcuts:
+        assert QKeySequence(keys).toString() in installed, f"{keys} is not window-wide"
+    for documented in ("Alt+N", "Alt+R", "Ctrl+1/2/3", "Ctrl+L", "Ctrl+P", "Ctrl+R", "Ctrl+M"):
+        assert f"`{documented}`" in keyboard, documented
+        assert documented.replace("/2/3", "") in window.observations.shortcuts, documented
