@@ -56,7 +56,7 @@ def unfinished(entries: Sequence[Entry], now: float, limits: InfusionLimits | No
         out.append(f"the infusion is RUNNING at {infusion.rate_mg_kg_h:g} mg/kg/h ({infusion.total_mg:.0f} mg so far)")
     elif infusion.state is not InfusionState.NOT_STARTED:
         out.append(f"the infusion is {infusion.state.value} ({infusion.total_mg:.0f} mg given)")
-    out.append(f"the patient is not discharged ({len(views)} entries on the record)")
+    out.append(f"the patient is not discharged ({_entries(len(views))} on the record)")
     return out
 
 
@@ -138,3 +138,7 @@ def session_listing(db_path: Path) -> list[SessionListing]:
         return out
     finally:
         conn.close()
+
+
+def _entries(count: int) -> str:
+    return f"{count} entr{'y' if count == 1 else 'ies'}"

@@ -153,8 +153,14 @@ def entry_count(conn: sqlite3.Connection, session_id: int) -> int:
 
 
 def last_sample_time(conn: sqlite3.Connection, session_id: int) -> float | None:
-    """Receive time of the session's last stored sample."""
-    row = conn.execute("SELECT max(host_t) FROM samples WHERE session_id = ?", (session_id,)).fetchone()
+    """Time of the session's last stored sample on the session's own clock: the receive time, or the monitor's
+    time for a session recorded on the device timebase (a simulated demo at N x runs ahead of this computer's clock,
+    and its entries, gaps and resumed simulator must continue after its data, not before)."""
+    row = conn.execute(
+        "SELECT max(CASE sessions.timebase WHEN 'device' THEN samples.t ELSE samples.host_t END)"
+        " FROM samples JOIN sessions ON sessions.id = samples.session_id WHERE samples.session_id = ?",
+        (session_id,),
+    ).fetchone()
     return row[0]
 
 

@@ -65,7 +65,7 @@ def _ask_resume(point: ResumePoint | None, mode: str, headless: bool) -> ResumeP
             None,
             f"{point.session.chair or 'This chair'}: resume the unfinished session?",
             f"The {what}.\n\nIt was closed unfinished, or the program or the computer stopped while recording it. "
-            f"Resume it? Its {len(point.entries)} entries are kept and the time without data is marked as a gap.\n"
+            "Resume it? Its entries are kept and the time without data is marked as a gap.\n"
             "No starts a new session (the unfinished one stays open).",
         )
         if answer != QMessageBox.StandardButton.Yes:

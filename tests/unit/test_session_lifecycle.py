@@ -219,3 +219,28 @@ def test_sessions_command_lists_id_chair_patient_times_and_state(tmp_path: Path,
     ]
     assert listed[0]["patient"] == "Ada Lovelace (MRN-0042)" and listed[2]["patient"] == "no patient"
     assert main(["sessions", "--db", str(tmp_path / "none.sqlite3")]) == 2
+
+
+def test_a_resumed_demo_continues_after_its_data_on_the_monitors_clock(tmp_path: Path) -> None:
+    """A simulated demo at 20x runs on the monitor's clock, ahead of this computer's. Seen: after a close and
+    resume, its clock restarted at the computer's time, before its own samples and screening, and the charts
+    followed 'now' away from the data. The session's last sample is taken on the session's own clock."""
+    from monitor.app.chair import Chair, ChairConfig
+
+    db = tmp_path / "demo.sqlite3"
+    ahead = T0 + 3 * 3600  # three hours of monitor time ahead of the computer
+    with SessionWriter(db) as writer:
+        sid = writer.open_session("/tmp/sim/monitor", "datex-s5", started_at=T0, timebase="device", chair="Chair 1")
+        writer.add_samples(sid, [Sample("HR", 70.0, ahead + i, T0 + i / 20) for i in range(60)])
+        SessionService(writer, sid, T0, clock=lambda: ahead + 60, initials="AB").record(
+            EntryKind.NOTE, {"note": "arrived"}
+        ).result(5)
+    point = find_unfinished(db, chair="Chair 1")
+    assert point is not None and point.last_sample == ahead + 59, "the monitor's time, not the receive time"
+
+    with SessionWriter(db) as writer:
+        chair = Chair(ChairConfig("Chair 1", None, speed=20), writer, resume=point)
+        try:
+            assert chair.clock.now() > ahead + 59, "the resumed demo's clock continues after its data"
+        finally:
+            chair.stop()
