@@ -63,6 +63,7 @@ class ChairCard(QWidget):
         self.numbers = QLabel("")
         self.numbers.setStyleSheet("font-size: 22px; font-weight: bold; font-family: monospace;")
         self.numbers.setTextFormat(Qt.TextFormat.RichText)  # a value that is not current is greyed in place
+        self.numbers.setWordWrap(True)  # reasons beside the values may be long: they wrap, the window never widens
         self.check = QLabel("")
         self.alarm = QLabel("")
         self.alarm.setWordWrap(True)
@@ -105,13 +106,16 @@ class ChairCard(QWidget):
             state = f"{s.state.value.capitalize()}{rate} · {hms(s.elapsed_s(now))} · {s.total_mg:.0f} mg"
         show(self.state, state, "")
         nibp = values.nibp(now)
+        link = values.receiving  # while the monitor is not sending, the card says so once, not beside each value
         parts = [
-            _shown("HR", values.shown("HR", now)),
-            _shown("SpO₂", values.shown("SPO2", now)),
-            _shown("NIBP", nibp.sys, nibp.text),
-            _shown("RR", values.shown("RR", now)),
+            _shown("HR", values.shown("HR", now), per_value=link),
+            _shown("SpO₂", values.shown("SPO2", now), per_value=link),
+            _shown("NIBP", nibp.sys, nibp.text, per_value=link),
+            _shown("RR", values.shown("RR", now), per_value=link),
         ]
-        show(self.numbers, "&nbsp; ".join(parts), "font-size: 22px; font-weight: bold; font-family: monospace;")
+        silent = "" if link else f" <span style='color: {NOT_CURRENT}'>(monitor not sending)</span>"
+        text = "&nbsp; ".join(parts) + silent
+        show(self.numbers, text, "font-size: 22px; font-weight: bold; font-family: monospace;")
         self._spark(window, now)
         self._check(window, now)
         self._alarm(window)
@@ -162,14 +166,15 @@ def _initials(name: str) -> str:
     return ".".join(part[0].upper() for part in name.split() if part) + "."
 
 
-def _shown(label: str, shown: ShownValue, text: str | None = None) -> str:
+def _shown(label: str, shown: ShownValue, text: str | None = None, per_value: bool = True) -> str:
     """One value on the card, by the currency rule: bright when current; grey with its age when stale; "--" with
-    the reason when invalid (rich text: the card is one label)."""
+    the reason when invalid (rich text: the card is one label). `per_value`: False when one reason holds for every
+    value (the monitor not sending) and the card states it once."""
     if shown.current:
         return f"{label} {escape(text or shown.text)}"
     if shown.currency is Currency.STALE:
         return f"<span style='color: {NOT_CURRENT}'>{label} {escape(text or shown.text)} ({shown.note})</span>"
-    note = f" ({escape(shown.note)})" if shown.note else ""
+    note = f" ({escape(shown.note)})" if shown.note and per_value else ""
     return f"<span style='color: {NOT_CURRENT}'>{label} --{note}</span>"
 
 

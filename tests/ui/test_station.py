@@ -87,3 +87,28 @@ def test_with_the_probe_off_card_and_tile_show_spo2_not_current_at_once(qtbot, t
     finally:
         station.stop()
         writer.close()
+
+
+def test_cards_say_not_sending_once_and_never_widen_the_window(qtbot, tmp_path) -> None:
+    """Seen under Xvfb: before the monitors sent anything, each card read "HR -- (monitor not sending) SpO₂ --
+    (monitor not sending) ..." on one line, 1,557 px wide, and the 4-chair station grew to 6,328 px (it never
+    shrinks back). The card states the reason once and wraps what it must."""
+    configs = [ChairConfig(f"Chair {i}", "/dev/no-such-monitor", scenario="stable") for i in range(1, 5)]
+    writer = SessionWriter(tmp_path / "station.sqlite3")
+    writer.start()
+    station = Station(configs, writer)
+    try:
+        window = StationWindow([open_chair_window(chair, "AB") for chair in station.chairs], configs)
+        qtbot.addWidget(window)
+        window.show()
+        width = window.width()
+        window.refresh()
+        qtbot.wait(200)
+        for card in window.cards:
+            text = card.numbers.text()
+            assert "HR --" in text and text.count("monitor not sending") == 1, text
+            assert card.numbers.minimumSizeHint().width() < 500
+        assert window.width() == width, "the station window never resizes itself"
+    finally:
+        station.stop()
+        writer.close()
