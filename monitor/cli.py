@@ -387,18 +387,22 @@ def _clinic(path: Path | None):  # -> ClinicProtocol | None (imported lazily, as
         return None
 
 
-def _port_usable(port: str | None) -> bool:
-    """Refuse a URL pyserial cannot open; a device path not there yet only warns (a recorder started at boot may
-    come up before the USB adapter does, and the link keeps trying)."""
+def _port_usable(port: str | None, clinic) -> bool:  # clinic: ClinicProtocol (its serial_hosts)
+    """Refuse a port the clinic does not allow (monitor.devices.port_policy); a device path not there yet only
+    warns (a recorder started at boot may come up before the USB adapter does, and the link keeps trying)."""
     from monitor.devices.link import port_problem
+    from monitor.devices.port_policy import PortRefused, check_port
 
-    problem = port_problem(port) if port is not None else None
-    if problem is None:
+    if port is None:
         return True
-    if "://" in port or not port.strip():
-        print(f"infusion-monitor: --port: {problem}", file=sys.stderr)
+    try:
+        check_port(port, clinic.port_policy, "--port")
+    except PortRefused as exc:
+        print(f"infusion-monitor: {exc}", file=sys.stderr)
         return False
-    print(f"infusion-monitor: warning: {problem}; waiting for it to appear", file=sys.stderr)
+    problem = port_problem(port, clinic.port_policy, "--port")
+    if problem is not None:
+        print(f"infusion-monitor: warning: {problem}; waiting for it to appear", file=sys.stderr)
     return True
 
 
@@ -414,10 +418,8 @@ def _record(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"infusion-monitor: {exc}", file=sys.stderr)
         return 2
-    if not _port_usable(args.port):
-        return 2
     clinic = _clinic(args.clinic)
-    if clinic is None:
+    if clinic is None or not _port_usable(args.port, clinic):
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return run_record(
@@ -439,10 +441,8 @@ def _run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"infusion-monitor: {exc}", file=sys.stderr)
         return 2
-    if not _port_usable(args.port):
-        return 2
     args.clinic_protocol = _clinic(args.clinic)
-    if args.clinic_protocol is None:
+    if args.clinic_protocol is None or not _port_usable(args.port, args.clinic_protocol):
         return 2
     from monitor.ui.app import run_gui
 
