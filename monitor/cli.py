@@ -130,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", choices=("pdf", "csv", "fhir"), required=True)
     exp.add_argument("--out", type=Path, required=True, help="file (pdf, fhir) or folder (csv) to write")
     exp.add_argument("--db", type=Path, help="database file (default: the one in the user data directory)")
+    exp.add_argument("--force", action="store_true", help="replace existing files (never a symbolic link)")
 
     ver = sub.add_parser("verify", help="check the audit trail's hash chain; reports the first altered row")
     ver.add_argument("db", type=Path, nargs="?", help="database file (default: the one in the user data directory)")
@@ -141,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     bak = sub.add_parser("backup", help="copy the database safely while it is in use (SQLite online backup)")
     bak.add_argument("dest", type=Path, help="backup file to write")
     bak.add_argument("--db", type=Path, help="database file (default: the one in the user data directory)")
+    bak.add_argument("--force", action="store_true", help="replace an existing file (never a symbolic link)")
 
     sub.add_parser("sound-check", help="play the high, medium and low alarm bursts; non-zero exit if none could")
     return parser
@@ -151,6 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args_list or (args_list[0] not in SUBCOMMANDS and args_list[0] not in ("-h", "--help")):
         args_list.insert(0, "run")
     args = build_parser().parse_args(args_list)
+    _make_files_private(args)
     if args.command == "simulate":
         return _simulate(args)
     if args.command == "decode":
@@ -166,12 +169,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "verify":
         return _verify(args.db)
     if args.command == "backup":
-        return _backup(args.db, args.dest)
+        return _backup(args.db, args.dest, args.force)
     if args.command == "sound-check":
         return _sound_check()
     if args.command == "sessions":
         return _sessions(args.db, args.json)
     return _run(args)
+
+
+# the commands that open the database or write into the data folder
+_DATA_COMMANDS = frozenset(("run", "record", "replay", "export", "verify", "backup", "sessions"))
+
+
+def _make_files_private(args: argparse.Namespace) -> None:
+    """Everything this process writes is owner-only (it may hold patient data); an older version's 0644 files and
+    0755 folder are tightened before anything is read or recorded."""
+    from monitor.storage.private_files import repair_modes, set_private_umask
+
+    set_private_umask()
+    if args.command in _DATA_COMMANDS:
+        from monitor.storage.paths import data_dir, default_db_path
+
+        repair_modes(data_dir(), getattr(args, "db", None) or default_db_path())
 
 
 def _iso(t: float) -> str:
@@ -296,30 +315,38 @@ def _export(args: argparse.Namespace) -> int:
     except KeyError as exc:
         print(f"infusion-monitor: {exc.args[0]}", file=sys.stderr)
         return 2
-    if args.format == "csv":
-        from monitor.app.export_csv import write_csv
-
-        written = write_csv(record, args.out)
-    elif args.format == "fhir":
-        from monitor.app.export_fhir import session_bundle
-
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(session_bundle(record), indent=1), encoding="utf-8")
-        written = [args.out]
-    else:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # Qt draws the PDF; no window is needed
-        from PySide6.QtGui import QGuiApplication
-
-        from monitor.ui.report_pdf import write_session_pdf
-
-        _app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        pages = write_session_pdf(record, args.out)
-        print(f"{pages} pages", file=sys.stderr)
-        written = [args.out]
+    try:
+        written = _write_export(record, args.format, args.out, args.force)
+    except ValueError as exc:  # TargetRefused: a symlink, or a file that exists without --force
+        print(f"infusion-monitor: export refused: {exc}", file=sys.stderr)
+        return 1
     for p in written:
         print(p)
     return 0
+
+
+def _write_export(record, fmt: str, out: Path, force: bool) -> list[Path]:  # record: SessionRecord
+    from monitor.storage.private_files import new_file
+
+    if fmt == "csv":
+        from monitor.app.export_csv import write_csv
+
+        return write_csv(record, out, force=force)
+    if fmt == "fhir":
+        from monitor.app.export_fhir import write_fhir
+
+        write_fhir(record, out, force)
+        return [out]
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # Qt draws the PDF; no window is needed
+    from PySide6.QtGui import QGuiApplication
+
+    from monitor.ui.report_pdf import write_session_pdf
+
+    _app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
+    with new_file(out, force) as tmp:
+        pages = write_session_pdf(record, tmp)
+    print(f"{pages} pages", file=sys.stderr)
+    return [out]
 
 
 def _sound_check() -> int:
@@ -351,14 +378,14 @@ def _sessions(db: Path | None, as_json: bool) -> int:
     return 0
 
 
-def _backup(db: Path | None, dest: Path) -> int:
+def _backup(db: Path | None, dest: Path, force: bool = False) -> int:
     from monitor.storage.backup import backup
 
     path = _existing_db(db)
     if path is None:
         return 2
     try:
-        pages = backup(path, dest)
+        pages = backup(path, dest, force)
     except (OSError, ValueError) as exc:
         print(f"infusion-monitor: backup failed: {exc}", file=sys.stderr)
         return 1
