@@ -198,6 +198,16 @@ def _iso(t: float) -> str:
 
 
 def _decode(args: argparse.Namespace) -> int:
+    from monitor.devices.capture import CaptureError
+
+    try:
+        return _decode_file(args)
+    except CaptureError as exc:  # a damaged or crafted capture: the byte offset and the reason
+        print(f"decode: {exc}", file=sys.stderr)
+        return 2
+
+
+def _decode_file(args: argparse.Namespace) -> int:
     from monitor.devices.capture import iter_chunks
     from monitor.devices.events import DeviceStatus, Sample
     from monitor.devices.protocols import make_decoder
