@@ -144,3 +144,24 @@ def test_a_file_or_symlink_appearing_while_writing_is_not_overwritten(tmp_path: 
         tmp.write_text("the report")
         target.symlink_to(victim)
     assert victim.read_text() == "keep me" and not list(tmp_path.glob(".*.part"))
+
+
+def test_entries_that_cannot_be_saved_anywhere_are_logged_by_count_not_text(tmp_path: Path, caplog) -> None:
+    from monitor.app.session_service import SessionService
+    from monitor.session.entries import EntryKind
+    from monitor.storage.writer import SessionWriter
+
+    db = tmp_path / "full.sqlite3"
+    unsaved_path(db).mkdir()  # the fallback file cannot be written either
+    writer = SessionWriter(db)
+    writer.start()
+    sid = writer.open_session("sim", "datex-s5", started_at=1000.0)
+    service = SessionService(writer, sid, 1000.0, clock=lambda: 1100.0, initials="AB")
+    pages = writer.submit(lambda conn: conn.execute("PRAGMA page_count").fetchone()[0]).result(5)
+    writer.submit(lambda conn: conn.execute(f"PRAGMA max_page_count = {pages}")).result(5)  # the disk is full
+    futures = [service.record(EntryKind.NOTE, {"note": f"patient says secret-{i} " + "x" * 450}) for i in range(10)]
+    writer.close()
+    assert any(f.exception(5) is not None for f in futures)
+    critical = [r.getMessage() for r in caplog.records if r.levelname == "CRITICAL"]
+    assert critical and "entries NOT saved" in critical[0] and "note" in critical[0]
+    assert not any("secret-" in r.getMessage() for r in caplog.records), "no entry text in the system journal"
