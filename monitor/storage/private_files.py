@@ -43,6 +43,8 @@ def repair_modes(data_dir: Path, db_path: Path | None = None) -> list[Path]:
     """Make the data folder (and everything in it) private, and the database's own files (db, -wal, -shm, the
     unsaved-entries file) when it lives elsewhere. Symlinks are left alone, never followed. Returns what changed."""
     changed: list[Path] = []
+    if not hasattr(os, "fchmod"):  # Windows: access is by ACL, the user profile's folders are private already
+        return changed
     if data_dir.is_dir():
         _private(data_dir, changed)
         for folder, dirs, files in os.walk(data_dir):  # does not descend into symlinked folders
