@@ -76,7 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="start the monitor window (default)")
-    run.add_argument("--port", help="serial port or pyserial URL; without it a built-in simulated monitor is used")
+    run.add_argument(
+        "--port",
+        help="serial device, or socket:// / rfc2217:// to a host in clinic.json serial_hosts; without it a built-in "
+        "simulated monitor is used",
+    )
     run.add_argument("--protocol", choices=PROTOCOL_NAMES, default="datex-s5")
     run.add_argument("--baudrate", type=int, help="override the protocol's default baud rate")
     run.add_argument("--db", type=Path, help="database file (default: in the user data directory)")
@@ -98,7 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_simulation_options(run, "stable")
 
     rec = sub.add_parser("record", help="record a session without a window (headless)")
-    rec.add_argument("--port", required=True, help="serial port or pyserial URL of the bedside monitor")
+    rec.add_argument(
+        "--port", required=True, help="the bedside monitor's serial device, or socket:// / rfc2217:// (serial_hosts)"
+    )
     rec.add_argument("--protocol", choices=PROTOCOL_NAMES, required=True)
     rec.add_argument("--baudrate", type=int, help="override the protocol's default baud rate")
     rec.add_argument("--db", type=Path, help="database file (default: in the user data directory)")
@@ -253,7 +259,10 @@ def _ports() -> int:
 
     ports = list_ports()
     if not ports:
-        print("No serial ports found. A pyserial URL (socket://host:port, rfc2217://...) also works with --port.")
+        print(
+            "No serial ports found. socket://HOST:PORT or rfc2217://HOST:PORT also work with --port, to a host "
+            "listed in clinic.json serial_hosts."
+        )
     for p in ports:
         print(f"{p.device}\t{p.description}\t{p.hwid}")
     return 0
