@@ -20,7 +20,7 @@ from monitor.app.session_service import SessionService
 from monitor.devices.events import DeviceEvent, DeviceStatus, Sample
 from monitor.devices.link import LinkEvent
 from monitor.session.alarm_limits import AlarmPriority, Limit
-from monitor.session.alarms import Alarm, AlarmEngine, AlarmEvent
+from monitor.session.alarms import Alarm, AlarmCategory, AlarmEngine, AlarmEvent, AlarmStatus
 from monitor.session.entries import latest_sedation
 from monitor.session.errors import EntryError
 from monitor.session.nibp import NibpReadingDetector
@@ -79,6 +79,16 @@ class AlarmService:
         """Standing technical conditions (e.g. no alarm sound): shown apart, permanently while true (copies)."""
         with self._lock:
             return [replace(a) for a in self.engine.alarms.values() if a.standing]
+
+    def high_clinical(self) -> list[str]:
+        """The high-priority clinical alarms indicated now -- present (acknowledged or not) or latched -- each as
+        its message; what discharge may not ignore."""
+        out = []
+        for alarm in self.alarms():
+            if alarm.category is AlarmCategory.CLINICAL and alarm.priority is AlarmPriority.HIGH:
+                latched = " (condition gone, not yet acknowledged)" if alarm.status is AlarmStatus.LATCHED else ""
+                out.append(alarm.message + latched)
+        return out
 
     def audio_priority(self) -> AlarmPriority | None:
         with self._lock:

@@ -16,6 +16,7 @@ from pathlib import Path
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import WALL_CLOCK, SessionClock
+from monitor.app.courses import CourseService
 from monitor.app.lifecycle import ends_on_close
 from monitor.app.recovery import ResumePoint
 from monitor.app.session_service import SessionService
@@ -94,7 +95,9 @@ class Chair:
             return f"simulated monitor ({self.config.scenario})"
         return self.port
 
-    def start(self, initials: str = "", require_screening: bool = True) -> SessionService:
+    def start(self, initials: str = "", require_screening: bool = True, require_patient: bool = True) -> SessionService:
+        """`require_screening`, `require_patient`: the clinic workflow -- the infusion starts only after a screening
+        that allows it, for a patient assigned to the session (off for drills and tests of other things)."""
         session_id = self.acquisition.start(self.resume.session if self.resume else None)
         self.writer.add_link_event(session_id, time.time(), "clinic", self.clinic.describe())  # on the record
         self.service = SessionService(
@@ -108,6 +111,10 @@ class Chair:
             protocol=self.clinic,
         )
         self.alarms.watch_entries(self.service)
+        self.service.watch_alarms(self.alarms.high_clinical)  # discharge is refused while one is indicated
+        if require_patient:
+            courses = CourseService(self.writer)
+            self.service.require_patient(lambda: courses.of_session(session_id) is not None)
         self.alarms.start()
         return self.service
 

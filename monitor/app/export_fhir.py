@@ -20,7 +20,7 @@ import numpy as np
 from monitor.app.export_csv import iso
 from monitor.app.session_record import Series, SessionRecord
 from monitor.params import PARAMS
-from monitor.session.entries import EntryKind, EntryView, describe
+from monitor.session.entries import PROGRAM_INITIALS, EntryKind, EntryView, describe
 from monitor.session.infusion import InfusionAction, InfusionState
 from monitor.session.scales import SCALES
 from monitor.storage.private_files import new_file
@@ -102,6 +102,8 @@ def _status(view: EntryView) -> str:
 
 
 def _performer(view: EntryView) -> list[dict[str, Any]]:
+    if view.original.initials == PROGRAM_INITIALS:  # a missed check, recorded by the program itself
+        return [{"display": "Infusion Station Monitor (program)"}]
     return [{"display": f"nurse {view.original.initials}"}]
 
 

@@ -11,9 +11,14 @@ Alarm limits stay within the hard bounds of monitor.session.alarm_limits, as a s
       "bp_gate": {"sys": 150, "dia": 95},
       "max_rate_mg_kg_h": 1.0,
       "observe_after_stop_min": 45,
+      "aldrete_circulation": "mmHg",
+      "aldrete_override": true,
       "serial_hosts": ["10.1.2.3", "moxa-chair1.clinic.local"]
     }
 
+"aldrete_circulation": the circulation item's variant (clinical.md [ALDRETE]: "percent", the default, or "mmHg").
+"aldrete_override": whether an Aldrete score contradicting the monitor may be kept with a reason on the record;
+false by default (this program's clinic default: such a score is refused, showing the values).
 "serial_hosts" lists the serial device servers a port may reach over the network (socket://HOST:PORT or
 rfc2217://HOST:PORT, monitor.devices.port_policy); without it only device paths are opened.
 """
@@ -31,7 +36,7 @@ from monitor.session import config_values
 from monitor.session.alarm_limits import DEFAULT_LIMITS, Limit, adjust_limit
 from monitor.session.errors import EntryError
 from monitor.session.infusion import InfusionLimits
-from monitor.session.recovery import MIN_OBSERVATION_S
+from monitor.session.recovery import MIN_OBSERVATION_S, Circulation
 from monitor.session.schedule import CHECK_INTERVAL_S, GRACE_S
 from monitor.session.screening import BP_GATE_DIA, BP_GATE_SYS
 
@@ -43,6 +48,8 @@ _KEYS = {
     "max_rate_mg_kg_h",
     "max_bolus_mg_kg",
     "observe_after_stop_min",
+    "aldrete_circulation",
+    "aldrete_override",
     "serial_hosts",
 }
 
@@ -59,6 +66,8 @@ class ClinicProtocol:
     bp_gate: tuple[float, float] = (BP_GATE_SYS, BP_GATE_DIA)
     infusion: InfusionLimits = field(default_factory=InfusionLimits)
     min_observation_s: float = MIN_OBSERVATION_S
+    aldrete_circulation: Circulation = Circulation.PERCENT  # clinical.md [ALDRETE]: the % variant by default
+    aldrete_override: bool = False  # clinic default: a score contradicting the monitor is refused, not kept
     serial_hosts: tuple[str, ...] = ()  # network serial servers a port may reach (none: device paths only)
     source: str = "built-in defaults (shared/clinical.md)"  # what the session record names
 
@@ -67,7 +76,9 @@ class ClinicProtocol:
         return (
             f"clinic protocol: {self.source}; checks every {self.check_interval_s / 60:g} min "
             f"(+{self.check_grace_s / 60:g}); start gate {gate}; max {self.infusion.max_rate_mg_kg_h:g} mg/kg/h; "
-            f"observe {self.min_observation_s / 60:g} min after the infusion"
+            f"observe {self.min_observation_s / 60:g} min after the infusion; Aldrete circulation in "
+            f"{self.aldrete_circulation.value}; a score contradicting the monitor "
+            + ("may be kept with a reason" if self.aldrete_override else "is refused")
         )
 
     @property
@@ -119,6 +130,8 @@ def parse_protocol(data: Any, source: str) -> ClinicProtocol:
         ),
         infusion=infusion,
         min_observation_s=60 * _number(data, "observe_after_stop_min", base.min_observation_s / 60, 15, 240),
+        aldrete_circulation=_circulation(data.get("aldrete_circulation", base.aldrete_circulation.value)),
+        aldrete_override=_switch(data, "aldrete_override", base.aldrete_override),
         serial_hosts=_hosts(data.get("serial_hosts", [])),
         source=source,
     )
@@ -138,6 +151,22 @@ def _hosts(items: Any) -> tuple[str, ...]:
             raise ProtocolError(f"serial_hosts[{i}] {host!r} is not a host name or address")
         hosts.append(host)
     return tuple(hosts)
+
+
+def _circulation(value: Any) -> Circulation:
+    try:
+        return Circulation(value)
+    except ValueError:
+        raise ProtocolError(
+            f"aldrete_circulation must be one of {[c.value for c in Circulation]}, got {value!r}"
+        ) from None
+
+
+def _switch(data: dict, key: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise ProtocolError(f"{key} must be true or false, got {value!r}")
+    return value
 
 
 def _limits(items: Any) -> dict[str, Limit]:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from monitor.app.alarm_service import AlarmService
 from monitor.params import PARAMS
+from monitor.session.alarm_history import AlarmRepeats
 from monitor.session.alarm_limits import AlarmPriority
 from monitor.session.alarms import Alarm, AlarmCategory, AlarmEvent, AlarmStatus
 from monitor.session.clock import clock_text
@@ -210,13 +211,14 @@ class LimitsDialog(QDialog):
             field.setText("" if value is None else f"{value:g}")
             field.setEnabled(value is not None)
             field.setPlaceholderText("none" if value is None else f"{bounds[0]:g}–{bounds[1]:g}" if bounds else "")
+        allowed = "; ".join(
+            f"{which} {b[0]:g}–{b[1]:g}" for which, b in (("low", limit.bounds_low), ("high", limit.bounds_high)) if b
+        )
+        unit = PARAMS[limit.param].unit
+        held = f" for {limit.clear_hold_s:g} s" if limit.clear_hold_s else " (one reading)"
         self.bounds.setText(
-            "Allowed: "
-            + "; ".join(
-                f"{which} {b[0]:g}–{b[1]:g}"
-                for which, b in (("low", limit.bounds_low), ("high", limit.bounds_high))
-                if b
-            )
+            f"Allowed: {allowed}.\nAn alarm clears once the value is back inside by {limit.clear_margin:g} {unit}"
+            f"{held} (clinic default)."
         )
 
     def _value(self, field: QLineEdit, what: str) -> float | None:
@@ -236,21 +238,27 @@ class LimitsDialog(QDialog):
 
 
 class AlarmHistory(QTreeWidget):
-    """Every alarm event of the session, newest at the bottom."""
+    """The session's alarm events, newest at the bottom; repeats of one condition are one row with a count and
+    the time of the last (monitor.session.alarm_history; the database keeps every event)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("alarm_history")
-        self.setHeaderLabels(("Time", "Event", "Alarm", "Priority", "By"))
+        self.setHeaderLabels(("Time", "Event", "Alarm", "Priority", "By", "Repeats"))
         self.setRootIsDecorated(False)
         self.setColumnWidth(0, 70)
         self.setColumnWidth(1, 110)
         self.setColumnWidth(2, 380)
+        self.repeats: AlarmRepeats[AlarmEvent] = AlarmRepeats()
 
     def add_events(self, events: list[AlarmEvent]) -> None:
         for e in events:
+            row, new = self.repeats.add(e)
+            if not new:
+                self.topLevelItem(row).setText(5, self.repeats.rows[row].span_text(clock_text))
+                continue
             priority = e.priority.name.lower() if e.priority else ""
-            item = QTreeWidgetItem([clock_text(e.t), e.action.value, e.message, priority, e.who])
+            item = QTreeWidgetItem([clock_text(e.t), e.action.value, e.message, priority, e.who, ""])
             if e.priority is not None:
                 item.setForeground(
                     3, Qt.GlobalColor.red if e.priority is AlarmPriority.HIGH else Qt.GlobalColor.darkYellow

@@ -8,12 +8,12 @@ Layout: the link banner across the top; numerics tiles above the stacked trend c
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -29,17 +29,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.app.courses import CourseService, course_summary
+from monitor.app.courses import DEMO_NAME, CourseService, course_summary
+from monitor.app.latest_values import LatestValues
 from monitor.app.lifecycle import close_question, ends_on_close, unfinished
-from monitor.devices.events import DeviceStatus, Sample, SampleFlag
+from monitor.devices.events import DeviceCondition, DeviceStatus, Sample
 from monitor.devices.link import LinkEvent, LinkState
 from monitor.devices.protocols import line_settings
-from monitor.params import format_value
 from monitor.session.alarms import AlarmAction, AlarmEvent
 from monitor.session.clock import clock_text
+from monitor.session.currency import ShownValue
 from monitor.session.entries import Entry, EntryView
 from monitor.session.errors import EntryError
-from monitor.session.nibp import NibpReading, NibpReadingDetector
+from monitor.session.recovery import MonitorValues
 from monitor.session.schedule import CheckStatus, missed, next_open
 from monitor.storage.backup import backup, timestamped_backup_path
 from monitor.storage.paths import backups_dir, captures_dir
@@ -58,9 +59,10 @@ from monitor.ui.recovery_panel import RecoveryPanel
 from monitor.ui.review_window import ReviewWindow, SessionListDialog, open_review, replay_job
 from monitor.ui.screening_panel import ScreeningPanel
 from monitor.ui.style import show
-from monitor.ui.tiles import TILES, AlarmLevel, NumericTile, TileSpec
+from monitor.ui.tiles import TILES, AlarmLevel, NumericTile
 from monitor.ui.timeline import CorrectionDialog, TimelineList
 from monitor.ui.trends import TrendView
+from monitor.ui.wheel_guard import install_wheel_guard
 
 LIMIT_MARK_COLOUR = "#90a4ae"
 
@@ -71,23 +73,32 @@ _LINK_TEXT = {
     LinkState.DISCONNECTED: ("MONITOR DISCONNECTED", "#b71c1c"),
     LinkState.STOPPED: ("Stopped", "#455a64"),
 }
+# How long a status message for the nurse stays (by: is it an error). An error needs time to be read and acted on.
+MESSAGE_KEEP_S = {False: 15.0, True: 60.0}
+# Why no value is current while the link is not receiving (the tiles' and the cards' reason).
+_LINK_REASON = {
+    LinkState.CONNECTING: "connecting to the monitor",
+    LinkState.SILENT: "no data from the monitor",
+    LinkState.DISCONNECTED: "monitor disconnected",
+    LinkState.STOPPED: "monitor stopped",
+}
 
 
 class MainWindow(QMainWindow):
     sigNextPatient = Signal()  # the nurse confirmed Session → Next patient (the ChairSeat does it)
 
-    def __init__(self, facade: SessionFacade, source: str) -> None:
+    def __init__(self, facade: SessionFacade, source: str, demo: bool = False) -> None:
+        """`demo`: the monitor is the built-in simulator, so a clearly labelled demo patient may be used."""
         super().__init__()
         assert facade.service is not None
+        install_wheel_guard()  # the wheel scrolls the forms, it never changes a clinical value
         self.setWindowTitle(f"Infusion Station Monitor — {source}")
         self.facade = facade
         self.service = facade.service
         self.clock = facade.clock
-        self.latest: dict[str, Sample] = {}
-        self._nibp = NibpReadingDetector()
-        self._nibp_measuring = False
-        self._nibp_reading: NibpReading | None = None
+        self.values = LatestValues(self.clock.use_device_time)  # what the tiles, the card and recovery show
         self._link_event: LinkEvent | None = None
+        self._device_status: DeviceStatus | None = None
         self._live = False  # the monitor is sending right now
         self._views: dict[int, EntryView] = {}
         self.correction_dialog: CorrectionDialog | None = None
@@ -118,6 +129,8 @@ class MainWindow(QMainWindow):
         self.session_clock = QLabel("")
         self.session_clock.setObjectName("session_clock")
         self.message = QLabel("" if self.service.initials else "Enter your initials to start recording.")
+        self._wall = time.monotonic  # status messages age in real time, whatever the session clock's speed
+        self._message_until: float | None = None  # the prompt for initials stays until they are entered
         self.message.setObjectName("entry_message")
         self.message.setWordWrap(True)
         self.time_control = EntryTimeControl(self.clock.now)
@@ -143,6 +156,7 @@ class MainWindow(QMainWindow):
         self.observations = ObservationPanel(self.recorder)
         self.screening = ScreeningPanel(self.recorder, self._latest_value)
         self.recovery = RecoveryPanel(self.recorder, self._recovery_context)
+        self.service.watch_values(self.monitor_values)  # an Aldrete score is checked against what is shown
         self.courses = CourseService(facade.acquisition.writer)
         self.patient_label = QLabel("No patient assigned to this session")
         self.patient_label.setObjectName("patient_label")
@@ -150,6 +164,11 @@ class MainWindow(QMainWindow):
         self.patient_button = QPushButton("Patient && course…")
         self.patient_button.setObjectName("patient_button")
         self.patient_button.clicked.connect(self.open_patient_dialog)
+        self.demo_button = QPushButton("Use demo patient")
+        self.demo_button.setObjectName("demo_patient")
+        self.demo_button.setToolTip("Simulated monitor only: the session is recorded for " + DEMO_NAME)
+        self.demo_button.clicked.connect(self.use_demo_patient)
+        self.demo_button.setVisible(demo)
         self.schedule_label = QLabel("")
         self.schedule_label.setObjectName("schedule")
         self.schedule_label.setWordWrap(True)
@@ -158,6 +177,7 @@ class MainWindow(QMainWindow):
         self.course_view: CourseView | None = None
         self.setCentralWidget(self._layout())
         self._menus(source)
+        self._install_shortcuts()
 
         facade.sigSamples.connect(self._on_samples)
         facade.sigLinkState.connect(self._on_link)
@@ -171,6 +191,7 @@ class MainWindow(QMainWindow):
         self._set_link(LinkState.CONNECTING, "")
         self._reload_entries()
         self.screening.show_result(self.service.screening())  # a resumed session may have been screened already
+        self._show_patient()  # ... and have its patient
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
@@ -234,6 +255,7 @@ class MainWindow(QMainWindow):
         who.addWidget(QLabel("Nurse initials"))
         who.addWidget(self.initials)
         who.addStretch(1)
+        who.addWidget(self.demo_button)
         who.addWidget(self.patient_button)
         right_layout.addLayout(who)
         right_layout.addWidget(self.patient_label)
@@ -258,6 +280,17 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.status_label)
         layout.addWidget(body, 1)
         return root
+
+    def _install_shortcuts(self) -> None:
+        """The keyboard entries (README "Keyboard") work on every tab: they belong to the window, and bring the
+        observations tab forward before they act, so the nurse sees what the key did."""
+        for keys, action in self.observations.shortcuts.items():
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(lambda act=action: self._on_observations_tab(act))
+
+    def _on_observations_tab(self, action: Callable[[], None]) -> None:
+        self.tabs.setCurrentIndex(0)
+        action()
 
     def _menus(self, source: str) -> None:
         session = self.menuBar().addMenu("Session")
@@ -293,49 +326,34 @@ class MainWindow(QMainWindow):
     @Slot(list)
     def _on_samples(self, samples: list[Sample]) -> None:
         sample_time = self.clock.sample_time
-        for s in samples:
-            self.latest[s.param] = s
+        readings = self.values.on_samples(samples)
         self.trends.add_points((s.param, sample_time(s), s.value) for s in samples if not s.param.startswith("NIBP"))
-        readings = self._nibp.feed(samples)
         self.trends.add_nibp(readings, "t" if self.clock.use_device_time else "host_t")
-        now = self.clock.now()
-        touched = {s.param for s in samples}
-        for spec in TILES:
-            if spec.key != "nibp" and touched.intersection(spec.params):
-                self._update_tile(spec, now)
-        measuring = any(s.flags & SampleFlag.NIBP_MEASURING for s in samples if s.param == "NIBP_SYS")
-        if readings or measuring != self._nibp_measuring:
-            self._nibp_reading = readings[-1] if readings else self._nibp_reading
-            self._nibp_measuring = measuring
-            self._update_nibp(now)
+        self._render_tiles(self.clock.now())
 
     def load_history(self, samples: list[Sample]) -> None:
-        """Redraw what was recorded before a restart: charts only; the tiles wait for live numbers."""
+        """Redraw what was recorded before a restart. The tiles show it as the rule says: not current."""
         sample_time = self.clock.sample_time
         self.trends.add_points((s.param, sample_time(s), s.value) for s in samples if not s.param.startswith("NIBP"))
-        self.trends.add_nibp(self._nibp.feed(samples), "t" if self.clock.use_device_time else "host_t")
+        self.trends.add_nibp(self.values.on_samples(samples), "t" if self.clock.use_device_time else "host_t")
         self.trends.break_lines(max((sample_time(s) for s in samples), default=self.clock.now()))
         self.trends.refresh()
 
-    def _update_tile(self, spec: TileSpec, now: float) -> None:
-        first = self.latest.get(spec.params[0])
-        if first is None:
-            return
-        detail = ""
-        if spec.key == "spo2" and "PR" in self.latest:
-            detail = f"PR {format_value('PR', self.latest['PR'].value)}"
-        self.tiles[spec.key].show_values(format_value(first.param, first.value), detail, first.time, now, self._live)
-
-    def _update_nibp(self, now: float) -> None:
-        reading = self._nibp_reading
-        if reading is None:
-            return
-        text = "/".join(format_value("NIBP_SYS", v) if v is not None else "--" for v in (reading.sys, reading.dia))
-        mean = f"({format_value('NIBP_MEAN', reading.mean)})" if reading.mean is not None else ""
-        detail = f"{mean} measuring…".strip() if self._nibp_measuring else mean
-        t = reading.t if self.clock.use_device_time else reading.host_t
-        self.tiles["nibp"].show_values(text, detail, t, t, self._live)  # the age counts from the reading itself
-        self.tiles["nibp"].refresh_age(now, self._live)
+    def _render_tiles(self, now: float) -> None:
+        """Every tile from the LatestValues, through the one currency rule."""
+        for spec in TILES:
+            if spec.key == "nibp":
+                nibp = self.values.nibp(now)
+                mean = f"({nibp.mean.text})" if nibp.mean.value is not None else ""
+                detail = f"{mean} measuring…".strip() if nibp.measuring else mean
+                self.tiles["nibp"].display(nibp.text, nibp.sys, detail)  # the age counts from the reading itself
+                continue
+            shown = self.values.shown(spec.params[0], now)
+            detail = ""
+            if spec.key == "spo2":
+                pr = self.values.shown("PR", now)
+                detail = f"PR {pr.text}" if pr.current else ""
+            self.tiles[spec.key].display(shown.text, shown, detail)
 
     @Slot(object)
     def _on_link(self, event: LinkEvent) -> None:
@@ -364,25 +382,26 @@ class MainWindow(QMainWindow):
         self._set_link(event.state, detail)
         self.link_label.setToolTip(event.detail)  # the technical reason, for IT, without crowding the banner
         live = event.state is LinkState.RECEIVING
+        self.values.on_link(live, _LINK_REASON.get(event.state, "monitor not sending"))
         if live != self._live:
             self._live = live
-            now = self.clock.now()
-            for tile in self.tiles.values():
-                tile.refresh_age(now, live)
+            self._render_tiles(self.clock.now())
 
     @Slot(object)
     def _on_status(self, status: DeviceStatus) -> None:
+        self._device_status = status
         parts = sorted(c.value for c in status.conditions)
         parts += [f"{param} {state.value}" for param, state in status.unavailable]
         self.status_label.setText(("Monitor reports: " + ", ".join(parts)) if parts else "")
+        self.values.on_status(status)
+        self._render_tiles(self.clock.now())
 
     @Slot()
     def _tick(self) -> None:
         now = self.clock.now()
         self.session_clock.setText(f"Session {clock_text(self.service.started_at)[:5]} · now {clock_text(now)}")
         self.trends.set_now(now)
-        for tile in self.tiles.values():
-            tile.refresh_age(now, self._live)
+        self._render_tiles(now)
         if self._link_event is not None and self._link_event.state in (LinkState.SILENT, LinkState.DISCONNECTED):
             self._render_link()
         self.infusion.refresh()
@@ -391,6 +410,7 @@ class MainWindow(QMainWindow):
         self.next_patient_action.setEnabled(ends_on_close(self.service.entries()))
         self._render_storage()
         self._render_alarms()
+        self._expire_message()
 
     @Slot(list)
     def _on_alarm_events(self, events: list[AlarmEvent]) -> None:
@@ -440,18 +460,44 @@ class MainWindow(QMainWindow):
         baseline = self.service.baseline()
         if baseline:
             parts.append(f"pre-infusion BP {baseline['sys']:g}/{baseline['dia']:g}")
-        reading = self._nibp_reading
-        if reading is not None and reading.sys is not None and reading.dia is not None:
-            at = clock_text(reading.t if self.clock.use_device_time else reading.host_t)[:5]
-            parts.append(f"latest NIBP {reading.sys:g}/{reading.dia:g} at {at}")
-        spo2 = self._latest_value("SPO2")
-        if spo2 is not None:
-            parts.append(f"SpO₂ now {spo2:.0f} %")
+        now = self.clock.now()
+        nibp = self.values.nibp(now)
+        if nibp.sys.value is not None and nibp.dia.value is not None and nibp.sys.age_s is not None:
+            at = clock_text(now - nibp.sys.age_s)[:5]
+            note = f" ({nibp.sys.note}: not current)" if not nibp.sys.current else ""
+            parts.append(f"latest NIBP {nibp.sys.value:g}/{nibp.dia.value:g} at {at}{note}")
+        spo2 = self.values.shown("SPO2", now)
+        if spo2.current:
+            parts.append(f"SpO₂ now {spo2.text} %")
+        elif spo2.note:
+            parts.append(f"SpO₂ now -- ({spo2.note}: no current value)")
         return "Compare: " + " · ".join(parts) if parts else "No pre-infusion BP or cuff reading yet"
 
+    def monitor_values(self) -> MonitorValues:
+        """What the monitor shows now, for checking an Aldrete score against it (SessionService.watch_values):
+        the same currency rule as the tiles (LatestValues), so a value the screen shows as not current cannot
+        confirm an Aldrete item."""
+        now = self.clock.now()
+        spo2, rr, nibp = self.values.shown("SPO2", now), self.values.shown("RR", now), self.values.nibp(now)
+        cuff = at = None
+        if nibp.sys.value is not None and nibp.dia.value is not None and nibp.sys.age_s is not None:
+            cuff = (nibp.sys.value, nibp.dia.value)
+            at = clock_text(now - nibp.sys.age_s)[:5]
+        status = self._device_status
+        baseline = self.service.baseline()
+        return MonitorValues(
+            spo2=_if_current(spo2),
+            spo2_not_current="" if spo2.current else spo2.note or "no value yet",
+            rr=_if_current(rr),
+            apnoea=self.values.receiving and status is not None and DeviceCondition.APNEA in status.conditions,
+            cuff=cuff,
+            cuff_at=at or "",
+            baseline=(float(baseline["sys"]), float(baseline["dia"])) if baseline else None,
+        )
+
     def _latest_value(self, param: str) -> float | None:
-        sample = self.latest.get(param)
-        return sample.value if sample is not None else None
+        """The value only while it is current (monitor.session.currency): never an invalid or stale one."""
+        return _if_current(self.values.shown(param, self.clock.now()))
 
     def _render_schedule(self, now: float) -> None:
         discharge = self.service.discharge()
@@ -461,9 +507,8 @@ class MainWindow(QMainWindow):
                 self.schedule_label, f"Discharged at {at}: session closed. Session → Next patient starts the next.", ""
             )
             return
-        nibp = self.trends.series["NIBP_SYS"]
-        times = nibp.x[np.isfinite(nibp.y)].tolist()
-        schedule = self.service.schedule(times, now)
+        self.service.record_missed_checks(self.values.nibp_times, now)  # each once, by the program
+        schedule = self.service.schedule(self.values.nibp_times, now)
         check, gone = next_open(schedule), missed(schedule)
         past = f" · {gone} check{'s' if gone > 1 else ''} missed (on the record)" if gone else ""
         if check is None:
@@ -488,10 +533,20 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def use_demo_patient(self) -> None:
+        def assigned(future) -> None:
+            if future.exception() is not None:
+                self._show_message(f"The demo patient was not assigned: {future.exception()}", True)
+                return
+            self._show_patient()
+
+        self.facade.deliver(self.courses.assign_demo_patient(self.service.session_id), assigned)
+
     def _show_patient(self) -> None:
         found = self.courses.of_session(self.service.session_id)
         if found is None:
             return
+        self.demo_button.hide()  # a patient is assigned: the demo button has done its job or is not needed
         patient, course = found
         self.patient = patient
         allergies = f" · allergies: {patient.allergies}" if patient.allergies else ""
@@ -563,8 +618,16 @@ class MainWindow(QMainWindow):
 
     @Slot(str, bool)
     def _show_message(self, text: str, error: bool) -> None:
+        """Every message for the nurse goes here, and lives by one rule: it stays until the next one replaces it
+        or it is MESSAGE_KEEP_S old (a confirmation 15 s, an error 60 s), so it never outlives what it said."""
         self.message.setText(text)
         self.message.setStyleSheet("color: #ff5252; font-weight: bold;" if error else "color: #81c784;")
+        self._message_until = self._wall() + MESSAGE_KEEP_S[error]
+
+    def _expire_message(self) -> None:
+        if self._message_until is not None and self._wall() >= self._message_until:
+            self._message_until = None
+            self.message.clear()
 
     @Slot(object)
     def _on_entry_stored(self, _entry: Entry) -> None:
@@ -688,3 +751,7 @@ def confirm_close(parent: QWidget, lines: list[str]) -> bool:
         return True
     answer = QMessageBox.question(parent, "Close with a session unfinished?", question)
     return answer == QMessageBox.StandardButton.Yes
+
+
+def _if_current(shown: ShownValue) -> float | None:
+    return shown.value if shown.current else None

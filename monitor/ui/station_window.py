@@ -7,6 +7,8 @@ chair. One chair's trouble shows on its own card; the others keep updating.
 
 from __future__ import annotations
 
+from html import escape
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -31,9 +33,9 @@ from monitor.app.station import save_station
 from monitor.devices.link import list_ports
 from monitor.devices.port_policy import PortPolicy, PortRefused, check_port
 from monitor.devices.protocols import PROTOCOL_NAMES
-from monitor.params import format_value
 from monitor.session.alarm_limits import AlarmPriority
 from monitor.session.clock import clock_text
+from monitor.session.currency import Currency, ShownValue
 from monitor.session.infusion import InfusionState
 from monitor.session.schedule import CheckStatus, next_open
 from monitor.ui.alarm_bar import COLOURS, TEXT_ON
@@ -44,6 +46,7 @@ from monitor.ui.style import show
 SPARK_WINDOW_S = 30 * 60.0  # the card's small trend: the last half hour of HR
 CARD_REFRESH_MS = 1000
 SHOWN_ALARMS = 4
+NOT_CURRENT = "#78909c"  # a value that is not current: grey, never the bright white of a current one
 
 
 class ChairCard(QWidget):
@@ -60,6 +63,7 @@ class ChairCard(QWidget):
         self.state = QLabel("")
         self.numbers = QLabel("")
         self.numbers.setStyleSheet("font-size: 22px; font-weight: bold; font-family: monospace;")
+        self.numbers.setTextFormat(Qt.TextFormat.RichText)  # a value that is not current is greyed in place
         self.check = QLabel("")
         self.alarm = QLabel("")
         self.alarm.setWordWrap(True)
@@ -90,7 +94,7 @@ class ChairCard(QWidget):
         super().mousePressEvent(event)
 
     def update_from(self, window: MainWindow, now: float) -> None:
-        service, latest = window.service, window.latest
+        service, values = window.service, window.values
         patient = window.patient
         who = f"Patient {_initials(patient.name)}" if patient else "No patient assigned"
         show(self.who, f"{who} · nurse {service.initials or '—'}", "")
@@ -101,22 +105,25 @@ class ChairCard(QWidget):
             rate = f" {s.rate_mg_kg_h:g} mg/kg/h" if s.state is InfusionState.RUNNING else ""
             state = f"{s.state.value.capitalize()}{rate} · {hms(s.elapsed_s(now))} · {s.total_mg:.0f} mg"
         show(self.state, state, "")
-        nibp = window.tiles["nibp"].value.text()
-        parts = [f"HR {_v(latest, 'HR')}", f"SpO₂ {_v(latest, 'SPO2')}", f"NIBP {nibp}", f"RR {_v(latest, 'RR')}"]
-        dim = "color: #5f6b73;" if window.tiles["hr"].dimmed else ""
-        show(self.numbers, "  ".join(parts), "font-size: 22px; font-weight: bold; font-family: monospace;" + dim)
+        nibp = values.nibp(now)
+        parts = [
+            _shown("HR", values.shown("HR", now)),
+            _shown("SpO₂", values.shown("SPO2", now)),
+            _shown("NIBP", nibp.sys, nibp.text),
+            _shown("RR", values.shown("RR", now)),
+        ]
+        show(self.numbers, "&nbsp; ".join(parts), "font-size: 22px; font-weight: bold; font-family: monospace;")
         self._spark(window, now)
         self._check(window, now)
         self._alarm(window)
 
     def _spark(self, window: MainWindow, now: float) -> None:
-        series = window.trends.series["HR"]
-        if series.version == self._drawn:
+        values = window.values
+        if values.version == self._drawn:
             return
-        self._drawn = series.version
-        x, y = series.x, series.y
-        start = np.searchsorted(x, now - SPARK_WINDOW_S)
-        self.curve.setData(x[start:], y[start:])  # only the last half hour: flat cost over a 12 h session
+        self._drawn = values.version
+        points = np.array(values.history("HR"), dtype=float).reshape(-1, 2)  # the holder keeps the last half hour
+        self.curve.setData(points[:, 0], points[:, 1])
         self.spark.setXRange(now - SPARK_WINDOW_S, now, padding=0)
 
     def _check(self, window: MainWindow, now: float) -> None:
@@ -124,8 +131,7 @@ class ChairCard(QWidget):
         if discharge is not None:  # closed: no check is due any more
             show(self.check, f"Discharged {clock_text(discharge.t)[:5]} by {discharge.original.initials}", "")
             return
-        nibp = window.trends.series["NIBP_SYS"]
-        check = next_open(window.service.schedule(nibp.x[np.isfinite(nibp.y)].tolist(), now))
+        check = next_open(window.service.schedule(window.values.nibp_times, now))
         if check is None:
             show(self.check, "", "")
         elif check.status is CheckStatus.OVERDUE:
@@ -157,9 +163,15 @@ def _initials(name: str) -> str:
     return ".".join(part[0].upper() for part in name.split() if part) + "."
 
 
-def _v(latest: dict, param: str) -> str:
-    sample = latest.get(param)
-    return format_value(param, sample.value) if sample else "--"
+def _shown(label: str, shown: ShownValue, text: str | None = None) -> str:
+    """One value on the card, by the currency rule: bright when current; grey with its age when stale; "--" with
+    the reason when invalid (rich text: the card is one label)."""
+    if shown.current:
+        return f"{label} {escape(text or shown.text)}"
+    if shown.currency is Currency.STALE:
+        return f"<span style='color: {NOT_CURRENT}'>{label} {escape(text or shown.text)} ({shown.note})</span>"
+    note = f" ({escape(shown.note)})" if shown.note else ""
+    return f"<span style='color: {NOT_CURRENT}'>{label} --{note}</span>"
 
 
 class StationWindow(QMainWindow):

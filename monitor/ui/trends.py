@@ -78,6 +78,7 @@ LANE_OF_KIND = {
     EntryKind.DISCHARGE: "infusion",
     EntryKind.CHECK: "observation",
     EntryKind.ALDRETE: "score",
+    EntryKind.MISSED_CHECK: "observation",
 }
 STRUCK_COLOUR = "#546e7a"
 MARKER_COLOUR = {"infusion": "#ce93d8", "observation": "#ffab40", "score": "#80cbc4", "alarm": "#ef5350"}

@@ -46,6 +46,7 @@ CHILD = textwrap.dedent(
     def show(self):
         shown(self)
         service = self.windows[0].service
+        self.windows[0].courses.assign_demo_patient(service.session_id).result(5)
         service.record(EntryKind.SCREENING, screening).result(5)
         service.record(EntryKind.INFUSION, start).result(5)
         print(" ".join(str(w.service.session_id) for w in self.windows), flush=True)

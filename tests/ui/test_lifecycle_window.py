@@ -66,6 +66,8 @@ def seat(qtbot, tmp_path: Path):
     def make(scenario: str = "stable") -> ChairSeat:
         chair = Chair(ChairConfig("Chair 1", None, scenario=scenario, speed=20), writer, clinic=QUICK)
         seats.append(ChairSeat(chair, "AB", place))
+        window = seats[-1].window
+        window.courses.assign_demo_patient(window.service.session_id).result(5)  # Start needs a patient
         return seats[-1]
 
     yield make
@@ -188,6 +190,7 @@ def station(qtbot, tmp_path: Path):
 def test_station_close_names_each_unfinished_chair_and_next_patient_works_per_chair(qtbot, station, questions) -> None:
     window, seats = station
     running = seats[0].window.service
+    seats[0].window.courses.assign_demo_patient(running.session_id).result(5)  # Start needs a patient
     running.record(EntryKind.SCREENING, SCREENING).result(5)
     running.record(EntryKind.INFUSION, START).result(5)
     questions.answer = QMessageBox.StandardButton.No

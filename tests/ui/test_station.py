@@ -72,3 +72,31 @@ def test_a_port_the_clinic_does_not_allow_is_refused_and_nothing_saved(qtbot, st
     dialog.accept()
     assert "host 10.9.9.9 is not in clinic.json serial_hosts (listed: 10.1.2.3)" in dialog.note.text()
     assert not station_file().exists()
+
+
+@pytest.mark.parametrize("protocol", ["datex-s5", "masimo-ascii"])
+def test_with_the_probe_off_card_and_tile_show_spo2_not_current_at_once(qtbot, tmp_path, protocol) -> None:
+    """The sensor-off scenario (probe off from 60 s): the monitor flags SpO2 at once; the card and the tile must
+    not go on showing the last number in full colour (seen: card "SpO₂ 97" in white, tile bright for 30 s)."""
+    configs = [ChairConfig("Chair 1", None, protocol=protocol, scenario="sensor-off", speed=10)]
+    writer = SessionWriter(tmp_path / "station.sqlite3")
+    writer.start()
+    station = Station(configs, writer)
+    try:
+        (chair,) = [open_chair_window(c, "AB") for c in station.chairs]
+        window = StationWindow([chair], configs)
+        qtbot.addWidget(window)
+        card, tile = window.cards[0], chair.tiles["spo2"]
+        qtbot.waitUntil(lambda: tile.value.text() not in ("", "--") and not tile.dimmed, timeout=20000)
+        qtbot.waitUntil(lambda: "SpO₂ 9" in card.numbers.text(), timeout=5000)
+        qtbot.waitUntil(lambda: "SpO₂ --" in card.numbers.text(), timeout=30000)
+        off_for = chair.clock.now() - chair.service.started_at - 60
+        assert off_for < 20, f"the card saw the probe off {off_for:.0f} s late"
+        assert tile.value.text() == "--" and tile.dimmed and tile.detail.text(), "the tile too, with the reason"
+        assert "SpO₂ now -- (" in chair._recovery_context(), "the Aldrete panel's SpO₂ now follows the same rule"
+        assert "color: #78909c" in card.numbers.text().split("SpO₂ --")[0][-40:], "greyed on the card"
+        if protocol == "datex-s5":  # a Masimo oximeter sends no HR
+            assert "HR --" not in card.numbers.text(), "the other values stay"
+    finally:
+        station.stop()
+        writer.close()

@@ -1,27 +1,28 @@
 from __future__ import annotations
 
+from monitor.session.currency import judge
 from monitor.ui.tiles import TILES, AlarmLevel, NumericTile
 
 
 def test_nibp_tile_shows_the_age_of_the_reading_and_dims_when_old(qtbot) -> None:
     tile = NumericTile(next(s for s in TILES if s.key == "nibp"))
     qtbot.addWidget(tile)
-    tile.show_values("150/96", "(114)", 1000.0, 1000.0, live=True)
-    tile.refresh_age(1000.0 + 130, live=True)
+    tile.display("150/96", judge("NIBP_SYS", 150, 1000.0, 1000.0 + 130), "(114)")
     assert tile.detail.text() == "(114)  ·  2 min ago" and not tile.dimmed
-    tile.refresh_age(1000.0 + 14 * 60, live=True)
+    tile.display("150/96", judge("NIBP_SYS", 150, 1000.0, 1000.0 + 14 * 60), "(114)")
     assert not tile.dimmed
-    tile.refresh_age(1000.0 + 16 * 60, live=True)
+    tile.display("150/96", judge("NIBP_SYS", 150, 1000.0, 1000.0 + 16 * 60), "(114)")
     assert tile.dimmed, "clinical.md: NIBP at least every 15 min; an older reading is not shown as current"
+    assert tile.value.text() == "150/96" and "16 min ago" in tile.detail.text(), "stale: dimmed with its age"
 
 
-def test_continuous_tile_dims_when_the_monitor_stops_and_takes_the_alarm_colour(qtbot) -> None:
-    tile = NumericTile(TILES[0])
+def test_an_invalid_value_is_dashed_with_its_reason_at_once_and_takes_the_alarm_colour(qtbot) -> None:
+    tile = NumericTile(TILES[1])
     qtbot.addWidget(tile)
-    tile.show_values("72", "", 0.0, 0.0, live=True)
-    assert not tile.dimmed
-    tile.refresh_age(1.0, live=False)
-    assert tile.dimmed
-    tile.refresh_age(2.0, live=True)
+    tile.display("97", judge("SPO2", 97, 0.0, 1.0), "PR 72")
+    assert not tile.dimmed and tile.value.text() == "97"
+    tile.display("97", judge("SPO2", 97, 0.0, 2.0, invalid="sensor off"), "PR 72")
+    assert tile.dimmed and tile.value.text() == "--" and tile.detail.text() == "sensor off"
+    tile.display("96", judge("SPO2", 96, 3.0, 3.0), "")
     tile.set_alarm_level(AlarmLevel.HIGH)
-    assert "#b71c1c" in tile.styleSheet()
+    assert not tile.dimmed and "#b71c1c" in tile.styleSheet()
