@@ -12,13 +12,14 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor.devices.capture import CaptureWriter
 from monitor.devices.events import DecoderStats, DeviceEvent, DeviceStatus, LineSettings, Sample
 from monitor.devices.link import LinkEvent, SerialLink
+from monitor.devices.port_policy import PortPolicy
 from monitor.devices.protocols import line_settings, make_decoder
 from monitor.storage.db import SessionRow, connect, last_sample_time
 from monitor.storage.writer import SessionWriter
@@ -37,6 +38,7 @@ class AcquisitionConfig:
     silence_timeout: float = 10.0
     capture_dir: Path | None = None  # raw bytes of every session are kept here for replay
     chair: str | None = None  # the station chair recorded at: each chair resumes its own session
+    port_policy: PortPolicy = field(default_factory=PortPolicy)  # which ports may be opened: the clinic's serial_hosts
 
 
 class Acquisition:
@@ -145,6 +147,7 @@ class Acquisition:
             on_close=self._on_close,
             capture=self._capture,
             silence_timeout=self.config.silence_timeout,
+            policy=self.config.port_policy,
         )
         self._link.start()
 

@@ -79,6 +79,7 @@ class Chair:
                 baudrate=config.baudrate,
                 capture_dir=capture_dir,
                 chair=config.name,
+                port_policy=clinic.port_policy,
             ),
             writer,
             clock=self.clock.now,

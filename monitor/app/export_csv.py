@@ -16,6 +16,7 @@ import numpy as np
 from monitor.app.session_record import SessionRecord
 from monitor.params import PARAMS
 from monitor.session.entries import describe
+from monitor.storage.private_files import check_target, new_file
 
 SAMPLE_COLUMNS = ("time_utc", "param", "value", "unit", "host_time_utc", "device_time_utc")
 TIMELINE_COLUMNS = (
@@ -37,15 +38,20 @@ def iso(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def write_csv(record: SessionRecord, folder: Path, progress: Callable[[int, int], None] | None = None) -> list[Path]:
-    """Write session-N-samples.csv and session-N-timeline.csv into `folder`; returns their paths."""
+def write_csv(
+    record: SessionRecord, folder: Path, progress: Callable[[int, int], None] | None = None, *, force: bool = False
+) -> list[Path]:
+    """Write session-N-samples.csv and session-N-timeline.csv into `folder`; returns their paths. Existing files are
+    replaced only with `force`, symlinks never (monitor.storage.private_files)."""
     folder.mkdir(parents=True, exist_ok=True)
     sid = record.session.id
     samples_path = folder / f"session-{sid}-samples.csv"
     timeline_path = folder / f"session-{sid}-timeline.csv"
+    for path in (samples_path, timeline_path):
+        check_target(path, force)  # both, before either is written
     total = sum(len(s.t) for s in record.series.values())
     done = 0
-    with open(samples_path, "w", newline="", encoding="utf-8") as out:
+    with new_file(samples_path, force) as tmp, open(tmp, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(SAMPLE_COLUMNS)
         for name, series in sorted(record.series.items()):
@@ -64,7 +70,7 @@ def write_csv(record: SessionRecord, folder: Path, progress: Callable[[int, int]
             done += len(series.t)
             if progress is not None:
                 progress(done, total)
-    with open(timeline_path, "w", newline="", encoding="utf-8") as out:
+    with new_file(timeline_path, force) as tmp, open(tmp, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(TIMELINE_COLUMNS)
         for view in record.entries:

@@ -9,8 +9,10 @@ exported with status "entered-in-error", an amended one with status "amended" an
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +23,7 @@ from monitor.params import PARAMS
 from monitor.session.entries import PROGRAM_INITIALS, EntryKind, EntryView, describe
 from monitor.session.infusion import InfusionAction, InfusionState
 from monitor.session.scales import SCALES
+from monitor.storage.private_files import new_file
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
@@ -231,3 +234,9 @@ def session_bundle(record: SessionRecord, interval_s: float = 60.0) -> dict[str,
         "timestamp": iso(record.end),
         "entry": [{"fullUrl": url, "resource": resource} for url, resource in resources],
     }
+
+
+def write_fhir(record: SessionRecord, path: Path, force: bool = False) -> None:
+    """The bundle as a JSON file: never through a symlink, never over a file unless `force` (private_files)."""
+    with new_file(path, force) as tmp:
+        tmp.write_text(json.dumps(session_bundle(record), indent=1), encoding="utf-8")

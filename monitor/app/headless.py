@@ -57,7 +57,10 @@ def run_record(
     writer = SessionWriter(db_path)
     writer.start()
     acquisition = Acquisition(
-        AcquisitionConfig(port=port, protocol=protocol, baudrate=baudrate, capture_dir=captures_dir()), writer
+        AcquisitionConfig(
+            port=port, protocol=protocol, baudrate=baudrate, capture_dir=captures_dir(), port_policy=clinic.port_policy
+        ),
+        writer,
     )
     # before start: no event of the session is missed
     alarms = AlarmService(acquisition, writer, WALL_CLOCK, AlarmEngine(limits=dict(clinic.limits)))

@@ -261,7 +261,15 @@ class SessionWriter:
         try:
             path = save_unsaved(self.db_path, records)
         except OSError as exc:  # the same full disk: the log (stderr) is the last place left to keep them
-            log.critical("entries NOT saved (%s and %s refused them): %s", self.db_path, exc, json.dumps(records))
+            # counts and where only: entry texts are patient data and the log goes to the system journal
+            log.critical(
+                "%d entries NOT saved (%s and %s refused them): sessions %s, kinds %s",
+                len(records),
+                self.db_path,
+                exc,
+                sorted({r.get("session_id") for r in records}, key=str),
+                sorted({str(r.get("kind")) for r in records}),
+            )
             where = "could not be saved anywhere: write it down on paper"
         else:
             log.error("%d entries could not be written to %s; saved to %s", len(records), self.db_path, path)

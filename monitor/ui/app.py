@@ -127,7 +127,8 @@ def run_station(args: argparse.Namespace, app: QApplication, db_path: Path, head
     """Several chairs at once: `--station N` runs N simulated monitors with different scenarios, `--station 0`
     the ports remembered in station.json."""
     try:
-        configs = load_station() if args.station == 0 else demo_chairs(args.station, args.speed)
+        policy = args.clinic_protocol.port_policy
+        configs = load_station(policy=policy) if args.station == 0 else demo_chairs(args.station, args.speed)
     except ValueError as exc:
         print(f"infusion-monitor: {exc}", file=sys.stderr)
         return 2
@@ -151,7 +152,7 @@ def run_station(args: argparse.Namespace, app: QApplication, db_path: Path, head
     seats = [ChairSeat(chair, args.initials or "", place) for chair in station.chairs]
     for seat in seats:
         _load_history(seat, db_path)
-    window = StationWindow([seat.window for seat in seats], [c.config for c in station.chairs])
+    window = StationWindow([seat.window for seat in seats], [c.config for c in station.chairs], policy)
     window.show()
     try:
         return app.exec()

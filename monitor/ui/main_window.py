@@ -722,7 +722,7 @@ class MainWindow(QMainWindow):
 
     def open_port_picker(self) -> PortPickerDialog:
         cfg = self.facade.acquisition.config
-        dialog = PortPickerDialog(cfg.port, cfg.protocol, self)
+        dialog = PortPickerDialog(cfg.port, cfg.protocol, self, cfg.port_policy)
         dialog.accepted.connect(lambda: self._switch_port(*dialog.choice()))
         self.port_dialog = dialog
         dialog.open()

@@ -8,7 +8,6 @@ while another session is being recorded.
 from __future__ import annotations
 
 import html
-import json
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -30,12 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.app.export_csv import write_csv
-from monitor.app.export_fhir import session_bundle
+from monitor.app.export_fhir import write_fhir
 from monitor.app.lifecycle import end_text
 from monitor.app.replay import replay_capture
 from monitor.app.session_record import SessionRecord, load_record
 from monitor.session.clock import clock_text
 from monitor.storage.db import SessionRow, connect, list_sessions
+from monitor.storage.private_files import new_file
 from monitor.storage.writer import SessionWriter
 from monitor.ui.background import BackgroundJob, Progress
 from monitor.ui.infusion_panel import hms
@@ -127,20 +127,22 @@ class ReviewWindow(QMainWindow):
             suffix = {"pdf": ".pdf", "fhir": ".fhir.json"}[fmt]
             chosen, _ = QFileDialog.getSaveFileName(self, "Export", name + suffix)
             target = Path(chosen) if chosen else None
-        if target is not None:
-            self.export(fmt, target)
+        if target is not None:  # the file dialog asked before choosing an existing file; a folder's files were not
+            self.export(fmt, target, force=fmt != "csv")
 
-    def export(self, fmt: str, target: Path) -> BackgroundJob:
-        """Write the record as PDF (a file), CSV (two files in a folder) or FHIR (a file), with progress."""
+    def export(self, fmt: str, target: Path, force: bool = False) -> BackgroundJob:
+        """Write the record as PDF (a file), CSV (two files in a folder) or FHIR (a file), with progress. An existing
+        file is replaced only with `force` (the save dialog asked), a symlink never (private_files)."""
         record = self.record
 
         def work(progress: Progress, _cancel: threading.Event) -> list[Path]:
             if fmt == "pdf":
-                write_session_pdf(record, target, progress)
+                with new_file(target, force) as tmp:
+                    write_session_pdf(record, tmp, progress)
                 return [target]
             if fmt == "csv":
-                return write_csv(record, target, progress)
-            target.write_text(json.dumps(session_bundle(record), indent=1), encoding="utf-8")
+                return write_csv(record, target, progress, force=force)
+            write_fhir(record, target, force)
             return [target]
 
         job = BackgroundJob(f"Exporting session {record.session.id} ({fmt.upper()})", work, self)

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from monitor.app.chair import ChairConfig
 from monitor.app.station import save_station
 from monitor.devices.link import list_ports
+from monitor.devices.port_policy import PortPolicy, PortRefused, check_port
 from monitor.devices.protocols import PROTOCOL_NAMES
 from monitor.session.alarm_limits import AlarmPriority
 from monitor.session.clock import clock_text
@@ -179,8 +180,10 @@ def _shown(label: str, shown: ShownValue, text: str | None = None, per_value: bo
 
 
 class StationWindow(QMainWindow):
-    def __init__(self, windows: list[MainWindow], configs: list[ChairConfig]) -> None:
+    def __init__(self, windows: list[MainWindow], configs: list[ChairConfig], policy: PortPolicy | None = None) -> None:
+        """`policy`: the ports the clinic allows, for the port assignments (monitor.devices.port_policy)."""
         super().__init__()
+        self.policy = policy or PortPolicy()
         self.setWindowTitle(f"Infusion Station Monitor — station, {len(windows)} chairs")
         self.windows = windows
         self.configs = configs
@@ -304,7 +307,7 @@ class StationWindow(QMainWindow):
         return max(levels, default=None)
 
     def open_ports(self) -> StationPortsDialog:
-        self.ports_dialog = StationPortsDialog(self.configs, self)
+        self.ports_dialog = StationPortsDialog(self.configs, self, self.policy)
         self.ports_dialog.open()
         return self.ports_dialog
 
@@ -312,8 +315,11 @@ class StationWindow(QMainWindow):
 class StationPortsDialog(QDialog):
     """Which serial port (or URL) and protocol each chair uses; saved for the station's next start."""
 
-    def __init__(self, configs: list[ChairConfig], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, configs: list[ChairConfig], parent: QWidget | None = None, policy: PortPolicy | None = None
+    ) -> None:
         super().__init__(parent)
+        self.policy = policy or PortPolicy()
         self.setWindowTitle("Assign ports to chairs")
         self.configs = configs
         self.table = QTableWidget(len(configs), 3)
@@ -368,6 +374,14 @@ class StationPortsDialog(QDialog):
         return out
 
     def accept(self) -> None:
-        path = save_station(self.chosen())
+        chosen = self.chosen()
+        try:
+            for config in chosen:
+                if config.port is not None:
+                    check_port(config.port, self.policy, f"port picker, {config.name}")
+        except PortRefused as exc:
+            self.note.setText(str(exc))  # nothing saved: the nurse corrects the port or cancels
+            return
+        path = save_station(chosen)
         self.note.setText(f"Saved to {path}")
         super().accept()

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 
 from monitor.app.chair import ChairConfig
 from monitor.app.station import Station, station_file
+from monitor.devices.port_policy import PortPolicy
 from monitor.storage.writer import SessionWriter
 from monitor.ui.app import open_chair_window
 from monitor.ui.station_window import StationWindow
@@ -26,7 +27,7 @@ def station_window(qtbot, tmp_path):
     writer.start()
     station = Station(configs, writer)
     windows = [open_chair_window(chair, "AB") for chair in station.chairs]
-    window = StationWindow(windows, configs)
+    window = StationWindow(windows, configs, PortPolicy.for_hosts(["10.1.2.3"]))
     qtbot.addWidget(window)
     window.show()
     yield window
@@ -59,6 +60,18 @@ def test_port_assignments_are_saved_for_the_station(qtbot, station_window) -> No
     saved = json.loads(station_file().read_text())
     assert saved[0]["port"] == "socket://10.1.2.3:4001" and saved[0]["protocol"] == "masimo-ascii"
     assert saved[1]["port"] is None, "chair 2 stays on its simulated monitor"
+
+
+def test_a_port_the_clinic_does_not_allow_is_refused_and_nothing_saved(qtbot, station_window) -> None:
+    dialog = station_window.open_ports()
+    dialog.port_boxes[1].setCurrentText("spy:///dev/ttyUSB0?file=/tmp/x")
+    dialog.accept()
+    assert "port picker, Chair 2: port 'spy:///dev/ttyUSB0?file=/tmp/x' refused" in dialog.note.text()
+    assert dialog.isVisible() and not station_file().exists(), "nothing saved; the nurse corrects it or cancels"
+    dialog.port_boxes[1].setCurrentText("socket://10.9.9.9:4001")
+    dialog.accept()
+    assert "host 10.9.9.9 is not in clinic.json serial_hosts (listed: 10.1.2.3)" in dialog.note.text()
+    assert not station_file().exists()
 
 
 @pytest.mark.parametrize("protocol", ["datex-s5", "masimo-ascii"])

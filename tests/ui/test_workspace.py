@@ -287,6 +287,12 @@ def test_port_picker_moves_the_session_to_another_monitor(qtbot, live_window, tm
         qtbot.keyClicks(dialog.port, str(tmp_path / "ttyUSB9"))  # a typo
         dialog.accept()
         assert dialog.isVisible() and "There is no port" in dialog.error.text()
+        dialog.port.setText(f"spy://{port}?file={tmp_path / 'victim'}")  # pyserial would write that file
+        dialog.accept()
+        assert dialog.isVisible() and "port picker: port 'spy://" in dialog.error.text()
+        dialog.port.setText("socket://203.0.113.9:4001")  # no clinic.json serial_hosts: no network port
+        dialog.accept()
+        assert dialog.isVisible() and "not in clinic.json serial_hosts" in dialog.error.text()
         dialog.port.clear()
         qtbot.keyClicks(dialog.port, port)
         dialog.protocol.setCurrentText("masimo-ascii")
