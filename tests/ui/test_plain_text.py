@@ -103,3 +103,11 @@ def test_the_review_header_shows_the_capture_source_name_as_text(qtbot, tmp_path
     qtbot.addWidget(review)
     header = on_label(review.findChild(QLabel, "review_header"))
     assert "capture <b>bold</b> & <img src=x>.cap (datex-s5) · nurses KM" in header
+
+
+def test_the_drug_name_shows_as_typed_in_the_infusion_status(qtbot, live_window) -> None:
+    window = live_window("stable", speed=20)
+    start = {"action": "start", "drug": "Ketamine <S> racemic", "concentration_mg_ml": "10", "weight_kg": "70"}
+    window.service.record(EntryKind.INFUSION, start | {"rate_mg_kg_h": "0.5"}).result(5)
+    window.infusion.refresh()
+    assert "Ketamine <S> racemic 10 mg/mL · 0.5 mg/kg/h = 3.5 mL/h" in on_label(window.infusion.status)
