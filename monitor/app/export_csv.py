@@ -1,15 +1,17 @@
 """CSV export of one session: the samples, and the timeline of entries. Columns are documented in the README.
 
-Qt-free. Times are ISO 8601 UTC; units are those of the parameter table (monitor.params).
+Qt-free. Times are ISO 8601 UTC; units are those of the parameter table (monitor.params). Every row is written
+through SafeWriter: a text cell that a spreadsheet would take for a formula is neutralised; numbers stay numbers.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
@@ -34,6 +36,28 @@ TIMELINE_COLUMNS = (
 )
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV injection"): a correction reason
+# `=HYPERLINK(…)` would land as a live link. A leading single quote makes the cell text, shown as typed.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """A text cell that could start a formula, prefixed with a single quote; anything else (numbers) unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+class SafeWriter:
+    """csv.writer whose every text cell goes through safe_cell: the one place exports are neutralised."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._writer = csv.writer(out)
+
+    def writerow(self, row: Iterable[object]) -> None:
+        self._writer.writerow([safe_cell(v) for v in row])
+
+
 def iso(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -52,7 +76,7 @@ def write_csv(
     total = sum(len(s.t) for s in record.series.values())
     done = 0
     with new_file(samples_path, force) as tmp, open(tmp, "w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
+        writer = SafeWriter(out)
         writer.writerow(SAMPLE_COLUMNS)
         for name, series in sorted(record.series.items()):
             unit = PARAMS[name].unit if name in PARAMS else ""
@@ -61,7 +85,7 @@ def write_csv(
                     (
                         iso(series.t[i]),
                         name,
-                        repr(float(series.value[i])),
+                        float(series.value[i]),  # a number (csv writes its repr): never neutralised
                         unit,
                         iso(series.host_t[i]),
                         iso(series.device_t[i]),
@@ -71,7 +95,7 @@ def write_csv(
             if progress is not None:
                 progress(done, total)
     with new_file(timeline_path, force) as tmp, open(tmp, "w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
+        writer = SafeWriter(out)
         writer.writerow(TIMELINE_COLUMNS)
         for view in record.entries:
             status, correction = "", None

@@ -31,6 +31,7 @@ from monitor.session.alarm_limits import AlarmPriority
 from monitor.session.alarms import Alarm, AlarmCategory, AlarmEvent, AlarmStatus
 from monitor.session.clock import clock_text
 from monitor.session.errors import EntryError, parse_number
+from monitor.ui.text import plain
 
 COLOURS = {AlarmPriority.HIGH: "#d50000", AlarmPriority.MEDIUM: "#ffd600", AlarmPriority.LOW: "#00bcd4"}
 TEXT_ON = {AlarmPriority.HIGH: "white", AlarmPriority.MEDIUM: "black", AlarmPriority.LOW: "black"}
@@ -45,7 +46,7 @@ class AlarmBar(QWidget):
         super().__init__(parent)
         self.service = alarms
         self._initials = initials  # () -> the nurse's initials now
-        self.lines = [QLabel("") for _ in range(MAX_SHOWN)]
+        self.lines = [plain(QLabel("")) for _ in range(MAX_SHOWN)]
         for i, line in enumerate(self.lines):
             line.setObjectName(f"alarm_line_{i}")
             line.setMinimumHeight(28)
@@ -57,7 +58,7 @@ class AlarmBar(QWidget):
         self.pause.setShortcut("F10")
         self.limits = QPushButton("Limits…")
         self.limits.setObjectName("alarm_limits")
-        self.standing = QLabel("")  # the window lays it out beneath the bar, full width
+        self.standing = plain(QLabel(""))  # the window lays it out beneath the bar, full width
         self.standing.setObjectName("alarm_standing")
         self.standing.setWordWrap(True)
         self.standing.hide()
@@ -184,7 +185,7 @@ class LimitsDialog(QDialog):
         self.reason = QLineEdit()
         self.reason.setObjectName("limit_reason")
         self.reason.setPlaceholderText("Why? (required, recorded with the change)")
-        self.error = QLabel("")
+        self.error = plain(QLabel(""))
         self.error.setObjectName("limit_error")
         self.error.setStyleSheet("color: #ff5252;")
         self.error.setWordWrap(True)

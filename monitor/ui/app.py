@@ -26,6 +26,7 @@ from monitor.ui.main_window import MainWindow
 from monitor.ui.seat import ChairSeat
 from monitor.ui.seat import open_chair_window as open_chair_window  # where benchmarks and tests find it
 from monitor.ui.station_window import StationWindow
+from monitor.ui.text import literal
 from monitor.ui.trends import CHART_PARAMS
 
 log = logging.getLogger(__name__)
@@ -64,9 +65,11 @@ def _ask_resume(point: ResumePoint | None, mode: str, headless: bool) -> ResumeP
         answer = QMessageBox.question(
             None,
             f"{point.session.chair or 'This chair'}: resume the unfinished session?",
-            f"The {what}.\n\nIt was closed unfinished, or the program or the computer stopped while recording it. "
-            "Resume it? Its entries are kept and the time without data is marked as a gap.\n"
-            "No starts a new session (the unfinished one stays open).",
+            literal(
+                f"The {what}.\n\nIt was closed unfinished, or the program or the computer stopped while recording it. "
+                "Resume it? Its entries are kept and the time without data is marked as a gap.\n"
+                "No starts a new session (the unfinished one stays open)."
+            ),
         )
         if answer != QMessageBox.StandardButton.Yes:
             return None
@@ -91,7 +94,7 @@ def _tell_restored(message: str | None, headless: bool) -> None:
         return
     print(f"infusion-monitor: {message}", file=sys.stderr)
     if not headless:
-        QMessageBox.information(None, "Unsaved entries restored", message)
+        QMessageBox.information(None, "Unsaved entries restored", literal(message))
 
 
 def _quit_on_signals(app: QApplication) -> None:

@@ -7,6 +7,8 @@ message ("Weight 400 kg is outside 20–300 kg") instead of being silently clamp
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
@@ -216,7 +218,7 @@ class InfusionPanel(QGroupBox):
             pump = s.settings.pump_rate_ml_h(s.rate_mg_kg_h)
             running = " (pump stopped)" if s.state is not InfusionState.RUNNING else ""
             text += (
-                f" &nbsp; {s.settings.drug} {s.settings.concentration_mg_ml:g} mg/mL · "
+                f" &nbsp; {html.escape(s.settings.drug)} {s.settings.concentration_mg_ml:g} mg/mL · "
                 f"<b>{s.rate_mg_kg_h:g} mg/kg/h = {pump:.1f} mL/h</b>{running}"
             )
         self.status.setText(text)

@@ -7,6 +7,7 @@ Layout: the link banner across the top; numerics tiles above the stacked trend c
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -59,6 +60,7 @@ from monitor.ui.recovery_panel import RecoveryPanel
 from monitor.ui.review_window import ReviewWindow, SessionListDialog, open_review, replay_job
 from monitor.ui.screening_panel import ScreeningPanel
 from monitor.ui.style import show
+from monitor.ui.text import literal, plain
 from monitor.ui.tiles import TILES, AlarmLevel, NumericTile
 from monitor.ui.timeline import CorrectionDialog, TimelineList
 from monitor.ui.trends import TrendView
@@ -106,17 +108,17 @@ class MainWindow(QMainWindow):
         self.jobs: list[BackgroundJob] = []
         self.review_windows: list[ReviewWindow] = []
 
-        self.link_label = QLabel("Connecting to monitor…")
+        self.link_label = plain(QLabel("Connecting to monitor…"))
         self.link_label.setObjectName("link_state")
         self.link_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.storage_banner = QLabel("")
+        self.storage_banner = plain(QLabel(""))
         self.storage_banner.setObjectName("storage_banner")
         self.storage_banner.setWordWrap(True)
         self.storage_banner.setStyleSheet(
             "background: #b71c1c; color: white; font-size: 18px; font-weight: bold; padding: 4px;"
         )
         self.storage_banner.hide()
-        self.status_label = QLabel("")
+        self.status_label = plain(QLabel(""))
         self.status_label.setObjectName("device_status")
         self.status_label.setStyleSheet("color: #ffb74d; font-size: 16px;")
         self.initials = QLineEdit(self.service.initials)
@@ -128,7 +130,7 @@ class MainWindow(QMainWindow):
         self.initials.editingFinished.connect(self._on_initials)
         self.session_clock = QLabel("")
         self.session_clock.setObjectName("session_clock")
-        self.message = QLabel("" if self.service.initials else "Enter your initials to start recording.")
+        self.message = plain(QLabel("" if self.service.initials else "Enter your initials to start recording."))
         self._wall = time.monotonic  # status messages age in real time, whatever the session clock's speed
         self._message_until: float | None = None  # the prompt for initials stays until they are entered
         self.message.setObjectName("entry_message")
@@ -380,7 +382,7 @@ class MainWindow(QMainWindow):
             since = datetime.fromtimestamp(event.since).strftime("%H:%M:%S")
             detail = f"since {since} — check the cable to {event.port}"
         self._set_link(event.state, detail)
-        self.link_label.setToolTip(event.detail)  # the technical reason, for IT, without crowding the banner
+        self.link_label.setToolTip(literal(event.detail))  # the technical reason, for IT, without crowding the banner
         live = event.state is LinkState.RECEIVING
         self.values.on_link(live, _LINK_REASON.get(event.state, "monitor not sending"))
         if live != self._live:
@@ -428,7 +430,8 @@ class MainWindow(QMainWindow):
     def _on_sound_unavailable(self, problem: str) -> None:
         assert self.alarms is not None and self.alarm_bar is not None
         self.alarms.sound_unavailable(problem)
-        self.alarm_bar.standing.setToolTip(problem)  # the bar says it large; why (for IT) is here and on the record
+        # The bar says it large; why (for IT) is here and on the record.
+        self.alarm_bar.standing.setToolTip(literal(problem))
         self.alarm_bar.refresh()
 
     def _render_alarms(self) -> None:
@@ -549,8 +552,10 @@ class MainWindow(QMainWindow):
         self.demo_button.hide()  # a patient is assigned: the demo button has done its job or is not needed
         patient, course = found
         self.patient = patient
-        allergies = f" · allergies: {patient.allergies}" if patient.allergies else ""
-        self.patient_label.setText(f"<b>{patient.label}</b>{allergies}<br>Course: {course.title}")
+        allergies = f" · allergies: {html.escape(patient.allergies)}" if patient.allergies else ""
+        self.patient_label.setText(
+            f"<b>{html.escape(patient.label)}</b>{allergies}<br>Course: {html.escape(course.title)}"
+        )
         if not self.infusion.weight.isReadOnly() and not self.infusion.weight.text():
             self.infusion.weight.setText(f"{patient.weight_kg:g}")
 

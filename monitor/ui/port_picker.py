@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from monitor.devices.link import list_ports, port_problem
 from monitor.devices.port_policy import PortPolicy
 from monitor.devices.protocols import PROTOCOL_NAMES
+from monitor.ui.text import plain
 
 
 class PortPickerDialog(QDialog):
@@ -44,7 +45,7 @@ class PortPickerDialog(QDialog):
         self.protocol.setCurrentText(current_protocol)
         refresh = QPushButton("Refresh list")
         refresh.clicked.connect(self.refresh)
-        self.error = QLabel("")
+        self.error = plain(QLabel(""))
         self.error.setStyleSheet("color: #ff5252;")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)

@@ -66,11 +66,12 @@ class ReviewWindow(QMainWindow):
         self.record = record
         session = record.session
         self.setWindowTitle(f"Review — session {session.id}, {_when(session.started_at)}")
+        source, nurses = f"{session.source} ({session.protocol})", ", ".join(record.initials) or "—"
         header = QLabel(
             f"<b>{html.escape(record.patient_text)}</b><br>"
             f"<b>Session {session.id}</b> · {_when(session.started_at)}–{clock_text(record.end)[:5]} · "
-            f"{session.source} ({session.protocol}) · nurses {', '.join(record.initials) or '—'}<br>"
-            f"{infusion_summary(record)}"
+            f"{html.escape(source)} · nurses {html.escape(nurses)}<br>"
+            f"{html.escape(infusion_summary(record))}"
         )
         header.setObjectName("review_header")
         header.setWordWrap(True)

@@ -42,6 +42,7 @@ from monitor.ui.alarm_bar import COLOURS, TEXT_ON
 from monitor.ui.infusion_panel import hms
 from monitor.ui.main_window import MainWindow, confirm_close
 from monitor.ui.style import show
+from monitor.ui.text import plain
 
 SPARK_WINDOW_S = 30 * 60.0  # the card's small trend: the last half hour of HR
 CARD_REFRESH_MS = 1000
@@ -57,16 +58,16 @@ class ChairCard(QWidget):
         self.index = index
         self.setObjectName(f"chair_card_{index}")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)  # so the style sheet's frame is painted
-        self.title = QLabel(name)
+        self.title = plain(QLabel(name))
         self.title.setStyleSheet("font-size: 18px; font-weight: bold;")
-        self.who = QLabel("")
+        self.who = plain(QLabel(""))
         self.state = QLabel("")
         self.numbers = QLabel("")
         self.numbers.setStyleSheet("font-size: 22px; font-weight: bold; font-family: monospace;")
         self.numbers.setTextFormat(Qt.TextFormat.RichText)  # a value that is not current is greyed in place
         self.numbers.setWordWrap(True)  # reasons beside the values may be long: they wrap, the window never widens
         self.check = QLabel("")
-        self.alarm = QLabel("")
+        self.alarm = plain(QLabel(""))
         self.alarm.setWordWrap(True)
         self.spark = pg.PlotWidget(background="#101418")
         self.spark.setMaximumHeight(70)
@@ -189,10 +190,10 @@ class StationWindow(QMainWindow):
         self.configs = configs
         self.stack = QStackedWidget()
         overview = QWidget()
-        self.standing = QLabel("")  # standing conditions (no alarm sound), apart from the rotating alarm lines
+        self.standing = plain(QLabel(""))  # standing conditions (no alarm sound), apart from the rotating alarm lines
         self.standing.setObjectName("station_standing")
         self.standing.setWordWrap(True)
-        self.alarm_lines = [QLabel("") for _ in range(SHOWN_ALARMS)]
+        self.alarm_lines = [plain(QLabel("")) for _ in range(SHOWN_ALARMS)]
         grid = QGridLayout()
         self.cards: list[ChairCard] = []
         for i, (window, config) in enumerate(zip(windows, configs, strict=True)):
@@ -329,7 +330,7 @@ class StationPortsDialog(QDialog):
         self.port_boxes: list[QComboBox] = []
         self.protocol_boxes: list[QComboBox] = []
         for row, config in enumerate(configs):
-            self.table.setCellWidget(row, 0, QLabel(config.name))
+            self.table.setCellWidget(row, 0, plain(QLabel(config.name)))
             port = QComboBox()
             port.setEditable(True)  # a URL (socket://, rfc2217://) can be typed
             port.addItem("(built-in simulated monitor)", None)
@@ -345,7 +346,7 @@ class StationPortsDialog(QDialog):
             self.port_boxes.append(port)
             self.protocol_boxes.append(protocol)
         self.table.resizeColumnsToContents()
-        self.note = QLabel("Saved for the station; they take effect at its next start.")
+        self.note = plain(QLabel("Saved for the station; they take effect at its next start."))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
