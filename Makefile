@@ -2,26 +2,46 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# Two stamps: running needs only the program (`-e .`); the test tools come with `make test` (`-e .[test]`).
-# The test install includes the program, so it also satisfies the run stamp: `make run` after `make test` installs
-# nothing, and `make test` after `make run` adds only the test extras.
+# Two stamps: running needs only the program; the test tools come with `make test`. Both install from a lock file
+# with hashes (requirements/, written by `make lock`): a desk gets exactly the releases the tests ran on, each file
+# checked against its hash; then the program itself, editable, without dependencies, built by the locked setuptools.
+# test.lock is desk.lock plus the test tools at the same versions, so it also satisfies the run stamp: `make run`
+# after `make test` installs nothing, and `make test` after `make run` adds only the test tools.
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
+DESK_LOCK := requirements/desk.lock
+TEST_LOCK := requirements/test.lock
+INSTALL_SELF := $(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 ARGS ?=
 
-.PHONY: run test lint bench drills deps-debian clean
+.PHONY: run test lint lock bench drills deps-debian clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(RUN_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+$(RUN_STAMP): pyproject.toml $(DESK_LOCK) | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r $(DESK_LOCK)
+	$(INSTALL_SELF)
 	@touch $(RUN_STAMP)
 
-$(TEST_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test]'
+$(TEST_STAMP): pyproject.toml $(TEST_LOCK) | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r $(TEST_LOCK)
+	$(INSTALL_SELF)
 	@touch $(TEST_STAMP) $(RUN_STAMP)
+
+# Rewrites both lock files with the newest releases that pyproject.toml's ranges allow (PySide6 stays in its tested
+# minor), for CPython 3.11, the desks' Python. Then `make test`, and commit the lock files with the change.
+# pip-tools runs in a venv of its own, so it never enters a lock. LOCK_ARGS="--upgrade-package numpy" for one package.
+LOCK_VENV := .venv-lock
+LOCK_ARGS ?= --upgrade
+PIP_COMPILE := $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --build-deps-for editable \
+  --strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+lock:
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet pip-tools
+	$(PIP_COMPILE) -o $(DESK_LOCK) pyproject.toml
+	$(PIP_COMPILE) --extra test -c $(DESK_LOCK) -o $(TEST_LOCK) pyproject.toml
 
 # Starts the GUI; without --port in ARGS it connects to the built-in simulated bedside monitor.
 # e.g. make run ARGS="--scenario ketamine-hypertension --speed 10"   or   make run ARGS="--port /dev/ttyUSB0"
@@ -59,4 +79,4 @@ deps-debian:
 	  libpulse0 pulseaudio-utils alsa-utils
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .ruff_cache .hypothesis

@@ -39,7 +39,7 @@ CHILD = textwrap.dedent(
     writer = SessionWriter(db)
     writer.start()
     chair = Chair(ChairConfig("Chair 1", port), writer)
-    service = chair.start(initials="AB", require_screening=False)
+    service = chair.start(initials="AB", require_screening=False, require_patient=False)
     print("session", service.session_id, flush=True)
     i = 0
     while True:

@@ -1,5 +1,5 @@
 """Command line: `infusion-monitor [run]`, `record`, `simulate`, `decode`, `replay`, `ports`, `export`, `verify`,
-`backup`, `sound-check`.
+`backup`, `sessions`, `sound-check`.
 
 Qt is imported only by `run` (and `export --format pdf`, offscreen; `sound-check`, no display), so the headless
 commands start fast and work on a machine without a display.
@@ -17,7 +17,9 @@ from pathlib import Path
 
 from monitor.devices.protocols import PROTOCOL_NAMES
 
-SUBCOMMANDS = ("run", "record", "simulate", "decode", "replay", "ports", "export", "verify", "backup", "sound-check")
+SUBCOMMANDS = (
+    "run", "record", "simulate", "decode", "replay", "ports", "export", "verify", "backup", "sessions", "sound-check"
+)
 
 
 def _positive_speed(text: str) -> float:
@@ -74,7 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="start the monitor window (default)")
-    run.add_argument("--port", help="serial port or pyserial URL; without it a built-in simulated monitor is used")
+    run.add_argument(
+        "--port",
+        help="serial device, or socket:// / rfc2217:// to a host in clinic.json serial_hosts; without it a built-in "
+        "simulated monitor is used",
+    )
     run.add_argument("--protocol", choices=PROTOCOL_NAMES, default="datex-s5")
     run.add_argument("--baudrate", type=int, help="override the protocol's default baud rate")
     run.add_argument("--db", type=Path, help="database file (default: in the user data directory)")
@@ -88,18 +94,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume",
         choices=("ask", "yes", "no"),
         default="ask",
-        help="an unfinished session (crash) is found: ask (default; without a display: resume), resume, or start new",
+        help="this chair's unfinished session (closed unfinished, or a crash) is found: ask (default; without a "
+        "display nothing resumes silently: a new session, and stderr says so), resume it, or start new",
     )
     run.add_argument("--initials", type=_initials, help="the nurse's initials, stamped on every entry (2-4 letters)")
     run.add_argument("--clinic", type=Path, metavar="FILE", help=CLINIC_HELP)
     _add_simulation_options(run, "stable")
 
     rec = sub.add_parser("record", help="record a session without a window (headless)")
-    rec.add_argument("--port", required=True, help="serial port or pyserial URL of the bedside monitor")
+    rec.add_argument(
+        "--port", required=True, help="the bedside monitor's serial device, or socket:// / rfc2217:// (serial_hosts)"
+    )
     rec.add_argument("--protocol", choices=PROTOCOL_NAMES, required=True)
     rec.add_argument("--baudrate", type=int, help="override the protocol's default baud rate")
     rec.add_argument("--db", type=Path, help="database file (default: in the user data directory)")
-    rec.add_argument("--resume", action="store_true", help="continue the unfinished session a crash left open")
+    rec.add_argument(
+        "--resume", action="store_true", help="continue the unfinished session last recorded from this same port"
+    )
     rec.add_argument("--duration", type=_positive_seconds, help="stop after this many seconds (default: Ctrl+C)")
     rec.add_argument("--clinic", type=Path, metavar="FILE", help=CLINIC_HELP)
 
@@ -125,13 +136,19 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", choices=("pdf", "csv", "fhir"), required=True)
     exp.add_argument("--out", type=Path, required=True, help="file (pdf, fhir) or folder (csv) to write")
     exp.add_argument("--db", type=Path, help="database file (default: the one in the user data directory)")
+    exp.add_argument("--force", action="store_true", help="replace existing files (never a symbolic link)")
 
     ver = sub.add_parser("verify", help="check the audit trail's hash chain; reports the first altered row")
     ver.add_argument("db", type=Path, nargs="?", help="database file (default: the one in the user data directory)")
 
+    ses = sub.add_parser("sessions", help="list the sessions: id, chair or port, patient, start, end, state")
+    ses.add_argument("--db", type=Path, help="database file (default: the one in the user data directory)")
+    ses.add_argument("--json", action="store_true", help="one JSON array instead of a table")
+
     bak = sub.add_parser("backup", help="copy the database safely while it is in use (SQLite online backup)")
     bak.add_argument("dest", type=Path, help="backup file to write")
     bak.add_argument("--db", type=Path, help="database file (default: the one in the user data directory)")
+    bak.add_argument("--force", action="store_true", help="replace an existing file (never a symbolic link)")
 
     sub.add_parser("sound-check", help="play the high, medium and low alarm bursts; non-zero exit if none could")
     return parser
@@ -142,6 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args_list or (args_list[0] not in SUBCOMMANDS and args_list[0] not in ("-h", "--help")):
         args_list.insert(0, "run")
     args = build_parser().parse_args(args_list)
+    _make_files_private(args)
     if args.command == "simulate":
         return _simulate(args)
     if args.command == "decode":
@@ -157,10 +175,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "verify":
         return _verify(args.db)
     if args.command == "backup":
-        return _backup(args.db, args.dest)
+        return _backup(args.db, args.dest, args.force)
     if args.command == "sound-check":
         return _sound_check()
+    if args.command == "sessions":
+        return _sessions(args.db, args.json)
     return _run(args)
+
+
+# the commands that open the database or write into the data folder
+_DATA_COMMANDS = frozenset(("run", "record", "replay", "export", "verify", "backup", "sessions"))
+
+
+def _make_files_private(args: argparse.Namespace) -> None:
+    """Everything this process writes is owner-only (it may hold patient data); an older version's 0644 files and
+    0755 folder are tightened before anything is read or recorded."""
+    from monitor.storage.private_files import repair_modes, set_private_umask
+
+    set_private_umask()
+    if args.command in _DATA_COMMANDS:
+        from monitor.storage.paths import data_dir, default_db_path
+
+        repair_modes(data_dir(), getattr(args, "db", None) or default_db_path())
 
 
 def _iso(t: float) -> str:
@@ -168,6 +204,16 @@ def _iso(t: float) -> str:
 
 
 def _decode(args: argparse.Namespace) -> int:
+    from monitor.devices.capture import CaptureError
+
+    try:
+        return _decode_file(args)
+    except CaptureError as exc:  # a damaged or crafted capture: the byte offset and the reason
+        print(f"decode: {exc}", file=sys.stderr)
+        return 2
+
+
+def _decode_file(args: argparse.Namespace) -> int:
     from monitor.devices.capture import iter_chunks
     from monitor.devices.events import DeviceStatus, Sample
     from monitor.devices.protocols import make_decoder
@@ -213,7 +259,10 @@ def _ports() -> int:
 
     ports = list_ports()
     if not ports:
-        print("No serial ports found. A pyserial URL (socket://host:port, rfc2217://...) also works with --port.")
+        print(
+            "No serial ports found. socket://HOST:PORT or rfc2217://HOST:PORT also work with --port, to a host "
+            "listed in clinic.json serial_hosts."
+        )
     for p in ports:
         print(f"{p.device}\t{p.description}\t{p.hwid}")
     return 0
@@ -285,30 +334,38 @@ def _export(args: argparse.Namespace) -> int:
     except KeyError as exc:
         print(f"infusion-monitor: {exc.args[0]}", file=sys.stderr)
         return 2
-    if args.format == "csv":
-        from monitor.app.export_csv import write_csv
-
-        written = write_csv(record, args.out)
-    elif args.format == "fhir":
-        from monitor.app.export_fhir import bundle_json
-
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(bundle_json(record), encoding="utf-8")
-        written = [args.out]
-    else:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # Qt draws the PDF; no window is needed
-        from PySide6.QtGui import QGuiApplication
-
-        from monitor.ui.report_pdf import write_session_pdf
-
-        _app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        pages = write_session_pdf(record, args.out)
-        print(f"{pages} pages", file=sys.stderr)
-        written = [args.out]
+    try:
+        written = _write_export(record, args.format, args.out, args.force)
+    except ValueError as exc:  # TargetRefused: a symlink, or a file that exists without --force
+        print(f"infusion-monitor: export refused: {exc}", file=sys.stderr)
+        return 1
     for p in written:
         print(p)
     return 0
+
+
+def _write_export(record, fmt: str, out: Path, force: bool) -> list[Path]:  # record: SessionRecord
+    from monitor.storage.private_files import new_file
+
+    if fmt == "csv":
+        from monitor.app.export_csv import write_csv
+
+        return write_csv(record, out, force=force)
+    if fmt == "fhir":
+        from monitor.app.export_fhir import write_fhir
+
+        write_fhir(record, out, force)
+        return [out]
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # Qt draws the PDF; no window is needed
+    from PySide6.QtGui import QGuiApplication
+
+    from monitor.ui.report_pdf import write_session_pdf
+
+    _app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
+    with new_file(out, force) as tmp:
+        pages = write_session_pdf(record, tmp)
+    print(f"{pages} pages", file=sys.stderr)
+    return [out]
 
 
 def _sound_check() -> int:
@@ -318,14 +375,36 @@ def _sound_check() -> int:
     return run_sound_check()
 
 
-def _backup(db: Path | None, dest: Path) -> int:
+def _sessions(db: Path | None, as_json: bool) -> int:
+    from monitor.app.lifecycle import session_listing
+
+    path = _existing_db(db)
+    if path is None:
+        return 2
+    rows = session_listing(path)
+    if as_json:
+        print(json.dumps([r.as_json() for r in rows], indent=1))
+        return 0
+    table = [("ID", "CHAIR OR PORT", "PATIENT", "START", "END OR DISCHARGE", "STATE")]
+    for r in rows:
+        start = datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M")
+        table.append((str(r.id), r.where, r.patient, start, r.end, r.state.value))
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    if not rows:
+        print(f"(no sessions in {path})")
+    return 0
+
+
+def _backup(db: Path | None, dest: Path, force: bool = False) -> int:
     from monitor.storage.backup import backup
 
     path = _existing_db(db)
     if path is None:
         return 2
     try:
-        pages = backup(path, dest)
+        pages = backup(path, dest, force)
     except (OSError, ValueError) as exc:
         print(f"infusion-monitor: backup failed: {exc}", file=sys.stderr)
         return 1
@@ -354,18 +433,22 @@ def _clinic(path: Path | None):  # -> ClinicProtocol | None (imported lazily, as
         return None
 
 
-def _port_usable(port: str | None) -> bool:
-    """Refuse a URL pyserial cannot open; a device path not there yet only warns (a recorder started at boot may
-    come up before the USB adapter does, and the link keeps trying)."""
+def _port_usable(port: str | None, clinic) -> bool:  # clinic: ClinicProtocol (its serial_hosts)
+    """Refuse a port the clinic does not allow (monitor.devices.port_policy); a device path not there yet only
+    warns (a recorder started at boot may come up before the USB adapter does, and the link keeps trying)."""
     from monitor.devices.link import port_problem
+    from monitor.devices.port_policy import PortRefused, check_port
 
-    problem = port_problem(port) if port is not None else None
-    if problem is None:
+    if port is None:
         return True
-    if "://" in port or not port.strip():
-        print(f"infusion-monitor: --port: {problem}", file=sys.stderr)
+    try:
+        check_port(port, clinic.port_policy, "--port")
+    except PortRefused as exc:
+        print(f"infusion-monitor: {exc}", file=sys.stderr)
         return False
-    print(f"infusion-monitor: warning: {problem}; waiting for it to appear", file=sys.stderr)
+    problem = port_problem(port, clinic.port_policy, "--port")
+    if problem is not None:
+        print(f"infusion-monitor: warning: {problem}; waiting for it to appear", file=sys.stderr)
     return True
 
 
@@ -381,10 +464,8 @@ def _record(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"infusion-monitor: {exc}", file=sys.stderr)
         return 2
-    if not _port_usable(args.port):
-        return 2
     clinic = _clinic(args.clinic)
-    if clinic is None:
+    if clinic is None or not _port_usable(args.port, clinic):
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return run_record(
@@ -406,10 +487,8 @@ def _run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"infusion-monitor: {exc}", file=sys.stderr)
         return 2
-    if not _port_usable(args.port):
-        return 2
     args.clinic_protocol = _clinic(args.clinic)
-    if args.clinic_protocol is None:
+    if args.clinic_protocol is None or not _port_usable(args.port, args.clinic_protocol):
         return 2
     from monitor.ui.app import run_gui
 

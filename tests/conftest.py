@@ -14,6 +14,12 @@ from monitor.storage.writer import SessionWriter
 
 # Must be set before any QApplication exists; pytest-qt creates it lazily.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tests never depend on a sound card or a sound server: QtMultimedia is pointed at servers that are not there, so it
+# finds no audio output on every machine alike (the tests of the players use stand-ins; a desk's real sound is
+# proved by `infusion-monitor sound-check`). Set before QtMultimedia is first imported.
+_NO_SOUND_SERVER = "/nonexistent/infusion-monitor-tests-sound-server"
+os.environ["PULSE_SERVER"] = f"unix:{_NO_SOUND_SERVER}"
+os.environ["PIPEWIRE_REMOTE"] = _NO_SOUND_SERVER
 
 # Real device records, carried with the tests (provenance in tests/vectors/README.md).
 VECTORS = Path(__file__).resolve().parent / "vectors"

@@ -12,13 +12,14 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor.devices.capture import CaptureWriter
 from monitor.devices.events import DecoderStats, DeviceEvent, DeviceStatus, LineSettings, Sample
 from monitor.devices.link import LinkEvent, SerialLink
+from monitor.devices.port_policy import PortPolicy
 from monitor.devices.protocols import line_settings, make_decoder
 from monitor.storage.db import SessionRow, connect, last_sample_time
 from monitor.storage.writer import SessionWriter
@@ -36,6 +37,8 @@ class AcquisitionConfig:
     baudrate: int | None = None
     silence_timeout: float = 10.0
     capture_dir: Path | None = None  # raw bytes of every session are kept here for replay
+    chair: str | None = None  # the station chair recorded at: each chair resumes its own session
+    port_policy: PortPolicy = field(default_factory=PortPolicy)  # which ports may be opened: the clinic's serial_hosts
 
 
 class Acquisition:
@@ -90,6 +93,7 @@ class Acquisition:
                 capture_path=str(self.capture_path) if self.capture_path else None,
                 started_at=self.started_at,
                 timebase=self.timebase,
+                chair=cfg.chair,
             )
         self._start_link(line)
         return self.session_id
@@ -143,6 +147,7 @@ class Acquisition:
             on_close=self._on_close,
             capture=self._capture,
             silence_timeout=self.config.silence_timeout,
+            policy=self.config.port_policy,
         )
         self._link.start()
 
@@ -157,10 +162,12 @@ class Acquisition:
                 log.error("the end of the raw capture %s could not be written: %s", self.capture_path, exc)
             self._capture = None
 
-    def stop(self) -> None:
-        """Send the protocol's stop request, close the port, end the session and flush everything to disk."""
+    def stop(self, end_session: bool = True) -> None:
+        """Send the protocol's stop request, close the port and flush everything to disk. `end_session`: mark the
+        session ended; without it the session stays open and the next start offers to resume it
+        (monitor.app.lifecycle decides which)."""
         self._stop_link()
-        if self.session_id is not None:
+        if self.session_id is not None and end_session:
             try:
                 self.writer.end_session(self.session_id, self.clock())
             except (sqlite3.Error, TimeoutError) as exc:  # the session stays open: the next start offers to resume it

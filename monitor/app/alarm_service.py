@@ -20,7 +20,7 @@ from monitor.app.session_service import SessionService
 from monitor.devices.events import DeviceEvent, DeviceStatus, Sample
 from monitor.devices.link import LinkEvent
 from monitor.session.alarm_limits import AlarmPriority, Limit
-from monitor.session.alarms import Alarm, AlarmEngine, AlarmEvent
+from monitor.session.alarms import Alarm, AlarmCategory, AlarmEngine, AlarmEvent, AlarmStatus
 from monitor.session.entries import latest_sedation
 from monitor.session.errors import EntryError
 from monitor.session.nibp import NibpReadingDetector
@@ -50,6 +50,7 @@ class AlarmService:
         self._listeners: list[AlarmListener] = []
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        self._discharged = False  # the patient has gone: their values no longer alarm
         acquisition.add_event_listener(self._on_device_events)
         acquisition.add_link_listener(self._on_link)
 
@@ -79,6 +80,16 @@ class AlarmService:
         with self._lock:
             return [replace(a) for a in self.engine.alarms.values() if a.standing]
 
+    def high_clinical(self) -> list[str]:
+        """The high-priority clinical alarms indicated now -- present (acknowledged or not) or latched -- each as
+        its message; what discharge may not ignore."""
+        out = []
+        for alarm in self.alarms():
+            if alarm.category is AlarmCategory.CLINICAL and alarm.priority is AlarmPriority.HIGH:
+                latched = " (condition gone, not yet acknowledged)" if alarm.status is AlarmStatus.LATCHED else ""
+                out.append(alarm.message + latched)
+        return out
+
     def audio_priority(self) -> AlarmPriority | None:
         with self._lock:
             return self.engine.audio_priority(self.clock.now())
@@ -101,12 +112,26 @@ class AlarmService:
         self._on_sedation(service)
 
     def _on_sedation(self, service: SessionService) -> None:
+        if service.discharged():
+            self._end_patient()
+            return
         latest = latest_sedation(service.views())
         self._apply(lambda now: self.engine.on_sedation(latest, now))
 
     def sound_unavailable(self, problem: str) -> list[AlarmEvent]:
         """This computer cannot sound an alarm (the window's player says why): a standing condition, recorded."""
         return self._apply(lambda now: self.engine.on_alarm_sound(problem, now))
+
+    def _end_patient(self) -> None:
+        """After the discharge is on disk: the session's clinical alarms end and patient values are not judged."""
+
+        def end(now: float) -> list[AlarmEvent]:
+            if self._discharged:
+                return []
+            self._discharged = True
+            return self.engine.end_patient(now)
+
+        self._apply(end)
 
     # --- nurse actions --------------------------------------------------------------------------------------
 
@@ -137,6 +162,8 @@ class AlarmService:
         time_of = self.clock.sample_time
 
         def judge(_now: float) -> list[AlarmEvent]:
+            if self._discharged:
+                return []
             out = self.engine.on_samples((s, time_of(s)) for s in samples)
             readings = self._nibp.feed(samples)
             use_device = self.clock.use_device_time

@@ -16,6 +16,8 @@ from pathlib import Path
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import WALL_CLOCK, SessionClock
+from monitor.app.courses import CourseService
+from monitor.app.lifecycle import ends_on_close
 from monitor.app.recovery import ResumePoint
 from monitor.app.session_service import SessionService
 from monitor.session.alarms import AlarmEngine
@@ -46,6 +48,7 @@ class Chair:
         clinic: ClinicProtocol = DEFAULT_PROTOCOL,
     ) -> None:
         self.config = config
+        self.capture_dir = capture_dir
         self.clinic = clinic
         self.writer = writer
         self.resume = resume
@@ -70,13 +73,21 @@ class Chair:
             log.info("%s: simulated %s monitor (%s) on %s", config.name, config.protocol, config.scenario, port)
         self.port = port
         self.acquisition = Acquisition(
-            AcquisitionConfig(port=port, protocol=config.protocol, baudrate=config.baudrate, capture_dir=capture_dir),
+            AcquisitionConfig(
+                port=port,
+                protocol=config.protocol,
+                baudrate=config.baudrate,
+                capture_dir=capture_dir,
+                chair=config.name,
+                port_policy=clinic.port_policy,
+            ),
             writer,
             clock=self.clock.now,
             timebase=self.clock.timebase,
         )
         self.alarms = AlarmService(self.acquisition, writer, self.clock, AlarmEngine(limits=dict(clinic.limits)))
         self.service: SessionService | None = None
+        self._stopped = False
 
     @property
     def source(self) -> str:
@@ -84,7 +95,9 @@ class Chair:
             return f"simulated monitor ({self.config.scenario})"
         return self.port
 
-    def start(self, initials: str = "", require_screening: bool = True) -> SessionService:
+    def start(self, initials: str = "", require_screening: bool = True, require_patient: bool = True) -> SessionService:
+        """`require_screening`, `require_patient`: the clinic workflow -- the infusion starts only after a screening
+        that allows it, for a patient assigned to the session (off for drills and tests of other things)."""
         session_id = self.acquisition.start(self.resume.session if self.resume else None)
         self.writer.add_link_event(session_id, time.time(), "clinic", self.clinic.describe())  # on the record
         self.service = SessionService(
@@ -98,14 +111,37 @@ class Chair:
             protocol=self.clinic,
         )
         self.alarms.watch_entries(self.service)
+        self.service.watch_alarms(self.alarms.high_clinical)  # discharge is refused while one is indicated
+        if require_patient:
+            courses = CourseService(self.writer)
+            self.service.require_patient(lambda: courses.of_session(session_id) is not None)
         self.alarms.start()
         return self.service
 
     def stop(self) -> None:
-        """Stop alarms, close the port (DRI stop request) and the session; stop the simulated monitor."""
+        """Stop alarms, close the port (DRI stop request); stop the simulated monitor. The session ends only when
+        closing loses nothing (discharged, or empty); otherwise it stays open, resumable at the next start."""
+        if self._stopped:
+            return
+        self._stopped = True
+        end = self.service is None or ends_on_close(self.service.entries())
         try:
             self.alarms.stop()
-            self.acquisition.stop()
+            if not end and self.acquisition.session_id is not None:
+                log.info("%s: session %d left open, to be resumed", self.config.name, self.acquisition.session_id)
+                self.writer.add_link_event(
+                    self.acquisition.session_id, self.clock.now(), "closed", "program closed; session left open"
+                )
+            self.acquisition.stop(end_session=end)
         finally:
             if self.simulator is not None:
                 self.simulator.stop()
+
+    def next_patient(self) -> Chair:
+        """End this chair's discharged (or empty) session and return the chair ready for a new one, on the same
+        monitor: a fresh acquisition, alarm engine and session service; nothing carries over. Blocks while the
+        port closes: call it off the GUI thread. ValueError when the session still has something to lose."""
+        if self.service is not None and not ends_on_close(self.service.entries()):
+            raise ValueError(f"{self.config.name}: discharge the patient first (the session is not finished)")
+        self.stop()
+        return Chair(self.config, self.writer, self.capture_dir, clinic=self.clinic)

@@ -24,6 +24,9 @@ from monitor.storage.db import connect, list_sessions, read_entries
 from monitor.storage.writer import SessionWriter
 
 T = TypeVar("T")
+DEMO_NAME = "DEMO PATIENT — not a real person"
+DEMO_MRN = "DEMO"
+DEMO_COURSE = "Demonstration on the simulated monitor"
 
 
 class CourseService:
@@ -59,6 +62,20 @@ class CourseService:
 
     def assign(self, session_id: int, course_id: int) -> Future[None]:
         return self.writer.submit(lambda conn: store.assign_session(conn, session_id, course_id))
+
+    def assign_demo_patient(self, session_id: int) -> Future[None]:
+        """For a demonstration on the built-in simulated monitor only: the session goes to the demo patient
+        (created once, clearly named as no real person) in its demo course."""
+        fields = validate_patient(DEMO_NAME, DEMO_MRN, "1970-01-01", "70", "", date.today())
+
+        def assign(conn: sqlite3.Connection) -> None:
+            found = [p for p in store.list_patients(conn) if p.mrn == DEMO_MRN]
+            patient_id = found[0].id if found else store.add_patient(conn, fields)
+            courses = store.list_courses(conn, patient_id)
+            course_id = courses[0].id if courses else store.add_course(conn, patient_id, DEMO_COURSE)
+            store.assign_session(conn, session_id, course_id)
+
+        return self.writer.submit(assign)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ import json
 import math
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,9 +24,10 @@ import numpy as np
 from monitor.app.export_csv import iso
 from monitor.app.session_record import Series, SessionRecord
 from monitor.params import PARAMS
-from monitor.session.entries import EntryKind, EntryView, describe
+from monitor.session.entries import PROGRAM_INITIALS, EntryKind, EntryView, describe
 from monitor.session.infusion import InfusionAction, InfusionState
 from monitor.session.scales import SCALES
+from monitor.storage.private_files import new_file
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
@@ -107,6 +109,8 @@ def _status(view: EntryView) -> str:
 
 
 def _performer(view: EntryView) -> list[dict[str, Any]]:
+    if view.original.initials == PROGRAM_INITIALS:  # a missed check, recorded by the program itself
+        return [{"display": "Infusion Station Monitor (program)"}]
     return [{"display": f"nurse {view.original.initials}"}]
 
 
@@ -244,3 +248,10 @@ def session_bundle(record: SessionRecord, interval_s: float = 60.0) -> dict[str,
 def bundle_json(record: SessionRecord, interval_s: float = 60.0) -> str:
     """The Bundle as JSON text; always valid JSON (a non-finite number raises ValueError instead of 'NaN')."""
     return json.dumps(session_bundle(record, interval_s), indent=1, allow_nan=False)
+
+
+def write_fhir(record: SessionRecord, path: Path, force: bool = False) -> None:
+    """The bundle as a JSON file: never through a symlink, never over a file unless `force` (private_files)."""
+    text = bundle_json(record)  # before the file exists: a refused bundle leaves nothing behind
+    with new_file(path, force) as tmp:
+        tmp.write_text(text, encoding="utf-8")

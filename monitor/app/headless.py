@@ -15,6 +15,7 @@ from pathlib import Path
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import WALL_CLOCK
+from monitor.app.lifecycle import ends_on_close
 from monitor.app.recovery import find_unfinished, restore_unsaved_entries
 from monitor.session.alarms import AlarmAction, AlarmEngine, AlarmEvent
 from monitor.session.protocol import DEFAULT_PROTOCOL, ClinicProtocol
@@ -52,11 +53,14 @@ def run_record(
     restored = restore_unsaved_entries(db_path, clinic.infusion)
     if restored is not None:
         print(restored, flush=True)
-    point = find_unfinished(db_path) if resume else None
+    point = find_unfinished(db_path, port=port) if resume else None  # only a session recorded from this port
     writer = SessionWriter(db_path)
     writer.start()
     acquisition = Acquisition(
-        AcquisitionConfig(port=port, protocol=protocol, baudrate=baudrate, capture_dir=captures_dir()), writer
+        AcquisitionConfig(
+            port=port, protocol=protocol, baudrate=baudrate, capture_dir=captures_dir(), port_policy=clinic.port_policy
+        ),
+        writer,
     )
     # before start: no event of the session is missed
     alarms = AlarmService(acquisition, writer, WALL_CLOCK, AlarmEngine(limits=dict(clinic.limits)))
@@ -76,7 +80,8 @@ def run_record(
     finally:
         try:
             alarms.stop()
-            acquisition.stop()
+            # a resumed session with a nurse's unfinished work stays open (monitor.app.lifecycle); a bare one ends
+            acquisition.stop(end_session=ends_on_close(point.entries if point else []))
         finally:  # whatever failed above, held entries are written or saved beside the database
             writer.close()
     stats = acquisition.stats

@@ -13,8 +13,10 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
+from monitor.app.lifecycle import unfinished
 from monitor.app.session_service import FUTURE_SLACK_S, entries_from_rows
 from monitor.devices.events import Sample
 from monitor.session.clock import clock_text
@@ -56,14 +58,25 @@ class ResumePoint:
         finally:
             conn.close()
 
+    def describe(self) -> str:
+        """What the resume question says about the session: where, when, and what was left unfinished."""
+        s = self.session
+        started = datetime.fromtimestamp(s.started_at).strftime("%d %b %H:%M")
+        now = max([s.started_at, self.last_sample or 0.0, *(e.t for e in self.entries)])
+        left = unfinished(self.entries, now) or ["nothing entered yet"]
+        return f"session {s.id} ({s.chair or s.source}), started {started}: " + "; ".join(left)
 
-def find_unfinished(db_path: Path) -> ResumePoint | None:
-    """The most recent session that was never ended, with what it holds; None when every session was closed."""
+
+def find_unfinished(db_path: Path, *, chair: str | None = None, port: str | None = None) -> ResumePoint | None:
+    """The most recent OPEN session of `chair` (or, for the headless recorder, recorded from `port`), with what
+    it holds; None when there is none. Without either, the most recent open session of any chair."""
     if not db_path.is_file():
         return None
     conn = connect(db_path)
     try:
-        sessions = open_sessions(conn)
+        sessions = [
+            s for s in open_sessions(conn) if (chair is None or s.chair == chair) and (port is None or s.source == port)
+        ]
         if not sessions:
             return None
         session = sessions[-1]
@@ -109,10 +122,13 @@ def restore_check(limits: InfusionLimits, now: Callable[[], float] = time.time) 
 def _checked(conn: sqlite3.Connection, row: EntryRow, limits: InfusionLimits, now: float) -> EntryRow:
     kind, action = EntryKind(row.kind), EntryAction(row.action)
     session = conn.execute(
-        "SELECT started_at, ended_at, timebase FROM sessions WHERE id = ?", (row.session_id,)
+        "SELECT started_at, ended_at, timebase, discharged_at, discharged_by FROM sessions WHERE id = ?",
+        (row.session_id,),
     ).fetchone()
     if session is None:
         raise EntryError(f"session {row.session_id} is not in this database")
+    if session[3] is not None:  # closed for real, as for a typed entry (SessionService: nothing after discharge)
+        raise EntryError(f"the session was closed: discharged at {clock_text(session[3])} by {session[4]}")
     if not isinstance(row.initials, str) or validate_initials(row.initials) != row.initials:
         raise EntryError(f"initials {row.initials!r} are not as the program records them")
     # A sped-up demo ('device' timebase) stamps entries on the simulated clock, which may run ahead of this one.

@@ -12,16 +12,18 @@ from pathlib import Path
 import numpy as np
 
 from monitor.app.session_service import entries_from_rows
-from monitor.session.entries import EntryKind, EntryView, resolve
+from monitor.session.entries import PROGRAM_INITIALS, EntryKind, EntryView, resolve
 from monitor.session.infusion import InfusionLimits, InfusionStatus, fold_infusion
 from monitor.session.nibp import NIBP_PARAMS, NibpReading, NibpReadingDetector
 from monitor.storage.db import (
     AlarmEventRow,
     LinkEventRow,
     SessionRow,
+    StatusRow,
     connect,
     list_sessions,
     read_alarm_events,
+    read_device_status,
     read_entries,
     read_link_events,
     read_sample_events,
@@ -51,6 +53,7 @@ class SessionRecord:
     patient: Patient | None = None  # None until the session is assigned to a patient's course
     course: Course | None = None
     course_position: tuple[int, int] | None = None  # this is session n of the course's m so far
+    status: list[StatusRow] = field(default_factory=list)  # what the monitor reported about its values, in order
 
     @property
     def patient_text(self) -> str:
@@ -96,6 +99,7 @@ def load_record(db_path: Path, session_id: int, limits: InfusionLimits | None = 
         link_events = read_link_events(conn, session_id)
         nibp = NibpReadingDetector().feed(read_sample_events(conn, session_id, NIBP_PARAMS))
         alarms = read_alarm_events(conn, session_id)
+        status = read_device_status(conn, session_id)
         assigned = session_course(conn, session_id)
         siblings = course_session_ids(conn, assigned[1].id) if assigned else []
     finally:
@@ -106,6 +110,7 @@ def load_record(db_path: Path, session_id: int, limits: InfusionLimits | None = 
         end = max([session.started_at, *(float(s.t[-1]) for s in series.values()), *(v.t for v in entries)])
     infusion = fold_infusion([(v.t, v.payload) for v in live], end, limits)
     who = {v.original.initials for v in entries} | {c.initials for v in entries for c in v.corrections}
+    who.discard(PROGRAM_INITIALS)  # the nurses; what the program recorded says so on its own rows
     patient, course = assigned if assigned else (None, None)
     position = (siblings.index(session_id) + 1, len(siblings)) if session_id in siblings else None
     return SessionRecord(
@@ -121,4 +126,5 @@ def load_record(db_path: Path, session_id: int, limits: InfusionLimits | None = 
         patient=patient,
         course=course,
         course_position=position,
+        status=status,
     )

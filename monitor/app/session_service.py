@@ -12,13 +12,14 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any
 
 from monitor.session.clock import clock_text
 from monitor.session.entries import (
+    PROGRAM_INITIALS,
     Entry,
     EntryAction,
     EntryKind,
@@ -31,8 +32,14 @@ from monitor.session.entries import (
 from monitor.session.errors import EntryError
 from monitor.session.infusion import InfusionLimits, InfusionStatus, fold_infusion
 from monitor.session.protocol import DEFAULT_PROTOCOL, ClinicProtocol
-from monitor.session.recovery import DischargeFacts, aldrete_total, discharge_refusals
-from monitor.session.schedule import Check, checks
+from monitor.session.recovery import (
+    DischargeFacts,
+    MonitorValues,
+    aldrete_contradictions,
+    aldrete_total,
+    discharge_refusals,
+)
+from monitor.session.schedule import Check, CheckStatus, checks
 from monitor.session.screening import ScreeningResult
 from monitor.session.screening import evaluate as evaluate_screening
 from monitor.storage.db import EntryRow
@@ -41,6 +48,8 @@ from monitor.storage.writer import SessionWriter
 log = logging.getLogger(__name__)
 
 EntryListener = Callable[[Entry], None]
+AlarmSource = Callable[[], Sequence[str]]  # the high-priority clinical alarms indicated now
+ValuesSource = Callable[[], MonitorValues | None]  # what the monitor shows now, judged current or not
 FUTURE_SLACK_S = 60.0  # a back-dated time may not lie ahead of now; a minute covers clock skew between PCs
 
 
@@ -76,6 +85,27 @@ class SessionService:
         self._pending: dict[int, Entry] = {}  # submitted, not yet on disk; ids below zero until then
         self._provisional = itertools.count(-1, -1)
         self._listeners: list[EntryListener] = []
+        self._high_alarms: AlarmSource = lambda: ()
+        self._monitor_values: ValuesSource = lambda: None
+        self._patient_assigned: Callable[[], bool] | None = None
+        self._missed_lock = threading.Lock()  # one caller at a time decides which missed checks are new
+
+    def watch_alarms(self, source: AlarmSource) -> None:
+        """Where discharge learns the high-priority clinical alarms of this session (the chair's AlarmService)."""
+        self._high_alarms = source
+
+    def require_patient(self, assigned: Callable[[], bool]) -> None:
+        """The infusion may start only once `assigned()` says a patient is assigned to this session (the clinic
+        workflow: a Chair wires it; bare recordings and tests of other things leave it off)."""
+        self._patient_assigned = assigned
+
+    def _check_patient(self) -> None:
+        if self._patient_assigned is not None and not self._patient_assigned():
+            raise EntryError("Assign the patient to this session before starting the infusion (Patient & course…)")
+
+    def watch_values(self, source: ValuesSource) -> None:
+        """Where an Aldrete score is checked against the monitor's values; called on the recording thread."""
+        self._monitor_values = source
 
     def add_listener(self, listener: EntryListener) -> None:
         self._listeners.append(listener)
@@ -121,28 +151,66 @@ class SessionService:
     def discharge_refusals(self, checklist: Mapping[str, bool], now: float | None = None) -> list[str]:
         now = self.clock() if now is None else now
         return discharge_refusals(
-            _discharge_facts(self.views(), now, self.limits),
+            self._discharge_facts(self.views(), now),
             checklist,
             now,
             self.min_observation_s,
             self.protocol.check_interval_s,
         )
 
+    def record_missed_checks(self, nibp_times: Iterable[float], now: float | None = None) -> list[Future[Entry]]:
+        """Put each missed check on the record once, as an entry by the program (PROGRAM_INITIALS) at the check's
+        due time. Idempotent: a check already on the record (stored, in flight, or struck since) is never recorded
+        again, in this run or after a restart (the session's entries are read back on resume)."""
+        with self._missed_lock:
+            with self._lock:
+                known = {
+                    float(e.payload["due_at"])
+                    for e in (*self._stored, *self._pending.values())
+                    if e.kind is EntryKind.MISSED_CHECK and e.action is EntryAction.CREATE
+                }
+            return [
+                self._submit(
+                    EntryKind.MISSED_CHECK,
+                    {"due_at": c.due_at, "missing": list(c.missing)},
+                    c.due_at,
+                    EntryAction.CREATE,
+                    None,
+                    "",
+                    by=PROGRAM_INITIALS,
+                )
+                for c in self.schedule(nibp_times, now)
+                if c.status is CheckStatus.MISSED and c.due_at not in known
+            ]
+
     def discharged(self) -> bool:
-        return _latest(self.views(), EntryKind.DISCHARGE, float("inf")) is not None
+        return self.discharge() is not None
+
+    def discharge(self) -> EntryView | None:
+        """The discharge that closed this session (when and by whom), or None while it is open."""
+        return _latest(self.views(), EntryKind.DISCHARGE, float("inf"))
 
     # --- writing --------------------------------------------------------------------------------------------
 
     def record(self, kind: EntryKind, payload: Mapping[str, Any], t: float | None = None) -> Future[Entry]:
         """A new entry at `t` (default now)."""
         kind = EntryKind(kind)
-        clean = validate_payload(kind, payload, self.limits)
+        clean = self._against_monitor(kind, validate_payload(kind, payload, self.limits))
         return self._submit(kind, clean, t, EntryAction.CREATE, None, "")
+
+    def check(self, kind: EntryKind, payload: Mapping[str, Any], t: float | None = None) -> Entry:
+        """The entry `record` would store now, or EntryError with why not; nothing is stored (so a form can ask
+        the nurse to confirm exactly what will be recorded)."""
+        kind = EntryKind(kind)
+        clean = self._against_monitor(kind, validate_payload(kind, payload, self.limits))
+        return self._submit(kind, clean, t, EntryAction.CREATE, None, "", dry_run=True).result()
 
     def amend(self, target_id: int, payload: Mapping[str, Any], reason: str, t: float | None = None) -> Future[Entry]:
         """Correct an entry: new content (and time, if given) with a reason; the original stays on record."""
         original = self._original(target_id)
-        clean = validate_payload(original.kind, payload, self.limits)
+        if original.initials == PROGRAM_INITIALS:
+            raise EntryError("What the program recorded cannot be amended; strike it through with a reason if wrong")
+        clean = self._against_monitor(original.kind, validate_payload(original.kind, payload, self.limits))
         when = self._current(original.id).t if t is None else t
         return self._submit(original.kind, clean, when, EntryAction.AMEND, original.id, validate_reason(reason))
 
@@ -155,6 +223,32 @@ class SessionService:
         )
 
     # --- internals ------------------------------------------------------------------------------------------
+
+    def _discharge_facts(self, views: list[EntryView], now: float) -> DischargeFacts:
+        return replace(_discharge_facts(views, now, self.limits), high_alarms=tuple(self._high_alarms()))
+
+    def _against_monitor(self, kind: EntryKind, payload: dict[str, Any]) -> dict[str, Any]:
+        """An Aldrete score may not claim more than the monitor shows; where the clinic allows it, it is kept
+        with the nurse's reason, what it contradicts and the values, on the record."""
+        if kind is not EntryKind.ALDRETE:
+            return payload
+        values = self._monitor_values()
+        if values is None:  # no monitor to judge by (a bare service): nothing to contradict
+            payload.pop("override_reason", None)
+            return payload
+        rr = self.protocol.limits.get("RR")
+        found = aldrete_contradictions(
+            payload, values, (rr.low, rr.high) if rr else (None, None), self.protocol.aldrete_circulation
+        )
+        if not found:
+            payload.pop("override_reason", None)
+            return payload
+        shown = f"The Aldrete score contradicts the monitor: {'; '.join(found)} (now: {values.describe()})"
+        if not self.protocol.aldrete_override:
+            raise EntryError(shown + ". Score what the patient and the monitor show now.")
+        if len(payload.get("override_reason", "")) < 3:
+            raise EntryError(shown + ". To keep this score, give the reason (recorded with it).")
+        return payload | {"contradicts": [*found, f"monitor: {values.describe()}"]}
 
     def _original(self, entry_id: int) -> Entry:
         with self._lock:
@@ -190,20 +284,28 @@ class SessionService:
         action: EntryAction,
         target_id: int | None,
         reason: str,
+        dry_run: bool = False,
+        by: str | None = None,
     ) -> Future[Entry]:
-        if not self.initials:
+        """Check and store; with `dry_run`, only check (EntryError with why not) and return a done future.
+        `by`: who records it, when not the nurse at the desk (PROGRAM_INITIALS for the program's own)."""
+        initials = by or self.initials
+        if not initials:
             raise EntryError("Enter your initials (2 to 4 letters) before recording")
         now = self.clock()
         when = now if t is None else float(t)
         self._check_time(when)
+        if kind is EntryKind.INFUSION and payload.get("action") == "start" and action is EntryAction.CREATE:
+            self._check_patient()  # a read of the database: outside the lock
         with self._lock:
+            _refuse_after_discharge(resolve([*self._stored, *self._pending.values()]))
             entry = Entry(
                 next(self._provisional),
                 self.session_id,
                 kind,
                 when,
                 now,
-                self.initials,
+                initials,
                 payload,
                 action,
                 target_id,
@@ -217,7 +319,7 @@ class SessionService:
                     _check_screening(views, when, self.protocol.bp_gate)
             elif kind is EntryKind.DISCHARGE and action is EntryAction.CREATE:
                 refusals = discharge_refusals(
-                    _discharge_facts(views, now, self.limits),
+                    self._discharge_facts(views, now),
                     payload,
                     when,
                     self.min_observation_s,
@@ -225,8 +327,12 @@ class SessionService:
                 )
                 if refusals:
                     raise EntryError("Cannot discharge yet: " + "; ".join(refusals))
+            if dry_run:
+                checked: Future[Entry] = Future()
+                checked.set_result(entry)
+                return checked
             self._pending[entry.id] = entry
-        row = EntryRow(self.session_id, kind.value, when, now, self.initials, payload, action.value, target_id, reason)
+        row = EntryRow(self.session_id, kind.value, when, now, initials, payload, action.value, target_id, reason)
         done: Future[Entry] = Future()
         self.writer.add_entry(row).add_done_callback(lambda f: self._stored_or_failed(entry, f, done))
         return done
@@ -269,6 +375,17 @@ def entries_from_rows(rows: Iterable[EntryRow]) -> list[Entry]:
 def _latest(views: list[EntryView], kind: EntryKind, before: float) -> EntryView | None:
     found = [v for v in views if v.kind is kind and v.live and v.t <= before]
     return found[-1] if found else None
+
+
+def _refuse_after_discharge(views: list[EntryView]) -> None:
+    """A discharged session is closed for real: nothing more goes into its record, corrections included."""
+    discharge = _latest(views, EntryKind.DISCHARGE, float("inf"))
+    if discharge is not None:
+        raise EntryError(
+            f"This session is closed: the patient was discharged at {clock_text(discharge.t)[:5]} by "
+            f"{discharge.original.initials}. Nothing more is recorded in it; start the next patient "
+            "(Session → Next patient)."
+        )
 
 
 def _check_screening(views: list[EntryView], start_t: float, gate: tuple[float, float]) -> None:

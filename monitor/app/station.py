@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict
+from collections.abc import Mapping
+from dataclasses import asdict, fields
 from pathlib import Path
 
 from monitor.app.chair import Chair, ChairConfig
+from monitor.app.recovery import ResumePoint
+from monitor.devices.port_policy import PortPolicy, check_port
 from monitor.devices.protocols import PROTOCOL_NAMES
+from monitor.session import config_values
+from monitor.session.config_values import ConfigError
 from monitor.session.protocol import DEFAULT_PROTOCOL, ClinicProtocol
 from monitor.storage.paths import data_dir
 from monitor.storage.writer import SessionWriter
@@ -30,6 +35,9 @@ DEMO_SCENARIOS = (
     "stable",
     "ketamine-hypertension",
 )
+
+
+_CHAIR_KEYS = frozenset(f.name for f in fields(ChairConfig))
 
 
 def station_file() -> Path:
@@ -51,22 +59,49 @@ def save_station(chairs: list[ChairConfig], path: Path | None = None) -> Path:
     return path
 
 
-def load_station(path: Path | None = None) -> list[ChairConfig]:
-    """The remembered assignments; ValueError with the reason when the file is damaged."""
+def load_station(path: Path | None = None, policy: PortPolicy | None = None) -> list[ChairConfig]:
+    """The remembered assignments; ValueError with the reason (naming the chair and entry) when the file is
+    damaged or a port is one the clinic does not allow (`policy`: its serial_hosts; default device paths only)."""
     path = path or station_file()
     if not path.is_file():
         return []
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
-        chairs = [ChairConfig(**row) for row in rows]
-    except (ValueError, TypeError) as exc:
+        if not isinstance(rows, list):
+            raise ConfigError("expected a JSON list of chairs")
+        if len(rows) > MAX_CHAIRS:
+            raise ConfigError(f"it lists {len(rows)} chairs; a station has at most {MAX_CHAIRS}")
+        chairs = [_chair(row, i, path, policy or PortPolicy()) for i, row in enumerate(rows)]
+    except (ValueError, RecursionError) as exc:  # ConfigError and PortRefused are ValueErrors
         raise ValueError(f"{path} is damaged ({exc}); fix or delete it and assign the ports again") from exc
-    for c in chairs:
-        if c.protocol not in PROTOCOL_NAMES:
-            raise ValueError(f"{path}: {c.name} has unknown protocol {c.protocol!r}")
-    if len(chairs) > MAX_CHAIRS:
-        raise ValueError(f"{path} lists {len(chairs)} chairs; a station has at most {MAX_CHAIRS}")
     return chairs
+
+
+def _chair(row: object, index: int, path: Path, policy: PortPolicy) -> ChairConfig:
+    """One chair of station.json, every entry type-checked (monitor.session.config_values)."""
+    if not isinstance(row, dict):
+        raise ConfigError(f"chair {index + 1} must be an object")
+    unknown = set(row) - _CHAIR_KEYS
+    if unknown or not {"name", "port"} <= set(row):
+        raise ConfigError(f"chair {index + 1} needs name and port, and may have only {sorted(_CHAIR_KEYS)}")
+    name = config_values.text(row["name"], f"chair {index + 1} name", max_length=40)
+    default = ChairConfig(name, None)
+    protocol = config_values.text(row.get("protocol", default.protocol), f"{name}.protocol")
+    if protocol not in PROTOCOL_NAMES:
+        raise ConfigError(f"{name} has unknown protocol {protocol!r}")
+    port = row["port"]
+    if port is not None:
+        port = check_port(config_values.text(port, f"{name}.port", max_length=300), policy, f"{path.name} {name}")
+    baudrate = row.get("baudrate")
+    return ChairConfig(
+        name,
+        port,
+        protocol,
+        None if baudrate is None else config_values.integer(baudrate, f"{name}.baudrate", 50, 4_000_000),
+        config_values.text(row.get("scenario", default.scenario), f"{name}.scenario", max_length=80),
+        config_values.number(row.get("speed", default.speed), f"{name}.speed", 0.01, 10_000),
+        config_values.integer(row.get("seed", default.seed), f"{name}.seed", 0, 2**32 - 1),
+    )
 
 
 class Station:
@@ -79,13 +114,16 @@ class Station:
         writer: SessionWriter,
         capture_dir: Path | None = None,
         clinic: ClinicProtocol = DEFAULT_PROTOCOL,
+        resume: Mapping[str, ResumePoint] | None = None,
     ) -> None:
+        """`resume`: by chair name, the unfinished session each chair continues (the nurse agreed)."""
         self.writer = writer
         self.chairs: list[Chair] = []
         self.failed: list[tuple[ChairConfig, str]] = []
+        resume = resume or {}
         for config in configs[:MAX_CHAIRS]:
             try:
-                self.chairs.append(Chair(config, writer, capture_dir, clinic=clinic))
+                self.chairs.append(Chair(config, writer, capture_dir, resume.get(config.name), clinic=clinic))
             except (ValueError, OSError) as exc:
                 log.error("%s not started: %s", config.name, exc)
                 self.failed.append((config, str(exc)))

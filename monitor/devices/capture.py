@@ -9,11 +9,15 @@ tests. Format, version 1 ("ISMCAP1"):
                     followed by the payload: the received bytes, or UTF-8 JSON {"state": ..., "detail": ...}
 
 A crash can cut the last record short; readers stop at the last complete record and say so (`truncated`).
+A capture may come from elsewhere (a crafted file), so readers check every record before using it: a known kind,
+a payload of at most MAX_PAYLOAD bytes (the writer splits longer reads), a finite time, a link event that is a
+JSON object with text state and detail. Anything else is a CaptureError naming the byte offset and the reason.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,6 +30,14 @@ MAGIC = b"ISMCAP1\n"
 RECORD = struct.Struct("<BdI")
 FLUSH_INTERVAL_S = 0.5  # bounds what a crash can lose while keeping per-read cost to a buffer append
 PLAIN_CHUNK = 64 * 1024
+MAX_PAYLOAD = 1 << 20  # far above one serial read (a tty buffer is 4 KiB); a crafted 4 GiB length is refused
+MAX_HEADER = 64 * 1024
+MAX_HOST_TIME = 1e10  # Unix s, the year 2286: beyond it a time is damage, not a receive time
+MAX_EVENT_TEXT = 4000
+
+
+class CaptureError(ValueError):
+    """A capture file that is damaged or crafted; the message names the file, the byte offset and the reason."""
 
 
 class RecordKind(IntEnum):
@@ -48,9 +60,21 @@ class CaptureRecord:
     host_time: float
     payload: bytes
 
-    def event(self) -> dict:
-        """The link event of a LINK_EVENT record."""
-        return json.loads(self.payload)
+    def event(self) -> dict[str, str]:
+        """The link event of a LINK_EVENT record: {"state": ..., "detail": ...}; ValueError if it is not one."""
+        return _event(self.payload)
+
+
+def _event(payload: bytes) -> dict[str, str]:
+    try:
+        event = json.loads(payload)
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"link event is not JSON ({exc})") from None
+    if not isinstance(event, dict) or not isinstance(event.get("state"), str) or not event["state"]:
+        raise ValueError("link event is not an object with a state")
+    if not isinstance(event.get("detail", ""), str):
+        raise ValueError("link event detail is not text")
+    return {"state": event["state"][:40], "detail": event.get("detail", "")[:MAX_EVENT_TEXT]}
 
 
 class CaptureWriter:
@@ -72,10 +96,12 @@ class CaptureWriter:
         self.bytes_written = 0
 
     def write_data(self, host_time: float, data: bytes) -> None:
-        self._append(RecordKind.DATA, host_time, data)
+        for start in range(0, len(data), MAX_PAYLOAD):  # readers refuse longer records
+            self._append(RecordKind.DATA, host_time, data[start : start + MAX_PAYLOAD])
 
     def write_event(self, host_time: float, state: str, detail: str = "") -> None:
-        self._append(RecordKind.LINK_EVENT, host_time, json.dumps({"state": state, "detail": detail}).encode())
+        event = {"state": state, "detail": detail[:MAX_EVENT_TEXT]}
+        self._append(RecordKind.LINK_EVENT, host_time, json.dumps(event).encode())
         self.flush()  # link changes are rare and worth having on disk at once
 
     def _append(self, kind: RecordKind, host_time: float, payload: bytes) -> None:
@@ -104,10 +130,13 @@ class Capture:
     header: CaptureHeader
     _file: BinaryIO
     truncated: bool = field(default=False)
+    path: str = ""  # named in errors
 
     def records(self) -> Iterator[CaptureRecord]:
+        """Every complete record, each checked; CaptureError (offset, reason) at the first bad one."""
         with self._file as f:
             while True:
+                offset = f.tell()
                 head = f.read(RECORD.size)
                 if not head:
                     return
@@ -115,11 +144,28 @@ class Capture:
                     self.truncated = True
                     return
                 kind, host_time, length = RECORD.unpack(head)
+                self._check(offset, kind, host_time, length)
                 payload = f.read(length)
-                if len(payload) < length or kind not in (RecordKind.DATA, RecordKind.LINK_EVENT):
+                if len(payload) < length:
                     self.truncated = True
                     return
+                if kind == RecordKind.LINK_EVENT:
+                    try:
+                        _event(payload)
+                    except ValueError as exc:
+                        raise self._error(offset, str(exc)) from None
                 yield CaptureRecord(RecordKind(kind), host_time, payload)
+
+    def _check(self, offset: int, kind: int, host_time: float, length: int) -> None:
+        if kind not in (RecordKind.DATA, RecordKind.LINK_EVENT):
+            raise self._error(offset, f"unknown record kind {kind}")
+        if length > MAX_PAYLOAD:
+            raise self._error(offset, f"record length {length} bytes is over the {MAX_PAYLOAD} a capture holds")
+        if not (math.isfinite(host_time) and 0 <= host_time <= MAX_HOST_TIME):
+            raise self._error(offset, f"receive time {host_time!r} is not a time")
+
+    def _error(self, offset: int, reason: str) -> CaptureError:
+        return CaptureError(f"{self.path}: bad record at byte {offset}: {reason}")
 
 
 def is_capture(path: Path | str) -> bool:
@@ -134,12 +180,21 @@ def read_capture(path: Path | str) -> Capture:
         f.close()
         raise ValueError(f"{path} is not a raw capture file (no {MAGIC[:-1].decode()} header)")
     try:
-        meta = json.loads(f.readline())
+        line = f.readline(MAX_HEADER)
+        if not line.endswith(b"\n"):
+            raise ValueError(f"no end of header line within {MAX_HEADER} bytes")
+        meta = json.loads(line)
+        if not isinstance(meta, dict) or meta.get("format") != 1:
+            raise ValueError("not a format 1 header object")
         header = CaptureHeader(meta["protocol"], meta["source"], meta["line"], meta["created"], meta["format"])
-    except (ValueError, KeyError) as exc:
+        if not all(isinstance(v, str) for v in (header.protocol, header.source, header.created)):
+            raise ValueError("protocol, source and created must be text")
+        if not isinstance(header.line, dict):
+            raise ValueError("line must be an object")
+    except (ValueError, KeyError, RecursionError) as exc:
         f.close()
-        raise ValueError(f"{path}: damaged capture header: {exc}") from exc
-    return Capture(header, f)
+        raise CaptureError(f"{path}: damaged capture header: {exc}") from exc
+    return Capture(header, f, path=str(path))
 
 
 def iter_chunks(path: Path | str) -> Iterator[tuple[float | None, bytes]]:

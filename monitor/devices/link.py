@@ -15,7 +15,6 @@ port vanished or cannot be opened; retried with exponential backoff) -> STOPPED.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import sys
@@ -30,6 +29,7 @@ import serial.tools.list_ports
 
 from monitor.devices.capture import CaptureWriter
 from monitor.devices.events import LineSettings
+from monitor.devices.port_policy import PortPolicy, PortRefused, check_port
 
 try:  # pyserial's POSIX open lets termios.error (not an OSError) escape, e.g. EINVAL from a hung-up pty
     import termios
@@ -70,20 +70,18 @@ def list_ports() -> list[PortInfo]:
     return [PortInfo(p.device, p.description, p.hwid) for p in sorted(serial.tools.list_ports.comports())]
 
 
-def port_problem(port: str) -> str | None:
-    """Why `port` cannot be a bedside monitor's port here (a typo, a URL scheme pyserial lacks), or None.
+def port_problem(port: str, policy: PortPolicy | None = None, origin: str = "port") -> str | None:
+    """Why `port` cannot be a bedside monitor's port here (refused by the port policy, or a typo), or None.
 
-    A quick local check for the port picker; it does not open the port (that happens on the link's thread)."""
+    A quick local check for the port pickers; it does not open the port (that happens on the link's thread)."""
     port = port.strip()
     if not port:
         return "Choose a port from the list or type its path or URL"
+    try:
+        check_port(port, policy or PortPolicy(), origin)
+    except PortRefused as exc:
+        return str(exc)
     if "://" in port:
-        scheme = port.split("://", 1)[0]
-        # pyserial finds URL handlers as modules named protocol_<scheme> in its handler packages
-        if not scheme.isidentifier() or not any(
-            importlib.util.find_spec(f"{package}.protocol_{scheme}") for package in serial.protocol_handler_packages
-        ):
-            return f"'{scheme}://' is not a kind of port pyserial knows (use socket://, rfc2217:// or a device path)"
         return None
     known = {p.device for p in list_ports()}
     if port in known or (sys.platform != "win32" and os.path.exists(port)):
@@ -107,7 +105,11 @@ class SerialLink:
         backoff_initial: float = 0.2,
         backoff_max: float = 1.0,  # a returning port must be found within ~1 s, not after a long backoff
         clock: Callable[[], float] = time.time,
+        policy: PortPolicy | None = None,
     ) -> None:
+        """`policy`: which port strings may be opened (monitor.devices.port_policy); default device paths only.
+        Raises PortRefused (a ValueError) for any other, before any thread starts."""
+        check_port(port, policy or PortPolicy(), "serial link")
         self.port = port
         self.line = line
         self.on_data, self.on_state, self.on_open, self.on_close = on_data, on_state, on_open, on_close

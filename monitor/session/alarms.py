@@ -5,6 +5,8 @@ about once a second; every change comes back as AlarmEvents for the timeline and
 IEC 60601-1-8 as summarised in shared/clinical.md [IEC-60601-1-8]:
 - three priorities; a condition must persist for its limit's delay (single-sample artifacts), except a cuff reading,
   which alarms at once;
+- a limit alarm clears with hysteresis: only once the value is back inside by a margin, for a time (clinic
+  defaults in alarm_limits: IEC 60601-1-8 gives no numbers), so a value hovering at its limit is one alarm;
 - high-priority clinical alarms latch: they stay indicated after the condition clears until acknowledged;
 - acknowledging silences and stops escalation; an unacknowledged alarm escalates a priority after a while;
 - audio pause is time-limited (default 2 min) and covers the alarms present when it was pressed: a new alarm sounds.
@@ -65,6 +67,9 @@ class AlarmAction(StrEnum):
     LIMIT_CHANGED = "limit changed"
 
 
+LINK_KEYS = frozenset({"monitor disconnected", "no data"})  # technical alarms about the link, not the patient
+
+
 @dataclass(frozen=True, slots=True)
 class AlarmEvent:
     t: float
@@ -113,6 +118,7 @@ class AlarmEngine:
     paused_until: float | None = None
     _paused_keys: set[str] = field(default_factory=set)
     _pending: dict[str, _Pending] = field(default_factory=dict)
+    _clearing: dict[str, float] = field(default_factory=dict)  # since when a limit alarm's value is back inside
     _invalid: tuple[float, str] | None = None  # since when continuous parameters have had no valid value
 
     # --- inputs ---------------------------------------------------------------------------------------------
@@ -156,6 +162,7 @@ class AlarmEngine:
             events += self._clear("monitor disconnected", t) + self._clear("no data", t)
         if state in ("disconnected", "silent", "stopped"):
             self._pending.clear()  # no values: a pending limit condition cannot keep counting
+            self._clearing.clear()  # nor can a limit alarm's time back inside
         return events
 
     def on_device_status(self, status: DeviceStatus, t: float) -> list[AlarmEvent]:
@@ -185,9 +192,10 @@ class AlarmEngine:
         else:
             self._invalid = None
             events += self._clear("invalid values", t)
-        for param in invalid:  # an invalid parameter cannot keep a limit condition pending
-            self._pending.pop(f"{param} low", None)
-            self._pending.pop(f"{param} high", None)
+        for param in invalid:  # an invalid parameter cannot keep a limit condition pending, nor count back inside
+            for key in (f"{param} low", f"{param} high"):
+                self._pending.pop(key, None)
+                self._clearing.pop(key, None)
         return events
 
     def on_sedation(self, score: tuple[str, int] | None, t: float) -> list[AlarmEvent]:
@@ -258,6 +266,18 @@ class AlarmEngine:
                 )
         return events
 
+    def end_patient(self, now: float) -> list[AlarmEvent]:
+        """The patient was discharged: every alarm about them ends, on the record; only the link's own stay (the
+        monitor may still be connected). The caller stops feeding patient values from now on."""
+        events = []
+        for key, alarm in list(self.alarms.items()):
+            if key not in LINK_KEYS:
+                del self.alarms[key]
+                events.append(self._event(AlarmAction.CLEAR, alarm, now, f"{alarm.message}: ended, patient discharged"))
+        self._pending.clear()
+        self._invalid = None
+        return events
+
     def pause_audio(self, now: float, who: str) -> list[AlarmEvent]:
         self.paused_until = now + self.audio_pause_s
         self._paused_keys = set(self.alarms)
@@ -269,8 +289,9 @@ class AlarmEngine:
         """Change a limit within its hard bounds (EntryError otherwise); the change is an event with who."""
         old = self.limits[param]
         self.limits[param] = adjust_limit(old, low, high)
-        self._pending.pop(f"{param} low", None)
-        self._pending.pop(f"{param} high", None)
+        for key in (f"{param} low", f"{param} high"):
+            self._pending.pop(key, None)
+            self._clearing.pop(key, None)
         label = PARAMS[param].label
         return AlarmEvent(
             now,
@@ -310,8 +331,10 @@ class AlarmEngine:
             violated = bound is not None and (value < bound if side == "low" else value > bound)
             if not violated:
                 self._pending.pop(key, None)
-                events += self._clear(key, t)
+                if bound is None or self._back_inside(limit, side, bound, value, t):
+                    events += self._clear(key, t)
                 continue
+            self._clearing.pop(key, None)
             action = action_for(key, value)
             message = _limit_message(limit.param, side, value, action)
             current = self.alarms.get(key)
@@ -323,6 +346,25 @@ class AlarmEngine:
                 events += self._raise(key, AlarmCategory.CLINICAL, priority, message, t, value, bound, limit.param)
                 self.alarms[key].action_due = action is not None
         return events
+
+    def _back_inside(self, limit: Limit, side: str, bound: float, value: float, t: float) -> bool:
+        """Hysteresis: an alarm on this side clears only once the value is inside by the limit's margin, and has
+        stayed there for its hold time; until then it stays, showing the live value (alarm_limits.CLEAR_HOLD_S)."""
+        key = f"{limit.param} {side}"
+        alarm = self.alarms.get(key)
+        if alarm is None or alarm.status is AlarmStatus.LATCHED:
+            self._clearing.pop(key, None)
+            return True
+        inside = value >= bound + limit.clear_margin if side == "low" else value <= bound - limit.clear_margin
+        if not inside:
+            self._clearing.pop(key, None)
+            alarm.value, alarm.message = value, _limit_message(limit.param, side, value, None)
+            return False
+        since = self._clearing.setdefault(key, t)
+        if t - since < limit.clear_hold_s:
+            return False
+        del self._clearing[key]
+        return True
 
     def _update(self, alarm: Alarm, value: float, message: str, action_due: bool, t: float) -> list[AlarmEvent]:
         """A present condition: the alarm shows the live value; past its action threshold it sounds again."""

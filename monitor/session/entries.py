@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from monitor.session.clock import clock_text
 from monitor.session.errors import EntryError
 from monitor.session.infusion import InfusionAction, InfusionLimits, validate_infusion_payload
 from monitor.session.recovery import aldrete_total, validate_aldrete, validate_discharge
@@ -24,6 +25,9 @@ from monitor.session.screening import validate_screening
 MAX_NOTE_CHARS = 500
 INITIALS_RE = re.compile(r"^[A-Za-z]{2,4}$")
 SCORE_RE = re.compile(r"^[+\-−]?\d{1,2}$")
+# Who recorded what the program itself puts on the record (a missed check). Never a nurse's: nurses' initials are
+# 2 to 4 capital letters.
+PROGRAM_INITIALS = "program"
 
 
 class EntryKind(StrEnum):
@@ -36,6 +40,7 @@ class EntryKind(StrEnum):
     CHECK = "check"  # a scheduled side-effect review with nothing found
     ALDRETE = "aldrete"  # modified Aldrete score in recovery
     DISCHARGE = "discharge"  # the discharge record; closes the session
+    MISSED_CHECK = "missed_check"  # a scheduled check not done in its window: recorded by the program, once
 
 
 class EntryAction(StrEnum):
@@ -174,6 +179,8 @@ def validate_payload(kind: EntryKind, payload: Mapping[str, Any], limits: Infusi
         out = validate_aldrete(payload)
     elif kind is EntryKind.DISCHARGE:
         out = validate_discharge(payload)
+    elif kind is EntryKind.MISSED_CHECK:
+        out = {"due_at": float(payload["due_at"]), "missing": [str(m) for m in payload["missing"]]}
     else:  # pragma: no cover - EntryKind is closed
         raise EntryError(f"unknown entry kind {kind!r}")
     if note:
@@ -241,9 +248,12 @@ def _describe(kind: EntryKind, p: Mapping[str, Any]) -> str:
     if kind is EntryKind.CHECK:
         return "Side-effect review: none observed"
     if kind is EntryKind.ALDRETE:
-        return f"Modified Aldrete {aldrete_total(p)}/10"
+        kept = f" — kept against the monitor: {p['override_reason']}" if p.get("contradicts") else ""
+        return f"Modified Aldrete {aldrete_total(p)}/10{kept}"
     if kind is EntryKind.DISCHARGE:
         return "Discharged"
+    if kind is EntryKind.MISSED_CHECK:
+        return f"Check due {clock_text(p['due_at'])[:5]} missed (not done: {', '.join(p['missing'])})"
     action = InfusionAction(p["action"])
     if action is InfusionAction.START:
         return (

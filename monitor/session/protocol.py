@@ -10,8 +10,17 @@ Alarm limits stay within the hard bounds of monitor.session.alarm_limits, as a s
       "check_grace_min": 5,
       "bp_gate": {"sys": 150, "dia": 95},
       "max_rate_mg_kg_h": 1.0,
-      "observe_after_stop_min": 45
+      "observe_after_stop_min": 45,
+      "aldrete_circulation": "mmHg",
+      "aldrete_override": true,
+      "serial_hosts": ["10.1.2.3", "moxa-chair1.clinic.local"]
     }
+
+"aldrete_circulation": the circulation item's variant (clinical.md [ALDRETE]: "percent", the default, or "mmHg").
+"aldrete_override": whether an Aldrete score contradicting the monitor may be kept with a reason on the record;
+false by default (this program's clinic default: such a score is refused, showing the values).
+"serial_hosts" lists the serial device servers a port may reach over the network (socket://HOST:PORT or
+rfc2217://HOST:PORT, monitor.devices.port_policy); without it only device paths are opened.
 """
 
 from __future__ import annotations
@@ -22,10 +31,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from monitor.devices.port_policy import PortPolicy
+from monitor.session import config_values
 from monitor.session.alarm_limits import DEFAULT_LIMITS, Limit, adjust_limit
 from monitor.session.errors import EntryError
 from monitor.session.infusion import InfusionLimits
-from monitor.session.recovery import MIN_OBSERVATION_S
+from monitor.session.recovery import MIN_OBSERVATION_S, Circulation
 from monitor.session.schedule import CHECK_INTERVAL_S, GRACE_S
 from monitor.session.screening import BP_GATE_DIA, BP_GATE_SYS
 
@@ -37,10 +48,13 @@ _KEYS = {
     "max_rate_mg_kg_h",
     "max_bolus_mg_kg",
     "observe_after_stop_min",
+    "aldrete_circulation",
+    "aldrete_override",
+    "serial_hosts",
 }
 
 
-class ProtocolError(ValueError):
+class ProtocolError(config_values.ConfigError):
     """The protocol file is unusable; the message names the file and the entry."""
 
 
@@ -52,6 +66,9 @@ class ClinicProtocol:
     bp_gate: tuple[float, float] = (BP_GATE_SYS, BP_GATE_DIA)
     infusion: InfusionLimits = field(default_factory=InfusionLimits)
     min_observation_s: float = MIN_OBSERVATION_S
+    aldrete_circulation: Circulation = Circulation.PERCENT  # clinical.md [ALDRETE]: the % variant by default
+    aldrete_override: bool = False  # clinic default: a score contradicting the monitor is refused, not kept
+    serial_hosts: tuple[str, ...] = ()  # network serial servers a port may reach (none: device paths only)
     source: str = "built-in defaults (shared/clinical.md)"  # what the session record names
 
     def describe(self) -> str:
@@ -59,8 +76,14 @@ class ClinicProtocol:
         return (
             f"clinic protocol: {self.source}; checks every {self.check_interval_s / 60:g} min "
             f"(+{self.check_grace_s / 60:g}); start gate {gate}; max {self.infusion.max_rate_mg_kg_h:g} mg/kg/h; "
-            f"observe {self.min_observation_s / 60:g} min after the infusion"
+            f"observe {self.min_observation_s / 60:g} min after the infusion; Aldrete circulation in "
+            f"{self.aldrete_circulation.value}; a score contradicting the monitor "
+            + ("may be kept with a reason" if self.aldrete_override else "is refused")
         )
+
+    @property
+    def port_policy(self) -> PortPolicy:
+        return PortPolicy.for_hosts(self.serial_hosts)
 
 
 DEFAULT_PROTOCOL = ClinicProtocol()
@@ -73,12 +96,12 @@ def load_protocol(path: Path) -> ClinicProtocol:
         data = json.loads(raw)
     except OSError as exc:
         raise ProtocolError(f"cannot read the clinic protocol {path}: {exc.strerror or exc}") from None
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise ProtocolError(f"clinic protocol {path} is not valid JSON: {exc}") from None
     source = f"{path} (sha256 {hashlib.sha256(raw).hexdigest()[:12]})"
     try:
         return parse_protocol(data, source)
-    except (EntryError, ProtocolError) as exc:
+    except (EntryError, config_values.ConfigError) as exc:
         raise ProtocolError(f"clinic protocol {path}: {exc}") from None
 
 
@@ -101,20 +124,49 @@ def parse_protocol(data: Any, source: str) -> ClinicProtocol:
         limits=_limits(data.get("alarm_limits", {})),
         check_interval_s=60 * _number(data, "check_interval_min", base.check_interval_s / 60, 5, 60),
         check_grace_s=60 * _number(data, "check_grace_min", base.check_grace_s / 60, 0, 15),
-        bp_gate=(_number(gate, "sys", base.bp_gate[0], 120, 200), _number(gate, "dia", base.bp_gate[1], 70, 120)),
+        bp_gate=(
+            _number(gate, "sys", base.bp_gate[0], 120, 200, "bp_gate."),
+            _number(gate, "dia", base.bp_gate[1], 70, 120, "bp_gate."),
+        ),
         infusion=infusion,
         min_observation_s=60 * _number(data, "observe_after_stop_min", base.min_observation_s / 60, 15, 240),
+        aldrete_circulation=_circulation(data.get("aldrete_circulation", base.aldrete_circulation.value)),
+        aldrete_override=_switch(data, "aldrete_override", base.aldrete_override),
+        serial_hosts=_hosts(data.get("serial_hosts", [])),
         source=source,
     )
 
 
-def _number(data: dict, key: str, default: float, low: float, high: float) -> float:
+def _number(data: dict, key: str, default: float, low: float, high: float, prefix: str = "") -> float:
+    return config_values.number(data.get(key, default), prefix + key, low, high)
+
+
+def _hosts(items: Any) -> tuple[str, ...]:
+    if not isinstance(items, list):
+        raise ProtocolError('serial_hosts must be a list of host names or addresses, like ["10.1.2.3"]')
+    hosts = []
+    for i, item in enumerate(items):
+        host = config_values.text(item, f"serial_hosts[{i}]", max_length=253)
+        if any(c in host for c in " /@?#\\") or host != host.strip():
+            raise ProtocolError(f"serial_hosts[{i}] {host!r} is not a host name or address")
+        hosts.append(host)
+    return tuple(hosts)
+
+
+def _circulation(value: Any) -> Circulation:
+    try:
+        return Circulation(value)
+    except ValueError:
+        raise ProtocolError(
+            f"aldrete_circulation must be one of {[c.value for c in Circulation]}, got {value!r}"
+        ) from None
+
+
+def _switch(data: dict, key: str, default: bool) -> bool:
     value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ProtocolError(f"{key} must be a number, got {value!r}")
-    if not low <= value <= high:
-        raise ProtocolError(f"{key} {value:g} is outside {low:g}–{high:g}")
-    return float(value)
+    if not isinstance(value, bool):
+        raise ProtocolError(f"{key} must be true or false, got {value!r}")
+    return value
 
 
 def _limits(items: Any) -> dict[str, Limit]:
@@ -127,5 +179,12 @@ def _limits(items: Any) -> dict[str, Limit]:
         if not isinstance(given, dict) or not set(given) <= {"low", "high"}:
             raise ProtocolError(f"alarm_limits.{param} must be an object with low and/or high")
         old = limits[param]
-        limits[param] = adjust_limit(old, given.get("low", old.low), given.get("high", old.high))
+        low, high = (_limit_value(given, k, getattr(old, k), f"alarm_limits.{param}.{k}") for k in ("low", "high"))
+        limits[param] = adjust_limit(old, low, high)
     return limits
+
+
+def _limit_value(given: dict, key: str, old: float | None, entry: str) -> float | None:
+    if key not in given:
+        return old
+    return None if given[key] is None else config_values.number(given[key], entry)

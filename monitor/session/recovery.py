@@ -4,12 +4,17 @@ Items, wording and the threshold follow shared/clinical.md "Recovery and dischar
 [ALDRETE]: five items scored 0-2, discharge from monitored recovery at a total of 9 or more; plus a minimum
 observation time after the infusion ends (typical 30-60 min; a clinic setting), an escort, no driving until
 the next day, and the end-of-session pain score.
+
+The record never contradicts the monitor: discharge is refused while a high-priority clinical alarm is indicated,
+and an Aldrete item the monitor can judge (oxygen saturation, respiration, circulation) may not claim more than
+the monitor's values allow (`aldrete_contradictions`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from monitor.session.errors import EntryError
@@ -20,7 +25,16 @@ MIN_OBSERVATION_S = 60 * 60.0  # clinical.md: typical 30-60 min after the infusi
 # "Monitoring during infusion": assessments typically every 15 min). The service passes the clinic's interval.
 ALDRETE_VALID_S = 15 * 60.0
 
-# [ALDRETE] items: key, name, wording for 2, 1, 0 points.
+
+class Circulation(StrEnum):
+    """clinical.md [ALDRETE] Circulation: two published variants; the % one (the original) is the default, the
+    clinic may choose the mmHg one (clinic.json "aldrete_circulation")."""
+
+    PERCENT = "percent"
+    MMHG = "mmHg"
+
+
+# [ALDRETE] items: key, name, wording for 2, 1, 0 points (circulation: the mmHg variant; see aldrete_items).
 ALDRETE_ITEMS: tuple[tuple[str, str, tuple[str, str, str]], ...] = (
     (
         "activity",
@@ -41,6 +55,24 @@ ALDRETE_ITEMS: tuple[tuple[str, str, tuple[str, str, str]], ...] = (
     ),
 )
 
+CIRCULATION_WORDING = {
+    Circulation.PERCENT: (
+        "BP within ±20 % of pre-infusion level",
+        "BP within ±20–49 % of pre-infusion level",
+        "BP differs by ≥ 50 %",
+    ),
+    Circulation.MMHG: ALDRETE_ITEMS[2][2],
+}
+
+
+def aldrete_items(circulation: Circulation = Circulation.PERCENT) -> tuple[tuple[str, str, tuple[str, str, str]], ...]:
+    """The items with the clinic's circulation variant."""
+    return tuple(
+        (key, name, CIRCULATION_WORDING[circulation] if key == "circulation" else wording)
+        for key, name, wording in ALDRETE_ITEMS
+    )
+
+
 DISCHARGE_CHECKLIST: tuple[tuple[str, str], ...] = (
     ("escort_present", "Responsible adult escort present"),
     ("no_driving_advised", "Advised: no driving until the next day"),
@@ -49,12 +81,19 @@ DISCHARGE_CHECKLIST: tuple[tuple[str, str], ...] = (
 
 
 def validate_aldrete(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The five item scores, and the nurse's reason for keeping a score that contradicts the monitor (the service
+    adds what it contradicts, `contradicts`, after checking it against the monitor itself)."""
     out: dict[str, Any] = {}
     for key, name, _wording in ALDRETE_ITEMS:
         value = payload.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value not in (0, 1, 2):
             raise EntryError(f"Aldrete '{name}' must be scored 0, 1 or 2")
         out[key] = value
+    reason = payload.get("override_reason") or ""
+    if not isinstance(reason, str):
+        raise EntryError("The reason for keeping the Aldrete score must be text")
+    if reason.strip():
+        out["override_reason"] = reason.strip()
     return out
 
 
@@ -80,6 +119,7 @@ class DischargeFacts:
     latest_aldrete: int | None  # total of the latest Aldrete score recorded after the stop
     end_pain_recorded: bool  # a pain score after the stop
     latest_aldrete_at: float | None = None  # when that score was taken
+    high_alarms: tuple[str, ...] = ()  # high-priority clinical alarms indicated now (acknowledged or not)
 
 
 def discharge_refusals(
@@ -90,9 +130,11 @@ def discharge_refusals(
     aldrete_valid_s: float = ALDRETE_VALID_S,
 ) -> list[str]:
     """Why discharge is not possible yet; empty when it is."""
-    missing = []
+    # A high-priority clinical alarm (IEC 60601-1-8 as in clinical.md) means the patient needs attention now:
+    # acknowledging it silences it, it does not make the patient fit to leave.
+    missing = [f"high-priority alarm: {message}" for message in facts.high_alarms]
     if facts.infusion_stopped_at is None:
-        return ["the infusion has not been stopped"]
+        return [*missing, "the infusion has not been stopped"]
     observed = now - facts.infusion_stopped_at
     if observed < min_observation_s:
         missing.append(
@@ -111,3 +153,80 @@ def discharge_refusals(
         missing.append("no end-of-session pain score")
     missing += [f"not done: {label}" for key, label in DISCHARGE_CHECKLIST if not checklist.get(key)]
     return missing
+
+
+# --- the Aldrete score against the monitor ------------------------------------------------------------------------
+
+SPO2_ROOM_AIR_ABOVE = 92.0  # [ALDRETE] oxygen 2: "maintains SpO2 > 92 % on room air"
+SPO2_WITH_OXYGEN_ABOVE = 90.0  # [ALDRETE] oxygen 1: "needs oxygen to keep SpO2 > 90 %"
+CIRCULATION_BANDS = (20.0, 50.0)  # [ALDRETE] circulation: within ±20 → 2, 20–49 → 1, ≥ 50 → 0 (% or mmHg)
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorValues:
+    """What the monitor shows now, as judged for the screen (a value that is not current is None, with why)."""
+
+    spo2: float | None = None
+    spo2_not_current: str = ""  # why there is no current SpO2 ("invalid", "30 s old", "no value yet")
+    rr: float | None = None  # current respiratory rate, None when not current
+    apnoea: bool = False  # the capnograph reports apnoea now
+    cuff: tuple[float, float] | None = None  # the latest cuff reading (sys, dia)
+    cuff_at: str = ""  # its time, for the message
+    baseline: tuple[float, float] | None = None  # the pre-infusion BP of the screening (sys, dia)
+
+    def describe(self) -> str:
+        spo2 = f"SpO₂ {self.spo2:.0f} %" if self.spo2 is not None else f"SpO₂ not current ({self.spo2_not_current})"
+        parts = [spo2, "apnoea flagged" if self.apnoea else f"RR {self.rr:.0f} /min" if self.rr is not None else ""]
+        if self.cuff is not None:
+            parts.append(f"cuff {self.cuff[0]:g}/{self.cuff[1]:g} at {self.cuff_at}".strip())
+        if self.baseline is not None:
+            parts.append(f"pre-infusion {self.baseline[0]:g}/{self.baseline[1]:g}")
+        return ", ".join(p for p in parts if p)
+
+
+def circulation_points(
+    cuff: tuple[float, float], baseline: tuple[float, float], circulation: Circulation = Circulation.PERCENT
+) -> int:
+    """[ALDRETE] circulation from the cuff reading against the pre-infusion level. This program compares systolic
+    and diastolic and takes the larger difference (a pressure "within ±20" only when both are)."""
+    diffs = [abs(now - before) for now, before in zip(cuff, baseline, strict=True)]
+    if circulation is Circulation.PERCENT:
+        diffs = [100.0 * d / before for d, before in zip(diffs, baseline, strict=True)]
+    worst = max(diffs)
+    return 2 if worst < CIRCULATION_BANDS[0] else 1 if worst < CIRCULATION_BANDS[1] else 0
+
+
+def aldrete_contradictions(
+    scores: Mapping[str, Any],
+    values: MonitorValues,
+    rr_limits: tuple[float | None, float | None] = (8.0, 30.0),
+    circulation: Circulation = Circulation.PERCENT,
+) -> list[str]:
+    """Items scored higher than the monitor's values allow; empty when none is.
+
+    Only a claim the monitor refutes counts: a lower score than the values suggest is the nurse's judgement (the
+    monitor cannot see oxygen being given, nor how deep a breath is). `rr_limits`: the session's RR alarm limits
+    (clinical.md limits table, 8 / 30 clinic default) -- outside them breathing is not "deep and free"."""
+    out = []
+    oxygen = scores.get("oxygen")
+    if oxygen in (1, 2):
+        above = SPO2_ROOM_AIR_ABOVE if oxygen == 2 else SPO2_WITH_OXYGEN_ABOVE
+        if values.spo2 is None:
+            out.append(f"oxygen {oxygen} needs SpO₂ > {above:g} %, but SpO₂ is not current ({values.spo2_not_current})")
+        elif values.spo2 <= above:
+            out.append(f"oxygen {oxygen} needs SpO₂ > {above:g} %, the monitor shows {values.spo2:.0f} %")
+    respiration = scores.get("respiration")
+    if respiration in (1, 2) and values.apnoea:
+        out.append(f"respiration {respiration}, but the capnograph reports apnoea")
+    elif respiration == 2 and values.rr is not None:
+        low, high = rr_limits
+        if (low is not None and values.rr < low) or (high is not None and values.rr > high):
+            out.append(f"respiration 2 (breathes deeply), but RR is {values.rr:.0f} /min")
+    if values.cuff is not None and values.baseline is not None:
+        allowed = circulation_points(values.cuff, values.baseline, circulation)
+        if scores.get("circulation", 0) > allowed:
+            out.append(
+                f"circulation {scores['circulation']}, but the cuff reading {values.cuff[0]:g}/{values.cuff[1]:g} "
+                f"against the pre-infusion {values.baseline[0]:g}/{values.baseline[1]:g} gives {allowed}"
+            )
+    return out

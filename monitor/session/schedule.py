@@ -68,6 +68,8 @@ def checks(
     """Checks from the infusion start (None: no schedule yet) to `end` (discharge) or the next one after now."""
     if start is None:
         return []
+    if end is not None:  # discharged: the schedule stops there; nothing falls due or is missed afterwards
+        now = min(now, end)
     views, nibp = list(views), sorted(nibp_times)
     out: list[Check] = []
     k = 1

@@ -6,6 +6,7 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,15 @@ def connect(path: Path | str) -> sqlite3.Connection:
     return conn
 
 
+class SessionState(StrEnum):
+    """Where a session is in its life. OPEN: recording, or left by a close or a crash: resumable. DISCHARGED:
+    closed for real by a discharge entry. ENDED: closed without a discharge (a bare recording, an empty session)."""
+
+    OPEN = "open"
+    DISCHARGED = "discharged"
+    ENDED = "ended"
+
+
 @dataclass(frozen=True, slots=True)
 class SessionRow:
     id: int
@@ -38,6 +48,18 @@ class SessionRow:
     protocol: str
     capture_path: str | None
     timebase: str = "host"
+    chair: str | None = None  # the station chair it was recorded at (None: a headless recording, or older)
+    discharged_at: float | None = None
+    discharged_by: str = ""
+
+    @property
+    def state(self) -> SessionState:
+        if self.discharged_at is not None:
+            return SessionState.DISCHARGED
+        return SessionState.OPEN if self.ended_at is None else SessionState.ENDED
+
+
+DISCHARGE_KIND = "discharge"  # monitor.session.entries.EntryKind.DISCHARGE (storage does not import session)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +108,8 @@ def _entry_values(row: EntryRow) -> tuple:
 
 
 def insert_entry(conn: sqlite3.Connection, row: EntryRow) -> int:
-    """Insert one nurse entry with its audit row, inside the caller's transaction; returns its id."""
+    """Insert one nurse entry with its audit row, inside the caller's transaction; returns its id. A discharge
+    marks its session discharged in the same transaction: the entry and the closed state never disagree."""
     cur = conn.execute(
         "INSERT INTO entries (session_id, kind, t, recorded_at, initials, payload, action, target_id, reason)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -94,6 +117,11 @@ def insert_entry(conn: sqlite3.Connection, row: EntryRow) -> int:
     )
     entry_id = int(cur.lastrowid)
     audit.append(conn, entry_id)  # same transaction: never an entry without its audit row
+    if row.kind == DISCHARGE_KIND and row.action == "create":
+        conn.execute(
+            "UPDATE sessions SET discharged_at = ?, discharged_by = ? WHERE id = ? AND discharged_at IS NULL",
+            (row.t, row.initials, row.session_id),
+        )
     return entry_id
 
 
@@ -109,19 +137,30 @@ def find_entry(conn: sqlite3.Connection, row: EntryRow) -> int | None:
 
 def list_sessions(conn: sqlite3.Connection) -> list[SessionRow]:
     rows = conn.execute(
-        "SELECT id, started_at, ended_at, source, protocol, capture_path, timebase FROM sessions ORDER BY started_at"
+        "SELECT id, started_at, ended_at, source, protocol, capture_path, timebase, chair, discharged_at,"
+        " coalesce(discharged_by, '') FROM sessions ORDER BY started_at"
     )
     return [SessionRow(*row) for row in rows]
 
 
 def open_sessions(conn: sqlite3.Connection) -> list[SessionRow]:
-    """Sessions never ended: the program or the machine stopped while recording them."""
-    return [s for s in list_sessions(conn) if s.ended_at is None]
+    """Sessions neither ended nor discharged: closed with the work unfinished, or stopped by a crash."""
+    return [s for s in list_sessions(conn) if s.state is SessionState.OPEN]
+
+
+def entry_count(conn: sqlite3.Connection, session_id: int) -> int:
+    return conn.execute("SELECT count(*) FROM entries WHERE session_id = ?", (session_id,)).fetchone()[0]
 
 
 def last_sample_time(conn: sqlite3.Connection, session_id: int) -> float | None:
-    """Receive time of the session's last stored sample."""
-    row = conn.execute("SELECT max(host_t) FROM samples WHERE session_id = ?", (session_id,)).fetchone()
+    """Time of the session's last stored sample on the session's own clock: the receive time, or the monitor's
+    time for a session recorded on the device timebase (a simulated demo at N x runs ahead of this computer's clock,
+    and its entries, gaps and resumed simulator must continue after its data, not before)."""
+    row = conn.execute(
+        "SELECT max(CASE sessions.timebase WHEN 'device' THEN samples.t ELSE samples.host_t END)"
+        " FROM samples JOIN sessions ON sessions.id = samples.session_id WHERE samples.session_id = ?",
+        (session_id,),
+    ).fetchone()
     return row[0]
 
 

@@ -13,7 +13,7 @@ ENV_DATA_DIR = "INFUSION_MONITOR_DATA_DIR"
 def data_dir() -> Path:
     configured = os.environ.get(ENV_DATA_DIR)
     path = Path(configured) if configured else Path(platformdirs.user_data_dir("infusion-monitor", appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)  # patient data: owner only (private_files)
     return path
 
 

@@ -149,6 +149,23 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         """,
     ),
     (
+        7,
+        """
+        -- The session lifecycle (monitor.storage.db.SessionState): which chair a session belongs to, so each chair
+        -- resumes its own (a simulated monitor's port is a temporary path); and the discharge that closed it for
+        -- real, written in the discharge entry's transaction. Sessions discharged before this version get theirs
+        -- from their first discharge entry.
+        ALTER TABLE sessions ADD COLUMN chair TEXT;
+        ALTER TABLE sessions ADD COLUMN discharged_at REAL;
+        ALTER TABLE sessions ADD COLUMN discharged_by TEXT;
+        UPDATE sessions SET
+            discharged_at = (SELECT t FROM entries e WHERE e.session_id = sessions.id AND e.kind = 'discharge'
+                             AND e.action = 'create' ORDER BY e.id LIMIT 1),
+            discharged_by = (SELECT initials FROM entries e WHERE e.session_id = sessions.id AND e.kind = 'discharge'
+                             AND e.action = 'create' ORDER BY e.id LIMIT 1);
+        """,
+    ),
+    (
         8,
         """
         -- Rows the writer could not store (not a finite number or outside the physical range, or refused by a

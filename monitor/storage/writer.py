@@ -105,13 +105,15 @@ class SessionWriter:
         capture_path: str | None = None,
         started_at: float | None = None,
         timebase: str = "host",
+        chair: str | None = None,
     ) -> int:
         started = time.time() if started_at is None else started_at
 
         def insert(conn: sqlite3.Connection) -> int:
             cur = conn.execute(
-                "INSERT INTO sessions (started_at, source, protocol, capture_path, timebase) VALUES (?, ?, ?, ?, ?)",
-                (started, source, protocol, capture_path, timebase),
+                "INSERT INTO sessions (started_at, source, protocol, capture_path, timebase, chair)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (started, source, protocol, capture_path, timebase, chair),
             )
             return int(cur.lastrowid)
 
@@ -287,13 +289,15 @@ class SessionWriter:
         records = [record for _fn, _result, record in self._held if record is not None]
         try:
             path = save_unsaved(self.db_path, records)
-        except OSError as exc:  # the same full disk: say how many and which, never their texts (PHI in the journal)
+        except OSError as exc:  # the same full disk: the log (stderr) is the last place left to say so
+            # counts, sessions and kinds only: entry texts are patient data and the log goes to the system journal
             log.critical(
-                "%d entries NOT saved (%s and %s refused them); their sessions and times: %s",
+                "%d entries NOT saved (%s and %s refused them): sessions %s, kinds %s",
                 len(records),
                 self.db_path,
                 exc,
-                ", ".join(f"session {r.get('session_id')} at {r.get('t')}" for r in records),
+                sorted({r.get("session_id") for r in records}, key=str),
+                sorted({str(r.get("kind")) for r in records}),
             )
             where = "could not be saved anywhere: write it down on paper"
         else:

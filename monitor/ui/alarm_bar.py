@@ -26,10 +26,12 @@ from PySide6.QtWidgets import (
 
 from monitor.app.alarm_service import AlarmService
 from monitor.params import PARAMS
+from monitor.session.alarm_history import AlarmRepeats
 from monitor.session.alarm_limits import AlarmPriority
 from monitor.session.alarms import Alarm, AlarmCategory, AlarmEvent, AlarmStatus
 from monitor.session.clock import clock_text
 from monitor.session.errors import EntryError, parse_number
+from monitor.ui.text import plain
 
 COLOURS = {AlarmPriority.HIGH: "#d50000", AlarmPriority.MEDIUM: "#ffd600", AlarmPriority.LOW: "#00bcd4"}
 TEXT_ON = {AlarmPriority.HIGH: "white", AlarmPriority.MEDIUM: "black", AlarmPriority.LOW: "black"}
@@ -44,7 +46,7 @@ class AlarmBar(QWidget):
         super().__init__(parent)
         self.service = alarms
         self._initials = initials  # () -> the nurse's initials now
-        self.lines = [QLabel("") for _ in range(MAX_SHOWN)]
+        self.lines = [plain(QLabel("")) for _ in range(MAX_SHOWN)]
         for i, line in enumerate(self.lines):
             line.setObjectName(f"alarm_line_{i}")
             line.setMinimumHeight(28)
@@ -56,7 +58,7 @@ class AlarmBar(QWidget):
         self.pause.setShortcut("F10")
         self.limits = QPushButton("Limits…")
         self.limits.setObjectName("alarm_limits")
-        self.standing = QLabel("")  # the window lays it out beneath the bar, full width
+        self.standing = plain(QLabel(""))  # the window lays it out beneath the bar, full width
         self.standing.setObjectName("alarm_standing")
         self.standing.setWordWrap(True)
         self.standing.hide()
@@ -183,7 +185,7 @@ class LimitsDialog(QDialog):
         self.reason = QLineEdit()
         self.reason.setObjectName("limit_reason")
         self.reason.setPlaceholderText("Why? (required, recorded with the change)")
-        self.error = QLabel("")
+        self.error = plain(QLabel(""))
         self.error.setObjectName("limit_error")
         self.error.setStyleSheet("color: #ff5252;")
         self.error.setWordWrap(True)
@@ -210,13 +212,14 @@ class LimitsDialog(QDialog):
             field.setText("" if value is None else f"{value:g}")
             field.setEnabled(value is not None)
             field.setPlaceholderText("none" if value is None else f"{bounds[0]:g}–{bounds[1]:g}" if bounds else "")
+        allowed = "; ".join(
+            f"{which} {b[0]:g}–{b[1]:g}" for which, b in (("low", limit.bounds_low), ("high", limit.bounds_high)) if b
+        )
+        unit = PARAMS[limit.param].unit
+        held = f" for {limit.clear_hold_s:g} s" if limit.clear_hold_s else " (one reading)"
         self.bounds.setText(
-            "Allowed: "
-            + "; ".join(
-                f"{which} {b[0]:g}–{b[1]:g}"
-                for which, b in (("low", limit.bounds_low), ("high", limit.bounds_high))
-                if b
-            )
+            f"Allowed: {allowed}.\nAn alarm clears once the value is back inside by {limit.clear_margin:g} {unit}"
+            f"{held} (clinic default)."
         )
 
     def _value(self, field: QLineEdit, what: str) -> float | None:
@@ -236,21 +239,27 @@ class LimitsDialog(QDialog):
 
 
 class AlarmHistory(QTreeWidget):
-    """Every alarm event of the session, newest at the bottom."""
+    """The session's alarm events, newest at the bottom; repeats of one condition are one row with a count and
+    the time of the last (monitor.session.alarm_history; the database keeps every event)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("alarm_history")
-        self.setHeaderLabels(("Time", "Event", "Alarm", "Priority", "By"))
+        self.setHeaderLabels(("Time", "Event", "Alarm", "Priority", "By", "Repeats"))
         self.setRootIsDecorated(False)
         self.setColumnWidth(0, 70)
         self.setColumnWidth(1, 110)
         self.setColumnWidth(2, 380)
+        self.repeats: AlarmRepeats[AlarmEvent] = AlarmRepeats()
 
     def add_events(self, events: list[AlarmEvent]) -> None:
         for e in events:
+            row, new = self.repeats.add(e)
+            if not new:
+                self.topLevelItem(row).setText(5, self.repeats.rows[row].span_text(clock_text))
+                continue
             priority = e.priority.name.lower() if e.priority else ""
-            item = QTreeWidgetItem([clock_text(e.t), e.action.value, e.message, priority, e.who])
+            item = QTreeWidgetItem([clock_text(e.t), e.action.value, e.message, priority, e.who, ""])
             if e.priority is not None:
                 item.setForeground(
                     3, Qt.GlobalColor.red if e.priority is AlarmPriority.HIGH else Qt.GlobalColor.darkYellow

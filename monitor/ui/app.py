@@ -11,22 +11,27 @@ import logging
 import os
 import signal
 import sys
-from datetime import datetime
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from monitor.app.chair import Chair, ChairConfig
+from monitor.app.lifecycle import close_empty_sessions
 from monitor.app.recovery import ResumePoint, find_unfinished, restore_unsaved_entries
 from monitor.app.station import Station, demo_chairs, load_station, station_file
 from monitor.storage.paths import captures_dir, default_db_path
 from monitor.storage.writer import SessionWriter
-from monitor.ui.facade import SessionFacade
 from monitor.ui.main_window import MainWindow
+from monitor.ui.seat import ChairSeat
+from monitor.ui.seat import open_chair_window as open_chair_window  # where benchmarks and tests find it
 from monitor.ui.station_window import StationWindow
+from monitor.ui.text import literal
 from monitor.ui.trends import CHART_PARAMS
 
 log = logging.getLogger(__name__)
+
+SINGLE_CHAIR = "Chair 1"  # the one-window program is a station of one chair: it resumes that chair's sessions
 
 
 def _choose_platform() -> bool:
@@ -44,23 +49,43 @@ def _choose_platform() -> bool:
 
 
 def _ask_resume(point: ResumePoint | None, mode: str, headless: bool) -> ResumePoint | None:
-    """Offer to continue the session a crash left open. Without a display there is nobody to ask: resume."""
+    """Offer a chair its unfinished session. Without a display nobody can be asked, and nothing resumes silently:
+    a new session starts and stderr says how to resume (`--resume yes`)."""
     if point is None or mode == "no":
         return None
-    started = datetime.fromtimestamp(point.session.started_at).strftime("%d %b %H:%M")
-    what = f"session {point.session.id} started {started} from {point.session.source}"
-    if mode == "ask" and not headless:
+    what = point.describe()
+    if mode == "ask" and headless:
+        print(
+            f"infusion-monitor: the unfinished {what} was not resumed (no display to ask); it stays open. "
+            "Start with --resume yes to continue it.",
+            file=sys.stderr,
+        )
+        return None
+    if mode == "ask":
         answer = QMessageBox.question(
             None,
-            "Resume the unfinished session?",
-            f"The {what} was not closed: the program or the computer stopped while recording it.\n\n"
-            f"Resume it? Its {len(point.entries)} entries are kept and the time without data is marked as a gap.\n"
-            "No starts a new session (the unfinished one stays as it is).",
+            f"{point.session.chair or 'This chair'}: resume the unfinished session?",
+            literal(
+                f"The {what}.\n\nIt was closed unfinished, or the program or the computer stopped while recording it. "
+                "Resume it? Its entries are kept and the time without data is marked as a gap.\n"
+                "No starts a new session (the unfinished one stays open)."
+            ),
         )
         if answer != QMessageBox.StandardButton.Yes:
             return None
-    log.info("resuming the unfinished %s (%d entries)", what, len(point.entries))
+    log.info("resuming the unfinished %s", what)
     return point
+
+
+def _resume_points(db_path: Path, chairs: list[str], mode: str, headless: bool) -> dict[str, ResumePoint]:
+    """Each chair's own unfinished session (by chair name), once the empty ones are closed quietly."""
+    close_empty_sessions(db_path)
+    points = {}
+    for name in chairs:
+        point = _ask_resume(find_unfinished(db_path, chair=name), mode, headless)
+        if point is not None:
+            points[name] = point
+    return points
 
 
 def _tell_restored(message: str | None, headless: bool) -> None:
@@ -69,37 +94,44 @@ def _tell_restored(message: str | None, headless: bool) -> None:
         return
     print(f"infusion-monitor: {message}", file=sys.stderr)
     if not headless:
-        QMessageBox.information(None, "Unsaved entries restored", message)
+        QMessageBox.information(None, "Unsaved entries restored", literal(message))
 
 
 def _quit_on_signals(app: QApplication) -> None:
     """Ctrl+C or SIGTERM (logout, service stop) quit through the event loop, so the session is closed properly.
 
-    Python runs the handler between bytecodes; the facade's drain timer gives it a turn every 40 ms.
+    Python runs the handler between bytecodes; the facade's drain timer gives it a turn every 40 ms. Installed
+    before the chairs start: the exit is posted, so a signal during start-up quits as soon as the loop runs. exit(),
+    not quit(): Qt 6's quit() closes the windows first, and a window with an unfinished session would ask a
+    question nobody is there to answer (logout, service stop); the session stays open, resumable, either way.
     """
 
     def handler(signum: int, _frame: object) -> None:
         log.info("%s received: closing the session", signal.Signals(signum).name)
-        app.quit()
+        QTimer.singleShot(0, lambda: app.exit(0))
 
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
 
 
-def open_chair_window(chair: Chair, initials: str) -> MainWindow:
-    """The workspace of one chair: its facade listens before the chair starts, so nothing is missed."""
-    facade = SessionFacade(chair.acquisition, clock=chair.clock)
-    facade.attach_alarms(chair.alarms)
-    # the clinic workflow: no infusion without a screening that allows it
-    facade.attach_service(chair.start(initials=initials, require_screening=True))
-    return MainWindow(facade, source=chair.source)
+def _load_history(seat: ChairSeat, db_path: Path) -> None:
+    if seat.chair.resume is not None:
+        seat.window.load_history(seat.chair.resume.load_samples(db_path, CHART_PARAMS))
 
 
-def run_station(args: argparse.Namespace, app: QApplication, db_path: Path) -> int:
+def _place_single(new: MainWindow, old: MainWindow | None) -> None:
+    new.show()
+    if old is not None:
+        old.close()  # its session is closed: nothing to ask
+        old.deleteLater()
+
+
+def run_station(args: argparse.Namespace, app: QApplication, db_path: Path, headless: bool) -> int:
     """Several chairs at once: `--station N` runs N simulated monitors with different scenarios, `--station 0`
     the ports remembered in station.json."""
     try:
-        configs = load_station() if args.station == 0 else demo_chairs(args.station, args.speed)
+        policy = args.clinic_protocol.port_policy
+        configs = load_station(policy=policy) if args.station == 0 else demo_chairs(args.station, args.speed)
     except ValueError as exc:
         print(f"infusion-monitor: {exc}", file=sys.stderr)
         return 2
@@ -108,18 +140,27 @@ def run_station(args: argparse.Namespace, app: QApplication, db_path: Path) -> i
             f"infusion-monitor: no chairs assigned yet in {station_file()}; try --station 4 for a demo", file=sys.stderr
         )
         return 2
+    resume = _resume_points(db_path, [c.name for c in configs], args.resume, headless)
     writer = SessionWriter(db_path)
     writer.start()
-    station = Station(configs, writer, captures_dir(), clinic=args.clinic_protocol)
+    station = Station(configs, writer, captures_dir(), clinic=args.clinic_protocol, resume=resume)
     for config, reason in station.failed:
         print(f"infusion-monitor: {config.name} not started: {reason}", file=sys.stderr)
-    windows = [open_chair_window(chair, args.initials or "") for chair in station.chairs]
-    window = StationWindow(windows, [c.config for c in station.chairs])
+    window: StationWindow | None = None
+
+    def place(new: MainWindow, old: MainWindow | None) -> None:
+        if old is not None and window is not None:
+            window.replace_window(new, old)
+
+    seats = [ChairSeat(chair, args.initials or "", place) for chair in station.chairs]
+    for seat in seats:
+        _load_history(seat, db_path)
+    window = StationWindow([seat.window for seat in seats], [c.config for c in station.chairs], policy)
     window.show()
-    _quit_on_signals(app)
     try:
         return app.exec()
     finally:
+        station.chairs = [seat.chair for seat in seats]  # the current ones, after any next patient
         try:
             station.stop()
         finally:  # whatever failed above, held entries are written or saved beside the database
@@ -130,12 +171,13 @@ def run_gui(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     headless = _choose_platform()
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    _quit_on_signals(app)
     db_path = args.db or default_db_path()
     _tell_restored(restore_unsaved_entries(db_path, args.clinic_protocol.infusion), headless)
     if args.station is not None:
-        return run_station(args, app, db_path)
-    resume = _ask_resume(find_unfinished(db_path), args.resume, headless)
-    config = ChairConfig("Chair 1", args.port, args.protocol, args.baudrate, args.scenario, args.speed, args.seed)
+        return run_station(args, app, db_path, headless)
+    config = ChairConfig(SINGLE_CHAIR, args.port, args.protocol, args.baudrate, args.scenario, args.speed, args.seed)
+    resume = _resume_points(db_path, [config.name], args.resume, headless).get(config.name)
     writer = SessionWriter(db_path)
     writer.start()
     try:
@@ -144,15 +186,12 @@ def run_gui(args: argparse.Namespace) -> int:
         print(f"infusion-monitor: {exc}", file=sys.stderr)
         writer.close()
         return 2
-    window = open_chair_window(chair, args.initials or "")
-    if resume is not None:
-        window.load_history(resume.load_samples(db_path, CHART_PARAMS))
-    window.show()
-    _quit_on_signals(app)
+    seat = ChairSeat(chair, args.initials or "", _place_single)
+    _load_history(seat, db_path)
     try:
         return app.exec()
     finally:
         try:
-            chair.stop()
+            seat.chair.stop()
         finally:  # whatever failed above, held entries are written or saved beside the database
             writer.close()

@@ -14,6 +14,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
+from monitor.ui.text import literal
+
 Progress = Callable[[int, int], None]
 Work = Callable[[Progress, threading.Event], Any]
 
@@ -58,7 +60,7 @@ class BackgroundJob(QObject):
         self.progress.reset()
         error = self.result.exception()
         if error is not None:
-            QMessageBox.warning(self.parent(), self.title, f"{self.title} failed: {error}")
+            QMessageBox.warning(self.parent(), self.title, literal(f"{self.title} failed: {error}"))
             self.sigFinished.emit(None)
             return
         self.sigFinished.emit(self.result.result())

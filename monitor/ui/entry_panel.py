@@ -1,10 +1,13 @@
 """ObservationPanel: side effects with one click, and the structured scores.
 
-GUI thread. Each button records at once through the EntryRecorder with the chosen severity and the optional
-note; shortcuts (shown in each tooltip) reach the common entries without the mouse.
+GUI thread. Each button records at once through the EntryRecorder with the chosen severity (none is preselected,
+and none is kept after recording) and the optional note; shortcuts (shown in each tooltip) reach the common
+entries without the mouse.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -25,6 +28,8 @@ from PySide6.QtWidgets import (
 from monitor.session.entries import EntryKind
 from monitor.session.scales import MOAAS, RASS, DissociationLevel, Scale, Severity, SideEffect
 from monitor.ui.recorder import EntryRecorder
+
+NO_PAIN_SCORE = -1  # the pain box's "—": no number chosen
 
 # Alt+letter for each side effect (unique, and mostly the word's first letter).
 SIDE_EFFECT_KEYS = {
@@ -53,6 +58,9 @@ class ObservationPanel(QWidget):
     def __init__(self, recorder: EntryRecorder, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.recorder = recorder
+        # Key sequence -> action. The window installs them on itself (MainWindow): a shortcut owned by this panel
+        # would be dead whenever another tab hides it (seen: Ctrl+P on the Recovery tab).
+        self.shortcuts: dict[str, Callable[[], None]] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._side_effects_box())
@@ -71,17 +79,17 @@ class ObservationPanel(QWidget):
             button = QPushButton(sev.value.capitalize())
             button.setObjectName(f"severity_{sev.value}")
             button.setCheckable(True)
-            button.setShortcut(QKeySequence(f"Ctrl+{i}"))
+            self.shortcuts[f"Ctrl+{i}"] = button.click
             button.setToolTip(f"Ctrl+{i}")
             self.severity.addButton(button)
             self.severity_buttons[sev] = button
             severity_row.addWidget(button)
-        self.severity_buttons[Severity.MILD].setChecked(True)
+        # No severity preselected: one click on a side effect must not record "mild" that nobody chose.
         self.note = QLineEdit()
         self.note.setObjectName("observation_note")
         self.note.setPlaceholderText("Optional note (Ctrl+L)")
         self.note.setMaxLength(500)
-        QShortcut(QKeySequence("Ctrl+L"), self, self.note.setFocus)
+        self.shortcuts["Ctrl+L"] = self._focus(self.note)
         grid = QGridLayout()
         self.effect_buttons: dict[SideEffect, QPushButton] = {}
         for i, effect in enumerate(SideEffect):
@@ -89,7 +97,7 @@ class ObservationPanel(QWidget):
             button = QPushButton(SHORT_LABEL.get(effect, effect.value.capitalize()))
             button.setObjectName(f"effect_{effect.name.lower()}")
             button.setMinimumHeight(44)
-            button.setShortcut(QKeySequence(f"Alt+{key}"))
+            self.shortcuts[f"Alt+{key}"] = button.click
             button.setToolTip(f"Record {effect.value} with the chosen severity (Alt+{key})")
             button.clicked.connect(lambda _=False, e=effect: self.record_side_effect(e))
             grid.addWidget(button, i // 3, i % 3)
@@ -97,7 +105,7 @@ class ObservationPanel(QWidget):
         self.review_none = QPushButton("Reviewed: no side effects")
         self.review_none.setObjectName("review_none")
         self.review_none.setToolTip("The scheduled side-effect review found nothing (Alt+R)")
-        self.review_none.setShortcut(QKeySequence("Alt+R"))
+        self.shortcuts["Alt+R"] = self.review_none.click
         self.review_none.clicked.connect(lambda: self.recorder.record(EntryKind.CHECK, {}))
         grid.addWidget(self.review_none, len(SideEffect) // 3, len(SideEffect) % 3, 1, 3 - len(SideEffect) % 3)
         layout = QVBoxLayout(box)
@@ -106,14 +114,23 @@ class ObservationPanel(QWidget):
         layout.addLayout(grid)
         return box
 
-    def chosen_severity(self) -> Severity:
-        return next(sev for sev, b in self.severity_buttons.items() if b.isChecked())
+    def chosen_severity(self) -> Severity | None:
+        return next((sev for sev, b in self.severity_buttons.items() if b.isChecked()), None)
 
     def record_side_effect(self, effect: SideEffect) -> None:
-        payload = {"effect": effect.value, "severity": self.chosen_severity().value, "note": self.note.text()}
+        severity = self.chosen_severity()
+        if severity is None:
+            self.recorder.sigMessage.emit(
+                f"Choose the severity of {effect.value} first (Ctrl+1 mild, Ctrl+2 moderate, Ctrl+3 severe)", True
+            )
+            return
+        payload = {"effect": effect.value, "severity": severity.value, "note": self.note.text()}
         if self.recorder.record(EntryKind.SIDE_EFFECT, payload):
             self.note.clear()
-            self.severity_buttons[Severity.MILD].setChecked(True)
+            self.severity.setExclusive(False)  # an exclusive group cannot be left with none checked otherwise
+            for button in self.severity_buttons.values():
+                button.setChecked(False)
+            self.severity.setExclusive(True)
 
     # --- scores ---------------------------------------------------------------------------------------------
 
@@ -122,11 +139,13 @@ class ObservationPanel(QWidget):
         grid = QGridLayout(box)
         self.pain = QSpinBox()
         self.pain.setObjectName("pain_score")
-        self.pain.setRange(0, 10)
+        self.pain.setRange(NO_PAIN_SCORE, 10)  # below 0: not chosen yet, shown "—"; the nurse picks every score
+        self.pain.setSpecialValueText("—")
+        self.pain.setValue(NO_PAIN_SCORE)
         self.pain.setToolTip("Pain NRS: 0 no pain, 10 worst imaginable (Ctrl+P, then Enter)")
         pain_button = self._record_button("Record pain", "record_pain", self.record_pain)
         self.pain.lineEdit().returnPressed.connect(self.record_pain)
-        QShortcut(QKeySequence("Ctrl+P"), self, self._focus(self.pain))
+        self.shortcuts["Ctrl+P"] = self._focus(self.pain)
         grid.addWidget(QLabel("Pain NRS 0–10"), 0, 0)
         grid.addWidget(self.pain, 0, 1)
         grid.addWidget(pain_button, 0, 2)
@@ -137,7 +156,7 @@ class ObservationPanel(QWidget):
             button = self._record_button(
                 f"Record {scale.name}", f"record_{scale.key}", lambda _=False, c=combo, s=scale: self.record_scale(s, c)
             )
-            QShortcut(QKeySequence(f"Ctrl+{key}"), self, self._focus(combo))
+            self.shortcuts[f"Ctrl+{key}"] = self._focus(combo)
             enter = QShortcut(QKeySequence(Qt.Key.Key_Return), combo, context=Qt.ShortcutContext.WidgetShortcut)
             enter.activated.connect(button.click)
             combo.setToolTip(f"Ctrl+{key}, choose, then Enter")
@@ -185,7 +204,11 @@ class ObservationPanel(QWidget):
         return combo
 
     def record_pain(self) -> None:
-        self.recorder.record(EntryKind.SCORE, {"scale": "pain", "score": self.pain.value()})
+        if self.pain.value() == NO_PAIN_SCORE:
+            self.recorder.sigMessage.emit("Choose the pain score (0–10) first, then record it", True)
+            return
+        if self.recorder.record(EntryKind.SCORE, {"scale": "pain", "score": self.pain.value()}):
+            self.pain.setValue(NO_PAIN_SCORE)  # nothing left over for the next score
 
     def record_scale(self, scale: Scale, combo: QComboBox) -> None:
         if combo.currentData() is None:

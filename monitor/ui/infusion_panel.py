@@ -7,6 +7,8 @@ message ("Weight 400 kg is outside 20–300 kg") instead of being silently clamp
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
@@ -19,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.session.entries import EntryKind
+from monitor.session.clock import clock_text
+from monitor.session.entries import Entry, EntryKind
 from monitor.session.errors import EntryError, parse_number
 from monitor.session.infusion import InfusionAction, InfusionSettings, InfusionState, InfusionStatus
 from monitor.ui.recorder import EntryRecorder
@@ -32,6 +35,8 @@ _ENABLED_IN = {
     InfusionAction.STOP: {InfusionState.RUNNING, InfusionState.PAUSED},
     InfusionAction.BOLUS: {InfusionState.RUNNING, InfusionState.PAUSED},
 }
+# The irreversible pump actions ask first, showing what will be recorded (issue 13: "+60 % in one click").
+_QUESTIONS = {InfusionAction.STOP, InfusionAction.RATE, InfusionAction.BOLUS}
 _STATE_COLOUR = {
     InfusionState.NOT_STARTED: "#90a4ae",
     InfusionState.RUNNING: "#66bb6a",
@@ -136,10 +141,30 @@ class InfusionPanel(QGroupBox):
             payload["rate_mg_kg_h"] = self.rate.text()
         elif action is InfusionAction.BOLUS:
             payload["dose_mg"] = self.bolus.text()
-        ok = self.recorder.record(EntryKind.INFUSION, payload)
+        ok = self.recorder.record(EntryKind.INFUSION, payload, self._question if action in _QUESTIONS else None)
         if ok and action is InfusionAction.BOLUS:
             self.bolus.clear()
         return ok
+
+    def _question(self, entry: Entry) -> str:
+        """What Stop, Change rate and Give bolus will record, to confirm (e.g. "Bolus 25 mg (0.35 mg/kg) at
+        14:02?")."""
+        s = self.service.infusion(entry.t)
+        at = clock_text(entry.t)[:5]
+        action = InfusionAction(entry.payload["action"])
+        assert s.settings is not None  # these actions are possible only after the start
+        if action is InfusionAction.BOLUS:
+            mg = entry.payload["dose_mg"]
+            return f"Bolus {mg:g} mg ({mg / s.settings.weight_kg:.2f} mg/kg) at {at}?"
+        if action is InfusionAction.RATE:
+            old, new = s.rate_mg_kg_h, entry.payload["rate_mg_kg_h"]
+            change = f" ({100 * (new - old) / old:+.0f} %)" if old else ""
+            pump = f"{s.settings.pump_rate_ml_h(old):.1f} → {s.settings.pump_rate_ml_h(new):.1f} mL/h"
+            return f"Change rate {old:g} → {new:g} mg/kg/h{change} at {at}? Pump {pump}."
+        return (
+            f"Stop the infusion at {at}? Infused {hms(s.infused_s)}, total {s.total_mg:.1f} mg "
+            f"({s.total_mg_kg:.2f} mg/kg)."
+        )
 
     def _settings(self, status: InfusionStatus) -> InfusionSettings | None:
         if status.settings is not None:
@@ -175,7 +200,10 @@ class InfusionPanel(QGroupBox):
         now = self.service.clock()
         s = self.service.infusion(now)
         for action, button in self.buttons.items():
-            button.setEnabled(s.state in _ENABLED_IN[action])
+            enabled = s.state in _ENABLED_IN[action]
+            if not enabled and button.window().focusWidget() is button:
+                button.clearFocus()  # else Qt hands focus on to the next field: Start would leave it in Bolus
+            button.setEnabled(enabled)
         started = s.state is not InfusionState.NOT_STARTED
         for field in (self.drug, self.concentration, self.weight):
             field.setReadOnly(started)  # correct a wrong start by amending its entry
@@ -190,7 +218,7 @@ class InfusionPanel(QGroupBox):
             pump = s.settings.pump_rate_ml_h(s.rate_mg_kg_h)
             running = " (pump stopped)" if s.state is not InfusionState.RUNNING else ""
             text += (
-                f" &nbsp; {s.settings.drug} {s.settings.concentration_mg_ml:g} mg/mL · "
+                f" &nbsp; {html.escape(s.settings.drug)} {s.settings.concentration_mg_ml:g} mg/mL · "
                 f"<b>{s.rate_mg_kg_h:g} mg/kg/h = {pump:.1f} mL/h</b>{running}"
             )
         self.status.setText(text)

@@ -7,19 +7,21 @@ Layout: the link banner across the top; numerics tiles above the stacked trend c
 
 from __future__ import annotations
 
+import html
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
-from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QAction
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -28,16 +30,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.app.courses import CourseService, course_summary
-from monitor.devices.events import DeviceStatus, Sample, SampleFlag, ValueState
+from monitor.app.courses import DEMO_NAME, CourseService, course_summary
+from monitor.app.latest_values import LatestValues
+from monitor.app.lifecycle import close_question, ends_on_close, unfinished
+from monitor.devices.events import DeviceCondition, DeviceStatus, Sample
 from monitor.devices.link import LinkEvent, LinkState
 from monitor.devices.protocols import line_settings
-from monitor.params import format_value
 from monitor.session.alarms import AlarmAction, AlarmEvent
 from monitor.session.clock import clock_text
+from monitor.session.currency import ShownValue
 from monitor.session.entries import Entry, EntryView
 from monitor.session.errors import EntryError
-from monitor.session.nibp import NibpReading, NibpReadingDetector
+from monitor.session.recovery import MonitorValues
 from monitor.session.schedule import CheckStatus, missed, next_open
 from monitor.storage.backup import backup, timestamped_backup_path
 from monitor.storage.paths import backups_dir, captures_dir
@@ -56,9 +60,11 @@ from monitor.ui.recovery_panel import RecoveryPanel
 from monitor.ui.review_window import ReviewWindow, SessionListDialog, open_review, replay_job
 from monitor.ui.screening_panel import ScreeningPanel
 from monitor.ui.style import show
-from monitor.ui.tiles import TILES, AlarmLevel, NumericTile, TileSpec
+from monitor.ui.text import literal, plain
+from monitor.ui.tiles import TILES, AlarmLevel, NumericTile
 from monitor.ui.timeline import CorrectionDialog, TimelineList
 from monitor.ui.trends import TrendView
+from monitor.ui.wheel_guard import install_wheel_guard
 
 LIMIT_MARK_COLOUR = "#90a4ae"
 
@@ -69,21 +75,32 @@ _LINK_TEXT = {
     LinkState.DISCONNECTED: ("MONITOR DISCONNECTED", "#b71c1c"),
     LinkState.STOPPED: ("Stopped", "#455a64"),
 }
+# How long a status message for the nurse stays (by: is it an error). An error needs time to be read and acted on.
+MESSAGE_KEEP_S = {False: 15.0, True: 60.0}
+# Why no value is current while the link is not receiving (the tiles' and the cards' reason).
+_LINK_REASON = {
+    LinkState.CONNECTING: "connecting to the monitor",
+    LinkState.SILENT: "no data from the monitor",
+    LinkState.DISCONNECTED: "monitor disconnected",
+    LinkState.STOPPED: "monitor stopped",
+}
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, facade: SessionFacade, source: str) -> None:
+    sigNextPatient = Signal()  # the nurse confirmed Session → Next patient (the ChairSeat does it)
+
+    def __init__(self, facade: SessionFacade, source: str, demo: bool = False) -> None:
+        """`demo`: the monitor is the built-in simulator, so a clearly labelled demo patient may be used."""
         super().__init__()
         assert facade.service is not None
+        install_wheel_guard()  # the wheel scrolls the forms, it never changes a clinical value
         self.setWindowTitle(f"Infusion Station Monitor — {source}")
         self.facade = facade
         self.service = facade.service
         self.clock = facade.clock
-        self.latest: dict[str, Sample] = {}
-        self._nibp = NibpReadingDetector()
-        self._nibp_measuring = False
-        self._nibp_reading: NibpReading | None = None
+        self.values = LatestValues(self.clock.use_device_time)  # what the tiles, the card and recovery show
         self._link_event: LinkEvent | None = None
+        self._device_status: DeviceStatus | None = None
         self._live = False  # the monitor is sending right now
         self._views: dict[int, EntryView] = {}
         self.correction_dialog: CorrectionDialog | None = None
@@ -91,17 +108,17 @@ class MainWindow(QMainWindow):
         self.jobs: list[BackgroundJob] = []
         self.review_windows: list[ReviewWindow] = []
 
-        self.link_label = QLabel("Connecting to monitor…")
+        self.link_label = plain(QLabel("Connecting to monitor…"))
         self.link_label.setObjectName("link_state")
         self.link_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.storage_banner = QLabel("")
+        self.storage_banner = plain(QLabel(""))
         self.storage_banner.setObjectName("storage_banner")
         self.storage_banner.setWordWrap(True)
         self.storage_banner.setStyleSheet(
             "background: #b71c1c; color: white; font-size: 18px; font-weight: bold; padding: 4px;"
         )
         self.storage_banner.hide()
-        self.status_label = QLabel("")
+        self.status_label = plain(QLabel(""))
         self.status_label.setObjectName("device_status")
         self.status_label.setStyleSheet("color: #ffb74d; font-size: 16px;")
         self.initials = QLineEdit(self.service.initials)
@@ -113,7 +130,9 @@ class MainWindow(QMainWindow):
         self.initials.editingFinished.connect(self._on_initials)
         self.session_clock = QLabel("")
         self.session_clock.setObjectName("session_clock")
-        self.message = QLabel("" if self.service.initials else "Enter your initials to start recording.")
+        self.message = plain(QLabel("" if self.service.initials else "Enter your initials to start recording."))
+        self._wall = time.monotonic  # status messages age in real time, whatever the session clock's speed
+        self._message_until: float | None = None  # the prompt for initials stays until they are entered
         self.message.setObjectName("entry_message")
         self.message.setWordWrap(True)
         self.time_control = EntryTimeControl(self.clock.now)
@@ -139,6 +158,7 @@ class MainWindow(QMainWindow):
         self.observations = ObservationPanel(self.recorder)
         self.screening = ScreeningPanel(self.recorder, self._latest_value)
         self.recovery = RecoveryPanel(self.recorder, self._recovery_context)
+        self.service.watch_values(self.monitor_values)  # an Aldrete score is checked against what is shown
         self.courses = CourseService(facade.acquisition.writer)
         self.patient_label = QLabel("No patient assigned to this session")
         self.patient_label.setObjectName("patient_label")
@@ -146,6 +166,11 @@ class MainWindow(QMainWindow):
         self.patient_button = QPushButton("Patient && course…")
         self.patient_button.setObjectName("patient_button")
         self.patient_button.clicked.connect(self.open_patient_dialog)
+        self.demo_button = QPushButton("Use demo patient")
+        self.demo_button.setObjectName("demo_patient")
+        self.demo_button.setToolTip("Simulated monitor only: the session is recorded for " + DEMO_NAME)
+        self.demo_button.clicked.connect(self.use_demo_patient)
+        self.demo_button.setVisible(demo)
         self.schedule_label = QLabel("")
         self.schedule_label.setObjectName("schedule")
         self.schedule_label.setWordWrap(True)
@@ -154,6 +179,7 @@ class MainWindow(QMainWindow):
         self.course_view: CourseView | None = None
         self.setCentralWidget(self._layout())
         self._menus(source)
+        self._install_shortcuts()
 
         facade.sigSamples.connect(self._on_samples)
         facade.sigLinkState.connect(self._on_link)
@@ -167,6 +193,7 @@ class MainWindow(QMainWindow):
         self._set_link(LinkState.CONNECTING, "")
         self._reload_entries()
         self.screening.show_result(self.service.screening())  # a resumed session may have been screened already
+        self._show_patient()  # ... and have its patient
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
@@ -230,6 +257,7 @@ class MainWindow(QMainWindow):
         who.addWidget(QLabel("Nurse initials"))
         who.addWidget(self.initials)
         who.addStretch(1)
+        who.addWidget(self.demo_button)
         who.addWidget(self.patient_button)
         right_layout.addLayout(who)
         right_layout.addWidget(self.patient_label)
@@ -255,7 +283,27 @@ class MainWindow(QMainWindow):
         layout.addWidget(body, 1)
         return root
 
+    def _install_shortcuts(self) -> None:
+        """The keyboard entries (README "Keyboard") work on every tab: they belong to the window, and bring the
+        observations tab forward before they act, so the nurse sees what the key did."""
+        for keys, action in self.observations.shortcuts.items():
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(lambda act=action: self._on_observations_tab(act))
+
+    def _on_observations_tab(self, action: Callable[[], None]) -> None:
+        self.tabs.setCurrentIndex(0)
+        action()
+
     def _menus(self, source: str) -> None:
+        session = self.menuBar().addMenu("Session")
+        self.next_patient_action = QAction("Next patient…", self)
+        self.next_patient_action.setObjectName("next_patient")
+        self.next_patient_action.triggered.connect(self.next_patient)
+        session.addAction(self.next_patient_action)
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(lambda: self.window().close())  # the station's window when a chair's page
+        session.addAction(quit_action)
         monitor = self.menuBar().addMenu("Monitor")
         connect = QAction("Connect to a monitor…", self)
         connect.triggered.connect(self.open_port_picker)
@@ -280,49 +328,34 @@ class MainWindow(QMainWindow):
     @Slot(list)
     def _on_samples(self, samples: list[Sample]) -> None:
         sample_time = self.clock.sample_time
-        for s in samples:
-            self.latest[s.param] = s
+        readings = self.values.on_samples(samples)
         self.trends.add_points((s.param, sample_time(s), s.value) for s in samples if not s.param.startswith("NIBP"))
-        readings = self._nibp.feed(samples)
         self.trends.add_nibp(readings, "t" if self.clock.use_device_time else "host_t")
-        now = self.clock.now()
-        touched = {s.param for s in samples}
-        for spec in TILES:
-            if spec.key != "nibp" and touched.intersection(spec.params):
-                self._update_tile(spec, now)
-        measuring = any(s.flags & SampleFlag.NIBP_MEASURING for s in samples if s.param == "NIBP_SYS")
-        if readings or measuring != self._nibp_measuring:
-            self._nibp_reading = readings[-1] if readings else self._nibp_reading
-            self._nibp_measuring = measuring
-            self._update_nibp(now)
+        self._render_tiles(self.clock.now())
 
     def load_history(self, samples: list[Sample]) -> None:
-        """Redraw what was recorded before a restart: charts only; the tiles wait for live numbers."""
+        """Redraw what was recorded before a restart. The tiles show it as the rule says: not current."""
         sample_time = self.clock.sample_time
         self.trends.add_points((s.param, sample_time(s), s.value) for s in samples if not s.param.startswith("NIBP"))
-        self.trends.add_nibp(self._nibp.feed(samples), "t" if self.clock.use_device_time else "host_t")
+        self.trends.add_nibp(self.values.on_samples(samples), "t" if self.clock.use_device_time else "host_t")
         self.trends.break_lines(max((sample_time(s) for s in samples), default=self.clock.now()))
         self.trends.refresh()
 
-    def _update_tile(self, spec: TileSpec, now: float) -> None:
-        first = self.latest.get(spec.params[0])
-        if first is None:
-            return
-        detail = ""
-        if spec.key == "spo2" and "PR" in self.latest:
-            detail = f"PR {format_value('PR', self.latest['PR'].value)}"
-        self.tiles[spec.key].show_values(format_value(first.param, first.value), detail, first.time, now, self._live)
-
-    def _update_nibp(self, now: float) -> None:
-        reading = self._nibp_reading
-        if reading is None:
-            return
-        text = "/".join(format_value("NIBP_SYS", v) if v is not None else "--" for v in (reading.sys, reading.dia))
-        mean = f"({format_value('NIBP_MEAN', reading.mean)})" if reading.mean is not None else ""
-        detail = f"{mean} measuring…".strip() if self._nibp_measuring else mean
-        t = reading.t if self.clock.use_device_time else reading.host_t
-        self.tiles["nibp"].show_values(text, detail, t, t, self._live)  # the age counts from the reading itself
-        self.tiles["nibp"].refresh_age(now, self._live)
+    def _render_tiles(self, now: float) -> None:
+        """Every tile from the LatestValues, through the one currency rule."""
+        for spec in TILES:
+            if spec.key == "nibp":
+                nibp = self.values.nibp(now)
+                mean = f"({nibp.mean.text})" if nibp.mean.value is not None else ""
+                detail = f"{mean} measuring…".strip() if nibp.measuring else mean
+                self.tiles["nibp"].display(nibp.text, nibp.sys, detail)  # the age counts from the reading itself
+                continue
+            shown = self.values.shown(spec.params[0], now)
+            detail = ""
+            if spec.key == "spo2":
+                pr = self.values.shown("PR", now)
+                detail = f"PR {pr.text}" if pr.current else ""
+            self.tiles[spec.key].display(shown.text, shown, detail)
 
     @Slot(object)
     def _on_link(self, event: LinkEvent) -> None:
@@ -349,41 +382,37 @@ class MainWindow(QMainWindow):
             since = datetime.fromtimestamp(event.since).strftime("%H:%M:%S")
             detail = f"since {since} — check the cable to {event.port}"
         self._set_link(event.state, detail)
-        self.link_label.setToolTip(event.detail)  # the technical reason, for IT, without crowding the banner
+        self.link_label.setToolTip(literal(event.detail))  # the technical reason, for IT, without crowding the banner
         live = event.state is LinkState.RECEIVING
+        self.values.on_link(live, _LINK_REASON.get(event.state, "monitor not sending"))
         if live != self._live:
             self._live = live
-            now = self.clock.now()
-            for tile in self.tiles.values():
-                tile.refresh_age(now, live)
+            self._render_tiles(self.clock.now())
 
     @Slot(object)
     def _on_status(self, status: DeviceStatus) -> None:
+        self._device_status = status
         parts = sorted(c.value for c in status.conditions)
         parts += [f"{param} {state.value}" for param, state in status.unavailable]
         self.status_label.setText(("Monitor reports: " + ", ".join(parts)) if parts else "")
-        # An invalid value (a status code, or a number the decoder refused) blanks the tile at once.
-        invalid = {param: state for param, state in status.unavailable if state is not ValueState.NOT_UPDATED}
-        for param in invalid:
-            self.latest.pop(param, None)
-        for spec in TILES:
-            if spec.key != "nibp" and spec.params[0] in invalid:
-                self.tiles[spec.key].show_invalid(invalid[spec.params[0]].value)
+        self.values.on_status(status)
+        self._render_tiles(self.clock.now())
 
     @Slot()
     def _tick(self) -> None:
         now = self.clock.now()
         self.session_clock.setText(f"Session {clock_text(self.service.started_at)[:5]} · now {clock_text(now)}")
         self.trends.set_now(now)
-        for tile in self.tiles.values():
-            tile.refresh_age(now, self._live)
+        self._render_tiles(now)
         if self._link_event is not None and self._link_event.state in (LinkState.SILENT, LinkState.DISCONNECTED):
             self._render_link()
         self.infusion.refresh()
         self.recovery.refresh()
         self._render_schedule(now)
+        self.next_patient_action.setEnabled(ends_on_close(self.service.entries()))
         self._render_storage()
         self._render_alarms()
+        self._expire_message()
 
     @Slot(list)
     def _on_alarm_events(self, events: list[AlarmEvent]) -> None:
@@ -401,7 +430,8 @@ class MainWindow(QMainWindow):
     def _on_sound_unavailable(self, problem: str) -> None:
         assert self.alarms is not None and self.alarm_bar is not None
         self.alarms.sound_unavailable(problem)
-        self.alarm_bar.standing.setToolTip(problem)  # the bar says it large; why (for IT) is here and on the record
+        # The bar says it large; why (for IT) is here and on the record.
+        self.alarm_bar.standing.setToolTip(literal(problem))
         self.alarm_bar.refresh()
 
     def _render_alarms(self) -> None:
@@ -433,23 +463,55 @@ class MainWindow(QMainWindow):
         baseline = self.service.baseline()
         if baseline:
             parts.append(f"pre-infusion BP {baseline['sys']:g}/{baseline['dia']:g}")
-        reading = self._nibp_reading
-        if reading is not None and reading.sys is not None and reading.dia is not None:
-            at = clock_text(reading.t if self.clock.use_device_time else reading.host_t)[:5]
-            parts.append(f"latest NIBP {reading.sys:g}/{reading.dia:g} at {at}")
-        spo2 = self._latest_value("SPO2")
-        if spo2 is not None:
-            parts.append(f"SpO₂ now {spo2:.0f} %")
+        now = self.clock.now()
+        nibp = self.values.nibp(now)
+        if nibp.sys.value is not None and nibp.dia.value is not None and nibp.sys.age_s is not None:
+            at = clock_text(now - nibp.sys.age_s)[:5]
+            note = f" ({nibp.sys.note}: not current)" if not nibp.sys.current else ""
+            parts.append(f"latest NIBP {nibp.sys.value:g}/{nibp.dia.value:g} at {at}{note}")
+        spo2 = self.values.shown("SPO2", now)
+        if spo2.current:
+            parts.append(f"SpO₂ now {spo2.text} %")
+        elif spo2.note:
+            parts.append(f"SpO₂ now -- ({spo2.note}: no current value)")
         return "Compare: " + " · ".join(parts) if parts else "No pre-infusion BP or cuff reading yet"
 
+    def monitor_values(self) -> MonitorValues:
+        """What the monitor shows now, for checking an Aldrete score against it (SessionService.watch_values):
+        the same currency rule as the tiles (LatestValues), so a value the screen shows as not current cannot
+        confirm an Aldrete item."""
+        now = self.clock.now()
+        spo2, rr, nibp = self.values.shown("SPO2", now), self.values.shown("RR", now), self.values.nibp(now)
+        cuff = at = None
+        if nibp.sys.value is not None and nibp.dia.value is not None and nibp.sys.age_s is not None:
+            cuff = (nibp.sys.value, nibp.dia.value)
+            at = clock_text(now - nibp.sys.age_s)[:5]
+        status = self._device_status
+        baseline = self.service.baseline()
+        return MonitorValues(
+            spo2=_if_current(spo2),
+            spo2_not_current="" if spo2.current else spo2.note or "no value yet",
+            rr=_if_current(rr),
+            apnoea=self.values.receiving and status is not None and DeviceCondition.APNEA in status.conditions,
+            cuff=cuff,
+            cuff_at=at or "",
+            baseline=(float(baseline["sys"]), float(baseline["dia"])) if baseline else None,
+        )
+
     def _latest_value(self, param: str) -> float | None:
-        sample = self.latest.get(param)
-        return sample.value if sample is not None else None
+        """The value only while it is current (monitor.session.currency): never an invalid or stale one."""
+        return _if_current(self.values.shown(param, self.clock.now()))
 
     def _render_schedule(self, now: float) -> None:
-        nibp = self.trends.series["NIBP_SYS"]
-        times = nibp.x[np.isfinite(nibp.y)].tolist()
-        schedule = self.service.schedule(times, now)
+        discharge = self.service.discharge()
+        if discharge is not None:  # closed for real: no check falls due any more
+            at = f"{clock_text(discharge.t)[:5]} by {discharge.original.initials}"
+            show(
+                self.schedule_label, f"Discharged at {at}: session closed. Session → Next patient starts the next.", ""
+            )
+            return
+        self.service.record_missed_checks(self.values.nibp_times, now)  # each once, by the program
+        schedule = self.service.schedule(self.values.nibp_times, now)
         check, gone = next_open(schedule), missed(schedule)
         past = f" · {gone} check{'s' if gone > 1 else ''} missed (on the record)" if gone else ""
         if check is None:
@@ -474,14 +536,26 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def use_demo_patient(self) -> None:
+        def assigned(future) -> None:
+            if future.exception() is not None:
+                self._show_message(f"The demo patient was not assigned: {future.exception()}", True)
+                return
+            self._show_patient()
+
+        self.facade.deliver(self.courses.assign_demo_patient(self.service.session_id), assigned)
+
     def _show_patient(self) -> None:
         found = self.courses.of_session(self.service.session_id)
         if found is None:
             return
+        self.demo_button.hide()  # a patient is assigned: the demo button has done its job or is not needed
         patient, course = found
         self.patient = patient
-        allergies = f" · allergies: {patient.allergies}" if patient.allergies else ""
-        self.patient_label.setText(f"<b>{patient.label}</b>{allergies}<br>Course: {course.title}")
+        allergies = f" · allergies: {html.escape(patient.allergies)}" if patient.allergies else ""
+        self.patient_label.setText(
+            f"<b>{html.escape(patient.label)}</b>{allergies}<br>Course: {html.escape(course.title)}"
+        )
         if not self.infusion.weight.isReadOnly() and not self.infusion.weight.text():
             self.infusion.weight.setText(f"{patient.weight_kg:g}")
 
@@ -497,6 +571,46 @@ class MainWindow(QMainWindow):
         self.course_view.open()
         return self.course_view
 
+    # --- the session's lifecycle (monitor.app.lifecycle) -----------------------------------------------------
+
+    def unfinished(self) -> list[str]:
+        """What closing now would leave unfinished; [] when the session can close without asking."""
+        return unfinished(self.service.entries(), self.clock.now(), self.service.limits)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if confirm_close(self, self.unfinished()):
+            event.accept()
+        else:
+            event.ignore()
+
+    def next_patient(self) -> bool:
+        """Session → Next patient: offered once the session is discharged (or has nothing in it); confirms what
+        it will do, then the ChairSeat ends this session and opens the next one on the same monitor."""
+        if not ends_on_close(self.service.entries()):
+            self._show_message(
+                "Next patient: discharge this patient first (Recovery & discharge tab). To leave the session open "
+                "for later, close the program: the next start offers to resume it.",
+                True,
+            )
+            return False
+        discharge = self.service.discharge()
+        what = (
+            f"discharged at {clock_text(discharge.t)[:5]} by {discharge.original.initials}"
+            if discharge
+            else "nothing recorded"
+        )
+        answer = QMessageBox.question(
+            self,
+            "Next patient?",
+            f"End session {self.service.session_id} ({what}) and start a new session on this monitor for the next "
+            "patient?",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        self.next_patient_action.setEnabled(False)  # once: the seat replaces this window
+        self.sigNextPatient.emit()
+        return True
+
     # --- entries --------------------------------------------------------------------------------------------
 
     @Slot()
@@ -509,8 +623,16 @@ class MainWindow(QMainWindow):
 
     @Slot(str, bool)
     def _show_message(self, text: str, error: bool) -> None:
+        """Every message for the nurse goes here, and lives by one rule: it stays until the next one replaces it
+        or it is MESSAGE_KEEP_S old (a confirmation 15 s, an error 60 s), so it never outlives what it said."""
         self.message.setText(text)
         self.message.setStyleSheet("color: #ff5252; font-weight: bold;" if error else "color: #81c784;")
+        self._message_until = self._wall() + MESSAGE_KEEP_S[error]
+
+    def _expire_message(self) -> None:
+        if self._message_until is not None and self._wall() >= self._message_until:
+            self._message_until = None
+            self.message.clear()
 
     @Slot(object)
     def _on_entry_stored(self, _entry: Entry) -> None:
@@ -605,7 +727,7 @@ class MainWindow(QMainWindow):
 
     def open_port_picker(self) -> PortPickerDialog:
         cfg = self.facade.acquisition.config
-        dialog = PortPickerDialog(cfg.port, cfg.protocol, self)
+        dialog = PortPickerDialog(cfg.port, cfg.protocol, self, cfg.port_policy)
         dialog.accepted.connect(lambda: self._switch_port(*dialog.choice()))
         self.port_dialog = dialog
         dialog.open()
@@ -625,3 +747,16 @@ class MainWindow(QMainWindow):
         self.jobs.append(job.start())
         self.setWindowTitle(f"Infusion Station Monitor — {port}")
         self.statusBar().showMessage(f"Recording from {port} ({protocol})")
+
+
+def confirm_close(parent: QWidget, lines: list[str]) -> bool:
+    """Ask before a close that leaves a session unfinished (it stays open, resumable); True: go on closing."""
+    question = close_question(lines)
+    if question is None:
+        return True
+    answer = QMessageBox.question(parent, "Close with a session unfinished?", question)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def _if_current(shown: ShownValue) -> float | None:
+    return shown.value if shown.current else None

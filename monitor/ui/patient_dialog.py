@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from monitor.app.courses import CourseService, SessionSummary
 from monitor.session.errors import EntryError
 from monitor.ui.facade import SessionFacade
+from monitor.ui.text import plain
 
 
 class PatientDialog(QDialog):
@@ -65,7 +66,7 @@ class PatientDialog(QDialog):
         self.assign_button = QPushButton("Put this session in the selected course")
         self.assign_button.setObjectName("assign_course")
         self.assign_button.clicked.connect(self.assign)
-        self.message = QLabel("")
+        self.message = plain(QLabel(""))
         self.message.setObjectName("patient_message")
         self.message.setWordWrap(True)
         form = QFormLayout()

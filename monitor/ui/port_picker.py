@@ -20,12 +20,18 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.devices.link import list_ports, port_problem
+from monitor.devices.port_policy import PortPolicy
 from monitor.devices.protocols import PROTOCOL_NAMES
+from monitor.ui.text import plain
 
 
 class PortPickerDialog(QDialog):
-    def __init__(self, current_port: str, current_protocol: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, current_port: str, current_protocol: str, parent: QWidget | None = None, policy: PortPolicy | None = None
+    ) -> None:
+        """`policy`: the ports the clinic allows (its serial_hosts); the typed port is checked against it."""
         super().__init__(parent)
+        self.policy = policy or PortPolicy()
         self.setWindowTitle("Connect to a bedside monitor")
         self.ports = QListWidget()
         self.ports.setObjectName("port_list")
@@ -39,7 +45,7 @@ class PortPickerDialog(QDialog):
         self.protocol.setCurrentText(current_protocol)
         refresh = QPushButton("Refresh list")
         refresh.clicked.connect(self.refresh)
-        self.error = QLabel("")
+        self.error = plain(QLabel(""))
         self.error.setStyleSheet("color: #ff5252;")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -72,9 +78,9 @@ class PortPickerDialog(QDialog):
         return self.port.text().strip(), self.protocol.currentText()
 
     def accept(self) -> None:
-        problem = port_problem(self.port.text())
+        problem = port_problem(self.port.text(), self.policy, "port picker")
         if problem is not None:
-            hint = "" if "://" in self.port.text() or not self.port.text().strip() else ": press Refresh list, pick it"
+            hint = ": press Refresh list, pick it" if problem.startswith("There is no port") else ""
             self.error.setText(problem + hint)
             return
         super().accept()

@@ -12,14 +12,26 @@ from concurrent.futures import Future
 from typing import Any
 
 from PySide6.QtCore import QObject, QTime, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QTimeEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QMessageBox, QTimeEdit, QWidget
 
 from monitor.session.clock import clock_text, latest_at
-from monitor.session.entries import Entry, EntryKind, describe
+from monitor.session.entries import Entry, EntryAction, EntryKind, describe
 from monitor.session.errors import EntryError
+from monitor.session.screening import evaluate as evaluate_screening
 from monitor.ui.facade import SessionFacade
 
 SLOW_SAVE_MS = 700  # an fsync takes milliseconds; longer means the disk is refusing writes
+
+Question = Callable[[Entry], str]  # what a confirmation asks, from the entry exactly as it would be recorded
+
+
+def ask(parent: QWidget | None, text: str) -> bool:
+    """Yes or No to an irreversible entry; No (the default button) records nothing."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Confirm", text, parent=parent)
+    box.setObjectName("confirm_entry")
+    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    return box.exec() == QMessageBox.StandardButton.Yes
 
 
 class EntryTimeControl(QWidget):
@@ -69,10 +81,25 @@ class EntryRecorder(QObject):
         self.service = facade.service
         self.time_control = time_control
         self.in_flight = 0
+        parent = self.parent()
+        # How the nurse is asked (a modal box on the window); replaceable, e.g. by tests that answer it.
+        self.confirm: Callable[[str], bool] = lambda text: ask(parent if isinstance(parent, QWidget) else None, text)
 
-    def record(self, kind: EntryKind, payload: Mapping[str, Any]) -> bool:
-        """Submit an entry; False (with the message shown) when it is refused."""
-        return self._submit(lambda: self.service.record(kind, payload, t=self.time_control.chosen()))
+    def record(self, kind: EntryKind, payload: Mapping[str, Any], question: Question | None = None) -> bool:
+        """Submit an entry; False (with the message shown) when it is refused. With `question`, the entry is
+        checked first, the nurse is asked to confirm exactly what will be recorded, and No records nothing."""
+        t = self.time_control.chosen()
+        if question is not None:
+            try:
+                entry = self.service.check(kind, payload, t)
+            except EntryError as exc:
+                self.sigMessage.emit(str(exc), True)
+                return False
+            if not self.confirm(question(entry)):
+                self.sigMessage.emit(f"Not recorded: {describe(entry.kind, entry.payload)}", False)
+                return False
+            t = entry.t  # recorded at the time the question showed
+        return self._submit(lambda: self.service.record(kind, payload, t=t))
 
     def amend(self, entry_id: int, payload: Mapping[str, Any], reason: str, t: float | None) -> bool:
         return self._submit(lambda: self.service.amend(entry_id, payload, reason, t=t))
@@ -108,5 +135,16 @@ class EntryRecorder(QObject):
             return
         entry = future.result()
         verb = {"create": "Saved", "amend": "Amended", "strike": "Struck through"}[entry.action.value]
-        self.sigMessage.emit(f"{verb} at {clock_text(entry.t)}: {describe(entry.kind, entry.payload)}", False)
+        blocked = self._blocks(entry)
+        if blocked:  # on the record, but what it says stops the workflow: announced as such, in red
+            self.sigMessage.emit(f"{verb} at {clock_text(entry.t)} — {blocked}", True)
+        else:
+            self.sigMessage.emit(f"{verb} at {clock_text(entry.t)}: {describe(entry.kind, entry.payload)}", False)
         self.sigStored.emit(entry)
+
+    def _blocks(self, entry: Entry) -> str:
+        """What a stored entry stops, when it stops something: a screening that does not allow the start."""
+        if entry.kind is not EntryKind.SCREENING or entry.action is EntryAction.STRIKE:
+            return ""
+        result = evaluate_screening(entry.payload, self.service.protocol.bp_gate)
+        return f"screening BLOCKS the start. {result.refusal()}" if not result.may_start else ""

@@ -1,14 +1,27 @@
 """RecoveryPanel: the modified Aldrete score and the discharge checklist; Discharge is refused with what is
-missing (minimum observation time, Aldrete >= 9, end pain score, checklist). GUI thread."""
+missing (minimum observation time, Aldrete >= 9, end pain score, checklist, a high-priority alarm). An Aldrete
+score the monitor contradicts is refused by the service with the values (or, where the clinic allows it, kept
+with the reason typed here). Items start unset and are unset again after recording. GUI thread."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from monitor.session.entries import EntryKind
-from monitor.session.recovery import ALDRETE_ITEMS, DISCHARGE_ALDRETE_AT_LEAST, DISCHARGE_CHECKLIST
+from monitor.session.clock import clock_text
+from monitor.session.entries import Entry, EntryKind
+from monitor.session.recovery import DISCHARGE_ALDRETE_AT_LEAST, DISCHARGE_CHECKLIST, aldrete_items
 from monitor.ui.recorder import EntryRecorder
 from monitor.ui.style import show
 
@@ -29,7 +42,7 @@ class RecoveryPanel(QWidget):
         self.context.setWordWrap(True)
         form.addRow(self.context)
         self.items: dict[str, QComboBox] = {}
-        for key, name, wording in ALDRETE_ITEMS:
+        for key, name, wording in aldrete_items(self.service.protocol.aldrete_circulation):
             combo = QComboBox()
             combo.setObjectName(f"aldrete_{key}")
             combo.addItem("—", None)
@@ -37,6 +50,13 @@ class RecoveryPanel(QWidget):
                 combo.addItem(f"{points}  {text}", points)
             self.items[key] = combo
             form.addRow(name, combo)
+        self.override = QLineEdit()
+        self.override.setObjectName("aldrete_override")
+        self.override.setPlaceholderText("Only to keep a score the monitor contradicts: why (recorded)")
+        if self.service.protocol.aldrete_override:  # the clinic's choice (clinic.json); refused otherwise
+            form.addRow("Reason", self.override)
+        else:
+            self.override.hide()
         self.record_aldrete = QPushButton("Record Aldrete score")
         self.record_aldrete.setObjectName("record_aldrete")
         self.record_aldrete.clicked.connect(self.submit_aldrete)
@@ -68,10 +88,23 @@ class RecoveryPanel(QWidget):
         return {key: box.isChecked() for key, box in self.checks.items()}
 
     def submit_aldrete(self) -> bool:
-        return self.recorder.record(EntryKind.ALDRETE, {key: combo.currentData() for key, combo in self.items.items()})
+        payload = {key: combo.currentData() for key, combo in self.items.items()}
+        if not self.recorder.record(EntryKind.ALDRETE, payload | {"override_reason": self.override.text()}):
+            return False
+        for combo in self.items.values():  # nothing left over for the next score
+            combo.setCurrentIndex(0)
+        self.override.clear()
+        return True
 
     def submit_discharge(self) -> bool:
-        return self.recorder.record(EntryKind.DISCHARGE, self.checklist())
+        return self.recorder.record(EntryKind.DISCHARGE, self.checklist(), self._question)
+
+    def _question(self, entry: Entry) -> str:
+        done = "; ".join(label for key, label in DISCHARGE_CHECKLIST if entry.payload.get(key))
+        return (
+            f"Discharge at {clock_text(entry.t)[:5]} and close the session? Recorded with it: {done}. "
+            "Nothing can be added to this session afterwards."
+        )
 
     def refresh(self) -> None:
         self.context.setText(self._context())

@@ -36,13 +36,17 @@ from PySide6.QtGui import (
     QPolygonF,
 )
 
+from monitor.app.lifecycle import end_text
+from monitor.app.record_values import last_values_text
 from monitor.app.session_record import SessionRecord
 from monitor.params import PARAMS
+from monitor.session.alarm_history import collapse_repeats
 from monitor.session.alarms import SOUND_KEY, AlarmAction
 from monitor.session.clock import clock_text
 from monitor.session.entries import EntryAction, EntryKind, EntryView, describe
 from monitor.session.infusion import InfusionSettings, InfusionState
 from monitor.session.nibp import NIBP_PARAMS
+from monitor.storage.db import SessionState
 from monitor.ui.trends import CHARTS, GAP_S, LANE_LABELS, LANE_OF_KIND, LANES, MARKER_COLOUR, ChartSpec, CurveSpec
 
 # --- page geometry (points) and styles ----------------------------------------------------------------------
@@ -241,10 +245,10 @@ def _header(flow: _Flow, record: SessionRecord) -> None:
     s = record.session
     flow.text("Ketamine infusion session record", _font(18, bold=True), after=6.0)
     start, end = s.started_at, record.end
-    if s.ended_at is None:
-        times = f"{_when(record, start)} – still recording (data to {_when(record, end)}, {_duration(end - start)})"
+    if s.state is SessionState.OPEN:
+        times = f"{_when(record, start)} – {end_text(s)}; data to {_when(record, end)} ({_duration(end - start)})"
     else:
-        times = f"{_when(record, start)} – {_when(record, end)} ({_duration(end - start)})"
+        times = f"{_when(record, start)} – {_when(record, end)} ({_duration(end - start)}); {end_text(s)}"
     timebase = "the monitor's clock" if s.timebase == "device" else "this computer's clock"
     _fields(
         flow,
@@ -806,11 +810,14 @@ def _footers(pages: Sequence[Page], session_id: int, generated_at: float) -> Non
 
 
 def _alarm_rows(record: SessionRecord) -> list[tuple[float, str]]:
+    """One row per alarm condition's repeats (count and last time), as in the Alarm history tab."""
     rows = []
-    for a in record.alarms:
+    for r in collapse_repeats(record.alarms):
+        a = r.first
         priority = f" [{a.priority}]" if a.priority else ""
         who = f" — {a.who}" if a.who else ""
-        rows.append((a.t, f"{a.action}{priority}: {a.message}{who}"))
+        repeats = f" ({r.span_text(lambda t: _when(record, t))})" if r.count > 1 else ""
+        rows.append((a.t, f"{a.action}{priority}: {a.message}{who}{repeats}"))
     return rows
 
 
@@ -820,6 +827,7 @@ def layout_report(record: SessionRecord, *, generated_at: float | None = None) -
     _header(flow, record)
     _section(flow, "Infusion", 60)
     _fields(flow, _infusion_rows(record))
+    _fields(flow, [("Last values", last_values_text(record))])  # by the screen's currency rule
     charts = _charts(flow, record)
     _entries_table(flow, record)
     _alarms_section(flow, _alarm_rows(record), record)

@@ -29,11 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.app.export_csv import write_csv
-from monitor.app.export_fhir import bundle_json
+from monitor.app.export_fhir import write_fhir
+from monitor.app.lifecycle import end_text
 from monitor.app.replay import replay_capture
 from monitor.app.session_record import SessionRecord, load_record
 from monitor.session.clock import clock_text
 from monitor.storage.db import SessionRow, connect, list_sessions
+from monitor.storage.private_files import new_file
 from monitor.storage.writer import SessionWriter
 from monitor.ui.background import BackgroundJob, Progress
 from monitor.ui.infusion_panel import hms
@@ -64,11 +66,12 @@ class ReviewWindow(QMainWindow):
         self.record = record
         session = record.session
         self.setWindowTitle(f"Review — session {session.id}, {_when(session.started_at)}")
+        source, nurses = f"{session.source} ({session.protocol})", ", ".join(record.initials) or "—"
         header = QLabel(
             f"<b>{html.escape(record.patient_text)}</b><br>"
             f"<b>Session {session.id}</b> · {_when(session.started_at)}–{clock_text(record.end)[:5]} · "
-            f"{session.source} ({session.protocol}) · nurses {', '.join(record.initials) or '—'}<br>"
-            f"{infusion_summary(record)}"
+            f"{html.escape(source)} · nurses {html.escape(nurses)}<br>"
+            f"{html.escape(infusion_summary(record))}"
         )
         header.setObjectName("review_header")
         header.setWordWrap(True)
@@ -125,20 +128,22 @@ class ReviewWindow(QMainWindow):
             suffix = {"pdf": ".pdf", "fhir": ".fhir.json"}[fmt]
             chosen, _ = QFileDialog.getSaveFileName(self, "Export", name + suffix)
             target = Path(chosen) if chosen else None
-        if target is not None:
-            self.export(fmt, target)
+        if target is not None:  # the file dialog asked before choosing an existing file; a folder's files were not
+            self.export(fmt, target, force=fmt != "csv")
 
-    def export(self, fmt: str, target: Path) -> BackgroundJob:
-        """Write the record as PDF (a file), CSV (two files in a folder) or FHIR (a file), with progress."""
+    def export(self, fmt: str, target: Path, force: bool = False) -> BackgroundJob:
+        """Write the record as PDF (a file), CSV (two files in a folder) or FHIR (a file), with progress. An existing
+        file is replaced only with `force` (the save dialog asked), a symlink never (private_files)."""
         record = self.record
 
         def work(progress: Progress, _cancel: threading.Event) -> list[Path]:
             if fmt == "pdf":
-                write_session_pdf(record, target, progress)
+                with new_file(target, force) as tmp:
+                    write_session_pdf(record, tmp, progress)
                 return [target]
             if fmt == "csv":
-                return write_csv(record, target, progress)
-            target.write_text(bundle_json(record), encoding="utf-8")
+                return write_csv(record, target, progress, force=force)
+            write_fhir(record, target, force)
             return [target]
 
         job = BackgroundJob(f"Exporting session {record.session.id} ({fmt.upper()})", work, self)
@@ -166,7 +171,7 @@ class SessionListDialog(QDialog):
         self.setWindowTitle("Review a session")
         self.tree = QTreeWidget()
         self.tree.setObjectName("session_list")
-        self.tree.setHeaderLabels(("Session", "Started", "Ended", "Monitor"))
+        self.tree.setHeaderLabels(("Session", "Started", "End", "Chair or monitor"))
         self.tree.setRootIsDecorated(False)
         conn = connect(db_path)
         try:
@@ -174,8 +179,7 @@ class SessionListDialog(QDialog):
         finally:
             conn.close()
         for s in self.sessions:
-            ended = clock_text(s.ended_at)[:5] if s.ended_at else "not closed"
-            item = QTreeWidgetItem([str(s.id), _when(s.started_at), ended, s.source])
+            item = QTreeWidgetItem([str(s.id), _when(s.started_at), end_text(s), s.chair or s.source])
             item.setData(0, 256, s.id)
             self.tree.addTopLevelItem(item)
         self.tree.itemDoubleClicked.connect(lambda *_: self.accept())

@@ -1,5 +1,6 @@
 """ScreeningPanel: the pre-infusion screening form. Every question needs an explicit answer; the verdict (may
-start, blocked, cautions) is shown after recording, and an override needs its reason typed in.
+start, blocked, cautions) is shown after recording, and an override needs its reason typed in. The form is
+cleared once recorded: a later screening (e.g. with an override) is answered afresh.
 
 GUI thread; records through the EntryRecorder like every other entry (validated, audited, durable).
 """
@@ -120,7 +121,17 @@ class ScreeningPanel(QWidget):
             "medications": self.medications.text(),
             "override_reason": self.override.text(),
         }
-        return self.recorder.record(EntryKind.SCREENING, payload)
+        if not self.recorder.record(EntryKind.SCREENING, payload):
+            return False
+        self.clear()  # recorded: a new screening is answered afresh, nothing left over
+        return True
+
+    def clear(self) -> None:
+        for combo in (*self.items.values(), self.consent, self.fasting, self.escort):
+            combo.setCurrentIndex(0)
+        for field in (self.medications, self.override, *self.baseline.values()):
+            field.clear()
+        self.pain.setValue(-1)
 
     def show_result(self, result: ScreeningResult | None) -> None:
         if result is None:

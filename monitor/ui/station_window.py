@@ -7,10 +7,12 @@ chair. One chair's trouble shows on its own card; the others keep updating.
 
 from __future__ import annotations
 
+from html import escape
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QMouseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -29,20 +31,23 @@ from PySide6.QtWidgets import (
 from monitor.app.chair import ChairConfig
 from monitor.app.station import save_station
 from monitor.devices.link import list_ports
+from monitor.devices.port_policy import PortPolicy, PortRefused, check_port
 from monitor.devices.protocols import PROTOCOL_NAMES
-from monitor.params import format_value
 from monitor.session.alarm_limits import AlarmPriority
 from monitor.session.clock import clock_text
+from monitor.session.currency import Currency, ShownValue
 from monitor.session.infusion import InfusionState
 from monitor.session.schedule import CheckStatus, next_open
 from monitor.ui.alarm_bar import COLOURS, TEXT_ON
 from monitor.ui.infusion_panel import hms
-from monitor.ui.main_window import MainWindow
+from monitor.ui.main_window import MainWindow, confirm_close
 from monitor.ui.style import show
+from monitor.ui.text import plain
 
 SPARK_WINDOW_S = 30 * 60.0  # the card's small trend: the last half hour of HR
 CARD_REFRESH_MS = 1000
 SHOWN_ALARMS = 4
+NOT_CURRENT = "#78909c"  # a value that is not current: grey, never the bright white of a current one
 
 
 class ChairCard(QWidget):
@@ -53,14 +58,16 @@ class ChairCard(QWidget):
         self.index = index
         self.setObjectName(f"chair_card_{index}")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)  # so the style sheet's frame is painted
-        self.title = QLabel(name)
+        self.title = plain(QLabel(name))
         self.title.setStyleSheet("font-size: 18px; font-weight: bold;")
-        self.who = QLabel("")
+        self.who = plain(QLabel(""))
         self.state = QLabel("")
         self.numbers = QLabel("")
         self.numbers.setStyleSheet("font-size: 22px; font-weight: bold; font-family: monospace;")
+        self.numbers.setTextFormat(Qt.TextFormat.RichText)  # a value that is not current is greyed in place
+        self.numbers.setWordWrap(True)  # reasons beside the values may be long: they wrap, the window never widens
         self.check = QLabel("")
-        self.alarm = QLabel("")
+        self.alarm = plain(QLabel(""))
         self.alarm.setWordWrap(True)
         self.spark = pg.PlotWidget(background="#101418")
         self.spark.setMaximumHeight(70)
@@ -79,12 +86,17 @@ class ChairCard(QWidget):
         self._drawn = -1
         self._frame = ""
 
+    def reset(self) -> None:
+        """A new patient at this chair: the small trend starts again."""
+        self._drawn = -1
+        self.curve.setData([], [])
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self.sigOpen.emit(self.index)
         super().mousePressEvent(event)
 
     def update_from(self, window: MainWindow, now: float) -> None:
-        service, latest = window.service, window.latest
+        service, values = window.service, window.values
         patient = window.patient
         who = f"Patient {_initials(patient.name)}" if patient else "No patient assigned"
         show(self.who, f"{who} · nurse {service.initials or '—'}", "")
@@ -95,27 +107,36 @@ class ChairCard(QWidget):
             rate = f" {s.rate_mg_kg_h:g} mg/kg/h" if s.state is InfusionState.RUNNING else ""
             state = f"{s.state.value.capitalize()}{rate} · {hms(s.elapsed_s(now))} · {s.total_mg:.0f} mg"
         show(self.state, state, "")
-        nibp = window.tiles["nibp"].value.text()
-        parts = [f"HR {_v(latest, 'HR')}", f"SpO₂ {_v(latest, 'SPO2')}", f"NIBP {nibp}", f"RR {_v(latest, 'RR')}"]
-        dim = "color: #5f6b73;" if window.tiles["hr"].dimmed else ""
-        show(self.numbers, "  ".join(parts), "font-size: 22px; font-weight: bold; font-family: monospace;" + dim)
+        nibp = values.nibp(now)
+        link = values.receiving  # while the monitor is not sending, the card says so once, not beside each value
+        parts = [
+            _shown("HR", values.shown("HR", now), per_value=link),
+            _shown("SpO₂", values.shown("SPO2", now), per_value=link),
+            _shown("NIBP", nibp.sys, nibp.text, per_value=link),
+            _shown("RR", values.shown("RR", now), per_value=link),
+        ]
+        silent = "" if link else f" <span style='color: {NOT_CURRENT}'>(monitor not sending)</span>"
+        text = "&nbsp; ".join(parts) + silent
+        show(self.numbers, text, "font-size: 22px; font-weight: bold; font-family: monospace;")
         self._spark(window, now)
         self._check(window, now)
         self._alarm(window)
 
     def _spark(self, window: MainWindow, now: float) -> None:
-        series = window.trends.series["HR"]
-        if series.version == self._drawn:
+        values = window.values
+        if values.version == self._drawn:
             return
-        self._drawn = series.version
-        x, y = series.x, series.y
-        start = np.searchsorted(x, now - SPARK_WINDOW_S)
-        self.curve.setData(x[start:], y[start:])  # only the last half hour: flat cost over a 12 h session
+        self._drawn = values.version
+        points = np.array(values.history("HR"), dtype=float).reshape(-1, 2)  # the holder keeps the last half hour
+        self.curve.setData(points[:, 0], points[:, 1])
         self.spark.setXRange(now - SPARK_WINDOW_S, now, padding=0)
 
     def _check(self, window: MainWindow, now: float) -> None:
-        nibp = window.trends.series["NIBP_SYS"]
-        check = next_open(window.service.schedule(nibp.x[np.isfinite(nibp.y)].tolist(), now))
+        discharge = window.service.discharge()
+        if discharge is not None:  # closed: no check is due any more
+            show(self.check, f"Discharged {clock_text(discharge.t)[:5]} by {discharge.original.initials}", "")
+            return
+        check = next_open(window.service.schedule(window.values.nibp_times, now))
         if check is None:
             show(self.check, "", "")
         elif check.status is CheckStatus.OVERDUE:
@@ -147,23 +168,32 @@ def _initials(name: str) -> str:
     return ".".join(part[0].upper() for part in name.split() if part) + "."
 
 
-def _v(latest: dict, param: str) -> str:
-    sample = latest.get(param)
-    return format_value(param, sample.value) if sample else "--"
+def _shown(label: str, shown: ShownValue, text: str | None = None, per_value: bool = True) -> str:
+    """One value on the card, by the currency rule: bright when current; grey with its age when stale; "--" with
+    the reason when invalid (rich text: the card is one label). `per_value`: False when one reason holds for every
+    value (the monitor not sending) and the card states it once."""
+    if shown.current:
+        return f"{label} {escape(text or shown.text)}"
+    if shown.currency is Currency.STALE:
+        return f"<span style='color: {NOT_CURRENT}'>{label} {escape(text or shown.text)} ({shown.note})</span>"
+    note = f" ({escape(shown.note)})" if shown.note and per_value else ""
+    return f"<span style='color: {NOT_CURRENT}'>{label} --{note}</span>"
 
 
 class StationWindow(QMainWindow):
-    def __init__(self, windows: list[MainWindow], configs: list[ChairConfig]) -> None:
+    def __init__(self, windows: list[MainWindow], configs: list[ChairConfig], policy: PortPolicy | None = None) -> None:
+        """`policy`: the ports the clinic allows, for the port assignments (monitor.devices.port_policy)."""
         super().__init__()
+        self.policy = policy or PortPolicy()
         self.setWindowTitle(f"Infusion Station Monitor — station, {len(windows)} chairs")
         self.windows = windows
         self.configs = configs
         self.stack = QStackedWidget()
         overview = QWidget()
-        self.standing = QLabel("")  # standing conditions (no alarm sound), apart from the rotating alarm lines
+        self.standing = plain(QLabel(""))  # standing conditions (no alarm sound), apart from the rotating alarm lines
         self.standing.setObjectName("station_standing")
         self.standing.setWordWrap(True)
-        self.alarm_lines = [QLabel("") for _ in range(SHOWN_ALARMS)]
+        self.alarm_lines = [plain(QLabel("")) for _ in range(SHOWN_ALARMS)]
         grid = QGridLayout()
         self.cards: list[ChairCard] = []
         for i, (window, config) in enumerate(zip(windows, configs, strict=True)):
@@ -205,6 +235,35 @@ class StationWindow(QMainWindow):
         self._timer.start()
         self.resize(1600, 980)
         self.refresh()
+
+    def replace_window(self, new: MainWindow, old: MainWindow) -> None:
+        """The chair's next patient: `new` takes the place of `old` (its page, its card); the old one goes."""
+        index = self.windows.index(old)
+        new.setWindowFlags(Qt.WindowType.Widget)
+        showing = self.stack.currentWidget() is old
+        self.stack.insertWidget(index + 1, new)
+        self.stack.removeWidget(old)
+        self.windows[index] = new
+        if showing:
+            self.stack.setCurrentWidget(new)
+        self.cards[index].reset()
+        old.deleteLater()
+        self.refresh()
+
+    def unfinished(self) -> list[str]:
+        """One line per chair a close would leave with an unfinished (open) session."""
+        lines = []
+        for window, config in zip(self.windows, self.configs, strict=True):
+            parts = window.unfinished()
+            if parts:
+                lines.append(f"{config.name}: " + "; ".join(parts))
+        return lines
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if confirm_close(self, self.unfinished()):
+            event.accept()
+        else:
+            event.ignore()
 
     def open_chair(self, index: int) -> None:
         self.stack.setCurrentIndex(index + 1)
@@ -249,7 +308,7 @@ class StationWindow(QMainWindow):
         return max(levels, default=None)
 
     def open_ports(self) -> StationPortsDialog:
-        self.ports_dialog = StationPortsDialog(self.configs, self)
+        self.ports_dialog = StationPortsDialog(self.configs, self, self.policy)
         self.ports_dialog.open()
         return self.ports_dialog
 
@@ -257,8 +316,11 @@ class StationWindow(QMainWindow):
 class StationPortsDialog(QDialog):
     """Which serial port (or URL) and protocol each chair uses; saved for the station's next start."""
 
-    def __init__(self, configs: list[ChairConfig], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, configs: list[ChairConfig], parent: QWidget | None = None, policy: PortPolicy | None = None
+    ) -> None:
         super().__init__(parent)
+        self.policy = policy or PortPolicy()
         self.setWindowTitle("Assign ports to chairs")
         self.configs = configs
         self.table = QTableWidget(len(configs), 3)
@@ -268,7 +330,7 @@ class StationPortsDialog(QDialog):
         self.port_boxes: list[QComboBox] = []
         self.protocol_boxes: list[QComboBox] = []
         for row, config in enumerate(configs):
-            self.table.setCellWidget(row, 0, QLabel(config.name))
+            self.table.setCellWidget(row, 0, plain(QLabel(config.name)))
             port = QComboBox()
             port.setEditable(True)  # a URL (socket://, rfc2217://) can be typed
             port.addItem("(built-in simulated monitor)", None)
@@ -284,7 +346,7 @@ class StationPortsDialog(QDialog):
             self.port_boxes.append(port)
             self.protocol_boxes.append(protocol)
         self.table.resizeColumnsToContents()
-        self.note = QLabel("Saved for the station; they take effect at its next start.")
+        self.note = plain(QLabel("Saved for the station; they take effect at its next start."))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -313,6 +375,14 @@ class StationPortsDialog(QDialog):
         return out
 
     def accept(self) -> None:
-        path = save_station(self.chosen())
+        chosen = self.chosen()
+        try:
+            for config in chosen:
+                if config.port is not None:
+                    check_port(config.port, self.policy, f"port picker, {config.name}")
+        except PortRefused as exc:
+            self.note.setText(str(exc))  # nothing saved: the nurse corrects the port or cancels
+            return
+        path = save_station(chosen)
         self.note.setText(f"Saved to {path}")
         super().accept()

@@ -1,8 +1,8 @@
 """Large numerics tiles: value, unit, age of the value, dimmed when stale, coloured by alarm level.
 
-GUI thread only. A bright number is always a current one: the tile dims when its value is old or the monitor
-is not sending. The alarm engine (its own issue) sets `alarm_level`; the colours follow IEC 60601-1-8 as in
-shared/clinical.md [IEC-60601-1-8]: high red, medium yellow, low cyan.
+GUI thread only. A bright number is always a current one: the tile shows what monitor.session.currency decided
+(invalid at once as "--" with the reason, stale dimmed with its age). The alarm engine sets `alarm_level`; the
+colours follow IEC 60601-1-8 as in shared/clinical.md [IEC-60601-1-8]: high red, medium yellow, low cyan.
 """
 
 from __future__ import annotations
@@ -13,10 +13,7 @@ from enum import IntEnum
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-STALE_AFTER_S = 30.0  # a continuous parameter not refreshed for this long is shown dimmed
-# A cuff reading is intermittent; clinical.md "Monitoring during infusion": NIBP at least every 15 min, so a
-# reading older than that is no longer current.
-NIBP_STALE_AFTER_S = 15 * 60.0
+from monitor.session.currency import Currency, ShownValue, age_text
 
 
 class AlarmLevel(IntEnum):
@@ -71,9 +68,7 @@ class NumericTile(QFrame):
         layout.addWidget(self.title)
         layout.addWidget(self.value, 1)
         layout.addWidget(self.detail)
-        self._detail_base = ""
-        self.updated_at: float | None = None
-        self.sample_time: float | None = None
+        self.currency = Currency.NONE
         self.alarm_level = AlarmLevel.NONE
         self.dimmed = True
         self._paint()
@@ -96,38 +91,19 @@ class NumericTile(QFrame):
         self.value.setStyleSheet(f"{base} font-size: 52px; font-weight: bold;")
         self.detail.setStyleSheet(f"{base} font-size: 15px;")
 
-    def show_values(self, text: str, detail: str, sample_time: float, now: float, live: bool) -> None:
-        self.value.setText(text)
-        self.sample_time = sample_time
-        self.updated_at = now
-        self._detail_base = detail
-        self.refresh_age(now, live)
-
-    def show_invalid(self, reason: str) -> None:
-        """No valid value now (the monitor or the decoder says why): "--" at once, never the last number."""
-        self.value.setText("--")
-        self.detail.setText(reason)
-        self._detail_base = reason
-        self.updated_at = self.sample_time = None
-        if not self.dimmed:
-            self.dimmed = True
-            self._paint()
-
-    def refresh_age(self, now: float, live: bool) -> None:
-        """Dim the tile when its value is old, or at once when the monitor is not sending."""
-        if self.updated_at is None:
-            return
-        limit = NIBP_STALE_AFTER_S if self.spec.key == "nibp" else STALE_AFTER_S
-        age = now - self.updated_at
-        parts = [p for p in (self._detail_base, age_text(age) if age >= 5 else "") if p]
-        self.detail.setText("  ·  ".join(parts))
-        dim = not live or age > limit
+    def display(self, text: str, shown: ShownValue, detail: str = "") -> None:
+        """Show a value as the currency rule judged it: invalid at once as "--" with the reason, stale dimmed
+        with its age, current bright. `text` is the number(s) (shown.text, or "120/80" for NIBP)."""
+        self.currency = shown.currency
+        invalid = shown.currency in (Currency.INVALID, Currency.NONE)
+        age = age_text(shown.age_s) if shown.age_s is not None and shown.age_s >= 5 and not invalid else ""
+        parts = [shown.note] if invalid else [detail, age]
+        if self.value.text() != ("--" if invalid else text):
+            self.value.setText("--" if invalid else text)
+        detail_text = "  ·  ".join(p for p in parts if p)
+        if self.detail.text() != detail_text:
+            self.detail.setText(detail_text)
+        dim = not shown.current
         if dim != self.dimmed:
             self.dimmed = dim
             self._paint()
-
-
-def age_text(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s ago"
-    return f"{seconds / 60:.0f} min ago"

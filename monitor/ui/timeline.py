@@ -6,6 +6,7 @@ their tooltip. Selecting a row asks the charts to scroll to it.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 from monitor.session.clock import clock_text, latest_at
 from monitor.session.entries import EntryKind, EntryView, describe
 from monitor.session.scales import SCALES, DissociationLevel, Severity, SideEffect
+from monitor.ui.text import literal, plain
 
 
 class TimelineList(QWidget):
@@ -79,7 +81,7 @@ class TimelineList(QWidget):
                 for col in range(len(self.COLUMNS) - 1):
                     item.setFont(col, font)
                     item.setForeground(col, QBrush(QColor("#78909c")))
-            item.setToolTip(1, _history(view))
+            item.setToolTip(1, literal(_history(view)))
             self.tree.addTopLevelItem(item)
             self._items[view.id] = item
         if selected in self._items:
@@ -155,7 +157,9 @@ class CorrectionDialog(QDialog):
         self._now = now
         self.setWindowTitle("Strike through entry" if strike else "Amend entry")
         form = QFormLayout(self)
-        form.addRow(QLabel(f"<b>{clock_text(view.t)[:5]} {describe(view.kind, view.payload)}</b>"))
+        entry = QLabel(f"<b>{clock_text(view.t)[:5]} {html.escape(describe(view.kind, view.payload))}</b>")
+        entry.setObjectName("correction_entry")
+        form.addRow(entry)
         self.fields: dict[str, QWidget] = {}
         self.time_edit: QTimeEdit | None = None
         if not strike:
@@ -172,7 +176,7 @@ class CorrectionDialog(QDialog):
         self.reason.setObjectName("correction_reason")
         self.reason.setPlaceholderText("Why is this entry corrected? (required)")
         form.addRow("Reason", self.reason)
-        self.error = QLabel("")
+        self.error = plain(QLabel(""))
         self.error.setObjectName("correction_error")
         self.error.setStyleSheet("color: #ff5252;")
         self.error.setWordWrap(True)

@@ -21,6 +21,7 @@ from monitor.session.entries import EntryKind, EntryView, describe
 from monitor.session.nibp import NibpReading
 from monitor.ui.mark_lines import MarkLines
 from monitor.ui.series import TrendSeries
+from monitor.ui.text import literal
 
 GAP_S = 30.0  # DRI records come every 5-10 s, Masimo lines every 1-2 s: a longer silence is a gap
 GRID_COLOUR = "#1f2a30"
@@ -78,6 +79,7 @@ LANE_OF_KIND = {
     EntryKind.DISCHARGE: "infusion",
     EntryKind.CHECK: "observation",
     EntryKind.ALDRETE: "score",
+    EntryKind.MISSED_CHECK: "observation",
 }
 STRUCK_COLOUR = "#546e7a"
 MARKER_COLOUR = {"infusion": "#ce93d8", "observation": "#ffab40", "score": "#80cbc4", "alarm": "#ef5350"}
@@ -110,7 +112,7 @@ class TrendView(QWidget):
         self._lane_points = pg.ScatterPlotItem(size=11, pxMode=True, hoverable=True, tip=self._lane_tip)
         self._lane_points.sigClicked.connect(self._on_lane_clicked)
         self.lane.addItem(self._lane_points)
-        self._alarm_points = pg.ScatterPlotItem(size=10, pxMode=True, hoverable=True, tip=lambda x, y, data: data)
+        self._alarm_points = pg.ScatterPlotItem(size=10, pxMode=True, hoverable=True, tip=self._alarm_tip)
         self.lane.addItem(self._alarm_points)
         self.alarm_marks: list[str] = []  # texts of the lane's alarm marks, oldest first
         for plot in [*self.plots, self.lane]:
@@ -271,12 +273,16 @@ class TrendView(QWidget):
         for colour, times in by_colour.items():
             self.alarm_lines.add(colour, pg.mkPen(colour, width=1), times)
 
+    @staticmethod
+    def _alarm_tip(_x: float, _y: float, data: str) -> str:
+        return literal(data)
+
     def _lane_tip(self, x: float, y: float, data: int) -> str:
         view = self._entries.get(data)
         if view is None:
             return ""
         status = " (struck through)" if view.struck else " (amended)" if view.amended else ""
-        return describe(view.kind, view.payload) + status
+        return literal(describe(view.kind, view.payload) + status)
 
     # --- view control ---------------------------------------------------------------------------------------
 

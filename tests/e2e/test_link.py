@@ -11,6 +11,7 @@ from fake_port import Events, FakePort
 from monitor.devices.capture import RecordKind, read_capture
 from monitor.devices.events import LineSettings
 from monitor.devices.link import LinkState, SerialLink, port_problem
+from monitor.devices.port_policy import PortPolicy
 
 LINE = LineSettings(baudrate=19200)
 
@@ -83,7 +84,7 @@ def test_missing_port_is_disconnected_and_stop_is_prompt(tmp_path: Path, make_li
 
 def test_loop_url(make_link) -> None:
     events = Events()
-    make_link("loop://", events, on_open=lambda lk: lk.write(b"echo me"))
+    make_link("loop://", events, on_open=lambda lk: lk.write(b"echo me"), policy=PortPolicy(dev_urls=True))
     assert events.wait(lambda: bytes(events.data) == b"echo me")
 
 
@@ -155,8 +156,10 @@ def test_a_disk_that_refuses_the_capture_stops_the_capture_not_the_link(port: Fa
 
 def test_port_problem_names_a_typo_and_an_unknown_url_scheme_and_accepts_real_ports(port: FakePort) -> None:
     assert port_problem(str(port.link)) is None, "a real pty"
-    assert port_problem("socket://localhost:4001") is None and port_problem("rfc2217://10.0.0.5:2217") is None
+    clinic = PortPolicy.for_hosts(["localhost", "10.0.0.5"])
+    assert port_problem("socket://localhost:4001", clinic) is None
+    assert port_problem("rfc2217://10.0.0.5:2217", clinic) is None
     assert "There is no port /dev/ttyUSB-typo" in port_problem("/dev/ttyUSB-typo")
-    assert "'ftp://' is not a kind of port" in port_problem("ftp://x")
-    assert "'a.b://' is not a kind of port" in port_problem("a.b://x")
+    assert "'ftp://' ports are not allowed" in port_problem("ftp://x")
+    assert "'a.b://' ports are not allowed" in port_problem("a.b://x")
     assert "Choose a port" in port_problem("  ")

@@ -12,6 +12,7 @@ import pytest
 from monitor.app.chair import ChairConfig
 from monitor.app.station import Station, demo_chairs, load_station, save_station
 from monitor.devices.events import Sample
+from monitor.devices.port_policy import PortPolicy
 from monitor.storage.writer import SessionWriter
 
 
@@ -29,7 +30,7 @@ def test_a_vanished_port_and_a_noisy_line_leave_the_healthy_chair_on_time(tmp_pa
             lambda events: arrivals.extend(e.host_time for e in events if isinstance(e, Sample) and e.param == "HR")
         )
         for chair in station.chairs:
-            chair.start(initials="AB", require_screening=False)
+            chair.start(initials="AB", require_screening=False, require_patient=False)
         try:
             time.sleep(2.0)
             fault_at = time.time()
@@ -51,7 +52,7 @@ def test_station_assignments_are_remembered(tmp_path: Path) -> None:
         ChairConfig("Chair 2", "socket://10.0.0.5:4001", "masimo-ascii"),
     ]
     path = save_station(chairs, tmp_path / "station.json")
-    assert load_station(path) == chairs
+    assert load_station(path, PortPolicy.for_hosts(["10.0.0.5"])) == chairs
     path.write_text('[{"name": "Chair 1", "port": null, "protocol": "philips"}]')
     with pytest.raises(ValueError, match="unknown protocol 'philips'"):
         load_station(path)

@@ -10,17 +10,43 @@ import pytest
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import SessionClock
+from monitor.app.courses import CourseService
 from monitor.app.session_service import SessionService
 from monitor.devices.simulator import SimulatedMonitor, load_scenario
+from monitor.session.entries import PROGRAM_INITIALS
 from monitor.storage.db import connect, read_entries
 from monitor.storage.writer import SessionWriter
 from monitor.ui.facade import SessionFacade
 from monitor.ui.main_window import MainWindow
 
 
+@pytest.fixture(autouse=True)
+def questions(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Every QMessageBox.question asked (title, text); answered `questions.answer` (Yes unless a test says No).
+    A modal question in an offscreen test would wait for ever; closing a window with a session open asks one."""
+    from PySide6.QtWidgets import QMessageBox
+
+    class Asked(list):
+        answer = QMessageBox.StandardButton.Yes
+
+    asked = Asked()
+
+    def question(_parent, title: str, text: str, *_args, **_kwargs):
+        asked.append((title, text))
+        return asked.answer
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    return asked
+
+
 @pytest.fixture
 def live_window(qtbot, tmp_path: Path):
-    def start(scenario: str, speed: float, initials: str = "AB", screening: bool = False) -> MainWindow:
+    def start(
+        scenario: str, speed: float, initials: str = "AB", screening: bool = False, patient: bool = True
+    ) -> MainWindow:
+        """`patient`: a patient is assigned to the session, as the clinic workflow requires before the start.
+        Confirmations (Stop, Change rate, Bolus, Discharge) are answered Yes; the questions are kept in
+        `window.questions`."""
         sim = SimulatedMonitor("datex-s5", load_scenario(scenario), speed=speed, link_dir=tmp_path)
         port = sim.start()
         clock = SessionClock(sim.device_now, use_device_time=True)
@@ -36,10 +62,17 @@ def live_window(qtbot, tmp_path: Path):
         )
         facade.attach_service(service)
         alarms.watch_entries(service)
+        service.watch_alarms(alarms.high_clinical)  # as a Chair wires it
+        courses = CourseService(writer)
+        service.require_patient(lambda: courses.of_session(sid) is not None)
+        if patient:
+            assign_patient(courses, sid)
         window = MainWindow(facade, source=port)
         qtbot.addWidget(window)
         window.show()
         alarms.start()
+        window.questions = []
+        window.recorder.confirm = lambda text: window.questions.append(text) or True
         window.db_path = writer.db_path
         window.session_id = sid
         window.simulator = sim
@@ -53,6 +86,13 @@ def live_window(qtbot, tmp_path: Path):
         acq.stop()
         writer.close()
         sim.stop()
+
+
+def assign_patient(courses: CourseService, session_id: int) -> None:
+    """A test patient in a course of their own, assigned to the session (as the nurse does in Patient & course)."""
+    patient = courses.add_patient("Test Patient", f"T-{session_id}", "1970-01-01", "70", "").result(5)
+    course = courses.add_course(patient, "Test course").result(5)
+    courses.assign(session_id, course).result(5)
 
 
 def _stored_entries(window: MainWindow):
@@ -71,10 +111,14 @@ def stored_entries():
 
 @pytest.fixture
 def saved(qtbot, stored_entries):
-    """Wait until `count` entries of the window's session are on disk and confirmed."""
+    """Wait until `count` of the nurse's entries of the window's session are on disk and confirmed (missed checks,
+    which the program records by itself as the simulated hours pass, are not counted)."""
+
+    def nurses(window) -> int:
+        return sum(1 for e in stored_entries(window) if e.initials != PROGRAM_INITIALS)
 
     def wait(window, count: int) -> None:
-        qtbot.waitUntil(lambda: len(stored_entries(window)) == count and window.recorder.in_flight == 0, timeout=5000)
+        qtbot.waitUntil(lambda: nurses(window) == count and window.recorder.in_flight == 0, timeout=5000)
 
     return wait
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from monitor.session.alarm_limits import AlarmPriority
-from monitor.session.alarms import AlarmStatus
+from monitor.session.alarms import AlarmAction, AlarmEvent, AlarmStatus
+from monitor.session.clock import clock_text
+from monitor.ui.alarm_bar import AlarmHistory
 from monitor.ui.tiles import AlarmLevel
 
 
@@ -49,6 +51,7 @@ def test_alarm_bar_acknowledge_pause_and_limits(qtbot, live_window) -> None:
 
     dialog = bar.open_limits()
     dialog.param.setCurrentIndex(dialog.param.findData("HR"))
+    assert "back inside by 5 /min for 30 s (clinic default)" in dialog.bounds.text(), "hysteresis, standing"
     dialog.high.setText("250")
     dialog.reason.setText("athlete")
     dialog.accept()
@@ -71,3 +74,25 @@ def test_alarm_bar_acknowledge_pause_and_limits(qtbot, live_window) -> None:
     )
     # The change is on the lane too (new onsets may arrive in the same batch, so look for it by its text).
     qtbot.waitUntil(lambda: any("resting HR 95" in m and "AB" in m for m in window.trends.alarm_marks), timeout=3000)
+
+
+def test_the_alarm_history_collapses_repeats_of_one_condition(qtbot) -> None:
+    history = AlarmHistory()
+    qtbot.addWidget(history)
+    events = []
+    for k in range(30):
+        t = 1000.0 + 120 * k
+        events.append(AlarmEvent(t, AlarmAction.ONSET, "RR low", "RR low: 7 /min", AlarmPriority.HIGH))
+        events.append(AlarmEvent(t + 60, AlarmAction.CLEAR, "RR low", "RR low: cleared", AlarmPriority.HIGH))
+    events.append(
+        AlarmEvent(5000.0, AlarmAction.ACKNOWLEDGE, "RR low", "RR low: acknowledged", AlarmPriority.HIGH, who="AB")
+    )
+    history.add_events(events[:3])
+    history.add_events(events[3:])
+    rows = [[history.topLevelItem(i).text(c) for c in range(6)] for i in range(history.topLevelItemCount())]
+    assert [(r[1], r[5]) for r in rows] == [
+        ("onset", f"×30, last {clock_text(1000.0 + 120 * 29)}"),
+        ("clear", f"×30, last {clock_text(1060.0 + 120 * 29)}"),
+        ("acknowledge", ""),
+    ]
+    assert rows[0][0] == clock_text(1000.0), "the row keeps the first time"

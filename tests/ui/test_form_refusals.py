@@ -19,7 +19,7 @@ def count(window, table: str) -> int:
 
 
 def test_patient_and_course_fields_are_checked(qtbot, live_window) -> None:
-    window = live_window("stable", speed=20)
+    window = live_window("stable", speed=20, patient=False)
     dialog = window.open_patient_dialog()
     add_patient = dialog.findChild(QPushButton, "add_patient")
     good = {"name": "Jane Doe", "mrn": "4711", "dob": "1970-02-28", "weight": "72", "allergies": ""}
@@ -71,6 +71,7 @@ def test_an_incomplete_aldrete_score_is_refused(qtbot, live_window, stored_entri
 
 def test_a_strike_needs_a_reason(qtbot, live_window, saved, stored_entries) -> None:
     window = live_window("stable", speed=20)
+    qtbot.mouseClick(window.observations.severity_buttons["mild"], LEFT)
     qtbot.mouseClick(window.observations.effect_buttons["headache"], LEFT)
     saved(window, 1)
     qtbot.waitUntil(lambda: window.timeline.tree.topLevelItemCount() == 1)

@@ -18,6 +18,7 @@ from monitor.app.session_record import SessionRecord, load_record
 from monitor.app.session_service import SessionService
 from monitor.devices.events import Sample
 from monitor.session.entries import EntryKind
+from monitor.storage.db import AlarmEventRow, StatusRow
 from monitor.storage.writer import SessionWriter
 from monitor.ui.report_pdf import (
     PAGE_H,
@@ -226,3 +227,43 @@ def test_envelope_keeps_spikes_and_breaks_at_gaps() -> None:
     assert max(seg[:, 1].max() for seg in segments) == 140.0, "a one-sample spike survives downsampling"
     assert sum(len(seg) for seg in segments) <= 2 * 100
     assert segments[0][:, 0].max() < 0.5 < segments[1][:, 0].min()
+
+
+def _flapping(cycles: int) -> list[AlarmEventRow]:
+    """One condition raised and cleared again and again (what RR hovering at its limit gave before hysteresis)."""
+    rows = []
+    for k in range(cycles):
+        t = T0 + 10 * MIN + k * 2 * MIN
+        rows.append(AlarmEventRow(t, "onset", "RR low", "RR low: 7 /min", "high", "clinical", 7, 8, ""))
+        rows.append(
+            AlarmEventRow(
+                t + 60, "clear", "RR low", "RR low: 7 /min: condition cleared (latched)", "high", "clinical", 8, 8, ""
+            )
+        )
+    return rows
+
+
+def test_repeats_of_one_alarm_are_one_row_with_a_count_and_the_last_time(record: SessionRecord, qtbot) -> None:
+    flapping = dataclasses.replace(record, alarms=_flapping(30))
+    texts = [text for page in layout_report(flapping).pages for text in page.texts]
+    alarm_rows = [text for text in texts if "RR low" in text]
+    assert alarm_rows == [
+        "onset [high]: RR low: 7 /min (×30, last 10:08:00)",
+        "clear [high]: RR low: 7 /min: condition cleared (latched) (×30, last 10:09:00)",
+    ]
+
+
+def test_the_last_values_follow_the_screens_currency_rule(record: SessionRecord, qtbot) -> None:
+    """The PDF's last values: flagged by the monitor -> "--" with the reason; older than its limit -> its age."""
+
+    def last_values(r: SessionRecord) -> str:
+        texts = [text for page in layout_report(r).pages for text in page.texts]
+        return texts[texts.index("Last values") + 1]
+
+    assert last_values(record).startswith("HR ") and "not current" not in last_values(record)
+    flagged = dataclasses.replace(record, status=[StatusRow(T0 + END - 30, T0 + END - 30, [], {"SPO2": "invalid"})])
+    assert "SpO₂ -- (monitor reports invalid)" in last_values(flagged)
+    later = dataclasses.replace(record, end=record.end + 20 * MIN)
+    text = last_values(later)
+    assert "HR " in text and "20 min before the end: not current" in text
+    assert re.search(r"NIBP \d+/\d+ \(2\d min before the end: not current\)", text), text

@@ -90,3 +90,29 @@ def test_review_exports_pdf_csv_and_fhir_in_the_background(qtbot, recorded_sessi
     assert targets["pdf"].read_bytes().startswith(b"%PDF")
     assert (targets["csv"] / f"session-{sid}-timeline.csv").is_file()
     assert "Exported" in review.statusBar().currentMessage()
+
+
+def test_review_export_never_writes_through_a_symlink_nor_over_a_file_unasked(
+    qtbot, recorded_session, tmp_path, monkeypatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from monitor.app.session_record import load_record
+    from monitor.ui.review_window import ReviewWindow
+
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda _parent, _title, text: warnings.append(text)))
+    db, sid = recorded_session
+    review = ReviewWindow(load_record(db, sid))
+    qtbot.addWidget(review)
+    victim, existing = tmp_path / "victim.txt", tmp_path / "earlier.pdf"
+    victim.write_text("keep me")
+    existing.write_text("an earlier report")
+    (tmp_path / "r.fhir.json").symlink_to(victim)
+    for fmt, target, force in (("fhir", tmp_path / "r.fhir.json", True), ("pdf", existing, False)):
+        job = review.export(fmt, target, force=force)
+        with qtbot.waitSignal(job.sigFinished, timeout=30000) as finished:
+            pass
+        assert finished.args[0] is None
+    assert "is a symbolic link" in warnings[0] and "exists already" in warnings[1]
+    assert victim.read_text() == "keep me" and existing.read_text() == "an earlier report"

@@ -1,46 +1,60 @@
 from __future__ import annotations
 
-from monitor.devices.events import DeviceStatus, Sample, ValueState
+from monitor.devices import masimo_ascii
+from monitor.devices.events import DeviceStatus, Sample
+from monitor.session.currency import judge
 from monitor.ui.tiles import TILES, AlarmLevel, NumericTile
 
 
 def test_nibp_tile_shows_the_age_of_the_reading_and_dims_when_old(qtbot) -> None:
     tile = NumericTile(next(s for s in TILES if s.key == "nibp"))
     qtbot.addWidget(tile)
-    tile.show_values("150/96", "(114)", 1000.0, 1000.0, live=True)
-    tile.refresh_age(1000.0 + 130, live=True)
+    tile.display("150/96", judge("NIBP_SYS", 150, 1000.0, 1000.0 + 130), "(114)")
     assert tile.detail.text() == "(114)  ·  2 min ago" and not tile.dimmed
-    tile.refresh_age(1000.0 + 14 * 60, live=True)
+    tile.display("150/96", judge("NIBP_SYS", 150, 1000.0, 1000.0 + 14 * 60), "(114)")
     assert not tile.dimmed
-    tile.refresh_age(1000.0 + 16 * 60, live=True)
+    tile.display("150/96", judge("NIBP_SYS", 150, 1000.0, 1000.0 + 16 * 60), "(114)")
     assert tile.dimmed, "clinical.md: NIBP at least every 15 min; an older reading is not shown as current"
+    assert tile.value.text() == "150/96" and "16 min ago" in tile.detail.text(), "stale: dimmed with its age"
 
 
-def test_continuous_tile_dims_when_the_monitor_stops_and_takes_the_alarm_colour(qtbot) -> None:
-    tile = NumericTile(TILES[0])
+def test_an_invalid_value_is_dashed_with_its_reason_at_once_and_takes_the_alarm_colour(qtbot) -> None:
+    tile = NumericTile(TILES[1])
     qtbot.addWidget(tile)
-    tile.show_values("72", "", 0.0, 0.0, live=True)
-    assert not tile.dimmed
-    tile.refresh_age(1.0, live=False)
-    assert tile.dimmed
-    tile.refresh_age(2.0, live=True)
+    tile.display("97", judge("SPO2", 97, 0.0, 1.0), "PR 72")
+    assert not tile.dimmed and tile.value.text() == "97"
+    tile.display("97", judge("SPO2", 97, 0.0, 2.0, invalid="sensor off"), "PR 72")
+    assert tile.dimmed and tile.value.text() == "--" and tile.detail.text() == "sensor off"
+    tile.display("96", judge("SPO2", 96, 3.0, 3.0), "")
     tile.set_alarm_level(AlarmLevel.HIGH)
-    assert "#b71c1c" in tile.styleSheet()
+    assert not tile.dimmed and "#b71c1c" in tile.styleSheet()
 
 
 def test_a_value_the_decoder_refused_blanks_the_tile_at_once(qtbot, live_window) -> None:
     """Issue 14: an oximeter's `SPO2=nan%` is an invalid value, not a sample; the tile must not keep showing the
-    last number as if it were current (nor 'nan'): "--" with the reason, at once."""
+    last number as if it were current (nor 'nan'): "--" with the reason, at once, through the one currency rule
+    (LatestValues), and the number again once the oximeter sends a valid one."""
     window = live_window("stable", speed=20)
     qtbot.waitUntil(lambda: window.tiles["spo2"].value.text() != "--", timeout=15000)
-    window.simulator.stop()  # nothing else arrives: what the tile shows comes from the events below
-    facade = window.facade
-    facade.sigSamples.emit([Sample("SPO2", 97.0, 2000.0, 2000.0), Sample("PR", 71.0, 2000.0, 2000.0)])
-    assert window.tiles["spo2"].value.text() == "97"
-    facade.sigDeviceStatus.emit(DeviceStatus(2001.0, 2001.0, unavailable=(("SPO2", ValueState.NOT_A_NUMBER),)))
+    decoder = masimo_ascii.MasimoAsciiDecoder()
+    now = window.clock.now()
+
+    def receive(spo2: bytes) -> None:  # one Rad-8 line, as the real decoder turns it into events (delivered and
+        # drawn synchronously here: the simulator's own frames wait in the event loop, which does not run between)
+        line = masimo_ascii.format_line(time=2000, spo2=97, pr=71, pi=2.0, pvi=10).replace(b"SPO2=097%", spo2)
+        events = decoder.feed(line, now)
+        samples = [e for e in events if isinstance(e, Sample)]
+        window.facade.sigSamples.emit([Sample(s.param, s.value, now, now, s.flags) for s in samples])
+        for status in (e for e in events if isinstance(e, DeviceStatus)):
+            window.facade.sigDeviceStatus.emit(status)
+
     tile = window.tiles["spo2"]
+    receive(b"SPO2=097%")
+    assert tile.value.text() == "97"
+    receive(b"SPO2=nan%")
     assert (tile.value.text(), tile.detail.text(), tile.dimmed) == ("--", "not a number", True)
-    tile.refresh_age(2100.0, live=True)
+    window._render_tiles(now + 100)
     assert tile.value.text() == "--" and tile.detail.text() == "not a number", "no age of a value it does not have"
-    facade.sigSamples.emit([Sample("SPO2", 96.0, 2002.0, 2002.0)])
-    assert tile.value.text() == "96", "a valid value shows again"
+    assert window.values.shown("SPO2", now).text == "--", "the station card and recovery panel read the same rule"
+    receive(b"SPO2=096%")
+    assert tile.value.text() == "96" and not tile.dimmed, "a valid value shows again"

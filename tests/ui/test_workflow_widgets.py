@@ -4,11 +4,15 @@ Aldrete threshold and accepted above it; patient, course and course view."""
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt, QTime
 
+from monitor.app.session_record import load_record
 from monitor.session.clock import clock_text
 from monitor.session.schedule import CheckStatus
 from monitor.ui.main_window import MainWindow
+from monitor.ui.report_pdf import layout_report
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -31,6 +35,18 @@ def fill_infusion(window) -> None:
         (window.infusion.rate, "0.5"),
     ):
         field.setText(text)
+
+
+def score_aldrete(recovery, **points: int) -> None:
+    """Every item 2 unless given."""
+    for key, combo in recovery.items.items():
+        combo.setCurrentIndex(combo.findData(points.get(key, 2)))
+
+
+def record_aldrete(qtbot, window) -> None:
+    """Record the score while the SpO2 it claims is current: at 600x a 30 s staleness limit is 50 ms of real time."""
+    qtbot.waitUntil(lambda: window.monitor_values().spo2 is not None, timeout=3000)
+    qtbot.mouseClick(window.recovery.record_aldrete, LEFT)
 
 
 def start_infusion(qtbot, window, saved, count: int) -> None:
@@ -60,8 +76,13 @@ def test_screening_blocks_the_start_until_an_override_with_a_reason(qtbot, live_
     qtbot.mouseClick(window.screening.record, LEFT)
     saved(window, 1)
     qtbot.waitUntil(lambda: "above 160/100" in window.screening.verdict.text(), timeout=3000)
+    # Seen: a blocked screening announced in green as "Saved". It is on the record, and announced as blocked.
+    assert "BLOCKS the start" in window.message.text() and "above 160/100" in window.message.text()
+    assert "#ff5252" in window.message.styleSheet(), "in red"
     qtbot.mouseClick(window.infusion.buttons["start"], LEFT)
     assert "override and its reason" in window.message.text()
+    assert window.screening.items[next(iter(window.screening.items))].currentText() == "—", "nothing left over"
+    fill_screening(window, sys_="172", dia="96")  # the override is a new screening, answered afresh
     qtbot.keyClicks(window.screening.override, "anxious on arrival; 148/90 after 10 min rest")
     qtbot.mouseClick(window.screening.record, LEFT)
     saved(window, 2)
@@ -106,7 +127,7 @@ def test_schedule_goes_overdue_and_the_check_is_satisfied(qtbot, live_window, sa
 
 
 def test_discharge_refused_below_the_aldrete_threshold_and_accepted_above(qtbot, live_window, saved):
-    window = live_window("stable", speed=600, screening=True)
+    window = live_window("stable", speed=300, screening=True)  # the 15 min Aldrete validity: 3 s of real time
     fill_screening(window)
     qtbot.mouseClick(window.screening.record, LEFT)
     saved(window, 1)
@@ -116,10 +137,10 @@ def test_discharge_refused_below_the_aldrete_threshold_and_accepted_above(qtbot,
     recovery = window.recovery
     recovery.refresh()
     assert "pre-infusion BP 128/80" in recovery.context.text(), "what the circulation item compares against"
-    for key, combo in recovery.items.items():
-        combo.setCurrentIndex(combo.findData(1 if key in ("activity", "consciousness") else 2))  # total 8
-    qtbot.mouseClick(recovery.record_aldrete, LEFT)
+    score_aldrete(recovery, activity=1, consciousness=1)  # total 8
+    record_aldrete(qtbot, window)
     saved(window, 4)
+    window.observations.pain.setValue(3)  # the end-of-session pain score, chosen (there is no default)
     qtbot.mouseClick(window.findChild(type(recovery.discharge), "record_pain"), LEFT)
     saved(window, 5)
     for box in recovery.checks.values():
@@ -127,20 +148,22 @@ def test_discharge_refused_below_the_aldrete_threshold_and_accepted_above(qtbot,
     qtbot.mouseClick(recovery.discharge, LEFT)
     assert "Cannot discharge yet" in window.message.text() and "Aldrete 8 is below 9" in window.message.text()
     stopped = window.service.infusion().stopped_at
-    qtbot.waitUntil(lambda: window.clock.now() > stopped + 61 * 60, timeout=15000)
+    qtbot.waitUntil(lambda: window.clock.now() > stopped + 61 * 60, timeout=30000)
     qtbot.mouseClick(recovery.discharge, LEFT)
     assert "Aldrete 8 is below 9" in window.message.text() and "observed" not in window.message.text()
-    recovery.items["activity"].setCurrentIndex(recovery.items["activity"].findData(2))  # total 9
-    qtbot.mouseClick(recovery.record_aldrete, LEFT)
+    score_aldrete(recovery, consciousness=1)  # total 9: every item chosen again, none left over
+    record_aldrete(qtbot, window)
     saved(window, 6)
     qtbot.mouseClick(recovery.discharge, LEFT)
     saved(window, 7)
     qtbot.waitUntil(lambda: recovery.status.text().startswith("Discharged"), timeout=3000)
     assert window.service.discharged() and not recovery.discharge.isEnabled()
+    asked = window.questions[-1]
+    assert asked.startswith("Discharge at ") and "and close the session? Recorded with it: Responsible adult" in asked
 
 
 def test_patient_course_assignment_and_course_view(qtbot, live_window):
-    window = live_window("stable", speed=20)
+    window = live_window("stable", speed=20, patient=False)
     dialog = window.open_patient_dialog()
     f = dialog.fields
     for key, value in (("name", "Jane Doe"), ("mrn", "4711"), ("dob", "1970-02-30"), ("weight", "72")):
@@ -161,3 +184,56 @@ def test_patient_course_assignment_and_course_view(qtbot, live_window):
     assert window.infusion.weight.text() == "72", "the patient's weight is offered for the infusion"
     view = window.open_course_view()
     assert view is not None and view.table.topLevelItemCount() == 1
+
+
+def test_a_missed_check_is_on_the_timeline_and_in_the_pdf_once(qtbot, live_window, saved) -> None:
+    """Seen: '5 checks missed (on the record)' with nothing on the record. Each missed check is an entry by the
+    program, once, shown in the timeline and the PDF."""
+    window = live_window("stable", speed=600)
+    start_infusion(qtbot, window, saved, 1)
+    started = window.service.infusion().started_at
+    qtbot.waitUntil(lambda: window.clock.now() > started + 31 * 60, timeout=15000)  # the 15-min check is missed
+
+    def timeline() -> list[str]:
+        tree = window.timeline.tree
+        return [tree.topLevelItem(i).text(1) for i in range(tree.topLevelItemCount())]
+
+    qtbot.waitUntil(lambda: any("missed" in row for row in timeline()), timeout=5000)
+    first_due = clock_text(started + 15 * 60)[:5]
+    rows = [row for row in timeline() if row.startswith(f"Check due {first_due} missed")]
+    assert len(rows) == 1, timeline()
+    texts = [t for page in layout_report(load_record(window.db_path, window.session_id)).pages for t in page.texts]
+    assert sum(t.startswith(f"Check due {first_due} missed") for t in texts) == 1
+    assert "program" in texts
+
+
+def test_a_status_message_goes_when_it_is_no_longer_true(qtbot, live_window) -> None:
+    """One rule (MainWindow._show_message): replaced by the next message, or gone after 15 s (a confirmation)
+    or 60 s (an error). The window's wall clock is moved instead of waiting."""
+    window = live_window("stable", speed=20)
+    now = time.monotonic()
+    window._wall = lambda: now
+    window._show_message("Saved at 14:02: Pain 3/10", False)
+    now += 16
+    qtbot.waitUntil(lambda: window.message.text() == "", timeout=3000)  # the 1 Hz tick applies the rule
+    window._show_message("Cannot discharge yet: Aldrete 8 is below 9", True)
+    now += 16
+    window._tick()
+    assert "Aldrete 8" in window.message.text(), "an error stays long enough to be read and acted on"
+    now += 45
+    window._tick()
+    assert window.message.text() == ""
+
+
+def test_take_vitals_from_the_monitor_takes_current_values_only(qtbot, live_window) -> None:
+    window = live_window("stable", speed=60)
+    qtbot.waitUntil(lambda: window.tiles["nibp"].value.text() != "--" and not window.tiles["hr"].dimmed, timeout=20000)
+    window.screening.take_from_monitor()
+    baseline = {key: field.text() for key, field in window.screening.baseline.items()}
+    assert all(baseline.values()), baseline
+    assert f"{baseline['sys']}/{baseline['dia']}" == window.tiles["nibp"].value.text()
+    for field in window.screening.baseline.values():
+        field.clear()
+    window.values.on_link(False, "monitor disconnected")  # as the link does when the cable is pulled
+    window.screening.take_from_monitor()
+    assert not any(field.text() for field in window.screening.baseline.values()), "no value that is not current"

@@ -4,9 +4,11 @@ a pty, real database), asserting on what is stored and what is shown."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTime
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox
 
 from monitor.session.clock import clock_text
@@ -17,8 +19,10 @@ from monitor.session.infusion import InfusionState
 def test_side_effect_is_one_click_with_severity_and_note(qtbot, live_window, saved, stored_entries) -> None:
     window = live_window("stable", speed=20)
     panel = window.observations
-    qtbot.mouseClick(panel.severity_buttons["moderate"], Qt.MouseButton.LeftButton)
     qtbot.keyClicks(panel.note, "pale, sweating")
+    qtbot.mouseClick(panel.effect_buttons["nausea"], Qt.MouseButton.LeftButton)
+    assert "Choose the severity of nausea first" in window.message.text(), "no severity preselected"
+    qtbot.mouseClick(panel.severity_buttons["moderate"], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.effect_buttons["nausea"], Qt.MouseButton.LeftButton)
     saved(window, 1)
     (row,) = stored_entries(window)
@@ -27,16 +31,20 @@ def test_side_effect_is_one_click_with_severity_and_note(qtbot, live_window, sav
     qtbot.waitUntil(lambda: window.timeline.tree.topLevelItemCount() == 1)
     assert window.timeline.tree.topLevelItem(0).text(1) == "Nausea (moderate) — pale, sweating"
     assert window.message.text().startswith("Saved at")
-    assert panel.note.text() == "" and panel.chosen_severity() == "mild", "the form is ready for the next entry"
+    assert panel.note.text() == "" and panel.chosen_severity() is None, "the form is ready for the next entry"
     assert row.t in window.trends.entry_lines.all_times(), "a marker across the four charts and the lane"
 
 
 def test_scores_are_recorded_with_the_clinical_wording(qtbot, live_window, saved, stored_entries) -> None:
     window = live_window("stable", speed=20)
     panel = window.observations
+    record_pain = window.findChild(type(panel.effect_buttons["other"]), "record_pain")
+    qtbot.mouseClick(record_pain, Qt.MouseButton.LeftButton)
+    assert "Choose the pain score (0–10) first" in window.message.text(), "no pain score preselected"
     panel.pain.lineEdit().selectAll()
     qtbot.keyClicks(panel.pain.lineEdit(), "6")
-    qtbot.mouseClick(window.findChild(type(panel.effect_buttons["other"]), "record_pain"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(record_pain, Qt.MouseButton.LeftButton)
+    assert panel.pain.text() == "—", "no pain score left over"
     record_moaas = window.findChild(type(panel.effect_buttons["other"]), "record_moaas")
     qtbot.mouseClick(record_moaas, Qt.MouseButton.LeftButton)
     assert "Choose the MOAA/S level first" in window.message.text(), "no level preselected"
@@ -137,7 +145,9 @@ def test_dose_rate_field_follows_the_recorded_rate_but_keeps_a_typed_one(qtbot, 
 def test_amend_and_strike_keep_the_original_visible(qtbot, live_window, saved, stored_entries) -> None:
     window = live_window("stable", speed=20)
     panel = window.observations
+    qtbot.mouseClick(panel.severity_buttons["mild"], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.effect_buttons["headache"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.severity_buttons["mild"], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.effect_buttons["dizziness"], Qt.MouseButton.LeftButton)
     saved(window, 2)
     qtbot.waitUntil(lambda: window.timeline.tree.topLevelItemCount() == 2)
@@ -182,12 +192,14 @@ def test_back_dated_entry_within_the_session_only(qtbot, live_window, saved, sto
     tc.earlier.setChecked(True)
     before = QTime.fromString(clock_text(start - 60)[:5], "HH:mm")
     tc.time_edit.setTime(before)
+    qtbot.mouseClick(window.observations.severity_buttons["mild"], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(window.observations.effect_buttons["vomiting"], Qt.MouseButton.LeftButton)
     assert "before this session started" in window.message.text()
     qtbot.waitUntil(lambda: window.clock.now() > start + 180, timeout=10000)
     tc.earlier.setChecked(True)
     target = math.ceil(start / 60) * 60 + 60  # a whole minute inside the session
     tc.time_edit.setTime(QTime.fromString(clock_text(target)[:5], "HH:mm"))
+    qtbot.mouseClick(window.observations.severity_buttons["mild"], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(window.observations.effect_buttons["vomiting"], Qt.MouseButton.LeftButton)
     saved(window, 1)
     (row,) = stored_entries(window)
@@ -197,6 +209,7 @@ def test_back_dated_entry_within_the_session_only(qtbot, live_window, saved, sto
 
 def test_entries_need_initials(qtbot, live_window, saved, stored_entries) -> None:
     window = live_window("stable", speed=20, initials="")
+    qtbot.mouseClick(window.observations.severity_buttons["mild"], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(window.observations.effect_buttons["nausea"], Qt.MouseButton.LeftButton)
     assert "initials" in window.message.text()
     qtbot.keyClicks(window.initials, "x1")
@@ -205,6 +218,7 @@ def test_entries_need_initials(qtbot, live_window, saved, stored_entries) -> Non
     window.initials.clear()
     qtbot.keyClicks(window.initials, "cd")
     window.initials.editingFinished.emit()
+    qtbot.mouseClick(window.observations.severity_buttons["mild"], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(window.observations.effect_buttons["nausea"], Qt.MouseButton.LeftButton)
     saved(window, 1)
     assert stored_entries(window)[0].initials == "CD"
@@ -273,12 +287,19 @@ def test_port_picker_moves_the_session_to_another_monitor(qtbot, live_window, tm
         qtbot.keyClicks(dialog.port, str(tmp_path / "ttyUSB9"))  # a typo
         dialog.accept()
         assert dialog.isVisible() and "There is no port" in dialog.error.text()
+        dialog.port.setText(f"spy://{port}?file={tmp_path / 'victim'}")  # pyserial would write that file
+        dialog.accept()
+        assert dialog.isVisible() and "port picker: port 'spy://" in dialog.error.text()
+        dialog.port.setText("socket://203.0.113.9:4001")  # no clinic.json serial_hosts: no network port
+        dialog.accept()
+        assert dialog.isVisible() and "not in clinic.json serial_hosts" in dialog.error.text()
         dialog.port.clear()
         qtbot.keyClicks(dialog.port, port)
         dialog.protocol.setCurrentText("masimo-ascii")
         dialog.accept()
         qtbot.waitUntil(lambda: window.facade.acquisition.config.port == port, timeout=5000)
-        qtbot.waitUntil(lambda: window.latest.get("PI") is not None, timeout=15000)  # Masimo-only parameter
+        pi = lambda: window.values.shown("PI", window.clock.now())  # noqa: E731  a Masimo-only parameter
+        qtbot.waitUntil(lambda: pi().value is not None, timeout=15000)
         assert window.link_label.text().startswith("Receiving")
     finally:
         window.facade.acquisition.stop()
@@ -294,6 +315,7 @@ def test_a_database_that_refuses_writes_shows_a_banner_and_the_entry_is_confirme
     writer = window.facade.acquisition.writer
     writer.submit(lambda conn: conn.execute("PRAGMA query_only = ON")).result(5)
     qtbot.waitUntil(lambda: not writer.healthy, timeout=10000)  # the monitor's samples are refused
+    qtbot.mouseClick(window.observations.severity_buttons["mild"], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(window.observations.effect_buttons["nausea"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.message.text().startswith("Saving…"), timeout=3000)
     qtbot.waitUntil(window.storage_banner.isVisible, timeout=3000)
@@ -303,3 +325,28 @@ def test_a_database_that_refuses_writes_shows_a_banner_and_the_entry_is_confirme
     saved(window, 1)
     qtbot.waitUntil(lambda: window.message.text().startswith("Saved at"), timeout=3000)
     qtbot.waitUntil(lambda: not window.storage_banner.isVisible(), timeout=3000)
+
+
+def test_every_keyboard_shortcut_works_on_every_tab(qtbot, live_window, saved, stored_entries) -> None:
+    """Seen: Ctrl+P did nothing on the Recovery tab, where discharge needs the end pain score. The README's
+    Keyboard shortcuts belong to the window, on every tab."""
+    window = live_window("stable", speed=20)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    ctrl, alt = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.AltModifier
+    for tab in range(1, window.tabs.count()):  # Screening, Recovery & discharge
+        window.tabs.setCurrentIndex(tab)
+        qtbot.keyClick(window, Qt.Key.Key_P, ctrl)
+        assert window.tabs.currentIndex() == 0 and window.observations.pain.hasFocus(), window.tabs.tabText(tab)
+    window.tabs.setCurrentIndex(2)
+    qtbot.keyClick(window, Qt.Key.Key_R, alt)  # "Reviewed: no side effects", from the Recovery tab
+    saved(window, 1)
+    assert stored_entries(window)[0].kind == "check"
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    keyboard = readme[readme.index("Keyboard:") :].split("\n\n")[0]
+    installed = {s.key().toString() for s in window.findChildren(QShortcut) if s.parent() is window}
+    for keys in window.observations.shortcuts:
+        assert QKeySequence(keys).toString() in installed, f"{keys} is not window-wide"
+    for documented in ("Alt+N", "Alt+R", "Ctrl+1/2/3", "Ctrl+L", "Ctrl+P", "Ctrl+R", "Ctrl+M"):
+        assert f"`{documented}`" in keyboard, documented
+        assert documented.replace("/2/3", "") in window.observations.shortcuts, documented

@@ -50,11 +50,11 @@ def test_high_priority_latches_until_acknowledged() -> None:
     engine = AlarmEngine()
     onset = feed(engine, "SPO2", [88] * 16)
     assert [e.action for e in onset] == [AlarmAction.ONSET] and onset[0].priority is AlarmPriority.HIGH
-    (cleared,) = feed(engine, "SPO2", [97], t0=20)
+    (cleared,) = feed(engine, "SPO2", [97] * 31, t0=20)  # back inside for CLEAR_HOLD_S
     assert "latched" in cleared.message and engine.alarms["SPO2 low"].status is AlarmStatus.LATCHED
-    assert engine.audio_priority(21) is AlarmPriority.HIGH, "still indicated"
-    (ack,) = engine.acknowledge(22, "AB")
-    assert ack.who == "AB" and "SPO2 low" not in engine.alarms and engine.audio_priority(22) is None
+    assert engine.audio_priority(51) is AlarmPriority.HIGH, "still indicated"
+    (ack,) = engine.acknowledge(52, "AB")
+    assert ack.who == "AB" and "SPO2 low" not in engine.alarms and engine.audio_priority(52) is None
 
 
 def test_medium_priority_does_not_latch_and_acknowledge_silences_while_present() -> None:
@@ -63,7 +63,7 @@ def test_medium_priority_does_not_latch_and_acknowledge_silences_while_present()
     engine.acknowledge(11, "AB")
     assert engine.alarms["HR high"].status is AlarmStatus.ACKNOWLEDGED and engine.audio_priority(11) is None
     assert engine.tick(1000) == [], "an acknowledged alarm does not escalate"
-    (clear,) = feed(engine, "HR", [90], t0=12)
+    (clear,) = feed(engine, "HR", [90] * 31, t0=12)
     assert clear.action is AlarmAction.CLEAR and not engine.alarms
 
 
@@ -86,7 +86,7 @@ def test_audio_pause_is_time_limited_and_a_new_alarm_still_sounds() -> None:
     feed(engine, "SPO2", [85] * 16, t0=30)
     assert engine.audio_priority(50) is AlarmPriority.HIGH, "a new alarm sounds during a pause"
     engine.acknowledge(51, "AB")
-    feed(engine, "SPO2", [97], t0=52)
+    feed(engine, "SPO2", [97] * 31, t0=52)
     resumed = [e for e in engine.tick(141) if e.action is AlarmAction.AUDIO_RESUMED]
     assert resumed and engine.paused_until is None
 
@@ -218,3 +218,26 @@ def test_no_alarm_sound_is_a_standing_condition_that_no_click_changes() -> None:
     sound = engine.alarms[SOUND_KEY]
     assert sound.standing and sound.status is AlarmStatus.ACTIVE and sound.priority is AlarmPriority.MEDIUM
     assert engine.audio_priority(31 + 3600) is None, "nothing to sound: the condition is that nothing can"
+
+
+def test_rr_hovering_at_its_low_limit_for_an_hour_is_one_alarm_not_thirty() -> None:
+    """Seen: RR at 7-8 against the low limit 8 raised, cleared and re-raised the alarm every few minutes (~30 rows
+    an hour). With hysteresis (clinic default: back inside by 2 /min for 30 s) it is one alarm."""
+    engine = AlarmEngine()
+    pattern = [7] * 20 + [8] * 40 + [7] * 30 + [8] * 60  # minutes of breathing just under and at the limit
+    events = feed(engine, "RR", pattern * 24, step=5.0)  # one value every 5 s (the DRI), an hour
+    assert [e.action for e in events] == [AlarmAction.ONSET], [e.message for e in events]
+    assert engine.alarms["RR low"].value == 8, "the alarm shows the live value while it stays"
+    # Back inside by less than the margin: still one alarm. Inside by the margin, but not for 30 s: still there.
+    assert feed(engine, "RR", [9] * 20, t0=20000, step=5.0) == []
+    assert feed(engine, "RR", [10] * 6, t0=20100, step=5.0) == []
+    (cleared,) = feed(engine, "RR", [10] * 2, t0=20130, step=5.0)
+    assert cleared.action is AlarmAction.CLEAR and "latched" in cleared.message
+
+
+def test_a_dip_back_out_restarts_the_time_inside() -> None:
+    engine = AlarmEngine()
+    feed(engine, "HR", [130] * 11)
+    assert feed(engine, "HR", [110] * 20 + [118] + [110] * 29, t0=20) == [], "118 is inside, but not by 5 /min"
+    (clear,) = feed(engine, "HR", [110] * 2, t0=70)
+    assert clear.action is AlarmAction.CLEAR

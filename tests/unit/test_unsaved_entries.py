@@ -16,7 +16,7 @@ from monitor.app.recovery import restore_unsaved_entries
 from monitor.app.session_service import SessionService
 from monitor.session.entries import EntryKind, describe
 from monitor.storage import audit
-from monitor.storage.db import EntryRow, connect, read_entries
+from monitor.storage.db import EntryRow, connect, insert_entry, read_entries
 from monitor.storage.unsaved import refused_path, restore_unsaved, save_unsaved, unsaved_path
 from monitor.storage.writer import SessionWriter
 
@@ -234,3 +234,23 @@ def test_a_demo_on_the_simulated_clock_restores_entries_stamped_ahead_of_this_on
 
     assert [e.payload for e in _stored(db, sid)] == [{"note": "demo", "restored": True}]
     assert "refused as a typed entry would be" in json.loads(refused_path(db).read_text())["reason"]
+
+
+def test_an_entry_for_a_session_already_discharged_is_refused_as_a_typed_one_would_be(session_db) -> None:
+    """A discharged session is closed for real (issue 13): a typed entry is refused after the discharge, and so
+    is a restored one; kept aside with the reason, never inserted."""
+    db, sid = session_db
+    conn = connect(db)
+    try:
+        with conn:
+            insert_entry(conn, EntryRow(sid, "discharge", 1080.0, 1080.0, "CD", {"destination": "home"}))
+    finally:
+        conn.close()
+    save_unsaved(db, [_row(sid, "note", {"note": "late"}, t=1090.0)])
+
+    message = restore_unsaved_entries(db)
+
+    assert [e.kind for e in _stored(db, sid)] == ["discharge"]
+    reasons = [json.loads(line)["reason"] for line in refused_path(db).read_text().splitlines()]
+    assert len(reasons) == 1 and "the session was closed: discharged at" in reasons[0] and "by CD" in reasons[0]
+    assert message is not None and "1 could NOT be added" in message
