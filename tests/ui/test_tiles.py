@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from monitor.app.latest_values import LatestValues
+from monitor.devices.events import Sample
 from monitor.session.currency import judge
 from monitor.ui.tiles import TILES, AlarmLevel, NumericTile
 
@@ -26,3 +28,22 @@ def test_an_invalid_value_is_dashed_with_its_reason_at_once_and_takes_the_alarm_
     tile.display("96", judge("SPO2", 96, 3.0, 3.0), "")
     tile.set_alarm_level(AlarmLevel.HIGH)
     assert not tile.dimmed and "#b71c1c" in tile.styleSheet()
+
+
+def test_every_continuous_tile_dims_with_its_age_after_30_s(qtbot) -> None:
+    """The program's rule (monitor.session.currency): a continuous value not refreshed for 30 s is stale. Written
+    as the number 30, not the module's constant, so a changed limit is caught."""
+    values = LatestValues()
+    values.on_link(True)
+    t = 1000.0
+    for spec in (s for s in TILES if s.key != "nibp"):
+        param = spec.params[0]
+        values.on_samples([Sample(param, 40.0, t, t)])
+        tile = NumericTile(spec)
+        qtbot.addWidget(tile)
+        tile.display("40", values.shown(param, t + 29.0))
+        assert not tile.dimmed and tile.value.text() == "40", param
+        assert spec.colour in tile.value.styleSheet(), param
+        tile.display("40", values.shown(param, t + 31.0))
+        assert tile.dimmed and tile.detail.text() == "31 s ago", f"{param} is 31 s old: dimmed with its age"
+        assert spec.colour not in tile.value.styleSheet() and tile.value.text() == "40", param

@@ -75,3 +75,23 @@ def test_verify_command(db_with_entries: Path, capsys) -> None:
     _raw(db_with_entries).execute("UPDATE audit SET at = at + 1 WHERE id = 1")
     assert main(["verify", str(db_with_entries)]) == 1
     assert "audit row 1 (entry 1) was altered" in capsys.readouterr().out
+
+
+def test_verify_finds_an_entry_inserted_behind_the_program(db_with_entries: Path) -> None:
+    conn = _raw(db_with_entries)
+    conn.execute(
+        "INSERT INTO entries (session_id, kind, t, recorded_at, initials, payload, action, target_id, reason)"
+        """ SELECT session_id, kind, t, recorded_at, initials, '{"scale": "pain", "score": 0}', 'create', NULL, ''"""
+        " FROM entries WHERE id = 1"
+    )
+    assert verify(conn).problem == "entry 5 has no audit row (added behind the program)"
+    assert main(["verify", str(db_with_entries)]) != 0
+
+
+def test_verify_finds_an_entry_deleted_behind_the_program(db_with_entries: Path) -> None:
+    conn = _raw(db_with_entries)
+    conn.execute("DROP TRIGGER entries_are_append_only_delete")
+    conn.execute("DELETE FROM entries WHERE id = 2")  # the struck side effect, and with it its strike's target
+    result = verify(conn)
+    assert not result.ok and result.problem == "entry 2 was deleted"
+    assert main(["verify", str(db_with_entries)]) != 0
