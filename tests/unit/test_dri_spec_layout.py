@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 
 from monitor.devices import datex_s5 as dri
-from monitor.devices.events import Sample, SampleFlag
+from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, SampleFlag, ValueState
 
 # §2.4 / §2.6: the first subrecord's physdata starts at byte 40 (data area) + 4 (subrecord time).
 PHYSDATA = 44
@@ -117,3 +117,57 @@ def test_encoder_writes_hr_spo2_nibp_and_rr_at_the_specified_offsets() -> None:
     assert (at(NIBP_SYS), at(NIBP_DIA), at(NIBP_MEAN)) == (12_400, 7_900, 9_400)
     assert (at(SPO2_SPO2), at(SPO2_PR)) == (9_750, 71)
     assert at(CO2_RR) == 14 and at(CO2_ET) * at(CO2_AMB) / 100_000 == 38.0
+
+
+def _status(record: bytes) -> DeviceStatus:
+    (status,) = [e for e in dri.DatexS5Decoder().feed(_spec_frame(record), 0.0) if isinstance(e, DeviceStatus)]
+    return status
+
+
+def test_special_values_are_states_never_numbers() -> None:
+    """§2.7: -32767 invalid, -32766 not updated, -32765 discontinuity, -32764 under range, -32763 over range,
+    -32762 not calibrated; anything at or below -32001 is special."""
+    codes = {
+        -32767: ValueState.INVALID,
+        -32766: ValueState.NOT_UPDATED,
+        -32765: ValueState.DISCONTINUITY,
+        -32764: ValueState.UNDER_RANGE,
+        -32763: ValueState.OVER_RANGE,
+        -32762: ValueState.NOT_CALIBRATED,
+        -32001: ValueState.UNKNOWN,
+    }
+    for code, state in codes.items():
+        record = _spec_record(VITALS | {ECG_HR: ("h", code), SPO2_SPO2: ("h", code)})
+        assert "HR" not in _decoded(record) and "SPO2" not in _decoded(record), code
+        unavailable = dict(_status(record).unavailable)
+        assert unavailable["HR"] is state and unavailable["SPO2"] is state, code
+
+
+def test_each_nibp_label_bit_alone() -> None:
+    """§2.8 nibp label: bit 5 measuring, bit 8 data older than 60 s; bit 3 (AUTO) means neither."""
+    for label, flags in (
+        (1 << 3, SampleFlag.NONE),
+        (1 << 5, SampleFlag.NIBP_MEASURING),
+        (1 << 8, SampleFlag.STALE),
+        ((1 << 3) | (1 << 4) | (1 << 6), SampleFlag.NONE),
+    ):
+        assert _decoded(_spec_record(VITALS | {NIBP_LABEL: ("H", label)}))["NIBP_SYS"].flags == flags, label
+
+
+def test_apnoea_is_co2_status_bit_2_only() -> None:
+    """§2.8 co2 status: bit 2 apnoea; bits 3 (calibrating) and 4 (zeroing) are not."""
+    for status, apnoea in ((0b11, False), (0b111, True), (0b11011, False)):
+        conditions = _status(_spec_record(VITALS | {CO2_STATUS: ("I", status)})).conditions
+        assert (DeviceCondition.APNEA in conditions) is apnoea, bin(status)
+
+
+def test_a_gas_value_without_ambient_pressure_is_invalid_not_zero() -> None:
+    record = _spec_record(VITALS | {CO2_AMB: ("h", 0)})
+    assert "ETCO2" not in _decoded(record) and _decoded(record)["RR"].value == 14.0
+    assert dict(_status(record).unavailable)["ETCO2"] is ValueState.INVALID
+
+
+def test_every_group_needs_both_exists_and_active() -> None:
+    for status_field, param in ((ECG_STATUS, "HR"), (SPO2_STATUS, "SPO2"), (NIBP_STATUS, "NIBP_SYS")):
+        for status in (0b01, 0b10):
+            assert param not in _decoded(_spec_record(VITALS | {status_field: ("I", status)})), (param, status)
