@@ -60,6 +60,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "monitor/devices/datex_s5.py": ("tests/unit/test_dri_spec_layout.py", "tests/unit/test_datex_s5.py"),
     "monitor/devices/masimo_ascii.py": ("tests/unit/test_masimo_ascii.py",),
     "monitor/storage/writer.py": (
+        "tests/unit/test_writer_health.py",
         "tests/unit/test_entry_durability.py",
         "tests/unit/test_storage.py",
         "tests/unit/test_session_service.py",
