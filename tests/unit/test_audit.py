@@ -95,3 +95,10 @@ def test_verify_finds_an_entry_deleted_behind_the_program(db_with_entries: Path)
     result = verify(conn)
     assert not result.ok and result.problem == "entry 2 was deleted"
     assert main(["verify", str(db_with_entries)]) != 0
+
+
+def test_an_amendment_keeps_the_time_and_content_it_replaced(db_with_entries: Path) -> None:
+    conn = connect(db_with_entries)
+    (previous,) = conn.execute("SELECT previous FROM audit WHERE action = 'amend'").fetchone()
+    conn.close()
+    assert json.loads(previous) == {"t": 1_700_000_060.0, "payload": {"scale": "pain", "score": 7}}
