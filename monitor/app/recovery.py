@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from monitor.app.lifecycle import unfinished
@@ -19,6 +18,7 @@ from monitor.devices.events import Sample
 from monitor.session.entries import Entry
 from monitor.storage.db import SessionRow, connect, last_sample_time, open_sessions, read_entries, read_sample_events
 from monitor.storage.unsaved import restore_unsaved, unsaved_path
+from monitor.timefmt import day_time_text
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class ResumePoint:
     def describe(self) -> str:
         """What the resume question says about the session: where, when, and what was left unfinished."""
         s = self.session
-        started = datetime.fromtimestamp(s.started_at).strftime("%d %b %H:%M")
+        started = day_time_text(s.started_at)
         now = max([s.started_at, self.last_sample or 0.0, *(e.t for e in self.entries)])
         left = unfinished(self.entries, now) or ["nothing entered yet"]
         return f"session {s.id} ({s.chair or s.source}), started {started}: " + "; ".join(left)
