@@ -172,7 +172,7 @@ def run_gui(options: GuiOptions) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     _quit_on_signals(app)
     db_path = options.db or default_db_path()
-    _tell_restored(restore_unsaved_entries(db_path), headless)
+    _tell_restored(restore_unsaved_entries(db_path, options.clinic.infusion), headless)
     if options.station is not None:
         return run_station(options, app, db_path, headless)
     o = options
