@@ -377,6 +377,7 @@ def _sound_check() -> int:
 
 def _sessions(db: Path | None, as_json: bool) -> int:
     from monitor.app.lifecycle import session_listing
+    from monitor.timefmt import iso_minute_text
 
     path = _existing_db(db)
     if path is None:
@@ -387,7 +388,7 @@ def _sessions(db: Path | None, as_json: bool) -> int:
         return 0
     table = [("ID", "CHAIR OR PORT", "PATIENT", "START", "END OR DISCHARGE", "STATE")]
     for r in rows:
-        start = datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M")
+        start = iso_minute_text(r.started_at)
         table.append((str(r.id), r.where, r.patient, start, r.end, r.state.value))
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for row in table:
@@ -487,9 +488,28 @@ def _run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"infusion-monitor: {exc}", file=sys.stderr)
         return 2
-    args.clinic_protocol = _clinic(args.clinic)
-    if args.clinic_protocol is None or not _port_usable(args.port, args.clinic_protocol):
+    clinic = _clinic(args.clinic)
+    if clinic is None or not _port_usable(args.port, clinic):
         return 2
     from monitor.ui.app import run_gui
 
-    return run_gui(args)
+    return run_gui(gui_options(args, clinic))
+
+
+def gui_options(args: argparse.Namespace, clinic):  # clinic: ClinicProtocol; -> GuiOptions (imported lazily)
+    """The typed options the window receives, from `run`'s arguments and the clinic protocol already loaded."""
+    from monitor.app.gui_options import GuiOptions
+
+    return GuiOptions(
+        clinic=clinic,
+        port=args.port,
+        protocol=args.protocol,
+        baudrate=args.baudrate,
+        db=args.db,
+        station=args.station,
+        resume=args.resume,
+        initials=args.initials or "",
+        scenario=args.scenario,
+        speed=args.speed,
+        seed=args.seed,
+    )

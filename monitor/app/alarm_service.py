@@ -12,7 +12,6 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 
 from monitor.app.acquisition import Acquisition
 from monitor.app.clock import SessionClock
@@ -25,6 +24,7 @@ from monitor.session.entries import latest_sedation
 from monitor.session.errors import EntryError
 from monitor.session.nibp import NibpReadingDetector
 from monitor.storage.writer import SessionWriter
+from monitor.timefmt import clock_text
 
 log = logging.getLogger(__name__)
 
@@ -211,4 +211,4 @@ class AlarmService:
 
 
 def _since(event: LinkEvent) -> str:
-    return f"since {datetime.fromtimestamp(event.since).strftime('%H:%M:%S')}" if event.since else ""
+    return f"since {clock_text(event.since)}" if event.since else ""

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from monitor.session.clock import clock_text
 from monitor.session.entries import Entry, EntryKind, EntryView, resolve
 from monitor.session.infusion import InfusionLimits, InfusionState, fold_infusion
 from monitor.storage.db import (
@@ -30,6 +29,7 @@ from monitor.storage.db import (
     open_sessions,
 )
 from monitor.storage.patients import session_course
+from monitor.timefmt import day_time_text, hm_text
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +76,10 @@ def end_text(session: SessionRow) -> str:
     state = session.state
     if state is SessionState.DISCHARGED:
         assert session.discharged_at is not None
-        return f"discharged at {clock_text(session.discharged_at)[:5]} by {session.discharged_by}"
+        return f"discharged at {hm_text(session.discharged_at)} by {session.discharged_by}"
     if state is SessionState.ENDED:
         assert session.ended_at is not None
-        return f"ended {datetime.fromtimestamp(session.ended_at).strftime('%d %b %H:%M')}"
+        return f"ended {day_time_text(session.ended_at)}"
     return "open (recording, or resumable)"
 
 

@@ -13,7 +13,6 @@ import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
 
 from monitor.app.alarm_restore import restored_engine
@@ -22,7 +21,6 @@ from monitor.app.session_service import FUTURE_SLACK_S, entries_from_rows
 from monitor.devices.events import Sample
 from monitor.session.alarm_limits import Limit
 from monitor.session.alarms import AlarmEngine
-from monitor.session.clock import clock_text
 from monitor.session.entries import (
     Entry,
     EntryAction,
@@ -46,6 +44,7 @@ from monitor.storage.db import (
     read_sample_events,
 )
 from monitor.storage.unsaved import EntryCheck, RestoreRefused, restore_unsaved, unsaved_path
+from monitor.timefmt import clock_text, day_time_text
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +70,7 @@ class ResumePoint:
     def describe(self) -> str:
         """What the resume question says about the session: where, when, and what was left unfinished."""
         s = self.session
-        started = datetime.fromtimestamp(s.started_at).strftime("%d %b %H:%M")
+        started = day_time_text(s.started_at)
         now = max([s.started_at, self.last_sample or 0.0, *(e.t for e in self.entries)])
         left = unfinished(self.entries, now) or ["nothing entered yet"]
         return f"session {s.id} ({s.chair or s.source}), started {started}: " + "; ".join(left)

@@ -17,7 +17,6 @@ from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any
 
-from monitor.session.clock import clock_text
 from monitor.session.entries import (
     PROGRAM_INITIALS,
     Entry,
@@ -30,13 +29,14 @@ from monitor.session.entries import (
     validate_reason,
 )
 from monitor.session.errors import EntryError
-from monitor.session.infusion import InfusionLimits, InfusionStatus, fold_infusion
+from monitor.session.infusion import InfusionLimits, InfusionStatus
 from monitor.session.protocol import DEFAULT_PROTOCOL, ClinicProtocol
+from monitor.session.record_rules import check_screening, infusion_status, latest, refuse_after_discharge
+from monitor.session.record_rules import discharge_facts as record_discharge_facts
 from monitor.session.recovery import (
     DischargeFacts,
     MonitorValues,
     aldrete_contradictions,
-    aldrete_total,
     discharge_refusals,
 )
 from monitor.session.schedule import Check, CheckStatus, checks
@@ -44,6 +44,7 @@ from monitor.session.screening import ScreeningResult
 from monitor.session.screening import evaluate as evaluate_screening
 from monitor.storage.db import EntryRow
 from monitor.storage.writer import SessionWriter
+from monitor.timefmt import clock_text
 
 log = logging.getLogger(__name__)
 
@@ -124,27 +125,27 @@ class SessionService:
         return resolve(self.entries())
 
     def infusion(self, now: float | None = None) -> InfusionStatus:
-        return _fold(resolve(self.entries()), self.clock() if now is None else now, self.limits)
+        return infusion_status(resolve(self.entries()), self.clock() if now is None else now, self.limits)
 
     def _latest_screening(self) -> EntryView | None:
-        return _latest(self.views(), EntryKind.SCREENING, float("inf"))
+        return latest(self.views(), EntryKind.SCREENING)
 
     def baseline(self) -> Mapping[str, float] | None:
         """The pre-infusion vitals of the latest screening (sys, dia, hr, spo2), for the recovery comparison."""
-        latest = self._latest_screening()
-        return latest.payload.get("baseline") if latest else None
+        screening = self._latest_screening()
+        return screening.payload.get("baseline") if screening else None
 
     def screening(self) -> ScreeningResult | None:
         """What the latest screening means for the start (None: not screened yet)."""
-        latest = self._latest_screening()
-        return evaluate_screening(latest.payload, self.protocol.bp_gate) if latest else None
+        screening = self._latest_screening()
+        return evaluate_screening(screening.payload, self.protocol.bp_gate) if screening else None
 
     def schedule(self, nibp_times: Iterable[float], now: float | None = None) -> list[Check]:
         """The observation checks of this session so far, from the infusion start to discharge."""
         now = self.clock() if now is None else now
         views = self.views()
-        discharge = _latest(views, EntryKind.DISCHARGE, float("inf"))
-        start = _fold(views, now, self.limits).started_at
+        discharge = latest(views, EntryKind.DISCHARGE)
+        start = infusion_status(views, now, self.limits).started_at
         end = discharge.t if discharge else None
         return checks(start, end, now, views, nibp_times, self.protocol.check_interval_s, self.protocol.check_grace_s)
 
@@ -188,7 +189,7 @@ class SessionService:
 
     def discharge(self) -> EntryView | None:
         """The discharge that closed this session (when and by whom), or None while it is open."""
-        return _latest(self.views(), EntryKind.DISCHARGE, float("inf"))
+        return latest(self.views(), EntryKind.DISCHARGE)
 
     # --- writing --------------------------------------------------------------------------------------------
 
@@ -225,7 +226,7 @@ class SessionService:
     # --- internals ------------------------------------------------------------------------------------------
 
     def _discharge_facts(self, views: list[EntryView], now: float) -> DischargeFacts:
-        return replace(_discharge_facts(views, now, self.limits), high_alarms=tuple(self._high_alarms()))
+        return replace(record_discharge_facts(views, now, self.limits), high_alarms=tuple(self._high_alarms()))
 
     def _against_monitor(self, kind: EntryKind, payload: dict[str, Any]) -> dict[str, Any]:
         """An Aldrete score may not claim more than the monitor shows; where the clinic allows it, it is kept
@@ -298,7 +299,7 @@ class SessionService:
         if kind is EntryKind.INFUSION and payload.get("action") == "start" and action is EntryAction.CREATE:
             self._check_patient()  # a read of the database: outside the lock
         with self._lock:
-            _refuse_after_discharge(resolve([*self._stored, *self._pending.values()]))
+            refuse_after_discharge(resolve([*self._stored, *self._pending.values()]))
             entry = Entry(
                 next(self._provisional),
                 self.session_id,
@@ -314,9 +315,9 @@ class SessionService:
             views = resolve([*self._stored, *self._pending.values(), entry])
             if kind is EntryKind.INFUSION:
                 # Fold the whole sequence with this entry in place: an impossible order is refused here.
-                _fold(views, now, self.limits)
+                infusion_status(views, now, self.limits)
                 if self.require_screening and payload.get("action") == "start" and action is not EntryAction.STRIKE:
-                    _check_screening(views, when, self.protocol.bp_gate)
+                    check_screening(views, when, self.protocol.bp_gate)
             elif kind is EntryKind.DISCHARGE and action is EntryAction.CREATE:
                 refusals = discharge_refusals(
                     self._discharge_facts(views, now),
@@ -370,47 +371,6 @@ def entries_from_rows(rows: Iterable[EntryRow]) -> list[Entry]:
         )
         for r in rows
     ]
-
-
-def _latest(views: list[EntryView], kind: EntryKind, before: float) -> EntryView | None:
-    found = [v for v in views if v.kind is kind and v.live and v.t <= before]
-    return found[-1] if found else None
-
-
-def _refuse_after_discharge(views: list[EntryView]) -> None:
-    """A discharged session is closed for real: nothing more goes into its record, corrections included."""
-    discharge = _latest(views, EntryKind.DISCHARGE, float("inf"))
-    if discharge is not None:
-        raise EntryError(
-            f"This session is closed: the patient was discharged at {clock_text(discharge.t)[:5]} by "
-            f"{discharge.original.initials}. Nothing more is recorded in it; start the next patient "
-            "(Session → Next patient)."
-        )
-
-
-def _check_screening(views: list[EntryView], start_t: float, gate: tuple[float, float]) -> None:
-    screening = _latest(views, EntryKind.SCREENING, start_t)
-    if screening is None:
-        raise EntryError("Record the pre-infusion screening before starting the infusion")
-    result = evaluate_screening(screening.payload, gate)
-    if not result.may_start:
-        raise EntryError(result.refusal())
-
-
-def _discharge_facts(views: list[EntryView], now: float, limits: InfusionLimits) -> DischargeFacts:
-    stopped = _fold(views, now, limits).stopped_at
-    after = [v for v in views if v.live and stopped is not None and v.t >= stopped]
-    aldrete = [v for v in after if v.kind is EntryKind.ALDRETE]
-    pain = any(v.kind is EntryKind.SCORE and v.payload.get("scale") == "pain" for v in after)
-    latest = max(aldrete, key=lambda v: (v.t, v.id)) if aldrete else None
-    return DischargeFacts(
-        stopped, aldrete_total(latest.payload) if latest else None, pain, latest.t if latest else None
-    )
-
-
-def _fold(views: list[EntryView], now: float, limits: InfusionLimits) -> InfusionStatus:
-    events = [(v.t, v.payload) for v in views if v.kind is EntryKind.INFUSION and v.live]
-    return fold_infusion(events, now, limits)
 
 
 def _with_id(entry: Entry, entry_id: int) -> Entry:

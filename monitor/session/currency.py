@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from monitor.params import format_value
+from monitor.timefmt import age_text
 
 STALE_AFTER_S = 30.0  # a continuous parameter not refreshed for this long is stale; this program's default
 NIBP_STALE_AFTER_S = 15 * 60.0  # clinical.md "Monitoring during infusion": NIBP at least every 15 min
@@ -70,9 +71,3 @@ def judge(param: str, value: float | None, at: float | None, now: float, invalid
         return ShownValue(param, None, Currency.NONE)
     age = max(0.0, now - at)
     return ShownValue(param, value, Currency.STALE if age > stale_after(param) else Currency.CURRENT, age)
-
-
-def age_text(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s ago"
-    return f"{seconds / 60:.0f} min ago"

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from monitor.session.clock import clock_text
 from monitor.session.errors import EntryError
 from monitor.session.infusion import InfusionAction, InfusionLimits, validate_infusion_payload
 from monitor.session.recovery import aldrete_total, validate_aldrete, validate_discharge
 from monitor.session.scales import SCALES, DissociationLevel, Severity, SideEffect
 from monitor.session.screening import evaluate as evaluate_screening
 from monitor.session.screening import validate_screening
+from monitor.timefmt import hm_text
 
 MAX_NOTE_CHARS = 500
 INITIALS_RE = re.compile(r"^[A-Za-z]{2,4}$")
@@ -253,7 +253,7 @@ def _describe(kind: EntryKind, p: Mapping[str, Any]) -> str:
     if kind is EntryKind.DISCHARGE:
         return "Discharged"
     if kind is EntryKind.MISSED_CHECK:
-        return f"Check due {clock_text(p['due_at'])[:5]} missed (not done: {', '.join(p['missing'])})"
+        return f"Check due {hm_text(p['due_at'])} missed (not done: {', '.join(p['missing'])})"
     action = InfusionAction(p["action"])
     if action is InfusionAction.START:
         return (

@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from monitor.session.clock import clock_text
 from monitor.session.errors import EntryError, parse_number
+from monitor.timefmt import clock_text
 
 
 class InfusionAction(StrEnum):

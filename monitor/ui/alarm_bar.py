@@ -29,12 +29,13 @@ from monitor.params import PARAMS
 from monitor.session.alarm_history import AlarmRepeats
 from monitor.session.alarm_limits import AlarmPriority
 from monitor.session.alarms import Alarm, AlarmCategory, AlarmEvent, AlarmStatus
-from monitor.session.clock import clock_text
 from monitor.session.errors import EntryError, parse_number
+from monitor.timefmt import clock_text, hm_text, ms
+from monitor.ui import theme
 from monitor.ui.text import plain
 
-COLOURS = {AlarmPriority.HIGH: "#d50000", AlarmPriority.MEDIUM: "#ffd600", AlarmPriority.LOW: "#00bcd4"}
-TEXT_ON = {AlarmPriority.HIGH: "white", AlarmPriority.MEDIUM: "black", AlarmPriority.LOW: "black"}
+COLOURS = theme.ALARM  # where the station card and the trends find them
+TEXT_ON = theme.TEXT_ON_ALARM
 FLASH_HALF_PERIOD_MS = {AlarmPriority.HIGH: 250, AlarmPriority.MEDIUM: 800}  # 2 Hz and 0.625 Hz
 MAX_SHOWN = 3
 
@@ -115,7 +116,7 @@ class AlarmBar(QWidget):
         now = self.service.clock.now()
         if until is not None and until > now:
             left = int(until - now)
-            self.pause.setText(f"Audio paused {left // 60}:{left % 60:02d}")
+            self.pause.setText(f"Audio paused {ms(left)}")
         else:
             self.pause.setText("Audio pause 2 min (F10)")
 
@@ -124,7 +125,7 @@ class AlarmBar(QWidget):
         line.setVisible(alarm is not None or first)  # the bar stays one line high when all is quiet
         text, style = self._look(alarm)
         if alarm is None and first:
-            text, style = "No active alarms", "color: #78909c; font-size: 15px; padding: 2px;"
+            text, style = "No active alarms", f"color: {theme.NOT_CURRENT}; font-size: 15px; padding: 2px;"
         if more:
             text += f"   (+{more} more: see the alarm history)"
         if line.text() != text:
@@ -135,7 +136,7 @@ class AlarmBar(QWidget):
 
     def _paint_standing(self) -> None:
         standing = self.service.standing()
-        text = "\n".join(f"{clock_text(a.onset)[:5]}  TECHNICAL · {a.message}" for a in standing)
+        text = "\n".join(f"{hm_text(a.onset)}  TECHNICAL · {a.message}" for a in standing)
         if self.standing.text() != text:
             self.standing.setText(text)
             priority = max((a.priority for a in standing), default=AlarmPriority.MEDIUM)
@@ -150,10 +151,10 @@ class AlarmBar(QWidget):
             return "", "background: transparent;"
         kind = "TECHNICAL · " if alarm.category is AlarmCategory.TECHNICAL else ""
         state = {AlarmStatus.ACKNOWLEDGED: "  ✓ acknowledged", AlarmStatus.LATCHED: "  (cleared — acknowledge)"}
-        text = f"{clock_text(alarm.onset)[:5]}  {kind}{alarm.message}{state.get(alarm.status, '')}"
+        text = f"{hm_text(alarm.onset)}  {kind}{alarm.message}{state.get(alarm.status, '')}"
         flashing = alarm.status is AlarmStatus.ACTIVE and alarm.priority in FLASH_HALF_PERIOD_MS
         lit = not flashing or self._lit(alarm.priority)
-        background = COLOURS[alarm.priority] if lit else "#37474f"
+        background = COLOURS[alarm.priority] if lit else theme.ALARM_UNLIT
         ink = TEXT_ON[alarm.priority] if lit else "white"
         return text, f"background: {background}; color: {ink}; font-size: 18px; font-weight: bold; padding: 2px;"
 
@@ -187,7 +188,7 @@ class LimitsDialog(QDialog):
         self.reason.setPlaceholderText("Why? (required, recorded with the change)")
         self.error = plain(QLabel(""))
         self.error.setObjectName("limit_error")
-        self.error.setStyleSheet("color: #ff5252;")
+        self.error.setStyleSheet(theme.ERROR_STYLE)
         self.error.setWordWrap(True)
         self.param.currentIndexChanged.connect(self._show_current)
         form = QFormLayout(self)

@@ -6,7 +6,6 @@ request reaches the monitor and the last samples reach the disk.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import signal
@@ -17,11 +16,11 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from monitor.app.chair import Chair, ChairConfig
+from monitor.app.gui_options import GuiOptions
 from monitor.app.lifecycle import close_empty_sessions
 from monitor.app.recovery import ResumePoint, find_unfinished, restore_unsaved_entries
 from monitor.app.station import Station, demo_chairs, load_station, station_file
-from monitor.storage.paths import captures_dir, default_db_path
-from monitor.storage.writer import SessionWriter
+from monitor.app.storage_door import SessionWriter, captures_dir, default_db_path
 from monitor.ui.main_window import MainWindow
 from monitor.ui.seat import ChairSeat
 from monitor.ui.seat import open_chair_window as open_chair_window  # where benchmarks and tests find it
@@ -126,12 +125,12 @@ def _place_single(new: MainWindow, old: MainWindow | None) -> None:
         old.deleteLater()
 
 
-def run_station(args: argparse.Namespace, app: QApplication, db_path: Path, headless: bool) -> int:
+def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless: bool) -> int:
     """Several chairs at once: `--station N` runs N simulated monitors with different scenarios, `--station 0`
     the ports remembered in station.json."""
     try:
-        policy = args.clinic_protocol.port_policy
-        configs = load_station(policy=policy) if args.station == 0 else demo_chairs(args.station, args.speed)
+        policy = options.clinic.port_policy
+        configs = load_station(policy=policy) if options.station == 0 else demo_chairs(options.station, options.speed)
     except ValueError as exc:
         print(f"infusion-monitor: {exc}", file=sys.stderr)
         return 2
@@ -140,10 +139,10 @@ def run_station(args: argparse.Namespace, app: QApplication, db_path: Path, head
             f"infusion-monitor: no chairs assigned yet in {station_file()}; try --station 4 for a demo", file=sys.stderr
         )
         return 2
-    resume = _resume_points(db_path, [c.name for c in configs], args.resume, headless)
+    resume = _resume_points(db_path, [c.name for c in configs], options.resume, headless)
     writer = SessionWriter(db_path)
     writer.start()
-    station = Station(configs, writer, captures_dir(), clinic=args.clinic_protocol, resume=resume)
+    station = Station(configs, writer, captures_dir(), clinic=options.clinic, resume=resume)
     for config, reason in station.failed:
         print(f"infusion-monitor: {config.name} not started: {reason}", file=sys.stderr)
     window: StationWindow | None = None
@@ -152,7 +151,7 @@ def run_station(args: argparse.Namespace, app: QApplication, db_path: Path, head
         if old is not None and window is not None:
             window.replace_window(new, old)
 
-    seats = [ChairSeat(chair, args.initials or "", place) for chair in station.chairs]
+    seats = [ChairSeat(chair, options.initials, place) for chair in station.chairs]
     for seat in seats:
         _load_history(seat, db_path)
     window = StationWindow([seat.window for seat in seats], [c.config for c in station.chairs], policy)
@@ -167,26 +166,27 @@ def run_station(args: argparse.Namespace, app: QApplication, db_path: Path, head
             writer.close()
 
 
-def run_gui(args: argparse.Namespace) -> int:
+def run_gui(options: GuiOptions) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     headless = _choose_platform()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     _quit_on_signals(app)
-    db_path = args.db or default_db_path()
-    _tell_restored(restore_unsaved_entries(db_path, args.clinic_protocol.infusion), headless)
-    if args.station is not None:
-        return run_station(args, app, db_path, headless)
-    config = ChairConfig(SINGLE_CHAIR, args.port, args.protocol, args.baudrate, args.scenario, args.speed, args.seed)
-    resume = _resume_points(db_path, [config.name], args.resume, headless).get(config.name)
+    db_path = options.db or default_db_path()
+    _tell_restored(restore_unsaved_entries(db_path, options.clinic.infusion), headless)
+    if options.station is not None:
+        return run_station(options, app, db_path, headless)
+    o = options
+    config = ChairConfig(SINGLE_CHAIR, o.port, o.protocol, o.baudrate, o.scenario, o.speed, o.seed)
+    resume = _resume_points(db_path, [config.name], options.resume, headless).get(config.name)
     writer = SessionWriter(db_path)
     writer.start()
     try:
-        chair = Chair(config, writer, captures_dir(), resume, clinic=args.clinic_protocol)
+        chair = Chair(config, writer, captures_dir(), resume, clinic=options.clinic)
     except (ValueError, FileNotFoundError) as exc:  # an unknown scenario
         print(f"infusion-monitor: {exc}", file=sys.stderr)
         writer.close()
         return 2
-    seat = ChairSeat(chair, args.initials or "", _place_single)
+    seat = ChairSeat(chair, options.initials, _place_single)
     _load_history(seat, db_path)
     try:
         return app.exec()

@@ -19,9 +19,8 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from monitor.app.acquisition import Acquisition
 from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import WALL_CLOCK, SessionClock
+from monitor.app.device_door import DeviceStatus, LinkEvent, Sample
 from monitor.app.session_service import SessionService
-from monitor.devices.events import DeviceStatus, Sample
-from monitor.devices.link import LinkEvent
 from monitor.session.alarms import AlarmEvent
 from monitor.session.entries import Entry
 

@@ -21,10 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.session.clock import clock_text
 from monitor.session.entries import Entry, EntryKind
 from monitor.session.errors import EntryError, parse_number
 from monitor.session.infusion import InfusionAction, InfusionSettings, InfusionState, InfusionStatus
+from monitor.timefmt import hm_text, hms
+from monitor.ui import theme
 from monitor.ui.recorder import EntryRecorder
 
 _ENABLED_IN = {
@@ -38,16 +39,11 @@ _ENABLED_IN = {
 # The irreversible pump actions ask first, showing what will be recorded (issue 13: "+60 % in one click").
 _QUESTIONS = {InfusionAction.STOP, InfusionAction.RATE, InfusionAction.BOLUS}
 _STATE_COLOUR = {
-    InfusionState.NOT_STARTED: "#90a4ae",
+    InfusionState.NOT_STARTED: theme.LIMIT_MARK,
     InfusionState.RUNNING: "#66bb6a",
     InfusionState.PAUSED: "#ffa726",
-    InfusionState.STOPPED: "#90a4ae",
+    InfusionState.STOPPED: theme.LIMIT_MARK,
 }
-
-
-def hms(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 class InfusionPanel(QGroupBox):
@@ -150,7 +146,7 @@ class InfusionPanel(QGroupBox):
         """What Stop, Change rate and Give bolus will record, to confirm (e.g. "Bolus 25 mg (0.35 mg/kg) at
         14:02?")."""
         s = self.service.infusion(entry.t)
-        at = clock_text(entry.t)[:5]
+        at = hm_text(entry.t)
         action = InfusionAction(entry.payload["action"])
         assert s.settings is not None  # these actions are possible only after the start
         if action is InfusionAction.BOLUS:

@@ -31,21 +31,18 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.app.courses import DEMO_NAME, CourseService, course_summary
+from monitor.app.device_door import DeviceCondition, DeviceStatus, LinkEvent, LinkState, Sample, line_settings
 from monitor.app.latest_values import LatestValues
 from monitor.app.lifecycle import close_question, ends_on_close, unfinished
-from monitor.devices.events import DeviceCondition, DeviceStatus, Sample
-from monitor.devices.link import LinkEvent, LinkState
-from monitor.devices.protocols import line_settings
+from monitor.app.storage_door import Patient, backup_database, backup_path, captures_dir
 from monitor.session.alarms import AlarmAction, AlarmEvent
-from monitor.session.clock import clock_text
 from monitor.session.currency import ShownValue
 from monitor.session.entries import Entry, EntryView
 from monitor.session.errors import EntryError
 from monitor.session.recovery import MonitorValues
 from monitor.session.schedule import CheckStatus, missed, next_open
-from monitor.storage.backup import backup, timestamped_backup_path
-from monitor.storage.paths import backups_dir, captures_dir
-from monitor.storage.patients import Patient
+from monitor.timefmt import clock_text
+from monitor.ui import theme
 from monitor.ui.alarm_bar import COLOURS as ALARM_COLOURS
 from monitor.ui.alarm_bar import AlarmBar, AlarmHistory
 from monitor.ui.alarm_sound import AlarmSound
@@ -66,14 +63,14 @@ from monitor.ui.timeline import CorrectionDialog, TimelineList
 from monitor.ui.trends import TrendView
 from monitor.ui.wheel_guard import install_wheel_guard
 
-LIMIT_MARK_COLOUR = "#90a4ae"
+LIMIT_MARK_COLOUR = theme.LIMIT_MARK
 
 _LINK_TEXT = {
-    LinkState.CONNECTING: ("Connecting to monitor…", "#455a64"),
-    LinkState.RECEIVING: ("Receiving", "#1b5e20"),
-    LinkState.SILENT: ("Monitor silent", "#e65100"),
-    LinkState.DISCONNECTED: ("MONITOR DISCONNECTED", "#b71c1c"),
-    LinkState.STOPPED: ("Stopped", "#455a64"),
+    LinkState.CONNECTING: ("Connecting to monitor…", theme.LINK_IDLE),
+    LinkState.RECEIVING: ("Receiving", theme.LINK_RECEIVING),
+    LinkState.SILENT: ("Monitor silent", theme.LINK_SILENT),
+    LinkState.DISCONNECTED: ("MONITOR DISCONNECTED", theme.BANNER_RED),
+    LinkState.STOPPED: ("Stopped", theme.LINK_IDLE),
 }
 # How long a status message for the nurse stays (by: is it an error). An error needs time to be read and acted on.
 MESSAGE_KEEP_S = {False: 15.0, True: 60.0}
@@ -115,12 +112,12 @@ class MainWindow(QMainWindow):
         self.storage_banner.setObjectName("storage_banner")
         self.storage_banner.setWordWrap(True)
         self.storage_banner.setStyleSheet(
-            "background: #b71c1c; color: white; font-size: 18px; font-weight: bold; padding: 4px;"
+            f"background: {theme.BANNER_RED}; color: white; font-size: 18px; font-weight: bold; padding: 4px;"
         )
         self.storage_banner.hide()
         self.status_label = plain(QLabel(""))
         self.status_label.setObjectName("device_status")
-        self.status_label.setStyleSheet("color: #ffb74d; font-size: 16px;")
+        self.status_label.setStyleSheet(f"color: {theme.CAUTION}; font-size: 16px;")
         self.initials = QLineEdit(self.service.initials)
         self.initials.setObjectName("initials")
         self.initials.setMaxLength(4)
@@ -521,12 +518,12 @@ class MainWindow(QMainWindow):
         if check.status is CheckStatus.OVERDUE:
             late = (now - check.due_at) / 60
             text = f"CHECK OVERDUE {late:.0f} min (due {clock_text(check.due_at)[:5]}): " + ", ".join(check.missing)
-            style = "background: #b71c1c; color: white; font-weight: bold; padding: 3px;"
+            style = theme.OVERDUE_STYLE
         else:
             left = int(check.due_at - now)
             when = f"in {left // 60}:{left % 60:02d}" if left > 0 else "due now"
             text = f"Next check {clock_text(check.due_at)[:5]} {when} — needs " + ", ".join(check.missing) + past
-            style = "color: #ffb74d; font-weight: bold;" if check.status is CheckStatus.DUE else ""
+            style = theme.CAUTION_BOLD_STYLE if check.status is CheckStatus.DUE else ""
         show(self.schedule_label, text, style)
 
     def open_patient_dialog(self) -> PatientDialog:
@@ -626,7 +623,7 @@ class MainWindow(QMainWindow):
         """Every message for the nurse goes here, and lives by one rule: it stays until the next one replaces it
         or it is MESSAGE_KEEP_S old (a confirmation 15 s, an error 60 s), so it never outlives what it said."""
         self.message.setText(text)
-        self.message.setStyleSheet("color: #ff5252; font-weight: bold;" if error else "color: #81c784;")
+        self.message.setStyleSheet(theme.message_style(error, bold_error=True))
         self._message_until = self._wall() + MESSAGE_KEEP_S[error]
 
     def _expire_message(self) -> None:
@@ -685,11 +682,10 @@ class MainWindow(QMainWindow):
     def backup_database(self) -> BackgroundJob:
         """One click: a consistent copy of the live database into the backups folder."""
         db = self.facade.acquisition.writer.db_path
-        dest = timestamped_backup_path(backups_dir(), db)
+        dest = backup_path(db)
 
         def work(_progress: object, _cancel: object) -> Path:
-            backup(db, dest)
-            return dest
+            return backup_database(db, dest)
 
         def report(path: Path | None) -> None:
             if path is not None:  # a failure was already shown by the job

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future
-from datetime import datetime
 from typing import Any
 
 import pyqtgraph as pg
@@ -31,6 +30,8 @@ from PySide6.QtWidgets import (
 
 from monitor.app.courses import CourseService, SessionSummary
 from monitor.session.errors import EntryError
+from monitor.timefmt import date_text
+from monitor.ui import theme
 from monitor.ui.facade import SessionFacade
 from monitor.ui.text import plain
 
@@ -97,7 +98,7 @@ class PatientDialog(QDialog):
 
     def _say(self, text: str, error: bool = False) -> None:
         self.message.setText(text)
-        self.message.setStyleSheet("color: #ff5252;" if error else "color: #81c784;")
+        self.message.setStyleSheet(theme.message_style(error))
 
     def _fill_patients(self, *_: object, select: int | None = None) -> None:
         needle = self.search.text().strip().lower()
@@ -121,7 +122,7 @@ class PatientDialog(QDialog):
         if pid is None:
             return
         for c in self.courses.courses(pid):
-            item = QListWidgetItem(f"{c.title} (since {datetime.fromtimestamp(c.created_at):%d %b %Y})")
+            item = QListWidgetItem(f"{c.title} (since {date_text(c.created_at)})")
             item.setData(256, c.id)
             self.course_list.addItem(item)
             if c.id == select or select is None:
@@ -211,7 +212,7 @@ class CourseView(QDialog):
             change = f"{s.pain_change_pct:+.0f} %" if s.pain_change_pct is not None else "—"
             pain = f"{_n(s.baseline_pain)} → {_n(s.end_pain)}"
             dose = f"{s.total_mg:.0f} mg ({s.total_mg_kg:.2f} mg/kg)"
-            when = datetime.fromtimestamp(s.started_at).strftime("%d %b %Y")
+            when = date_text(s.started_at)
             self.table.addTopLevelItem(QTreeWidgetItem([str(i), when, pain, change, dose, str(s.side_effects)]))
         layout = QVBoxLayout(self)
         layout.addWidget(plot, 1)

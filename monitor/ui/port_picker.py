@@ -19,9 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.devices.link import list_ports, port_problem
-from monitor.devices.port_policy import PortPolicy
-from monitor.devices.protocols import PROTOCOL_NAMES
+from monitor.app.device_door import PROTOCOL_NAMES, PortPolicy, list_ports, port_problem
+from monitor.ui import theme
 from monitor.ui.text import plain
 
 
@@ -46,7 +45,7 @@ class PortPickerDialog(QDialog):
         refresh = QPushButton("Refresh list")
         refresh.clicked.connect(self.refresh)
         self.error = plain(QLabel(""))
-        self.error.setStyleSheet("color: #ff5252;")
+        self.error.setStyleSheet(theme.ERROR_STYLE)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

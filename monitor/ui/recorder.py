@@ -14,10 +14,10 @@ from typing import Any
 from PySide6.QtCore import QObject, QTime, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QMessageBox, QTimeEdit, QWidget
 
-from monitor.session.clock import clock_text, latest_at
 from monitor.session.entries import Entry, EntryAction, EntryKind, describe
 from monitor.session.errors import EntryError
 from monitor.session.screening import evaluate as evaluate_screening
+from monitor.timefmt import clock_text, hm_text, latest_at
 from monitor.ui.facade import SessionFacade
 
 SLOW_SAVE_MS = 700  # an fsync takes milliseconds; longer means the disk is refusing writes
@@ -57,7 +57,7 @@ class EntryTimeControl(QWidget):
     def _on_toggled(self, on: bool) -> None:
         self.time_edit.setEnabled(on)
         if on:
-            t = QTime.fromString(clock_text(self._now())[:5], "HH:mm")
+            t = QTime.fromString(hm_text(self._now()), "HH:mm")
             self.time_edit.setTime(t)
 
     def chosen(self) -> float | None:

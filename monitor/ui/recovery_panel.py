@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.session.clock import clock_text
 from monitor.session.entries import Entry, EntryKind
 from monitor.session.recovery import DISCHARGE_ALDRETE_AT_LEAST, DISCHARGE_CHECKLIST, aldrete_items
+from monitor.timefmt import hm_text
+from monitor.ui import theme
 from monitor.ui.recorder import EntryRecorder
 from monitor.ui.style import show
 
@@ -102,7 +103,7 @@ class RecoveryPanel(QWidget):
     def _question(self, entry: Entry) -> str:
         done = "; ".join(label for key, label in DISCHARGE_CHECKLIST if entry.payload.get(key))
         return (
-            f"Discharge at {clock_text(entry.t)[:5]} and close the session? Recorded with it: {done}. "
+            f"Discharge at {hm_text(entry.t)} and close the session? Recorded with it: {done}. "
             "Nothing can be added to this session afterwards."
         )
 
@@ -110,12 +111,12 @@ class RecoveryPanel(QWidget):
         self.context.setText(self._context())
         if self.service.discharged():
             self.discharge.setEnabled(False)
-            show(self.status, "Discharged: the session is closed.", "color: #81c784; font-weight: bold;")
+            show(self.status, "Discharged: the session is closed.", theme.OK_BOLD_STYLE)
             return
         missing = self.service.discharge_refusals(self.checklist())
         ready = not missing
         show(
             self.status,
             "Ready to discharge." if ready else "Not yet: " + "; ".join(missing),
-            f"color: {'#81c784' if ready else '#ffb74d'};",
+            f"color: {theme.OK if ready else theme.CAUTION};",
         )

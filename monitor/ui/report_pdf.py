@@ -39,14 +39,14 @@ from PySide6.QtGui import (
 from monitor.app.lifecycle import end_text
 from monitor.app.record_values import last_values_text
 from monitor.app.session_record import SessionRecord
+from monitor.app.storage_door import SessionState
 from monitor.params import PARAMS
 from monitor.session.alarm_history import collapse_repeats
 from monitor.session.alarms import SOUND_KEY, AlarmAction
-from monitor.session.clock import clock_text
 from monitor.session.entries import EntryAction, EntryKind, EntryView, describe
 from monitor.session.infusion import InfusionSettings, InfusionState
 from monitor.session.nibp import NIBP_PARAMS
-from monitor.storage.db import SessionState
+from monitor.timefmt import clock_text
 from monitor.ui.trends import CHARTS, GAP_S, LANE_LABELS, LANE_OF_KIND, LANES, MARKER_COLOUR, ChartSpec, CurveSpec
 
 # --- page geometry (points) and styles ----------------------------------------------------------------------

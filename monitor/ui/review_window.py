@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import threading
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -33,19 +32,12 @@ from monitor.app.export_fhir import write_fhir
 from monitor.app.lifecycle import end_text
 from monitor.app.replay import replay_capture
 from monitor.app.session_record import SessionRecord, load_record
-from monitor.session.clock import clock_text
-from monitor.storage.db import SessionRow, connect, list_sessions
-from monitor.storage.private_files import new_file
-from monitor.storage.writer import SessionWriter
+from monitor.app.storage_door import SessionRow, SessionWriter, connect, list_sessions, new_file
+from monitor.timefmt import date_time_text, hm_text, hms
 from monitor.ui.background import BackgroundJob, Progress
-from monitor.ui.infusion_panel import hms
 from monitor.ui.report_pdf import write_session_pdf
 from monitor.ui.timeline import TimelineList
 from monitor.ui.trends import TrendView
-
-
-def _when(t: float) -> str:
-    return datetime.fromtimestamp(t).strftime("%d %b %Y %H:%M")
 
 
 def infusion_summary(record: SessionRecord) -> str:
@@ -65,11 +57,11 @@ class ReviewWindow(QMainWindow):
         super().__init__(parent)
         self.record = record
         session = record.session
-        self.setWindowTitle(f"Review — session {session.id}, {_when(session.started_at)}")
+        self.setWindowTitle(f"Review — session {session.id}, {date_time_text(session.started_at)}")
         source, nurses = f"{session.source} ({session.protocol})", ", ".join(record.initials) or "—"
         header = QLabel(
             f"<b>{html.escape(record.patient_text)}</b><br>"
-            f"<b>Session {session.id}</b> · {_when(session.started_at)}–{clock_text(record.end)[:5]} · "
+            f"<b>Session {session.id}</b> · {date_time_text(session.started_at)}–{hm_text(record.end)} · "
             f"{html.escape(source)} · nurses {html.escape(nurses)}<br>"
             f"{html.escape(infusion_summary(record))}"
         )
@@ -179,7 +171,7 @@ class SessionListDialog(QDialog):
         finally:
             conn.close()
         for s in self.sessions:
-            item = QTreeWidgetItem([str(s.id), _when(s.started_at), end_text(s), s.chair or s.source])
+            item = QTreeWidgetItem([str(s.id), date_time_text(s.started_at), end_text(s), s.chair or s.source])
             item.setData(0, 256, s.id)
             self.tree.addTopLevelItem(item)
         self.tree.itemDoubleClicked.connect(lambda *_: self.accept())

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from monitor.session.entries import EntryKind
 from monitor.session.screening import BP_GATE_DIA, BP_GATE_SYS, Contraindication, ScreeningResult
+from monitor.ui import theme
 from monitor.ui.recorder import EntryRecorder
 
 UNANSWERED, NO, YES = "—", "No", "Yes"
@@ -137,11 +138,11 @@ class ScreeningPanel(QWidget):
         if result is None:
             return
         if not result.may_start:
-            text, colour = result.refusal(), "#ff5252"
+            text, colour = result.refusal(), theme.ERROR
         elif result.blocks:
-            text, colour = "May start on the recorded override: " + "; ".join(result.blocks), "#ffb74d"
+            text, colour = "May start on the recorded override: " + "; ".join(result.blocks), theme.CAUTION
         else:
-            text, colour = "Screening complete: the infusion may start.", "#81c784"
+            text, colour = "Screening complete: the infusion may start.", theme.OK
         if result.cautions:
             text += "  Cautions: " + "; ".join(result.cautions) + "."
         self.verdict.setText(text)

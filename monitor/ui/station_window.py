@@ -29,17 +29,15 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.app.chair import ChairConfig
+from monitor.app.device_door import PROTOCOL_NAMES, PortPolicy, PortRefused, check_port, list_ports
 from monitor.app.station import save_station
-from monitor.devices.link import list_ports
-from monitor.devices.port_policy import PortPolicy, PortRefused, check_port
-from monitor.devices.protocols import PROTOCOL_NAMES
 from monitor.session.alarm_limits import AlarmPriority
-from monitor.session.clock import clock_text
 from monitor.session.currency import Currency, ShownValue
 from monitor.session.infusion import InfusionState
 from monitor.session.schedule import CheckStatus, next_open
+from monitor.timefmt import clock_text, hms
+from monitor.ui import theme
 from monitor.ui.alarm_bar import COLOURS, TEXT_ON
-from monitor.ui.infusion_panel import hms
 from monitor.ui.main_window import MainWindow, confirm_close
 from monitor.ui.style import show
 from monitor.ui.text import plain
@@ -47,7 +45,7 @@ from monitor.ui.text import plain
 SPARK_WINDOW_S = 30 * 60.0  # the card's small trend: the last half hour of HR
 CARD_REFRESH_MS = 1000
 SHOWN_ALARMS = 4
-NOT_CURRENT = "#78909c"  # a value that is not current: grey, never the bright white of a current one
+NOT_CURRENT = theme.NOT_CURRENT
 
 
 class ChairCard(QWidget):
@@ -69,7 +67,7 @@ class ChairCard(QWidget):
         self.check = QLabel("")
         self.alarm = plain(QLabel(""))
         self.alarm.setWordWrap(True)
-        self.spark = pg.PlotWidget(background="#101418")
+        self.spark = pg.PlotWidget(background=theme.PANEL)
         self.spark.setMaximumHeight(70)
         self.spark.hideAxis("bottom")
         self.spark.hideAxis("left")
@@ -78,7 +76,7 @@ class ChairCard(QWidget):
         self.spark.setYRange(30, 180, padding=0)
         self.spark.disableAutoRange()
         self.spark.setMenuEnabled(False)
-        self.curve = self.spark.plot(pen=pg.mkPen("#3ddc84", width=1), connect="finite")
+        self.curve = self.spark.plot(pen=pg.mkPen(theme.HR, width=1), connect="finite")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         for widget in (self.title, self.who, self.state, self.numbers, self.spark, self.check, self.alarm):
@@ -141,7 +139,7 @@ class ChairCard(QWidget):
             show(self.check, "", "")
         elif check.status is CheckStatus.OVERDUE:
             show(
-                self.check, f"CHECK OVERDUE since {clock_text(check.due_at)[:5]}", "color: #ff5252; font-weight: bold;"
+                self.check, f"CHECK OVERDUE since {clock_text(check.due_at)[:5]}", theme.ERROR_BOLD_STYLE
             )
         else:
             left = int(check.due_at - now)
@@ -154,12 +152,12 @@ class ChairCard(QWidget):
         disconnected = not window.receiving and window.link_state is not None
         text = top.message if top else ("Monitor not sending" if disconnected else "")
         show(self.alarm, text, "font-weight: bold;")
-        frame = COLOURS[top.priority] if top else ("#e65100" if disconnected else "#263238")
+        frame = COLOURS[top.priority] if top else (theme.LINK_SILENT if disconnected else theme.BORDER)
         if frame != self._frame:
             self._frame = frame
             self.setStyleSheet(
-                f"ChairCard {{ background: #101418; border: 3px solid {frame}; border-radius: 6px; }}"
-                "QLabel { color: #eceff1; }"
+                f"ChairCard {{ background: {theme.PANEL}; border: 3px solid {frame}; border-radius: 6px; }}"
+                f"QLabel {{ color: {theme.CARD_TEXT}; }}"
             )
 
 
@@ -291,7 +289,8 @@ class StationWindow(QMainWindow):
                 style = f"background: {COLOURS[alarm.priority]}; color: {TEXT_ON[alarm.priority]};"
                 show(line, text, style + " font-size: 17px; font-weight: bold; padding: 2px;")
             else:
-                show(line, "No active alarms at the station" if k == 0 else "", "color: #78909c;" if k == 0 else "")
+                quiet = k == 0
+                show(line, "No active alarms at the station" if quiet else "", theme.NOT_CURRENT_STYLE if quiet else "")
 
     def _show_standing(self) -> None:
         chairs: dict[str, list[str]] = {}  # one line per condition, naming the chairs it holds for

@@ -13,7 +13,9 @@ from enum import IntEnum
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-from monitor.session.currency import Currency, ShownValue, age_text
+from monitor.session.currency import Currency, ShownValue
+from monitor.timefmt import age_text
+from monitor.ui import theme
 
 
 class AlarmLevel(IntEnum):
@@ -25,10 +27,10 @@ class AlarmLevel(IntEnum):
 
 # [IEC-60601-1-8] high red, medium yellow, low cyan (clinical.md "Alarm presentation").
 ALARM_BACKGROUND = {
-    AlarmLevel.NONE: "#101418",
-    AlarmLevel.LOW: "#006064",
-    AlarmLevel.MEDIUM: "#8d6e00",
-    AlarmLevel.HIGH: "#b71c1c",
+    AlarmLevel.NONE: theme.PANEL,
+    AlarmLevel.LOW: theme.TILE_LOW,
+    AlarmLevel.MEDIUM: theme.TILE_MEDIUM,
+    AlarmLevel.HIGH: theme.BANNER_RED,
 }
 
 
@@ -42,12 +44,12 @@ class TileSpec:
 
 
 TILES = (
-    TileSpec("hr", "HR", "/min", "#3ddc84", ("HR",)),
-    TileSpec("spo2", "SpO₂", "%", "#4fc3f7", ("SPO2", "PR")),
-    TileSpec("nibp", "NIBP", "mmHg", "#eeeeee", ("NIBP_SYS", "NIBP_DIA", "NIBP_MEAN")),
-    TileSpec("rr", "RR", "/min", "#ffd54f", ("RR",)),
-    TileSpec("etco2", "EtCO₂", "mmHg", "#ffb74d", ("ETCO2",)),
-    TileSpec("temp", "Temp", "°C", "#eeeeee", ("TEMP1",)),
+    TileSpec("hr", "HR", "/min", theme.HR, ("HR",)),
+    TileSpec("spo2", "SpO₂", "%", theme.SPO2, ("SPO2", "PR")),
+    TileSpec("nibp", "NIBP", "mmHg", theme.NIBP, ("NIBP_SYS", "NIBP_DIA", "NIBP_MEAN")),
+    TileSpec("rr", "RR", "/min", theme.RR, ("RR",)),
+    TileSpec("etco2", "EtCO₂", "mmHg", theme.ETCO2, ("ETCO2",)),
+    TileSpec("temp", "Temp", "°C", theme.TEMP, ("TEMP1",)),
 )
 
 
@@ -79,11 +81,11 @@ class NumericTile(QFrame):
             self._paint()
 
     def _paint(self) -> None:
-        colour = "#5f6b73" if self.dimmed else self.spec.colour
+        colour = theme.DIMMED if self.dimmed else self.spec.colour
         if self.alarm_level is not AlarmLevel.NONE and not self.dimmed:
             colour = "#ffffff"  # white on the alarm colour reads at a distance
         self.setStyleSheet(
-            f"NumericTile {{ background: {ALARM_BACKGROUND[self.alarm_level]}; border: 1px solid #263238;"
+            f"NumericTile {{ background: {ALARM_BACKGROUND[self.alarm_level]}; border: 1px solid {theme.BORDER};"
             " border-radius: 6px; }"
         )
         base = f"color: {colour}; background: transparent;"

@@ -28,9 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.session.clock import clock_text, latest_at
 from monitor.session.entries import EntryKind, EntryView, describe
 from monitor.session.scales import SCALES, DissociationLevel, Severity, SideEffect
+from monitor.timefmt import clock_text, hm_text, latest_at
+from monitor.ui import theme
 from monitor.ui.text import literal, plain
 
 
@@ -80,7 +81,7 @@ class TimelineList(QWidget):
                 font.setStrikeOut(True)
                 for col in range(len(self.COLUMNS) - 1):
                     item.setFont(col, font)
-                    item.setForeground(col, QBrush(QColor("#78909c")))
+                    item.setForeground(col, QBrush(QColor(theme.NOT_CURRENT)))
             item.setToolTip(1, literal(_history(view)))
             self.tree.addTopLevelItem(item)
             self._items[view.id] = item
@@ -96,7 +97,7 @@ class TimelineList(QWidget):
             status = f"amended: {view.current.reason}"
         else:
             status = ""
-        return [clock_text(view.t)[:5], describe(view.kind, view.payload), view.current.initials, status]
+        return [hm_text(view.t), describe(view.kind, view.payload), view.current.initials, status]
 
     def select(self, entry_id: int) -> None:
         item = self._items.get(entry_id)
@@ -157,13 +158,13 @@ class CorrectionDialog(QDialog):
         self._now = now
         self.setWindowTitle("Strike through entry" if strike else "Amend entry")
         form = QFormLayout(self)
-        entry = QLabel(f"<b>{clock_text(view.t)[:5]} {html.escape(describe(view.kind, view.payload))}</b>")
+        entry = QLabel(f"<b>{hm_text(view.t)} {html.escape(describe(view.kind, view.payload))}</b>")
         entry.setObjectName("correction_entry")
         form.addRow(entry)
         self.fields: dict[str, QWidget] = {}
         self.time_edit: QTimeEdit | None = None
         if not strike:
-            self.time_edit = QTimeEdit(QTime.fromString(clock_text(view.t)[:5], "HH:mm"))
+            self.time_edit = QTimeEdit(QTime.fromString(hm_text(view.t), "HH:mm"))
             self.time_edit.setDisplayFormat("HH:mm")
             self.time_edit.setObjectName("amend_time")
             form.addRow("Time", self.time_edit)
@@ -178,7 +179,7 @@ class CorrectionDialog(QDialog):
         form.addRow("Reason", self.reason)
         self.error = plain(QLabel(""))
         self.error.setObjectName("correction_error")
-        self.error.setStyleSheet("color: #ff5252;")
+        self.error.setStyleSheet(theme.ERROR_STYLE)
         self.error.setWordWrap(True)
         form.addRow(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -210,7 +211,7 @@ class CorrectionDialog(QDialog):
         if self.time_edit is None:
             return None
         t = self.time_edit.time()
-        if t.toString("HH:mm") == clock_text(self.view.t)[:5]:
+        if t.toString("HH:mm") == hm_text(self.view.t):
             return self.view.t  # unchanged: keep the seconds
         return latest_at(t.hour(), t.minute(), self._now())
 

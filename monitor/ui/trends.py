@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QV
 
 from monitor.session.entries import EntryKind, EntryView, describe
 from monitor.session.nibp import NibpReading
+from monitor.ui import theme
 from monitor.ui.mark_lines import MarkLines
 from monitor.ui.series import TrendSeries
 from monitor.ui.text import literal
@@ -47,20 +48,20 @@ class ChartSpec:
 
 CHARTS = (
     # PR first, so HR (the ECG value the nurse trusts) is drawn on top where they agree.
-    ChartSpec("hr", "HR · PR /min", (30, 180), (CurveSpec("PR", "#4fc3f7"), CurveSpec("HR", "#3ddc84"))),
-    ChartSpec("spo2", "SpO₂ %", (80, 101), (CurveSpec("SPO2", "#4fc3f7"),)),
+    ChartSpec("hr", "HR · PR /min", (30, 180), (CurveSpec("PR", theme.SPO2), CurveSpec("HR", theme.HR))),
+    ChartSpec("spo2", "SpO₂ %", (80, 101), (CurveSpec("SPO2", theme.SPO2),)),
     ChartSpec(
         "nibp",
         "NIBP mmHg",
         (40, 220),
         # Anaesthesia-record convention: systolic ∨ above, diastolic ∧ below, mean a dot.
         (
-            CurveSpec("NIBP_SYS", "#eeeeee", "t"),
-            CurveSpec("NIBP_DIA", "#eeeeee", "t1"),
-            CurveSpec("NIBP_MEAN", "#9e9e9e", "o"),
+            CurveSpec("NIBP_SYS", theme.NIBP, "t"),
+            CurveSpec("NIBP_DIA", theme.NIBP, "t1"),
+            CurveSpec("NIBP_MEAN", theme.NIBP_MEAN, "o"),
         ),
     ),
-    ChartSpec("resp", "RR /min · EtCO₂ mmHg", (0, 60), (CurveSpec("RR", "#ffd54f"), CurveSpec("ETCO2", "#ffb74d"))),
+    ChartSpec("resp", "RR /min · EtCO₂ mmHg", (0, 60), (CurveSpec("RR", theme.RR), CurveSpec("ETCO2", theme.ETCO2))),
 )
 
 CHART_PARAMS = tuple(curve.param for chart in CHARTS for curve in chart.curves)

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 
 from monitor.session.alarm_limits import AlarmPriority
 from monitor.session.alarms import AlarmAction, AlarmEvent, AlarmStatus
-from monitor.session.clock import clock_text
+from monitor.timefmt import clock_text
 from monitor.ui.alarm_bar import AlarmHistory
 from monitor.ui.tiles import AlarmLevel
 

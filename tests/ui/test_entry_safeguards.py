@@ -10,7 +10,7 @@ import re
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from monitor.session.clock import clock_text
+from monitor.timefmt import clock_text
 from monitor.ui.main_window import MainWindow
 from monitor.ui.recorder import ask
 

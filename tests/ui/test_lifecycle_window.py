@@ -15,13 +15,13 @@ from monitor.app.chair import Chair, ChairConfig
 from monitor.app.recovery import find_unfinished
 from monitor.app.session_record import load_record
 from monitor.app.station import Station
-from monitor.session.clock import clock_text
 from monitor.session.entries import EntryKind
 from monitor.session.protocol import DEFAULT_PROTOCOL
 from monitor.session.recovery import ALDRETE_ITEMS
 from monitor.session.screening import Contraindication
 from monitor.storage.db import SessionState, connect, list_sessions, read_link_events
 from monitor.storage.writer import SessionWriter
+from monitor.timefmt import clock_text
 from monitor.ui.main_window import MainWindow
 from monitor.ui.report_pdf import layout_report
 from monitor.ui.review_window import SessionListDialog

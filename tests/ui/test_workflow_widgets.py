@@ -9,8 +9,8 @@ import time
 from PySide6.QtCore import Qt, QTime
 
 from monitor.app.session_record import load_record
-from monitor.session.clock import clock_text
 from monitor.session.schedule import CheckStatus
+from monitor.timefmt import clock_text
 from monitor.ui.main_window import MainWindow
 from monitor.ui.report_pdf import layout_report
 

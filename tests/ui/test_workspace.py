@@ -11,9 +11,9 @@ from PySide6.QtCore import Qt, QTime
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox
 
-from monitor.session.clock import clock_text
 from monitor.session.entries import EntryKind
 from monitor.session.infusion import InfusionState
+from monitor.timefmt import clock_text
 
 
 def test_side_effect_is_one_click_with_severity_and_note(qtbot, live_window, saved, stored_entries) -> None:

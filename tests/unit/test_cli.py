@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cli import main
+from monitor.app.gui_options import GuiOptions
+from monitor.cli import build_parser, gui_options, main
 from monitor.devices import datex_s5, masimo_ascii
 from monitor.devices.capture import CaptureWriter
+from monitor.session.protocol import DEFAULT_PROTOCOL
 from monitor.storage.db import connect, read_link_events
 
 
@@ -99,3 +101,20 @@ def test_record_on_a_port_not_there_yet_warns_and_waits_for_it(tmp_path: Path, c
     assert "disconnected" in states, "the time without the port is recorded, not hidden"
     (used,) = [e.detail for e in events if e.state == "clinic"]
     assert f"clinic protocol: {clinic}" in used and "checks every 10 min" in used, "the record says which protocol"
+
+
+def test_run_gives_the_window_typed_options(tmp_path: Path) -> None:
+    """The GUI receives a GuiOptions built from `run`'s arguments, not the argparse namespace."""
+    args = build_parser().parse_args(
+        ["run", "--station", "3", "--initials", "ab", "--db", str(tmp_path / "m.db"), "--resume", "no", "--speed", "4"]
+    )
+    options = gui_options(args, DEFAULT_PROTOCOL)
+    assert options == GuiOptions(
+        clinic=DEFAULT_PROTOCOL, db=tmp_path / "m.db", station=3, resume="no", initials=args.initials, speed=4.0
+    )
+    assert options.initials and options.port is None and options.protocol == "datex-s5"
+
+
+def test_run_without_initials_gives_empty_initials() -> None:
+    options = gui_options(build_parser().parse_args(["run"]), DEFAULT_PROTOCOL)
+    assert options.initials == "" and options.station is None and options.scenario == "stable"

@@ -93,7 +93,7 @@ def test_resolve_applies_amendments_and_strikes_but_keeps_history() -> None:
 def test_latest_at_picks_the_most_recent_time_of_day() -> None:
     from datetime import datetime
 
-    from monitor.session.clock import latest_at
+    from monitor.timefmt import latest_at
 
     now = datetime(2026, 11, 25, 0, 20).timestamp()
     assert datetime.fromtimestamp(latest_at(0, 5, now)) == datetime(2026, 11, 25, 0, 5)

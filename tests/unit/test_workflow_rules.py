@@ -1,16 +1,26 @@
 """Clinical workflow rules without Qt: screening gates the start, the observation schedule goes overdue and is
-satisfied by the entries it asks for, discharge is refused below the Aldrete threshold and accepted above it."""
+satisfied by the entries it asks for, discharge is refused below the Aldrete threshold and accepted above it; and
+the rules read from a session's record (monitor.session.record_rules) on resolved entries alone."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from monitor.app.session_service import SessionService
-from monitor.session.entries import Entry, EntryKind, resolve
+from monitor.session.entries import Entry, EntryAction, EntryKind, EntryView, resolve
 from monitor.session.errors import EntryError
-from monitor.session.recovery import ALDRETE_ITEMS
+from monitor.session.infusion import InfusionLimits, InfusionState
+from monitor.session.record_rules import (
+    check_screening,
+    discharge_facts,
+    infusion_status,
+    latest,
+    refuse_after_discharge,
+)
+from monitor.session.recovery import ALDRETE_ITEMS, DischargeFacts
 from monitor.session.schedule import CheckStatus, checks, next_open
 from monitor.session.screening import Contraindication, evaluate, validate_screening
 from monitor.storage.writer import SessionWriter
@@ -146,3 +156,58 @@ def test_discharge_refused_below_threshold_and_accepted_above(service) -> None:
     svc.record(EntryKind.ALDRETE, low | {"activity": 2}).result(5)
     svc.record(EntryKind.DISCHARGE, checklist).result(5)
     assert svc.discharged()
+
+
+# The rules read from a session's record (monitor.session.record_rules), without a service or a writer.
+LIMITS = InfusionLimits()
+
+
+def record(*items: tuple[float, EntryKind, dict[str, Any]] | Entry) -> list[EntryView]:
+    entries = [
+        item if isinstance(item, Entry) else Entry(i, 1, item[1], T0 + item[0], T0 + item[0], "AB", item[2])
+        for i, item in enumerate(items, start=1)
+    ]
+    return resolve(entries)
+
+
+def test_latest_is_the_last_live_entry_of_a_kind_before_a_time() -> None:
+    views = record(
+        (10, EntryKind.NOTE, {"text": "a"}),
+        (20, EntryKind.NOTE, {"text": "b"}),
+        Entry(3, 1, EntryKind.NOTE, T0 + 20, T0 + 30, "AB", {"text": "b"}, EntryAction.STRIKE, 2, "wrong chair"),
+        (40, EntryKind.SIDE_EFFECT, {"effect": "nausea", "severity": "mild"}),
+    )
+    assert latest(views, EntryKind.NOTE).id == 1  # the struck one counts no more
+    assert latest(views, EntryKind.SIDE_EFFECT).id == 4
+    assert latest(views, EntryKind.SIDE_EFFECT, before=T0 + 39) is None
+
+
+def test_a_discharged_record_refuses_more() -> None:
+    refuse_after_discharge(record((10, EntryKind.NOTE, {"text": "a"})))
+    with pytest.raises(EntryError, match=r"This session is closed: the patient was discharged at .* by AB"):
+        refuse_after_discharge(record((10, EntryKind.DISCHARGE, {})))
+
+
+def test_the_start_needs_a_screening_before_it_that_allows_it() -> None:
+    with pytest.raises(EntryError, match="Record the pre-infusion screening"):
+        check_screening(record((100, EntryKind.SCREENING, validate_screening(screening()))), T0 + 50, (160, 100))
+    check_screening(record((10, EntryKind.SCREENING, validate_screening(screening()))), T0 + 50, (160, 100))
+    no_consent = validate_screening(screening(consent=False))
+    with pytest.raises(EntryError, match="consent is not recorded"):
+        check_screening(record((10, EntryKind.SCREENING, no_consent)), T0 + 50, (160, 100))
+
+
+def test_discharge_facts_count_only_what_follows_the_stop() -> None:
+    good = {key: 2 for key, _n, _w in ALDRETE_ITEMS}
+    views = record(
+        (0, EntryKind.INFUSION, START),
+        (60, EntryKind.SCORE, {"scale": "pain", "value": 3}),
+        (70, EntryKind.ALDRETE, good),
+        (600, EntryKind.INFUSION, {"action": "stop"}),
+        (900, EntryKind.ALDRETE, good | {"activity": 1}),
+    )
+    assert infusion_status(views, T0 + 1000, LIMITS).state is InfusionState.STOPPED
+    assert discharge_facts(views, T0 + 1000, LIMITS) == DischargeFacts(T0 + 600, 9, False, T0 + 900)
+    later = [*views, *record((1200, EntryKind.SCORE, {"scale": "pain", "value": 1}))]
+    assert discharge_facts(later, T0 + 1300, LIMITS).end_pain_recorded
+    assert discharge_facts(views[:2], T0 + 100, LIMITS) == DischargeFacts(None, None, False, None)

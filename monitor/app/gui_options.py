@@ -1,0 +1,30 @@
+"""GuiOptions: what `infusion-monitor run` asks of the window, as one typed value (built by the cli from its
+arguments), so the GUI depends on these fields and not on the argparse namespace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from monitor.session.protocol import ClinicProtocol
+
+ResumeMode = Literal["ask", "yes", "no"]
+
+
+@dataclass(frozen=True, slots=True)
+class GuiOptions:
+    """The window's options. `port` None: the built-in simulated monitor; `station` None: one chair, 0: the chairs
+    saved in station.json, N: N simulated chairs; `db` None: the database in the user data directory."""
+
+    clinic: ClinicProtocol
+    port: str | None = None
+    protocol: str = "datex-s5"
+    baudrate: int | None = None
+    db: Path | None = None
+    station: int | None = None
+    resume: ResumeMode = "ask"
+    initials: str = ""
+    scenario: str = "stable"
+    speed: float = 1.0
+    seed: int = 0
