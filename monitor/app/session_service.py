@@ -24,6 +24,7 @@ from monitor.session.entries import (
     EntryAction,
     EntryKind,
     EntryView,
+    is_score,
     resolve,
     validate_initials,
     validate_payload,
@@ -39,6 +40,7 @@ from monitor.session.recovery import (
     aldrete_total,
     discharge_refusals,
 )
+from monitor.session.scales import ScaleRole
 from monitor.session.schedule import Check, CheckStatus, checks
 from monitor.session.screening import ScreeningResult
 from monitor.session.screening import evaluate as evaluate_screening
@@ -401,7 +403,7 @@ def _discharge_facts(views: list[EntryView], now: float, limits: InfusionLimits)
     stopped = _fold(views, now, limits).stopped_at
     after = [v for v in views if v.live and stopped is not None and v.t >= stopped]
     aldrete = [v for v in after if v.kind is EntryKind.ALDRETE]
-    pain = any(v.kind is EntryKind.SCORE and v.payload.get("scale") == "pain" for v in after)
+    pain = any(is_score(v, ScaleRole.PAIN) for v in after)
     latest = max(aldrete, key=lambda v: (v.t, v.id)) if aldrete else None
     return DischargeFacts(
         stopped, aldrete_total(latest.payload) if latest else None, pain, latest.t if latest else None
