@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 import serial
 import serial.tools.list_ports
@@ -42,6 +43,7 @@ except ImportError:  # Windows
     _TERMIOS_ERRORS = ()
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
 class LinkState(StrEnum):
@@ -189,7 +191,7 @@ class SerialLink:
             log.error("%s: %s (the decoded values are still recorded)", self.port, self.capture_error)
             self.capture = None
 
-    def _call(self, callback: Callable, *args: object) -> object:
+    def _call(self, callback: Callable[..., _T], *args: object) -> _T | None:
         """The callback's result, or None when it raised (logged and counted: the link goes on)."""
         try:
             return callback(*args)
