@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from monitor.devices.link import LinkEvent, LinkState, SerialLink
-from monitor.devices.protocols import line_settings, make_decoder
+from monitor.devices.protocols import line_settings, make_driver
 from monitor.devices.simulator import SimulatedMonitor, load_scenario
 from monitor.devices.simulator.scenario import Window
 
@@ -35,7 +35,7 @@ def main() -> int:
     scenario = replace(load_scenario("stable"), cable_pull=pulls)
     sim = SimulatedMonitor("datex-s5", scenario, speed=SPEED, link_dir=Path(tempfile.mkdtemp(prefix="ism-pull-")))
     port = sim.start()
-    decoder = make_decoder("datex-s5")
+    driver = make_driver("datex-s5")
     events: list[LinkEvent] = []
     lock = threading.Lock()
 
@@ -46,9 +46,8 @@ def main() -> int:
     link = SerialLink(
         port,
         line_settings("datex-s5"),
-        on_data=lambda data, t: decoder.feed(data, t),
         on_state=on_state,
-        on_open=lambda lnk: [lnk.write(r) for r in decoder.connect_requests()],
+        driver=driver,
         silence_timeout=3.0,
     )
     started = time.time()
@@ -75,9 +74,7 @@ def main() -> int:
         f"  port back -> receiving again: median {statistics.median(d):.2f} s, p95 {np.percentile(d, 95):.2f} s, "
         f"max {d.max():.2f} s (target <= 2 s: {'ok' if d.max() <= 2 else 'MISSED'})"
     )
-    print(
-        f"  decoder: {decoder.stats.frames_ok} frames, {decoder.stats.bad_frames} bad, {decoder.stats.resyncs} resyncs"
-    )
+    print(f"  decoder: {driver.stats.frames_ok} frames, {driver.stats.bad_frames} bad, {driver.stats.resyncs} resyncs")
     return 0 if len(delays) == args.pulls and d.max() <= 2 else 1
 
 

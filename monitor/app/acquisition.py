@@ -1,7 +1,7 @@
-"""Acquisition: one bedside monitor's path from port to disk -- SerialLink -> decoder -> SessionWriter.
+"""Acquisition: one bedside monitor's path from port to disk -- SerialLink -> protocol driver -> SessionWriter.
 
 Application service, Qt-free so the GUI and a headless recorder share it. `start()` and `stop()` run on the
-caller's thread; `_on_data`, `_on_state`, `_on_open` and `_on_close` run on the link's worker thread, and
+caller's thread; the driver, `_on_events` and `_on_state` run on the link's worker thread, and
 so do the listeners: a listener must hand the events on (a queue, a queued Qt signal) and return at once.
 """
 
@@ -20,7 +20,7 @@ from monitor.devices.capture import CaptureWriter
 from monitor.devices.events import DecoderStats, DeviceEvent, DeviceStatus, LineSettings, Sample
 from monitor.devices.link import LinkEvent, SerialLink
 from monitor.devices.port_policy import PortPolicy
-from monitor.devices.protocols import line_settings, make_decoder
+from monitor.devices.protocols import line_settings, make_driver
 from monitor.storage.db import SessionRow, connect, last_sample_time
 from monitor.storage.writer import SessionWriter
 
@@ -56,14 +56,14 @@ class Acquisition:
         self.timebase = timebase  # stored with the session, so a review draws it on the clock it was recorded on
         self.started_at = clock()
         self.writer = writer
-        self.decoder = make_decoder(config.protocol)
+        self.driver = make_driver(config.protocol)
         self.session_id: int | None = None
         self.capture_path: Path | None = None
         self._event_listeners: list[EventListener] = []
         self._link_listeners: list[LinkListener] = []
         self._link: SerialLink | None = None
         self._capture: CaptureWriter | None = None
-        self._lock = threading.Lock()  # decoder stats are read from other threads
+        self._lock = threading.Lock()  # the driver is swapped on one thread while its stats are read on others
 
     def add_event_listener(self, listener: EventListener) -> None:
         self._event_listeners.append(listener)
@@ -74,7 +74,7 @@ class Acquisition:
     @property
     def stats(self) -> DecoderStats:
         with self._lock:
-            s = self.decoder.stats
+            s = self.driver.stats
             return DecoderStats(s.bytes_in, s.frames_ok, s.bad_frames, s.resyncs, s.skipped_bytes, s.invalid_values)
 
     def start(self, resume: SessionRow | None = None) -> int:
@@ -116,7 +116,7 @@ class Acquisition:
         self._stop_link()
         self.config = replace(self.config, port=port, protocol=protocol, baudrate=baudrate)
         with self._lock:
-            self.decoder = make_decoder(protocol)
+            self.driver = make_driver(protocol)
         self._open_capture(line)
         assert self.session_id is not None
         detail = f"monitor changed to {port} ({protocol}); capture {self.capture_path}"
@@ -141,10 +141,9 @@ class Acquisition:
         self._link = SerialLink(
             self.config.port,
             line,
-            on_data=self._on_data,
             on_state=self._on_state,
-            on_open=self._on_open,
-            on_close=self._on_close,
+            driver=self.driver,
+            on_events=self._on_events,
             capture=self._capture,
             silence_timeout=self.config.silence_timeout,
             policy=self.config.port_policy,
@@ -175,19 +174,7 @@ class Acquisition:
 
     # --- link worker thread -------------------------------------------------------------------------------
 
-    def _on_open(self, link: SerialLink) -> None:
-        for request in self.decoder.connect_requests():
-            link.write(request)
-
-    def _on_close(self, link: SerialLink) -> None:
-        for request in self.decoder.close_requests():
-            link.write(request)
-
-    def _on_data(self, data: bytes, host_time: float) -> None:
-        with self._lock:
-            events = self.decoder.feed(data, host_time)
-        if not events:
-            return
+    def _on_events(self, events: list[DeviceEvent], host_time: float) -> None:
         assert self.session_id is not None
         samples = [e for e in events if isinstance(e, Sample)]
         if samples:

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from monitor.app.session_service import entries_from_rows
-from monitor.session.entries import EntryKind, EntryView, resolve
+from monitor.session.entries import EntryKind, EntryView, is_score, resolve
 from monitor.session.errors import EntryError
 from monitor.session.infusion import fold_infusion
 from monitor.session.patients import validate_patient
+from monitor.session.scales import ScaleRole
 from monitor.storage import patients as store
 from monitor.storage.db import connect, list_sessions, read_entries
 from monitor.storage.writer import SessionWriter
@@ -119,11 +120,7 @@ def _summarise(sid: int, started_at: float, views: list[EntryView]) -> SessionSu
     screening = [v for v in live if v.kind is EntryKind.SCREENING]
     baseline = int(screening[-1].payload["baseline_pain"]) if screening else None
     stopped = infusion.stopped_at
-    pains = [
-        v
-        for v in live
-        if v.kind is EntryKind.SCORE and v.payload.get("scale") == "pain" and stopped is not None and v.t >= stopped
-    ]
+    pains = [v for v in live if is_score(v, ScaleRole.PAIN) and stopped is not None and v.t >= stopped]
     end_pain = int(pains[-1].payload["score"]) if pains else None
     side_effects = sum(1 for v in live if v.kind is EntryKind.SIDE_EFFECT)
     return SessionSummary(

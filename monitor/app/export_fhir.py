@@ -26,7 +26,7 @@ from monitor.app.session_record import Series, SessionRecord
 from monitor.params import PARAMS
 from monitor.session.entries import PROGRAM_INITIALS, EntryKind, EntryView, describe
 from monitor.session.infusion import InfusionAction, InfusionState
-from monitor.session.scales import SCALES
+from monitor.session.scales import SCALES, ScaleRole
 from monitor.storage.private_files import new_file
 
 LOINC = "http://loinc.org"
@@ -37,7 +37,6 @@ UCUM_UNITS = {"/min": "/min", "%": "%", "mmHg": "mm[Hg]", "°C": "Cel", "mL/h": 
 VITALS = ("HR", "PR", "SPO2", "RR", "ETCO2", "TEMP1")
 BP = {"NIBP_SYS": "8480-6", "NIBP_DIA": "8462-4", "NIBP_MEAN": "8478-0"}  # [LOINC] systolic/diastolic/mean
 BP_PANEL = "85354-9"  # [LOINC] blood pressure panel
-PAIN_LOINC = "72514-3"  # [LOINC] pain severity 0-10
 RXNORM_KETAMINE = "6130"
 # HL7 v2 table 0203 identifier type "MR" (medical record number); the value's namespace is this clinic's
 MRN_TYPE = {"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR", "display": "Medical record number"}
@@ -126,10 +125,10 @@ def _nurse_observation(subject: str, view: EntryView) -> dict[str, Any]:
     }
     if view.kind is EntryKind.SCORE:
         scale = SCALES[p["scale"]]
-        if scale.key == "pain":
+        if scale.loinc is not None:
             obs["code"] = {
-                "coding": [{"system": LOINC, "code": PAIN_LOINC, "display": "Pain severity 0-10"}],
-                "text": "Pain NRS",
+                "coding": [{"system": LOINC, "code": scale.loinc, "display": scale.loinc_display}],
+                "text": scale.name,
             }
         else:
             obs["code"] = {
@@ -138,7 +137,7 @@ def _nurse_observation(subject: str, view: EntryView) -> dict[str, Any]:
             }  # no LOINC in clinical.md
         obs["category"] = _category("survey", "Survey")
         obs["valueInteger"] = int(p["score"])
-        if scale.key != "pain":
+        if scale.role is not ScaleRole.PAIN:  # a pain score is its number; other levels have words
             obs["interpretation"] = [{"text": scale.text(int(p["score"]))}]
     else:
         obs["category"] = _category("exam", "Exam")

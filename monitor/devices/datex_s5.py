@@ -303,20 +303,11 @@ class DatexS5Decoder:
 
     protocol: ClassVar[str] = "datex-s5"
 
-    def __init__(self, interval: int = MIN_INTERVAL_S, class_bf: int = 0) -> None:
-        displayed_values_request(interval, class_bf)  # validates the interval with a clear message
-        self.interval = interval
-        self.class_bf = class_bf
+    def __init__(self) -> None:
         self.stats = DecoderStats()
         self.records_by_type: dict[int, int] = {}
         self._deframer = Deframer(self.stats)
         self._status: DeviceStatus | None = None
-
-    def connect_requests(self) -> list[bytes]:
-        return [displayed_values_request(self.interval, self.class_bf)]
-
-    def close_requests(self) -> list[bytes]:
-        return [stop_request()]
 
     def feed(self, data: bytes, host_time: float) -> list[DeviceEvent]:
         events: list[DeviceEvent] = []

@@ -117,21 +117,14 @@ class LineSettings:
 
 
 class Decoder(Protocol):
-    """An incremental protocol decoder: bytes arrive in arbitrary chunks; state is kept between calls."""
+    """An incremental protocol decoder: bytes arrive in arbitrary chunks; state is kept between calls. What the
+    program sends to the monitor is its driver's job (monitor.devices.driver)."""
 
     protocol: ClassVar[str]
     stats: DecoderStats
 
     def feed(self, data: bytes, host_time: float) -> list[DeviceEvent]:
         """Decode what `data` completes; never raises on malformed input."""
-        ...
-
-    def connect_requests(self) -> list[bytes]:
-        """Bytes to send each time the port (re)opens, e.g. the DRI displayed-values request."""
-        ...
-
-    def close_requests(self) -> list[bytes]:
-        """Bytes to send before the port is closed on purpose, e.g. the DRI stop request."""
         ...
 
 

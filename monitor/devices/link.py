@@ -1,7 +1,9 @@
 """SerialLink: one bedside monitor's serial port, read by pyserial on a worker thread, kept open through faults.
 
 Threads: `start()`/`stop()`/`write()` may be called from any thread; everything else, including every callback
-(`on_data`, `on_state`, `on_open`, `on_close`), runs on the link's own worker thread. Callbacks must return
+(`on_data`, `on_events`, `on_state`, `on_open`, `on_close`) and the protocol driver, runs on the link's own worker
+thread, which also writes what the driver asks: its bytes on connect, its replies, its keep-alive tick, its bytes
+on close. Callbacks must return
 quickly (hand data on to a queue); an exception in one is logged and counted, and the link goes on.
 
 The loop blocks in `read(in_waiting or 1)` with a short timeout: it wakes for the first byte at once, takes
@@ -23,12 +25,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 import serial
 import serial.tools.list_ports
 
 from monitor.devices.capture import CaptureWriter
-from monitor.devices.events import LineSettings
+from monitor.devices.driver import ProtocolDriver
+from monitor.devices.events import DeviceEvent, LineSettings
 from monitor.devices.port_policy import PortPolicy, PortRefused, check_port
 
 try:  # pyserial's POSIX open lets termios.error (not an OSError) escape, e.g. EINVAL from a hung-up pty
@@ -39,6 +43,7 @@ except ImportError:  # Windows
     _TERMIOS_ERRORS = ()
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
 class LinkState(StrEnum):
@@ -95,8 +100,10 @@ class SerialLink:
         port: str,
         line: LineSettings,
         *,
-        on_data: Callable[[bytes, float], None],
+        on_data: Callable[[bytes, float], None] | None = None,
         on_state: Callable[[LinkEvent], None],
+        driver: ProtocolDriver | None = None,
+        on_events: Callable[[list[DeviceEvent], float], None] | None = None,
         on_open: Callable[[SerialLink], None] | None = None,
         on_close: Callable[[SerialLink], None] | None = None,
         capture: CaptureWriter | None = None,
@@ -107,12 +114,14 @@ class SerialLink:
         clock: Callable[[], float] = time.time,
         policy: PortPolicy | None = None,
     ) -> None:
-        """`policy`: which port strings may be opened (monitor.devices.port_policy); default device paths only.
+        """`on_data` gets the raw bytes; `driver` decodes them (its events go to `on_events`) and says what to send.
+        `policy`: which port strings may be opened (monitor.devices.port_policy); default device paths only.
         Raises PortRefused (a ValueError) for any other, before any thread starts."""
         check_port(port, policy or PortPolicy(), "serial link")
         self.port = port
         self.line = line
         self.on_data, self.on_state, self.on_open, self.on_close = on_data, on_state, on_open, on_close
+        self.driver, self.on_events = driver, on_events
         self.capture = capture
         self.silence_timeout = silence_timeout
         self.read_timeout = read_timeout
@@ -142,7 +151,7 @@ class SerialLink:
         self._thread.start()
 
     def stop(self, timeout: float = 2.0) -> None:
-        """Stop reading; on_close runs first while the port is still open (for a protocol's stop request)."""
+        """Stop reading; the driver's close bytes and on_close go first while the port is still open."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
@@ -182,12 +191,30 @@ class SerialLink:
             log.error("%s: %s (the decoded values are still recorded)", self.port, self.capture_error)
             self.capture = None
 
-    def _call(self, callback: Callable, *args: object) -> None:
+    def _call(self, callback: Callable[..., _T], *args: object) -> _T | None:
+        """The callback's result, or None when it raised (logged and counted: the link goes on)."""
         try:
-            callback(*args)
+            return callback(*args)
         except Exception:
             self.callback_errors += 1
             log.exception("callback %r of serial link %s failed", callback, self.port)
+            return None
+
+    def _say(self, ask: Callable[[], list[bytes]]) -> None:
+        """Write the bytes the driver asks for (its connect or close bytes)."""
+        for data in self._call(ask) or ():
+            self.write(data)
+
+    def _drive(self, data: bytes, host_time: float) -> None:
+        """Hand the bytes to the driver, send its replies, pass its events on."""
+        assert self.driver is not None
+        received = self._call(self.driver.receive, data, host_time)
+        if received is None:
+            return
+        for reply in received.replies:
+            self.write(reply)
+        if received.events and self.on_events is not None:
+            self._call(self.on_events, received.events, host_time)
 
     def _open(self) -> serial.SerialBase:
         return serial.serial_for_url(self.port, **self.line.as_kwargs(), timeout=self.read_timeout, write_timeout=1.0)
@@ -212,11 +239,16 @@ class SerialLink:
                 with self._write_lock:
                     self._ser = ser
                 self._set(LinkState.CONNECTING, f"opened {self.port}")
+                if self.driver is not None:
+                    self._say(self.driver.on_connect)
                 if self.on_open is not None:
                     self._call(self.on_open, self)
                 failure = self._pump(ser)
-                if self._stop.is_set() and self.on_close is not None and failure is None:
-                    self._call(self.on_close, self)
+                if self._stop.is_set() and failure is None:
+                    if self.driver is not None:
+                        self._say(self.driver.on_close)
+                    if self.on_close is not None:
+                        self._call(self.on_close, self)
                 with self._write_lock:
                     self._ser = None
                 _close_quietly(ser)
@@ -235,7 +267,14 @@ class SerialLink:
         """Read until stop (None), long silence (None: reopen) or a port failure (its description)."""
         last_byte = time.monotonic()
         last_byte_wall = self.clock()
+        keep_alive = self.driver.keep_alive if self.driver is not None else None
+        next_tick = last_byte + keep_alive.period_s if keep_alive is not None else None
         while not self._stop.is_set():
+            if keep_alive is not None and next_tick is not None and time.monotonic() >= next_tick:
+                self.write(keep_alive.data)
+                next_tick += keep_alive.period_s
+                if next_tick <= time.monotonic():  # fell behind (a long callback): one tick, not a burst
+                    next_tick = time.monotonic() + keep_alive.period_s
             try:
                 data = ser.read(ser.in_waiting or 1)
             except (serial.SerialException, OSError) as exc:
@@ -246,7 +285,10 @@ class SerialLink:
                 if self._state is not LinkState.RECEIVING:
                     self._set(LinkState.RECEIVING, "")
                 self._capture(lambda capture, t=host_time, d=data: capture.write_data(t, d))
-                self._call(self.on_data, data, host_time)
+                if self.on_data is not None:
+                    self._call(self.on_data, data, host_time)
+                if self.driver is not None:
+                    self._drive(data, host_time)
                 continue
             quiet = time.monotonic() - last_byte
             if quiet >= self.silence_timeout and self._state is not LinkState.SILENT:

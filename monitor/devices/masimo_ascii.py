@@ -90,12 +90,6 @@ class MasimoAsciiDecoder:
         self._status: DeviceStatus | None = None
         self._started = False  # the first line may have been joined halfway
 
-    def connect_requests(self) -> list[bytes]:
-        return []  # the device talks unprompted
-
-    def close_requests(self) -> list[bytes]:
-        return []
-
     def feed(self, data: bytes, host_time: float) -> list[DeviceEvent]:
         stats = self.stats
         stats.bytes_in += len(data)

@@ -1,4 +1,5 @@
-"""Which protocols the program speaks: one place that maps a protocol name to its decoder and line settings."""
+"""Which protocols the program speaks: one place that maps a protocol name to its decoder, its driver and its line
+settings. A new protocol adds its module (decoder + INFO) and, if it must speak, a driver, and one row here."""
 
 from __future__ import annotations
 
@@ -8,29 +9,47 @@ from collections.abc import Callable
 import serial
 
 from monitor.devices import datex_s5, masimo_ascii
+from monitor.devices.datex_s5_driver import DatexS5Driver
+from monitor.devices.driver import DecodingDriver, ProtocolDriver
 from monitor.devices.events import Decoder, LineSettings, ProtocolInfo
 
-_FACTORIES: dict[str, tuple[ProtocolInfo, Callable[[], Decoder]]] = {
-    datex_s5.INFO.name: (datex_s5.INFO, datex_s5.DatexS5Decoder),
-    masimo_ascii.INFO.name: (masimo_ascii.INFO, masimo_ascii.MasimoAsciiDecoder),
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Protocol:
+    info: ProtocolInfo
+    decoder: Callable[[], Decoder]  # decoding alone: replays and tools that only read
+    driver: Callable[[], ProtocolDriver]  # decoding and talking: a live link
+
+
+_PROTOCOLS: dict[str, _Protocol] = {
+    datex_s5.INFO.name: _Protocol(datex_s5.INFO, datex_s5.DatexS5Decoder, DatexS5Driver),
+    masimo_ascii.INFO.name: _Protocol(
+        masimo_ascii.INFO,
+        masimo_ascii.MasimoAsciiDecoder,
+        lambda: DecodingDriver(masimo_ascii.MasimoAsciiDecoder()),  # talks unprompted: nothing to say
+    ),
 }
 
-PROTOCOL_NAMES: tuple[str, ...] = tuple(_FACTORIES)
+PROTOCOL_NAMES: tuple[str, ...] = tuple(_PROTOCOLS)
 
 
-def _entry(name: str) -> tuple[ProtocolInfo, Callable[[], Decoder]]:
+def _entry(name: str) -> _Protocol:
     try:
-        return _FACTORIES[name]
+        return _PROTOCOLS[name]
     except KeyError:
         raise ValueError(f"unknown protocol {name!r}; choose one of: {', '.join(PROTOCOL_NAMES)}") from None
 
 
 def protocol_info(name: str) -> ProtocolInfo:
-    return _entry(name)[0]
+    return _entry(name).info
 
 
 def make_decoder(name: str) -> Decoder:
-    return _entry(name)[1]()
+    return _entry(name).decoder()
+
+
+def make_driver(name: str) -> ProtocolDriver:
+    return _entry(name).driver()
 
 
 def line_settings(name: str, baudrate: int | None = None) -> LineSettings:

@@ -17,7 +17,7 @@ from typing import Any
 from monitor.session.errors import EntryError
 from monitor.session.infusion import InfusionAction, InfusionLimits, validate_infusion_payload
 from monitor.session.recovery import aldrete_total, validate_aldrete, validate_discharge
-from monitor.session.scales import SCALES, DissociationLevel, Severity, SideEffect
+from monitor.session.scales import SCALES, DissociationLevel, ScaleRole, Severity, SideEffect, scale_role
 from monitor.session.screening import evaluate as evaluate_screening
 from monitor.session.screening import validate_screening
 from monitor.timefmt import hm_text
@@ -228,8 +228,8 @@ def _describe(kind: EntryKind, p: Mapping[str, Any]) -> str:
         return f"{str(p['effect']).capitalize()} ({p['severity']})"
     if kind is EntryKind.SCORE:
         scale = SCALES[p["scale"]]
-        if scale.key == "pain":
-            return f"Pain {p['score']}/10"
+        if scale.role is ScaleRole.PAIN:
+            return f"Pain {p['score']}/{scale.high}"
         return f"{scale.name} {scale.label(int(p['score']))}"
     if kind is EntryKind.DISSOCIATION:
         return f"Dissociation: {p['level']}"
@@ -267,12 +267,17 @@ def _describe(kind: EntryKind, p: Mapping[str, Any]) -> str:
     return {"pause": "Infusion paused", "resume": "Infusion resumed", "stop": "Infusion stopped"}[action.value]
 
 
+def is_score(view: EntryView, role: ScaleRole) -> bool:
+    """A score entry on a scale with this role (pain, sedation, ...)."""
+    return view.kind is EntryKind.SCORE and scale_role(view.payload.get("scale")) is role
+
+
 def latest_sedation(views: Iterable[EntryView]) -> tuple[str, int] | None:
-    """The most recent live RASS or MOAA/S score (scale key, score), corrections applied; None when none."""
+    """The most recent live sedation score, RASS or MOAA/S (scale key, score), corrections applied; None when none."""
     scores = [
         (v.t, v.id, v.payload["scale"], int(v.payload["score"]))
         for v in views
-        if v.live and v.kind is EntryKind.SCORE and v.payload.get("scale") in ("rass", "moaas")
+        if v.live and is_score(v, ScaleRole.SEDATION)
     ]
     if not scores:
         return None

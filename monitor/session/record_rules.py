@@ -4,10 +4,11 @@ starts only after a screening that allows it, and the facts a discharge is judge
 
 from __future__ import annotations
 
-from monitor.session.entries import EntryKind, EntryView
+from monitor.session.entries import EntryKind, EntryView, is_score
 from monitor.session.errors import EntryError
 from monitor.session.infusion import InfusionLimits, InfusionStatus, fold_infusion
 from monitor.session.recovery import DischargeFacts, aldrete_total
+from monitor.session.scales import ScaleRole
 from monitor.session.screening import evaluate as evaluate_screening
 from monitor.timefmt import hm_text
 
@@ -45,7 +46,7 @@ def discharge_facts(views: list[EntryView], now: float, limits: InfusionLimits) 
     stopped = infusion_status(views, now, limits).stopped_at
     after = [v for v in views if v.live and stopped is not None and v.t >= stopped]
     aldrete = [v for v in after if v.kind is EntryKind.ALDRETE]
-    pain = any(v.kind is EntryKind.SCORE and v.payload.get("scale") == "pain" for v in after)
+    pain = any(is_score(v, ScaleRole.PAIN) for v in after)
     last = max(aldrete, key=lambda v: (v.t, v.id)) if aldrete else None
     return DischargeFacts(stopped, aldrete_total(last.payload) if last else None, pain, last.t if last else None)
 

@@ -35,6 +35,17 @@ class SideEffect(StrEnum):
     OTHER = "other"
 
 
+class ScaleRole(StrEnum):
+    """What a scale measures. Rules ask for a role (the pain score at discharge, the latest sedation score), never
+    for one scale's key, so a new scale for the same job needs no change there."""
+
+    PAIN = "pain"
+    SEDATION = "sedation"
+    DISSOCIATION = (
+        "dissociation"  # today the quick severity below (its own entry kind); CADSS if its wording is sourced
+    )
+
+
 class DissociationLevel(StrEnum):
     """Quick dissociation severity at each check [CADSS] (clinical.md: "Dissociation")."""
 
@@ -52,9 +63,12 @@ class ScaleLevel:
 
 @dataclass(frozen=True, slots=True)
 class Scale:
-    key: str
+    key: str  # stored in each score entry's payload: never renamed
     name: str
     levels: tuple[ScaleLevel, ...]  # in the order a form lists them
+    role: ScaleRole
+    loinc: str | None = None  # [LOINC] code for export, where clinical.md names one; else exported under `key`
+    loinc_display: str = ""
 
     @property
     def low(self) -> int:
@@ -94,6 +108,7 @@ RASS = Scale(
         (-4, "deep sedation"),
         (-5, "unarousable"),
     ),
+    ScaleRole.SEDATION,
 )
 
 # [MOAA/S] Chernik DA et al. 1990, wording as in clinical.md.
@@ -108,6 +123,7 @@ MOAAS = Scale(
         (1, "responds only after painful trapezius squeeze"),
         (0, "no response after painful trapezius squeeze"),
     ),
+    ScaleRole.SEDATION,
 )
 
 # Numeric rating scale (clinical.md "Pain"): 0 no pain, 10 worst imaginable.
@@ -115,9 +131,19 @@ PAIN_NRS = Scale(
     "pain",
     "Pain NRS",
     _levels(*((n, {0: "no pain", 10: "worst imaginable"}.get(n, "")) for n in range(11))),
+    ScaleRole.PAIN,
+    loinc="72514-3",  # clinical.md "Codes for export" [LOINC]: pain severity 0-10
+    loinc_display="Pain severity 0-10",
 )
 
 SCALES: dict[str, Scale] = {s.key: s for s in (PAIN_NRS, RASS, MOAAS)}
+
+
+def scale_role(key: object) -> ScaleRole | None:
+    """The role of the scale a score entry names (its payload's "scale"); None for a key no scale has."""
+    scale = SCALES.get(str(key))
+    return scale.role if scale is not None else None
+
 
 # clinical.md "Sedation scales": typical action threshold MOAA/S <= 2 or RASS <= -3 -> stop infusion, call for help.
 MOAAS_ACTION_AT_OR_BELOW = 2
@@ -126,8 +152,8 @@ RASS_ACTION_AT_OR_BELOW = -3
 
 def sedation_needs_action(scale_key: str, score: int) -> bool:
     """True when a sedation score reaches the typical 'stop the infusion, call for help' threshold."""
-    if scale_key == "moaas":
+    if scale_key == MOAAS.key:
         return score <= MOAAS_ACTION_AT_OR_BELOW
-    if scale_key == "rass":
+    if scale_key == RASS.key:
         return score <= RASS_ACTION_AT_OR_BELOW
     return False

@@ -17,7 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from monitor.session.entries import EntryKind, EntryView
+from monitor.session.entries import EntryKind, EntryView, is_score
+from monitor.session.scales import ScaleRole
 
 CHECK_INTERVAL_S = 15 * 60.0
 GRACE_S = 5 * 60.0  # a check is overdue this long after it was due; a clinic setting
@@ -47,7 +48,7 @@ def _satisfied(views: Sequence[EntryView], nibp_times: Sequence[float], lo: floa
     for v in views:
         if not (v.live and lo < v.t <= hi):
             continue
-        if v.kind is EntryKind.SCORE and v.payload.get("scale") in ("rass", "moaas"):
+        if is_score(v, ScaleRole.SEDATION):
             done.add("sedation score")
         elif v.kind is EntryKind.DISSOCIATION:
             done.add("dissociation")

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.session.entries import EntryKind
-from monitor.session.scales import MOAAS, RASS, DissociationLevel, Scale, Severity, SideEffect
+from monitor.session.scales import MOAAS, PAIN_NRS, RASS, DissociationLevel, Scale, Severity, SideEffect
 from monitor.ui.recorder import EntryRecorder
 
 NO_PAIN_SCORE = -1  # the pain box's "—": no number chosen
@@ -207,7 +207,7 @@ class ObservationPanel(QWidget):
         if self.pain.value() == NO_PAIN_SCORE:
             self.recorder.sigMessage.emit("Choose the pain score (0–10) first, then record it", True)
             return
-        if self.recorder.record(EntryKind.SCORE, {"scale": "pain", "score": self.pain.value()}):
+        if self.recorder.record(EntryKind.SCORE, {"scale": PAIN_NRS.key, "score": self.pain.value()}):
             self.pain.setValue(NO_PAIN_SCORE)  # nothing left over for the next score
 
     def record_scale(self, scale: Scale, combo: QComboBox) -> None:

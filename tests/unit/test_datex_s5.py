@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.devices import datex_s5 as dri
+from monitor.devices.datex_s5_driver import DatexS5Driver
 from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, SampleFlag, ValueState
 
 # CI spec Appendix A, as quoted in shared/protocols/README.md §2.3.
@@ -57,14 +58,16 @@ def test_interval_below_five_seconds_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 5 s"):
         dri.displayed_values_request(4)
     with pytest.raises(ValueError, match="at least 5 s"):
-        dri.DatexS5Decoder(interval=2)
+        DatexS5Driver(interval=2)
 
 
-def test_decoder_requests_on_connect_and_close() -> None:
-    decoder = dri.DatexS5Decoder(interval=5)
-    (start,) = decoder.connect_requests()
+def test_driver_requests_on_connect_and_stops_on_close() -> None:
+    assert DatexS5Driver(interval=10, class_bf=0x0E).on_connect() == [OFFICIAL_START_10S], "the spec's request"
+    driver = DatexS5Driver(interval=5)
+    (start,) = driver.on_connect()
     assert dri.parse_request(dri.Deframer().feed(start)[0]) == dri.PhdbRequest(1, 5, 0)
-    assert decoder.close_requests() == [OFFICIAL_STOP]
+    assert driver.on_close() == [OFFICIAL_STOP]
+    assert driver.keep_alive is None, "the S/5 needs no keep-alive: the request holds until stopped"
 
 
 def test_real_record_header(vectors: Path) -> None:

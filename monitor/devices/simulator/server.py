@@ -1,8 +1,9 @@
 """SimulatedMonitor: a bedside monitor behind a real pseudo-terminal, speaking the real protocol bytes.
 
 `start()` runs on the caller's thread and returns a stable path (a symlink to the pty's slave) that pyserial
-opens like any port. One daemon worker thread then plays the scenario: it answers DRI requests like an S/5,
-writes Masimo lines every second, pulls the "cable" (the pty and its symlink vanish and a new one appears),
+opens like any port. One daemon worker thread then plays the scenario: the protocol's encoder (picked from
+monitor.devices.simulator.encoders) answers DRI requests like an S/5 or writes Masimo lines every second; the
+worker pulls the "cable" (the pty and its symlink vanish and a new one appears),
 and adds line noise. Simulated time runs `speed` times faster than the wall clock.
 """
 
@@ -24,13 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
-from monitor.devices import datex_s5, masimo_ascii
-from monitor.devices.simulator.physiology import PatientModel, datex_values, masimo_values
+from monitor.devices.simulator.encoders import ENCODERS
+from monitor.devices.simulator.physiology import PatientModel
 from monitor.devices.simulator.scenario import Scenario, load_scenario
 
 log = logging.getLogger(__name__)
 
-PROTOCOLS = ("datex-s5", "masimo-ascii")
+PROTOCOLS = tuple(ENCODERS)
 TICK_S = 0.01  # worker wake-up: fine enough for 100x speed, idle cost negligible
 WRITE_DEADLINE_S = 0.2  # a client that stops reading must not stall the simulator
 
@@ -56,11 +57,11 @@ class SimulatedMonitor:
         self.seed = seed
         self.start_time = time.time() if start_time is None else start_time
         self.model = PatientModel(scenario, seed)
+        self._encoder = ENCODERS[protocol](self.model, scenario, self.start_time)
         self._own_dir = link_dir is None
         self._dir = Path(link_dir) if link_dir is not None else None
         self.path: str | None = None
         self.records_sent = 0
-        self.requests_seen = 0
         self.garbage_bytes_sent = 0
         self.corrupted_frames_sent = 0
         self.dropped_writes = 0
@@ -71,10 +72,6 @@ class SimulatedMonitor:
         self._slave: int | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._deframer = datex_s5.Deframer()
-        self._ext_classes: tuple[int, ...] = ()  # DRI ext classes the request asked for
-        self._interval: float | None = None  # DRI: seconds between records while a request is active
-        self._next_send = 0.0  # device-session time of the next record or line
         self._t0 = time.monotonic()  # reset by start(); device_now() is sensible before it too
 
     # --- control (caller's thread) ------------------------------------------------------------------------
@@ -98,6 +95,10 @@ class SimulatedMonitor:
         if self._own_dir and self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
 
+    @property
+    def requests_seen(self) -> int:
+        return self._encoder.requests_seen
+
     def session_time(self) -> float:
         return (time.monotonic() - self._t0) * self.speed
 
@@ -118,7 +119,7 @@ class SimulatedMonitor:
             os.unlink(tmp)
         os.symlink(os.ttyname(slave), tmp)
         os.replace(tmp, self.path)  # atomic: a client never sees a half-made link
-        self._deframer = datex_s5.Deframer()
+        self._encoder.reset()  # a new cable: the PC must ask again
 
     def _close_pty(self) -> None:
         if self.path is not None and os.path.lexists(self.path):
@@ -138,9 +139,8 @@ class SimulatedMonitor:
                 self._cable(t)
                 if self._master is not None:
                     self._keep_reopenable()
-                    if self.protocol == "datex-s5":
-                        self._read_requests(t)
-                    self._send_due(t)
+                    self._send(self._encoder.hear(self._read(), t))
+                    self._send(self._encoder.due(t))
                     self._garbage(t - last)
                 last = t
         except BaseException as exc:
@@ -162,62 +162,25 @@ class SimulatedMonitor:
         if pulled and self._master is not None:
             self.cable_pulls += 1
             self._close_pty()
-            self._interval = None  # like a real S/5 after a reconnect: the PC must ask again
         elif not pulled and self._master is None:
             self._open_pty()
 
-    def _read_requests(self, t: float) -> None:
+    def _read(self) -> bytes:
+        """What the PC has written since the last tick."""
         assert self._master is not None
         try:
-            data = os.read(self._master, 4096)
+            return os.read(self._master, 4096)
         except BlockingIOError:
-            return
+            return b""
         except OSError as exc:
             if exc.errno == errno.EIO:
-                return  # no client has the port open
+                return b""  # no client has the port open
             raise
-        for record in self._deframer.feed(data):
-            request = datex_s5.parse_request(record)
-            if request is None or request.record_type != datex_s5.PH_DISPL:
-                continue
-            self.requests_seen += 1
-            if request.interval == 0:
-                self._interval = None
-            elif request.interval == -1:  # single transmission
-                self._interval = None
-                self._send_record(t)
-            else:
-                self._interval = max(request.interval, datex_s5.MIN_INTERVAL_S)
-                self._ext_classes = tuple(c for c, bit in ((1, 2), (2, 4), (3, 8)) if request.class_bf & bit)
-                self._next_send = t  # a real monitor answers a new request with a record straight away
 
-    def _send_due(self, t: float) -> None:
-        if self.protocol == "datex-s5":
-            if self._interval is None or t < self._next_send:
-                return
-            self._send_record(t)
-            self._next_send = max(self._next_send + self._interval, t)
-        else:
-            if t < self._next_send:
-                return
-            state = self.model.state_at(t)
-            line = masimo_ascii.format_line(time=self.start_time + t, **masimo_values(state))
-            self._write(self._maybe_corrupt(line))
+    def _send(self, frames: list[bytes]) -> None:
+        for frame in frames:
+            self._write(self._maybe_corrupt(frame))
             self.records_sent += 1
-            self._next_send = max(self._next_send + 1.0, t)
-
-    def _send_record(self, t: float) -> None:
-        values, nibp_flags = datex_values(self.model.state_at(t))
-        record = datex_s5.encode_displayed_record(
-            values,
-            time=self.start_time + t,
-            record_no=self.records_sent,
-            nibp_flags=nibp_flags,
-            apnea=self.scenario.in_window(self.scenario.apnea, t),
-            ext_classes=self._ext_classes,
-        )
-        self._write(self._maybe_corrupt(datex_s5.frame(record)))
-        self.records_sent += 1
 
     def _maybe_corrupt(self, frame: bytes) -> bytes:
         noise = self.scenario.line_noise
