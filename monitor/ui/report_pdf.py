@@ -1,14 +1,13 @@
 """The PDF session record: one infusion session as an A4 document for the patient's file.
 
-Drawn with Qt's own PDF writer (QPdfWriter + QPainter); no widgets, no pyqtgraph items. The report is laid
-out first, into pages of drawing operations in points (1/72 inch), then painted: the footer says "page X of Y",
-and QPdfWriter cannot count pages before the last one is drawn. The same operations paint onto any
+What it says comes from monitor.app.export.report_content (Qt-free); here it is laid out into pages
+(report_pdf_page: geometry, styles, drawing operations; report_pdf_charts: the vital-sign charts) and drawn with
+Qt's own PDF writer (QPdfWriter + QPainter); no widgets, no pyqtgraph items. The same operations paint onto any
 QPaintDevice, so `render_page_png` shows a page exactly as the PDF has it (tests and previews use it, since the
-PDF's content streams are compressed).
+PDF's content streams are compressed). Importing this module provides the "pdf" writer to the export registry.
 
-Threads: the GUI thread, or any other thread while a QGuiApplication exists (fonts need it). Charts are
-min/max envelopes computed with numpy per column of the printed width: a 12-hour session at 1 Hz lays out and
-paints in about 0.1 s (reading it with load_record takes longer).
+Threads: the GUI thread, or any other thread while a QGuiApplication exists (fonts need it). A 12-hour session at
+1 Hz lays out and paints in about 0.1 s (reading it with load_record takes longer).
 """
 
 from __future__ import annotations
