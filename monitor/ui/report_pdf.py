@@ -288,4 +288,4 @@ def render_page_png(record: SessionRecord, page_index: int, path: Path, dpi: flo
         raise OSError(f"cannot write the PNG to {path}")
 
 
-export.provide("pdf", export.registry.into_new_file(write_session_pdf))
+export.provide("pdf", export.into_new_file(write_session_pdf))

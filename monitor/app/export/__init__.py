@@ -12,10 +12,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from monitor.app.export import csv, fhir
-from monitor.app.export.registry import Exporter, Progress, Target, exporters, get, names, provide, register
+from monitor.app.export.registry import (
+    Exporter,
+    Progress,
+    Target,
+    exporters,
+    get,
+    into_new_file,
+    names,
+    provide,
+    register,
+)
 from monitor.app.session_record import SessionRecord
 
-__all__ = ["Exporter", "Progress", "Target", "exporters", "get", "names", "provide", "register"]
+__all__ = ["Exporter", "Progress", "Target", "exporters", "get", "into_new_file", "names", "provide", "register"]
 
 
 def _write_fhir(
