@@ -27,13 +27,15 @@ def test_cli_format_choices_are_the_registry_names_in_menu_order() -> None:
     assert _choices(build_parser(), "export", "format") == export.names()
 
 
-def test_the_qt_free_core_lists_the_drawn_pdf_without_importing_qt() -> None:
+def test_the_qt_free_core_lists_the_drawn_pdf_without_importing_qt_or_the_writers() -> None:
+    """The CLI's parser lists the formats for every command: that must not load Qt, numpy or the record."""
     code = (
-        "import sys; from monitor.app import export; e = export.get('pdf');"
-        "print(e.write is None, e.drawn_by, e.target.value, 'PySide6' in sys.modules)"
+        "import sys; import monitor.cli; from monitor.app import export; e = export.get('pdf');"
+        "print(e.write is None, e.drawn_by, e.target.value, *(m in sys.modules for m in"
+        " ('PySide6', 'numpy', 'monitor.app.session_record', 'monitor.app.export.csv')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["True", "monitor.ui.report_pdf", "file", "False"]
+    assert out.split() == ["True", "monitor.ui.report_pdf", "file", "False", "False", "False", "False"]
 
 
 def test_a_format_needs_a_writer_or_a_module_that_provides_one_and_a_name_is_registered_once() -> None:

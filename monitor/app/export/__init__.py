@@ -10,8 +10,8 @@ A new format is a module here (or a drawing module in the ui) and one `register`
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from monitor.app.export import csv, fhir
 from monitor.app.export.registry import (
     Exporter,
     Progress,
@@ -23,18 +23,33 @@ from monitor.app.export.registry import (
     provide,
     register,
 )
-from monitor.app.session_record import SessionRecord
+
+if TYPE_CHECKING:
+    from monitor.app.session_record import SessionRecord
 
 __all__ = ["Exporter", "Progress", "Target", "exporters", "get", "into_new_file", "names", "provide", "register"]
+
+
+# The writers import their module when called: listing the formats (the CLI's parser, for every command) stays cheap.
+
+
+def _write_csv(
+    record: SessionRecord, target: Path, progress: Progress | None = None, *, force: bool = False
+) -> list[Path]:
+    from monitor.app.export.csv import write_csv
+
+    return write_csv(record, target, progress, force=force)
 
 
 def _write_fhir(
     record: SessionRecord, target: Path, progress: Progress | None = None, *, force: bool = False
 ) -> list[Path]:
-    fhir.write_fhir(record, target, force)
+    from monitor.app.export.fhir import write_fhir
+
+    write_fhir(record, target, force)
     return [target]
 
 
 register(Exporter("pdf", "PDF session record…", Target.FILE, ".pdf", drawn_by="monitor.ui.report_pdf", counts="pages"))
-register(Exporter("csv", "CSV (samples and timeline)…", Target.FOLDER, write=csv.write_csv))
+register(Exporter("csv", "CSV (samples and timeline)…", Target.FOLDER, write=_write_csv))
 register(Exporter("fhir", "FHIR R4 bundle…", Target.FILE, ".fhir.json", write=_write_fhir))

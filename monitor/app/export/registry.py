@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from monitor.app.session_record import SessionRecord
-from monitor.storage.private_files import new_file
+if TYPE_CHECKING:
+    from monitor.app.session_record import SessionRecord
 
 Progress = Callable[[int, int], None]
 
@@ -80,6 +80,8 @@ def into_new_file(draw: Callable[[SessionRecord, Path, Progress | None], object]
     def write(
         record: SessionRecord, target: Path, progress: Progress | None = None, *, force: bool = False
     ) -> list[Path]:
+        from monitor.storage.private_files import new_file  # when writing: listing formats stays cheap
+
         with new_file(target, force) as tmp:
             draw(record, tmp, progress)
         return [target]
