@@ -14,7 +14,7 @@ TEST_LOCK := requirements/test.lock
 INSTALL_SELF := $(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 ARGS ?=
 
-.PHONY: run test lint lock bench drills deps-debian clean
+.PHONY: run test lint lock bench drills mutation deps-debian clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -62,13 +62,19 @@ bench: $(RUN_STAMP)
 	$(PY) benchmarks/storage.py
 	$(PY) benchmarks/station.py
 
-# The robustness drills of the README's "Proof of robustness" (about 20 minutes in all).
+# The robustness drills of the README's "Proof of robustness" (about 35 minutes in all).
 drills: $(RUN_STAMP)
 	$(PY) benchmarks/fuzz.py
+	$(PY) benchmarks/false_acceptance.py
 	$(PY) benchmarks/reconnect.py
 	$(PY) benchmarks/crash.py
 	$(PY) benchmarks/soak.py
 	$(PY) benchmarks/poison.py
+
+# Mutation score of the core rules with their fast unit tests (about 15 minutes on 2 cores; see the script).
+# e.g. make mutation ARGS="--only alarms"   or   make mutation ARGS="--sample 0.3"
+mutation: $(TEST_STAMP)
+	nice -n 10 $(PY) benchmarks/mutation.py $(ARGS)
 
 # Debian packages for a real window (xcb) and for the alarm sound: libpulse0 for QtMultimedia, and the fallback
 # players paplay (pulseaudio-utils) and aplay (alsa-utils). Then check the desk: `infusion-monitor sound-check`.

@@ -1,9 +1,13 @@
 """Soak: a 12-hour session at high speed with the whole GUI offscreen; memory at each simulated hour and the final
-frame time. Targets: memory growth <= 50 MB and flat after the first hour.
+frame time. Targets: memory growth <= 50 MB and flat after the first hour. Then a stretch at 1x (real time): at
+400x the wall-clock work -- the 1 s ticks of the alarm engine and the window, the repaints -- runs 400 times less
+per simulated hour than at a desk, so the fast part alone does not exercise it.
 
-Run: .venv/bin/python benchmarks/soak.py [--hours 12] [--speed 400]
+Run: .venv/bin/python benchmarks/soak.py [--hours 12] [--speed 400] [--realtime-minutes 10]
 A simulated DRI monitor (ketamine-hypertension) on a real pty through the link, decoder, writer, alarms and the
-full workspace window, with a nurse entry every simulated 15 minutes. RSS is read from /proc/self/status.
+full workspace window, with a nurse entry every simulated 15 minutes. RSS is read from /proc/self/status. The 1x
+stretch is a second chair and window on a fresh session; it reports memory, paints per second, and the event
+loop's worst stall (how late a 1 s timer fired).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 from qt_quiet import quiet_qt_messages
 
@@ -35,10 +40,65 @@ def rss_mb() -> float:
     return float("nan")
 
 
+class PaintCounter(QObject):
+    """Counts paint events in the whole application."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paints = 0
+
+    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.paints += 1
+        return False
+
+
+def realtime_stretch(app: QApplication, writer: SessionWriter, minutes: float) -> None:
+    """A session at 1x for `minutes` of wall clock: memory, paints per second, the worst event-loop stall."""
+    chair = Chair(ChairConfig("Chair 2", None, scenario="ketamine-hypertension", speed=1.0), writer)
+    window = open_chair_window(chair, "KM")
+    window.service.require_screening = False
+    window.show()
+    counter = PaintCounter()
+    app.installEventFilter(counter)
+    lateness: list[float] = []
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.elapsed()]
+
+    def beat() -> None:
+        now = clock.elapsed()
+        lateness.append(now - last[0] - 1000)
+        last[0] = now
+
+    timer = QTimer()
+    timer.timeout.connect(beat)
+    timer.start(1000)
+    before, samples_before = rss_mb(), writer.samples_written
+    started = time.monotonic()
+    end = started + 60 * minutes
+    print(f"1x stretch: {minutes:g} min of wall clock; {before:.0f} MB", flush=True)
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+    elapsed = time.monotonic() - started
+    timer.stop()
+    app.removeEventFilter(counter)
+    chair.stop()
+    window.hide()  # not close(): closing asks the nurse about the open session
+    print(
+        f"1x stretch: {elapsed / 60:.1f} min, memory {before:.0f} -> {rss_mb():.0f} MB, "
+        f"{writer.samples_written - samples_before:,} samples written, {counter.paints / elapsed:.1f} paints/s, "
+        f"1 s timer late by at most {max(lateness, default=0):.0f} ms "
+        f"(median {statistics.median(lateness or [0]):.0f} ms)"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--hours", type=float, default=12.0)
     parser.add_argument("--speed", type=float, default=400.0)
+    parser.add_argument("--realtime-minutes", type=float, default=10.0, help="the stretch at 1x after the fast part")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
     quiet_qt_messages()
@@ -74,6 +134,9 @@ def main() -> int:
         frames.append((time.perf_counter() - t0) * 1000)
         app.processEvents()
     chair.stop()
+    window.hide()  # not close(): closing asks the nurse about the open session
+    if args.realtime_minutes > 0:
+        realtime_stretch(app, writer, args.realtime_minutes)
     writer.close()
     growth = memory[-1][1] - memory[0][1]
     after_first = memory[-1][1] - memory[1][1] if len(memory) > 1 else 0.0

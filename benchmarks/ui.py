@@ -12,7 +12,8 @@ machine. The figures and their targets:
    connection order), so `time.time()` there minus each HR sample's `host_time` (SerialLink's time.time() on
    its worker thread when the bytes arrived) is the time until the HR label holds the new text. It includes
    the wait for the facade's 40 ms UI drain timer (UI_RATE_MS), so ~20 ms of the median is that interval by
-   design. Also printed, without a target: until the HR label was next painted (offscreen backing store).
+   design. Also until the HR label was next painted (offscreen backing store), against the same target: the
+   painted tile is what the nurse sees.
 2. Median (and p95) chart frame with 12 h of history, target <= 16 ms: a TrendView at 1100x700 holding 12 h
    of 1 Hz HR, PR, SpO2, RR, EtCO2 (43,200 points each), an NIBP reading every 5 min, a nurse's entry every
    15 min (one in ten struck through) and an alarm every 20 min, each a line across the charts; 1 h window,
@@ -165,14 +166,23 @@ def measure_latency(speed: float, n_samples: int, timeout_s: float) -> tuple[Fig
             f"({len(paint_ms)} samples)"
         )
     fig = Figure(
-        f"byte->tile p50 / p99 ({len(ms)} samples)",
+        f"byte->tile text p50 / p99 ({len(ms)} samples)",
         p99,
         "ms",
         f"<= {LATENCY_TARGET_MS:g} ms",
         p99 <= LATENCY_TARGET_MS,
         text=f"{p50:.1f} / {p99:.1f} ms",
     )
-    painted = Figure("byte->tile painted p99 (info)", percentile(paint_ms, 99) if paint_ms else None, "ms", "-", None)
+    # What the nurse sees is the painted tile: the target holds for it too (no paint seen at all is an error).
+    painted_p99 = percentile(paint_ms, 99) if paint_ms else None
+    painted = Figure(
+        f"byte->tile painted p50 / p99 ({len(paint_ms)} samples)",
+        painted_p99,
+        "ms",
+        f"<= {LATENCY_TARGET_MS:g} ms",
+        painted_p99 is not None and painted_p99 <= LATENCY_TARGET_MS,
+        text=f"{percentile(paint_ms, 50):.1f} / {painted_p99:.1f} ms" if paint_ms else "",
+    )
     return fig, painted
 
 

@@ -85,7 +85,9 @@ class Chair:
             clock=self.clock.now,
             timebase=self.clock.timebase,
         )
-        self.alarms = AlarmService(self.acquisition, writer, self.clock, AlarmEngine(limits=dict(clinic.limits)))
+        # A resumed session continues its own alarm state: the limits changed for it, the alarms left unanswered.
+        engine = resume.alarm_engine(clinic.limits) if resume else AlarmEngine(limits=dict(clinic.limits))
+        self.alarms = AlarmService(self.acquisition, writer, self.clock, engine)
         self.service: SessionService | None = None
         self._stopped = False
 

@@ -63,7 +63,8 @@ def run_record(
         writer,
     )
     # before start: no event of the session is missed
-    alarms = AlarmService(acquisition, writer, WALL_CLOCK, AlarmEngine(limits=dict(clinic.limits)))
+    engine = point.alarm_engine(clinic.limits) if point else AlarmEngine(limits=dict(clinic.limits))
+    alarms = AlarmService(acquisition, writer, WALL_CLOCK, engine)
     alarms.add_listener(_log_alarms)
     session_id = acquisition.start(point.session if point else None)
     writer.add_link_event(session_id, time.time(), "clinic", clinic.describe())

@@ -11,14 +11,17 @@ import logging
 import math
 import sqlite3
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+from monitor.app.alarm_restore import restored_engine
 from monitor.app.lifecycle import unfinished
 from monitor.app.session_service import FUTURE_SLACK_S, entries_from_rows
 from monitor.devices.events import Sample
+from monitor.session.alarm_limits import Limit
+from monitor.session.alarms import AlarmEngine
 from monitor.session.clock import clock_text
 from monitor.session.entries import (
     Entry,
@@ -32,11 +35,13 @@ from monitor.session.errors import EntryError
 from monitor.session.infusion import InfusionLimits
 from monitor.session.protocol import DEFAULT_PROTOCOL
 from monitor.storage.db import (
+    AlarmEventRow,
     EntryRow,
     SessionRow,
     connect,
     last_sample_time,
     open_sessions,
+    read_alarm_events,
     read_entries,
     read_sample_events,
 )
@@ -50,6 +55,11 @@ class ResumePoint:
     session: SessionRow
     entries: list[Entry]
     last_sample: float | None
+    alarm_events: list[AlarmEventRow] = field(default_factory=list)  # limits changed, alarms left unanswered
+
+    def alarm_engine(self, clinic_limits: Mapping[str, Limit]) -> AlarmEngine:
+        """The alarm engine that continues this session's (its own limits, its unacknowledged latching alarms)."""
+        return restored_engine(clinic_limits, self.alarm_events, discharged=self.session.discharged_at is not None)
 
     def load_samples(self, db_path: Path, params: tuple[str, ...]) -> list[Sample]:
         conn = connect(db_path)
@@ -81,7 +91,10 @@ def find_unfinished(db_path: Path, *, chair: str | None = None, port: str | None
             return None
         session = sessions[-1]
         return ResumePoint(
-            session, entries_from_rows(read_entries(conn, session.id)), last_sample_time(conn, session.id)
+            session,
+            entries_from_rows(read_entries(conn, session.id)),
+            last_sample_time(conn, session.id),
+            read_alarm_events(conn, session.id),
         )
     finally:
         conn.close()

@@ -298,6 +298,8 @@ class AlarmEngine:
             AlarmAction.LIMIT_CHANGED,
             param,
             f"{label} limits {_range(old.low, old.high)} → {_range(low, high)}",
+            value=low,  # the new limits travel in the event's value fields: a resumed session restores them
+            limit=high,
             who=who,
         )
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from monitor.app.latest_values import LatestValues
 from monitor.devices import masimo_ascii
 from monitor.devices.events import DeviceStatus, Sample
 from monitor.session.currency import judge
@@ -58,3 +59,22 @@ def test_a_value_the_decoder_refused_blanks_the_tile_at_once(qtbot, live_window)
     assert window.values.shown("SPO2", now).text == "--", "the station card and recovery panel read the same rule"
     receive(b"SPO2=096%")
     assert tile.value.text() == "96" and not tile.dimmed, "a valid value shows again"
+
+
+def test_every_continuous_tile_dims_with_its_age_after_30_s(qtbot) -> None:
+    """The program's rule (monitor.session.currency): a continuous value not refreshed for 30 s is stale. Written
+    as the number 30, not the module's constant, so a changed limit is caught."""
+    values = LatestValues()
+    values.on_link(True)
+    t = 1000.0
+    for spec in (s for s in TILES if s.key != "nibp"):
+        param = spec.params[0]
+        values.on_samples([Sample(param, 40.0, t, t)])
+        tile = NumericTile(spec)
+        qtbot.addWidget(tile)
+        tile.display("40", values.shown(param, t + 29.0))
+        assert not tile.dimmed and tile.value.text() == "40", param
+        assert spec.colour in tile.value.styleSheet(), param
+        tile.display("40", values.shown(param, t + 31.0))
+        assert tile.dimmed and tile.detail.text() == "31 s ago", f"{param} is 31 s old: dimmed with its age"
+        assert spec.colour not in tile.value.styleSheet() and tile.value.text() == "40", param

@@ -241,3 +241,20 @@ def test_a_dip_back_out_restarts_the_time_inside() -> None:
     assert feed(engine, "HR", [110] * 20 + [118] + [110] * 29, t0=20) == [], "118 is inside, but not by 5 /min"
     (clear,) = feed(engine, "HR", [110] * 2, t0=70)
     assert clear.action is AlarmAction.CLEAR
+
+
+def test_a_silent_line_is_a_no_data_technical_alarm_that_data_clears() -> None:
+    engine = AlarmEngine()
+    (onset,) = engine.on_link("silent", 10)
+    assert (onset.key, onset.action, onset.category, onset.priority) == (
+        "no data",
+        AlarmAction.ONSET,
+        AlarmCategory.TECHNICAL,
+        AlarmPriority.MEDIUM,
+    )
+    assert onset.message == "No data from the monitor" and "no data" in engine.alarms
+    (gone,) = engine.on_link("disconnected", 20)[:1]
+    assert gone.key == "no data" and gone.action is AlarmAction.CLEAR, "a pulled cable replaces it"
+    engine.on_link("silent", 30)
+    (back,) = engine.on_link("receiving", 40)[-1:]
+    assert back.key == "no data" and back.action is AlarmAction.CLEAR and "no data" not in engine.alarms

@@ -75,3 +75,30 @@ def test_verify_command(db_with_entries: Path, capsys) -> None:
     _raw(db_with_entries).execute("UPDATE audit SET at = at + 1 WHERE id = 1")
     assert main(["verify", str(db_with_entries)]) == 1
     assert "audit row 1 (entry 1) was altered" in capsys.readouterr().out
+
+
+def test_verify_finds_an_entry_inserted_behind_the_program(db_with_entries: Path) -> None:
+    conn = _raw(db_with_entries)
+    conn.execute(
+        "INSERT INTO entries (session_id, kind, t, recorded_at, initials, payload, action, target_id, reason)"
+        """ SELECT session_id, kind, t, recorded_at, initials, '{"scale": "pain", "score": 0}', 'create', NULL, ''"""
+        " FROM entries WHERE id = 1"
+    )
+    assert verify(conn).problem == "entry 5 has no audit row (added behind the program)"
+    assert main(["verify", str(db_with_entries)]) != 0
+
+
+def test_verify_finds_an_entry_deleted_behind_the_program(db_with_entries: Path) -> None:
+    conn = _raw(db_with_entries)
+    conn.execute("DROP TRIGGER entries_are_append_only_delete")
+    conn.execute("DELETE FROM entries WHERE id = 2")  # the struck side effect, and with it its strike's target
+    result = verify(conn)
+    assert not result.ok and result.problem == "entry 2 was deleted"
+    assert main(["verify", str(db_with_entries)]) != 0
+
+
+def test_an_amendment_keeps_the_time_and_content_it_replaced(db_with_entries: Path) -> None:
+    conn = connect(db_with_entries)
+    (previous,) = conn.execute("SELECT previous FROM audit WHERE action = 'amend'").fetchone()
+    conn.close()
+    assert json.loads(previous) == {"t": 1_700_000_060.0, "payload": {"scale": "pain", "score": 7}}
