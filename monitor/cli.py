@@ -8,6 +8,7 @@ commands start fast and work on a machine without a display.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from monitor.app import export
 from monitor.devices.protocols import PROTOCOL_NAMES
 
 SUBCOMMANDS = (
@@ -133,8 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("export", help="export a session: PDF record, CSV (samples + timeline) or FHIR R4 bundle")
     exp.add_argument("--session", type=int, required=True, help="session id (see the review window or the database)")
-    exp.add_argument("--format", choices=("pdf", "csv", "fhir"), required=True)
-    exp.add_argument("--out", type=Path, required=True, help="file (pdf, fhir) or folder (csv) to write")
+    exp.add_argument("--format", choices=export.names(), required=True)
+    exp.add_argument("--out", type=Path, required=True, help=f"{_export_targets()} to write")
     exp.add_argument("--db", type=Path, help="database file (default: the one in the user data directory)")
     exp.add_argument("--force", action="store_true", help="replace existing files (never a symbolic link)")
 
@@ -344,28 +346,26 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_targets() -> str:
+    """'file (pdf, fhir) or folder (csv)', from the registry."""
+    kinds = {kind: [e.name for e in export.exporters() if e.target is kind] for kind in export.Target}
+    return " or ".join(f"{kind.value} ({', '.join(names)})" for kind, names in kinds.items() if names)
+
+
 def _write_export(record, fmt: str, out: Path, force: bool) -> list[Path]:  # record: SessionRecord
-    from monitor.storage.private_files import new_file
+    exporter = export.get(fmt)
+    if exporter.drawn_by is not None:  # drawn with Qt (the PDF): offscreen, no window is needed
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from PySide6.QtGui import QGuiApplication
 
-    if fmt == "csv":
-        from monitor.app.export_csv import write_csv
-
-        return write_csv(record, out, force=force)
-    if fmt == "fhir":
-        from monitor.app.export_fhir import write_fhir
-
-        write_fhir(record, out, force)
-        return [out]
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # Qt draws the PDF; no window is needed
-    from PySide6.QtGui import QGuiApplication
-
-    from monitor.ui.report_pdf import write_session_pdf
-
-    _app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
-    with new_file(out, force) as tmp:
-        pages = write_session_pdf(record, tmp)
-    print(f"{pages} pages", file=sys.stderr)
-    return [out]
+        _app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
+        importlib.import_module(exporter.drawn_by)  # provides the writer
+        exporter = export.get(fmt)
+    done: list[int] = []
+    written = exporter.write(record, out, lambda _done, total: done.append(total), force=force)
+    if exporter.counts and done:
+        print(f"{done[-1]} {exporter.counts}", file=sys.stderr)
+    return written
 
 
 def _sound_check() -> int:

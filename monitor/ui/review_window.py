@@ -27,15 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.app.export_csv import write_csv
-from monitor.app.export_fhir import write_fhir
+from monitor.app import export
 from monitor.app.lifecycle import end_text
 from monitor.app.replay import replay_capture
 from monitor.app.session_record import SessionRecord, load_record
-from monitor.app.storage_door import SessionRow, SessionWriter, connect, list_sessions, new_file
+from monitor.app.storage_door import SessionRow, SessionWriter, connect, list_sessions
 from monitor.timefmt import date_time_text, hm_text, hms
+from monitor.ui import report_pdf  # noqa: F401  (provides the PDF writer to the export registry)
 from monitor.ui.background import BackgroundJob, Progress
-from monitor.ui.report_pdf import write_session_pdf
 from monitor.ui.timeline import TimelineList
 from monitor.ui.trends import TrendView
 
@@ -84,15 +83,11 @@ class ReviewWindow(QMainWindow):
         layout.addWidget(split, 1)
         self.setCentralWidget(body)
         self.jobs: list[BackgroundJob] = []
-        export = self.menuBar().addMenu("Export")
-        for label, fmt in (
-            ("PDF session record…", "pdf"),
-            ("CSV (samples and timeline)…", "csv"),
-            ("FHIR R4 bundle…", "fhir"),
-        ):
-            action = QAction(label, self)
-            action.triggered.connect(lambda _=False, f=fmt: self._choose_export(f))
-            export.addAction(action)
+        menu = self.menuBar().addMenu("Export")
+        for exporter in export.exporters():
+            action = QAction(exporter.label, self)
+            action.triggered.connect(lambda _=False, f=exporter.name: self._choose_export(f))
+            menu.addAction(action)
         self.resize(1400, 900)
 
     def _load(self) -> None:
@@ -112,31 +107,25 @@ class ReviewWindow(QMainWindow):
         self.trends.set_follow(False)
 
     def _choose_export(self, fmt: str) -> None:
-        name = f"session-{self.record.session.id}"
-        if fmt == "csv":
-            folder = QFileDialog.getExistingDirectory(self, "Export CSV into folder")
+        exporter = export.get(fmt)
+        if exporter.target is export.Target.FOLDER:
+            folder = QFileDialog.getExistingDirectory(self, f"Export {fmt.upper()} into folder")
             target = Path(folder) if folder else None
         else:
-            suffix = {"pdf": ".pdf", "fhir": ".fhir.json"}[fmt]
-            chosen, _ = QFileDialog.getSaveFileName(self, "Export", name + suffix)
+            name = f"session-{self.record.session.id}{exporter.suffix}"
+            chosen, _ = QFileDialog.getSaveFileName(self, "Export", name)
             target = Path(chosen) if chosen else None
         if target is not None:  # the file dialog asked before choosing an existing file; a folder's files were not
-            self.export(fmt, target, force=fmt != "csv")
+            self.export(fmt, target, force=exporter.target is export.Target.FILE)
 
     def export(self, fmt: str, target: Path, force: bool = False) -> BackgroundJob:
-        """Write the record as PDF (a file), CSV (two files in a folder) or FHIR (a file), with progress. An existing
-        file is replaced only with `force` (the save dialog asked), a symlink never (private_files)."""
-        record = self.record
+        """Write the record in a format of the registry (monitor.app.export), with progress. An existing file is
+        replaced only with `force` (the save dialog asked), a symlink never (private_files)."""
+        record, write = self.record, export.get(fmt).write
+        assert write is not None  # this module imports report_pdf, which provides the drawn format
 
         def work(progress: Progress, _cancel: threading.Event) -> list[Path]:
-            if fmt == "pdf":
-                with new_file(target, force) as tmp:
-                    write_session_pdf(record, tmp, progress)
-                return [target]
-            if fmt == "csv":
-                return write_csv(record, target, progress, force=force)
-            write_fhir(record, target, force)
-            return [target]
+            return write(record, target, progress, force=force)
 
         job = BackgroundJob(f"Exporting session {record.session.id} ({fmt.upper()})", work, self)
 

@@ -20,15 +20,9 @@ from monitor.devices.events import Sample
 from monitor.session.entries import EntryKind
 from monitor.storage.db import AlarmEventRow, StatusRow
 from monitor.storage.writer import SessionWriter
-from monitor.ui.report_pdf import (
-    PAGE_H,
-    PAGE_W,
-    column_envelope,
-    layout_report,
-    print_colour,
-    render_page_png,
-    write_session_pdf,
-)
+from monitor.ui.report_pdf import layout_report, render_page_png, write_session_pdf
+from monitor.ui.report_pdf_charts import column_envelope
+from monitor.ui.report_pdf_page import PAGE_H, PAGE_W, print_colour
 from monitor.ui.trends import CHARTS
 
 T0 = datetime(2024, 3, 12, 9, 0).timestamp()  # local 09:00, so the session stays within one day

@@ -12,8 +12,8 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 
 from monitor.app.courses import CourseService
-from monitor.app.export_csv import SAMPLE_COLUMNS, TIMELINE_COLUMNS, SafeWriter, write_csv
-from monitor.app.export_fhir import session_bundle
+from monitor.app.export.csv import SAMPLE_COLUMNS, TIMELINE_COLUMNS, SafeWriter, write_csv
+from monitor.app.export.fhir import session_bundle
 from monitor.app.session_record import load_record
 from monitor.app.session_service import SessionService
 from monitor.cli import main

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.app.export_fhir import bundle_json
+from monitor.app.export.fhir import bundle_json
 from monitor.app.session_record import load_record
 from monitor.app.session_service import SessionService
 from monitor.devices import datex_s5 as dri

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app.export_csv import write_csv
-from monitor.app.export_fhir import session_bundle
+from monitor.app.export.csv import write_csv
+from monitor.app.export.fhir import session_bundle
 from monitor.app.session_record import load_record
 from monitor.app.session_service import SessionService, entries_from_rows
 from monitor.session.entries import PROGRAM_INITIALS, EntryAction, EntryKind

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from monitor.app.export_csv import iso
+from monitor.app.export.csv import iso
 from monitor.app.session_record import Series, SessionRecord
 from monitor.params import PARAMS
 from monitor.session.entries import PROGRAM_INITIALS, EntryKind, EntryView, describe
