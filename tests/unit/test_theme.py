@@ -9,7 +9,8 @@ from monitor.session.alarm_limits import AlarmPriority
 from monitor.ui import theme
 
 UI = Path(theme.__file__).parent
-PRINT_PALETTE = {"report_pdf.py"}  # the PDF prints black on white: its own palette, not the screen's
+# The PDF (report_pdf.py and its drawing modules) prints black on white: its own palette, not the screen's.
+PRINT_PALETTE = {"report_pdf.py", "report_pdf_charts.py", "report_pdf_page.py"}
 
 
 def _theme_colours() -> set[str]:
