@@ -68,6 +68,7 @@ drills: $(RUN_STAMP)
 	$(PY) benchmarks/reconnect.py
 	$(PY) benchmarks/crash.py
 	$(PY) benchmarks/soak.py
+	$(PY) benchmarks/poison.py
 
 # Debian packages for a real window (xcb) and for the alarm sound: libpulse0 for QtMultimedia, and the fallback
 # players paplay (pulseaudio-utils) and aplay (alsa-utils). Then check the desk: `infusion-monitor sound-check`.

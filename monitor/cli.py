@@ -242,7 +242,7 @@ def _decode_file(args: argparse.Namespace) -> int:
     s = decoder.stats
     print(
         f"decode: {s.bytes_in} bytes, {s.frames_ok} frames ok, {s.bad_frames} bad frames, "
-        f"{s.resyncs} resyncs ({s.skipped_bytes} bytes skipped)",
+        f"{s.resyncs} resyncs ({s.skipped_bytes} bytes skipped), {s.invalid_values} invalid values",
         file=sys.stderr,
     )
     return 0

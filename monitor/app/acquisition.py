@@ -75,7 +75,7 @@ class Acquisition:
     def stats(self) -> DecoderStats:
         with self._lock:
             s = self.decoder.stats
-            return DecoderStats(s.bytes_in, s.frames_ok, s.bad_frames, s.resyncs, s.skipped_bytes)
+            return DecoderStats(s.bytes_in, s.frames_ok, s.bad_frames, s.resyncs, s.skipped_bytes, s.invalid_values)
 
     def start(self, resume: SessionRow | None = None) -> int:
         """Open the session row (or continue `resume`, an open session left by a crash) and the port; returns

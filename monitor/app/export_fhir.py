@@ -5,11 +5,15 @@ Vital signs use the LOINC codes of the parameter table (shared/clinical.md [LOIN
 category; continuous parameters are exported at one value per `interval_s` (the last reading in each interval,
 a real measurement rather than an average), every NIBP reading as a blood-pressure panel. A struck entry is
 exported with status "entered-in-error", an amended one with status "amended" and its current content.
+
+A number that is not finite (NaN, ±inf: never a reading) is left out, and `bundle_json` refuses to write one
+(allow_nan=False) rather than produce a file that is not JSON.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,8 +75,11 @@ def _per_interval(series: Series, interval_s: float) -> Iterator[tuple[float, fl
     """The last sample of each interval."""
     if not len(series.t):
         return
-    order = np.argsort(series.t, kind="stable")
-    t, v = series.t[order], series.value[order]
+    finite = np.isfinite(series.value) & np.isfinite(series.t)
+    order = np.argsort(series.t[finite], kind="stable")
+    t, v = series.t[finite][order], series.value[finite][order]
+    if not len(t):
+        return
     bucket = np.floor(t / interval_s)
     last = np.r_[bucket[1:] != bucket[:-1], True]
     yield from zip(t[last].tolist(), v[last].tolist(), strict=True)
@@ -220,7 +227,9 @@ def session_bundle(record: SessionRecord, interval_s: float = 60.0) -> dict[str,
                 resources.append((_urn(), _vital(patient_url, name, t, v)))
     for reading in record.nibp:
         values = {"NIBP_SYS": reading.sys, "NIBP_DIA": reading.dia, "NIBP_MEAN": reading.mean}
-        present = {name: v for name, v in values.items() if v is not None}
+        present = {name: v for name, v in values.items() if v is not None and math.isfinite(v)}
+        if not present:
+            continue
         resources.append((_urn(), _blood_pressure(patient_url, record.nibp_time(reading), present)))
     for view in record.entries:
         if view.kind is not EntryKind.INFUSION:
@@ -236,7 +245,13 @@ def session_bundle(record: SessionRecord, interval_s: float = 60.0) -> dict[str,
     }
 
 
+def bundle_json(record: SessionRecord, interval_s: float = 60.0) -> str:
+    """The Bundle as JSON text; always valid JSON (a non-finite number raises ValueError instead of 'NaN')."""
+    return json.dumps(session_bundle(record, interval_s), indent=1, allow_nan=False)
+
+
 def write_fhir(record: SessionRecord, path: Path, force: bool = False) -> None:
     """The bundle as a JSON file: never through a symlink, never over a file unless `force` (private_files)."""
+    text = bundle_json(record)  # before the file exists: a refused bundle leaves nothing behind
     with new_file(path, force) as tmp:
-        tmp.write_text(json.dumps(session_bundle(record), indent=1), encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")

@@ -50,7 +50,7 @@ def run_record(
 
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
-    restored = restore_unsaved_entries(db_path)
+    restored = restore_unsaved_entries(db_path, clinic.infusion)
     if restored is not None:
         print(restored, flush=True)
     point = find_unfinished(db_path, port=port) if resume else None  # only a session recorded from this port
@@ -87,7 +87,8 @@ def run_record(
     stats = acquisition.stats
     print(
         f"Session {session_id} closed: {writer.samples_written} samples written, {stats.frames_ok} frames, "
-        f"{stats.bad_frames} bad frames, {stats.resyncs} resyncs",
+        f"{stats.bad_frames} bad frames, {stats.resyncs} resyncs, {stats.invalid_values} invalid values, "
+        f"{writer.quarantined} rows quarantined",
         flush=True,
     )
     return 0

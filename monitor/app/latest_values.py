@@ -19,6 +19,8 @@ from monitor.session.nibp import NIBP_PARAMS, NibpReading, NibpReadingDetector
 
 # What a sensor condition (probe off, no sensor, ...) makes invalid: the pulse oximeter's parameters.
 OXIMETER_PARAMS = ("SPO2", "PR", "PI", "PVI")
+# What the decoders (not the monitor) set for a number that cannot be a reading (monitor.devices.events.value_state).
+DECODER_STATES = frozenset({ValueState.NOT_A_NUMBER, ValueState.IMPLAUSIBLE})
 HISTORY_S = {"HR": 30 * 60.0}  # kept for a small trend (the station card's half hour of HR)
 
 
@@ -88,7 +90,8 @@ class LatestValues:
         for param, state in status.unavailable:
             if param.startswith("NIBP") and state is ValueState.NOT_UPDATED:
                 continue  # NIBP is intermittent: between cuff cycles the last reading stands, with its age
-            invalid[param] = f"monitor reports {state.value}"
+            # A number the decoder refused (not finite, outside the physical range) is not the monitor's report.
+            invalid[param] = state.value if state in DECODER_STATES else f"monitor reports {state.value}"
         sensor = sorted(c.value for c in status.conditions & SENSOR_CONDITIONS)
         if sensor:
             for param in OXIMETER_PARAMS:

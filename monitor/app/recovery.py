@@ -8,17 +8,39 @@ event when the session is resumed, and the charts show it as a gap.
 from __future__ import annotations
 
 import logging
+import math
 import sqlite3
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from monitor.app.lifecycle import unfinished
-from monitor.app.session_service import entries_from_rows
+from monitor.app.session_service import FUTURE_SLACK_S, entries_from_rows
 from monitor.devices.events import Sample
-from monitor.session.entries import Entry
-from monitor.storage.db import SessionRow, connect, last_sample_time, open_sessions, read_entries, read_sample_events
-from monitor.storage.unsaved import restore_unsaved, unsaved_path
+from monitor.session.clock import clock_text
+from monitor.session.entries import (
+    Entry,
+    EntryAction,
+    EntryKind,
+    validate_initials,
+    validate_payload,
+    validate_reason,
+)
+from monitor.session.errors import EntryError
+from monitor.session.infusion import InfusionLimits
+from monitor.session.protocol import DEFAULT_PROTOCOL
+from monitor.storage.db import (
+    EntryRow,
+    SessionRow,
+    connect,
+    last_sample_time,
+    open_sessions,
+    read_entries,
+    read_sample_events,
+)
+from monitor.storage.unsaved import EntryCheck, RestoreRefused, restore_unsaved, unsaved_path
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +87,13 @@ def find_unfinished(db_path: Path, *, chair: str | None = None, port: str | None
         conn.close()
 
 
-def restore_unsaved_entries(db_path: Path) -> str | None:
-    """At start, before anything else writes: entries the database refused last time go back into it.
+def restore_unsaved_entries(db_path: Path, limits: InfusionLimits = DEFAULT_PROTOCOL.infusion) -> str | None:
+    """At start, before anything else writes: entries the database refused last time go back into it, each
+    checked as a typed entry is (`limits`: the clinic's infusion limits); a line that fails is kept aside.
 
     Returns what the nurse should be told, or None when there was nothing to restore."""
     try:
-        result = restore_unsaved(db_path)
+        result = restore_unsaved(db_path, restore_check(limits))
     except (sqlite3.Error, OSError) as exc:
         log.error("cannot restore the entries saved in %s: %s", unsaved_path(db_path), exc)
         return (
@@ -78,3 +101,64 @@ def restore_unsaved_entries(db_path: Path) -> str | None:
             f"added to the database now either ({exc}). They stay in that file: tell IT."
         )
     return result.message() if result is not None else None
+
+
+def restore_check(limits: InfusionLimits, now: Callable[[], float] = time.time) -> EntryCheck:
+    """The validation a typed entry goes through (SessionService.record/amend/strike), for a saved one: its
+    content (validate_payload), the initials it was typed with, a reason for a correction of an entry of the same
+    kind in the same session, and times inside the session. The author and times are kept, never replaced."""
+
+    def check(conn: sqlite3.Connection, row: EntryRow) -> EntryRow:
+        try:
+            return _checked(conn, row, limits, now())
+        except sqlite3.Error:
+            raise  # the database, not the line: the restore stops and the file stays as it is
+        except Exception as exc:  # any malformed content is a refusal with its reason, kept aside, never inserted
+            raise RestoreRefused(f"refused as a typed entry would be: {exc}") from None
+
+    return check
+
+
+def _checked(conn: sqlite3.Connection, row: EntryRow, limits: InfusionLimits, now: float) -> EntryRow:
+    kind, action = EntryKind(row.kind), EntryAction(row.action)
+    session = conn.execute(
+        "SELECT started_at, ended_at, timebase, discharged_at, discharged_by FROM sessions WHERE id = ?",
+        (row.session_id,),
+    ).fetchone()
+    if session is None:
+        raise EntryError(f"session {row.session_id} is not in this database")
+    if session[3] is not None:  # closed for real, as for a typed entry (SessionService: nothing after discharge)
+        raise EntryError(f"the session was closed: discharged at {clock_text(session[3])} by {session[4]}")
+    if not isinstance(row.initials, str) or validate_initials(row.initials) != row.initials:
+        raise EntryError(f"initials {row.initials!r} are not as the program records them")
+    # A sped-up demo ('device' timebase) stamps entries on the simulated clock, which may run ahead of this one.
+    _check_times(row, session[0], session[1], now if session[2] == "host" else math.inf)
+    if not isinstance(row.payload, dict):
+        raise EntryError("the content is not an object")
+    payload = validate_payload(kind, row.payload, limits)
+    if action is EntryAction.CREATE:
+        if row.target_id is not None or row.reason:
+            raise EntryError("a new entry carries no correction")
+    else:
+        validate_reason(str(row.reason))
+        target = conn.execute(
+            "SELECT kind FROM entries WHERE id = ? AND session_id = ? AND action = 'create'",
+            (row.target_id, row.session_id),
+        ).fetchone()
+        if target is None or target[0] != kind.value:
+            raise EntryError(f"the corrected entry {row.target_id} is not a {kind.value} entry of this session")
+    return replace(row, payload=payload)
+
+
+def _check_times(row: EntryRow, started_at: float, ended_at: float | None, now: float) -> None:
+    t, recorded = float(row.t), float(row.recorded_at)
+    if not (math.isfinite(t) and math.isfinite(recorded)):
+        raise EntryError("the entry's time is not a number")
+    if min(t, recorded) < started_at:
+        when, start = clock_text(min(t, recorded)), clock_text(started_at)
+        raise EntryError(f"time {when} is before the session started ({start})")
+    latest = min(recorded, now) + FUTURE_SLACK_S
+    if ended_at is not None:
+        latest = min(latest, ended_at + FUTURE_SLACK_S)
+    if t > latest or recorded > now + FUTURE_SLACK_S:
+        raise EntryError(f"time {clock_text(t)} is after the entry was typed, the session ended, or now")

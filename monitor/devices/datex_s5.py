@@ -12,7 +12,8 @@ Record header `datex_hdr` (§2.4), 40 bytes little-endian:
     16 sr_desc[8] = (sr_offset int16 from byte 40, sr_type u8); the list ends at sr_type 0xFF
 PHDB subrecord (§2.6), 278 bytes: time u32 | physdata 270 | marker u8 | reserved u8 | cl_drilvl_subt u16
     class = bits 8-11 of cl_drilvl_subt (0 basic, 1 ext1, 2 ext2, 3 ext3) -- never the position.
-Values (§2.7): int16; <= -32001 are status codes (invalid, not updated, ...), never numbers.
+Values (§2.7): int16; <= -32001 are status codes (invalid, not updated, ...), never numbers. A number outside
+    the parameter's physical range (monitor.params) is reported as invalid too, and counted in stats.invalid_values.
     A group counts only when its status has bit 0 (exists) and bit 1 (active) set.
 
 Only displayed-value subrecords (sr_type 1) are decoded: mixing in the 10-s/60-s trend averages makes the
@@ -38,6 +39,7 @@ from monitor.devices.events import (
     Sample,
     SampleFlag,
     ValueState,
+    value_state,
 )
 from monitor.params import INVASIVE_LABELS
 
@@ -347,9 +349,18 @@ class DatexS5Decoder:
         unavailable: list[tuple[str, ValueState]] = []
         conditions: set[DeviceCondition] = set()
 
+        def sample(name: str, value: float, flags: SampleFlag = SampleFlag.NONE) -> None:
+            # A number outside the parameter's physical range (monitor.params) is an invalid value, not a reading.
+            state = value_state(name, value)
+            if state is None:
+                events.append(Sample(name, value, t, host_t, flags))
+            else:
+                self.stats.invalid_values += 1
+                unavailable.append((name, state))
+
         def emit(name: str, raw: int, scale: float, flags: SampleFlag = SampleFlag.NONE) -> None:
             if raw > DATA_INVALID_LIMIT:
-                events.append(Sample(name, raw * scale, t, host_t, flags))
+                sample(name, raw * scale, flags)
             else:
                 unavailable.append((name, _state(raw)))
 
@@ -392,14 +403,14 @@ class DatexS5Decoder:
             # Gas values are in 1/100 % of the ambient pressure (1/10 mmHg): mmHg = et * amb / 100000 (§2.8).
             for name, raw in (("ETCO2", et), ("FICO2", fi)):
                 if raw > DATA_INVALID_LIMIT and amb > 0:
-                    events.append(Sample(name, round(raw * amb / 100000, 1), t, host_t))
+                    sample(name, round(raw * amb / 100000, 1))
                 else:
                     # A valid gas value without a valid ambient pressure cannot be converted to mmHg.
                     why = _state(raw) if raw <= DATA_INVALID_LIMIT else ValueState.INVALID
                     unavailable.append((name, why))
             if rr > DATA_INVALID_LIMIT:
                 co2_rr = True
-                events.append(Sample("RR", float(rr), t, host_t))
+                sample("RR", float(rr))
         if not co2_rr and ecg_ok:
             # No capnograph breath rate: fall back to ECG impedance respiration.
             emit("RR", v[_G["ecg"] + 6], 1.0)

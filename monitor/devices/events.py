@@ -7,11 +7,14 @@ raise on bad bytes: they count, resync and go on.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import IntFlag, StrEnum
 from typing import ClassVar, Protocol
 
 import serial
+
+from monitor.params import value_problem
 
 
 class SampleFlag(IntFlag):
@@ -54,6 +57,9 @@ class ValueState(StrEnum):
     OVER_RANGE = "over range"
     NOT_CALIBRATED = "not calibrated"
     UNKNOWN = "unknown status code"
+    # Set by the decoder, not the device: a number that cannot be a reading (monitor.params physical ranges).
+    NOT_A_NUMBER = "not a number"
+    IMPLAUSIBLE = "outside the physical range"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +79,13 @@ class DeviceStatus:
 DeviceEvent = Sample | DeviceStatus
 
 
+def value_state(param: str, value: float) -> ValueState | None:
+    """None when `value` can be a reading of `param`; else why not, as the decoders report it (monitor.params)."""
+    if value_problem(param, value) is None:
+        return None
+    return ValueState.IMPLAUSIBLE if math.isfinite(value) else ValueState.NOT_A_NUMBER
+
+
 @dataclass(slots=True)
 class DecoderStats:
     bytes_in: int = 0
@@ -80,6 +93,7 @@ class DecoderStats:
     bad_frames: int = 0  # framed but rejected: checksum, length, layout
     resyncs: int = 0  # times bytes were skipped to find the next frame start
     skipped_bytes: int = 0
+    invalid_values: int = 0  # decoded numbers refused: not finite or outside the parameter's physical range
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,9 @@ field of technical conditions (Rad-8 manual as transcribed in §4.1):
     0x001 no sensor, 0x002 defective sensor, 0x004 low perfusion, 0x008 pulse search, 0x010 interference,
     0x020 sensor off, 0x040 ambient light, 0x080 unrecognized sensor, 0x400 low signal IQ,
     0x800 Masimo SET active (normal operation, not a fault).
-ALARM bits are Masimo-proprietary and are not interpreted.
+ALARM bits are Masimo-proprietary and are not interpreted. A number that cannot be a reading (nan, inf, outside
+the parameter's physical range in monitor.params) is reported as an invalid value in the DeviceStatus, never as a
+Sample, and counted in stats.invalid_values.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from monitor.devices.events import (
     LineSettings,
     ProtocolInfo,
     Sample,
+    ValueState,
+    value_state,
 )
 
 LINE = LineSettings(baudrate=9600)
@@ -130,13 +134,21 @@ class MasimoAsciiDecoder:
                 self._skip(len(raw))
             return
         self.stats.frames_ok += 1
+        unavailable: list[tuple[str, ValueState]] = []
         for key, param, suffix in _NUMERICS:
             text = fields.get(key)
-            if text is not None:
-                value = _number(text, suffix)
-                if value is not None:
-                    events.append(Sample(param, value, device_time, host_time))
-        status = DeviceStatus(device_time, host_time, conditions_from_exc(int(fields["EXC"], 16)))
+            value = None if text is None else _number(text, suffix)
+            if value is None:
+                continue
+            # float() takes 'nan', 'inf' and '1e999': such a number is an invalid value, never a sample.
+            state = value_state(param, value)
+            if state is None:
+                events.append(Sample(param, value, device_time, host_time))
+            else:
+                self.stats.invalid_values += 1
+                unavailable.append((param, state))
+        conditions = conditions_from_exc(int(fields["EXC"], 16))
+        status = DeviceStatus(device_time, host_time, conditions, tuple(sorted(unavailable)))
         if not status.same_state(self._status):
             self._status = status
             events.append(status)

@@ -211,11 +211,16 @@ def resolve(entries: Iterable[Entry]) -> list[EntryView]:
     return views
 
 
+# Set in the payload of an entry restored from the unsaved-entries file at start-up (storage.unsaved.RESTORED).
+RESTORED = "restored"
+
+
 def describe(kind: EntryKind, payload: Mapping[str, Any]) -> str:
     """One line for the timeline list and reports."""
     text = _describe(kind, payload)
     note = payload.get("note")
-    return f"{text} — {note}" if note and kind is not EntryKind.NOTE else text
+    text = f"{text} — {note}" if note and kind is not EntryKind.NOTE else text
+    return f"{text} (restored after a database failure)" if payload.get(RESTORED) is True else text
 
 
 def _describe(kind: EntryKind, p: Mapping[str, Any]) -> str:

@@ -165,6 +165,22 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
                              AND e.action = 'create' ORDER BY e.id LIMIT 1);
         """,
     ),
+    (
+        8,
+        """
+        -- Rows the writer could not store (not a finite number or outside the physical range, or refused by a
+        -- constraint), set aside with the reason so one bad row never stops the recording (storage.writer).
+        CREATE TABLE quarantine (
+            id INTEGER PRIMARY KEY,
+            at REAL NOT NULL,                  -- when it was set aside (Unix s)
+            session_id INTEGER,                -- as the row gave it; not a reference (it may be the fault)
+            target TEXT NOT NULL,              -- the table it was meant for
+            row TEXT NOT NULL,                 -- the row's values, repr()
+            reason TEXT NOT NULL
+        );
+        CREATE INDEX quarantine_by_session ON quarantine(session_id);
+        """,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -5,8 +5,15 @@ must never wait for the disk). The writer thread owns the sqlite3 connection (cr
 and commits them in one transaction at least every `flush_interval` seconds. Calls that need an answer
 (`open_session`, `end_session`, `flush`) wait for their own commit.
 
-A failing write (disk full, database made read-only) loses nothing: the rows stay in memory, `healthy` turns
-False with `last_error` saying why, and every later tick tries again until the disk takes them.
+A failing write (disk full, database made read-only, locked) loses nothing: the rows stay in memory, `healthy`
+turns False with `last_error` saying why, and every later tick tries again until the disk takes them.
+
+One bad row never stops the writer: a sample that is not a finite number inside its physical range
+(monitor.params) is not written, and a batch the database refuses for its data (a constraint, a value SQLite
+cannot bind) is split in halves until the offending rows are found. Those rows go to the `quarantine` table with
+the reason, counted in `quarantined` and logged without their values; the rest are committed. Only the
+OperationalError family (disk, lock, read-only) means "not writable". Nurse entries are written before the
+queued samples and whatever happens to them, so they never wait behind a sample.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.devices.events import DeviceStatus, Sample
+from monitor.params import value_problem
 from monitor.storage.db import EntryRow, connect, insert_entry
 from monitor.storage.unsaved import save_unsaved
 
@@ -37,7 +45,20 @@ _INSERT_ALARM = (
     "INSERT INTO alarm_events (session_id, t, action, key, message, priority, category, value, limit_value, who)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_INSERT_QUARANTINE = "INSERT INTO quarantine (at, session_id, target, row, reason) VALUES (?, ?, ?, ?, ?)"
 _STOP = object()
+# What the database (or binding a parameter) raises for a row's data, not for the disk: the row is quarantined.
+# OperationalError (disk full, read-only, locked, I/O) is deliberately absent: those rows are held and retried.
+DATA_ERRORS = (
+    sqlite3.IntegrityError,
+    sqlite3.DataError,
+    sqlite3.ProgrammingError,
+    sqlite3.InterfaceError,
+    sqlite3.NotSupportedError,
+    OverflowError,
+    TypeError,
+    ValueError,
+)
 
 
 class SessionWriter:
@@ -48,6 +69,8 @@ class SessionWriter:
         self.commits = 0
         self.healthy = True
         self.last_error: str | None = None
+        self.quarantined = 0  # rows set aside in the quarantine table (never written as data)
+        self.last_quarantine: str | None = None  # why the latest one was
         self._queue: queue.Queue[Any] = queue.Queue()
         self._samples: list[tuple] = []
         self._rows: list[tuple[str, tuple]] = []
@@ -210,7 +233,7 @@ class SessionWriter:
                 due = time.monotonic() - last_commit >= self.flush_interval
                 # Items are FIFO: when a flush marker arrives, everything queued before it is in memory.
                 if due or flush_waiters:
-                    ok = self._commit(conn) and self._retry_held(conn)
+                    ok = self._write_all(conn)
                     last_commit = time.monotonic()
                     if ok:
                         self._mark_healthy()
@@ -219,7 +242,7 @@ class SessionWriter:
                         flush_waiters.clear()
             # Last chance on close: keep trying briefly so a passing fault does not cost the tail.
             for _ in range(5):
-                if self._commit(conn) and self._retry_held(conn):
+                if self._write_all(conn):
                     break
                 time.sleep(0.2)
             for waiter in flush_waiters:
@@ -231,18 +254,24 @@ class SessionWriter:
     def _run_call(
         self, conn: sqlite3.Connection, fn: Callable, result: Future, durable: bool, record: dict | None
     ) -> None:
-        # Rows queued before the call are written first, so the database keeps the callers' order. A nurse
-        # entry (durable) that cannot be written now is held in memory and retried every tick, in order: its
-        # future completes once it is on disk.
+        # A nurse entry (durable) goes first, before the queued samples and whatever becomes of them: it never
+        # waits behind a sample. One that cannot be written now is held in memory and retried every tick, in
+        # order: its future completes once it is on disk. Other calls keep the callers' order: queued rows first.
         if durable:
             self._held.append((fn, result, record))
-            if self._commit(conn) and self._retry_held(conn):
+            if self._write_all(conn):
                 self._mark_healthy()
             return
         # Tried even when the queued rows are refused: a small update (ending the session) or a pragma may still
         # succeed, and the held rows keep their own order.
         self._commit(conn)
         self._execute(conn, fn, result, durable=False)
+
+    def _write_all(self, conn: sqlite3.Connection) -> bool:
+        """Held entries first, then the queued rows, each tried whatever became of the other; True when all are in."""
+        entries = self._retry_held(conn)
+        rows = self._commit(conn)
+        return entries and rows
 
     def _retry_held(self, conn: sqlite3.Connection) -> bool:
         """Write held entries in order; False while the database still refuses them."""
@@ -260,8 +289,8 @@ class SessionWriter:
         records = [record for _fn, _result, record in self._held if record is not None]
         try:
             path = save_unsaved(self.db_path, records)
-        except OSError as exc:  # the same full disk: the log (stderr) is the last place left to keep them
-            # counts and where only: entry texts are patient data and the log goes to the system journal
+        except OSError as exc:  # the same full disk: the log (stderr) is the last place left to say so
+            # counts, sessions and kinds only: entry texts are patient data and the log goes to the system journal
             log.critical(
                 "%d entries NOT saved (%s and %s refused them): sessions %s, kinds %s",
                 len(records),
@@ -318,22 +347,91 @@ class SessionWriter:
         self.healthy = True
 
     def _commit(self, conn: sqlite3.Connection) -> bool:
+        """Write the queued rows in one transaction, bad rows quarantined; False (rows kept) when the database
+        is not writable."""
         if not (self._samples or self._rows):
             return True
+        items = [(_INSERT_SAMPLE, row) for row in self._samples] + self._rows
+        good: list[tuple[str, tuple]] = []
+        bad: list[tuple[str, tuple, str]] = []
+        for sql, row in items:  # samples that cannot be readings never reach the table
+            problem = value_problem(row[1], row[4]) if sql == _INSERT_SAMPLE else None
+            if problem is None:
+                good.append((sql, row))
+            else:
+                bad.append((sql, row, problem))
         try:
             conn.execute("BEGIN")
-            conn.executemany(_INSERT_SAMPLE, self._samples)
-            for sql, params in self._rows:
-                conn.execute(sql, params)
+            refused = _write_or_split(conn, good)
+            bad += refused
+            now = time.time()
+            conn.executemany(_INSERT_QUARANTINE, [_quarantine_row(now, *b) for b in bad])
             conn.execute("COMMIT")
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, *DATA_ERRORS) as exc:  # the disk (or the quarantine itself): keep everything
             _rollback(conn)
             self._note_failure(exc)
             return False
-        self.samples_written += len(self._samples)
+        written = sum(1 for sql, _row in good if sql == _INSERT_SAMPLE)
+        self.samples_written += written - sum(1 for sql, _row, _why in refused if sql == _INSERT_SAMPLE)
         self.commits += 1
         self._samples, self._rows = [], []
+        if bad:
+            self._note_quarantine(bad)
         return True
+
+    def _note_quarantine(self, bad: list[tuple[str, tuple, str]]) -> None:
+        """Counted and logged by table and reason; the values stay in the quarantine table, out of the log."""
+        self.quarantined += len(bad)
+        self.last_quarantine = bad[-1][2]
+        reasons: dict[tuple[str, str], int] = {}
+        for sql, _row, why in bad:
+            key = (_table(sql), why)
+            reasons[key] = reasons.get(key, 0) + 1
+        for (table, why), n in reasons.items():
+            log.error("%d %s row(s) quarantined in %s, not recorded: %s", n, table, self.db_path, why)
+
+
+def _write_or_split(conn: sqlite3.Connection, items: list[tuple[str, tuple]]) -> list[tuple[str, tuple, str]]:
+    """Insert `items` inside the caller's transaction; the rows the database refuses for their data are found by
+    halving the batch (about 2·log2(n) retries for one bad row) and returned with the reason, the rest written.
+    A disk or lock error (OperationalError) is raised: the whole batch waits."""
+    if not items:
+        return []
+    conn.execute("SAVEPOINT batch")
+    try:
+        _insert(conn, items)
+    except DATA_ERRORS as exc:
+        conn.execute("ROLLBACK TO batch")
+        conn.execute("RELEASE batch")
+        if len(items) == 1:
+            sql, row = items[0]
+            return [(sql, row, f"{type(exc).__name__}: {exc}")]
+        half = len(items) // 2
+        return _write_or_split(conn, items[:half]) + _write_or_split(conn, items[half:])
+    conn.execute("RELEASE batch")
+    return []
+
+
+def _insert(conn: sqlite3.Connection, items: list[tuple[str, tuple]]) -> None:
+    """Consecutive rows of one statement in one executemany (samples are most of them)."""
+    start = 0
+    while start < len(items):
+        sql = items[start][0]
+        end = start + 1
+        while end < len(items) and items[end][0] == sql:
+            end += 1
+        conn.executemany(sql, [row for _sql, row in items[start:end]])
+        start = end
+
+
+def _table(sql: str) -> str:
+    return sql.split()[2]  # "INSERT INTO <table> ..."
+
+
+def _quarantine_row(at: float, sql: str, row: tuple, reason: str) -> tuple:
+    first = row[0] if row else None
+    session = first if isinstance(first, int) and not isinstance(first, bool) and -(2**63) <= first < 2**63 else None
+    return (at, session, _table(sql), repr(row), reason)
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

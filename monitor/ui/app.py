@@ -173,7 +173,7 @@ def run_gui(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     _quit_on_signals(app)
     db_path = args.db or default_db_path()
-    _tell_restored(restore_unsaved_entries(db_path), headless)
+    _tell_restored(restore_unsaved_entries(db_path, args.clinic_protocol.infusion), headless)
     if args.station is not None:
         return run_station(args, app, db_path, headless)
     config = ChairConfig(SINGLE_CHAIR, args.port, args.protocol, args.baudrate, args.scenario, args.speed, args.seed)

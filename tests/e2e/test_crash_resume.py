@@ -129,7 +129,7 @@ def test_record_command_runs_headless_and_closes_the_session(tmp_path: Path) -> 
     assert "Recording session 2" in result.stdout and "closed:" in result.stdout
     assert result.stdout.startswith("1 nurse entry that could not be saved when the program last closed was added")
     conn = connect(db)
-    assert [e.payload for e in read_entries(conn, earlier)] == [note.payload]
+    assert [e.payload for e in read_entries(conn, earlier)] == [note.payload | {"restored": True}]
     assert conn.execute("SELECT count(*) FROM samples WHERE param = 'SPO2'").fetchone()[0] >= 2
     assert conn.execute("SELECT ended_at FROM sessions WHERE id = 2").fetchone()[0] is not None
     assert "PySide6" not in result.stderr
@@ -159,4 +159,4 @@ def test_closing_while_the_database_refuses_writes_keeps_the_entries_and_the_ses
     assert "1 nurse entry" in (restore_unsaved_entries(db) or "")
     point = find_unfinished(db)
     assert point is not None and point.session.id == sid, "the session stays open, to be resumed"
-    assert [e.payload for e in point.entries] == [{"scale": "pain", "score": 4}]
+    assert [e.payload for e in point.entries] == [{"scale": "pain", "score": 4, "restored": True}]

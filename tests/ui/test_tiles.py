@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from monitor.devices import masimo_ascii
+from monitor.devices.events import DeviceStatus, Sample
 from monitor.session.currency import judge
 from monitor.ui.tiles import TILES, AlarmLevel, NumericTile
 
@@ -26,3 +28,33 @@ def test_an_invalid_value_is_dashed_with_its_reason_at_once_and_takes_the_alarm_
     tile.display("96", judge("SPO2", 96, 3.0, 3.0), "")
     tile.set_alarm_level(AlarmLevel.HIGH)
     assert not tile.dimmed and "#b71c1c" in tile.styleSheet()
+
+
+def test_a_value_the_decoder_refused_blanks_the_tile_at_once(qtbot, live_window) -> None:
+    """Issue 14: an oximeter's `SPO2=nan%` is an invalid value, not a sample; the tile must not keep showing the
+    last number as if it were current (nor 'nan'): "--" with the reason, at once, through the one currency rule
+    (LatestValues), and the number again once the oximeter sends a valid one."""
+    window = live_window("stable", speed=20)
+    qtbot.waitUntil(lambda: window.tiles["spo2"].value.text() != "--", timeout=15000)
+    decoder = masimo_ascii.MasimoAsciiDecoder()
+    now = window.clock.now()
+
+    def receive(spo2: bytes) -> None:  # one Rad-8 line, as the real decoder turns it into events (delivered and
+        # drawn synchronously here: the simulator's own frames wait in the event loop, which does not run between)
+        line = masimo_ascii.format_line(time=2000, spo2=97, pr=71, pi=2.0, pvi=10).replace(b"SPO2=097%", spo2)
+        events = decoder.feed(line, now)
+        samples = [e for e in events if isinstance(e, Sample)]
+        window.facade.sigSamples.emit([Sample(s.param, s.value, now, now, s.flags) for s in samples])
+        for status in (e for e in events if isinstance(e, DeviceStatus)):
+            window.facade.sigDeviceStatus.emit(status)
+
+    tile = window.tiles["spo2"]
+    receive(b"SPO2=097%")
+    assert tile.value.text() == "97"
+    receive(b"SPO2=nan%")
+    assert (tile.value.text(), tile.detail.text(), tile.dimmed) == ("--", "not a number", True)
+    window._render_tiles(now + 100)
+    assert tile.value.text() == "--" and tile.detail.text() == "not a number", "no age of a value it does not have"
+    assert window.live.shown("SPO2", now).text == "--", "the station card and recovery panel read the same rule"
+    receive(b"SPO2=096%")
+    assert tile.value.text() == "96" and not tile.dimmed, "a valid value shows again"

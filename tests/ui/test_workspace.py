@@ -306,21 +306,22 @@ def test_port_picker_moves_the_session_to_another_monitor(qtbot, live_window, tm
         other.stop()
 
 
-def test_a_full_disk_shows_a_banner_and_the_entry_is_confirmed_once_written(
+def test_a_database_that_refuses_writes_shows_a_banner_and_the_entry_is_confirmed_once_written(
     qtbot, live_window, saved, stored_entries
 ) -> None:
+    # Read-only rather than a full disk: a nurse entry is written before the queued samples, so on a full disk a
+    # small entry that still fits is saved at once (test_poisoned_values); read-only refuses it as well.
     window = live_window("stable", speed=20)
     writer = window.facade.acquisition.writer
-    pages = writer.submit(lambda conn: conn.execute("PRAGMA page_count").fetchone()[0]).result(5)
-    writer.submit(lambda conn: conn.execute(f"PRAGMA max_page_count = {pages}")).result(5)
-    qtbot.waitUntil(lambda: not writer.healthy, timeout=10000)  # the monitor's samples no longer fit
+    writer.submit(lambda conn: conn.execute("PRAGMA query_only = ON")).result(5)
+    qtbot.waitUntil(lambda: not writer.healthy, timeout=10000)  # the monitor's samples are refused
     qtbot.mouseClick(window.observations.severity_buttons["mild"], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(window.observations.effect_buttons["nausea"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.message.text().startswith("Saving…"), timeout=3000)
     qtbot.waitUntil(window.storage_banner.isVisible, timeout=3000)
-    assert "DATABASE NOT WRITABLE" in window.storage_banner.text() and "full" in window.storage_banner.text()
+    assert "DATABASE NOT WRITABLE" in window.storage_banner.text() and "readonly" in window.storage_banner.text()
     assert stored_entries(window) == []
-    writer.submit(lambda conn: conn.execute("PRAGMA max_page_count = 1073741823")).result(5)
+    writer.submit(lambda conn: conn.execute("PRAGMA query_only = OFF")).result(5)
     saved(window, 1)
     qtbot.waitUntil(lambda: window.message.text().startswith("Saved at"), timeout=3000)
     qtbot.waitUntil(lambda: not window.storage_banner.isVisible(), timeout=3000)

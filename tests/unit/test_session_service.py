@@ -169,7 +169,9 @@ def test_entries_the_database_never_took_are_saved_beside_it_on_close(closed_on_
     assert all("NOT saved" in str(f.exception()) for f in refused)
     saved = [json.loads(line) for line in db.with_name("full.sqlite3.unsaved-entries.jsonl").read_text().splitlines()]
     on_disk = len(futures) - len(refused)
-    assert [r["payload"]["note"].split()[0] for r in saved] == [str(i) for i in range(on_disk, 10)], "nothing lost"
+    assert [r["entry"]["payload"]["note"].split()[0] for r in saved] == [str(i) for i in range(on_disk, 10)], (
+        "nothing lost"
+    )
 
 
 def test_a_read_only_database_holds_samples_and_entries_until_it_is_writable_again(setup) -> None:
