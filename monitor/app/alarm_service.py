@@ -22,13 +22,14 @@ from monitor.session.alarm_limits import AlarmPriority, Limit
 from monitor.session.alarms import Alarm, AlarmCategory, AlarmEngine, AlarmEvent, AlarmStatus
 from monitor.session.entries import latest_sedation
 from monitor.session.errors import EntryError
-from monitor.session.nibp import NibpReadingDetector
+from monitor.session.nibp import NibpReading, NibpReadingDetector
 from monitor.storage.writer import SessionWriter
 from monitor.timefmt import clock_text
 
 log = logging.getLogger(__name__)
 
 AlarmListener = Callable[[list[AlarmEvent]], None]
+ReadingListener = Callable[[list[NibpReading]], None]
 TICK_S = 1.0
 
 
@@ -48,6 +49,7 @@ class AlarmService:
         self._nibp = NibpReadingDetector()
         self._lock = threading.Lock()
         self._listeners: list[AlarmListener] = []
+        self._reading_listeners: list[ReadingListener] = []
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         self._discharged = False  # the patient has gone: their values no longer alarm
@@ -56,6 +58,11 @@ class AlarmService:
 
     def add_listener(self, listener: AlarmListener) -> None:
         self._listeners.append(listener)
+
+    def add_reading_listener(self, listener: ReadingListener) -> None:
+        """Told each new cuff reading, once: this service's detector is the chair's one (the live model reads
+        it too). Called on the link's thread, in the order the readings were taken."""
+        self._reading_listeners.append(listener)
 
     def start(self) -> None:
         self._ticker = threading.Thread(target=self._tick_loop, name="alarm ticker", daemon=True)
@@ -162,10 +169,13 @@ class AlarmService:
         time_of = self.clock.sample_time
 
         def judge(_now: float) -> list[AlarmEvent]:
+            readings = self._nibp.feed(samples)  # shown after discharge too: only the alarms end with the patient
+            if readings:
+                for listener in self._reading_listeners:
+                    listener(readings)
             if self._discharged:
                 return []
             out = self.engine.on_samples((s, time_of(s)) for s in samples)
-            readings = self._nibp.feed(samples)
             use_device = self.clock.use_device_time
             out += self.engine.on_nibp((r, r.t if use_device else r.host_t) for r in readings)
             for status in (e for e in events if isinstance(e, DeviceStatus)):

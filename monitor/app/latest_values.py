@@ -55,8 +55,9 @@ class LatestValues:
 
     # --- feeding --------------------------------------------------------------------------------------------
 
-    def on_samples(self, samples: Iterable[Sample]) -> list[NibpReading]:
-        """The samples in arrival order; returns the new cuff readings among them."""
+    def on_samples(self, samples: Iterable[Sample], detect: bool = True) -> list[NibpReading]:
+        """The samples in arrival order; returns the new cuff readings among them. `detect` False: the cuff
+        readings are detected elsewhere (the chair's one detector, in its alarm service) and come by on_nibp."""
         samples = list(samples)
         for s in samples:
             if s.param in NIBP_PARAMS:
@@ -68,15 +69,20 @@ class LatestValues:
                 history.append((t, s.value))
                 while history and history[0][0] < t - self._history_s[s.param]:
                     history.popleft()
-        readings = self._nibp.feed(samples)
-        for r in readings:
-            self.nibp_reading = r
-            self.nibp_times.append(self._at(r.t, r.host_t))
+        readings = self._nibp.feed(samples) if detect else []
+        self.on_nibp(readings)
         nibp = [s for s in samples if s.param == "NIBP_SYS"]
         if nibp:
             self.nibp_measuring = bool(nibp[-1].flags & SampleFlag.NIBP_MEASURING)
         self.version += 1
         return readings
+
+    def on_nibp(self, readings: Iterable[NibpReading]) -> None:
+        """New cuff readings, each once."""
+        for r in readings:
+            self.nibp_reading = r
+            self.nibp_times.append(self._at(r.t, r.host_t))
+            self.version += 1
 
     def on_status(self, status: DeviceStatus) -> None:
         """The monitor's technical state: unavailable parameters and sensor faults make values invalid at once."""

@@ -115,7 +115,7 @@ def _quit_on_signals(app: QApplication) -> None:
 
 def _load_history(seat: ChairSeat, db_path: Path) -> None:
     if seat.chair.resume is not None:
-        seat.window.load_history(seat.chair.resume.load_samples(db_path, CHART_PARAMS))
+        seat.window.workspace.load_history(seat.chair.resume.load_samples(db_path, CHART_PARAMS))
 
 
 def _place_single(new: MainWindow, old: MainWindow | None) -> None:

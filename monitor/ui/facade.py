@@ -23,6 +23,7 @@ from monitor.app.device_door import DeviceStatus, LinkEvent, Sample
 from monitor.app.session_service import SessionService
 from monitor.session.alarms import AlarmEvent
 from monitor.session.entries import Entry
+from monitor.session.nibp import NibpReading
 
 UI_RATE_MS = 40  # 25 batches/s: well under the 50 ms byte-to-tile budget, ~0.7 % of a core (design.md)
 
@@ -32,12 +33,18 @@ class _AlarmBatch:
     events: list[AlarmEvent]
 
 
+@dataclass(frozen=True, slots=True)
+class _NibpBatch:
+    readings: list[NibpReading]
+
+
 class SessionFacade(QObject):
     sigSamples = Signal(list)  # list[Sample], in arrival order
     sigDeviceStatus = Signal(object)  # DeviceStatus
     sigLinkState = Signal(object)  # LinkEvent
     sigEntryStored = Signal(object)  # Entry, once it is on disk
     sigAlarmEvents = Signal(list)  # list[AlarmEvent], in order
+    sigNibpReadings = Signal(list)  # list[NibpReading]: the cuff readings of the chair's one detector (alarms)
 
     def __init__(
         self,
@@ -69,6 +76,7 @@ class SessionFacade(QObject):
     def attach_alarms(self, alarms: AlarmService) -> None:
         self.alarms = alarms
         alarms.add_listener(lambda events: self._inbox.put(_AlarmBatch(events)))
+        alarms.add_reading_listener(lambda readings: self._inbox.put(_NibpBatch(readings)))
 
     def deliver(self, future: Future[Any], callback: Callable[[Future[Any]], None]) -> None:
         """Run `callback(future)` on the GUI thread once `future` is done."""
@@ -103,6 +111,8 @@ class SessionFacade(QObject):
                 self.sigEntryStored.emit(item)
             elif isinstance(item, _AlarmBatch):
                 self.sigAlarmEvents.emit(item.events)
+            elif isinstance(item, _NibpBatch):
+                self.sigNibpReadings.emit(item.readings)
             else:
                 callback, future = item
                 callback(future)

@@ -102,6 +102,11 @@ class InfusionPanel(QGroupBox):
             field.textChanged.connect(self._update_pump)
         self.refresh()
 
+    def offer_weight(self, kg: float) -> None:
+        """The assigned patient's recorded weight, while the field is open and the nurse has typed none."""
+        if not self.weight.isReadOnly() and not self.weight.text():
+            self.weight.setText(f"{kg:g}")
+
     def _field(self, name: str, text: str) -> QLineEdit:
         field = QLineEdit(text)
         field.setObjectName(f"infusion_{name}")

@@ -72,7 +72,6 @@ class EntryTimeControl(QWidget):
 
 class EntryRecorder(QObject):
     sigMessage = Signal(str, bool)  # text for the nurse, is it an error
-    sigStored = Signal(object)  # Entry
 
     def __init__(self, facade: SessionFacade, time_control: EntryTimeControl, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -140,7 +139,7 @@ class EntryRecorder(QObject):
             self.sigMessage.emit(f"{verb} at {clock_text(entry.t)} — {blocked}", True)
         else:
             self.sigMessage.emit(f"{verb} at {clock_text(entry.t)}: {describe(entry.kind, entry.payload)}", False)
-        self.sigStored.emit(entry)
+        # What the entry changes on screen comes by its one route: the facade's sigEntryStored.
 
     def _blocks(self, entry: Entry) -> str:
         """What a stored entry stops, when it stops something: a screening that does not allow the start."""

@@ -58,6 +58,6 @@ class ChairSeat(QObject):
         if chair is None:  # the job has told the nurse why; the old session is as it was
             return
         self.chair = chair
-        self.window = self._open(chair, old.service.initials)
+        self.window = self._open(chair, old.workspace.service.initials)
         self._place(self.window, old)
         self.sigNewPatient.emit(self.window)

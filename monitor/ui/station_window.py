@@ -1,6 +1,6 @@
 """StationWindow: the nurse station's overview of every chair, and each chair's full workspace one click away.
 
-GUI thread. Each chair has its own MainWindow (its own facade, link, alarms), kept in a stack; the overview
+GUI thread. Each chair has its own MainWindow (its workspace, facade, link, alarms), kept in a stack; the overview
 reads them once a second into compact cards. A station-wide alarm bar lists the highest-priority alarms of every
 chair. One chair's trouble shows on its own card; the others keep updating.
 """
@@ -30,11 +30,12 @@ from PySide6.QtWidgets import (
 
 from monitor.app.chair import ChairConfig
 from monitor.app.device_door import PROTOCOL_NAMES, PortPolicy, PortRefused, check_port, list_ports
+from monitor.app.live_chair import LiveChair
 from monitor.app.station import save_station
 from monitor.session.alarm_limits import AlarmPriority
 from monitor.session.currency import Currency, ShownValue
 from monitor.session.infusion import InfusionState
-from monitor.session.schedule import CheckStatus, next_open
+from monitor.session.schedule import CheckStatus
 from monitor.timefmt import clock_text, hms
 from monitor.ui import theme
 from monitor.ui.alarm_bar import COLOURS, TEXT_ON
@@ -93,12 +94,12 @@ class ChairCard(QWidget):
         self.sigOpen.emit(self.index)
         super().mousePressEvent(event)
 
-    def update_from(self, window: MainWindow, now: float) -> None:
-        service, values = window.service, window.values
-        patient = window.patient
+    def update_from(self, live: LiveChair, now: float) -> None:
+        """Everything from the chair's live model (monitor.app.live_chair): never from its workspace's widgets."""
+        values, patient = live.values, live.patient
         who = f"Patient {_initials(patient.name)}" if patient else "No patient assigned"
-        show(self.who, f"{who} · nurse {service.initials or '—'}", "")
-        s = service.infusion(now)
+        show(self.who, f"{who} · nurse {live.nurse or '—'}", "")
+        s = live.infusion(now)
         if s.state is InfusionState.NOT_STARTED:
             state = "Infusion not started"
         else:
@@ -116,12 +117,12 @@ class ChairCard(QWidget):
         silent = "" if link else f" <span style='color: {NOT_CURRENT}'>(monitor not sending)</span>"
         text = "&nbsp; ".join(parts) + silent
         show(self.numbers, text, "font-size: 22px; font-weight: bold; font-family: monospace;")
-        self._spark(window, now)
-        self._check(window, now)
-        self._alarm(window)
+        self._spark(live, now)
+        self._check(live, now)
+        self._alarm(live)
 
-    def _spark(self, window: MainWindow, now: float) -> None:
-        values = window.values
+    def _spark(self, live: LiveChair, now: float) -> None:
+        values = live.values
         if values.version == self._drawn:
             return
         self._drawn = values.version
@@ -129,12 +130,12 @@ class ChairCard(QWidget):
         self.curve.setData(points[:, 0], points[:, 1])
         self.spark.setXRange(now - SPARK_WINDOW_S, now, padding=0)
 
-    def _check(self, window: MainWindow, now: float) -> None:
-        discharge = window.service.discharge()
+    def _check(self, live: LiveChair, now: float) -> None:
+        discharge = live.service.discharge()
         if discharge is not None:  # closed: no check is due any more
             show(self.check, f"Discharged {clock_text(discharge.t)[:5]} by {discharge.original.initials}", "")
             return
-        check = next_open(window.service.schedule(window.values.nibp_times, now))
+        check, _missed = live.next_check(now)
         if check is None:
             show(self.check, "", "")
         elif check.status is CheckStatus.OVERDUE:
@@ -146,10 +147,10 @@ class ChairCard(QWidget):
             when = f"in {left // 60} min" if left > 0 else "due now"
             show(self.check, f"Next check {clock_text(check.due_at)[:5]} ({when})", "")
 
-    def _alarm(self, window: MainWindow) -> None:
-        alarms = window.alarms.alarms() if window.alarms else []
+    def _alarm(self, live: LiveChair) -> None:
+        alarms = live.alarms()
         top = alarms[0] if alarms else None
-        disconnected = not window.receiving and window.link_state is not None
+        disconnected = not live.receiving and live.link_state is not None
         text = top.message if top else ("Monitor not sending" if disconnected else "")
         show(self.alarm, text, "font-weight: bold;")
         frame = COLOURS[top.priority] if top else (theme.LINK_SILENT if disconnected else theme.BORDER)
@@ -275,9 +276,10 @@ class StationWindow(QMainWindow):
     def refresh(self) -> None:
         ranked = []
         for i, (window, card) in enumerate(zip(self.windows, self.cards, strict=True)):
-            now = window.clock.now()
-            card.update_from(window, now)
-            for alarm in window.alarms.alarms() if window.alarms else []:
+            live = window.workspace.live  # the chair's live model, not its widgets
+            now = window.workspace.clock.now()
+            card.update_from(live, now)
+            for alarm in live.alarms():
                 ranked.append((-alarm.priority, -alarm.onset, i, alarm))
         ranked.sort(key=lambda r: r[:3])
         self._show_standing()
@@ -295,7 +297,7 @@ class StationWindow(QMainWindow):
     def _show_standing(self) -> None:
         chairs: dict[str, list[str]] = {}  # one line per condition, naming the chairs it holds for
         for window, config in zip(self.windows, self.configs, strict=True):
-            for alarm in window.alarms.standing() if window.alarms else []:
+            for alarm in window.workspace.live.standing():
                 chairs.setdefault(alarm.message, []).append(config.name)
         text = "\n".join(f"{', '.join(names)} · TECHNICAL · {message}" for message, names in chairs.items())
         style = f"background: {COLOURS[AlarmPriority.MEDIUM]}; color: black; font-size: 17px; font-weight: bold;"
@@ -303,7 +305,7 @@ class StationWindow(QMainWindow):
         self.standing.setVisible(bool(chairs))
 
     def highest_alarm(self) -> AlarmPriority | None:
-        levels = [a.priority for w in self.windows if w.alarms for a in w.alarms.alarms()]
+        levels = [a.priority for w in self.windows for a in w.workspace.live.alarms()]
         return max(levels, default=None)
 
     def open_ports(self) -> StationPortsDialog:

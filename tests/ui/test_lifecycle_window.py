@@ -145,7 +145,7 @@ def test_after_discharge_entries_are_refused_and_next_patient_starts_a_fresh_ses
     assert new.isVisible() and not old.isVisible()
     assert new.service.session_id != service.session_id
     assert new.service.entries() == [] and new.timeline.tree.topLevelItemCount() == 0, "fresh forms and timeline"
-    assert new.infusion.weight.text() == "" and new.patient is None, "nothing left over from the last patient"
+    assert new.infusion.weight.text() == "" and new.live.patient is None, "nothing left over from the last patient"
     assert not new.schedule_label.text().startswith("Discharged")
     sessions = _sessions(chair_seat.chair.writer.db_path)
     before, after = sessions[service.session_id], sessions[new.service.session_id]

@@ -12,7 +12,7 @@ LEFT = Qt.MouseButton.LeftButton
 def test_aldrete_and_discharge_refused_against_the_live_monitor(qtbot, live_window, saved, stored_entries) -> None:
     window = live_window("respiratory-depression", speed=300)
     def spo2_below_90() -> bool:
-        spo2 = window.values.shown("SPO2", window.clock.now())
+        spo2 = window.live.values.shown("SPO2", window.clock.now())
         return spo2.current and spo2.value < 90
 
     qtbot.waitUntil(spo2_below_90, timeout=20000)

@@ -56,7 +56,7 @@ def test_a_value_the_decoder_refused_blanks_the_tile_at_once(qtbot, live_window)
     assert (tile.value.text(), tile.detail.text(), tile.dimmed) == ("--", "not a number", True)
     window._render_tiles(now + 100)
     assert tile.value.text() == "--" and tile.detail.text() == "not a number", "no age of a value it does not have"
-    assert window.values.shown("SPO2", now).text == "--", "the station card and recovery panel read the same rule"
+    assert window.live.shown("SPO2", now).text == "--", "the station card and recovery panel read the same rule"
     receive(b"SPO2=096%")
     assert tile.value.text() == "96" and not tile.dimmed, "a valid value shows again"
 

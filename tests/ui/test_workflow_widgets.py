@@ -180,7 +180,7 @@ def test_patient_course_assignment_and_course_view(qtbot, live_window):
     with qtbot.waitSignal(dialog.sigAssigned, timeout=3000):
         qtbot.mouseClick(dialog.assign_button, LEFT)
     assert "Jane Doe" in window.patient_label.text() and "latex" in window.patient_label.text()
-    assert window.patient is not None and window.patient.mrn == "4711", "the station card reads it"
+    assert window.live.patient is not None and window.live.patient.mrn == "4711", "the station card reads it"
     assert window.infusion.weight.text() == "72", "the patient's weight is offered for the infusion"
     view = window.open_course_view()
     assert view is not None and view.table.topLevelItemCount() == 1
@@ -208,15 +208,15 @@ def test_a_missed_check_is_on_the_timeline_and_in_the_pdf_once(qtbot, live_windo
 
 
 def test_a_status_message_goes_when_it_is_no_longer_true(qtbot, live_window) -> None:
-    """One rule (MainWindow._show_message): replaced by the next message, or gone after 15 s (a confirmation)
+    """One rule (ChairWorkspace.show_message): replaced by the next message, or gone after 15 s (a confirmation)
     or 60 s (an error). The window's wall clock is moved instead of waiting."""
     window = live_window("stable", speed=20)
     now = time.monotonic()
-    window._wall = lambda: now
-    window._show_message("Saved at 14:02: Pain 3/10", False)
+    window.workspace._wall = lambda: now
+    window.show_message("Saved at 14:02: Pain 3/10", False)
     now += 16
     qtbot.waitUntil(lambda: window.message.text() == "", timeout=3000)  # the 1 Hz tick applies the rule
-    window._show_message("Cannot discharge yet: Aldrete 8 is below 9", True)
+    window.show_message("Cannot discharge yet: Aldrete 8 is below 9", True)
     now += 16
     window._tick()
     assert "Aldrete 8" in window.message.text(), "an error stays long enough to be read and acted on"
@@ -234,6 +234,6 @@ def test_take_vitals_from_the_monitor_takes_current_values_only(qtbot, live_wind
     assert f"{baseline['sys']}/{baseline['dia']}" == window.tiles["nibp"].value.text()
     for field in window.screening.baseline.values():
         field.clear()
-    window.values.on_link(False, "monitor disconnected")  # as the link does when the cable is pulled
+    window.live.values.on_link(False, "monitor disconnected")  # as the link does when the cable is pulled
     window.screening.take_from_monitor()
     assert not any(field.text() for field in window.screening.baseline.values()), "no value that is not current"

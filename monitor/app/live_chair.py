@@ -1,0 +1,168 @@
+"""LiveChair: the live state of one chair, Qt-free -- what the workspace, the station card and the Aldrete
+cross-check read, so none of them reads another's widgets or chart buffers.
+
+It holds the latest value of each parameter with its validity and age (LatestValues, judged by the one rule of
+monitor.session.currency), the link state, the monitor's conditions, the patient and the nurse, and answers the
+infusion status, the observation schedule and its next check, and the active alarms from the chair's services.
+Fed by the chair's events on one thread (the GUI thread, from the facade's signals): samples with the cuff readings
+of the chair's one NIBP reading detector (the alarm service's), device status, link events, patient assignment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from monitor.app.alarm_service import AlarmService
+from monitor.app.latest_values import LatestValues
+from monitor.app.session_service import SessionService
+from monitor.app.storage_door import Patient
+from monitor.devices.events import DeviceCondition, DeviceStatus, Sample
+from monitor.devices.link import LinkEvent, LinkState
+from monitor.session.alarms import Alarm
+from monitor.session.currency import ShownValue
+from monitor.session.infusion import InfusionStatus
+from monitor.session.nibp import NibpReading
+from monitor.session.recovery import MonitorValues
+from monitor.session.schedule import Check, missed, next_open
+from monitor.timefmt import clock_text
+
+# Why no value is current while the link is not receiving (the tiles' and the cards' reason).
+LINK_REASON = {
+    LinkState.CONNECTING: "connecting to the monitor",
+    LinkState.SILENT: "no data from the monitor",
+    LinkState.DISCONNECTED: "monitor disconnected",
+    LinkState.STOPPED: "monitor stopped",
+}
+
+
+class LiveChair:
+    def __init__(self, service: SessionService, alarms: AlarmService | None, use_device_time: bool = False) -> None:
+        """`alarms`: the chair's alarm service, whose NIBP reading detector is the chair's one; without it (a
+        chair that runs no alarms) the cuff readings are detected from the samples here."""
+        self.service = service
+        self.alarm_service = alarms
+        self.values = LatestValues(use_device_time)
+        self.link: LinkEvent | None = None
+        self.status: DeviceStatus | None = None
+        self.patient: Patient | None = None
+
+    # --- feeding --------------------------------------------------------------------------------------------
+
+    @property
+    def detects_nibp(self) -> bool:
+        """The samples' cuff readings are found here (no alarm service detects them for the chair)."""
+        return self.alarm_service is None
+
+    def on_samples(self, samples: Iterable[Sample]) -> list[NibpReading]:
+        """Live samples in arrival order; returns the cuff readings found here (none when the alarm service
+        detects them: they come through on_nibp)."""
+        return self.values.on_samples(samples, detect=self.detects_nibp)
+
+    def on_nibp(self, readings: Iterable[NibpReading]) -> None:
+        """The cuff readings of the chair's NIBP reading detector."""
+        self.values.on_nibp(readings)
+
+    def on_status(self, status: DeviceStatus) -> None:
+        self.status = status
+        self.values.on_status(status)
+
+    def on_link(self, event: LinkEvent) -> bool:
+        """A link event; True when it changed whether the monitor is sending."""
+        was = self.values.receiving
+        self.link = event
+        receiving = event.state is LinkState.RECEIVING
+        self.values.on_link(receiving, LINK_REASON.get(event.state, "monitor not sending"))
+        return receiving != was
+
+    def on_patient(self, patient: Patient | None) -> None:
+        self.patient = patient
+
+    # --- reading --------------------------------------------------------------------------------------------
+
+    @property
+    def receiving(self) -> bool:
+        return self.values.receiving
+
+    @property
+    def link_state(self) -> LinkState | None:
+        return self.link.state if self.link is not None else None
+
+    @property
+    def conditions(self) -> frozenset[DeviceCondition]:
+        """What the monitor reports now (empty until it says)."""
+        return frozenset(self.status.conditions) if self.status is not None else frozenset()
+
+    @property
+    def nurse(self) -> str:
+        return self.service.initials
+
+    def shown(self, param: str, now: float) -> ShownValue:
+        return self.values.shown(param, now)
+
+    def current(self, param: str, now: float) -> float | None:
+        """The value only while it is current: never an invalid or stale one."""
+        return if_current(self.values.shown(param, now))
+
+    def infusion(self, now: float) -> InfusionStatus:
+        return self.service.infusion(now)
+
+    def schedule(self, now: float) -> list[Check]:
+        """The observation schedule; a cuff reading of the chair counts for its BP."""
+        return self.service.schedule(self.values.nibp_times, now)
+
+    def next_check(self, now: float) -> tuple[Check | None, int]:
+        """The next open check and how many were missed."""
+        schedule = self.schedule(now)
+        return next_open(schedule), missed(schedule)
+
+    def record_missed_checks(self, now: float) -> None:
+        self.service.record_missed_checks(self.values.nibp_times, now)  # each once, by the program
+
+    def alarms(self) -> list[Alarm]:
+        """The active alarms, highest first."""
+        return self.alarm_service.alarms() if self.alarm_service is not None else []
+
+    def standing(self) -> list[Alarm]:
+        """The standing technical conditions (no alarm sound on this desk, ...), apart from the alarms."""
+        return self.alarm_service.standing() if self.alarm_service is not None else []
+
+    def monitor_values(self, now: float) -> MonitorValues:
+        """What the monitor shows now, for checking an Aldrete score against it (SessionService.watch_values):
+        the same currency rule as the tiles, so a value the screen shows as not current cannot confirm an item."""
+        spo2, rr, nibp = self.values.shown("SPO2", now), self.values.shown("RR", now), self.values.nibp(now)
+        cuff = at = None
+        if nibp.sys.value is not None and nibp.dia.value is not None and nibp.sys.age_s is not None:
+            cuff = (nibp.sys.value, nibp.dia.value)
+            at = clock_text(now - nibp.sys.age_s)[:5]
+        baseline = self.service.baseline()
+        return MonitorValues(
+            spo2=if_current(spo2),
+            spo2_not_current="" if spo2.current else spo2.note or "no value yet",
+            rr=if_current(rr),
+            apnoea=self.receiving and DeviceCondition.APNEA in self.conditions,
+            cuff=cuff,
+            cuff_at=at or "",
+            baseline=(float(baseline["sys"]), float(baseline["dia"])) if baseline else None,
+        )
+
+    def recovery_context(self, now: float) -> str:
+        """For the Aldrete circulation item (BP within ±20 mmHg of the pre-infusion level) and oxygenation."""
+        parts = []
+        baseline = self.service.baseline()
+        if baseline:
+            parts.append(f"pre-infusion BP {baseline['sys']:g}/{baseline['dia']:g}")
+        nibp = self.values.nibp(now)
+        if nibp.sys.value is not None and nibp.dia.value is not None and nibp.sys.age_s is not None:
+            at = clock_text(now - nibp.sys.age_s)[:5]
+            note = f" ({nibp.sys.note}: not current)" if not nibp.sys.current else ""
+            parts.append(f"latest NIBP {nibp.sys.value:g}/{nibp.dia.value:g} at {at}{note}")
+        spo2 = self.values.shown("SPO2", now)
+        if spo2.current:
+            parts.append(f"SpO₂ now {spo2.text} %")
+        elif spo2.note:
+            parts.append(f"SpO₂ now -- ({spo2.note}: no current value)")
+        return "Compare: " + " · ".join(parts) if parts else "No pre-infusion BP or cuff reading yet"
+
+
+def if_current(shown: ShownValue) -> float | None:
+    return shown.value if shown.current else None

@@ -1,0 +1,463 @@
+"""ChairWorkspace: the live session workspace of one chair, which a nurse watches for hours.
+
+GUI thread only; it talks to the session through the SessionFacade (signals in, the EntryRecorder out) and shows
+the chair's live model (monitor.app.live_chair.LiveChair), which the station card reads too.
+Layout: the link banner across the top; numerics tiles above the stacked trend charts and the timeline lane
+(one time axis), the timeline list beneath; on the right the infusion controls and the observation forms.
+The window around it (menus, title, the close question) is MainWindow (monitor.ui.main_window), the single
+chair's window and each page of the station alike.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from monitor.app.courses import DEMO_NAME, CourseService
+from monitor.app.device_door import DeviceStatus, LinkEvent, LinkState, Sample
+from monitor.app.live_chair import LiveChair
+from monitor.session.alarms import AlarmAction, AlarmEvent
+from monitor.session.entries import Entry, EntryView
+from monitor.session.errors import EntryError
+from monitor.session.nibp import NibpReading
+from monitor.session.recovery import MonitorValues
+from monitor.timefmt import clock_text
+from monitor.ui import theme
+from monitor.ui.alarm_bar import COLOURS as ALARM_COLOURS
+from monitor.ui.alarm_bar import AlarmBar, AlarmHistory
+from monitor.ui.alarm_sound import AlarmSound
+from monitor.ui.entry_panel import ObservationPanel
+from monitor.ui.facade import SessionFacade
+from monitor.ui.infusion_panel import InfusionPanel
+from monitor.ui.link_banner import LinkBanner
+from monitor.ui.patient_dialog import PatientDialog
+from monitor.ui.recorder import EntryRecorder, EntryTimeControl
+from monitor.ui.recovery_panel import RecoveryPanel
+from monitor.ui.schedule_line import ScheduleLine
+from monitor.ui.screening_panel import ScreeningPanel
+from monitor.ui.text import literal, plain
+from monitor.ui.tiles import TILES, AlarmLevel, NumericTile
+from monitor.ui.timeline import CorrectionDialog, TimelineList
+from monitor.ui.trends import TrendView
+from monitor.ui.wheel_guard import install_wheel_guard
+
+LIMIT_MARK_COLOUR = theme.LIMIT_MARK
+
+# How long a status message for the nurse stays (by: is it an error). An error needs time to be read and acted on.
+MESSAGE_KEEP_S = {False: 15.0, True: 60.0}
+
+
+class ChairWorkspace(QWidget):
+    sigTick = Signal(float)  # each second, with the session clock's time (the shell refreshes its actions)
+
+    def __init__(self, facade: SessionFacade, demo: bool = False, parent: QWidget | None = None) -> None:
+        """`demo`: the monitor is the built-in simulator, so a clearly labelled demo patient may be used."""
+        super().__init__(parent)
+        assert facade.service is not None
+        install_wheel_guard()  # the wheel scrolls the forms, it never changes a clinical value
+        self.facade = facade
+        self.service = facade.service
+        self.clock = facade.clock
+        # The chair's live state: what the tiles, the station card and the Aldrete cross-check read.
+        self.live = LiveChair(self.service, facade.alarms, self.clock.use_device_time)
+        self._views: dict[int, EntryView] = {}
+        self.correction_dialog: CorrectionDialog | None = None
+
+        self.link_label = LinkBanner()
+        self.storage_banner = plain(QLabel(""))
+        self.storage_banner.setObjectName("storage_banner")
+        self.storage_banner.setWordWrap(True)
+        self.storage_banner.setStyleSheet(
+            f"background: {theme.BANNER_RED}; color: white; font-size: 18px; font-weight: bold; padding: 4px;"
+        )
+        self.storage_banner.hide()
+        self.status_label = plain(QLabel(""))
+        self.status_label.setObjectName("device_status")
+        self.status_label.setStyleSheet(f"color: {theme.CAUTION}; font-size: 16px;")
+        self.initials = QLineEdit(self.service.initials)
+        self.initials.setObjectName("initials")
+        self.initials.setMaxLength(4)
+        self.initials.setFixedWidth(70)
+        self.initials.setPlaceholderText("AB")
+        self.initials.setToolTip("Your initials: every entry is stamped with them")
+        self.initials.editingFinished.connect(self._on_initials)
+        self.session_clock = QLabel("")
+        self.session_clock.setObjectName("session_clock")
+        self.message = plain(QLabel("" if self.service.initials else "Enter your initials to start recording."))
+        self._wall = time.monotonic  # status messages age in real time, whatever the session clock's speed
+        self._last_message = ""
+        self._message_until: float | None = None  # the prompt for initials stays until they are entered
+        self.message.setObjectName("entry_message")
+        self.message.setWordWrap(True)
+        self.time_control = EntryTimeControl(self.clock.now)
+        self.recorder = EntryRecorder(facade, self.time_control, self)
+        self.recorder.sigMessage.connect(self.show_message)
+
+        self.tiles = {spec.key: NumericTile(spec) for spec in TILES}
+        self.alarms = facade.alarms
+        self.alarm_bar: AlarmBar | None = None
+        self.alarm_history = AlarmHistory()
+        self.sound: AlarmSound | None = None
+        if self.alarms is not None:
+            self.alarm_bar = AlarmBar(self.alarms, lambda: self.service.initials)
+            self.alarm_bar.sigMessage.connect(self.show_message)
+            self.sound = AlarmSound(self)
+            # No player, at start or after one failed at play time: a standing condition, on the record.
+            self.sound.sigUnavailable.connect(self._on_sound_unavailable)
+            if self.sound.unavailable:
+                self._on_sound_unavailable(self.sound.unavailable)
+        self.trends = TrendView(self.service.started_at)
+        self.timeline = TimelineList()
+        self.infusion = InfusionPanel(self.recorder)
+        self.observations = ObservationPanel(self.recorder)
+        self.screening = ScreeningPanel(self.recorder, lambda param: self.live.current(param, self.clock.now()))
+        self.recovery = RecoveryPanel(self.recorder, lambda: self.live.recovery_context(self.clock.now()))
+        self.service.watch_values(self.monitor_values)  # an Aldrete score is checked against what is shown
+        self.courses = CourseService(facade.acquisition.writer)
+        self.patient_label = QLabel("No patient assigned to this session")
+        self.patient_label.setObjectName("patient_label")
+        self.patient_label.setWordWrap(True)
+        self.patient_button = QPushButton("Patient && course…")
+        self.patient_button.setObjectName("patient_button")
+        self.patient_button.clicked.connect(self.open_patient_dialog)
+        self.demo_button = QPushButton("Use demo patient")
+        self.demo_button.setObjectName("demo_patient")
+        self.demo_button.setToolTip("Simulated monitor only: the session is recorded for " + DEMO_NAME)
+        self.demo_button.clicked.connect(self.use_demo_patient)
+        self.demo_button.setVisible(demo)
+        self.schedule_label = ScheduleLine()
+        self.patient_dialog: PatientDialog | None = None
+        self._layout()
+        self._install_shortcuts()
+
+        facade.sigSamples.connect(self._on_samples)
+        facade.sigNibpReadings.connect(self._on_nibp)
+        facade.sigLinkState.connect(self._on_link)
+        facade.sigDeviceStatus.connect(self._on_status)
+        facade.sigEntryStored.connect(self._on_entry_stored)
+        facade.sigAlarmEvents.connect(self._on_alarm_events)
+        self.trends.sigEntryClicked.connect(self._on_lane_click)
+        self.timeline.sigEntrySelected.connect(self._on_entry_selected)
+        self.timeline.sigAmendRequested.connect(lambda eid: self.open_correction(eid, strike=False))
+        self.timeline.sigStrikeRequested.connect(lambda eid: self.open_correction(eid, strike=True))
+        self._reload_entries()
+        self.screening.show_result(self.service.screening())  # a resumed session may have been screened already
+        self._show_patient()  # ... and have its patient
+        self._clock = QTimer(self)
+        self._clock.setInterval(1000)
+        self._clock.timeout.connect(self._tick)
+        self._clock.start()
+        self._tick()
+
+    # --- layout ---------------------------------------------------------------------------------------------
+
+    def _layout(self) -> None:
+        tiles_row = QHBoxLayout()
+        tiles_row.setSpacing(6)
+        for tile in self.tiles.values():
+            tiles_row.addWidget(tile)
+        charts = QWidget()
+        charts_layout = QVBoxLayout(charts)
+        charts_layout.setContentsMargins(0, 0, 0, 0)
+        charts_layout.addLayout(tiles_row)
+        charts_layout.addWidget(self.trends, 1)
+        lists = QTabWidget()
+        lists.setObjectName("lists")
+        lists.addTab(self.timeline, "Timeline")
+        lists.addTab(self.alarm_history, "Alarm history")
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(charts)
+        left.addWidget(lists)
+        left.setSizes([720, 170])
+
+        main_tab = QWidget()
+        main_layout = QVBoxLayout(main_tab)
+        main_layout.setContentsMargins(0, 0, 0, 0)
+        main_layout.addWidget(self.infusion)
+        main_layout.addWidget(self.observations, 1)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("workflow_tabs")
+        for widget, title in (
+            (main_tab, "Infusion && observations"),
+            (self.screening, "Screening"),
+            (self.recovery, "Recovery && discharge"),
+        ):
+            scroll = QScrollArea()
+            scroll.setWidget(widget)
+            scroll.setWidgetResizable(True)
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self.tabs.addTab(scroll, title)
+
+        right = QWidget()
+        right.setMinimumWidth(500)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        who = QHBoxLayout()
+        who.addWidget(QLabel("Nurse initials"))
+        who.addWidget(self.initials)
+        who.addStretch(1)
+        who.addWidget(self.demo_button)
+        who.addWidget(self.patient_button)
+        right_layout.addLayout(who)
+        right_layout.addWidget(self.patient_label)
+        right_layout.addWidget(self.session_clock)
+        right_layout.addWidget(self.schedule_label)
+        right_layout.addWidget(self.time_control)
+        right_layout.addWidget(self.message)
+        right_layout.addWidget(self.tabs, 1)
+
+        body = QSplitter(Qt.Orientation.Horizontal)
+        body.addWidget(left)
+        body.addWidget(right)
+        body.setSizes([1080, 520])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.link_label)
+        if self.alarm_bar is not None:
+            layout.addWidget(self.alarm_bar)
+            layout.addWidget(self.alarm_bar.standing)
+        layout.addWidget(self.storage_banner)
+        layout.addWidget(self.status_label)
+        layout.addWidget(body, 1)
+
+    def _install_shortcuts(self) -> None:
+        """The keyboard entries (README "Keyboard") work on every tab: they belong to the window, and bring the
+        observations tab forward before they act, so the nurse sees what the key did."""
+        for keys, action in self.observations.shortcuts.items():
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(lambda act=action: self._on_observations_tab(act))
+
+    def _on_observations_tab(self, action: Callable[[], None]) -> None:
+        self.tabs.setCurrentIndex(0)
+        action()
+
+    # --- samples and link -----------------------------------------------------------------------------------
+
+    @Slot(list)
+    def _on_samples(self, samples: list[Sample]) -> None:
+        sample_time = self.clock.sample_time
+        readings = self.live.on_samples(samples)
+        self.trends.add_points((s.param, sample_time(s), s.value) for s in samples if not s.param.startswith("NIBP"))
+        self.trends.add_nibp(readings, "t" if self.clock.use_device_time else "host_t")  # none with alarms
+        self._render_tiles(self.clock.now())
+
+    @Slot(list)
+    def _on_nibp(self, readings: list[NibpReading]) -> None:
+        """Cuff readings of the chair's one detector (the alarm service's): the chart's points, the tile."""
+        self.live.on_nibp(readings)
+        self.trends.add_nibp(readings, "t" if self.clock.use_device_time else "host_t")
+        self._render_tiles(self.clock.now())
+
+    def load_history(self, samples: list[Sample]) -> None:
+        """Redraw what was recorded before a restart. The tiles show it as the rule says: not current."""
+        sample_time = self.clock.sample_time
+        self.trends.add_points((s.param, sample_time(s), s.value) for s in samples if not s.param.startswith("NIBP"))
+        readings = self.live.values.on_samples(samples)  # the record's readings (the live ones: on_nibp)
+        self.trends.add_nibp(readings, "t" if self.clock.use_device_time else "host_t")
+        self.trends.break_lines(max((sample_time(s) for s in samples), default=self.clock.now()))
+        self.trends.refresh()
+
+    def _render_tiles(self, now: float) -> None:
+        """Every tile from the LatestValues, through the one currency rule."""
+        for spec in TILES:
+            if spec.key == "nibp":
+                nibp = self.live.values.nibp(now)
+                mean = f"({nibp.mean.text})" if nibp.mean.value is not None else ""
+                detail = f"{mean} measuring…".strip() if nibp.measuring else mean
+                self.tiles["nibp"].display(nibp.text, nibp.sys, detail)  # the age counts from the reading itself
+                continue
+            shown = self.live.values.shown(spec.params[0], now)
+            detail = ""
+            if spec.key == "spo2":
+                pr = self.live.values.shown("PR", now)
+                detail = f"PR {pr.text}" if pr.current else ""
+            self.tiles[spec.key].display(shown.text, shown, detail)
+
+    @Slot(object)
+    def _on_link(self, event: LinkEvent) -> None:
+        if self.live.on_link(event):
+            self._render_tiles(self.clock.now())
+        if event.state is not LinkState.RECEIVING:
+            self.trends.break_lines(self.clock.now())
+        self.link_label.show_event(self.live.link)
+
+    @Slot(object)
+    def _on_status(self, status: DeviceStatus) -> None:
+        parts = sorted(c.value for c in status.conditions)
+        parts += [f"{param} {state.value}" for param, state in status.unavailable]
+        self.status_label.setText(("Monitor reports: " + ", ".join(parts)) if parts else "")
+        self.live.on_status(status)
+        self._render_tiles(self.clock.now())
+
+    @Slot()
+    def _tick(self) -> None:
+        now = self.clock.now()
+        self.session_clock.setText(f"Session {clock_text(self.service.started_at)[:5]} · now {clock_text(now)}")
+        self.trends.set_now(now)
+        self._render_tiles(now)
+        if self.live.link_state in (LinkState.SILENT, LinkState.DISCONNECTED):
+            self.link_label.show_event(self.live.link)
+        self.infusion.refresh()
+        self.recovery.refresh()
+        self.schedule_label.refresh(self.live, now)
+        self.sigTick.emit(now)
+        self._render_storage()
+        self._render_alarms()
+        self._expire_message()
+
+    @Slot(list)
+    def _on_alarm_events(self, events: list[AlarmEvent]) -> None:
+        self.alarm_history.add_events(events)
+        # Onsets in their priority colour; limit changes (who and why) in grey, on the same lane.
+        marks = [
+            (e.t, ALARM_COLOURS[e.priority] if e.priority else LIMIT_MARK_COLOUR, f"{e.message} {e.who}".strip())
+            for e in events
+            if (e.action in (AlarmAction.ONSET, AlarmAction.WORSENED) and e.priority is not None)
+            or e.action is AlarmAction.LIMIT_CHANGED
+        ]
+        self.trends.add_alarm_marks(marks)
+        self._render_alarms()
+
+    def _on_sound_unavailable(self, problem: str) -> None:
+        assert self.alarms is not None and self.alarm_bar is not None
+        self.alarms.sound_unavailable(problem)
+        # The bar says it large; why (for IT) is here and on the record.
+        self.alarm_bar.standing.setToolTip(literal(problem))
+        self.alarm_bar.refresh()
+
+    def _render_alarms(self) -> None:
+        if self.alarms is None:
+            return
+        assert self.alarm_bar is not None and self.sound is not None
+        self.alarm_bar.refresh()
+        for spec in TILES:
+            level = self.alarms.level_for(spec.params)
+            self.tiles[spec.key].set_alarm_level(AlarmLevel(int(level)) if level else AlarmLevel.NONE)
+        self.sound.set_priority(self.alarms.audio_priority())
+
+    def _render_storage(self) -> None:
+        writer = self.facade.acquisition.writer
+        if writer.healthy:
+            self.storage_banner.hide()
+            return
+        self.storage_banner.setText(
+            f"DATABASE NOT WRITABLE — {writer.last_error}. {writer.pending} records are kept in memory and are "
+            "written as soon as the disk takes them. Keep the program open and call IT."
+        )
+        self.storage_banner.show()
+
+    # --- clinical workflow ----------------------------------------------------------------------------------
+
+    def monitor_values(self) -> MonitorValues:
+        """What the monitor shows now, for the Aldrete cross-check (SessionService.watch_values): the live model's."""
+        return self.live.monitor_values(self.clock.now())
+
+    def open_patient_dialog(self) -> PatientDialog:
+        dialog = PatientDialog(self.courses, self.facade, self.service.session_id, self)
+        dialog.sigAssigned.connect(self._show_patient)
+        self.patient_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def use_demo_patient(self) -> None:
+        def assigned(future) -> None:
+            if future.exception() is not None:
+                self.show_message(f"The demo patient was not assigned: {future.exception()}", True)
+                return
+            self._show_patient()
+
+        self.facade.deliver(self.courses.assign_demo_patient(self.service.session_id), assigned)
+
+    def _show_patient(self) -> None:
+        found = self.courses.of_session(self.service.session_id)
+        if found is None:
+            return
+        self.demo_button.hide()  # a patient is assigned: the demo button has done its job or is not needed
+        patient, course = found
+        self.live.on_patient(patient)
+        allergies = f" · allergies: {html.escape(patient.allergies)}" if patient.allergies else ""
+        self.patient_label.setText(
+            f"<b>{html.escape(patient.label)}</b>{allergies}<br>Course: {html.escape(course.title)}"
+        )
+        self.infusion.offer_weight(patient.weight_kg)
+
+    # --- entries --------------------------------------------------------------------------------------------
+
+    @Slot()
+    def _on_initials(self) -> None:
+        try:
+            self.initials.setText(self.service.set_initials(self.initials.text()))
+            self.show_message(f"Recording as {self.service.initials}", False)
+        except EntryError as exc:
+            self.show_message(str(exc), True)
+
+    @Slot(str, bool)
+    def show_message(self, text: str, error: bool) -> None:
+        """Every message for the nurse goes here, and lives by one rule: it stays until the next one replaces it
+        or it is MESSAGE_KEEP_S old (a confirmation 15 s, an error 60 s), so it never outlives what it said."""
+        self._last_message = text
+        self.message.setText(text)
+        self.message.setStyleSheet(theme.message_style(error, bold_error=True))
+        self._message_until = self._wall() + MESSAGE_KEEP_S[error]
+
+    def _expire_message(self) -> None:
+        if self._message_until is not None and self._wall() >= self._message_until:
+            self._message_until = None
+            self.message.clear()
+
+    @Slot(object)
+    def _on_entry_stored(self, _entry: Entry) -> None:
+        self._reload_entries()
+        self.infusion.refresh()
+        self.screening.show_result(self.service.screening())
+        self.recovery.refresh()
+
+    def _reload_entries(self) -> None:
+        views = self.service.views()
+        self._views = {v.id: v for v in views}
+        self.trends.set_entries(views)
+        self.timeline.set_entries(views)
+
+    @Slot(int)
+    def _on_lane_click(self, entry_id: int) -> None:
+        self.timeline.select(entry_id)
+
+    @Slot(int)
+    def _on_entry_selected(self, entry_id: int) -> None:
+        view = self._views.get(entry_id)
+        if view is not None:
+            self.trends.scroll_to(view.t)
+
+    def open_correction(self, entry_id: int, strike: bool) -> CorrectionDialog | None:
+        view = self._views.get(entry_id)
+        if view is None:
+            return None
+        dialog = CorrectionDialog(view, strike, self._submit_correction, self.clock.now, self)
+        self.correction_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _submit_correction(self, dialog: CorrectionDialog) -> bool:
+        reason = dialog.reason.text()
+        if dialog.strike:
+            ok = self.recorder.strike(dialog.view.id, reason)
+        else:
+            ok = self.recorder.amend(dialog.view.id, dialog.payload(), reason, dialog.chosen_time())
+        if not ok:
+            dialog.show_error(self._last_message)  # why the recorder refused it
+        return ok
