@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from forms import START, screening
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
 
@@ -18,7 +19,6 @@ from monitor.app.station import Station
 from monitor.session.entries import EntryKind
 from monitor.session.protocol import DEFAULT_PROTOCOL
 from monitor.session.recovery import ALDRETE_ITEMS
-from monitor.session.screening import Contraindication
 from monitor.storage.db import SessionState, connect, list_sessions, read_link_events
 from monitor.storage.writer import SessionWriter
 from monitor.timefmt import clock_text
@@ -28,15 +28,7 @@ from monitor.ui.review_window import SessionListDialog
 from monitor.ui.seat import ChairSeat
 from monitor.ui.station_window import StationWindow
 
-START = {"action": "start", "drug": "Ketamine", "concentration_mg_ml": 10, "weight_kg": 70, "rate_mg_kg_h": 0.5}
-SCREENING = {
-    "answers": {item.name.lower(): False for item in Contraindication},
-    "consent": True,
-    "fasting": True,
-    "escort": True,
-    "baseline": {"sys": 128, "dia": 80, "hr": 72, "spo2": 98},
-    "baseline_pain": 7,
-}
+SCREENING = screening()
 # A short observation after the stop (1 min instead of the clinic default 60 min) so the simulated clock at 20x
 # reaches the discharge in seconds; every other rule of the discharge is the default one.
 QUICK = replace(DEFAULT_PROTOCOL, min_observation_s=60.0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from forms import CHECKLIST, START, T0, Clock
 
 from monitor.app.session_service import SessionService
 from monitor.session.entries import EntryKind
@@ -17,21 +18,10 @@ from monitor.session.errors import EntryError
 from monitor.session.recovery import ALDRETE_ITEMS
 from monitor.storage.writer import SessionWriter
 
-T0 = 1_767_225_600.0
-START = {"action": "start", "drug": "Ketamine", "concentration_mg_ml": 10, "weight_kg": 70, "rate_mg_kg_h": 0.5}
 STOP_AT = T0 + 40 * 60
 READY_AT = STOP_AT + 65 * 60  # past the 60 min observation (clinic default)
-CHECKLIST = {"escort_present": True, "no_driving_advised": True, "instructions_given": True}
 FIT = {key: 2 for key, _name, _wording in ALDRETE_ITEMS}  # 10: discharge at 9 or more [ALDRETE]
 PAIN = {"scale": "pain", "score": 3}
-
-
-class Clock:
-    def __init__(self, t: float) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from forms import CHECKLIST, START, T0, Clock
 
 from monitor.app.session_service import SessionService
 from monitor.session.entries import EntryKind
@@ -16,19 +17,8 @@ from monitor.session.protocol import ProtocolError, parse_protocol
 from monitor.session.recovery import Circulation, MonitorValues, aldrete_contradictions, circulation_points
 from monitor.storage.writer import SessionWriter
 
-T0 = 1_767_225_600.0
-START = {"action": "start", "drug": "Ketamine", "concentration_mg_ml": 10, "weight_kg": 70, "rate_mg_kg_h": 0.5}
-CHECKLIST = {"escort_present": True, "no_driving_advised": True, "instructions_given": True}
 FULL = {"activity": 2, "respiration": 2, "circulation": 2, "consciousness": 2, "oxygen": 2}
 GOOD = MonitorValues(spo2=97, rr=14, cuff=(125, 78), cuff_at="14:02", baseline=(128, 80))
-
-
-class Clock:
-    def __init__(self, t: float) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ these edges were what its surviving mutants changed."""
 from __future__ import annotations
 
 import pytest
+from forms import CHECKLIST, screening
 
 from monitor.session.errors import EntryError
 from monitor.session.recovery import (
@@ -16,21 +17,7 @@ from monitor.session.recovery import (
     circulation_points,
     discharge_refusals,
 )
-from monitor.session.screening import Contraindication, evaluate, validate_screening
-
-CHECKLIST = {"escort_present": True, "no_driving_advised": True, "instructions_given": True}
-
-
-def screening(**changes) -> dict:
-    form = {
-        "answers": {item.name.lower(): False for item in Contraindication},
-        "consent": True,
-        "fasting": True,
-        "escort": True,
-        "baseline": {"sys": 128, "dia": 80, "hr": 72, "spo2": 98},
-        "baseline_pain": 7,
-    }
-    return form | changes
+from monitor.session.screening import evaluate, validate_screening
 
 
 def _baseline(**bp) -> dict:

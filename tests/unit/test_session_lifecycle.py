@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from forms import CHECKLIST, START, T0, Clock
 
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.alarm_service import AlarmService
@@ -28,18 +29,7 @@ from monitor.storage.patients import add_course, add_patient, assign_session
 from monitor.storage.schema import MIGRATIONS, SCHEMA_VERSION
 from monitor.storage.writer import SessionWriter
 
-T0 = 1_767_225_600.0
-START = {"action": "start", "drug": "Ketamine", "concentration_mg_ml": 10, "weight_kg": 70, "rate_mg_kg_h": 0.5}
-CHECKLIST = {"escort_present": True, "no_driving_advised": True, "instructions_given": True}
 FULL_ALDRETE = {key: 2 for key, _name, _wording in ALDRETE_ITEMS}
-
-
-class Clock:
-    def __init__(self, t: float) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
 
 
 def _discharge(service: SessionService, clock: Clock) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from forms import START, T0, Clock, screening
 
 from monitor.app.session_service import SessionService
 from monitor.session.entries import Entry, EntryAction, EntryKind, EntryView, resolve
@@ -22,31 +23,8 @@ from monitor.session.record_rules import (
 )
 from monitor.session.recovery import ALDRETE_ITEMS, DischargeFacts
 from monitor.session.schedule import CheckStatus, checks, next_open
-from monitor.session.screening import Contraindication, evaluate, validate_screening
+from monitor.session.screening import evaluate, validate_screening
 from monitor.storage.writer import SessionWriter
-
-T0 = 1_767_225_600.0
-START = {"action": "start", "drug": "Ketamine", "concentration_mg_ml": 10, "weight_kg": 70, "rate_mg_kg_h": 0.5}
-
-
-def screening(**changes) -> dict:
-    form = {
-        "answers": {item.name.lower(): False for item in Contraindication},
-        "consent": True,
-        "fasting": True,
-        "escort": True,
-        "baseline": {"sys": 128, "dia": 80, "hr": 72, "spo2": 98},
-        "baseline_pain": 7,
-    }
-    return form | changes
-
-
-class Clock:
-    def __init__(self, t: float) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
 
 
 @pytest.fixture
