@@ -24,7 +24,7 @@ from monitor.session.infusion import InfusionStatus
 from monitor.session.nibp import NibpReading
 from monitor.session.recovery import MonitorValues
 from monitor.session.schedule import Check, missed, next_open
-from monitor.timefmt import clock_text
+from monitor.timefmt import hm_text
 
 # Why no value is current while the link is not receiving (the tiles' and the cards' reason).
 LINK_REASON = {
@@ -133,7 +133,7 @@ class LiveChair:
         cuff = at = None
         if nibp.sys.value is not None and nibp.dia.value is not None and nibp.sys.age_s is not None:
             cuff = (nibp.sys.value, nibp.dia.value)
-            at = clock_text(now - nibp.sys.age_s)[:5]
+            at = hm_text(now - nibp.sys.age_s)
         baseline = self.service.baseline()
         return MonitorValues(
             spo2=if_current(spo2),
@@ -153,7 +153,7 @@ class LiveChair:
             parts.append(f"pre-infusion BP {baseline['sys']:g}/{baseline['dia']:g}")
         nibp = self.values.nibp(now)
         if nibp.sys.value is not None and nibp.dia.value is not None and nibp.sys.age_s is not None:
-            at = clock_text(now - nibp.sys.age_s)[:5]
+            at = hm_text(now - nibp.sys.age_s)
             note = f" ({nibp.sys.note}: not current)" if not nibp.sys.current else ""
             parts.append(f"latest NIBP {nibp.sys.value:g}/{nibp.dia.value:g} at {at}{note}")
         spo2 = self.values.shown("SPO2", now)

@@ -22,7 +22,7 @@ from monitor.app.courses import course_summary
 from monitor.app.device_door import line_settings
 from monitor.app.lifecycle import close_question, ends_on_close, unfinished
 from monitor.app.storage_door import backup_database, backup_path, captures_dir
-from monitor.timefmt import clock_text
+from monitor.timefmt import hm_text
 from monitor.ui.background import BackgroundJob
 from monitor.ui.facade import SessionFacade
 from monitor.ui.patient_dialog import CourseView
@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
             return False
         discharge = service.discharge()
         what = (
-            f"discharged at {clock_text(discharge.t)[:5]} by {discharge.original.initials}"
+            f"discharged at {hm_text(discharge.t)} by {discharge.original.initials}"
             if discharge
             else "nothing recorded"
         )

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLabel
 
 from monitor.app.live_chair import LiveChair
 from monitor.session.schedule import CheckStatus
-from monitor.timefmt import clock_text
+from monitor.timefmt import hm_text
 from monitor.ui import theme
 from monitor.ui.style import show
 
@@ -25,7 +25,7 @@ class ScheduleLine(QLabel):
     def refresh(self, live: LiveChair, now: float) -> None:
         discharge = live.service.discharge()
         if discharge is not None:  # closed for real: no check falls due any more
-            at = f"{clock_text(discharge.t)[:5]} by {discharge.original.initials}"
+            at = f"{hm_text(discharge.t)} by {discharge.original.initials}"
             show(self, f"Discharged at {at}: session closed. Session → Next patient starts the next.", "")
             return
         live.record_missed_checks(now)
@@ -37,11 +37,11 @@ class ScheduleLine(QLabel):
             return
         if check.status is CheckStatus.OVERDUE:
             late = (now - check.due_at) / 60
-            text = f"CHECK OVERDUE {late:.0f} min (due {clock_text(check.due_at)[:5]}): " + ", ".join(check.missing)
+            text = f"CHECK OVERDUE {late:.0f} min (due {hm_text(check.due_at)}): " + ", ".join(check.missing)
             style = theme.OVERDUE_STYLE
         else:
             left = int(check.due_at - now)
             when = f"in {left // 60}:{left % 60:02d}" if left > 0 else "due now"
-            text = f"Next check {clock_text(check.due_at)[:5]} {when} — needs " + ", ".join(check.missing) + past
+            text = f"Next check {hm_text(check.due_at)} {when} — needs " + ", ".join(check.missing) + past
             style = theme.CAUTION_BOLD_STYLE if check.status is CheckStatus.DUE else ""
         show(self, text, style)

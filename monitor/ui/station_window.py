@@ -36,7 +36,7 @@ from monitor.session.alarm_limits import AlarmPriority
 from monitor.session.currency import Currency, ShownValue
 from monitor.session.infusion import InfusionState
 from monitor.session.schedule import CheckStatus
-from monitor.timefmt import clock_text, hms
+from monitor.timefmt import hm_text, hms
 from monitor.ui import theme
 from monitor.ui.alarm_bar import COLOURS, TEXT_ON
 from monitor.ui.main_window import MainWindow, confirm_close
@@ -133,19 +133,19 @@ class ChairCard(QWidget):
     def _check(self, live: LiveChair, now: float) -> None:
         discharge = live.service.discharge()
         if discharge is not None:  # closed: no check is due any more
-            show(self.check, f"Discharged {clock_text(discharge.t)[:5]} by {discharge.original.initials}", "")
+            show(self.check, f"Discharged {hm_text(discharge.t)} by {discharge.original.initials}", "")
             return
         check, _missed = live.next_check(now)
         if check is None:
             show(self.check, "", "")
         elif check.status is CheckStatus.OVERDUE:
             show(
-                self.check, f"CHECK OVERDUE since {clock_text(check.due_at)[:5]}", theme.ERROR_BOLD_STYLE
+                self.check, f"CHECK OVERDUE since {hm_text(check.due_at)}", theme.ERROR_BOLD_STYLE
             )
         else:
             left = int(check.due_at - now)
             when = f"in {left // 60} min" if left > 0 else "due now"
-            show(self.check, f"Next check {clock_text(check.due_at)[:5]} ({when})", "")
+            show(self.check, f"Next check {hm_text(check.due_at)} ({when})", "")
 
     def _alarm(self, live: LiveChair) -> None:
         alarms = live.alarms()

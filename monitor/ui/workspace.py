@@ -36,7 +36,7 @@ from monitor.session.entries import Entry, EntryView
 from monitor.session.errors import EntryError
 from monitor.session.nibp import NibpReading
 from monitor.session.recovery import MonitorValues
-from monitor.timefmt import clock_text
+from monitor.timefmt import clock_text, hm_text
 from monitor.ui import theme
 from monitor.ui.alarm_bar import COLOURS as ALARM_COLOURS
 from monitor.ui.alarm_bar import AlarmBar, AlarmHistory
@@ -307,7 +307,7 @@ class ChairWorkspace(QWidget):
     @Slot()
     def _tick(self) -> None:
         now = self.clock.now()
-        self.session_clock.setText(f"Session {clock_text(self.service.started_at)[:5]} · now {clock_text(now)}")
+        self.session_clock.setText(f"Session {hm_text(self.service.started_at)} · now {clock_text(now)}")
         self.trends.set_now(now)
         self._render_tiles(now)
         if self.live.link_state in (LinkState.SILENT, LinkState.DISCONNECTED):
