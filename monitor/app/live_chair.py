@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from monitor.app.alarm_service import AlarmService
-from monitor.app.latest_values import LatestValues
+from monitor.app.latest_values import LatestValues, ShownNibp
 from monitor.app.session_service import SessionService
 from monitor.app.storage_door import Patient
 from monitor.devices.events import DeviceCondition, DeviceStatus, Sample
@@ -129,11 +129,9 @@ class LiveChair:
     def monitor_values(self, now: float) -> MonitorValues:
         """What the monitor shows now, for checking an Aldrete score against it (SessionService.watch_values):
         the same currency rule as the tiles, so a value the screen shows as not current cannot confirm an item."""
-        spo2, rr, nibp = self.values.shown("SPO2", now), self.values.shown("RR", now), self.values.nibp(now)
-        cuff = at = None
-        if nibp.sys.value is not None and nibp.dia.value is not None and nibp.sys.age_s is not None:
-            cuff = (nibp.sys.value, nibp.dia.value)
-            at = hm_text(now - nibp.sys.age_s)
+        spo2, rr, latest = self.values.shown("SPO2", now), self.values.shown("RR", now), self._latest_cuff(now)
+        cuff = (latest[0].sys.value, latest[0].dia.value) if latest else None
+        at = latest[1] if latest else None
         baseline = self.service.baseline()
         return MonitorValues(
             spo2=if_current(spo2),
@@ -145,15 +143,22 @@ class LiveChair:
             baseline=(float(baseline["sys"]), float(baseline["dia"])) if baseline else None,
         )
 
+    def _latest_cuff(self, now: float) -> tuple[ShownNibp, str] | None:
+        """The latest cuff reading with both pressures, and its time as HH:MM; None before the first."""
+        nibp = self.values.nibp(now)
+        if nibp.sys.value is None or nibp.dia.value is None or nibp.sys.age_s is None:
+            return None
+        return nibp, hm_text(now - nibp.sys.age_s)
+
     def recovery_context(self, now: float) -> str:
         """For the Aldrete circulation item (BP within ±20 mmHg of the pre-infusion level) and oxygenation."""
         parts = []
         baseline = self.service.baseline()
         if baseline:
             parts.append(f"pre-infusion BP {baseline['sys']:g}/{baseline['dia']:g}")
-        nibp = self.values.nibp(now)
-        if nibp.sys.value is not None and nibp.dia.value is not None and nibp.sys.age_s is not None:
-            at = hm_text(now - nibp.sys.age_s)
+        latest = self._latest_cuff(now)
+        if latest is not None:
+            nibp, at = latest
             note = f" ({nibp.sys.note}: not current)" if not nibp.sys.current else ""
             parts.append(f"latest NIBP {nibp.sys.value:g}/{nibp.dia.value:g} at {at}{note}")
         spo2 = self.values.shown("SPO2", now)
