@@ -35,7 +35,7 @@ CHILD = textwrap.dedent(
     """
     import sys, time
     from monitor.app.chair import Chair, ChairConfig
-    from monitor.session.entries import EntryKind
+    from monitor.clinical.entries import EntryKind
     from monitor.storage.writer import SessionWriter
 
     port, db, mode = sys.argv[1], sys.argv[2], sys.argv[3]

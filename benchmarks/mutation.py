@@ -40,18 +40,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # The core rules and the fast unit tests that guard them (the most specific first: -x stops at the first failure).
 TARGETS: dict[str, tuple[str, ...]] = {
-    "monitor/session/alarms.py": (
+    "monitor/clinical/alarms.py": (
         "tests/unit/test_alarm_boundaries.py",
         "tests/unit/test_alarm_engine.py",
         "tests/unit/test_alarm_restore.py",
     ),
-    "monitor/session/recovery.py": (
+    "monitor/clinical/recovery.py": (
         "tests/unit/test_rule_boundaries.py",
         "tests/unit/test_discharge_refusals.py",
         "tests/unit/test_discharge_vs_monitor.py",
         "tests/unit/test_workflow_rules.py",
     ),
-    "monitor/session/screening.py": (
+    "monitor/clinical/screening.py": (
         "tests/unit/test_rule_boundaries.py",
         "tests/unit/test_workflow_rules.py",
         "tests/unit/test_clinic_protocol.py",

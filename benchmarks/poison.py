@@ -28,12 +28,12 @@ from pathlib import Path
 
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.session_service import SessionService
+from monitor.clinical.entries import EntryKind
 from monitor.devices import datex_s5 as dri
 from monitor.devices import masimo_ascii
 from monitor.devices.events import Sample
 from monitor.devices.link import LinkState
 from monitor.params import value_problem
-from monitor.session.entries import EntryKind
 from monitor.storage.db import connect
 from monitor.storage.writer import SessionWriter
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QApplication
 from qt_quiet import quiet_qt_messages
 
 from monitor.app.chair import Chair, ChairConfig
-from monitor.session.entries import EntryKind
+from monitor.clinical.entries import EntryKind
 from monitor.storage.writer import SessionWriter
 from monitor.ui.app import open_chair_window
 
@@ -57,7 +57,7 @@ def realtime_stretch(app: QApplication, writer: SessionWriter, minutes: float) -
     """A session at 1x for `minutes` of wall clock: memory, paints per second, the worst event-loop stall."""
     chair = Chair(ChairConfig("Chair 2", None, scenario="ketamine-hypertension", speed=1.0), writer)
     window = open_chair_window(chair, "KM")
-    window.service.require_screening = False
+    window.workspace.service.require_screening = False
     window.show()
     counter = PaintCounter()
     app.installEventFilter(counter)
@@ -107,7 +107,7 @@ def main() -> int:
     writer.start()
     chair = Chair(ChairConfig("Chair 1", None, scenario="ketamine-hypertension", speed=args.speed), writer)
     window = open_chair_window(chair, "KM")
-    window.service.require_screening = False  # the soak is about load, not the workflow
+    window.workspace.service.require_screening = False  # the soak is about load, not the workflow
     window.show()
     start = chair.clock.now()
     next_hour, next_entry, hour = start + 3600, start + 900, 0
@@ -118,7 +118,7 @@ def main() -> int:
         time.sleep(0.01)
         now = chair.clock.now()
         if now >= next_entry:
-            window.service.record(EntryKind.SIDE_EFFECT, {"effect": "dizziness", "severity": "mild"})
+            window.workspace.service.record(EntryKind.SIDE_EFFECT, {"effect": "dizziness", "severity": "mild"})
             next_entry += 900
         if now >= next_hour:
             hour += 1
@@ -129,7 +129,7 @@ def main() -> int:
     frames = []
     for _ in range(20):
         t0 = time.perf_counter()
-        window.trends.refresh()
+        window.workspace.trends.refresh()
         window.grab()
         frames.append((time.perf_counter() - t0) * 1000)
         app.processEvents()

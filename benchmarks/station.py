@@ -31,10 +31,10 @@ from monitor.ui.station_window import StationWindow
 
 def fill_history(window: MainWindow, hours: float) -> None:
     rng = np.random.default_rng(0)
-    now = window.clock.now()
+    now = window.workspace.clock.now()
     t = np.arange(now - hours * 3600, now, 1.0)
     for param, base in (("HR", 72), ("PR", 71), ("SPO2", 97), ("RR", 14), ("ETCO2", 37)):
-        window.trends.add_series(param, t, base + rng.normal(0, 1.5, t.size))
+        window.workspace.trends.add_series(param, t, base + rng.normal(0, 1.5, t.size))
 
 
 def main() -> int:

@@ -24,8 +24,8 @@ import numpy as np
 
 from monitor.app.session_record import load_record
 from monitor.app.session_service import SessionService
+from monitor.clinical.entries import EntryKind
 from monitor.devices.events import Sample
-from monitor.session.entries import EntryKind
 from monitor.storage.writer import SessionWriter
 
 PARAMS_1HZ = {"HR": 72.0, "PR": 71.0, "SPO2": 97.0, "RR": 14.0, "ETCO2": 37.0, "TEMP1": 36.6}

@@ -61,11 +61,11 @@ from qt_quiet import quiet_qt_messages
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.clock import SessionClock
 from monitor.app.session_service import SessionService
+from monitor.clinical.entries import Entry, EntryAction, EntryKind, EntryView
+from monitor.clinical.nibp import NibpReading
 from monitor.devices.events import Sample
 from monitor.devices.simulator import SimulatedMonitor, load_scenario
 from monitor.params import format_value
-from monitor.session.entries import Entry, EntryAction, EntryKind, EntryView
-from monitor.session.nibp import NibpReading
 from monitor.storage.writer import SessionWriter
 from monitor.ui.facade import UI_RATE_MS, SessionFacade
 from monitor.ui.main_window import MainWindow
@@ -148,7 +148,7 @@ def live_window(speed: float) -> Iterator[tuple[MainWindow, SimulatedMonitor]]:
 
 def measure_latency(speed: float, n_samples: int, timeout_s: float) -> tuple[Figure, Figure]:
     with live_window(speed) as (window, sim):
-        elapsed, to_text, to_paint = _run_live(window, window.facade, n_samples, timeout_s)
+        elapsed, to_text, to_paint = _run_live(window, window.workspace.facade, n_samples, timeout_s)
     if sim.error is not None:
         raise RuntimeError(f"the simulated monitor failed: {sim.error}")
     if len(to_text) < 10:
@@ -191,7 +191,7 @@ def _run_live(
 ) -> tuple[float, list[float], list[float]]:
     """Run the event loop until `n_samples` HR samples reached the tile; (seconds, to text, to paint)."""
     window.show()
-    label = window.tiles["hr"].value
+    label = window.workspace.tiles["hr"].value
     to_text: list[float] = []  # s, host_time -> HR label holds the new text
     to_paint: list[float] = []  # s, host_time -> HR label painted
     pending: list[float] = []  # host_time of a new text in the label, not painted yet
@@ -348,7 +348,7 @@ def measure_window_frames(app: QApplication, hours: float, frames: int) -> tuple
     the panels: an upper bound, as after the window was uncovered)."""
     with live_window(1.0) as (window, _sim):
         try:
-            return _window_frames(app, window, window.clock.now(), hours, frames)
+            return _window_frames(app, window, window.workspace.clock.now(), hours, frames)
         finally:
             app.processEvents()
 
@@ -361,14 +361,14 @@ def _window_frames(
     n = int(hours * 3600)
     t = now - n + np.arange(n, dtype=float)
     history = [Sample(p, float(70 + rng.normal(0, 2)), float(x), float(x)) for x in t for p in CONTINUOUS]
-    window.load_history(history)
-    window.trends.set_entries(_entries(t[::900]))
-    window.trends.add_alarm_marks((float(x), "#ffd600", "NIBP sys high") for x in t[450::1200])
+    window.workspace.load_history(history)
+    window.workspace.trends.set_entries(_entries(t[::900]))
+    window.workspace.trends.add_alarm_marks((float(x), "#ffd600", "NIBP sys high") for x in t[450::1200])
     window.resize(1920, 1080)
     window.show()
     for _ in range(3):
         app.processEvents()
-    charts = PaintWatch(window.trends.graphics.viewport())
+    charts = PaintWatch(window.workspace.trends.graphics.viewport())
     whole = PaintWatch(window)
     loop_ms: list[float] = []
     repaint_ms: list[float] = []
@@ -378,9 +378,9 @@ def _window_frames(
             batch = [Sample(p, float(70 + rng.normal(0, 2)), now, now) for p in CONTINUOUS]
             painted = watch.count
             start = time.perf_counter()
-            window._on_samples(batch)
-            window._tick()
-            window.trends.refresh()
+            window.workspace._on_samples(batch)
+            window.workspace._tick()
+            window.workspace.trends.refresh()
             if full:
                 window.update()  # all of it dirty, as when the window is uncovered
             # The event loop paints what is dirty, as it would live. (window.repaint() would not do: the charts'

@@ -23,8 +23,8 @@ from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import SessionClock
 from monitor.app.session_service import SessionService
+from monitor.clinical.entries import EntryKind
 from monitor.devices.simulator import SimulatedMonitor, load_scenario
-from monitor.session.entries import EntryKind
 from monitor.storage.writer import SessionWriter
 from monitor.ui.facade import SessionFacade
 from monitor.ui.main_window import MainWindow

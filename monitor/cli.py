@@ -55,8 +55,8 @@ def _chair_count(text: str) -> int:
 
 
 def _initials(text: str) -> str:
-    from monitor.session.entries import validate_initials
-    from monitor.session.errors import EntryError
+    from monitor.clinical.entries import validate_initials
+    from monitor.clinical.errors import EntryError
 
     try:
         return validate_initials(text)
@@ -421,7 +421,7 @@ CLINIC_HELP = (
 
 def _clinic(path: Path | None):  # -> ClinicProtocol | None (imported lazily, as every command's modules are)
     """The clinic protocol to use, or None after saying on stderr why the file is unusable."""
-    from monitor.session.protocol import DEFAULT_PROTOCOL, ProtocolError, load_protocol
+    from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL, ProtocolError, load_protocol
     from monitor.storage.paths import clinic_file
 
     path = path or (clinic_file() if clinic_file().is_file() else None)

@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from monitor.app.session_service import SessionService
+from monitor.clinical.entries import EntryKind
 from monitor.devices.events import Sample
-from monitor.session.entries import EntryKind
 from monitor.storage.writer import SessionWriter
 
 # Must be set before any QApplication exists; pytest-qt creates it lazily.

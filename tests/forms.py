@@ -3,7 +3,7 @@ start, a screening that allows the start, the discharge checklist. One home, imp
 
 from __future__ import annotations
 
-from monitor.session.screening import Contraindication
+from monitor.clinical.screening import Contraindication
 
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 START = {"action": "start", "drug": "Ketamine", "concentration_mg_ml": 10, "weight_kg": 70, "rate_mg_kg_h": 0.5}

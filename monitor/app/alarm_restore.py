@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 
-from monitor.session.alarm_limits import AlarmPriority, Limit, adjust_limit
-from monitor.session.alarms import Alarm, AlarmAction, AlarmCategory, AlarmEngine, AlarmStatus
-from monitor.session.errors import EntryError
+from monitor.clinical.alarm_limits import AlarmPriority, Limit, adjust_limit
+from monitor.clinical.alarms import Alarm, AlarmAction, AlarmCategory, AlarmEngine, AlarmStatus
+from monitor.clinical.errors import EntryError
 from monitor.storage.db import AlarmEventRow
 
 log = logging.getLogger(__name__)

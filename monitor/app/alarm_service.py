@@ -16,13 +16,13 @@ from dataclasses import replace
 from monitor.app.acquisition import Acquisition
 from monitor.app.clock import SessionClock
 from monitor.app.session_service import SessionService
+from monitor.clinical.alarm_limits import AlarmPriority, Limit
+from monitor.clinical.alarms import Alarm, AlarmCategory, AlarmEngine, AlarmEvent, AlarmStatus
+from monitor.clinical.entries import latest_sedation
+from monitor.clinical.errors import EntryError
+from monitor.clinical.nibp import NibpReading, NibpReadingDetector
 from monitor.devices.events import DeviceEvent, DeviceStatus, Sample
 from monitor.devices.link import LinkEvent
-from monitor.session.alarm_limits import AlarmPriority, Limit
-from monitor.session.alarms import Alarm, AlarmCategory, AlarmEngine, AlarmEvent, AlarmStatus
-from monitor.session.entries import latest_sedation
-from monitor.session.errors import EntryError
-from monitor.session.nibp import NibpReading, NibpReadingDetector
 from monitor.storage.writer import SessionWriter
 from monitor.timefmt import clock_text
 

@@ -13,7 +13,7 @@ import wave
 
 import numpy as np
 
-from monitor.session.alarm_limits import AlarmPriority
+from monitor.clinical.alarm_limits import AlarmPriority
 
 RATE = 22_050
 PULSE_S = {AlarmPriority.HIGH: 0.10, AlarmPriority.MEDIUM: 0.18, AlarmPriority.LOW: 0.18}

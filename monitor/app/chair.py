@@ -18,10 +18,10 @@ from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import WALL_CLOCK, SessionClock
 from monitor.app.courses import CourseService
 from monitor.app.lifecycle import ends_on_close
-from monitor.app.recovery import ResumePoint
+from monitor.app.resume import ResumePoint
 from monitor.app.session_service import SessionService
-from monitor.session.alarms import AlarmEngine
-from monitor.session.protocol import DEFAULT_PROTOCOL, ClinicProtocol
+from monitor.clinical.alarms import AlarmEngine
+from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL, ClinicProtocol
 from monitor.storage.writer import SessionWriter
 
 log = logging.getLogger(__name__)

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from monitor.app.session_service import entries_from_rows
-from monitor.session.entries import EntryKind, EntryView, is_score, resolve
-from monitor.session.errors import EntryError
-from monitor.session.infusion import fold_infusion
-from monitor.session.patients import validate_patient
-from monitor.session.scales import ScaleRole
+from monitor.clinical.entries import EntryKind, EntryView, is_score, resolve
+from monitor.clinical.errors import EntryError
+from monitor.clinical.infusion import fold_infusion
+from monitor.clinical.patient_fields import validate_patient
+from monitor.clinical.scales import ScaleRole
 from monitor.storage import patients as store
 from monitor.storage.db import connect, list_sessions, read_entries
 from monitor.storage.writer import SessionWriter

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from monitor.session.protocol import ClinicProtocol
+from monitor.clinical.clinic_protocol import ClinicProtocol
 
 ResumeMode = Literal["ask", "yes", "no"]
 

@@ -16,9 +16,9 @@ from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import WALL_CLOCK
 from monitor.app.lifecycle import ends_on_close
-from monitor.app.recovery import find_unfinished, restore_unsaved_entries
-from monitor.session.alarms import AlarmAction, AlarmEngine, AlarmEvent
-from monitor.session.protocol import DEFAULT_PROTOCOL, ClinicProtocol
+from monitor.app.resume import find_unfinished, restore_unsaved_entries
+from monitor.clinical.alarms import AlarmAction, AlarmEngine, AlarmEvent
+from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL, ClinicProtocol
 from monitor.storage.paths import captures_dir
 from monitor.storage.writer import SessionWriter
 

@@ -1,7 +1,7 @@
 """LatestValues: one chair's latest monitor values, and whether each may be shown as current.
 
 Qt-free. Fed with what the monitor sends (samples, device status, link state), it answers for any parameter with
-a ShownValue judged by monitor.session.currency, so the workspace tiles, the station card and the recovery panel
+a ShownValue judged by monitor.clinical.currency, so the workspace tiles, the station card and the recovery panel
 all show the same thing and none reads another's widgets. The seed of a fuller live model of a chair.
 Not thread-safe: feed and read it on one thread (the GUI thread, from the facade's signals).
 """
@@ -12,10 +12,10 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from monitor.clinical.alarms import SENSOR_CONDITIONS
+from monitor.clinical.currency import ShownValue, judge
+from monitor.clinical.nibp import NIBP_PARAMS, NibpReading, NibpReadingDetector
 from monitor.devices.events import DeviceStatus, Sample, SampleFlag, ValueState
-from monitor.session.alarms import SENSOR_CONDITIONS
-from monitor.session.currency import ShownValue, judge
-from monitor.session.nibp import NIBP_PARAMS, NibpReading, NibpReadingDetector
 
 # What a sensor condition (probe off, no sensor, ...) makes invalid: the pulse oximeter's parameters.
 OXIMETER_PARAMS = ("SPO2", "PR", "PI", "PVI")

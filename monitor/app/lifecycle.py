@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from monitor.session.entries import Entry, EntryKind, EntryView, resolve
-from monitor.session.infusion import InfusionLimits, InfusionState, fold_infusion
+from monitor.clinical.entries import Entry, EntryKind, EntryView, resolve
+from monitor.clinical.infusion import InfusionLimits, InfusionState, fold_infusion
 from monitor.storage.db import (
     SessionRow,
     SessionState,

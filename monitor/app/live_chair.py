@@ -2,7 +2,7 @@
 cross-check read, so none of them reads another's widgets or chart buffers.
 
 It holds the latest value of each parameter with its validity and age (LatestValues, judged by the one rule of
-monitor.session.currency), the link state, the monitor's conditions, the patient and the nurse, and answers the
+monitor.clinical.currency), the link state, the monitor's conditions, the patient and the nurse, and answers the
 infusion status, the observation schedule and its next check, and the active alarms from the chair's services.
 Fed by the chair's events on one thread (the GUI thread, from the facade's signals): samples with the cuff readings
 of the chair's one NIBP reading detector (the alarm service's), device status, link events, patient assignment.
@@ -16,14 +16,14 @@ from monitor.app.alarm_service import AlarmService
 from monitor.app.latest_values import LatestValues, ShownNibp
 from monitor.app.session_service import SessionService
 from monitor.app.storage_door import Patient
+from monitor.clinical.alarms import Alarm
+from monitor.clinical.currency import ShownValue
+from monitor.clinical.infusion import InfusionStatus
+from monitor.clinical.nibp import NibpReading
+from monitor.clinical.recovery import MonitorValues
+from monitor.clinical.schedule import Check, missed, next_open
 from monitor.devices.events import DeviceCondition, DeviceStatus, Sample
 from monitor.devices.link import LinkEvent, LinkState
-from monitor.session.alarms import Alarm
-from monitor.session.currency import ShownValue
-from monitor.session.infusion import InfusionStatus
-from monitor.session.nibp import NibpReading
-from monitor.session.recovery import MonitorValues
-from monitor.session.schedule import Check, missed, next_open
 from monitor.timefmt import hm_text
 
 # Why no value is current while the link is not receiving (the tiles' and the cards' reason).

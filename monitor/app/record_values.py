@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from monitor.app.latest_values import LatestValues
 from monitor.app.session_record import SessionRecord
+from monitor.clinical.currency import Currency, ShownValue
 from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, ValueState
-from monitor.session.currency import Currency, ShownValue
 
 SHOWN = (("HR", "HR"), ("SPO2", "SpO₂"), ("RR", "RR"), ("ETCO2", "EtCO₂"))
 

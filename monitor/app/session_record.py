@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from monitor.app.session_service import entries_from_rows
-from monitor.session.entries import PROGRAM_INITIALS, EntryKind, EntryView, resolve
-from monitor.session.infusion import InfusionLimits, InfusionStatus, fold_infusion
-from monitor.session.nibp import NIBP_PARAMS, NibpReading, NibpReadingDetector
+from monitor.clinical.entries import PROGRAM_INITIALS, EntryKind, EntryView, resolve
+from monitor.clinical.infusion import InfusionLimits, InfusionStatus, fold_infusion
+from monitor.clinical.nibp import NIBP_PARAMS, NibpReading, NibpReadingDetector
 from monitor.storage.db import (
     AlarmEventRow,
     LinkEventRow,

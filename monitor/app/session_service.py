@@ -17,7 +17,8 @@ from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any
 
-from monitor.session.entries import (
+from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL, ClinicProtocol
+from monitor.clinical.entries import (
     PROGRAM_INITIALS,
     Entry,
     EntryAction,
@@ -28,20 +29,19 @@ from monitor.session.entries import (
     validate_payload,
     validate_reason,
 )
-from monitor.session.errors import EntryError
-from monitor.session.infusion import InfusionLimits, InfusionStatus
-from monitor.session.protocol import DEFAULT_PROTOCOL, ClinicProtocol
-from monitor.session.record_rules import check_screening, infusion_status, latest, refuse_after_discharge
-from monitor.session.record_rules import discharge_facts as record_discharge_facts
-from monitor.session.recovery import (
+from monitor.clinical.errors import EntryError
+from monitor.clinical.infusion import InfusionLimits, InfusionStatus
+from monitor.clinical.record_rules import check_screening, infusion_status, latest, refuse_after_discharge
+from monitor.clinical.record_rules import discharge_facts as record_discharge_facts
+from monitor.clinical.recovery import (
     DischargeFacts,
     MonitorValues,
     aldrete_contradictions,
     discharge_refusals,
 )
-from monitor.session.schedule import Check, CheckStatus, checks
-from monitor.session.screening import ScreeningResult
-from monitor.session.screening import evaluate as evaluate_screening
+from monitor.clinical.schedule import Check, CheckStatus, checks
+from monitor.clinical.screening import ScreeningResult
+from monitor.clinical.screening import evaluate as evaluate_screening
 from monitor.storage.db import EntryRow
 from monitor.storage.writer import SessionWriter
 from monitor.timefmt import clock_text

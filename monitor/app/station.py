@@ -13,12 +13,12 @@ from dataclasses import asdict, fields
 from pathlib import Path
 
 from monitor.app.chair import Chair, ChairConfig
-from monitor.app.recovery import ResumePoint
+from monitor.app.resume import ResumePoint
+from monitor.clinical import config_values
+from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL, ClinicProtocol
+from monitor.clinical.config_values import ConfigError
 from monitor.devices.port_policy import PortPolicy, check_port
 from monitor.devices.protocols import PROTOCOL_NAMES
-from monitor.session import config_values
-from monitor.session.config_values import ConfigError
-from monitor.session.protocol import DEFAULT_PROTOCOL, ClinicProtocol
 from monitor.storage.paths import data_dir
 from monitor.storage.writer import SessionWriter
 
@@ -78,7 +78,7 @@ def load_station(path: Path | None = None, policy: PortPolicy | None = None) -> 
 
 
 def _chair(row: object, index: int, path: Path, policy: PortPolicy) -> ChairConfig:
-    """One chair of station.json, every entry type-checked (monitor.session.config_values)."""
+    """One chair of station.json, every entry type-checked (monitor.clinical.config_values)."""
     if not isinstance(row, dict):
         raise ConfigError(f"chair {index + 1} must be an object")
     unknown = set(row) - _CHAIR_KEYS

@@ -59,7 +59,7 @@ class SessionRow:
         return SessionState.OPEN if self.ended_at is None else SessionState.ENDED
 
 
-DISCHARGE_KIND = "discharge"  # monitor.session.entries.EntryKind.DISCHARGE (storage does not import session)
+DISCHARGE_KIND = "discharge"  # monitor.clinical.entries.EntryKind.DISCHARGE (storage does not import session)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +79,7 @@ class StatusRow:
 
 @dataclass(frozen=True, slots=True)
 class EntryRow:
-    """A nurse entry as stored; monitor.session.entries.Entry is its domain twin."""
+    """A nurse entry as stored; monitor.clinical.entries.Entry is its domain twin."""
 
     session_id: int
     kind: str

@@ -22,7 +22,7 @@ def default_db_path() -> Path:
 
 
 def clinic_file() -> Path:
-    """The clinic's protocol (monitor.session.protocol), if IT has put one there."""
+    """The clinic's protocol (monitor.clinical.clinic_protocol), if IT has put one there."""
     return data_dir() / "clinic.json"
 
 

@@ -55,11 +55,11 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE TABLE entries (
             id INTEGER PRIMARY KEY,
             session_id INTEGER NOT NULL REFERENCES sessions(id),
-            kind TEXT NOT NULL,                -- monitor.session.entries.EntryKind
+            kind TEXT NOT NULL,                -- monitor.clinical.entries.EntryKind
             t REAL NOT NULL,                   -- when it happened, Unix s UTC (may be back-dated by the nurse)
             recorded_at REAL NOT NULL,         -- when it was typed
             initials TEXT NOT NULL,
-            payload TEXT NOT NULL,             -- JSON, validated by monitor.session.entries.validate_payload
+            payload TEXT NOT NULL,             -- JSON, validated by monitor.clinical.entries.validate_payload
             action TEXT NOT NULL DEFAULT 'create' CHECK (action IN ('create', 'amend', 'strike')),
             target_id INTEGER REFERENCES entries(id),
             reason TEXT NOT NULL DEFAULT '',
@@ -109,7 +109,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             id INTEGER PRIMARY KEY,
             session_id INTEGER NOT NULL REFERENCES sessions(id),
             t REAL NOT NULL,                   -- session clock, Unix s
-            action TEXT NOT NULL,              -- monitor.session.alarms.AlarmAction
+            action TEXT NOT NULL,              -- monitor.clinical.alarms.AlarmAction
             key TEXT NOT NULL,                 -- the condition, e.g. 'HR high', 'monitor disconnected'
             message TEXT NOT NULL,
             priority TEXT,                     -- low, medium, high

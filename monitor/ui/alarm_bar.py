@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.app.alarm_service import AlarmService
+from monitor.clinical.alarm_history import AlarmRepeats
+from monitor.clinical.alarm_limits import AlarmPriority
+from monitor.clinical.alarms import Alarm, AlarmCategory, AlarmEvent, AlarmStatus
+from monitor.clinical.errors import EntryError, parse_number
 from monitor.params import PARAMS
-from monitor.session.alarm_history import AlarmRepeats
-from monitor.session.alarm_limits import AlarmPriority
-from monitor.session.alarms import Alarm, AlarmCategory, AlarmEvent, AlarmStatus
-from monitor.session.errors import EntryError, parse_number
 from monitor.timefmt import clock_text, hm_text, ms
 from monitor.ui import theme
 from monitor.ui.text import plain
@@ -241,7 +241,7 @@ class LimitsDialog(QDialog):
 
 class AlarmHistory(QTreeWidget):
     """The session's alarm events, newest at the bottom; repeats of one condition are one row with a count and
-    the time of the last (monitor.session.alarm_history; the database keeps every event)."""
+    the time of the last (monitor.clinical.alarm_history; the database keeps every event)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

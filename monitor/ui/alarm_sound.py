@@ -16,7 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from monitor.app.alarm_tones import burst_wav
-from monitor.session.alarm_limits import AlarmPriority
+from monitor.clinical.alarm_limits import AlarmPriority
 from monitor.ui.sound_players import Backend, Player, open_player, silence_wav
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from monitor.app.chair import Chair, ChairConfig
 from monitor.app.gui_options import GuiOptions
 from monitor.app.lifecycle import close_empty_sessions
-from monitor.app.recovery import ResumePoint, find_unfinished, restore_unsaved_entries
+from monitor.app.resume import ResumePoint, find_unfinished, restore_unsaved_entries
 from monitor.app.station import Station, demo_chairs, load_station, station_file
 from monitor.app.storage_door import SessionWriter, captures_dir, default_db_path
 from monitor.ui.main_window import MainWindow

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.session.entries import EntryKind
-from monitor.session.scales import MOAAS, PAIN_NRS, RASS, DissociationLevel, Scale, Severity, SideEffect
+from monitor.clinical.entries import EntryKind
+from monitor.clinical.scales import MOAAS, PAIN_NRS, RASS, DissociationLevel, Scale, Severity, SideEffect
 from monitor.ui.recorder import EntryRecorder
 
 NO_PAIN_SCORE = -1  # the pain box's "—": no number chosen

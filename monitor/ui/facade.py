@@ -21,9 +21,9 @@ from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import WALL_CLOCK, SessionClock
 from monitor.app.device_door import DeviceStatus, LinkEvent, Sample
 from monitor.app.session_service import SessionService
-from monitor.session.alarms import AlarmEvent
-from monitor.session.entries import Entry
-from monitor.session.nibp import NibpReading
+from monitor.clinical.alarms import AlarmEvent
+from monitor.clinical.entries import Entry
+from monitor.clinical.nibp import NibpReading
 
 UI_RATE_MS = 40  # 25 batches/s: well under the 50 ms byte-to-tile budget, ~0.7 % of a core (design.md)
 

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.session.entries import Entry, EntryKind
-from monitor.session.errors import EntryError, parse_number
-from monitor.session.infusion import InfusionAction, InfusionSettings, InfusionState, InfusionStatus
+from monitor.clinical.entries import Entry, EntryKind
+from monitor.clinical.errors import EntryError, parse_number
+from monitor.clinical.infusion import InfusionAction, InfusionSettings, InfusionState, InfusionStatus
 from monitor.timefmt import hm_text, hms
 from monitor.ui import theme
 from monitor.ui.recorder import EntryRecorder

@@ -7,7 +7,6 @@ GUI thread only. The single chair's window; the station shows each chair's as a 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -48,13 +47,6 @@ class MainWindow(QMainWindow):
         self.workspace.sigTick.connect(self._refresh_actions)
         self._refresh_actions()
         self.resize(1600, 980)
-
-    def __getattr__(self, name: str) -> Any:
-        """The chair's widgets and state are its workspace's: `window.tiles` is `window.workspace.tiles`."""
-        workspace = self.__dict__.get("workspace")
-        if workspace is None:
-            raise AttributeError(name)
-        return getattr(workspace, name)
 
     def _refresh_actions(self) -> None:
         self.next_patient_action.setEnabled(ends_on_close(self.workspace.service.entries()))

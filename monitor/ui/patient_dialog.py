@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.app.courses import CourseService, SessionSummary
-from monitor.session.errors import EntryError
+from monitor.clinical.errors import EntryError
 from monitor.timefmt import date_text
 from monitor.ui import theme
 from monitor.ui.facade import SessionFacade

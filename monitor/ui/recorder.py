@@ -14,9 +14,9 @@ from typing import Any
 from PySide6.QtCore import QObject, QTime, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QMessageBox, QTimeEdit, QWidget
 
-from monitor.session.entries import Entry, EntryAction, EntryKind, describe
-from monitor.session.errors import EntryError
-from monitor.session.screening import evaluate as evaluate_screening
+from monitor.clinical.entries import Entry, EntryAction, EntryKind, describe
+from monitor.clinical.errors import EntryError
+from monitor.clinical.screening import evaluate as evaluate_screening
 from monitor.timefmt import clock_text, hm_text, latest_at
 from monitor.ui.facade import SessionFacade
 

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.session.entries import Entry, EntryKind
-from monitor.session.recovery import DISCHARGE_ALDRETE_AT_LEAST, DISCHARGE_CHECKLIST, aldrete_items
+from monitor.clinical.entries import Entry, EntryKind
+from monitor.clinical.recovery import DISCHARGE_ALDRETE_AT_LEAST, DISCHARGE_CHECKLIST, aldrete_items
 from monitor.timefmt import hm_text
 from monitor.ui import theme
 from monitor.ui.recorder import EntryRecorder

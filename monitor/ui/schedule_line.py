@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel
 
 from monitor.app.live_chair import LiveChair
-from monitor.session.schedule import CheckStatus
+from monitor.clinical.schedule import CheckStatus
 from monitor.timefmt import hm_text
 from monitor.ui import theme
 from monitor.ui.style import show

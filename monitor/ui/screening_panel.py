@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.session.entries import EntryKind
-from monitor.session.screening import BP_GATE_DIA, BP_GATE_SYS, Contraindication, ScreeningResult
+from monitor.clinical.entries import EntryKind
+from monitor.clinical.screening import BP_GATE_DIA, BP_GATE_SYS, Contraindication, ScreeningResult
 from monitor.ui import theme
 from monitor.ui.recorder import EntryRecorder
 

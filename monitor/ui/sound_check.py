@@ -14,7 +14,7 @@ from typing import TextIO
 from PySide6.QtCore import QCoreApplication
 
 from monitor.app.alarm_tones import PATTERN
-from monitor.session.alarm_limits import AlarmPriority
+from monitor.clinical.alarm_limits import AlarmPriority
 from monitor.ui.alarm_sound import write_tones
 from monitor.ui.sound_players import Backend, open_player, silence_wav
 

@@ -32,10 +32,10 @@ from monitor.app.chair import ChairConfig
 from monitor.app.device_door import PROTOCOL_NAMES, PortPolicy, PortRefused, check_port, list_ports
 from monitor.app.live_chair import LiveChair
 from monitor.app.station import save_station
-from monitor.session.alarm_limits import AlarmPriority
-from monitor.session.currency import Currency, ShownValue
-from monitor.session.infusion import InfusionState
-from monitor.session.schedule import CheckStatus
+from monitor.clinical.alarm_limits import AlarmPriority
+from monitor.clinical.currency import Currency, ShownValue
+from monitor.clinical.infusion import InfusionState
+from monitor.clinical.schedule import CheckStatus
 from monitor.timefmt import hm_text, hms
 from monitor.ui import theme
 from monitor.ui.alarm_bar import COLOURS, TEXT_ON

@@ -6,7 +6,7 @@ station card and the workspace grey a value that is not current alike; an error 
 
 from __future__ import annotations
 
-from monitor.session.alarm_limits import AlarmPriority
+from monitor.clinical.alarm_limits import AlarmPriority
 
 # [IEC-60601-1-8] high red, medium yellow, low cyan (clinical.md "Alarm presentation"), and the text on each.
 ALARM = {AlarmPriority.HIGH: "#d50000", AlarmPriority.MEDIUM: "#ffd600", AlarmPriority.LOW: "#00bcd4"}

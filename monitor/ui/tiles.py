@@ -1,6 +1,6 @@
 """Large numerics tiles: value, unit, age of the value, dimmed when stale, coloured by alarm level.
 
-GUI thread only. A bright number is always a current one: the tile shows what monitor.session.currency decided
+GUI thread only. A bright number is always a current one: the tile shows what monitor.clinical.currency decided
 (invalid at once as "--" with the reason, stale dimmed with its age). The alarm engine sets `alarm_level`; the
 colours follow IEC 60601-1-8 as in shared/clinical.md [IEC-60601-1-8]: high red, medium yellow, low cyan.
 """
@@ -13,7 +13,7 @@ from enum import IntEnum
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-from monitor.session.currency import Currency, ShownValue
+from monitor.clinical.currency import Currency, ShownValue
 from monitor.timefmt import age_text
 from monitor.ui import theme
 

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.session.entries import EntryKind, EntryView, describe
-from monitor.session.scales import SCALES, DissociationLevel, Severity, SideEffect
+from monitor.clinical.entries import EntryKind, EntryView, describe
+from monitor.clinical.scales import SCALES, DissociationLevel, Severity, SideEffect
 from monitor.timefmt import clock_text, hm_text, latest_at
 from monitor.ui import theme
 from monitor.ui.text import literal, plain

@@ -17,8 +17,8 @@ from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QFont, QPen
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from monitor.session.entries import EntryKind, EntryView, describe
-from monitor.session.nibp import NibpReading
+from monitor.clinical.entries import EntryKind, EntryView, describe
+from monitor.clinical.nibp import NibpReading
 from monitor.ui import theme
 from monitor.ui.mark_lines import MarkLines
 from monitor.ui.series import TrendSeries

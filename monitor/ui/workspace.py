@@ -31,11 +31,11 @@ from PySide6.QtWidgets import (
 from monitor.app.courses import DEMO_NAME, CourseService
 from monitor.app.device_door import DeviceStatus, LinkEvent, LinkState, Sample
 from monitor.app.live_chair import LiveChair
-from monitor.session.alarms import AlarmAction, AlarmEvent
-from monitor.session.entries import Entry, EntryView
-from monitor.session.errors import EntryError
-from monitor.session.nibp import NibpReading
-from monitor.session.recovery import MonitorValues
+from monitor.clinical.alarms import AlarmAction, AlarmEvent
+from monitor.clinical.entries import Entry, EntryView
+from monitor.clinical.errors import EntryError
+from monitor.clinical.nibp import NibpReading
+from monitor.clinical.recovery import MonitorValues
 from monitor.timefmt import clock_text, hm_text
 from monitor.ui import theme
 from monitor.ui.alarm_bar import COLOURS as ALARM_COLOURS

@@ -12,10 +12,10 @@ import pytest
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import SessionClock
+from monitor.clinical.alarm_limits import AlarmPriority
+from monitor.clinical.alarms import AlarmAction, AlarmCategory, AlarmEvent
 from monitor.devices.simulator import SimulatedMonitor, load_scenario
 from monitor.devices.simulator.scenario import SCENARIO_DIR
-from monitor.session.alarm_limits import AlarmPriority
-from monitor.session.alarms import AlarmAction, AlarmCategory, AlarmEvent
 from monitor.storage.db import connect, read_alarm_events
 from monitor.storage.writer import SessionWriter
 

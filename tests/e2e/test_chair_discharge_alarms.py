@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from monitor.app.chair import Chair, ChairConfig
-from monitor.session.entries import EntryKind
+from monitor.clinical.entries import EntryKind
 from monitor.storage.writer import SessionWriter
 
 CHECKLIST = {"escort_present": True, "no_driving_advised": True, "instructions_given": True}

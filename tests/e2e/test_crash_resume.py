@@ -14,10 +14,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
-from monitor.app.recovery import find_unfinished, restore_unsaved_entries
+from monitor.app.resume import find_unfinished, restore_unsaved_entries
 from monitor.app.session_service import SessionService
+from monitor.clinical.entries import EntryKind
 from monitor.devices.simulator import SimulatedMonitor, load_scenario
-from monitor.session.entries import EntryKind
 from monitor.storage.db import EntryRow, connect, read_entries, read_link_events
 from monitor.storage.unsaved import save_unsaved
 from monitor.storage.writer import SessionWriter
@@ -27,7 +27,7 @@ CHILD = textwrap.dedent(
     import sys, time
     from monitor.app.acquisition import Acquisition, AcquisitionConfig
     from monitor.app.session_service import SessionService
-    from monitor.session.entries import EntryKind
+    from monitor.clinical.entries import EntryKind
     from monitor.storage.writer import SessionWriter
 
     port, db = sys.argv[1], sys.argv[2]

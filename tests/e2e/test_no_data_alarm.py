@@ -13,9 +13,9 @@ from fake_port import FakePort
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import WALL_CLOCK
+from monitor.clinical.alarm_limits import AlarmPriority
+from monitor.clinical.alarms import AlarmAction, AlarmCategory, AlarmEvent
 from monitor.devices import datex_s5 as dri
-from monitor.session.alarm_limits import AlarmPriority
-from monitor.session.alarms import AlarmAction, AlarmCategory, AlarmEvent
 from monitor.storage.writer import SessionWriter
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from monitor.app.chair import Chair, ChairConfig
-from monitor.app.recovery import find_unfinished
-from monitor.session.alarm_limits import AlarmPriority
-from monitor.session.alarms import AlarmAction, AlarmStatus
-from monitor.session.entries import EntryKind
-from monitor.session.protocol import DEFAULT_PROTOCOL
+from monitor.app.resume import find_unfinished
+from monitor.clinical.alarm_limits import AlarmPriority
+from monitor.clinical.alarms import AlarmAction, AlarmStatus
+from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL
+from monitor.clinical.entries import EntryKind
 from monitor.storage.db import connect, read_alarm_events
 from monitor.storage.writer import SessionWriter
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from monitor.app.alarm_tones import burst_wav
-from monitor.session.alarm_limits import AlarmPriority
+from monitor.clinical.alarm_limits import AlarmPriority
 
 REPO = Path(__file__).resolve().parents[2]
 

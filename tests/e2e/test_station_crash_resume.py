@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from monitor.app.recovery import find_unfinished
+from monitor.app.resume import find_unfinished
 from monitor.app.session_service import SessionService
+from monitor.clinical.entries import EntryKind
 from monitor.devices.simulator import SimulatedMonitor, load_scenario
-from monitor.session.entries import EntryKind
 from monitor.storage.db import SessionState, connect, list_sessions, read_link_events
 from monitor.storage.writer import SessionWriter
 from monitor.ui import app
@@ -32,8 +32,8 @@ CHILD = textwrap.dedent(
     """
     import sys
     from monitor import cli
-    from monitor.session.entries import EntryKind
-    from monitor.session.screening import Contraindication
+    from monitor.clinical.entries import EntryKind
+    from monitor.clinical.screening import Contraindication
     from monitor.ui.station_window import StationWindow
 
     screening = {
@@ -45,11 +45,11 @@ CHILD = textwrap.dedent(
 
     def show(self):
         shown(self)
-        service = self.windows[0].service
-        self.windows[0].courses.assign_demo_patient(service.session_id).result(5)
+        service = self.windows[0].workspace.service
+        self.windows[0].workspace.courses.assign_demo_patient(service.session_id).result(5)
         service.record(EntryKind.SCREENING, screening).result(5)
         service.record(EntryKind.INFUSION, start).result(5)
-        print(" ".join(str(w.service.session_id) for w in self.windows), flush=True)
+        print(" ".join(str(w.workspace.service.session_id) for w in self.windows), flush=True)
 
     StationWindow.show = show
     sys.exit(cli.main(["run", "--station", "4", "--speed", "20", "--initials", "AB", "--db", sys.argv[1]]))

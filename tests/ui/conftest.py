@@ -12,8 +12,8 @@ from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import SessionClock
 from monitor.app.courses import CourseService
 from monitor.app.session_service import SessionService
+from monitor.clinical.entries import PROGRAM_INITIALS
 from monitor.devices.simulator import SimulatedMonitor, load_scenario
-from monitor.session.entries import PROGRAM_INITIALS
 from monitor.storage.db import connect, read_entries
 from monitor.storage.writer import SessionWriter
 from monitor.ui.facade import SessionFacade
@@ -72,7 +72,7 @@ def live_window(qtbot, tmp_path: Path):
         window.show()
         alarms.start()
         window.questions = []
-        window.recorder.confirm = lambda text: window.questions.append(text) or True
+        window.workspace.recorder.confirm = lambda text: window.questions.append(text) or True
         window.db_path = writer.db_path
         window.session_id = sid
         window.simulator = sim
@@ -118,7 +118,7 @@ def saved(qtbot, stored_entries):
         return sum(1 for e in stored_entries(window) if e.initials != PROGRAM_INITIALS)
 
     def wait(window, count: int) -> None:
-        qtbot.waitUntil(lambda: nurses(window) == count and window.recorder.in_flight == 0, timeout=5000)
+        qtbot.waitUntil(lambda: nurses(window) == count and window.workspace.recorder.in_flight == 0, timeout=5000)
 
     return wait
 

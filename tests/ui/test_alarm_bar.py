@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from monitor.session.alarm_limits import AlarmPriority
-from monitor.session.alarms import AlarmAction, AlarmEvent, AlarmStatus
+from monitor.clinical.alarm_limits import AlarmPriority
+from monitor.clinical.alarms import AlarmAction, AlarmEvent, AlarmStatus
 from monitor.timefmt import clock_text
 from monitor.ui.alarm_bar import AlarmHistory
 from monitor.ui.tiles import AlarmLevel
@@ -14,17 +14,17 @@ from monitor.ui.tiles import AlarmLevel
 
 def test_alarm_bar_acknowledge_pause_and_limits(qtbot, live_window) -> None:
     window = live_window("respiratory-depression", speed=250)
-    bar, alarms = window.alarm_bar, window.alarms
+    bar, alarms = window.workspace.alarm_bar, window.workspace.alarms
     qtbot.waitUntil(lambda: any(a.priority is AlarmPriority.HIGH for a in alarms.alarms()), timeout=20000)
     qtbot.waitUntil(lambda: bar.lines[0].property("priority") == "high", timeout=3000)
     assert "#d50000" in bar.lines[0].styleSheet() or "#37474f" in bar.lines[0].styleSheet(), "red, flashing"
     high = next(a for a in alarms.alarms() if a.priority is AlarmPriority.HIGH)
     tile = {"RR": "rr", "SPO2": "spo2"}[high.param]
-    qtbot.waitUntil(lambda: window.tiles[tile].alarm_level is AlarmLevel.HIGH, timeout=3000)
-    qtbot.waitUntil(lambda: window.sound.priority is AlarmPriority.HIGH, timeout=3000)
-    assert window.sound.bursts_played >= 1
-    assert window.alarm_history.topLevelItemCount() >= 1
-    assert len(window.trends.alarm_marks) >= 1
+    qtbot.waitUntil(lambda: window.workspace.tiles[tile].alarm_level is AlarmLevel.HIGH, timeout=3000)
+    qtbot.waitUntil(lambda: window.workspace.sound.priority is AlarmPriority.HIGH, timeout=3000)
+    assert window.workspace.sound.bursts_played >= 1
+    assert window.workspace.alarm_history.topLevelItemCount() >= 1
+    assert len(window.workspace.trends.alarm_marks) >= 1
 
     # Acknowledge on the plateau (scenario: RR about 6, SpO2 about 87 from 1600 s), not at the first crossing,
     # where values hover at the limit and a high alarm may have latched by the time a slow machine clicks.
@@ -42,7 +42,7 @@ def test_alarm_bar_acknowledge_pause_and_limits(qtbot, live_window) -> None:
     def silent_but_for_newer_alarms() -> bool:
         # At 250x the depression goes on: an alarm raised after the click may sound; the acknowledged ones may not.
         newer = [a.priority for a in alarms.alarms() if a.status is AlarmStatus.ACTIVE and a.escalated_at >= clicked]
-        return window.sound.priority in newer if newer else window.sound.priority is None
+        return window.workspace.sound.priority in newer if newer else window.workspace.sound.priority is None
 
     qtbot.waitUntil(silent_but_for_newer_alarms, timeout=3000)
 
@@ -65,15 +65,17 @@ def test_alarm_bar_acknowledge_pause_and_limits(qtbot, live_window) -> None:
     assert not dialog.isVisible() and alarms.limits()["HR"].high == 110
     qtbot.waitUntil(
         lambda: any(
-            window.alarm_history.topLevelItem(i).text(1) == "limit changed"
-            and window.alarm_history.topLevelItem(i).text(4) == "AB"
-            and "resting HR 95" in window.alarm_history.topLevelItem(i).text(2)
-            for i in range(window.alarm_history.topLevelItemCount())
+            window.workspace.alarm_history.topLevelItem(i).text(1) == "limit changed"
+            and window.workspace.alarm_history.topLevelItem(i).text(4) == "AB"
+            and "resting HR 95" in window.workspace.alarm_history.topLevelItem(i).text(2)
+            for i in range(window.workspace.alarm_history.topLevelItemCount())
         ),
         timeout=3000,
     )
     # The change is on the lane too (new onsets may arrive in the same batch, so look for it by its text).
-    qtbot.waitUntil(lambda: any("resting HR 95" in m and "AB" in m for m in window.trends.alarm_marks), timeout=3000)
+    qtbot.waitUntil(
+        lambda: any("resting HR 95" in m and "AB" in m for m in window.workspace.trends.alarm_marks), timeout=3000
+    )
 
 
 def test_the_alarm_history_collapses_repeats_of_one_condition(qtbot) -> None:

@@ -18,8 +18,8 @@ from monitor.app.alarm_tones import burst_wav
 from monitor.app.chair import ChairConfig
 from monitor.app.session_record import load_record
 from monitor.app.station import Station
-from monitor.session.alarm_limits import AlarmPriority
-from monitor.session.alarms import SOUND_KEY
+from monitor.clinical.alarm_limits import AlarmPriority
+from monitor.clinical.alarms import SOUND_KEY
 from monitor.storage.db import connect, read_alarm_events
 from monitor.storage.writer import SessionWriter
 from monitor.ui.alarm_sound import AlarmSound
@@ -83,7 +83,7 @@ def test_the_first_player_that_works_plays_the_iec_bursts(qtbot, players) -> Non
 
 def test_with_no_player_the_desk_shows_and_records_a_standing_condition(qtbot, players, live_window) -> None:
     window = live_window("stable", speed=1)  # PATH holds no player at all
-    assert window.sound.backend is None and "paplay: not installed" in window.sound.unavailable
+    assert window.workspace.sound.backend is None and "paplay: not installed" in window.workspace.sound.unavailable
     _assert_standing(qtbot, window, "paplay: not installed (Debian package pulseaudio-utils)")
 
 
@@ -91,11 +91,11 @@ def test_a_player_failing_at_play_time_becomes_the_standing_condition(qtbot, pla
     install, log = players
     install("paplay", FAILS_AT_PLAY_TIME)
     window = live_window("stable", speed=1)
-    assert window.sound.backend is Backend.PAPLAY and not window.alarm_bar.standing.isVisible()
-    assert not window.alarms.standing(), "it worked at start"
+    assert window.workspace.sound.backend is Backend.PAPLAY and not window.workspace.alarm_bar.standing.isVisible()
+    assert not window.workspace.alarms.standing(), "it worked at start"
 
-    window.sound.set_priority(AlarmPriority.MEDIUM)  # an alarm sounds: the player fails on it
-    qtbot.waitUntil(lambda: window.sound.unavailable is not None, timeout=5000)
+    window.workspace.sound.set_priority(AlarmPriority.MEDIUM)  # an alarm sounds: the player fails on it
+    qtbot.waitUntil(lambda: window.workspace.sound.unavailable is not None, timeout=5000)
     assert "medium.wav" in log.read_text()
     _assert_standing(qtbot, window, "paplay: failed (exit 1): Connection failure: Connection refused")
 
@@ -111,16 +111,16 @@ def test_a_player_that_hangs_is_a_failure_too(qtbot, players) -> None:
 
 
 def _assert_standing(qtbot, window, reason: str) -> None:
-    bar = window.alarm_bar
+    bar = window.workspace.alarm_bar
     qtbot.waitUntil(bar.standing.isVisible, timeout=3000)
     assert "NO ALARM SOUND" in bar.standing.text() and "visual only" in bar.standing.text()
     assert "font-size: 18px" in bar.standing.styleSheet(), "as large as an alarm row: readable at 2 m"
     for button in (bar.ack, bar.pause):  # no click makes it go away
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
         assert bar.standing.isVisible() and "NO ALARM SOUND" in bar.standing.text()
-    assert all(a.key != SOUND_KEY for a in window.alarms.alarms()), "not among the rotating alarm rows"
+    assert all(a.key != SOUND_KEY for a in window.workspace.alarms.alarms()), "not among the rotating alarm rows"
 
-    window.facade.acquisition.writer.flush()
+    window.workspace.facade.acquisition.writer.flush()
     conn = connect(window.db_path)
     try:
         events = [e for e in read_alarm_events(conn, window.session_id) if e.key == SOUND_KEY]

@@ -19,9 +19,9 @@ LEFT = Qt.MouseButton.LeftButton
 
 def fill_infusion(window, rate: str = "0.5") -> None:
     for field, text in (
-        (window.infusion.concentration, "10"),
-        (window.infusion.weight, "70"),
-        (window.infusion.rate, rate),
+        (window.workspace.infusion.concentration, "10"),
+        (window.workspace.infusion.weight, "70"),
+        (window.workspace.infusion.rate, rate),
     ):
         field.setText(text)
 
@@ -29,28 +29,28 @@ def fill_infusion(window, rate: str = "0.5") -> None:
 def test_pump_actions_ask_what_they_will_record_and_no_records_nothing(qtbot, live_window, saved) -> None:
     window = live_window("stable", speed=20)
     fill_infusion(window)
-    qtbot.mouseClick(window.infusion.buttons["start"], LEFT)
+    qtbot.mouseClick(window.workspace.infusion.buttons["start"], LEFT)
     saved(window, 1)
     assert window.questions == [], "Start asks nothing: the screening and the patient gate it"
     answers: list[str] = []
-    window.recorder.confirm = lambda text: answers.append(text) and False  # the nurse says No
-    window.infusion.rate.setText("0.8")
-    qtbot.mouseClick(window.infusion.buttons["rate"], LEFT)
-    window.infusion.bolus.setText("24.5")
-    qtbot.mouseClick(window.infusion.buttons["bolus"], LEFT)
-    qtbot.mouseClick(window.infusion.buttons["stop"], LEFT)
+    window.workspace.recorder.confirm = lambda text: answers.append(text) and False  # the nurse says No
+    window.workspace.infusion.rate.setText("0.8")
+    qtbot.mouseClick(window.workspace.infusion.buttons["rate"], LEFT)
+    window.workspace.infusion.bolus.setText("24.5")
+    qtbot.mouseClick(window.workspace.infusion.buttons["bolus"], LEFT)
+    qtbot.mouseClick(window.workspace.infusion.buttons["stop"], LEFT)
     at = r"at \d\d:\d\d\?"
     assert re.fullmatch(rf"Change rate 0.5 → 0.8 mg/kg/h \(\+60 %\) {at} Pump 3.5 → 5.6 mL/h\.", answers[0]), answers[0]
     assert re.fullmatch(rf"Bolus 24.5 mg \(0.35 mg/kg\) {at}", answers[1]), answers[1]
     assert re.fullmatch(rf"Stop the infusion {at} Infused .*, total .* mg \(.* mg/kg\)\.", answers[2]), answers[2]
-    assert "Not recorded: Infusion stopped" in window.message.text()
+    assert "Not recorded: Infusion stopped" in window.workspace.message.text()
     saved(window, 1)  # No recorded nothing
-    assert window.infusion.bolus.text() == "24.5", "a dose not given stays in its field"
+    assert window.workspace.infusion.bolus.text() == "24.5", "a dose not given stays in its field"
 
-    window.recorder.confirm = lambda text: answers.append(text) or True
-    qtbot.mouseClick(window.infusion.buttons["bolus"], LEFT)
+    window.workspace.recorder.confirm = lambda text: answers.append(text) or True
+    qtbot.mouseClick(window.workspace.infusion.buttons["bolus"], LEFT)
     saved(window, 2)
-    stored = window.service.views()[-1]
+    stored = window.workspace.service.views()[-1]
     assert f"at {clock_text(stored.t)[:5]}?" in answers[-1], "recorded at the time the question showed"
     assert stored.payload["dose_mg"] == 24.5
 
@@ -77,34 +77,34 @@ def test_after_start_focus_does_not_jump_into_bolus(qtbot, live_window, saved) -
     window = live_window("stable", speed=20)
     window.activateWindow()
     fill_infusion(window)
-    start = window.infusion.buttons["start"]
+    start = window.workspace.infusion.buttons["start"]
     start.setFocus()
     qtbot.mouseClick(start, LEFT)
     saved(window, 1)
     qtbot.waitUntil(lambda: not start.isEnabled(), timeout=3000)
-    assert window.focusWidget() is not window.infusion.bolus
+    assert window.focusWidget() is not window.workspace.infusion.bolus
 
 
 def test_start_needs_a_patient_and_the_simulator_offers_a_labelled_demo_patient(
     qtbot, live_window, saved, stored_entries
 ) -> None:
     window = live_window("stable", speed=20, patient=False)
-    assert not window.demo_button.isVisibleTo(window), "a real monitor's workspace offers no demo patient"
+    assert not window.workspace.demo_button.isVisibleTo(window), "a real monitor's workspace offers no demo patient"
     fill_infusion(window)
-    qtbot.mouseClick(window.infusion.buttons["start"], LEFT)
-    assert "Assign the patient to this session before starting the infusion" in window.message.text()
+    qtbot.mouseClick(window.workspace.infusion.buttons["start"], LEFT)
+    assert "Assign the patient to this session before starting the infusion" in window.workspace.message.text()
     assert stored_entries(window) == []
 
-    demo = MainWindow(window.facade, source="simulated monitor (stable)", demo=True)
+    demo = MainWindow(window.workspace.facade, source="simulated monitor (stable)", demo=True)
     qtbot.addWidget(demo)
-    assert demo.demo_button.isVisibleTo(demo) and demo.demo_button.text() == "Use demo patient"
-    qtbot.mouseClick(demo.demo_button, LEFT)
-    qtbot.waitUntil(lambda: "DEMO PATIENT — not a real person" in demo.patient_label.text(), timeout=3000)
-    assert not demo.demo_button.isVisibleTo(demo)
-    demo.recorder.confirm = lambda _text: True
+    assert demo.workspace.demo_button.isVisibleTo(demo) and demo.workspace.demo_button.text() == "Use demo patient"
+    qtbot.mouseClick(demo.workspace.demo_button, LEFT)
+    qtbot.waitUntil(lambda: "DEMO PATIENT — not a real person" in demo.workspace.patient_label.text(), timeout=3000)
+    assert not demo.workspace.demo_button.isVisibleTo(demo)
+    demo.workspace.recorder.confirm = lambda _text: True
     fill_infusion(demo)
-    qtbot.mouseClick(demo.infusion.buttons["start"], LEFT)
+    qtbot.mouseClick(demo.workspace.infusion.buttons["start"], LEFT)
     qtbot.waitUntil(lambda: len(stored_entries(window)) == 1, timeout=5000)
-    again = MainWindow(window.facade, source="simulated monitor (stable)", demo=True)
+    again = MainWindow(window.workspace.facade, source="simulated monitor (stable)", demo=True)
     qtbot.addWidget(again)
-    assert "DEMO PATIENT" in again.patient_label.text() and not again.demo_button.isVisibleTo(again)
+    assert "DEMO PATIENT" in again.workspace.patient_label.text() and not again.workspace.demo_button.isVisibleTo(again)

@@ -13,14 +13,14 @@ LEFT = Qt.MouseButton.LeftButton
 
 
 def count(window, table: str) -> int:
-    window.facade.acquisition.writer.flush()
+    window.workspace.facade.acquisition.writer.flush()
     with sqlite3.connect(window.db_path) as conn:
         return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
 def test_patient_and_course_fields_are_checked(qtbot, live_window) -> None:
     window = live_window("stable", speed=20, patient=False)
-    dialog = window.open_patient_dialog()
+    dialog = window.workspace.open_patient_dialog()
     add_patient = dialog.findChild(QPushButton, "add_patient")
     good = {"name": "Jane Doe", "mrn": "4711", "dob": "1970-02-28", "weight": "72", "allergies": ""}
     for field, value, message in (
@@ -60,24 +60,24 @@ def test_patient_and_course_fields_are_checked(qtbot, live_window) -> None:
 
 def test_an_incomplete_aldrete_score_is_refused(qtbot, live_window, stored_entries) -> None:
     window = live_window("stable", speed=20)
-    panel = window.recovery
+    panel = window.workspace.recovery
     for key, combo in panel.items.items():
         combo.setCurrentIndex(0 if key == "activity" else combo.findData(2))  # "Activity" left unscored
     qtbot.mouseClick(panel.record_aldrete, LEFT)
-    assert "Aldrete 'Activity' must be scored 0, 1 or 2" in window.message.text()
+    assert "Aldrete 'Activity' must be scored 0, 1 or 2" in window.workspace.message.text()
     qtbot.wait(200)
     assert stored_entries(window) == []
 
 
 def test_a_strike_needs_a_reason(qtbot, live_window, saved, stored_entries) -> None:
     window = live_window("stable", speed=20)
-    qtbot.mouseClick(window.observations.severity_buttons["mild"], LEFT)
-    qtbot.mouseClick(window.observations.effect_buttons["headache"], LEFT)
+    qtbot.mouseClick(window.workspace.observations.severity_buttons["mild"], LEFT)
+    qtbot.mouseClick(window.workspace.observations.effect_buttons["headache"], LEFT)
     saved(window, 1)
-    qtbot.waitUntil(lambda: window.timeline.tree.topLevelItemCount() == 1)
-    window.timeline.select(stored_entries(window)[0].id)
-    qtbot.mouseClick(window.timeline.strike_button, LEFT)
-    dialog = window.correction_dialog
+    qtbot.waitUntil(lambda: window.workspace.timeline.tree.topLevelItemCount() == 1)
+    window.workspace.timeline.select(stored_entries(window)[0].id)
+    qtbot.mouseClick(window.workspace.timeline.strike_button, LEFT)
+    dialog = window.workspace.correction_dialog
     qtbot.keyClicks(dialog.reason, " ")
     dialog.accept()
     assert dialog.isVisible() and "needs a reason" in dialog.error.text()

@@ -13,12 +13,12 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
 
 from monitor.app.chair import Chair, ChairConfig
-from monitor.app.recovery import find_unfinished
+from monitor.app.resume import find_unfinished
 from monitor.app.session_record import load_record
 from monitor.app.station import Station
-from monitor.session.entries import EntryKind
-from monitor.session.protocol import DEFAULT_PROTOCOL
-from monitor.session.recovery import ALDRETE_ITEMS
+from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL
+from monitor.clinical.entries import EntryKind
+from monitor.clinical.recovery import ALDRETE_ITEMS
 from monitor.storage.db import SessionState, connect, list_sessions, read_link_events
 from monitor.storage.writer import SessionWriter
 from monitor.timefmt import clock_text
@@ -59,7 +59,9 @@ def seat(qtbot, tmp_path: Path):
         chair = Chair(ChairConfig("Chair 1", None, scenario=scenario, speed=20), writer, clinic=QUICK)
         seats.append(ChairSeat(chair, "AB", place))
         window = seats[-1].window
-        window.courses.assign_demo_patient(window.service.session_id).result(5)  # Start needs a patient
+        window.workspace.courses.assign_demo_patient(window.workspace.service.session_id).result(
+            5
+        )  # Start needs a patient
         return seats[-1]
 
     yield make
@@ -70,7 +72,7 @@ def seat(qtbot, tmp_path: Path):
 
 def test_closing_with_the_infusion_running_asks_and_leaves_the_session_open_to_resume(seat, questions) -> None:
     chair_seat = seat()
-    window, service = chair_seat.window, chair_seat.window.service
+    window, service = chair_seat.window, chair_seat.window.workspace.service
     service.record(EntryKind.SCREENING, SCREENING).result(5)
     service.record(EntryKind.INFUSION, START).result(5)
     questions.answer = QMessageBox.StandardButton.No
@@ -104,29 +106,29 @@ def test_an_empty_session_closes_quietly_and_is_never_offered(seat, questions) -
     assert questions == []
     chair_seat.chair.stop()
     db = chair_seat.chair.writer.db_path
-    assert _sessions(db)[chair_seat.window.service.session_id].state is SessionState.ENDED
+    assert _sessions(db)[chair_seat.window.workspace.service.session_id].state is SessionState.ENDED
     assert find_unfinished(db, chair="Chair 1") is None
 
 
 def test_after_discharge_entries_are_refused_and_next_patient_starts_a_fresh_session(qtbot, seat, questions) -> None:
     chair_seat = seat()
     old = chair_seat.window
-    service, clock = old.service, old.clock
+    service, clock = old.workspace.service, old.workspace.clock
     service.record(EntryKind.SCREENING, SCREENING).result(5)
     service.record(EntryKind.INFUSION, START).result(5)
     qtbot.waitUntil(lambda: clock.now() > service.infusion().started_at + 5 * 60, timeout=30000)
     stopped = service.record(EntryKind.INFUSION, {"action": "stop"}).result(5)
     assert not old.next_patient(), "not discharged: refused, the session is not lost"
-    assert "discharge this patient first" in old.message.text() and questions == []
+    assert "discharge this patient first" in old.workspace.message.text() and questions == []
     qtbot.waitUntil(lambda: clock.now() > stopped.t + QUICK.min_observation_s + 30, timeout=30000)
     service.record(EntryKind.ALDRETE, {key: 2 for key, _n, _w in ALDRETE_ITEMS}).result(5)
     service.record(EntryKind.SCORE, {"scale": "pain", "score": 2}).result(5)
     checklist = {"escort_present": True, "no_driving_advised": True, "instructions_given": True}
     service.record(EntryKind.DISCHARGE, checklist).result(5)
-    qtbot.waitUntil(lambda: old.schedule_label.text().startswith("Discharged at"), timeout=5000)
-    assert "by AB" in old.schedule_label.text() and "OVERDUE" not in old.schedule_label.text()
-    assert not old.recorder.record(EntryKind.SIDE_EFFECT, {"effect": "nausea", "severity": "mild"})
-    assert "This session is closed: the patient was discharged" in old.message.text()
+    qtbot.waitUntil(lambda: old.workspace.schedule_label.text().startswith("Discharged at"), timeout=5000)
+    assert "by AB" in old.workspace.schedule_label.text() and "OVERDUE" not in old.workspace.schedule_label.text()
+    assert not old.workspace.recorder.record(EntryKind.SIDE_EFFECT, {"effect": "nausea", "severity": "mild"})
+    assert "This session is closed: the patient was discharged" in old.workspace.message.text()
     qtbot.waitUntil(old.next_patient_action.isEnabled, timeout=5000)
 
     old.next_patient_action.trigger()
@@ -135,15 +137,19 @@ def test_after_discharge_entries_are_refused_and_next_patient_starts_a_fresh_ses
     qtbot.waitUntil(lambda: chair_seat.window is not old, timeout=20000)
     new = chair_seat.window
     assert new.isVisible() and not old.isVisible()
-    assert new.service.session_id != service.session_id
-    assert new.service.entries() == [] and new.timeline.tree.topLevelItemCount() == 0, "fresh forms and timeline"
-    assert new.infusion.weight.text() == "" and new.live.patient is None, "nothing left over from the last patient"
-    assert not new.schedule_label.text().startswith("Discharged")
+    assert new.workspace.service.session_id != service.session_id
+    assert new.workspace.service.entries() == [] and new.workspace.timeline.tree.topLevelItemCount() == 0, (
+        "fresh forms and timeline"
+    )
+    assert new.workspace.infusion.weight.text() == "" and new.workspace.live.patient is None, (
+        "nothing left over from the last patient"
+    )
+    assert not new.workspace.schedule_label.text().startswith("Discharged")
     sessions = _sessions(chair_seat.chair.writer.db_path)
-    before, after = sessions[service.session_id], sessions[new.service.session_id]
+    before, after = sessions[service.session_id], sessions[new.workspace.service.session_id]
     assert before.state is SessionState.DISCHARGED and before.ended_at is not None
     assert (after.state, after.chair) == (SessionState.OPEN, "Chair 1")
-    new.service.record(EntryKind.NOTE, {"note": "next patient arrived"}).result(5)  # the new one records
+    new.workspace.service.record(EntryKind.NOTE, {"note": "next patient arrived"}).result(5)  # the new one records
 
     # the record says when and by whom it was closed: the review list and the PDF header
     discharged = f"discharged at {clock_text(before.discharged_at)[:5]} by AB"
@@ -181,8 +187,8 @@ def station(qtbot, tmp_path: Path):
 
 def test_station_close_names_each_unfinished_chair_and_next_patient_works_per_chair(qtbot, station, questions) -> None:
     window, seats = station
-    running = seats[0].window.service
-    seats[0].window.courses.assign_demo_patient(running.session_id).result(5)  # Start needs a patient
+    running = seats[0].window.workspace.service
+    seats[0].window.workspace.courses.assign_demo_patient(running.session_id).result(5)  # Start needs a patient
     running.record(EntryKind.SCREENING, SCREENING).result(5)
     running.record(EntryKind.INFUSION, START).result(5)
     questions.answer = QMessageBox.StandardButton.No
@@ -199,5 +205,5 @@ def test_station_close_names_each_unfinished_chair_and_next_patient_works_per_ch
     qtbot.waitUntil(lambda: window.windows[1] is not old, timeout=20000)
     assert window.windows[1] is seats[1].window and window.stack.currentWidget() is seats[1].window
     assert window.stack.count() == 3, "the overview and one page per chair"
-    assert seats[1].window.service.session_id != old.service.session_id
+    assert seats[1].window.workspace.service.session_id != old.workspace.service.session_id
     assert window.windows[0] is seats[0].window, "the other chair is untouched"

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QLabel, QPushButton
 
 from monitor.app.session_record import load_record
 from monitor.app.session_service import SessionService
-from monitor.session.entries import EntryKind
+from monitor.clinical.entries import EntryKind
 from monitor.storage.writer import SessionWriter
 from monitor.ui.review_window import ReviewWindow
 from monitor.ui.timeline import CorrectionDialog, TimelineList
@@ -42,7 +42,7 @@ def on_label(label: QLabel) -> str:
 
 def test_allergies_with_angle_brackets_show_in_full_on_the_patient_label(qtbot, live_window) -> None:
     window = live_window("stable", speed=20, patient=False)  # the nurse assigns this one herself
-    dialog = window.open_patient_dialog()
+    dialog = window.workspace.open_patient_dialog()
     for key, value in (
         ("name", "Jane <Doe>"),
         ("mrn", "4711"),
@@ -58,7 +58,7 @@ def test_allergies_with_angle_brackets_show_in_full_on_the_patient_label(qtbot, 
     qtbot.waitUntil(lambda: dialog.course_list.count() == 1, timeout=3000)
     with qtbot.waitSignal(dialog.sigAssigned, timeout=3000):
         qtbot.mouseClick(dialog.assign_button, LEFT)
-    text = on_label(window.patient_label)
+    text = on_label(window.workspace.patient_label)
     assert "allergies: codeine <severe rash> penicillin" in text
     assert "Jane <Doe>" in text and "Course: Autumn <i>2026</i>" in text
 
@@ -108,6 +108,6 @@ def test_the_review_header_shows_the_capture_source_name_as_text(qtbot, tmp_path
 def test_the_drug_name_shows_as_typed_in_the_infusion_status(qtbot, live_window) -> None:
     window = live_window("stable", speed=20)
     start = {"action": "start", "drug": "Ketamine <S> racemic", "concentration_mg_ml": "10", "weight_kg": "70"}
-    window.service.record(EntryKind.INFUSION, start | {"rate_mg_kg_h": "0.5"}).result(5)
-    window.infusion.refresh()
-    assert "Ketamine <S> racemic 10 mg/mL · 0.5 mg/kg/h = 3.5 mL/h" in on_label(window.infusion.status)
+    window.workspace.service.record(EntryKind.INFUSION, start | {"rate_mg_kg_h": "0.5"}).result(5)
+    window.workspace.infusion.refresh()
+    assert "Ketamine <S> racemic 10 mg/mL · 0.5 mg/kg/h = 3.5 mL/h" in on_label(window.workspace.infusion.status)

@@ -16,8 +16,8 @@ from PySide6.QtGui import QImage
 from monitor.app.courses import CourseService
 from monitor.app.session_record import SessionRecord, load_record
 from monitor.app.session_service import SessionService
+from monitor.clinical.entries import EntryKind
 from monitor.devices.events import Sample
-from monitor.session.entries import EntryKind
 from monitor.storage.db import AlarmEventRow, StatusRow
 from monitor.storage.writer import SessionWriter
 from monitor.ui.report_pdf import layout_report, render_page_png, write_session_pdf

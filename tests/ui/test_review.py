@@ -58,7 +58,7 @@ def test_replay_from_the_window_shows_progress_then_opens_the_review(qtbot, live
 
 def test_one_click_backup_while_recording(qtbot, live_window) -> None:
     window = live_window("stable", speed=20)
-    qtbot.waitUntil(lambda: len(window.trends.series["HR"]) > 2, timeout=15000)
+    qtbot.waitUntil(lambda: len(window.workspace.trends.series["HR"]) > 2, timeout=15000)
     job = window.backup_database()
     with qtbot.waitSignal(job.sigFinished, timeout=15000) as finished:
         pass

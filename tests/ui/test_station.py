@@ -86,14 +86,14 @@ def test_with_the_probe_off_card_and_tile_show_spo2_not_current_at_once(qtbot, t
         (chair,) = [open_chair_window(c, "AB") for c in station.chairs]
         window = StationWindow([chair], configs)
         qtbot.addWidget(window)
-        card, tile = window.cards[0], chair.tiles["spo2"]
+        card, tile = window.cards[0], chair.workspace.tiles["spo2"]
         qtbot.waitUntil(lambda: tile.value.text() not in ("", "--") and not tile.dimmed, timeout=20000)
         qtbot.waitUntil(lambda: "SpO₂ 9" in card.numbers.text(), timeout=5000)
         qtbot.waitUntil(lambda: "SpO₂ --" in card.numbers.text(), timeout=30000)
-        off_for = chair.clock.now() - chair.service.started_at - 60
+        off_for = chair.workspace.clock.now() - chair.workspace.service.started_at - 60
         assert off_for < 20, f"the card saw the probe off {off_for:.0f} s late"
         assert tile.value.text() == "--" and tile.dimmed and tile.detail.text(), "the tile too, with the reason"
-        context = chair.live.recovery_context(chair.clock.now())
+        context = chair.workspace.live.recovery_context(chair.workspace.clock.now())
         assert "SpO₂ now -- (" in context, "the Aldrete panel's SpO₂ now follows the same rule"
         assert "color: #78909c" in card.numbers.text().split("SpO₂ --")[0][-40:], "greyed on the card"
         if protocol == "datex-s5":  # a Masimo oximeter sends no HR

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from monitor.app.latest_values import LatestValues
+from monitor.clinical.currency import judge
 from monitor.devices import masimo_ascii
 from monitor.devices.events import DeviceStatus, Sample
-from monitor.session.currency import judge
 from monitor.ui.tiles import TILES, AlarmLevel, NumericTile
 
 
@@ -36,33 +36,35 @@ def test_a_value_the_decoder_refused_blanks_the_tile_at_once(qtbot, live_window)
     last number as if it were current (nor 'nan'): "--" with the reason, at once, through the one currency rule
     (LatestValues), and the number again once the oximeter sends a valid one."""
     window = live_window("stable", speed=20)
-    qtbot.waitUntil(lambda: window.tiles["spo2"].value.text() != "--", timeout=15000)
+    qtbot.waitUntil(lambda: window.workspace.tiles["spo2"].value.text() != "--", timeout=15000)
     decoder = masimo_ascii.MasimoAsciiDecoder()
-    now = window.clock.now()
+    now = window.workspace.clock.now()
 
     def receive(spo2: bytes) -> None:  # one Rad-8 line, as the real decoder turns it into events (delivered and
         # drawn synchronously here: the simulator's own frames wait in the event loop, which does not run between)
         line = masimo_ascii.format_line(time=2000, spo2=97, pr=71, pi=2.0, pvi=10).replace(b"SPO2=097%", spo2)
         events = decoder.feed(line, now)
         samples = [e for e in events if isinstance(e, Sample)]
-        window.facade.sigSamples.emit([Sample(s.param, s.value, now, now, s.flags) for s in samples])
+        window.workspace.facade.sigSamples.emit([Sample(s.param, s.value, now, now, s.flags) for s in samples])
         for status in (e for e in events if isinstance(e, DeviceStatus)):
-            window.facade.sigDeviceStatus.emit(status)
+            window.workspace.facade.sigDeviceStatus.emit(status)
 
-    tile = window.tiles["spo2"]
+    tile = window.workspace.tiles["spo2"]
     receive(b"SPO2=097%")
     assert tile.value.text() == "97"
     receive(b"SPO2=nan%")
     assert (tile.value.text(), tile.detail.text(), tile.dimmed) == ("--", "not a number", True)
-    window._render_tiles(now + 100)
+    window.workspace._render_tiles(now + 100)
     assert tile.value.text() == "--" and tile.detail.text() == "not a number", "no age of a value it does not have"
-    assert window.live.shown("SPO2", now).text == "--", "the station card and recovery panel read the same rule"
+    assert window.workspace.live.shown("SPO2", now).text == "--", (
+        "the station card and recovery panel read the same rule"
+    )
     receive(b"SPO2=096%")
     assert tile.value.text() == "96" and not tile.dimmed, "a valid value shows again"
 
 
 def test_every_continuous_tile_dims_with_its_age_after_30_s(qtbot) -> None:
-    """The program's rule (monitor.session.currency): a continuous value not refreshed for 30 s is stale. Written
+    """The program's rule (monitor.clinical.currency): a continuous value not refreshed for 30 s is stale. Written
     as the number 30, not the module's constant, so a changed limit is caught."""
     values = LatestValues()
     values.on_link(True)

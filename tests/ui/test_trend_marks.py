@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
 
-from monitor.session.entries import Entry, EntryKind, EntryView
+from monitor.clinical.entries import Entry, EntryKind, EntryView
 from monitor.ui.trends import CHARTS, LANE_Y_RANGE, MARKER_COLOUR, STRUCK_COLOUR, TrendView
 
 T0 = 1_700_000_000.0

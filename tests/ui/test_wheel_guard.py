@@ -53,29 +53,37 @@ def test_the_wheel_scrolls_the_forms_and_changes_no_clinical_value(qtbot, live_w
     window = live_window("stable", speed=20)
     window.resize(1100, 560)  # a small screen: every form panel scrolls
     forms = {
-        0: [window.observations.pain, window.observations.rass, window.observations.moaas],
-        1: [*window.screening.items.values(), window.screening.consent, window.screening.pain],
-        2: list(window.recovery.items.values()),
+        0: [
+            window.workspace.observations.pain,
+            window.workspace.observations.rass,
+            window.workspace.observations.moaas,
+        ],
+        1: [
+            *window.workspace.screening.items.values(),
+            window.workspace.screening.consent,
+            window.workspace.screening.pain,
+        ],
+        2: list(window.workspace.recovery.items.values()),
     }
-    window.observations.rass.setCurrentIndex(3)  # a chosen value must stay too, not only the unset one
+    window.workspace.observations.rass.setCurrentIndex(3)  # a chosen value must stay too, not only the unset one
     for tab, widgets in forms.items():
-        window.tabs.setCurrentIndex(tab)
-        area = window.tabs.currentWidget()
+        window.workspace.tabs.setCurrentIndex(tab)
+        area = window.workspace.tabs.currentWidget()
         assert isinstance(area, QScrollArea)
         qtbot.waitUntil(lambda a=area: a.verticalScrollBar().maximum() > 0, timeout=3000)
         for widget in widgets:
             area.ensureWidgetVisible(widget)
             assert_wheel_scrolls_not_changes(qtbot, widget, area)
-    window.time_control.earlier.setChecked(True)
-    assert_wheel_scrolls_not_changes(qtbot, window.time_control.time_edit, None)
-    dialog = LimitsDialog(window.alarms, lambda: "AB", window)
+    window.workspace.time_control.earlier.setChecked(True)
+    assert_wheel_scrolls_not_changes(qtbot, window.workspace.time_control.time_edit, None)
+    dialog = LimitsDialog(window.workspace.alarms, lambda: "AB", window)
     qtbot.addWidget(dialog)
     assert_wheel_scrolls_not_changes(qtbot, dialog.param, None)
-    window.time_control.earlier.setChecked(False)
-    window.observations.pain.setValue(4)
-    window.observations.record_pain()
+    window.workspace.time_control.earlier.setChecked(False)
+    window.workspace.observations.pain.setValue(4)
+    window.workspace.observations.record_pain()
     saved(window, 1)
-    correction = window.open_correction(window.service.views()[0].id, strike=False)
+    correction = window.workspace.open_correction(window.workspace.service.views()[0].id, strike=False)
     assert correction is not None and correction.time_edit is not None
     for widget in (correction.fields["score"], correction.time_edit):
         assert_wheel_scrolls_not_changes(qtbot, widget, None)

@@ -11,43 +11,43 @@ from PySide6.QtCore import Qt, QTime
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox
 
-from monitor.session.entries import EntryKind
-from monitor.session.infusion import InfusionState
+from monitor.clinical.entries import EntryKind
+from monitor.clinical.infusion import InfusionState
 from monitor.timefmt import clock_text
 
 
 def test_side_effect_is_one_click_with_severity_and_note(qtbot, live_window, saved, stored_entries) -> None:
     window = live_window("stable", speed=20)
-    panel = window.observations
+    panel = window.workspace.observations
     qtbot.keyClicks(panel.note, "pale, sweating")
     qtbot.mouseClick(panel.effect_buttons["nausea"], Qt.MouseButton.LeftButton)
-    assert "Choose the severity of nausea first" in window.message.text(), "no severity preselected"
+    assert "Choose the severity of nausea first" in window.workspace.message.text(), "no severity preselected"
     qtbot.mouseClick(panel.severity_buttons["moderate"], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.effect_buttons["nausea"], Qt.MouseButton.LeftButton)
     saved(window, 1)
     (row,) = stored_entries(window)
     assert (row.kind, row.initials) == ("side_effect", "AB")
     assert row.payload == {"effect": "nausea", "severity": "moderate", "note": "pale, sweating"}
-    qtbot.waitUntil(lambda: window.timeline.tree.topLevelItemCount() == 1)
-    assert window.timeline.tree.topLevelItem(0).text(1) == "Nausea (moderate) — pale, sweating"
-    assert window.message.text().startswith("Saved at")
+    qtbot.waitUntil(lambda: window.workspace.timeline.tree.topLevelItemCount() == 1)
+    assert window.workspace.timeline.tree.topLevelItem(0).text(1) == "Nausea (moderate) — pale, sweating"
+    assert window.workspace.message.text().startswith("Saved at")
     assert panel.note.text() == "" and panel.chosen_severity() is None, "the form is ready for the next entry"
-    assert row.t in window.trends.entry_lines.all_times(), "a marker across the four charts and the lane"
+    assert row.t in window.workspace.trends.entry_lines.all_times(), "a marker across the four charts and the lane"
 
 
 def test_scores_are_recorded_with_the_clinical_wording(qtbot, live_window, saved, stored_entries) -> None:
     window = live_window("stable", speed=20)
-    panel = window.observations
+    panel = window.workspace.observations
     record_pain = window.findChild(type(panel.effect_buttons["other"]), "record_pain")
     qtbot.mouseClick(record_pain, Qt.MouseButton.LeftButton)
-    assert "Choose the pain score (0–10) first" in window.message.text(), "no pain score preselected"
+    assert "Choose the pain score (0–10) first" in window.workspace.message.text(), "no pain score preselected"
     panel.pain.lineEdit().selectAll()
     qtbot.keyClicks(panel.pain.lineEdit(), "6")
     qtbot.mouseClick(record_pain, Qt.MouseButton.LeftButton)
     assert panel.pain.text() == "—", "no pain score left over"
     record_moaas = window.findChild(type(panel.effect_buttons["other"]), "record_moaas")
     qtbot.mouseClick(record_moaas, Qt.MouseButton.LeftButton)
-    assert "Choose the MOAA/S level first" in window.message.text(), "no level preselected"
+    assert "Choose the MOAA/S level first" in window.workspace.message.text(), "no level preselected"
     panel.moaas.setCurrentIndex(panel.moaas.findData(2))
     qtbot.mouseClick(record_moaas, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.dissociation_buttons["moderate"], Qt.MouseButton.LeftButton)
@@ -60,42 +60,42 @@ def test_scores_are_recorded_with_the_clinical_wording(qtbot, live_window, saved
     qtbot.waitUntil(  # clinical.md "Sedation scales": MOAA/S <= 2 -> stop the infusion, call for help
         lambda: (
             "MOAA/S 2 responds only after mild prodding or shaking — stop the infusion, call for help"
-            in window.alarm_bar.lines[0].text()
-            and window.alarm_bar.lines[0].property("priority") == "high"
+            in window.workspace.alarm_bar.lines[0].text()
+            and window.workspace.alarm_bar.lines[0].property("priority") == "high"
         ),
         timeout=3000,
     )
-    texts = [window.timeline.tree.topLevelItem(i).text(1) for i in range(3)]
+    texts = [window.workspace.timeline.tree.topLevelItem(i).text(1) for i in range(3)]
     assert texts[1] == "MOAA/S 2 responds only after mild prodding or shaking"
     assert panel.moaas.currentData() is None, "the next assessment is chosen afresh"
 
 
 def test_invalid_infusion_input_is_refused_and_nothing_stored(qtbot, live_window, stored_entries) -> None:
     window = live_window("stable", speed=20)
-    inf = window.infusion
+    inf = window.workspace.infusion
     assert inf.concentration.text() == "" and inf.rate.text() == "", "no default a nurse could leave unchecked"
     qtbot.mouseClick(inf.buttons["start"], Qt.MouseButton.LeftButton)
-    assert "Concentration" in window.message.text()
+    assert "Concentration" in window.workspace.message.text()
     inf.concentration.setText("10")
     inf.rate.setText("0.5")
     for weight, message in (("400", "Weight 400 kg is outside 20–300 kg"), ("0", "Weight 0 kg is outside")):
         inf.weight.setText(weight)
         qtbot.mouseClick(inf.buttons["start"], Qt.MouseButton.LeftButton)
-        assert message in window.message.text()
+        assert message in window.workspace.message.text()
     inf.weight.setText("70")
     for rate, message in (("-1", "Dose rate must be above 0"), ("5", "above the clinic's ceiling of 2 mg/kg/h")):
         inf.rate.setText(rate)
         qtbot.mouseClick(inf.buttons["start"], Qt.MouseButton.LeftButton)
-        assert message in window.message.text()
+        assert message in window.workspace.message.text()
     qtbot.wait(300)
     assert stored_entries(window) == []
-    assert window.service.infusion().state is InfusionState.NOT_STARTED
+    assert window.workspace.service.infusion().state is InfusionState.NOT_STARTED
     assert not inf.buttons["pause"].isEnabled(), "nothing to pause before the start"
 
 
 def test_infusion_controls_show_pump_rate_elapsed_and_running_total(qtbot, live_window, saved, stored_entries) -> None:
     window = live_window("stable", speed=60)
-    inf = window.infusion
+    inf = window.workspace.infusion
     inf.weight.clear()
     qtbot.keyClicks(inf.weight, "70")
     inf.concentration.setText("10")
@@ -116,7 +116,7 @@ def test_infusion_controls_show_pump_rate_elapsed_and_running_total(qtbot, live_
     qtbot.keyClicks(inf.bolus, "10")
     qtbot.mouseClick(inf.buttons["bolus"], Qt.MouseButton.LeftButton)
     saved(window, 5)
-    status = window.service.infusion()
+    status = window.workspace.service.infusion()
     assert status.state is InfusionState.RUNNING and status.rate_mg_kg_h == 1.0
     assert status.bolus_mg == 10.0 and status.total_mg > 10.0
     inf.refresh()
@@ -128,7 +128,7 @@ def test_infusion_controls_show_pump_rate_elapsed_and_running_total(qtbot, live_
 
 def test_dose_rate_field_follows_the_recorded_rate_but_keeps_a_typed_one(qtbot, live_window) -> None:
     window = live_window("stable", speed=20)
-    inf, service = window.infusion, window.service
+    inf, service = window.workspace.infusion, window.workspace.service
     start = {"action": "start", "drug": "Ketamine", "concentration_mg_ml": "10", "weight_kg": "70"}
     first = service.record(EntryKind.INFUSION, start | {"rate_mg_kg_h": "0.8"}).result(5)  # e.g. a resumed session
     inf.refresh()
@@ -144,18 +144,18 @@ def test_dose_rate_field_follows_the_recorded_rate_but_keeps_a_typed_one(qtbot, 
 
 def test_amend_and_strike_keep_the_original_visible(qtbot, live_window, saved, stored_entries) -> None:
     window = live_window("stable", speed=20)
-    panel = window.observations
+    panel = window.workspace.observations
     qtbot.mouseClick(panel.severity_buttons["mild"], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.effect_buttons["headache"], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.severity_buttons["mild"], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.effect_buttons["dizziness"], Qt.MouseButton.LeftButton)
     saved(window, 2)
-    qtbot.waitUntil(lambda: window.timeline.tree.topLevelItemCount() == 2)
+    qtbot.waitUntil(lambda: window.workspace.timeline.tree.topLevelItemCount() == 2)
     first, second = stored_entries(window)
 
-    window.timeline.select(first.id)
-    qtbot.mouseClick(window.timeline.amend_button, Qt.MouseButton.LeftButton)
-    dialog = window.correction_dialog
+    window.workspace.timeline.select(first.id)
+    qtbot.mouseClick(window.workspace.timeline.amend_button, Qt.MouseButton.LeftButton)
+    dialog = window.workspace.correction_dialog
     assert dialog is not None and dialog.isVisible()
     severity = dialog.fields["severity"]
     assert isinstance(severity, QComboBox)
@@ -168,9 +168,9 @@ def test_amend_and_strike_keep_the_original_visible(qtbot, live_window, saved, s
     assert not dialog.isVisible()
     saved(window, 3)
 
-    window.timeline.select(second.id)
-    qtbot.mouseClick(window.timeline.strike_button, Qt.MouseButton.LeftButton)
-    strike = window.correction_dialog
+    window.workspace.timeline.select(second.id)
+    qtbot.mouseClick(window.workspace.timeline.strike_button, Qt.MouseButton.LeftButton)
+    strike = window.workspace.correction_dialog
     qtbot.keyClicks(strike.reason, "wrong patient")
     strike.accept()
     saved(window, 4)
@@ -178,8 +178,8 @@ def test_amend_and_strike_keep_the_original_visible(qtbot, live_window, saved, s
     rows = stored_entries(window)
     assert [(r.action, r.target_id) for r in rows[2:]] == [("amend", first.id), ("strike", second.id)]
     assert rows[0].payload["severity"] == "mild", "the original row is unchanged"
-    qtbot.waitUntil(lambda: "struck" in window.timeline.tree.topLevelItem(1).text(3))
-    amended, struck = (window.timeline.tree.topLevelItem(i) for i in range(2))
+    qtbot.waitUntil(lambda: "struck" in window.workspace.timeline.tree.topLevelItem(1).text(3))
+    amended, struck = (window.workspace.timeline.tree.topLevelItem(i) for i in range(2))
     assert amended.text(1) == "Headache (severe)" and amended.text(3) == "amended: patient clarified"
     assert "Headache (mild)" in amended.toolTip(1), "the original stays visible"
     assert struck.font(1).strikeOut() and struck.text(3) == "struck: wrong patient"
@@ -187,20 +187,20 @@ def test_amend_and_strike_keep_the_original_visible(qtbot, live_window, saved, s
 
 def test_back_dated_entry_within_the_session_only(qtbot, live_window, saved, stored_entries) -> None:
     window = live_window("stable", speed=120)
-    start = window.service.started_at
-    tc = window.time_control
+    start = window.workspace.service.started_at
+    tc = window.workspace.time_control
     tc.earlier.setChecked(True)
     before = QTime.fromString(clock_text(start - 60)[:5], "HH:mm")
     tc.time_edit.setTime(before)
-    qtbot.mouseClick(window.observations.severity_buttons["mild"], Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(window.observations.effect_buttons["vomiting"], Qt.MouseButton.LeftButton)
-    assert "before this session started" in window.message.text()
-    qtbot.waitUntil(lambda: window.clock.now() > start + 180, timeout=10000)
+    qtbot.mouseClick(window.workspace.observations.severity_buttons["mild"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.workspace.observations.effect_buttons["vomiting"], Qt.MouseButton.LeftButton)
+    assert "before this session started" in window.workspace.message.text()
+    qtbot.waitUntil(lambda: window.workspace.clock.now() > start + 180, timeout=10000)
     tc.earlier.setChecked(True)
     target = math.ceil(start / 60) * 60 + 60  # a whole minute inside the session
     tc.time_edit.setTime(QTime.fromString(clock_text(target)[:5], "HH:mm"))
-    qtbot.mouseClick(window.observations.severity_buttons["mild"], Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(window.observations.effect_buttons["vomiting"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.workspace.observations.severity_buttons["mild"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.workspace.observations.effect_buttons["vomiting"], Qt.MouseButton.LeftButton)
     saved(window, 1)
     (row,) = stored_entries(window)
     assert row.t == target and row.recorded_at > target
@@ -209,55 +209,55 @@ def test_back_dated_entry_within_the_session_only(qtbot, live_window, saved, sto
 
 def test_entries_need_initials(qtbot, live_window, saved, stored_entries) -> None:
     window = live_window("stable", speed=20, initials="")
-    qtbot.mouseClick(window.observations.severity_buttons["mild"], Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(window.observations.effect_buttons["nausea"], Qt.MouseButton.LeftButton)
-    assert "initials" in window.message.text()
-    qtbot.keyClicks(window.initials, "x1")
-    window.initials.editingFinished.emit()
-    assert "initials" in window.message.text() and window.service.initials == ""
-    window.initials.clear()
-    qtbot.keyClicks(window.initials, "cd")
-    window.initials.editingFinished.emit()
-    qtbot.mouseClick(window.observations.severity_buttons["mild"], Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(window.observations.effect_buttons["nausea"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.workspace.observations.severity_buttons["mild"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.workspace.observations.effect_buttons["nausea"], Qt.MouseButton.LeftButton)
+    assert "initials" in window.workspace.message.text()
+    qtbot.keyClicks(window.workspace.initials, "x1")
+    window.workspace.initials.editingFinished.emit()
+    assert "initials" in window.workspace.message.text() and window.workspace.service.initials == ""
+    window.workspace.initials.clear()
+    qtbot.keyClicks(window.workspace.initials, "cd")
+    window.workspace.initials.editingFinished.emit()
+    qtbot.mouseClick(window.workspace.observations.severity_buttons["mild"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.workspace.observations.effect_buttons["nausea"], Qt.MouseButton.LeftButton)
     saved(window, 1)
     assert stored_entries(window)[0].initials == "CD"
 
 
 def test_clicking_an_entry_scrolls_the_charts_to_it(qtbot, live_window, saved, stored_entries) -> None:
     window = live_window("stable", speed=120)
-    qtbot.waitUntil(lambda: window.clock.now() > window.service.started_at + 300, timeout=10000)
-    early = window.service.started_at + 60
-    window.service.record("note", {"note": "baseline obs done"}, t=early).result(5)
-    qtbot.waitUntil(lambda: window.timeline.tree.topLevelItemCount() == 1)
-    qtbot.waitUntil(lambda: window.clock.now() > early + 3 * 3600 / 60, timeout=15000)  # far past the entry
-    window.trends.set_window(15 * 60.0)
-    window.trends.refresh()
-    assert window.trends.follow
+    qtbot.waitUntil(lambda: window.workspace.clock.now() > window.workspace.service.started_at + 300, timeout=10000)
+    early = window.workspace.service.started_at + 60
+    window.workspace.service.record("note", {"note": "baseline obs done"}, t=early).result(5)
+    qtbot.waitUntil(lambda: window.workspace.timeline.tree.topLevelItemCount() == 1)
+    qtbot.waitUntil(lambda: window.workspace.clock.now() > early + 3 * 3600 / 60, timeout=15000)  # far past the entry
+    window.workspace.trends.set_window(15 * 60.0)
+    window.workspace.trends.refresh()
+    assert window.workspace.trends.follow
     entry_id = stored_entries(window)[0].id
-    window.timeline.select(entry_id)
-    assert not window.trends.follow, "looking back stops following"
-    lo, hi = window.trends.x_range()
+    window.workspace.timeline.select(entry_id)
+    assert not window.workspace.trends.follow, "looking back stops following"
+    lo, hi = window.workspace.trends.x_range()
     assert lo < early < hi and abs((lo + hi) / 2 - early) < 1
-    qtbot.mouseClick(window.trends.follow_button, Qt.MouseButton.LeftButton)
-    assert window.trends.follow
-    lo, hi = window.trends.x_range()
-    assert hi >= window.trends.now - 1
+    qtbot.mouseClick(window.workspace.trends.follow_button, Qt.MouseButton.LeftButton)
+    assert window.workspace.trends.follow
+    lo, hi = window.workspace.trends.x_range()
+    assert hi >= window.workspace.trends.now - 1
 
 
 def test_charts_and_tiles_follow_the_monitor_and_a_pulled_cable_is_a_gap(qtbot, live_window) -> None:
     window = live_window("cable-pull", speed=40)
-    hr = window.trends.series["HR"]
-    qtbot.waitUntil(lambda: len(hr) >= 5 and window.tiles["hr"].value.text() != "--", timeout=20000)
-    qtbot.waitUntil(lambda: window.trends.series["NIBP_SYS"].x.size >= 1, timeout=20000)
-    qtbot.waitUntil(lambda: window.link_label.text().startswith("MONITOR DISCONNECTED"), timeout=20000)
+    hr = window.workspace.trends.series["HR"]
+    qtbot.waitUntil(lambda: len(hr) >= 5 and window.workspace.tiles["hr"].value.text() != "--", timeout=20000)
+    qtbot.waitUntil(lambda: window.workspace.trends.series["NIBP_SYS"].x.size >= 1, timeout=20000)
+    qtbot.waitUntil(lambda: window.workspace.link_label.text().startswith("MONITOR DISCONNECTED"), timeout=20000)
     assert np.isnan(hr.y[-1]), "the line breaks where the monitor went away"
-    qtbot.waitUntil(lambda: window.link_label.text().startswith("Receiving"), timeout=20000)
+    qtbot.waitUntil(lambda: window.workspace.link_label.text().startswith("Receiving"), timeout=20000)
     qtbot.waitUntil(lambda: not np.isnan(hr.y[-1]), timeout=10000)
-    window.trends.refresh()
-    x, y = window.trends.curves["HR"].getData()
+    window.workspace.trends.refresh()
+    x, y = window.workspace.trends.curves["HR"].getData()
     assert np.isnan(y).any() and np.isfinite(y[-1]), "the drawn curve has the gap and continues after it"
-    lo, hi = window.trends.x_range()
+    lo, hi = window.workspace.trends.x_range()
     assert lo <= x[-1] <= hi, "following: the newest sample is in view"
 
 
@@ -275,7 +275,7 @@ def test_port_picker_moves_the_session_to_another_monitor(qtbot, live_window, tm
     from monitor.devices.simulator import SimulatedMonitor, load_scenario
 
     window = live_window("stable", speed=20)
-    qtbot.waitUntil(lambda: len(window.trends.series["HR"]) > 0, timeout=15000)
+    qtbot.waitUntil(lambda: len(window.workspace.trends.series["HR"]) > 0, timeout=15000)
     other = SimulatedMonitor("masimo-ascii", load_scenario("stable"), speed=1, link_dir=tmp_path / "other")
     port = other.start()
     try:
@@ -297,12 +297,12 @@ def test_port_picker_moves_the_session_to_another_monitor(qtbot, live_window, tm
         qtbot.keyClicks(dialog.port, port)
         dialog.protocol.setCurrentText("masimo-ascii")
         dialog.accept()
-        qtbot.waitUntil(lambda: window.facade.acquisition.config.port == port, timeout=5000)
-        pi = lambda: window.live.values.shown("PI", window.clock.now())  # noqa: E731  a Masimo-only parameter
+        qtbot.waitUntil(lambda: window.workspace.facade.acquisition.config.port == port, timeout=5000)
+        pi = lambda: window.workspace.live.values.shown("PI", window.workspace.clock.now())  # noqa: E731  a Masimo-only parameter
         qtbot.waitUntil(lambda: pi().value is not None, timeout=15000)
-        assert window.link_label.text().startswith("Receiving")
+        assert window.workspace.link_label.text().startswith("Receiving")
     finally:
-        window.facade.acquisition.stop()
+        window.workspace.facade.acquisition.stop()
         other.stop()
 
 
@@ -312,19 +312,22 @@ def test_a_database_that_refuses_writes_shows_a_banner_and_the_entry_is_confirme
     # Read-only rather than a full disk: a nurse entry is written before the queued samples, so on a full disk a
     # small entry that still fits is saved at once (test_poisoned_values); read-only refuses it as well.
     window = live_window("stable", speed=20)
-    writer = window.facade.acquisition.writer
+    writer = window.workspace.facade.acquisition.writer
     writer.submit(lambda conn: conn.execute("PRAGMA query_only = ON")).result(5)
     qtbot.waitUntil(lambda: not writer.healthy, timeout=10000)  # the monitor's samples are refused
-    qtbot.mouseClick(window.observations.severity_buttons["mild"], Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(window.observations.effect_buttons["nausea"], Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.message.text().startswith("Saving…"), timeout=3000)
-    qtbot.waitUntil(window.storage_banner.isVisible, timeout=3000)
-    assert "DATABASE NOT WRITABLE" in window.storage_banner.text() and "readonly" in window.storage_banner.text()
+    qtbot.mouseClick(window.workspace.observations.severity_buttons["mild"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.workspace.observations.effect_buttons["nausea"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.workspace.message.text().startswith("Saving…"), timeout=3000)
+    qtbot.waitUntil(window.workspace.storage_banner.isVisible, timeout=3000)
+    assert (
+        "DATABASE NOT WRITABLE" in window.workspace.storage_banner.text()
+        and "readonly" in window.workspace.storage_banner.text()
+    )
     assert stored_entries(window) == []
     writer.submit(lambda conn: conn.execute("PRAGMA query_only = OFF")).result(5)
     saved(window, 1)
-    qtbot.waitUntil(lambda: window.message.text().startswith("Saved at"), timeout=3000)
-    qtbot.waitUntil(lambda: not window.storage_banner.isVisible(), timeout=3000)
+    qtbot.waitUntil(lambda: window.workspace.message.text().startswith("Saved at"), timeout=3000)
+    qtbot.waitUntil(lambda: not window.workspace.storage_banner.isVisible(), timeout=3000)
 
 
 def test_every_keyboard_shortcut_works_on_every_tab(qtbot, live_window, saved, stored_entries) -> None:
@@ -334,11 +337,13 @@ def test_every_keyboard_shortcut_works_on_every_tab(qtbot, live_window, saved, s
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=3000)
     ctrl, alt = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.AltModifier
-    for tab in range(1, window.tabs.count()):  # Screening, Recovery & discharge
-        window.tabs.setCurrentIndex(tab)
+    for tab in range(1, window.workspace.tabs.count()):  # Screening, Recovery & discharge
+        window.workspace.tabs.setCurrentIndex(tab)
         qtbot.keyClick(window, Qt.Key.Key_P, ctrl)
-        assert window.tabs.currentIndex() == 0 and window.observations.pain.hasFocus(), window.tabs.tabText(tab)
-    window.tabs.setCurrentIndex(2)
+        assert window.workspace.tabs.currentIndex() == 0 and window.workspace.observations.pain.hasFocus(), (
+            window.workspace.tabs.tabText(tab)
+        )
+    window.workspace.tabs.setCurrentIndex(2)
     qtbot.keyClick(window, Qt.Key.Key_R, alt)  # "Reviewed: no side effects", from the Recovery tab
     saved(window, 1)
     assert stored_entries(window)[0].kind == "check"
@@ -346,8 +351,8 @@ def test_every_keyboard_shortcut_works_on_every_tab(qtbot, live_window, saved, s
     keyboard = readme[readme.index("Keyboard:") :].split("\n\n")[0]
     # the chair's workspace (the whole window's content, in a station page too), not a panel of one tab
     installed = {s.key().toString() for s in window.findChildren(QShortcut) if s.parent() is window.workspace}
-    for keys in window.observations.shortcuts:
+    for keys in window.workspace.observations.shortcuts:
         assert QKeySequence(keys).toString() in installed, f"{keys} is not window-wide"
     for documented in ("Alt+N", "Alt+R", "Ctrl+1/2/3", "Ctrl+L", "Ctrl+P", "Ctrl+R", "Ctrl+M"):
         assert f"`{documented}`" in keyboard, documented
-        assert documented.replace("/2/3", "") in window.observations.shortcuts, documented
+        assert documented.replace("/2/3", "") in window.workspace.observations.shortcuts, documented

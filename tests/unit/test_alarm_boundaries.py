@@ -4,10 +4,10 @@ these edges were what its surviving mutants changed."""
 
 from __future__ import annotations
 
+from monitor.clinical.alarm_limits import AlarmPriority
+from monitor.clinical.alarms import AlarmAction, AlarmEngine, AlarmStatus
+from monitor.clinical.nibp import NibpReading
 from monitor.devices.events import DeviceStatus, Sample, ValueState
-from monitor.session.alarm_limits import AlarmPriority
-from monitor.session.alarms import AlarmAction, AlarmEngine, AlarmStatus
-from monitor.session.nibp import NibpReading
 
 
 def feed(engine: AlarmEngine, param: str, values: list[float], t0: float = 0.0) -> list:

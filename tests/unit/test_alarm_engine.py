@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from monitor.clinical.alarm_limits import DEFAULT_LIMITS, AlarmPriority
+from monitor.clinical.alarms import SOUND_KEY, AlarmAction, AlarmCategory, AlarmEngine, AlarmStatus
+from monitor.clinical.errors import EntryError
+from monitor.clinical.nibp import NibpReading
 from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, ValueState
-from monitor.session.alarm_limits import DEFAULT_LIMITS, AlarmPriority
-from monitor.session.alarms import SOUND_KEY, AlarmAction, AlarmCategory, AlarmEngine, AlarmStatus
-from monitor.session.errors import EntryError
-from monitor.session.nibp import NibpReading
 
 
 def feed(engine: AlarmEngine, param: str, values: list[float], t0: float = 0.0, step: float = 1.0):
@@ -186,7 +186,7 @@ def test_a_sedation_score_at_the_stop_threshold_is_a_high_alarm_until_a_lighter_
 
 
 def test_the_latest_live_sedation_score_counts_after_corrections() -> None:
-    from monitor.session.entries import Entry, EntryAction, EntryKind, latest_sedation, resolve
+    from monitor.clinical.entries import Entry, EntryAction, EntryKind, latest_sedation, resolve
 
     def score(eid: int, t: float, scale: str, value: int, **kw) -> Entry:
         return Entry(eid, 1, EntryKind.SCORE, t, t, "AB", {"scale": scale, "score": value}, **kw)

@@ -5,9 +5,9 @@ about every latching alarm nobody acknowledged -- and about the session's limits
 from __future__ import annotations
 
 from monitor.app.alarm_restore import restored_alarms, restored_engine, restored_limits
+from monitor.clinical.alarm_limits import DEFAULT_LIMITS
+from monitor.clinical.alarms import AlarmEngine, AlarmEvent, AlarmStatus
 from monitor.devices.events import Sample
-from monitor.session.alarm_limits import DEFAULT_LIMITS
-from monitor.session.alarms import AlarmEngine, AlarmEvent, AlarmStatus
 from monitor.storage.db import AlarmEventRow
 
 

@@ -6,7 +6,7 @@ import wave
 import numpy as np
 
 from monitor.app.alarm_tones import RATE, burst_wav, count_pulses
-from monitor.session.alarm_limits import AlarmPriority
+from monitor.clinical.alarm_limits import AlarmPriority
 
 
 def test_bursts_have_the_iec_pulse_counts() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from monitor.app.session_service import SessionService
 from monitor.cli import main
-from monitor.session.entries import EntryKind
+from monitor.clinical.entries import EntryKind
 from monitor.storage.audit import verify
 from monitor.storage.db import connect
 from monitor.storage.writer import SessionWriter

@@ -10,9 +10,9 @@ import pytest
 
 from monitor.app.gui_options import GuiOptions
 from monitor.cli import build_parser, gui_options, main
+from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL
 from monitor.devices import datex_s5, masimo_ascii
 from monitor.devices.capture import CaptureWriter
-from monitor.session.protocol import DEFAULT_PROTOCOL
 from monitor.storage.db import connect, read_link_events
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from monitor.app.session_service import SessionService
-from monitor.session.entries import EntryKind
-from monitor.session.errors import EntryError
-from monitor.session.protocol import DEFAULT_PROTOCOL, ProtocolError, load_protocol
+from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL, ProtocolError, load_protocol
+from monitor.clinical.entries import EntryKind
+from monitor.clinical.errors import EntryError
 from monitor.storage.writer import SessionWriter
 
 CLINIC = {

@@ -8,9 +8,9 @@ import pytest
 
 from monitor.app.courses import CourseService, course_summary
 from monitor.app.session_service import SessionService
-from monitor.session.entries import EntryKind
-from monitor.session.errors import EntryError
-from monitor.session.screening import Contraindication
+from monitor.clinical.entries import EntryKind
+from monitor.clinical.errors import EntryError
+from monitor.clinical.screening import Contraindication
 from monitor.storage.writer import SessionWriter
 
 START = {"action": "start", "drug": "Ketamine", "concentration_mg_ml": 10, "weight_kg": 70, "rate_mg_kg_h": 0.5}

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app.recovery import find_unfinished
 from monitor.app.replay import MAX_PAUSE_S, REPLAY_FAILED, replay_capture
+from monitor.app.resume import find_unfinished
 from monitor.cli import main
 from monitor.devices import masimo_ascii
 from monitor.devices.capture import MAGIC, RECORD, CaptureError, read_capture

@@ -1,10 +1,10 @@
-"""The one rule for a value on screen (monitor.session.currency) and the chair's LatestValues that feed it."""
+"""The one rule for a value on screen (monitor.clinical.currency) and the chair's LatestValues that feed it."""
 
 from __future__ import annotations
 
 from monitor.app.latest_values import LatestValues
+from monitor.clinical.currency import NIBP_STALE_AFTER_S, STALE_AFTER_S, Currency, judge
 from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, SampleFlag, ValueState
-from monitor.session.currency import NIBP_STALE_AFTER_S, STALE_AFTER_S, Currency, judge
 
 
 def test_invalid_wins_at_once_then_age_decides() -> None:

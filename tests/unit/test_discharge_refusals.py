@@ -13,9 +13,9 @@ import pytest
 from forms import CHECKLIST, START, T0, Clock
 
 from monitor.app.session_service import SessionService
-from monitor.session.entries import EntryKind
-from monitor.session.errors import EntryError
-from monitor.session.recovery import ALDRETE_ITEMS
+from monitor.clinical.entries import EntryKind
+from monitor.clinical.errors import EntryError
+from monitor.clinical.recovery import ALDRETE_ITEMS
 from monitor.storage.writer import SessionWriter
 
 STOP_AT = T0 + 40 * 60

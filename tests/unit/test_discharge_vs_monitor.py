@@ -11,10 +11,10 @@ import pytest
 from forms import CHECKLIST, START, T0, Clock
 
 from monitor.app.session_service import SessionService
-from monitor.session.entries import EntryKind
-from monitor.session.errors import EntryError
-from monitor.session.protocol import ProtocolError, parse_protocol
-from monitor.session.recovery import Circulation, MonitorValues, aldrete_contradictions, circulation_points
+from monitor.clinical.clinic_protocol import ProtocolError, parse_protocol
+from monitor.clinical.entries import EntryKind
+from monitor.clinical.errors import EntryError
+from monitor.clinical.recovery import Circulation, MonitorValues, aldrete_contradictions, circulation_points
 from monitor.storage.writer import SessionWriter
 
 FULL = {"activity": 2, "respiration": 2, "circulation": 2, "consciousness": 2, "oxygen": 2}

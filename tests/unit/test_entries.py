@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.session.entries import (
+from monitor.clinical.entries import (
     Entry,
     EntryAction,
     EntryKind,
@@ -14,9 +14,9 @@ from monitor.session.entries import (
     validate_payload,
     validate_reason,
 )
-from monitor.session.errors import EntryError
-from monitor.session.infusion import InfusionLimits
-from monitor.session.scales import MOAAS, RASS, SideEffect, sedation_needs_action
+from monitor.clinical.errors import EntryError
+from monitor.clinical.infusion import InfusionLimits
+from monitor.clinical.scales import MOAAS, RASS, SideEffect, sedation_needs_action
 
 LIMITS = InfusionLimits()
 

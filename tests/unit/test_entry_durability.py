@@ -12,8 +12,8 @@ import pytest
 
 import monitor.storage.writer as writer_module
 from monitor.app.session_service import SessionService
+from monitor.clinical.entries import EntryKind
 from monitor.devices.events import Sample
-from monitor.session.entries import EntryKind
 from monitor.storage.db import connect
 from monitor.storage.writer import SessionWriter
 

@@ -17,7 +17,7 @@ from monitor.app.export.fhir import session_bundle
 from monitor.app.session_record import load_record
 from monitor.app.session_service import SessionService
 from monitor.cli import main
-from monitor.session.entries import EntryKind
+from monitor.clinical.entries import EntryKind
 from monitor.storage.writer import SessionWriter
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.session.errors import EntryError
-from monitor.session.infusion import (
+from monitor.clinical.errors import EntryError
+from monitor.clinical.infusion import (
     InfusionLimits,
     InfusionSettings,
     InfusionState,

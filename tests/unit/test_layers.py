@@ -17,7 +17,7 @@ CORE_MODULES = (
     "monitor.storage.writer",
     "monitor.app.acquisition",
     "monitor.app.session_service",
-    "monitor.session.entries",
+    "monitor.clinical.entries",
 )
 
 

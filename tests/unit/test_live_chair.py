@@ -13,12 +13,12 @@ from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import SessionClock
 from monitor.app.live_chair import LiveChair
 from monitor.app.session_service import SessionService
+from monitor.clinical.currency import STALE_AFTER_S, Currency
+from monitor.clinical.entries import EntryKind
+from monitor.clinical.infusion import InfusionState
+from monitor.clinical.schedule import CheckStatus
 from monitor.devices.events import DeviceCondition, DeviceStatus, Sample
 from monitor.devices.link import LinkEvent, LinkState
-from monitor.session.currency import STALE_AFTER_S, Currency
-from monitor.session.entries import EntryKind
-from monitor.session.infusion import InfusionState
-from monitor.session.schedule import CheckStatus
 from monitor.storage.patients import Patient
 from monitor.storage.writer import SessionWriter
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from monitor.clinical.nibp import NibpReadingDetector
 from monitor.devices.events import Sample, SampleFlag
-from monitor.session.nibp import NibpReadingDetector
 
 
 def _record(t: float, sys_: float, dia: float, mean: float, measuring: bool = False) -> list[Sample]:

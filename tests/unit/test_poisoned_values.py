@@ -19,12 +19,12 @@ from hypothesis import strategies as st
 from monitor.app.export.fhir import bundle_json
 from monitor.app.session_record import load_record
 from monitor.app.session_service import SessionService
+from monitor.clinical.alarms import INVALID_DELAY_S, AlarmEngine
+from monitor.clinical.entries import EntryKind
 from monitor.devices import datex_s5 as dri
 from monitor.devices import masimo_ascii
 from monitor.devices.events import DeviceStatus, Sample, ValueState
 from monitor.params import value_problem
-from monitor.session.alarms import INVALID_DELAY_S, AlarmEngine
-from monitor.session.entries import EntryKind
 from monitor.storage.db import connect, read_entries
 from monitor.storage.writer import SessionWriter
 

@@ -148,7 +148,7 @@ def test_a_file_or_symlink_appearing_while_writing_is_not_overwritten(tmp_path: 
 
 def test_entries_that_cannot_be_saved_anywhere_are_logged_by_count_not_text(tmp_path: Path, caplog) -> None:
     from monitor.app.session_service import SessionService
-    from monitor.session.entries import EntryKind
+    from monitor.clinical.entries import EntryKind
     from monitor.storage.writer import SessionWriter
 
     db = tmp_path / "full.sqlite3"

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from forms import CHECKLIST, screening
 
-from monitor.session.errors import EntryError
-from monitor.session.recovery import (
+from monitor.clinical.errors import EntryError
+from monitor.clinical.recovery import (
     ALDRETE_VALID_S,
     Circulation,
     DischargeFacts,
@@ -17,7 +17,7 @@ from monitor.session.recovery import (
     circulation_points,
     discharge_refusals,
 )
-from monitor.session.screening import evaluate, validate_screening
+from monitor.clinical.screening import evaluate, validate_screening
 
 
 def _baseline(**bp) -> dict:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.session import scales
-from monitor.session.entries import Entry, EntryAction, EntryKind, describe, is_score, latest_sedation, resolve
-from monitor.session.scales import MOAAS, PAIN_NRS, RASS, SCALES, Scale, ScaleLevel, ScaleRole, scale_role
-from monitor.session.schedule import checks
+from monitor.clinical import scales
+from monitor.clinical.entries import Entry, EntryAction, EntryKind, describe, is_score, latest_sedation, resolve
+from monitor.clinical.scales import MOAAS, PAIN_NRS, RASS, SCALES, Scale, ScaleLevel, ScaleRole, scale_role
+from monitor.clinical.schedule import checks
 
 VAS = Scale("vas", "Pain VAS", tuple(ScaleLevel(n, "") for n in range(11)), ScaleRole.PAIN)
 RAMSAY = Scale("ramsay", "Ramsay", tuple(ScaleLevel(n, f"level {n}") for n in range(1, 7)), ScaleRole.SEDATION)

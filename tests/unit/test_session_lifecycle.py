@@ -14,16 +14,16 @@ from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import SessionClock
 from monitor.app.lifecycle import close_empty_sessions, ends_on_close, unfinished
-from monitor.app.recovery import find_unfinished
+from monitor.app.resume import find_unfinished
 from monitor.app.session_service import SessionService
 from monitor.cli import main
+from monitor.clinical.alarms import AlarmCategory
+from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL
+from monitor.clinical.entries import EntryKind
+from monitor.clinical.errors import EntryError
+from monitor.clinical.recovery import ALDRETE_ITEMS
+from monitor.clinical.schedule import CheckStatus
 from monitor.devices.events import Sample
-from monitor.session.alarms import AlarmCategory
-from monitor.session.entries import EntryKind
-from monitor.session.errors import EntryError
-from monitor.session.protocol import DEFAULT_PROTOCOL
-from monitor.session.recovery import ALDRETE_ITEMS
-from monitor.session.schedule import CheckStatus
 from monitor.storage.db import SessionState, connect, list_sessions, read_alarm_events, read_entries
 from monitor.storage.patients import add_course, add_patient, assign_session
 from monitor.storage.schema import MIGRATIONS, SCHEMA_VERSION

@@ -13,9 +13,9 @@ from monitor.app.export.csv import write_csv
 from monitor.app.export.fhir import session_bundle
 from monitor.app.session_record import load_record
 from monitor.app.session_service import SessionService, entries_from_rows
-from monitor.session.entries import PROGRAM_INITIALS, EntryAction, EntryKind
-from monitor.session.errors import EntryError
-from monitor.session.infusion import InfusionState
+from monitor.clinical.entries import PROGRAM_INITIALS, EntryAction, EntryKind
+from monitor.clinical.errors import EntryError
+from monitor.clinical.infusion import InfusionState
 from monitor.storage.db import connect, read_entries
 from monitor.storage.writer import SessionWriter
 

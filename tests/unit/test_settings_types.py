@@ -1,4 +1,4 @@
-"""Issue 14 point 2: clinic.json and station.json are type-checked by one helper (monitor.session.config_values);
+"""Issue 14 point 2: clinic.json and station.json are type-checked by one helper (monitor.clinical.config_values);
 a value of the wrong type is refused with a message naming the entry, never a TypeError/OverflowError traceback."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitor.app.station import load_station
-from monitor.session.protocol import ProtocolError, load_protocol
+from monitor.clinical.clinic_protocol import ProtocolError, load_protocol
 
 HUGE = "1" + "0" * 400  # 10**400: a JSON int no float holds
 

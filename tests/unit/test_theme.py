@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from monitor.session.alarm_limits import AlarmPriority
+from monitor.clinical.alarm_limits import AlarmPriority
 from monitor.ui import theme
 
 UI = Path(theme.__file__).parent

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from monitor import timefmt
-from monitor.session.currency import Currency, ShownValue
+from monitor.clinical.currency import Currency, ShownValue
 
 T = datetime(2026, 1, 3, 14, 5, 9).timestamp()  # local time, so the texts hold in any time zone
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app.recovery import restore_unsaved_entries
+from monitor.app.resume import restore_unsaved_entries
 from monitor.app.session_service import SessionService
-from monitor.session.entries import EntryKind, describe
+from monitor.clinical.entries import EntryKind, describe
 from monitor.storage import audit
 from monitor.storage.db import EntryRow, connect, insert_entry, read_entries
 from monitor.storage.unsaved import refused_path, restore_unsaved, save_unsaved, unsaved_path

@@ -1,6 +1,6 @@
 """Clinical workflow rules without Qt: screening gates the start, the observation schedule goes overdue and is
 satisfied by the entries it asks for, discharge is refused below the Aldrete threshold and accepted above it; and
-the rules read from a session's record (monitor.session.record_rules) on resolved entries alone."""
+the rules read from a session's record (monitor.clinical.record_rules) on resolved entries alone."""
 
 from __future__ import annotations
 
@@ -11,19 +11,19 @@ import pytest
 from forms import START, T0, Clock, screening
 
 from monitor.app.session_service import SessionService
-from monitor.session.entries import Entry, EntryAction, EntryKind, EntryView, resolve
-from monitor.session.errors import EntryError
-from monitor.session.infusion import InfusionLimits, InfusionState
-from monitor.session.record_rules import (
+from monitor.clinical.entries import Entry, EntryAction, EntryKind, EntryView, resolve
+from monitor.clinical.errors import EntryError
+from monitor.clinical.infusion import InfusionLimits, InfusionState
+from monitor.clinical.record_rules import (
     check_screening,
     discharge_facts,
     infusion_status,
     latest,
     refuse_after_discharge,
 )
-from monitor.session.recovery import ALDRETE_ITEMS, DischargeFacts
-from monitor.session.schedule import CheckStatus, checks, next_open
-from monitor.session.screening import evaluate, validate_screening
+from monitor.clinical.recovery import ALDRETE_ITEMS, DischargeFacts
+from monitor.clinical.schedule import CheckStatus, checks, next_open
+from monitor.clinical.screening import evaluate, validate_screening
 from monitor.storage.writer import SessionWriter
 
 
@@ -136,7 +136,7 @@ def test_discharge_refused_below_threshold_and_accepted_above(service) -> None:
     assert svc.discharged()
 
 
-# The rules read from a session's record (monitor.session.record_rules), without a service or a writer.
+# The rules read from a session's record (monitor.clinical.record_rules), without a service or a writer.
 LIMITS = InfusionLimits()
 
 

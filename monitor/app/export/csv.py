@@ -16,8 +16,8 @@ from typing import TextIO
 import numpy as np
 
 from monitor.app.session_record import SessionRecord
+from monitor.clinical.entries import describe
 from monitor.params import PARAMS
-from monitor.session.entries import describe
 from monitor.storage.private_files import check_target, new_file
 
 SAMPLE_COLUMNS = ("time_utc", "param", "value", "unit", "host_time_utc", "device_time_utc")

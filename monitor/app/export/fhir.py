@@ -23,10 +23,10 @@ import numpy as np
 
 from monitor.app.export.csv import iso
 from monitor.app.session_record import Series, SessionRecord
+from monitor.clinical.entries import PROGRAM_INITIALS, EntryKind, EntryView, describe
+from monitor.clinical.infusion import InfusionAction, InfusionState
+from monitor.clinical.scales import SCALES, ScaleRole
 from monitor.params import PARAMS
-from monitor.session.entries import PROGRAM_INITIALS, EntryKind, EntryView, describe
-from monitor.session.infusion import InfusionAction, InfusionState
-from monitor.session.scales import SCALES, ScaleRole
 from monitor.storage.private_files import new_file
 
 LOINC = "http://loinc.org"

@@ -15,11 +15,11 @@ import numpy as np
 
 from monitor.app.lifecycle import end_text
 from monitor.app.session_record import SessionRecord
-from monitor.session.alarm_history import collapse_repeats
-from monitor.session.alarms import SOUND_KEY, AlarmAction
-from monitor.session.entries import EntryAction, EntryKind, EntryView, describe
-from monitor.session.infusion import InfusionSettings, InfusionState
-from monitor.session.nibp import NIBP_PARAMS
+from monitor.clinical.alarm_history import collapse_repeats
+from monitor.clinical.alarms import SOUND_KEY, AlarmAction
+from monitor.clinical.entries import EntryAction, EntryKind, EntryView, describe
+from monitor.clinical.infusion import InfusionSettings, InfusionState
+from monitor.clinical.nibp import NIBP_PARAMS
 from monitor.storage.db import SessionState
 from monitor.timefmt import clock_text
 

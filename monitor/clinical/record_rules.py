@@ -1,15 +1,15 @@
 """Clinical rules read from a session's record (its resolved entries), so the session service only gathers the
 entries, calls these and stores: the latest live entry of a kind, a discharged record is closed, the infusion
-starts only after a screening that allows it, and the facts a discharge is judged on (monitor.session.recovery)."""
+starts only after a screening that allows it, and the facts a discharge is judged on (monitor.clinical.recovery)."""
 
 from __future__ import annotations
 
-from monitor.session.entries import EntryKind, EntryView, is_score
-from monitor.session.errors import EntryError
-from monitor.session.infusion import InfusionLimits, InfusionStatus, fold_infusion
-from monitor.session.recovery import DischargeFacts, aldrete_total
-from monitor.session.scales import ScaleRole
-from monitor.session.screening import evaluate as evaluate_screening
+from monitor.clinical.entries import EntryKind, EntryView, is_score
+from monitor.clinical.errors import EntryError
+from monitor.clinical.infusion import InfusionLimits, InfusionStatus, fold_infusion
+from monitor.clinical.recovery import DischargeFacts, aldrete_total
+from monitor.clinical.scales import ScaleRole
+from monitor.clinical.screening import evaluate as evaluate_screening
 from monitor.timefmt import hm_text
 
 

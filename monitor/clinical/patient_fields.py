@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from monitor.session.errors import EntryError, parse_number
-from monitor.session.infusion import InfusionLimits
+from monitor.clinical.errors import EntryError, parse_number
+from monitor.clinical.infusion import InfusionLimits
 
 
 def validate_patient(name: str, mrn: str, dob: str, weight: str | float, allergies: str, today: date) -> dict:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from monitor.session.alarms import AlarmAction
+from monitor.clinical.alarms import AlarmAction
 
 
 class AlarmEventLike(Protocol):

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from monitor.session.errors import EntryError
-from monitor.session.infusion import InfusionAction, InfusionLimits, validate_infusion_payload
-from monitor.session.recovery import aldrete_total, validate_aldrete, validate_discharge
-from monitor.session.scales import SCALES, DissociationLevel, ScaleRole, Severity, SideEffect, scale_role
-from monitor.session.screening import evaluate as evaluate_screening
-from monitor.session.screening import validate_screening
+from monitor.clinical.errors import EntryError
+from monitor.clinical.infusion import InfusionAction, InfusionLimits, validate_infusion_payload
+from monitor.clinical.recovery import aldrete_total, validate_aldrete, validate_discharge
+from monitor.clinical.scales import SCALES, DissociationLevel, ScaleRole, Severity, SideEffect, scale_role
+from monitor.clinical.screening import evaluate as evaluate_screening
+from monitor.clinical.screening import validate_screening
 from monitor.timefmt import hm_text
 
 MAX_NOTE_CHARS = 500

@@ -18,10 +18,10 @@ from pathlib import Path
 from monitor.app.alarm_restore import restored_engine
 from monitor.app.lifecycle import unfinished
 from monitor.app.session_service import FUTURE_SLACK_S, entries_from_rows
-from monitor.devices.events import Sample
-from monitor.session.alarm_limits import Limit
-from monitor.session.alarms import AlarmEngine
-from monitor.session.entries import (
+from monitor.clinical.alarm_limits import Limit
+from monitor.clinical.alarms import AlarmEngine
+from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL
+from monitor.clinical.entries import (
     Entry,
     EntryAction,
     EntryKind,
@@ -29,9 +29,9 @@ from monitor.session.entries import (
     validate_payload,
     validate_reason,
 )
-from monitor.session.errors import EntryError
-from monitor.session.infusion import InfusionLimits
-from monitor.session.protocol import DEFAULT_PROTOCOL
+from monitor.clinical.errors import EntryError
+from monitor.clinical.infusion import InfusionLimits
+from monitor.devices.events import Sample
 from monitor.storage.db import (
     AlarmEventRow,
     EntryRow,

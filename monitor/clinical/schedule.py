@@ -17,8 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from monitor.session.entries import EntryKind, EntryView, is_score
-from monitor.session.scales import ScaleRole
+from monitor.clinical.entries import EntryKind, EntryView, is_score
+from monitor.clinical.scales import ScaleRole
 
 CHECK_INTERVAL_S = 15 * 60.0
 GRACE_S = 5 * 60.0  # a check is overdue this long after it was due; a clinic setting

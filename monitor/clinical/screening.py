@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from monitor.session.errors import EntryError, parse_number
+from monitor.clinical.errors import EntryError, parse_number
 
 
 class Contraindication(StrEnum):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from monitor.session.errors import EntryError, parse_number
+from monitor.clinical.errors import EntryError, parse_number
 from monitor.timefmt import clock_text
 
 

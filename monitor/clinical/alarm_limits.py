@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import IntEnum
 
-from monitor.session.errors import EntryError
+from monitor.clinical.errors import EntryError
 
 
 class AlarmPriority(IntEnum):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from monitor.session.errors import EntryError
+from monitor.clinical.errors import EntryError
 
 DISCHARGE_ALDRETE_AT_LEAST = 9  # [ALDRETE]
 MIN_OBSERVATION_S = 60 * 60.0  # clinical.md: typical 30-60 min after the infusion ends; a clinic setting

@@ -25,11 +25,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from monitor.clinical.alarm_limits import DEFAULT_LIMITS, AlarmPriority, Limit, action_for, adjust_limit
+from monitor.clinical.nibp import NibpReading
+from monitor.clinical.scales import SCALES, sedation_needs_action
 from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, ValueState
 from monitor.params import PARAMS, format_value
-from monitor.session.alarm_limits import DEFAULT_LIMITS, AlarmPriority, Limit, action_for, adjust_limit
-from monitor.session.nibp import NibpReading
-from monitor.session.scales import SCALES, sedation_needs_action
 
 AUDIO_PAUSE_S = 120.0  # clinical.md: audio pause is time-limited, commonly 2 min
 ESCALATE_AFTER_S = {AlarmPriority.LOW: 300.0, AlarmPriority.MEDIUM: 120.0}  # this program's defaults

@@ -2,7 +2,7 @@
 per clinic: protocols differ"), read from a JSON file and checked before any session uses them.
 
 Everything not in the file keeps this program's default (the clinical.md values, cited where they are defined).
-Alarm limits stay within the hard bounds of monitor.session.alarm_limits, as a session's own changes do. Example:
+Alarm limits stay within the hard bounds of monitor.clinical.alarm_limits, as a session's own changes do. Example:
 
     {
       "alarm_limits": {"NIBP_SYS": {"low": 90, "high": 170}, "SPO2": {"low": 93}},
@@ -31,14 +31,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from monitor.clinical import config_values
+from monitor.clinical.alarm_limits import DEFAULT_LIMITS, Limit, adjust_limit
+from monitor.clinical.errors import EntryError
+from monitor.clinical.infusion import InfusionLimits
+from monitor.clinical.recovery import MIN_OBSERVATION_S, Circulation
+from monitor.clinical.schedule import CHECK_INTERVAL_S, GRACE_S
+from monitor.clinical.screening import BP_GATE_DIA, BP_GATE_SYS
 from monitor.devices.port_policy import PortPolicy
-from monitor.session import config_values
-from monitor.session.alarm_limits import DEFAULT_LIMITS, Limit, adjust_limit
-from monitor.session.errors import EntryError
-from monitor.session.infusion import InfusionLimits
-from monitor.session.recovery import MIN_OBSERVATION_S, Circulation
-from monitor.session.schedule import CHECK_INTERVAL_S, GRACE_S
-from monitor.session.screening import BP_GATE_DIA, BP_GATE_SYS
 
 _KEYS = {
     "alarm_limits",
