@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterable, Mapping
 
 from monitor.clinical.alarm_limits import AlarmPriority, Limit, adjust_limit
-from monitor.clinical.alarms import Alarm, AlarmAction, AlarmCategory, AlarmEngine, AlarmStatus
+from monitor.clinical.alarms import Alarm, AlarmAction, AlarmCategory, AlarmEngine, AlarmEvent, AlarmStatus
 from monitor.clinical.errors import EntryError
 from monitor.storage.db import AlarmEventRow
 
@@ -87,3 +87,11 @@ def _alarm(row: AlarmEventRow) -> Alarm:
         escalated_at=row.t,
         param=param,
     )
+
+
+def recorded_event(row: AlarmEventRow) -> AlarmEvent:
+    """An alarm event as recorded, in the form the live views take (the review shows the same lane and history)."""
+    priority = AlarmPriority[row.priority.upper()] if row.priority else None
+    category = AlarmCategory(row.category) if row.category else None
+    action = AlarmAction(row.action)
+    return AlarmEvent(row.t, action, row.key, row.message, priority, category, row.value, row.limit_value, row.who)

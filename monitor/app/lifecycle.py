@@ -114,6 +114,11 @@ class SessionListing:
     started_at: float
     end: str  # end_text()
     state: SessionState
+    chair: str = ""  # "" for a headless recording
+    monitor: str = ""  # the monitor's kind (its protocol): what the review list shows, never a temporary port
+    port: str = ""  # the port or URL it was read from (a simulated monitor's is a temporary pty)
+    name: str = ""  # the patient's, "" when none was assigned
+    mrn: str = ""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -133,8 +138,14 @@ def session_listing(db_path: Path) -> list[SessionListing]:
         out = []
         for s in sorted(list_sessions(conn), key=lambda s: s.id):  # the order IT reads ids in
             found = session_course(conn, s.id)
-            patient = f"{found[0].name} ({found[0].mrn})" if found else "no patient"
-            out.append(SessionListing(s.id, s.chair or s.source, patient, s.started_at, end_text(s), s.state))
+            name, mrn = (found[0].name, found[0].mrn) if found else ("", "")
+            patient = f"{name} ({mrn})" if found else "no patient"
+            out.append(
+                SessionListing(
+                    s.id, s.chair or s.source, patient, s.started_at, end_text(s), s.state,
+                    chair=s.chair or "", monitor=s.protocol, port=s.source, name=name, mrn=mrn,
+                )
+            )
         return out
     finally:
         conn.close()

@@ -8,6 +8,8 @@ have a row of their own beneath, as large as an alarm row, steady, shown while t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,11 +29,12 @@ from PySide6.QtWidgets import (
 from monitor.app.alarm_service import AlarmService
 from monitor.clinical.alarm_history import AlarmRepeats
 from monitor.clinical.alarm_limits import AlarmPriority
-from monitor.clinical.alarms import Alarm, AlarmCategory, AlarmEvent, AlarmStatus
+from monitor.clinical.alarms import Alarm, AlarmAction, AlarmCategory, AlarmEvent, AlarmStatus
 from monitor.clinical.errors import EntryError, parse_number
 from monitor.params import PARAMS
 from monitor.timefmt import clock_text, hm_text, ms
 from monitor.ui import theme
+from monitor.ui.fit import show_message, whole_placeholder
 from monitor.ui.text import plain
 
 COLOURS = theme.ALARM  # where the station card and the trends find them
@@ -186,6 +189,7 @@ class LimitsDialog(QDialog):
         self.reason = QLineEdit()
         self.reason.setObjectName("limit_reason")
         self.reason.setPlaceholderText("Why? (required, recorded with the change)")
+        whole_placeholder(self.reason)
         self.error = plain(QLabel(""))
         self.error.setObjectName("limit_error")
         self.error.setStyleSheet(theme.ERROR_STYLE)
@@ -234,9 +238,20 @@ class LimitsDialog(QDialog):
             low, high = self._value(self.low, "Low limit"), self._value(self.high, "High limit")
             self.service.set_limit(param, low, high, self._initials(), self.reason.text())
         except EntryError as exc:
-            self.error.setText(str(exc))
+            show_message(self.error, str(exc))
             return
         super().accept()
+
+
+def alarm_marks(events: Iterable[AlarmEvent]) -> list[tuple[float, str, str]]:
+    """The trends' alarm lane marks (TrendView.add_alarm_marks) of alarm events, live or recorded: onsets in their
+    priority colour; limit changes (who and why) in grey, on the same lane."""
+    return [
+        (e.t, COLOURS[e.priority] if e.priority else theme.LIMIT_MARK, f"{e.message} {e.who}".strip())
+        for e in events
+        if (e.action in (AlarmAction.ONSET, AlarmAction.WORSENED) and e.priority is not None)
+        or e.action is AlarmAction.LIMIT_CHANGED
+    ]
 
 
 class AlarmHistory(QTreeWidget):

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.app.courses import course_summary
 from monitor.app.device_door import line_settings
 from monitor.app.lifecycle import close_question, ends_on_close, unfinished
 from monitor.app.storage_door import backup_database, backup_path, captures_dir
@@ -80,15 +79,10 @@ class MainWindow(QMainWindow):
         sessions.addAction(course)
         self.statusBar().showMessage(f"Recording from {source}")
 
-    def open_course_view(self) -> CourseView | None:
+    def open_course_view(self) -> CourseView:
+        """Any patient's course; the current session's, when it is in one, is shown first."""
         found = self.workspace.courses.of_session(self.workspace.service.session_id)
-        if found is None:
-            self.workspace.show_message("Assign this session to a patient's course first (Patient & course…)", True)
-            return None
-        _patient, course = found
-        self.course_view = CourseView(
-            course.title, course_summary(self.workspace.facade.acquisition.writer.db_path, course.id), self
-        )
+        self.course_view = CourseView(self.workspace.courses, found[1].id if found else None, self)
         self.course_view.open()
         return self.course_view
 

@@ -1,5 +1,5 @@
 """PatientDialog: find or add the patient, pick or start their course, and put this session in it.
-CourseView: the course's sessions side by side -- pain before and after (plot), dose, side effects.
+CourseView: any patient's course, sessions side by side -- pain before and after (plot), dose, side effects.
 
 GUI thread. Writes go through the CourseService (the writer thread); the dialog waits for their futures through
 the facade, so the GUI never blocks on the disk.
@@ -14,7 +14,9 @@ from typing import Any
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -28,11 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.app.courses import CourseService, SessionSummary
+from monitor.app.courses import CourseService, SessionSummary, course_summary
 from monitor.clinical.errors import EntryError
 from monitor.timefmt import date_text
 from monitor.ui import theme
 from monitor.ui.facade import SessionFacade
+from monitor.ui.fit import fitted_width, show_message, tree_width
 from monitor.ui.text import plain
 
 
@@ -90,15 +93,21 @@ class PatientDialog(QDialog):
         columns = QHBoxLayout()
         columns.addLayout(left)
         columns.addLayout(right)
+        done = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.done_button = done.button(QDialogButtonBox.StandardButton.Close)
+        self.done_button.setText("Done")
+        self.done_button.setObjectName("patient_done")
+        done.rejected.connect(self.accept)  # nothing to confirm: every step was saved when taken
         layout = QVBoxLayout(self)
         layout.addLayout(columns)
         layout.addWidget(self.message)
+        layout.addWidget(done)
         self._fill_patients()
         self.resize(820, 520)
 
     def _say(self, text: str, error: bool = False) -> None:
-        self.message.setText(text)
         self.message.setStyleSheet(theme.message_style(error))
+        show_message(self.message, text)
 
     def _fill_patients(self, *_: object, select: int | None = None) -> None:
         needle = self.search.text().strip().lower()
@@ -151,6 +160,8 @@ class PatientDialog(QDialog):
             return
 
         def added(pid: int) -> None:
+            for field in self.fields.values():  # ready for the next one: nothing of this patient left over
+                field.clear()
             self._fill_patients(select=pid)
             self._say("Patient added")
 
@@ -187,37 +198,84 @@ class PatientDialog(QDialog):
 
 
 class CourseView(QDialog):
-    def __init__(self, title: str, summary: list[SessionSummary], parent: QWidget | None = None) -> None:
+    """Any patient's course, chosen here (the current session's is chosen first when it has one): its sessions
+    numbered 1, 2, 3 on the plot's axis and in the table, every column whole."""
+
+    def __init__(self, courses: CourseService, course_id: int | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Course: {title}")
+        self.setWindowTitle("Course view")
+        self.courses = courses
+        self.summary: list[SessionSummary] = []
+        self.patient = QComboBox()
+        self.patient.setObjectName("course_patient")
+        self.course = QComboBox()
+        self.course.setObjectName("course_choice")
+        choose = QFormLayout()
+        choose.addRow("Patient", self.patient)
+        choose.addRow("Course", self.course)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setObjectName("course_plot")
+        self.plot.setLabel("left", "Pain NRS")
+        self.plot.setLabel("bottom", "Session")
+        self.plot.setYRange(0, 10, padding=0.05)
+        self.plot.addLegend()
+        self.table = QTreeWidget()
+        self.table.setObjectName("course_table")
+        self.table.setRootIsDecorated(False)
+        self.table.setHeaderLabels(("#", "Date", "Pain before → after", "Change vs first", "Dose", "Side effects"))
+        layout = QVBoxLayout(self)
+        layout.addLayout(choose)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.table)
+        patients = courses.patients()
+        chosen = next((p.id for p in patients for c in courses.courses(p.id) if c.id == course_id), None)
+        for p in patients:
+            self.patient.addItem(p.label, p.id)
+        self.patient.currentIndexChanged.connect(lambda _i: self._fill_courses(None))
+        self.course.currentIndexChanged.connect(lambda _i: self._show_course())
+        self.patient.setCurrentIndex(max(0, self.patient.findData(chosen)))
+        self._fill_courses(course_id)
+        self.resize(fitted_width(self, tree_width(self.table), 760), 560)
+
+    def choose(self, patient_id: int, course_id: int | None = None) -> None:
+        """Show `patient_id`'s course (`course_id`, or their first)."""
+        self.patient.setCurrentIndex(self.patient.findData(patient_id))
+        self._fill_courses(course_id)
+
+    def _fill_courses(self, course_id: int | None) -> None:
+        self.course.blockSignals(True)  # one redraw, once the list is complete
+        self.course.clear()
+        patient_id = self.patient.currentData()
+        for c in self.courses.courses(patient_id) if patient_id is not None else []:
+            self.course.addItem(f"{c.title} (since {date_text(c.created_at)})", c.id)
+        self.course.setCurrentIndex(max(0, self.course.findData(course_id)))
+        self.course.blockSignals(False)
+        self._show_course()
+
+    def _show_course(self) -> None:
+        course_id = self.course.currentData()
+        summary = course_summary(self.courses.writer.db_path, course_id) if course_id is not None else []
         self.summary = summary
-        plot = pg.PlotWidget(background="w")
-        plot.setObjectName("course_plot")
-        plot.setLabel("left", "Pain NRS")
-        plot.setLabel("bottom", "Session")
-        plot.setYRange(0, 10, padding=0.05)
-        plot.addLegend()
+        self.plot.clear()
         for label, colour, symbol, values in (
             ("before", "#c62828", "o", [s.baseline_pain for s in summary]),
             ("after", "#1565c0", "s", [s.end_pain for s in summary]),
         ):
             points = [(i, v) for i, v in enumerate(values, start=1) if v is not None]  # a missing score: no point
             xs, ys = [p[0] for p in points], [p[1] for p in points]
-            plot.plot(xs, ys, pen=pg.mkPen(colour, width=2), symbol=symbol, symbolBrush=colour, name=label)
-        self.table = QTreeWidget()
-        self.table.setObjectName("course_table")
-        self.table.setRootIsDecorated(False)
-        self.table.setHeaderLabels(("#", "Date", "Pain before → after", "Change vs first", "Dose", "Side effects"))
+            self.plot.plot(xs, ys, pen=pg.mkPen(colour, width=2), symbol=symbol, symbolBrush=colour, name=label)
+        numbers = range(1, len(summary) + 1)
+        self.plot.getAxis("bottom").setTicks([[(i, str(i)) for i in numbers]])  # sessions are counted, not halved
+        self.plot.setXRange(0.5, max(1, len(summary)) + 0.5, padding=0)
+        self.table.clear()
         for i, s in enumerate(summary, start=1):
             change = f"{s.pain_change_pct:+.0f} %" if s.pain_change_pct is not None else "—"
             pain = f"{_n(s.baseline_pain)} → {_n(s.end_pain)}"
             dose = f"{s.total_mg:.0f} mg ({s.total_mg_kg:.2f} mg/kg)"
             when = date_text(s.started_at)
             self.table.addTopLevelItem(QTreeWidgetItem([str(i), when, pain, change, dose, str(s.side_effects)]))
-        layout = QVBoxLayout(self)
-        layout.addWidget(plot, 1)
-        layout.addWidget(self.table)
-        self.resize(760, 560)
+        for column in range(self.table.columnCount()):
+            self.table.resizeColumnToContents(column)
 
 
 def _n(value: int | None) -> str:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from monitor.app.device_door import PROTOCOL_NAMES, PortPolicy, list_ports, port_problem
 from monitor.ui import theme
+from monitor.ui.fit import list_width, screen_width, show_message, whole_placeholder
 from monitor.ui.text import plain
 
 
@@ -38,6 +39,7 @@ class PortPickerDialog(QDialog):
         self.port = QLineEdit(current_port)
         self.port.setObjectName("port_path")
         self.port.setPlaceholderText("/dev/ttyUSB0, COM3, socket://host:port, rfc2217://host:port")
+        whole_placeholder(self.port)
         self.protocol = QComboBox()
         self.protocol.setObjectName("port_protocol")
         self.protocol.addItems(PROTOCOL_NAMES)
@@ -45,7 +47,9 @@ class PortPickerDialog(QDialog):
         refresh = QPushButton("Refresh list")
         refresh.clicked.connect(self.refresh)
         self.error = plain(QLabel(""))
+        self.error.setObjectName("port_error")
         self.error.setStyleSheet(theme.ERROR_STYLE)
+        self.error.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -68,6 +72,8 @@ class PortPickerDialog(QDialog):
             self.ports.addItem(item)
         if not found:
             self.ports.addItem("(no serial ports found: type a device path or URL below)")
+        # Every port's whole name and description: the dialog widens to the longest (within the screen).
+        self.ports.setMinimumWidth(min(list_width(self.ports), screen_width(self) - 60))
 
     def _on_pick(self, item: QListWidgetItem | None) -> None:
         if item is not None and item.data(256):
@@ -80,6 +86,6 @@ class PortPickerDialog(QDialog):
         problem = port_problem(self.port.text(), self.policy, "port picker")
         if problem is not None:
             hint = ": press Refresh list, pick it" if problem.startswith("There is no port") else ""
-            self.error.setText(problem + hint)
+            show_message(self.error, problem + hint)
             return
         super().accept()

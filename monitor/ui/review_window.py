@@ -1,5 +1,5 @@
-"""Review of a recorded session: the same charts, timeline lane and entry list as the live workspace, read-only,
-with zoom and scroll; and the dialog that lists the sessions in the database.
+"""Review of a recorded session: the same charts, timeline and alarm lanes, entry list and alarm history as the live
+workspace, read-only, with zoom and scroll; and the dialog that lists the sessions in the database.
 
 GUI thread. The record is read once through its own database connection (SessionRecord), so reviewing works
 while another session is being recorded.
@@ -12,15 +12,17 @@ import threading
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QHeaderView,
     QLabel,
     QMainWindow,
     QSplitter,
+    QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -28,15 +30,20 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.app import export
-from monitor.app.lifecycle import end_text
+from monitor.app.alarm_restore import recorded_event
+from monitor.app.lifecycle import SessionListing, session_listing
 from monitor.app.replay import replay_capture
 from monitor.app.session_record import SessionRecord, load_record
-from monitor.app.storage_door import SessionRow, SessionWriter, connect, list_sessions
+from monitor.app.storage_door import SessionWriter
 from monitor.timefmt import date_time_text, hm_text, hms
 from monitor.ui import report_pdf  # noqa: F401  (provides the PDF writer to the export registry)
+from monitor.ui.alarm_bar import AlarmHistory, alarm_marks
 from monitor.ui.background import BackgroundJob, Progress
+from monitor.ui.fit import fit_in_screen, fitted_width, show_rows, tree_width
 from monitor.ui.timeline import TimelineList
 from monitor.ui.trends import TrendView
+
+TIMELINE_ROWS = 10  # entries the review's timeline shows at once, however the window is split
 
 
 def infusion_summary(record: SessionRecord) -> str:
@@ -52,6 +59,8 @@ def infusion_summary(record: SessionRecord) -> str:
 
 
 class ReviewWindow(QMainWindow):
+    last_export_folder: Path | None = None  # where the last export went, this run: the next one starts there
+
     def __init__(self, record: SessionRecord, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.record = record
@@ -70,13 +79,23 @@ class ReviewWindow(QMainWindow):
         self.timeline = TimelineList()
         self.timeline.amend_button.hide()  # a finished record is corrected from a live session only
         self.timeline.strike_button.hide()
+        self.alarm_history = AlarmHistory()  # the live view's, with the recorded events
         self._load()
         self.timeline.sigEntrySelected.connect(self._on_entry_selected)
         self.trends.sigEntryClicked.connect(self.timeline.select)
+        entries = self.timeline.tree.header()
+        entries.setStretchLastSection(False)
+        entries.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the entry's text: the widest column
+        self.timeline.tree.setColumnWidth(3, 260)
+        show_rows(self.timeline.tree, TIMELINE_ROWS)
+        self.lists = QTabWidget()
+        self.lists.setObjectName("review_lists")
+        self.lists.addTab(self.timeline, "Timeline")
+        self.lists.addTab(self.alarm_history, f"Alarm history ({len(self.alarm_history.repeats.rows)})")
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.trends)
-        split.addWidget(self.timeline)
-        split.setSizes([650, 200])
+        split.addWidget(self.lists)
+        split.setSizes([650, 300])
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.addWidget(header)
@@ -88,7 +107,7 @@ class ReviewWindow(QMainWindow):
             action = QAction(exporter.label, self)
             action.triggered.connect(lambda _=False, f=exporter.name: self._choose_export(f))
             menu.addAction(action)
-        self.resize(1400, 900)
+        fit_in_screen(self, 1400, 900)
 
     def _load(self) -> None:
         record = self.record
@@ -101,6 +120,9 @@ class ReviewWindow(QMainWindow):
         self.trends.add_nibp(record.nibp, "t" if record.session.timebase == "device" else "host_t")
         self.trends.set_entries(record.entries)
         self.timeline.set_entries(record.entries)
+        events = [recorded_event(row) for row in record.alarms]
+        self.alarm_history.add_events(events)
+        self.trends.add_alarm_marks(alarm_marks(events))
         self.trends.set_now(record.end)
         self.trends.set_window(None)  # the whole session
         self.trends.refresh()
@@ -108,15 +130,13 @@ class ReviewWindow(QMainWindow):
 
     def _choose_export(self, fmt: str) -> None:
         exporter = export.get(fmt)
-        if exporter.target is export.Target.FOLDER:
-            folder = QFileDialog.getExistingDirectory(self, f"Export {fmt.upper()} into folder")
-            target = Path(folder) if folder else None
-        else:
-            name = f"session-{self.record.session.id}{exporter.suffix}"
-            chosen, _ = QFileDialog.getSaveFileName(self, "Export", name)
-            target = Path(chosen) if chosen else None
-        if target is not None:  # the file dialog asked before choosing an existing file; a folder's files were not
-            self.export(fmt, target, force=exporter.target is export.Target.FILE)
+        dialog = export_dialog(self, exporter, self.record.session.id)
+        if not dialog.exec() or not dialog.selectedFiles():
+            return
+        target = Path(dialog.selectedFiles()[0])
+        ReviewWindow.last_export_folder = target if exporter.target is export.Target.FOLDER else target.parent
+        # The file dialog asked before choosing an existing file; a folder's files were not.
+        self.export(fmt, target, force=exporter.target is export.Target.FILE)
 
     def export(self, fmt: str, target: Path, force: bool = False) -> BackgroundJob:
         """Write the record in a format of the registry (monitor.app.export), with progress. An existing file is
@@ -143,8 +163,38 @@ class ReviewWindow(QMainWindow):
             self.trends.scroll_to(view.t)
 
 
+def export_start_folder(last: Path | None) -> Path:
+    """Where an export dialog starts: the folder of the last export (this run), else the user's documents
+    folder (never the program's working directory)."""
+    if last is not None and last.is_dir():
+        return last
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(documents) if documents else Path.home()
+
+
+def export_dialog(parent: QWidget | None, exporter: export.Exporter, session_id: int) -> QFileDialog:
+    """The dialog that asks where to export: a folder, or a file named after the session with the format's
+    file-type filter (from the export registry), starting in export_start_folder."""
+    start = export_start_folder(ReviewWindow.last_export_folder)
+    if exporter.target is export.Target.FOLDER:
+        dialog = QFileDialog(parent, f"Export {exporter.name.upper()} into folder", str(start))
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly)
+        return dialog
+    dialog = QFileDialog(parent, f"Export {exporter.label.rstrip('…')}", str(start))
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setNameFilter(exporter.file_type)
+    dialog.setDefaultSuffix(exporter.suffix.lstrip("."))
+    dialog.selectFile(f"session-{session_id}{exporter.suffix}")
+    return dialog
+
+
 class SessionListDialog(QDialog):
-    """The sessions in the database, newest first; open one for review."""
+    """The sessions in the database, newest first, by patient, date, chair and state; open one for review. The
+    monitor is named by its kind: the port it was read from (a simulated monitor's is a temporary pty) is in the
+    tooltip only."""
+
+    COLUMNS = ("Patient", "MRN", "Started", "Chair", "Monitor", "State", "Session")
 
     def __init__(self, db_path: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -152,17 +202,18 @@ class SessionListDialog(QDialog):
         self.setWindowTitle("Review a session")
         self.tree = QTreeWidget()
         self.tree.setObjectName("session_list")
-        self.tree.setHeaderLabels(("Session", "Started", "End", "Chair or monitor"))
+        self.tree.setHeaderLabels(self.COLUMNS)
         self.tree.setRootIsDecorated(False)
-        conn = connect(db_path)
-        try:
-            self.sessions: list[SessionRow] = list(reversed(list_sessions(conn)))
-        finally:
-            conn.close()
+        self.tree.setAlternatingRowColors(True)
+        self.sessions: list[SessionListing] = list(reversed(session_listing(db_path)))
         for s in self.sessions:
-            item = QTreeWidgetItem([str(s.id), date_time_text(s.started_at), end_text(s), s.chair or s.source])
+            texts = [s.name or "no patient", s.mrn or "—", date_time_text(s.started_at), s.chair or "—"]
+            item = QTreeWidgetItem([*texts, s.monitor, s.end, str(s.id)])
             item.setData(0, 256, s.id)
+            item.setToolTip(self.COLUMNS.index("Monitor"), f"read from {s.port}")
             self.tree.addTopLevelItem(item)
+        for column in range(len(self.COLUMNS)):
+            self.tree.resizeColumnToContents(column)
         self.tree.itemDoubleClicked.connect(lambda *_: self.accept())
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -170,8 +221,13 @@ class SessionListDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tree)
         layout.addWidget(buttons)
-        self.resize(700, 400)
+        self.resize(fitted_width(self, tree_width(self.tree), 700), 400)
         self.windows: list[ReviewWindow] = []
+
+    def row_texts(self, row: int) -> dict[str, str]:
+        """The row's cells by column name (what the nurse reads)."""
+        item = self.tree.topLevelItem(row)
+        return {name: item.text(i) for i, name in enumerate(self.COLUMNS)}
 
     def chosen(self) -> int | None:
         items = self.tree.selectedItems()

@@ -32,6 +32,7 @@ from monitor.clinical.entries import EntryKind, EntryView, describe
 from monitor.clinical.scales import SCALES, DissociationLevel, Severity, SideEffect
 from monitor.timefmt import clock_text, hm_text, latest_at
 from monitor.ui import theme
+from monitor.ui.fit import show_message, whole_placeholder
 from monitor.ui.text import literal, plain
 
 
@@ -176,6 +177,7 @@ class CorrectionDialog(QDialog):
         self.reason = QLineEdit()
         self.reason.setObjectName("correction_reason")
         self.reason.setPlaceholderText("Why is this entry corrected? (required)")
+        whole_placeholder(self.reason)
         form.addRow("Reason", self.reason)
         self.error = plain(QLabel(""))
         self.error.setObjectName("correction_error")
@@ -220,7 +222,7 @@ class CorrectionDialog(QDialog):
             super().accept()
 
     def show_error(self, message: str) -> None:
-        self.error.setText(message)
+        show_message(self.error, message)
 
 
 def _editable(kind: EntryKind, payload: Mapping[str, Any]) -> dict[str, Any]:

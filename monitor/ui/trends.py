@@ -67,23 +67,29 @@ CHARTS = (
 CHART_PARAMS = tuple(curve.param for chart in CHARTS for curve in chart.curves)
 
 # Timeline lanes, top to bottom.
-LANES = {"infusion": 3, "observation": 2, "score": 1, "alarm": 0}
-LANE_Y_RANGE = (-0.6, 3.6)
-LANE_LABELS = {"infusion": "Pump", "observation": "Obs", "score": "Score", "alarm": "Alarm"}
+LANES = {"screening": 4, "infusion": 3, "observation": 2, "score": 1, "alarm": 0}
+LANE_Y_RANGE = (-0.6, 4.6)
+LANE_LABELS = {"screening": "Screen", "infusion": "Pump", "observation": "Obs", "score": "Score", "alarm": "Alarm"}
 LANE_OF_KIND = {
     EntryKind.INFUSION: "infusion",
     EntryKind.SIDE_EFFECT: "observation",
     EntryKind.NOTE: "observation",
     EntryKind.SCORE: "score",
     EntryKind.DISSOCIATION: "score",
-    EntryKind.SCREENING: "infusion",
+    EntryKind.SCREENING: "screening",
     EntryKind.DISCHARGE: "infusion",
     EntryKind.CHECK: "observation",
     EntryKind.ALDRETE: "score",
     EntryKind.MISSED_CHECK: "observation",
 }
 STRUCK_COLOUR = "#546e7a"
-MARKER_COLOUR = {"infusion": "#ce93d8", "observation": "#ffab40", "score": "#80cbc4", "alarm": "#ef5350"}
+MARKER_COLOUR = {
+    "screening": "#64b5f6",
+    "infusion": "#ce93d8",
+    "observation": "#ffab40",
+    "score": "#80cbc4",
+    "alarm": "#ef5350",
+}
 
 
 class TrendView(QWidget):

@@ -31,15 +31,14 @@ from PySide6.QtWidgets import (
 from monitor.app.courses import DEMO_NAME, CourseService
 from monitor.app.device_door import DeviceStatus, LinkEvent, LinkState, Sample
 from monitor.app.live_chair import LiveChair
-from monitor.clinical.alarms import AlarmAction, AlarmEvent
+from monitor.clinical.alarms import AlarmEvent
 from monitor.clinical.entries import Entry, EntryView
 from monitor.clinical.errors import EntryError
 from monitor.clinical.nibp import NibpReading
 from monitor.clinical.recovery import MonitorValues
 from monitor.timefmt import clock_text, hm_text
 from monitor.ui import theme
-from monitor.ui.alarm_bar import COLOURS as ALARM_COLOURS
-from monitor.ui.alarm_bar import AlarmBar, AlarmHistory
+from monitor.ui.alarm_bar import AlarmBar, AlarmHistory, alarm_marks
 from monitor.ui.alarm_sound import AlarmSound
 from monitor.ui.entry_panel import ObservationPanel
 from monitor.ui.facade import SessionFacade
@@ -55,8 +54,6 @@ from monitor.ui.tiles import TILES, AlarmLevel, NumericTile
 from monitor.ui.timeline import CorrectionDialog, TimelineList
 from monitor.ui.trends import TrendView
 from monitor.ui.wheel_guard import install_wheel_guard
-
-LIMIT_MARK_COLOUR = theme.LIMIT_MARK
 
 # How long a status message for the nurse stays (by: is it an error). An error needs time to be read and acted on.
 MESSAGE_KEEP_S = {False: 15.0, True: 60.0}
@@ -323,14 +320,7 @@ class ChairWorkspace(QWidget):
     @Slot(list)
     def _on_alarm_events(self, events: list[AlarmEvent]) -> None:
         self.alarm_history.add_events(events)
-        # Onsets in their priority colour; limit changes (who and why) in grey, on the same lane.
-        marks = [
-            (e.t, ALARM_COLOURS[e.priority] if e.priority else LIMIT_MARK_COLOUR, f"{e.message} {e.who}".strip())
-            for e in events
-            if (e.action in (AlarmAction.ONSET, AlarmAction.WORSENED) and e.priority is not None)
-            or e.action is AlarmAction.LIMIT_CHANGED
-        ]
-        self.trends.add_alarm_marks(marks)
+        self.trends.add_alarm_marks(alarm_marks(events))
         self._render_alarms()
 
     def _on_sound_unavailable(self, problem: str) -> None:

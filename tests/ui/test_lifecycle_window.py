@@ -154,9 +154,9 @@ def test_after_discharge_entries_are_refused_and_next_patient_starts_a_fresh_ses
     # the record says when and by whom it was closed: the review list and the PDF header
     discharged = f"discharged at {clock_text(before.discharged_at)[:5]} by AB"
     listing = SessionListDialog(chair_seat.chair.writer.db_path)
-    rows = {listing.tree.topLevelItem(i).text(0): listing.tree.topLevelItem(i) for i in range(len(listing.sessions))}
-    assert rows[str(service.session_id)].text(2) == discharged and rows[str(service.session_id)].text(3) == "Chair 1"
-    assert rows[str(after.id)].text(2).startswith("open")
+    rows = {int(row["Session"]): row for row in map(listing.row_texts, range(len(listing.sessions)))}
+    assert rows[service.session_id]["State"] == discharged and rows[service.session_id]["Chair"] == "Chair 1"
+    assert rows[after.id]["State"].startswith("open")
     listing.deleteLater()
     header = "\n".join(layout_report(load_record(chair_seat.chair.writer.db_path, service.session_id)).pages[0].texts)
     assert discharged in header and "still recording" not in header and "not closed" not in header

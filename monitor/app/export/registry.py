@@ -41,6 +41,11 @@ class Exporter:
     drawn_by: str | None = None  # the ui module that provides `write` (it draws with Qt)
     counts: str = ""  # what the writer's progress counts, said once done by the CLI ("pages"); "" for nothing
 
+    @property
+    def file_type(self) -> str:
+        """The save dialog's file-type filter, e.g. 'PDF session record (*.pdf)'; '' for a folder target."""
+        return f"{self.label.rstrip('…')} (*{self.suffix})" if self.target is Target.FILE else ""
+
     def __post_init__(self) -> None:
         if self.write is None and self.drawn_by is None:
             raise ValueError(f"export format {self.name!r} has neither a writer nor a module that provides one")
