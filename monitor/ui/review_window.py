@@ -169,7 +169,7 @@ def export_start_folder(last: Path | None) -> Path:
     if last is not None and last.is_dir():
         return last
     documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(documents) if documents else Path.home()
+    return Path(documents) if documents and Path(documents).is_dir() else Path.home()
 
 
 def export_dialog(parent: QWidget | None, exporter: export.Exporter, session_id: int) -> QFileDialog:

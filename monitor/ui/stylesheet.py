@@ -65,6 +65,13 @@ QPushButton[size="large"] {{ font-size: {NORMAL_PX + 2}px; font-weight: bold; mi
 # Other windows add their rules in sections of their own below, each at the end (one hunk each, for merges).
 STYLESHEET = _CHECK + _INFUSION + _MESSAGES + _LINK + _GROUPS
 
+# Records and dialogs: a read-only field (a started infusion's drug, concentration and weight: corrected by
+# amending the entry) is drawn on the window's own background with a dotted outline, not as a white box to type in.
+_READ_ONLY = """
+QLineEdit:read-only { background: palette(window); border: 1px dotted palette(mid); padding: 1px 2px; }
+"""
+STYLESHEET += _READ_ONLY
+
 
 def install(app: QApplication) -> None:
     """The program's look, app-wide (once: re-setting a sheet re-polishes every widget)."""

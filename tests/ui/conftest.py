@@ -95,6 +95,12 @@ def assign_patient(courses: CourseService, session_id: int) -> None:
     courses.assign(session_id, course).result(5)
 
 
+@pytest.fixture
+def assigned():
+    """assign_patient, for a test that builds its own database."""
+    return assign_patient
+
+
 def _stored_entries(window: MainWindow):
     """What is on disk for the window's session, read through a connection of its own."""
     conn = connect(window.db_path)
