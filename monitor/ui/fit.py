@@ -59,7 +59,7 @@ def whole_placeholder(field: QLineEdit) -> QLineEdit:
 
 def show_rows(view: QAbstractItemView, rows: int) -> None:
     """Keep room for `rows` rows of a list or table (with its header), however its window is split."""
-    row = max(view.sizeHintForRow(0), view.fontMetrics().height() + 6)
+    row = view.sizeHintForRow(0) if view.model().rowCount() else view.fontMetrics().height() + 4
     header = view.header().sizeHint().height() if isinstance(view, QTreeWidget) else 0
     scroll = view.horizontalScrollBar().sizeHint().height()
     view.setMinimumHeight(header + rows * row + 2 * view.frameWidth() + scroll)

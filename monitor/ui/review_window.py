@@ -95,7 +95,8 @@ class ReviewWindow(QMainWindow):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.trends)
         split.addWidget(self.lists)
-        split.setSizes([650, 300])
+        split.setStretchFactor(0, 1)
+        split.setSizes([10_000, 1])  # the lists at their least (TIMELINE_ROWS rows), the charts the rest
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.addWidget(header)

@@ -69,6 +69,7 @@ CHART_PARAMS = tuple(curve.param for chart in CHARTS for curve in chart.curves)
 # Timeline lanes, top to bottom.
 LANES = {"screening": 4, "infusion": 3, "observation": 2, "score": 1, "alarm": 0}
 LANE_Y_RANGE = (-0.6, 4.6)
+LANE_MIN_PX = 95  # five rows whose 7-pt labels do not overlap, and the time axis beneath
 LANE_LABELS = {"screening": "Screen", "infusion": "Pump", "observation": "Obs", "score": "Score", "alarm": "Alarm"}
 LANE_OF_KIND = {
     EntryKind.INFUSION: "infusion",
@@ -196,6 +197,7 @@ class TrendView(QWidget):
         axis = pg.DateAxisItem(orientation="bottom")
         lane: pg.PlotItem = self.graphics.addPlot(row=row, col=0, axisItems={"bottom": axis})
         lane.setMaximumHeight(110)
+        lane.setMinimumHeight(LANE_MIN_PX)
         lane.disableAutoRange()
         lane.setYRange(*LANE_Y_RANGE, padding=0)
         lane.setMouseEnabled(x=True, y=False)
