@@ -13,6 +13,7 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -96,6 +97,7 @@ class PatientDialog(QDialog):
         done = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.done_button = done.button(QDialogButtonBox.StandardButton.Close)
         self.done_button.setText("Done")
+        self.done_button.setIcon(QIcon())  # not Close's cross: nothing is cancelled
         self.done_button.setObjectName("patient_done")
         done.rejected.connect(self.accept)  # nothing to confirm: every step was saved when taken
         layout = QVBoxLayout(self)
