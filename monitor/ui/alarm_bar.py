@@ -3,14 +3,19 @@
 GUI thread; it presents the AlarmService and sends the nurse's actions to it. Colours and flash rates after
 IEC 60601-1-8 as in shared/clinical.md: high red flashing at ~2 Hz (1.4-2.8 Hz), medium yellow flashing at
 ~0.6 Hz (0.4-0.8 Hz), low cyan steady; technical alarms are marked as such. Standing conditions (no alarm sound)
-have a row of their own beneath, as large as an alarm row, steady, shown while true: no button changes it.
+have the first row, as large as an alarm row, steady, shown while true: no button changes it.
+The bar is always ROWS rows high, whatever is in it (issue 16: it grew from 1 to 3 rows and a click meant for
+Pause hit empty space): the highest-priority alarm keeps the first alarm row, and when there are more alarms than
+rows the last row rotates through the rest. A long text is elided in its middle (the time and what, then the
+instruction, stay), never widening the window; the whole text is the row's tooltip.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -20,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -40,7 +46,47 @@ from monitor.ui.text import plain
 COLOURS = theme.ALARM  # where the station card and the trends find them
 TEXT_ON = theme.TEXT_ON_ALARM
 FLASH_HALF_PERIOD_MS = {AlarmPriority.HIGH: 250, AlarmPriority.MEDIUM: 800}  # 2 Hz and 0.625 Hz
-MAX_SHOWN = 3
+ROWS = 3  # the bar's fixed height in rows; a standing condition takes the first, alarms the others
+ROW_HEIGHT = 26  # one row of 18 px bold text with its padding
+ROTATE_MS = 3000  # the last row's turn per alarm, when more alarms than rows
+
+
+class RowLabel(QLabel):
+    """A row of fixed height whose text never widens the window: elided in the middle to the row's width."""
+
+    def __init__(self, tip: bool = True) -> None:
+        """`tip`: the whole text is the tooltip (the standing row's tooltip says why, for IT, instead)."""
+        super().__init__("")
+        plain(self)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(ROW_HEIGHT)
+        self._full = ""
+        self._tip = tip
+
+    def full_text(self) -> str:
+        return self._full
+
+    def set_full_text(self, text: str) -> None:
+        if text != self._full:
+            self._full = text
+            if self._tip:
+                self.setToolTip(text)
+            self._fit()
+
+    def _fit(self) -> None:
+        room = self.contentsRect().width() - 12  # the stylesheet's padding
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(room, 0))
+        if shown != self.text():
+            self.setText(shown)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit()
 
 
 class AlarmBar(QWidget):
@@ -50,10 +96,9 @@ class AlarmBar(QWidget):
         super().__init__(parent)
         self.service = alarms
         self._initials = initials  # () -> the nurse's initials now
-        self.lines = [plain(QLabel("")) for _ in range(MAX_SHOWN)]
+        self.lines = [RowLabel() for _ in range(ROWS)]
         for i, line in enumerate(self.lines):
             line.setObjectName(f"alarm_line_{i}")
-            line.setMinimumHeight(28)
         self.ack = QPushButton("Acknowledge (F9)")
         self.ack.setObjectName("alarm_ack")
         self.ack.setShortcut("F9")
@@ -62,17 +107,19 @@ class AlarmBar(QWidget):
         self.pause.setShortcut("F10")
         self.limits = QPushButton("Limits…")
         self.limits.setObjectName("alarm_limits")
-        self.standing = plain(QLabel(""))  # the window lays it out beneath the bar, full width
+        self.standing = RowLabel(tip=False)  # the first row while this desk cannot sound an alarm
         self.standing.setObjectName("alarm_standing")
-        self.standing.setWordWrap(True)
         self.standing.hide()
         self.ack.clicked.connect(self.acknowledge)
         self.pause.clicked.connect(self.pause_audio)
         self.limits.clicked.connect(self.open_limits)
         lines = QVBoxLayout()
         lines.setSpacing(1)
+        lines.setContentsMargins(0, 0, 0, 0)
+        lines.addWidget(self.standing)
         for line in self.lines:
             lines.addWidget(line)
+        lines.addStretch(1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.ack)
         buttons.addWidget(self.pause)
@@ -81,6 +128,10 @@ class AlarmBar(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(lines, 1)
         layout.addLayout(buttons)
+        layout.setAlignment(buttons, Qt.AlignmentFlag.AlignTop)  # the buttons stay where the hand expects them
+        self.setFixedHeight(ROWS * ROW_HEIGHT + (ROWS - 1) * lines.spacing())
+        # "Audio paused 1:59" and "Audio pause 2 min (F10)" take the same room: the buttons never shift.
+        self.pause.setMinimumWidth(self.pause.sizeHint().width())
         self.limits_dialog: LimitsDialog | None = None
         self._flash_on = True
         self._phase_ms = 0
@@ -109,12 +160,14 @@ class AlarmBar(QWidget):
         return self.limits_dialog
 
     def refresh(self) -> None:
-        alarms = self.service.alarms()
+        standing = self._paint_standing()
+        rows = ROWS - standing
+        shown = self.rows_shown(self.service.alarms(), rows, self._phase_ms // ROTATE_MS)
         for i, line in enumerate(self.lines):
-            alarm = alarms[i] if i < len(alarms) else None
-            more = len(alarms) - MAX_SHOWN if i == MAX_SHOWN - 1 and len(alarms) > MAX_SHOWN else 0
-            self._paint_line(line, alarm, more)
-        self._paint_standing()
+            line.setVisible(i < rows)
+            if i < rows:
+                alarm, more = shown[i] if i < len(shown) else (None, "")
+                self._paint_line(line, alarm, more, first=i == 0)
         until = self.service.paused_until()
         now = self.service.clock.now()
         if until is not None and until > now:
@@ -123,31 +176,38 @@ class AlarmBar(QWidget):
         else:
             self.pause.setText("Audio pause 2 min (F10)")
 
-    def _paint_line(self, line: QLabel, alarm: Alarm | None, more: int = 0) -> None:
-        first = line is self.lines[0]
-        line.setVisible(alarm is not None or first)  # the bar stays one line high when all is quiet
+    @staticmethod
+    def rows_shown(alarms: list[Alarm], rows: int, turn: int) -> list[tuple[Alarm, str]]:
+        """What each row shows, with a note of the rotation: the alarms in order (highest priority first) while
+        they fit; else the first rows keep theirs and the last one takes the rest in turns."""
+        if len(alarms) <= rows:
+            return [(a, "") for a in alarms]
+        rest = alarms[rows - 1 :]
+        k = turn % len(rest)
+        return [(a, "") for a in alarms[: rows - 1]] + [(rest[k], f"   ({k + 1} of {len(rest)} in turn)")]
+
+    def _paint_line(self, line: RowLabel, alarm: Alarm | None, more: str, first: bool) -> None:
         text, style = self._look(alarm)
         if alarm is None and first:
             text, style = "No active alarms", f"color: {theme.NOT_CURRENT}; font-size: 15px; padding: 2px;"
-        if more:
-            text += f"   (+{more} more: see the alarm history)"
-        if line.text() != text:
-            line.setText(text)
+        line.set_full_text(text + more)
         if line.styleSheet() != style:  # restyling is not free: only on a change (flash phase, new alarm)
             line.setStyleSheet(style)
         line.setProperty("priority", alarm.priority.name.lower() if alarm else "")
 
-    def _paint_standing(self) -> None:
+    def _paint_standing(self) -> int:
+        """The standing conditions in the first row (one today: no alarm sound); how many rows it takes."""
         standing = self.service.standing()
-        text = "\n".join(f"{hm_text(a.onset)}  TECHNICAL · {a.message}" for a in standing)
-        if self.standing.text() != text:
-            self.standing.setText(text)
+        text = "  ·  ".join(f"{hm_text(a.onset)}  TECHNICAL · {a.message}" for a in standing)
+        if self.standing.full_text() != text:
+            self.standing.set_full_text(text)
             priority = max((a.priority for a in standing), default=AlarmPriority.MEDIUM)
             self.standing.setStyleSheet(
                 f"background: {COLOURS[priority]}; color: {TEXT_ON[priority]}; font-size: 18px; font-weight: bold;"
-                " padding: 4px;"
+                " padding: 2px;"
             )
         self.standing.setVisible(bool(standing))
+        return 1 if standing else 0
 
     def _look(self, alarm: Alarm | None) -> tuple[str, str]:
         if alarm is None:

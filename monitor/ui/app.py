@@ -21,7 +21,7 @@ from monitor.app.lifecycle import close_empty_sessions
 from monitor.app.resume import ResumePoint, find_unfinished, restore_unsaved_entries
 from monitor.app.station import Station, demo_chairs, load_station, station_file
 from monitor.app.storage_door import SessionWriter, captures_dir, default_db_path
-from monitor.ui.main_window import MainWindow
+from monitor.ui.main_window import MainWindow, open_on_screen
 from monitor.ui.seat import ChairSeat
 from monitor.ui.seat import open_chair_window as open_chair_window  # where benchmarks and tests find it
 from monitor.ui.station_window import StationWindow
@@ -120,7 +120,12 @@ def _load_history(seat: ChairSeat, db_path: Path) -> None:
 
 
 def _place_single(new: MainWindow, old: MainWindow | None) -> None:
-    new.show()
+    if old is None:
+        open_on_screen(new)
+    else:  # the next patient's window where the nurse had the last one
+        new.setGeometry(old.geometry())
+        new.setWindowState(old.windowState())
+        new.show()
     if old is not None:
         old.close()  # its session is closed: nothing to ask
         old.deleteLater()

@@ -1,5 +1,9 @@
 """ObservationPanel: side effects with one click, and the structured scores.
 
+The scores (`scores`) and the side-effect review (`review_none`) are what a scheduled check takes: the workspace
+lays them out in its *Check* group, always in view; the side-effect buttons stay on the panel. The side effect
+"Dissociation (side effect)" and the check's "Dissociation rating" are named apart (issue 16).
+
 GUI thread. Each button records at once through the EntryRecorder with the chosen severity (none is preselected,
 and none is kept after recording) and the optional note; shortcuts (shown in each tooltip) reach the common
 entries without the mouse.
@@ -48,6 +52,7 @@ SIDE_EFFECT_KEYS = {
     SideEffect.OTHER: "O",
 }
 SHORT_LABEL = {
+    SideEffect.DISSOCIATION: "Dissociation\n(side effect)",
     SideEffect.HALLUCINATIONS: "Hallucinations /\nperception",
     SideEffect.ANXIETY: "Anxiety /\nagitation",
     SideEffect.VISION: "Blurred /\ndouble vision",
@@ -64,7 +69,7 @@ class ObservationPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._side_effects_box())
-        layout.addWidget(self._scores_box())
+        self.scores = self._scores_box()  # laid out by the workspace in its Check group
         layout.addStretch(1)
 
     # --- side effects ---------------------------------------------------------------------------------------
@@ -107,7 +112,6 @@ class ObservationPanel(QWidget):
         self.review_none.setToolTip("The scheduled side-effect review found nothing (Alt+R)")
         self.shortcuts["Alt+R"] = self.review_none.click
         self.review_none.clicked.connect(lambda: self.recorder.record(EntryKind.CHECK, {}))
-        grid.addWidget(self.review_none, len(SideEffect) // 3, len(SideEffect) % 3, 1, 3 - len(SideEffect) % 3)
         layout = QVBoxLayout(box)
         layout.addLayout(severity_row)
         layout.addWidget(self.note)
@@ -134,9 +138,11 @@ class ObservationPanel(QWidget):
 
     # --- scores ---------------------------------------------------------------------------------------------
 
-    def _scores_box(self) -> QGroupBox:
-        box = QGroupBox("Scores")
+    def _scores_box(self) -> QWidget:
+        box = QWidget()
+        box.setObjectName("scores")
         grid = QGridLayout(box)
+        grid.setContentsMargins(0, 0, 0, 0)
         self.pain = QSpinBox()
         self.pain.setObjectName("pain_score")
         self.pain.setRange(NO_PAIN_SCORE, 10)  # below 0: not chosen yet, shown "—"; the nurse picks every score
@@ -164,7 +170,9 @@ class ObservationPanel(QWidget):
             grid.addWidget(combo, row, 1)
             grid.addWidget(button, row, 2)
 
-        grid.addWidget(QLabel("Dissociation"), 3, 0)
+        rating = QLabel("Dissociation rating")
+        rating.setToolTip("Quick dissociation severity at this check [CADSS]; not the side effect")
+        grid.addWidget(rating, 3, 0)
         row = QHBoxLayout()
         self.dissociation_buttons: dict[DissociationLevel, QPushButton] = {}
         for level in DissociationLevel:
@@ -197,7 +205,7 @@ class ObservationPanel(QWidget):
         combo.setObjectName(name)
         # The longest MOAA/S wording would otherwise set the panel's width; the full text shows when open.
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(22)
+        combo.setMinimumContentsLength(16)
         combo.addItem(f"— choose the {scale.name} level —", None)
         for level in scale.levels:
             combo.addItem(scale.label(level.score), level.score)

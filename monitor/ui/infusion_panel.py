@@ -3,11 +3,11 @@ and the running status (state, elapsed time, current rate, total dose).
 
 GUI thread. Numbers are typed as text and validated by the session core, so a wrong value gets the core's
 message ("Weight 400 kg is outside 20–300 kg") instead of being silently clamped by a spin box.
+The running status (`summary`: state, rate, elapsed time and dose, read at 2 m) is laid out by the workspace
+beside the numerics, where it is always in view; the panel holds the fields and the pump buttons.
 """
 
 from __future__ import annotations
-
-import html
 
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -25,8 +26,9 @@ from monitor.clinical.entries import Entry, EntryKind
 from monitor.clinical.errors import EntryError, parse_number
 from monitor.clinical.infusion import InfusionAction, InfusionSettings, InfusionState, InfusionStatus
 from monitor.timefmt import hm_text, hms
-from monitor.ui import theme
 from monitor.ui.recorder import EntryRecorder
+from monitor.ui.stylesheet import set_role
+from monitor.ui.text import plain
 
 _ENABLED_IN = {
     InfusionAction.START: {InfusionState.NOT_STARTED},
@@ -38,12 +40,6 @@ _ENABLED_IN = {
 }
 # The irreversible pump actions ask first, showing what will be recorded (issue 13: "+60 % in one click").
 _QUESTIONS = {InfusionAction.STOP, InfusionAction.RATE, InfusionAction.BOLUS}
-_STATE_COLOUR = {
-    InfusionState.NOT_STARTED: theme.LIMIT_MARK,
-    InfusionState.RUNNING: "#66bb6a",
-    InfusionState.PAUSED: "#ffa726",
-    InfusionState.STOPPED: theme.LIMIT_MARK,
-}
 
 
 class InfusionPanel(QGroupBox):
@@ -85,16 +81,31 @@ class InfusionPanel(QGroupBox):
         bolus_row.addWidget(QLabel("Bolus"))
         bolus_row.addWidget(self.bolus)
         bolus_row.addWidget(self._button(InfusionAction.BOLUS, "Give bolus"))
-        self.status = QLabel("")
+        self.state = QLabel("")  # its colour by the state: stylesheet role "infusion-state"
+        self.state.setObjectName("infusion_state")
+        self.status = plain(QLabel(""))  # drug, concentration, rate and pump rate
         self.status.setObjectName("infusion_status")
-        self.status.setWordWrap(True)
-        self.totals = QLabel("")
+        self.totals = plain(QLabel(""))  # elapsed time and dose
         self.totals.setObjectName("infusion_totals")
-        self.totals.setStyleSheet("font-size: 15px;")
-        self.totals.setWordWrap(True)
+        set_role(self.state, "infusion-state")
+        for label in (self.status, self.totals):
+            set_role(label, "readout")
+        self.summary = QWidget()
+        self.summary.setObjectName("infusion_summary")
+        summary = QVBoxLayout(self.summary)
+        summary.setContentsMargins(0, 0, 0, 0)
+        summary.setSpacing(0)
+        first = QHBoxLayout()
+        first.addWidget(self.state, 0)
+        first.addWidget(self.status, 1)
+        summary.addLayout(first)
+        summary.addWidget(self.totals)
+        for label in (self.status, self.totals):  # a line of room, filled or not: nothing below moves
+            label.setWordWrap(False)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            label.ensurePolished()
+            label.setFixedHeight(label.fontMetrics().lineSpacing() + 2)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.status)
-        layout.addWidget(self.totals)
         layout.addLayout(form)
         layout.addLayout(grid)
         layout.addLayout(bolus_row)
@@ -213,22 +224,33 @@ class InfusionPanel(QGroupBox):
             self.concentration.setText(f"{s.settings.concentration_mg_ml:g}")
             self.weight.setText(f"{s.settings.weight_kg:g}")
         self._follow_recorded_rate(s)
-        colour = _STATE_COLOUR[s.state]
-        text = f"<b style='color:{colour}; font-size:18px'>{s.state.value.upper()}</b>"
+        self._show_summary(s, now)
+        self._update_pump()
+
+    def _show_summary(self, s: InfusionStatus, now: float) -> None:
+        """State, rate, elapsed time and dose, each set only on a change (every second, for hours)."""
+        state = s.state.value.upper()
+        if self.state.text() != state:
+            self.state.setText(state)
+        set_role(self.state, state=s.state.value)
+        text = ""
         if s.settings is not None:
             pump = s.settings.pump_rate_ml_h(s.rate_mg_kg_h)
             running = " (pump stopped)" if s.state is not InfusionState.RUNNING else ""
-            text += (
-                f" &nbsp; {html.escape(s.settings.drug)} {s.settings.concentration_mg_ml:g} mg/mL · "
-                f"<b>{s.rate_mg_kg_h:g} mg/kg/h = {pump:.1f} mL/h</b>{running}"
+            text = (
+                f"{s.settings.drug} {s.settings.concentration_mg_ml:g} mg/mL · "
+                f"{s.rate_mg_kg_h:g} mg/kg/h = {pump:.1f} mL/h{running}"
             )
-        self.status.setText(text)
-        if started:
-            self.totals.setText(
-                f"Elapsed {hms(s.elapsed_s(now))} · infusing {hms(s.infused_s)} · "
-                f"total <b>{s.total_mg:.1f} mg ({s.total_mg_kg:.2f} mg/kg)</b>"
+        totals = ""
+        if s.state is not InfusionState.NOT_STARTED:
+            # The dose first: on a narrow screen the line's end is what is cut.
+            elapsed, infused = hms(s.elapsed_s(now)), hms(s.infused_s)
+            totals = (
+                f"Total {s.total_mg:.1f} mg ({s.total_mg_kg:.2f} mg/kg)"
                 + (f" incl. {s.boluses} bolus {s.bolus_mg:g} mg" if s.boluses else "")
+                + f" · elapsed {elapsed}"
+                + (f" · infusing {infused}" if infused != elapsed else "")
             )
-        else:
-            self.totals.setText("Not started")
-        self._update_pump()
+        for label, value in ((self.status, text), (self.totals, totals)):
+            if label.text() != value:
+                label.setText(value)

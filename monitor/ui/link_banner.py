@@ -10,18 +10,18 @@ import time
 from datetime import datetime
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from monitor.app.device_door import LinkEvent, LinkState
-from monitor.ui import theme
+from monitor.ui.stylesheet import set_role
 from monitor.ui.text import literal, plain
 
-_LINK_TEXT = {
-    LinkState.CONNECTING: ("Connecting to monitor…", theme.LINK_IDLE),
-    LinkState.RECEIVING: ("Receiving", theme.LINK_RECEIVING),
-    LinkState.SILENT: ("Monitor silent", theme.LINK_SILENT),
-    LinkState.DISCONNECTED: ("MONITOR DISCONNECTED", theme.BANNER_RED),
-    LinkState.STOPPED: ("Stopped", theme.LINK_IDLE),
+_LINK_TEXT = {  # its colour: the stylesheet's role "link" by state (theme.LINK_*)
+    LinkState.CONNECTING: "Connecting to monitor…",
+    LinkState.RECEIVING: "Receiving",
+    LinkState.SILENT: "Monitor silent",
+    LinkState.DISCONNECTED: "MONITOR DISCONNECTED",
+    LinkState.STOPPED: "Stopped",
 }
 
 
@@ -31,6 +31,8 @@ class LinkBanner(QLabel):
         plain(self)
         self.setObjectName("link_state")
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # However long the detail, it never widens the window (issue 16); the whole text is in the banner's place.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._set(LinkState.CONNECTING, "")
 
     def show_event(self, event: LinkEvent | None) -> None:
@@ -47,6 +49,7 @@ class LinkBanner(QLabel):
         self.setToolTip(literal(event.detail))  # the technical reason, for IT, without crowding the banner
 
     def _set(self, state: LinkState, detail: str) -> None:
-        text, colour = _LINK_TEXT[state]
-        self.setText(f"{text}  {detail}".strip())
-        self.setStyleSheet(f"background: {colour}; color: white; font-size: 20px; font-weight: bold; padding: 4px;")
+        text = f"{_LINK_TEXT[state]}  {detail}".strip()
+        if self.text() != text:
+            self.setText(text)
+        set_role(self, "link", state=state.value)

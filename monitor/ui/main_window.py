@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QRect, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -28,6 +28,29 @@ from monitor.ui.port_picker import PortPickerDialog
 from monitor.ui.review_window import ReviewWindow, SessionListDialog, open_review, replay_job
 from monitor.ui.workspace import ChairWorkspace
 
+DEFAULT_SIZE = QSize(1600, 980)  # the window's size where the screen has room for it
+
+
+def opening_geometry(available: QRect, size: QSize = DEFAULT_SIZE) -> tuple[QRect, bool]:
+    """Where a window opens on a screen's available area, and whether maximised: its default size centred where
+    it fits; else the whole available area, maximised (issue 16: at 1366x768 it opened at 1600x980 with
+    *Audio pause*, *Limits…* and the right panel off screen)."""
+    if size.width() <= available.width() and size.height() <= available.height():
+        rect = QRect(0, 0, size.width(), size.height())
+        rect.moveCenter(available.center())
+        return rect, False
+    return QRect(available), True
+
+
+def open_on_screen(window: QWidget) -> None:
+    """Show a top-level window within its screen's available area (opening_geometry)."""
+    screen = window.screen()
+    rect, maximised = opening_geometry(screen.availableGeometry(), window.size())
+    window.setGeometry(rect)
+    if maximised:
+        window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
+    window.show()
+
 
 class MainWindow(QMainWindow):
     sigNextPatient = Signal()  # the nurse confirmed Session → Next patient (the ChairSeat does it)
@@ -45,7 +68,7 @@ class MainWindow(QMainWindow):
         self._menus(source)
         self.workspace.sigTick.connect(self._refresh_actions)
         self._refresh_actions()
-        self.resize(1600, 980)
+        self.resize(DEFAULT_SIZE)  # shown by open_on_screen: within the screen, maximised where it is smaller
 
     def _refresh_actions(self) -> None:
         self.next_patient_action.setEnabled(ends_on_close(self.workspace.service.entries()))

@@ -1,8 +1,9 @@
-"""ScheduleLine: the line of a chair's workspace that says when the next observation check is due and what it
-needs, or that it is overdue, or that the session is closed.
+"""ScheduleLine: the head of a chair's *Check* group: when the next observation check is due (a countdown, always
+shown), or that it is overdue, or that the session is closed; and beneath it (`needs`) what that check still needs.
 
 GUI thread. It reads the chair's live model (monitor.app.live_chair.LiveChair): the schedule counts the chair's
-cuff readings, and the checks missed are put on the record by the program, each once.
+cuff readings, and the checks missed are put on the record by the program, each once. Its looks are roles of the
+one stylesheet (monitor.ui.stylesheet): "check" with its state, read at 2 m; "check-needs".
 """
 
 from __future__ import annotations
@@ -12,8 +13,15 @@ from PySide6.QtWidgets import QLabel
 from monitor.app.live_chair import LiveChair
 from monitor.clinical.schedule import CheckStatus
 from monitor.timefmt import hm_text
-from monitor.ui import theme
-from monitor.ui.style import show
+from monitor.ui.stylesheet import set_role
+
+# The schedule's requirements (clinical.schedule.REQUIREMENTS) as the Check group's controls name them.
+NEEDS_WORDS = {
+    "vitals": "a cuff reading (NIBP)",
+    "sedation score": "a sedation score (RASS or MOAA/S)",
+    "dissociation": "the dissociation rating",
+    "side-effect review": "the side-effect review",
+}
 
 
 class ScheduleLine(QLabel):
@@ -21,27 +29,39 @@ class ScheduleLine(QLabel):
         super().__init__("")
         self.setObjectName("schedule")
         self.setWordWrap(True)
+        set_role(self, "check", state="")
+        self.needs = QLabel("")
+        self.needs.setObjectName("schedule_needs")
+        self.needs.setWordWrap(True)
+        set_role(self.needs, "check-needs")
+
+    def _show(self, text: str, needs: str = "", state: str = "") -> None:
+        if self.text() != text:
+            self.setText(text)
+        if self.needs.text() != needs:
+            self.needs.setText(needs)
+        set_role(self, state=state)
 
     def refresh(self, live: LiveChair, now: float) -> None:
         discharge = live.service.discharge()
         if discharge is not None:  # closed for real: no check falls due any more
             at = f"{hm_text(discharge.t)} by {discharge.original.initials}"
-            show(self, f"Discharged at {at}: session closed. Session → Next patient starts the next.", "")
+            self._show(f"Discharged at {at}: session closed.", "Session → Next patient starts the next.")
             return
         live.record_missed_checks(now)
         check, gone = live.next_check(now)
-        past = f" · {gone} check{'s' if gone > 1 else ''} missed (on the record)" if gone else ""
+        past = f"{gone} check{'s' if gone > 1 else ''} missed (on the record)." if gone else ""
         if check is None:
-            done = "" if live.infusion(now).started_at is None else "All checks done"
-            show(self, done + past, "")
+            started = live.infusion(now).started_at is not None
+            self._show("All checks done" if started else "No check due yet", past or "Checks start with the infusion.")
             return
+        needs = "Still needed: " + ", ".join(NEEDS_WORDS.get(m, m) for m in check.missing) + "."
+        needs = f"{needs} {past}".strip()
         if check.status is CheckStatus.OVERDUE:
             late = (now - check.due_at) / 60
-            text = f"CHECK OVERDUE {late:.0f} min (due {hm_text(check.due_at)}): " + ", ".join(check.missing)
-            style = theme.OVERDUE_STYLE
-        else:
-            left = int(check.due_at - now)
-            when = f"in {left // 60}:{left % 60:02d}" if left > 0 else "due now"
-            text = f"Next check {hm_text(check.due_at)} {when} — needs " + ", ".join(check.missing) + past
-            style = theme.CAUTION_BOLD_STYLE if check.status is CheckStatus.DUE else ""
-        show(self, text, style)
+            self._show(f"CHECK OVERDUE {late:.0f} min (due {hm_text(check.due_at)})", needs, "overdue")
+            return
+        left = int(check.due_at - now)
+        when = f"in {left // 60}:{left % 60:02d}" if left > 0 else "due now"
+        state = "due" if check.status is CheckStatus.DUE else ""
+        self._show(f"Next check {hm_text(check.due_at)} · {when}", needs, state)

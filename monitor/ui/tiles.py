@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from monitor.clinical.currency import Currency, ShownValue
 from monitor.timefmt import age_text
@@ -51,6 +52,10 @@ TILES = (
     TileSpec("etco2", "EtCO₂", "mmHg", theme.ETCO2, ("ETCO2",)),
     TileSpec("temp", "Temp", "°C", theme.TEMP, ("TEMP1",)),
 )
+# The widest value each tile must show whole: its width is set from this, never from what it shows now, so a new
+# value or a long reason beneath it ("No valid value: …") moves nothing and never widens the window (issue 16).
+MARGIN = 6
+WIDEST_VALUE = {"hr": "000", "spo2": "100", "nibp": "000/000", "rr": "00", "etco2": "00", "temp": "00.0"}
 
 
 class NumericTile(QFrame):
@@ -65,7 +70,7 @@ class NumericTile(QFrame):
         self.detail = QLabel("")
         self.detail.setAlignment(Qt.AlignmentFlag.AlignRight)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setContentsMargins(MARGIN, 4, MARGIN, 4)
         layout.setSpacing(0)
         layout.addWidget(self.title)
         layout.addWidget(self.value, 1)
@@ -74,6 +79,16 @@ class NumericTile(QFrame):
         self.alarm_level = AlarmLevel.NONE
         self.dimmed = True
         self._paint()
+        for label in (self.title, self.value, self.detail):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, label.sizePolicy().verticalPolicy())
+        self.value.ensurePolished()
+        self.title.ensurePolished()
+        unit_font = QFont(self.title.font())
+        unit_font.setPixelSize(13)  # the unit's size in the title
+        unit = QFontMetrics(unit_font).horizontalAdvance(spec.unit)
+        title = self.title.fontMetrics().horizontalAdvance(f"{spec.title}  ") + unit
+        widest = max(self.value.fontMetrics().horizontalAdvance(WIDEST_VALUE[spec.key]), title)
+        self.setMinimumWidth(widest + 2 * MARGIN + 4)
 
     def set_alarm_level(self, level: AlarmLevel) -> None:
         if level != self.alarm_level:

@@ -29,6 +29,9 @@ GRID_COLOUR = "#1f2a30"
 AXIS_TEXT_COLOUR = "#b0bec5"
 REFRESH_MS = 1000  # trends move slowly; 1 Hz keeps the charts cheap (the tiles update at 25 Hz)
 WINDOWS = (("15 min", 15 * 60.0), ("1 h", 3600.0), ("Session", None))
+# While the session is shorter than the chosen window, the charts show it from its start (issue 16: a 1 h window
+# was nearly empty for the first 15 min), at least this wide, so the first minutes are not stretched across.
+MIN_SPAN_S = 10 * 60.0
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,8 @@ CHART_PARAMS = tuple(curve.param for chart in CHARTS for curve in chart.curves)
 # Timeline lanes, top to bottom.
 LANES = {"screening": 4, "infusion": 3, "observation": 2, "score": 1, "alarm": 0}
 LANE_Y_RANGE = (-0.6, 4.6)
-LANE_MIN_PX = 95  # five rows whose 7-pt labels do not overlap, and the time axis beneath
+CHART_MIN_HEIGHT = 32  # px: a short screen (768 high) still shows each chart with its scale
+LANE_MIN_HEIGHT = 95  # px: five 7 pt labels and the time axis beneath
 LANE_LABELS = {"screening": "Screen", "infusion": "Pump", "observation": "Obs", "score": "Score", "alarm": "Alarm"}
 LANE_OF_KIND = {
     EntryKind.INFUSION: "infusion",
@@ -114,6 +118,8 @@ class TrendView(QWidget):
         for row, spec in enumerate(CHARTS):
             self.plots.append(self._add_chart(row, spec))
         self.lane = self._add_lane(len(CHARTS))
+        # The view does not take its minimum from the plots inside: say it, or a short window clips the lane.
+        self.graphics.setMinimumHeight(len(CHARTS) * CHART_MIN_HEIGHT + LANE_MIN_HEIGHT + 4 * len(CHARTS))
         chart_extents = [(plot, spec.y_range) for plot, spec in zip(self.plots, CHARTS, strict=True)]
         self.entry_lines = MarkLines([*chart_extents, (self.lane, LANE_Y_RANGE)])
         self.alarm_lines = MarkLines(chart_extents)
@@ -178,8 +184,14 @@ class TrendView(QWidget):
         _above_grid(plot)
         plot.getAxis("bottom").setStyle(showValues=False)
         plot.getAxis("left").setWidth(48)
-        plot.setTitle(f"<span style='color:#b0bec5;font-size:11pt'>{spec.title}</span>", justify="left")
+        # The title inside the chart's top left corner, not on a row of its own: four title rows took 80 px of
+        # a 768 px high screen from the curves (issue 16).
+        title = pg.LabelItem(f"<span style='color:#b0bec5;font-size:11pt'>{spec.title}</span>", justify="left")
+        title.setParentItem(plot.vb)
+        title.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(4, -4))
+        title.setZValue(10)
         plot.setMenuEnabled(False)
+        plot.setMinimumHeight(CHART_MIN_HEIGHT)
         for curve in spec.curves:
             if curve.symbol:
                 size = 6 if curve.symbol == "o" else 11
@@ -197,7 +209,8 @@ class TrendView(QWidget):
         axis = pg.DateAxisItem(orientation="bottom")
         lane: pg.PlotItem = self.graphics.addPlot(row=row, col=0, axisItems={"bottom": axis})
         lane.setMaximumHeight(110)
-        lane.setMinimumHeight(LANE_MIN_PX)
+        # Room for its five labels on a short screen: squeezed, they ran into each other and the chart above.
+        lane.setMinimumHeight(LANE_MIN_HEIGHT)
         lane.disableAutoRange()
         lane.setYRange(*LANE_Y_RANGE, padding=0)
         lane.setMouseEnabled(x=True, y=False)
@@ -349,10 +362,17 @@ class TrendView(QWidget):
             self._apply_range()
 
     def _apply_range(self) -> None:
-        right = self.now
-        left = self.session_start if self.window_s is None else right - self.window_s
-        margin = (right - left) * 0.02  # the newest point stays clear of the edge
-        self.plots[0].setXRange(left, right + margin, padding=0)
+        self.plots[0].setXRange(*follow_range(self.session_start, self.now, self.window_s), padding=0)
+
+
+def follow_range(start: float, now: float, window_s: float | None) -> tuple[float, float]:
+    """The x-range while following: the session so far (at least MIN_SPAN_S wide) until it is longer than the
+    chosen window (None: the whole session), then the last `window_s`; the newest point clear of the right edge."""
+    if window_s is None or now - start < window_s:
+        left, right = start, max(now, start + MIN_SPAN_S)
+    else:
+        left, right = now - window_s, now
+    return left, right + (right - left) * 0.02
 
 
 def _above_grid(plot: pg.PlotItem) -> None:

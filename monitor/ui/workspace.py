@@ -17,11 +17,13 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -37,8 +39,7 @@ from monitor.clinical.errors import EntryError
 from monitor.clinical.nibp import NibpReading
 from monitor.clinical.recovery import MonitorValues
 from monitor.timefmt import clock_text, hm_text
-from monitor.ui import theme
-from monitor.ui.alarm_bar import AlarmBar, AlarmHistory, alarm_marks
+from monitor.ui.alarm_bar import AlarmBar, AlarmHistory, RowLabel, alarm_marks
 from monitor.ui.alarm_sound import AlarmSound
 from monitor.ui.entry_panel import ObservationPanel
 from monitor.ui.facade import SessionFacade
@@ -49,14 +50,24 @@ from monitor.ui.recorder import EntryRecorder, EntryTimeControl
 from monitor.ui.recovery_panel import RecoveryPanel
 from monitor.ui.schedule_line import ScheduleLine
 from monitor.ui.screening_panel import ScreeningPanel
+from monitor.ui.stylesheet import set_role
 from monitor.ui.text import literal, plain
 from monitor.ui.tiles import TILES, AlarmLevel, NumericTile
 from monitor.ui.timeline import CorrectionDialog, TimelineList
 from monitor.ui.trends import TrendView
 from monitor.ui.wheel_guard import install_wheel_guard
 
+RIGHT_MIN_WIDTH = 440  # the forms' narrowest; with the six tiles' it fits a 1366 px wide screen (issue 16)
+
 # How long a status message for the nurse stays (by: is it an error). An error needs time to be read and acted on.
 MESSAGE_KEEP_S = {False: 15.0, True: 60.0}
+
+
+def _fixed_lines(label: QLabel, lines: int) -> None:
+    """A label that keeps `lines` lines of room whether it says anything or not (its font from the stylesheet)."""
+    label.ensurePolished()
+    label.setFixedHeight(lines * label.fontMetrics().lineSpacing() + 4)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
 
 
 class ChairWorkspace(QWidget):
@@ -79,13 +90,12 @@ class ChairWorkspace(QWidget):
         self.storage_banner = plain(QLabel(""))
         self.storage_banner.setObjectName("storage_banner")
         self.storage_banner.setWordWrap(True)
-        self.storage_banner.setStyleSheet(
-            f"background: {theme.BANNER_RED}; color: white; font-size: 18px; font-weight: bold; padding: 4px;"
-        )
+        set_role(self.storage_banner, "banner")
         self.storage_banner.hide()
-        self.status_label = plain(QLabel(""))
+        self.status_label = RowLabel()  # one row, always there: a report coming or going moves nothing
         self.status_label.setObjectName("device_status")
-        self.status_label.setStyleSheet(f"color: {theme.CAUTION}; font-size: 16px;")
+        set_role(self.status_label, "status")
+        self.status_label.setFixedHeight(22)
         self.initials = QLineEdit(self.service.initials)
         self.initials.setObjectName("initials")
         self.initials.setMaxLength(4)
@@ -96,11 +106,13 @@ class ChairWorkspace(QWidget):
         self.session_clock = QLabel("")
         self.session_clock.setObjectName("session_clock")
         self.message = plain(QLabel("" if self.service.initials else "Enter your initials to start recording."))
+        set_role(self.message, "message", tone="error")
         self._wall = time.monotonic  # status messages age in real time, whatever the session clock's speed
         self._last_message = ""
         self._message_until: float | None = None  # the prompt for initials stays until they are entered
         self.message.setObjectName("entry_message")
         self.message.setWordWrap(True)
+        _fixed_lines(self.message, 2)  # "Saved at …" or why not, read at 2 m; appearing, it moves nothing
         self.time_control = EntryTimeControl(self.clock.now)
         self.recorder = EntryRecorder(facade, self.time_control, self)
         self.recorder.sigMessage.connect(self.show_message)
@@ -129,6 +141,7 @@ class ChairWorkspace(QWidget):
         self.patient_label = QLabel("No patient assigned to this session")
         self.patient_label.setObjectName("patient_label")
         self.patient_label.setWordWrap(True)
+        _fixed_lines(self.patient_label, 2)
         self.patient_button = QPushButton("Patient && course…")
         self.patient_button.setObjectName("patient_button")
         self.patient_button.clicked.connect(self.open_patient_dialog)
@@ -165,13 +178,14 @@ class ChairWorkspace(QWidget):
 
     def _layout(self) -> None:
         tiles_row = QHBoxLayout()
-        tiles_row.setSpacing(6)
+        tiles_row.setSpacing(4)
         for tile in self.tiles.values():
-            tiles_row.addWidget(tile)
+            tiles_row.addWidget(tile, 1)
         charts = QWidget()
         charts_layout = QVBoxLayout(charts)
         charts_layout.setContentsMargins(0, 0, 0, 0)
         charts_layout.addLayout(tiles_row)
+        charts_layout.addWidget(self.infusion.summary)  # state, rate, elapsed and dose under the numbers
         charts_layout.addWidget(self.trends, 1)
         lists = QTabWidget()
         lists.setObjectName("lists")
@@ -180,7 +194,10 @@ class ChairWorkspace(QWidget):
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(charts)
         left.addWidget(lists)
-        left.setSizes([720, 170])
+        lists.setMinimumHeight(60)  # on a short screen the charts keep their room; the handle drags it open
+        left.setStretchFactor(0, 1)  # a shorter window shortens the lists first
+        left.setStretchFactor(1, 0)
+        left.setSizes([760, 110])
 
         main_tab = QWidget()
         main_layout = QVBoxLayout(main_tab)
@@ -190,7 +207,7 @@ class ChairWorkspace(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("workflow_tabs")
         for widget, title in (
-            (main_tab, "Infusion && observations"),
+            (main_tab, "Infusion && side effects"),
             (self.screening, "Screening"),
             (self.recovery, "Recovery && discharge"),
         ):
@@ -201,7 +218,7 @@ class ChairWorkspace(QWidget):
             self.tabs.addTab(scroll, title)
 
         right = QWidget()
-        right.setMinimumWidth(500)
+        right.setMinimumWidth(RIGHT_MIN_WIDTH)
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         who = QHBoxLayout()
@@ -212,8 +229,7 @@ class ChairWorkspace(QWidget):
         who.addWidget(self.patient_button)
         right_layout.addLayout(who)
         right_layout.addWidget(self.patient_label)
-        right_layout.addWidget(self.session_clock)
-        right_layout.addWidget(self.schedule_label)
+        right_layout.addWidget(self._check_group())
         right_layout.addWidget(self.time_control)
         right_layout.addWidget(self.message)
         right_layout.addWidget(self.tabs, 1)
@@ -221,16 +237,37 @@ class ChairWorkspace(QWidget):
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(left)
         body.addWidget(right)
+        body.setStretchFactor(0, 1)  # a narrower window narrows the charts; the right panel keeps its width
+        body.setStretchFactor(1, 0)
         body.setSizes([1080, 520])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.link_label)
         if self.alarm_bar is not None:
-            layout.addWidget(self.alarm_bar)
-            layout.addWidget(self.alarm_bar.standing)
+            layout.addWidget(self.alarm_bar)  # a fixed height, the standing condition in its first row
         layout.addWidget(self.storage_banner)
-        layout.addWidget(self.status_label)
+        status = QHBoxLayout()
+        status.addWidget(self.status_label, 1)
+        status.addWidget(self.session_clock)
+        layout.addLayout(status)
         layout.addWidget(body, 1)
+
+    def _check_group(self) -> QGroupBox:
+        """The check at hand, always in view: when it is due, what it still needs, and the controls that take
+        it (the scores, the dissociation rating, the side-effect review; the cuff reading comes from the
+        monitor)."""
+        box = QGroupBox("Check")
+        box.setObjectName("check_group")
+        set_role(box, "check-group")
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(6, 2, 6, 4)
+        layout.setSpacing(2)
+        layout.addWidget(self.schedule_label)
+        layout.addWidget(self.schedule_label.needs)
+        layout.addWidget(self.observations.scores)
+        layout.addWidget(self.observations.review_none)
+        self.check_group = box
+        return box
 
     def _install_shortcuts(self) -> None:
         """The keyboard entries (README "Keyboard") work on every tab: they belong to the window, and bring the
@@ -297,7 +334,7 @@ class ChairWorkspace(QWidget):
     def _on_status(self, status: DeviceStatus) -> None:
         parts = sorted(c.value for c in status.conditions)
         parts += [f"{param} {state.value}" for param, state in status.unavailable]
-        self.status_label.setText(("Monitor reports: " + ", ".join(parts)) if parts else "")
+        self.status_label.set_full_text(("Monitor reports: " + ", ".join(parts)) if parts else "")
         self.live.on_status(status)
         self._render_tiles(self.clock.now())
 
@@ -402,7 +439,7 @@ class ChairWorkspace(QWidget):
         or it is MESSAGE_KEEP_S old (a confirmation 15 s, an error 60 s), so it never outlives what it said."""
         self._last_message = text
         self.message.setText(text)
-        self.message.setStyleSheet(theme.message_style(error, bold_error=True))
+        set_role(self.message, tone="error" if error else "ok")
         self._message_until = self._wall() + MESSAGE_KEEP_S[error]
 
     def _expire_message(self) -> None:

@@ -110,11 +110,11 @@ def test_schedule_goes_overdue_and_the_check_is_satisfied(qtbot, live_window, sa
     start_infusion(qtbot, window, saved, 2)
     qtbot.waitUntil(lambda: window.workspace.schedule_label.text().startswith("Next check"), timeout=5000)
     qtbot.waitUntil(lambda: window.workspace.schedule_label.text().startswith("CHECK OVERDUE"), timeout=15000)
-    assert (
-        "sedation score" in window.workspace.schedule_label.text()
-        and "side-effect review" in window.workspace.schedule_label.text()
-    )
-    assert "#b71c1c" in window.workspace.schedule_label.styleSheet()
+    needs = window.workspace.schedule_label.needs.text()
+    assert "sedation score" in needs and "side-effect review" in needs
+    assert window.workspace.schedule_label.property("state") == "overdue"  # red: stylesheet role "check"
+    red = window.workspace.schedule_label.grab().toImage().pixelColor(2, 2).name()
+    assert red == "#b71c1c", "drawn in the overdue red"
     first_due = window.workspace.service.schedule([])[0].due_at
     # the nurse records the check late, back-dated to when it was done
     window.workspace.time_control.earlier.setChecked(True)
