@@ -42,6 +42,8 @@ def test_patient_and_course_fields_are_checked(qtbot, live_window) -> None:
         dialog.fields[key].setText(text)
     qtbot.mouseClick(add_patient, LEFT)
     qtbot.waitUntil(lambda: dialog.patient_list.count() == 1, timeout=3000)
+    for key, text in good.items():  # the form was emptied for the next patient
+        dialog.fields[key].setText(text)
     qtbot.mouseClick(add_patient, LEFT)  # the same MRN again
     qtbot.waitUntil(lambda: "4711" in dialog.message.text(), timeout=3000)
     assert count(window, "patients") == 1
