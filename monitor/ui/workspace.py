@@ -197,7 +197,7 @@ class ChairWorkspace(QWidget):
         lists.setMinimumHeight(60)  # on a short screen the charts keep their room; the handle drags it open
         left.setStretchFactor(0, 1)  # a shorter window shortens the lists first
         left.setStretchFactor(1, 0)
-        left.setSizes([760, 110])
+        left.setSizes([700, 170])
 
         main_tab = QWidget()
         main_layout = QVBoxLayout(main_tab)

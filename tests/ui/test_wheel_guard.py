@@ -53,11 +53,6 @@ def test_the_wheel_scrolls_the_forms_and_changes_no_clinical_value(qtbot, live_w
     window = live_window("stable", speed=20)
     window.resize(1100, 560)  # a small screen: every form panel scrolls
     forms = {
-        0: [
-            window.workspace.observations.pain,
-            window.workspace.observations.rass,
-            window.workspace.observations.moaas,
-        ],
         1: [
             *window.workspace.screening.items.values(),
             window.workspace.screening.consent,
@@ -74,6 +69,10 @@ def test_the_wheel_scrolls_the_forms_and_changes_no_clinical_value(qtbot, live_w
         for widget in widgets:
             area.ensureWidgetVisible(widget)
             assert_wheel_scrolls_not_changes(qtbot, widget, area)
+    # The scores are in the Check group, always in view (issue 16): not scrolled, and the wheel changes none.
+    for widget in (window.workspace.observations.pain, window.workspace.observations.rass):
+        assert_wheel_scrolls_not_changes(qtbot, widget, None)
+    assert_wheel_scrolls_not_changes(qtbot, window.workspace.observations.moaas, None)
     window.workspace.time_control.earlier.setChecked(True)
     assert_wheel_scrolls_not_changes(qtbot, window.workspace.time_control.time_edit, None)
     dialog = LimitsDialog(window.workspace.alarms, lambda: "AB", window)

@@ -80,7 +80,10 @@ def test_screening_blocks_the_start_until_an_override_with_a_reason(qtbot, live_
     qtbot.waitUntil(lambda: "above 160/100" in window.workspace.screening.verdict.text(), timeout=3000)
     # Seen: a blocked screening announced in green as "Saved". It is on the record, and announced as blocked.
     assert "BLOCKS the start" in window.workspace.message.text() and "above 160/100" in window.workspace.message.text()
-    assert "#ff5252" in window.workspace.message.styleSheet(), "in red"
+    assert window.workspace.message.property("tone") == "error", "in red: stylesheet role message, tone error"
+    image = window.workspace.message.grab().toImage()
+    inks = {image.pixelColor(x, y).name() for x in range(0, image.width(), 2) for y in range(image.height())}
+    assert "#ff5252" in inks, "drawn in red"
     qtbot.mouseClick(window.workspace.infusion.buttons["start"], LEFT)
     assert "override and its reason" in window.workspace.message.text()
     assert window.workspace.screening.items[next(iter(window.workspace.screening.items))].currentText() == "—", (
