@@ -120,7 +120,9 @@ class LatestValues:
     def nibp(self, now: float) -> ShownNibp:
         r = self.nibp_reading
         at = None if r is None else self._at(r.t, r.host_t)
-        why = self._link_down or next((self._invalid[p] for p in NIBP_PARAMS if p in self._invalid), "")
+        # Before the first cuff reading the monitor reports NIBP invalid: nothing is wrong, there is no reading yet.
+        reported = next((self._invalid[p] for p in NIBP_PARAMS if p in self._invalid), "") if r is not None else ""
+        why = self._link_down or reported
         values = (None, None, None) if r is None else (r.sys, r.dia, r.mean)
         sys, dia, mean = (judge(p, v, at, now, why) for p, v in zip(NIBP_PARAMS, values, strict=True))
         return ShownNibp(sys, dia, mean, self.nibp_measuring)

@@ -136,7 +136,7 @@ class AlarmBar(QWidget):
 
     def _paint_standing(self) -> None:
         standing = self.service.standing()
-        text = "\n".join(f"{hm_text(a.onset)}  TECHNICAL · {a.message}" for a in standing)
+        text = "\n".join(f"{hm_text(a.onset)} TECHNICAL · {a.message}" for a in standing)
         if self.standing.text() != text:
             self.standing.setText(text)
             priority = max((a.priority for a in standing), default=AlarmPriority.MEDIUM)
@@ -150,8 +150,8 @@ class AlarmBar(QWidget):
         if alarm is None:
             return "", "background: transparent;"
         kind = "TECHNICAL · " if alarm.category is AlarmCategory.TECHNICAL else ""
-        state = {AlarmStatus.ACKNOWLEDGED: "  ✓ acknowledged", AlarmStatus.LATCHED: "  (cleared — acknowledge)"}
-        text = f"{hm_text(alarm.onset)}  {kind}{alarm.message}{state.get(alarm.status, '')}"
+        state = {AlarmStatus.ACKNOWLEDGED: " ✓ acknowledged", AlarmStatus.LATCHED: " (cleared — acknowledge)"}
+        text = f"{hm_text(alarm.onset)} {kind}{alarm.message}{state.get(alarm.status, '')}"
         flashing = alarm.status is AlarmStatus.ACTIVE and alarm.priority in FLASH_HALF_PERIOD_MS
         lit = not flashing or self._lit(alarm.priority)
         background = COLOURS[alarm.priority] if lit else theme.ALARM_UNLIT

@@ -27,6 +27,7 @@ from monitor.clinical.infusion import InfusionAction, InfusionSettings, Infusion
 from monitor.timefmt import hm_text, hms
 from monitor.ui import theme
 from monitor.ui.recorder import EntryRecorder
+from monitor.wording import count
 
 _ENABLED_IN = {
     InfusionAction.START: {InfusionState.NOT_STARTED},
@@ -227,7 +228,7 @@ class InfusionPanel(QGroupBox):
             self.totals.setText(
                 f"Elapsed {hms(s.elapsed_s(now))} · infusing {hms(s.infused_s)} · "
                 f"total <b>{s.total_mg:.1f} mg ({s.total_mg_kg:.2f} mg/kg)</b>"
-                + (f" incl. {s.boluses} bolus {s.bolus_mg:g} mg" if s.boluses else "")
+                + (f" incl. {count(s.boluses, 'bolus')} {s.bolus_mg:g} mg" if s.boluses else "")
             )
         else:
             self.totals.setText("Not started")

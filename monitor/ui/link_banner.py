@@ -48,5 +48,5 @@ class LinkBanner(QLabel):
 
     def _set(self, state: LinkState, detail: str) -> None:
         text, colour = _LINK_TEXT[state]
-        self.setText(f"{text}  {detail}".strip())
+        self.setText(f"{text} {detail}".strip())
         self.setStyleSheet(f"background: {colour}; color: white; font-size: 20px; font-weight: bold; padding: 4px;")

@@ -37,6 +37,7 @@ from monitor.ui import report_pdf  # noqa: F401  (provides the PDF writer to the
 from monitor.ui.background import BackgroundJob, Progress
 from monitor.ui.timeline import TimelineList
 from monitor.ui.trends import TrendView
+from monitor.wording import count
 
 
 def infusion_summary(record: SessionRecord) -> str:
@@ -47,7 +48,7 @@ def infusion_summary(record: SessionRecord) -> str:
     return (
         f"{s.settings.drug} {s.settings.concentration_mg_ml:g} mg/mL, {s.settings.weight_kg:g} kg · {s.state.value} · "
         f"infused {hms(s.infused_s)} · {rate} · total {s.total_mg:.1f} mg ({s.total_mg_kg:.2f} mg/kg)"
-        + (f", {s.boluses} bolus {s.bolus_mg:g} mg" if s.boluses else "")
+        + (f", {count(s.boluses, 'bolus')} {s.bolus_mg:g} mg" if s.boluses else "")
     )
 
 

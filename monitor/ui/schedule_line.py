@@ -14,6 +14,7 @@ from monitor.clinical.schedule import CheckStatus
 from monitor.timefmt import hm_text
 from monitor.ui import theme
 from monitor.ui.style import show
+from monitor.wording import count
 
 
 class ScheduleLine(QLabel):
@@ -30,7 +31,7 @@ class ScheduleLine(QLabel):
             return
         live.record_missed_checks(now)
         check, gone = live.next_check(now)
-        past = f" · {gone} check{'s' if gone > 1 else ''} missed (on the record)" if gone else ""
+        past = f" · {count(gone, 'check')} missed (on the record)" if gone else ""
         if check is None:
             done = "" if live.infusion(now).started_at is None else "All checks done"
             show(self, done + past, "")
