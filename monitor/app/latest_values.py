@@ -91,7 +91,7 @@ class LatestValues:
             if param.startswith("NIBP") and state is ValueState.NOT_UPDATED:
                 continue  # NIBP is intermittent: between cuff cycles the last reading stands, with its age
             # A number the decoder refused (not finite, outside the physical range) is not the monitor's report.
-            invalid[param] = state.value if state in DECODER_STATES else f"monitor reports {state.value}"
+            invalid[param] = state.value if state in DECODER_STATES else _reported(state)
         sensor = sorted(c.value for c in status.conditions & SENSOR_CONDITIONS)
         if sensor:
             for param in OXIMETER_PARAMS:
@@ -134,3 +134,8 @@ class LatestValues:
     def history(self, param: str) -> list[tuple[float, float]]:
         """(time, value) of the last while, for the parameters given at construction."""
         return list(self._history[param])
+
+
+def _reported(state: ValueState) -> str:
+    """Why the monitor has no value, as the tile and the card say it: "no valid value", "monitor reports over range"."""
+    return "no valid value" if state is ValueState.INVALID else f"monitor reports {state.value}"
