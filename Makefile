@@ -14,7 +14,7 @@ TEST_LOCK := requirements/test.lock
 INSTALL_SELF := $(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 ARGS ?=
 
-.PHONY: run test lint lock bench drills mutation deps-debian clean
+.PHONY: run test lint lock bench drills mutation deps-debian clean gallery
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ lint: $(TEST_STAMP)
 # The whole suite, headless (tests/conftest.py sets QT_QPA_PLATFORM=offscreen).
 test: lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+
+# The screenshots of docs/gallery/ (README), rendered offscreen from real simulated sessions in about 1.5 minutes.
+gallery: $(RUN_STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) docs/gallery.py
 
 bench: $(RUN_STAMP)
 	$(PY) benchmarks/decode.py

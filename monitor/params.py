@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Param:
-    name: str
-    label: str
+    name: str  # the code: database, decoders, export column headers
+    label: str  # what a nurse reads: screen, alarm texts, PDF (monitor.wording.param_label)
     unit: str  # UCUM-style display unit
     precision: int  # decimals shown on screen
     loinc: str | None
@@ -81,13 +81,13 @@ INVASIVE_LABELS: tuple[str, ...] = (
 _BASE: tuple[Param, ...] = (
     _p("HR", "Heart rate", "/min", 0, "8867-4", RATE),
     _p("PR", "Pulse rate", "/min", 0, "8889-8", RATE),
-    _p("SPO2", "SpO2", "%", 0, "59408-5", PERCENT),
+    _p("SPO2", "SpO₂", "%", 0, "59408-5", PERCENT),
     _p("NIBP_SYS", "NIBP systolic", "mmHg", 0, "8480-6", BLOOD_PRESSURE),
     _p("NIBP_DIA", "NIBP diastolic", "mmHg", 0, "8462-4", BLOOD_PRESSURE),
     _p("NIBP_MEAN", "NIBP mean", "mmHg", 0, "8478-0", BLOOD_PRESSURE),
     _p("RR", "Respiratory rate", "/min", 0, "9279-1", BREATHS),
-    _p("ETCO2", "EtCO2", "mmHg", 0, "19889-5", GAS),
-    _p("FICO2", "FiCO2", "mmHg", 0, None, GAS),
+    _p("ETCO2", "EtCO₂", "mmHg", 0, "19889-5", GAS),
+    _p("FICO2", "FiCO₂", "mmHg", 0, None, GAS),
     _p("TEMP1", "Temperature 1", "°C", 1, "8310-5", TEMPERATURE),
     _p("TEMP2", "Temperature 2", "°C", 1, "8310-5", TEMPERATURE),
     _p("TEMP3", "Temperature 3", "°C", 1, "8310-5", TEMPERATURE),

@@ -91,7 +91,7 @@ class LatestValues:
             if param.startswith("NIBP") and state is ValueState.NOT_UPDATED:
                 continue  # NIBP is intermittent: between cuff cycles the last reading stands, with its age
             # A number the decoder refused (not finite, outside the physical range) is not the monitor's report.
-            invalid[param] = state.value if state in DECODER_STATES else f"monitor reports {state.value}"
+            invalid[param] = state.value if state in DECODER_STATES else _reported(state)
         sensor = sorted(c.value for c in status.conditions & SENSOR_CONDITIONS)
         if sensor:
             for param in OXIMETER_PARAMS:
@@ -120,7 +120,9 @@ class LatestValues:
     def nibp(self, now: float) -> ShownNibp:
         r = self.nibp_reading
         at = None if r is None else self._at(r.t, r.host_t)
-        why = self._link_down or next((self._invalid[p] for p in NIBP_PARAMS if p in self._invalid), "")
+        # Before the first cuff reading the monitor reports NIBP invalid: nothing is wrong, there is no reading yet.
+        reported = next((self._invalid[p] for p in NIBP_PARAMS if p in self._invalid), "") if r is not None else ""
+        why = self._link_down or reported
         values = (None, None, None) if r is None else (r.sys, r.dia, r.mean)
         sys, dia, mean = (judge(p, v, at, now, why) for p, v in zip(NIBP_PARAMS, values, strict=True))
         return ShownNibp(sys, dia, mean, self.nibp_measuring)
@@ -132,3 +134,8 @@ class LatestValues:
     def history(self, param: str) -> list[tuple[float, float]]:
         """(time, value) of the last while, for the parameters given at construction."""
         return list(self._history[param])
+
+
+def _reported(state: ValueState) -> str:
+    """Why the monitor has no value, as the tile and the card say it: "no valid value", "monitor reports over range"."""
+    return "no valid value" if state is ValueState.INVALID else f"monitor reports {state.value}"

@@ -30,6 +30,7 @@ from monitor.storage.db import (
 )
 from monitor.storage.patients import session_course
 from monitor.timefmt import day_time_text, hm_text
+from monitor.wording import count
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def unfinished(entries: Sequence[Entry], now: float, limits: InfusionLimits | No
         out.append(f"the infusion is RUNNING at {infusion.rate_mg_kg_h:g} mg/kg/h ({infusion.total_mg:.0f} mg so far)")
     elif infusion.state is not InfusionState.NOT_STARTED:
         out.append(f"the infusion is {infusion.state.value} ({infusion.total_mg:.0f} mg given)")
-    out.append(f"the patient is not discharged ({_entries(len(views))} on the record)")
+    out.append(f"the patient is not discharged ({count(len(views), 'entry')} on the record)")
     return out
 
 
@@ -150,6 +151,3 @@ def session_listing(db_path: Path) -> list[SessionListing]:
     finally:
         conn.close()
 
-
-def _entries(count: int) -> str:
-    return f"{count} entr{'y' if count == 1 else 'ies'}"

@@ -22,9 +22,10 @@ from monitor.clinical.infusion import InfusionStatus
 from monitor.clinical.nibp import NibpReading
 from monitor.clinical.recovery import MonitorValues
 from monitor.clinical.schedule import Check, missed, next_open
-from monitor.devices.events import DeviceCondition, DeviceStatus, Sample
+from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, ValueState
 from monitor.devices.link import LinkEvent, LinkState
 from monitor.timefmt import hm_text
+from monitor.wording import param_labels
 
 # Why no value is current while the link is not receiving (the tiles' and the cards' reason).
 LINK_REASON = {
@@ -91,6 +92,10 @@ class LiveChair:
     def conditions(self) -> frozenset[DeviceCondition]:
         """What the monitor reports now (empty until it says)."""
         return frozenset(self.status.conditions) if self.status is not None else frozenset()
+
+    def reports(self) -> str:
+        """What the monitor reports, in a nurse's words ("" when nothing): see monitor_reports."""
+        return monitor_reports(self.status) if self.status is not None else ""
 
     @property
     def nurse(self) -> str:
@@ -171,3 +176,22 @@ class LiveChair:
 
 def if_current(shown: ShownValue) -> float | None:
     return shown.value if shown.current else None
+
+
+# The cuff is intermittent: before its first reading (and between cycles) the monitor reports the NIBP values
+# invalid or not updated. That is not a device condition worth a line; the NIBP tile says "no cuff reading yet".
+_NIBP_QUIET = frozenset({ValueState.INVALID, ValueState.NOT_UPDATED})
+
+
+def monitor_reports(status: DeviceStatus) -> str:
+    """The monitor's conditions and unavailable values, parameters by their label: "Monitor reports: sensor off ·
+    no valid SpO₂, Pulse rate"; "" when there is nothing to report."""
+    parts = sorted(c.value for c in status.conditions)
+    by_state: dict[ValueState, list[str]] = {}
+    for param, state in status.unavailable:
+        if not (param.startswith("NIBP") and state in _NIBP_QUIET):
+            by_state.setdefault(state, []).append(param)
+    for state, params in sorted(by_state.items()):
+        names = param_labels(params)
+        parts.append(f"no valid {names}" if state is ValueState.INVALID else f"{names} {state.value}")
+    return ("Monitor reports: " + " · ".join(parts)) if parts else ""

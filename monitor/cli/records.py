@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor.app import export
+from monitor.wording import count
 
 
 def existing_db(db: Path | None) -> Path | None:
@@ -86,7 +87,7 @@ def verify(db: Path | None) -> int:
     finally:
         conn.close()
     if result.ok:
-        print(f"{path}: audit trail intact ({result.rows} audit rows, {result.entries} entries)")
+        print(f"{path}: audit trail intact ({count(result.rows, 'audit row')}, {count(result.entries, 'entry')})")
         return 0
     print(f"{path}: ALTERED: {result.problem}")
     return 1
@@ -189,5 +190,5 @@ def backup(db: Path | None, dest: Path, force: bool = False) -> int:
     except (OSError, ValueError) as exc:
         print(f"infusion-monitor: backup failed: {exc}", file=sys.stderr)
         return 1
-    print(f"backed up {path} to {dest} ({pages} pages)")
+    print(f"backed up {path} to {dest} ({count(pages, 'page')})")
     return 0

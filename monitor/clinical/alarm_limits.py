@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 
 from monitor.clinical.errors import EntryError
+from monitor.wording import param_label
 
 
 class AlarmPriority(IntEnum):
@@ -137,14 +138,14 @@ def adjust_limit(limit: Limit, low: float | None, high: float | None) -> Limit:
     """A session's own limit, refused with a message when it leaves the hard bounds or low >= high."""
     if (low is None) != (limit.low is None) or (high is None) != (limit.high is None):
         raise EntryError(
-            f"{limit.param} has {'a low' if limit.low is not None else 'no low'} and "
+            f"{param_label(limit.param)} has {'a low' if limit.low is not None else 'no low'} and "
             f"{'a high' if limit.high is not None else 'no high'} limit; both cannot be added or removed"
         )
     for value, bounds, which in ((low, limit.bounds_low, "low"), (high, limit.bounds_high, "high")):
         if value is not None and bounds is not None and not bounds[0] <= value <= bounds[1]:
             raise EntryError(
-                f"{limit.param} {which} limit {value:g} is outside the allowed {bounds[0]:g}–{bounds[1]:g}"
+                f"{param_label(limit.param)} {which} limit {value:g} is outside the allowed {bounds[0]:g}–{bounds[1]:g}"
             )
     if low is not None and high is not None and low >= high:
-        raise EntryError(f"{limit.param} low limit {low:g} must be below the high limit {high:g}")
+        raise EntryError(f"{param_label(limit.param)} low limit {low:g} must be below the high limit {high:g}")
     return replace(limit, low=low, high=high)

@@ -30,6 +30,7 @@ from monitor.clinical.nibp import NibpReading
 from monitor.clinical.scales import SCALES, sedation_needs_action
 from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, ValueState
 from monitor.params import PARAMS, format_value
+from monitor.wording import param_label, param_labels
 
 AUDIO_PAUSE_S = 120.0  # clinical.md: audio pause is time-limited, commonly 2 min
 ESCALATE_AFTER_S = {AlarmPriority.LOW: 300.0, AlarmPriority.MEDIUM: 120.0}  # this program's defaults
@@ -188,7 +189,7 @@ class AlarmEngine:
             if param in self.limits and not param.startswith("NIBP") and state is not ValueState.NOT_UPDATED
         )
         if invalid:
-            self._invalid = (self._invalid[0] if self._invalid else t, "No valid value: " + ", ".join(invalid))
+            self._invalid = (self._invalid[0] if self._invalid else t, "No valid value: " + param_labels(invalid))
         else:
             self._invalid = None
             events += self._clear("invalid values", t)
@@ -292,7 +293,7 @@ class AlarmEngine:
         for key in (f"{param} low", f"{param} high"):
             self._pending.pop(key, None)
             self._clearing.pop(key, None)
-        label = PARAMS[param].label
+        label = param_label(param)
         return AlarmEvent(
             now,
             AlarmAction.LIMIT_CHANGED,
@@ -416,7 +417,7 @@ class AlarmEngine:
 
 
 def _limit_message(param: str, side: str, value: float, action: str | None) -> str:
-    label, unit = PARAMS[param].label, PARAMS[param].unit
+    label, unit = param_label(param), PARAMS[param].unit
     message = f"{label} {side}: {format_value(param, value)} {unit}"
     return f"{message} — {action}" if action else message
 

@@ -180,7 +180,10 @@ def _limits(items: Any) -> dict[str, Limit]:
             raise ProtocolError(f"alarm_limits.{param} must be an object with low and/or high")
         old = limits[param]
         low, high = (_limit_value(given, k, getattr(old, k), f"alarm_limits.{param}.{k}") for k in ("low", "high"))
-        limits[param] = adjust_limit(old, low, high)
+        try:
+            limits[param] = adjust_limit(old, low, high)
+        except EntryError as exc:  # the nurse's words name the parameter by label; the file's reader needs the key
+            raise ProtocolError(f"alarm_limits.{param}: {exc}") from None
     return limits
 
 

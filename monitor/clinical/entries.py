@@ -242,7 +242,7 @@ def _describe(kind: EntryKind, p: Mapping[str, Any]) -> str:
             verdict = f"override: {p['override_reason']}"
         b = p["baseline"]
         return (
-            f"Screening: {verdict}; baseline {b['sys']:g}/{b['dia']:g}, HR {b['hr']:g}, SpO2 {b['spo2']:g}, "
+            f"Screening: {verdict}; baseline {b['sys']:g}/{b['dia']:g}, HR {b['hr']:g}, SpO₂ {b['spo2']:g}, "
             f"pain {p['baseline_pain']}/10"
         )
     if kind is EntryKind.CHECK:

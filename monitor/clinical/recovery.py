@@ -51,7 +51,7 @@ ALDRETE_ITEMS: tuple[tuple[str, str, tuple[str, str, str]], ...] = (
     (
         "oxygen",
         "Oxygen saturation",
-        ("maintains SpO2 > 92 % on room air", "needs oxygen to keep SpO2 > 90 %", "SpO2 < 90 % even with oxygen"),
+        ("maintains SpO₂ > 92 % on room air", "needs oxygen to keep SpO₂ > 90 %", "SpO₂ < 90 % even with oxygen"),
     ),
 )
 

@@ -75,7 +75,7 @@ def validate_screening(payload: Mapping[str, Any]) -> dict[str, Any]:
         "sys": _within(baseline.get("sys"), "Baseline systolic BP", "mmHg", 50, 280),
         "dia": _within(baseline.get("dia"), "Baseline diastolic BP", "mmHg", 20, 180),
         "hr": _within(baseline.get("hr"), "Baseline heart rate", "/min", 20, 250),
-        "spo2": _within(baseline.get("spo2"), "Baseline SpO2", "%", 50, 100),
+        "spo2": _within(baseline.get("spo2"), "Baseline SpO₂", "%", 50, 100),
     }
     if out["baseline"]["dia"] >= out["baseline"]["sys"]:
         raise EntryError("Baseline diastolic BP must be below the systolic")

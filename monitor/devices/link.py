@@ -11,7 +11,8 @@ whatever else has arrived in the same call, and costs ~1.5 % of a core when idle
 whole core and starve the GUI (shared/design.md, Threads).
 
 States: CONNECTING (port open, nothing received yet) -> RECEIVING -> SILENT (no byte for `silence_timeout`;
-after 3x that the port is reopened, since a restarted monitor needs its request again) -> DISCONNECTED (the
+after 3x that the port is reopened, since a restarted monitor needs its request again; the silence goes on, counted
+from the same last byte, until a byte arrives) -> DISCONNECTED (the
 port vanished or cannot be opened; retried with exponential backoff) -> STOPPED.
 """
 
@@ -131,6 +132,7 @@ class SerialLink:
         self.reconnects = 0
         self.capture_error: str | None = None  # why the raw capture stopped (disk full), if it did
         self._state: LinkState | None = None
+        self._silent_since = 0.0  # the last byte before the current silence: kept across the reopens it causes
         self._stop = threading.Event()
         self._write_lock = threading.Lock()
         self._ser: serial.SerialBase | None = None
@@ -238,7 +240,10 @@ class SerialLink:
                 first_attempt = False
                 with self._write_lock:
                     self._ser = ser
-                self._set(LinkState.CONNECTING, f"opened {self.port}")
+                if self._state is LinkState.SILENT:  # reopened for a silence: it goes on from the same last byte
+                    self._set(LinkState.SILENT, f"reopened {self.port}, still no data", since=self._silent_since)
+                else:
+                    self._set(LinkState.CONNECTING, f"opened {self.port}")
                 if self.driver is not None:
                     self._say(self.driver.on_connect)
                 if self.on_open is not None:
@@ -292,6 +297,7 @@ class SerialLink:
                 continue
             quiet = time.monotonic() - last_byte
             if quiet >= self.silence_timeout and self._state is not LinkState.SILENT:
+                self._silent_since = last_byte_wall
                 self._set(LinkState.SILENT, f"no data for {self.silence_timeout:g} s", since=last_byte_wall)
             if quiet >= 3 * self.silence_timeout:
                 log.info("no data from %s for %.0f s: reopening the port", self.port, quiet)

@@ -198,7 +198,7 @@ class AlarmBar(QWidget):
     def _paint_standing(self) -> int:
         """The standing conditions in the first row (one today: no alarm sound); how many rows it takes."""
         standing = self.service.standing()
-        text = "  ·  ".join(f"{hm_text(a.onset)}  TECHNICAL · {a.message}" for a in standing)
+        text = " · ".join(f"{hm_text(a.onset)} TECHNICAL · {a.message}" for a in standing)
         if self.standing.full_text() != text:
             self.standing.set_full_text(text)
             priority = max((a.priority for a in standing), default=AlarmPriority.MEDIUM)
@@ -213,8 +213,8 @@ class AlarmBar(QWidget):
         if alarm is None:
             return "", "background: transparent;"
         kind = "TECHNICAL · " if alarm.category is AlarmCategory.TECHNICAL else ""
-        state = {AlarmStatus.ACKNOWLEDGED: "  ✓ acknowledged", AlarmStatus.LATCHED: "  (cleared — acknowledge)"}
-        text = f"{hm_text(alarm.onset)}  {kind}{alarm.message}{state.get(alarm.status, '')}"
+        state = {AlarmStatus.ACKNOWLEDGED: " ✓ acknowledged", AlarmStatus.LATCHED: " (cleared — acknowledge)"}
+        text = f"{hm_text(alarm.onset)} {kind}{alarm.message}{state.get(alarm.status, '')}"
         flashing = alarm.status is AlarmStatus.ACTIVE and alarm.priority in FLASH_HALF_PERIOD_MS
         lit = not flashing or self._lit(alarm.priority)
         background = COLOURS[alarm.priority] if lit else theme.ALARM_UNLIT

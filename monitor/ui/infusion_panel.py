@@ -29,6 +29,7 @@ from monitor.timefmt import hm_text, hms
 from monitor.ui.recorder import EntryRecorder
 from monitor.ui.stylesheet import set_role
 from monitor.ui.text import plain
+from monitor.wording import count
 
 _ENABLED_IN = {
     InfusionAction.START: {InfusionState.NOT_STARTED},
@@ -247,7 +248,7 @@ class InfusionPanel(QGroupBox):
             elapsed, infused = hms(s.elapsed_s(now)), hms(s.infused_s)
             totals = (
                 f"Total {s.total_mg:.1f} mg ({s.total_mg_kg:.2f} mg/kg)"
-                + (f" incl. {s.boluses} bolus {s.bolus_mg:g} mg" if s.boluses else "")
+                + (f" incl. {count(s.boluses, 'bolus')} {s.bolus_mg:g} mg" if s.boluses else "")
                 + f" · elapsed {elapsed}"
                 + (f" · infusing {infused}" if infused != elapsed else "")
             )

@@ -49,7 +49,7 @@ class LinkBanner(QLabel):
         self.setToolTip(literal(event.detail))  # the technical reason, for IT, without crowding the banner
 
     def _set(self, state: LinkState, detail: str) -> None:
-        text = f"{_LINK_TEXT[state]}  {detail}".strip()
+        text = f"{_LINK_TEXT[state]} {detail}".strip()
         if self.text() != text:
             self.setText(text)
         set_role(self, "link", state=state.value)

@@ -48,7 +48,7 @@ class RecoveryPanel(QWidget):
             combo.setObjectName(f"aldrete_{key}")
             combo.addItem("—", None)
             for points, text in zip((2, 1, 0), wording, strict=True):
-                combo.addItem(f"{points}  {text}", points)
+                combo.addItem(f"{points} {text}", points)
             self.items[key] = combo
             form.addRow(name, combo)
         self.override = QLineEdit()

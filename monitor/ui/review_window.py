@@ -42,6 +42,7 @@ from monitor.ui.background import BackgroundJob, Progress
 from monitor.ui.fit import fit_in_screen, fitted_width, show_rows, tree_width
 from monitor.ui.timeline import TimelineList
 from monitor.ui.trends import TrendView
+from monitor.wording import count
 
 TIMELINE_ROWS = 10  # entries the review's timeline shows at once, however the window is split
 
@@ -54,7 +55,7 @@ def infusion_summary(record: SessionRecord) -> str:
     return (
         f"{s.settings.drug} {s.settings.concentration_mg_ml:g} mg/mL, {s.settings.weight_kg:g} kg · {s.state.value} · "
         f"infused {hms(s.infused_s)} · {rate} · total {s.total_mg:.1f} mg ({s.total_mg_kg:.2f} mg/kg)"
-        + (f", {s.boluses} bolus {s.bolus_mg:g} mg" if s.boluses else "")
+        + (f", {count(s.boluses, 'bolus')} {s.bolus_mg:g} mg" if s.boluses else "")
     )
 
 

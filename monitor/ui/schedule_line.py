@@ -14,6 +14,7 @@ from monitor.app.live_chair import LiveChair
 from monitor.clinical.schedule import CheckStatus
 from monitor.timefmt import hm_text
 from monitor.ui.stylesheet import set_role
+from monitor.wording import count
 
 # The schedule's requirements (clinical.schedule.REQUIREMENTS) as the Check group's controls name them.
 NEEDS_WORDS = {
@@ -50,7 +51,7 @@ class ScheduleLine(QLabel):
             return
         live.record_missed_checks(now)
         check, gone = live.next_check(now)
-        past = f"{gone} check{'s' if gone > 1 else ''} missed (on the record)." if gone else ""
+        past = f"{count(gone, 'check')} missed (on the record)." if gone else ""
         if check is None:
             started = live.infusion(now).started_at is not None
             self._show("All checks done" if started else "No check due yet", past or "Checks start with the infusion.")

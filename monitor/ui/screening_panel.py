@@ -144,6 +144,6 @@ class ScreeningPanel(QWidget):
         else:
             text, colour = "Screening complete: the infusion may start.", theme.OK
         if result.cautions:
-            text += "  Cautions: " + "; ".join(result.cautions) + "."
+            text += " Cautions: " + "; ".join(result.cautions) + "."
         self.verdict.setText(text)
         self.verdict.setStyleSheet(f"color: {colour}; font-weight: bold;")

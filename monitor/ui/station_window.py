@@ -42,6 +42,7 @@ from monitor.ui.alarm_bar import COLOURS, TEXT_ON
 from monitor.ui.main_window import MainWindow, confirm_close
 from monitor.ui.style import show
 from monitor.ui.text import plain
+from monitor.wording import count
 
 SPARK_WINDOW_S = 30 * 60.0  # the card's small trend: the last half hour of HR
 CARD_REFRESH_MS = 1000
@@ -184,7 +185,7 @@ class StationWindow(QMainWindow):
         """`policy`: the ports the clinic allows, for the port assignments (monitor.devices.port_policy)."""
         super().__init__()
         self.policy = policy or PortPolicy()
-        self.setWindowTitle(f"Infusion Station Monitor — station, {len(windows)} chairs")
+        self.setWindowTitle(f"Infusion Station Monitor — station, {count(len(windows), 'chair')}")
         self.windows = windows
         self.configs = configs
         self.stack = QStackedWidget()
@@ -267,7 +268,7 @@ class StationWindow(QMainWindow):
     def open_chair(self, index: int) -> None:
         self.stack.setCurrentIndex(index + 1)
         self.back.show()
-        self.back.setText(f"◀ Station overview    ({self.configs[index].name})")
+        self.back.setText(f"◀ Station overview ({self.configs[index].name})")
 
     def show_overview(self) -> None:
         self.stack.setCurrentIndex(0)

@@ -63,7 +63,7 @@ class NumericTile(QFrame):
         super().__init__(parent)
         self.spec = spec
         self.setObjectName(f"tile_{spec.key}")
-        self.title = QLabel(f"{spec.title}  <span style='font-size:13px'>{spec.unit}</span>")
+        self.title = QLabel(f"{spec.title} <span style='font-size:13px'>{spec.unit}</span>")
         self.value = QLabel("--")
         self.value.setObjectName(f"value_{spec.key}")
         self.value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -114,10 +114,10 @@ class NumericTile(QFrame):
         self.currency = shown.currency
         invalid = shown.currency in (Currency.INVALID, Currency.NONE)
         age = age_text(shown.age_s) if shown.age_s is not None and shown.age_s >= 5 and not invalid else ""
-        parts = [shown.note] if invalid else [detail, age]
+        parts = [shown.note or detail] if invalid else [detail, age]  # no value yet: the detail says why
         if self.value.text() != ("--" if invalid else text):
             self.value.setText("--" if invalid else text)
-        detail_text = "  ·  ".join(p for p in parts if p)
+        detail_text = " · ".join(p for p in parts if p)
         if self.detail.text() != detail_text:
             self.detail.setText(detail_text)
         dim = not shown.current

@@ -56,6 +56,7 @@ from monitor.ui.tiles import TILES, AlarmLevel, NumericTile
 from monitor.ui.timeline import CorrectionDialog, TimelineList
 from monitor.ui.trends import TrendView
 from monitor.ui.wheel_guard import install_wheel_guard
+from monitor.wording import count
 
 RIGHT_MIN_WIDTH = 440  # the forms' narrowest; with the six tiles' it fits a 1366 px wide screen (issue 16)
 
@@ -313,6 +314,8 @@ class ChairWorkspace(QWidget):
                 nibp = self.live.values.nibp(now)
                 mean = f"({nibp.mean.text})" if nibp.mean.value is not None else ""
                 detail = f"{mean} measuring…".strip() if nibp.measuring else mean
+                if nibp.sys.value is None and not nibp.measuring:
+                    detail = "No cuff reading yet"
                 self.tiles["nibp"].display(nibp.text, nibp.sys, detail)  # the age counts from the reading itself
                 continue
             shown = self.live.values.shown(spec.params[0], now)
@@ -332,10 +335,8 @@ class ChairWorkspace(QWidget):
 
     @Slot(object)
     def _on_status(self, status: DeviceStatus) -> None:
-        parts = sorted(c.value for c in status.conditions)
-        parts += [f"{param} {state.value}" for param, state in status.unavailable]
-        self.status_label.set_full_text(("Monitor reports: " + ", ".join(parts)) if parts else "")
         self.live.on_status(status)
+        self.status_label.set_full_text(self.live.reports())
         self._render_tiles(self.clock.now())
 
     @Slot()
@@ -383,7 +384,7 @@ class ChairWorkspace(QWidget):
             self.storage_banner.hide()
             return
         self.storage_banner.setText(
-            f"DATABASE NOT WRITABLE — {writer.last_error}. {writer.pending} records are kept in memory and are "
+            f"DATABASE NOT WRITABLE — {writer.last_error}. {count(writer.pending, 'record')} kept in memory, "
             "written as soon as the disk takes them. Keep the program open and call IT."
         )
         self.storage_banner.show()

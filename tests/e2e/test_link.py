@@ -41,6 +41,25 @@ def test_silence_is_reported_with_when_it_began(port: FakePort, make_link) -> No
     assert events.wait(lambda: events.names()[-1] is LinkState.RECEIVING)
 
 
+def test_a_silence_goes_on_across_the_reopens_it_causes(port: FakePort, make_link) -> None:
+    """Seen: "Monitor silent for N s" restarted at 0 at every reopen (3x the silence timeout). The silence runs from
+    the last byte until the next one: a reopen says so again with the same start, and never "connecting"."""
+    events = Events()
+    opened = []
+    make_link(str(port.link), events, silence_timeout=0.2, on_open=lambda lk: opened.append(lk))
+    assert events.wait(lambda: LinkState.CONNECTING in events.names())
+    port.send(b"x")
+    assert events.wait(lambda: LinkState.RECEIVING in events.names())
+    assert events.wait(lambda: len(opened) >= 3, timeout=5), "reopened twice for the silence"
+    after = events.names()[events.names().index(LinkState.RECEIVING) :]
+    assert LinkState.CONNECTING not in after
+    silences = [e for e in events.states if e.state is LinkState.SILENT]
+    assert len(silences) >= 3 and len({e.since for e in silences}) == 1, "one silence, from the same last byte"
+    assert silences[-1].time - silences[0].since >= 3 * 0.2
+    port.send(b"y")
+    assert events.wait(lambda: events.names()[-1] is LinkState.RECEIVING)
+
+
 def test_requests_are_sent_on_open_and_on_close(port: FakePort, make_link) -> None:
     events = Events()
     link = make_link(

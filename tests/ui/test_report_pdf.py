@@ -256,7 +256,7 @@ def test_the_last_values_follow_the_screens_currency_rule(record: SessionRecord,
 
     assert last_values(record).startswith("HR ") and "not current" not in last_values(record)
     flagged = dataclasses.replace(record, status=[StatusRow(T0 + END - 30, T0 + END - 30, [], {"SPO2": "invalid"})])
-    assert "SpO₂ -- (monitor reports invalid)" in last_values(flagged)
+    assert "SpO₂ -- (no valid value)" in last_values(flagged)
     later = dataclasses.replace(record, end=record.end + 20 * MIN)
     text = last_values(later)
     assert "HR " in text and "20 min before the end: not current" in text

@@ -11,7 +11,7 @@ def test_nibp_tile_shows_the_age_of_the_reading_and_dims_when_old(qtbot) -> None
     tile = NumericTile(next(s for s in TILES if s.key == "nibp"))
     qtbot.addWidget(tile)
     tile.display("150/96", judge("NIBP_SYS", 150, 1000.0, 1000.0 + 130), "(114)")
-    assert tile.detail.text() == "(114)  ·  2 min ago" and not tile.dimmed
+    assert tile.detail.text() == "(114) · 2 min ago" and not tile.dimmed
     tile.display("150/96", judge("NIBP_SYS", 150, 1000.0, 1000.0 + 14 * 60), "(114)")
     assert not tile.dimmed
     tile.display("150/96", judge("NIBP_SYS", 150, 1000.0, 1000.0 + 16 * 60), "(114)")

@@ -101,4 +101,4 @@ def test_persistent_invalid_values_alarm_after_exactly_10_s() -> None:
     engine.on_device_status(DeviceStatus(5, 5, unavailable=(("SPO2", ValueState.INVALID),)), 5)
     assert engine.tick(9.9) == []
     (invalid,) = engine.tick(10)
-    assert invalid.key == "invalid values" and "SPO2" in invalid.message
+    assert invalid.key == "invalid values" and invalid.message == "No valid value: SpO₂"

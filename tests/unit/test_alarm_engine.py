@@ -142,18 +142,18 @@ def test_tile_level_is_the_highest_clinical_alarm_of_its_parameters() -> None:
 def test_the_message_shows_the_live_value_and_past_the_action_value_says_what_to_do_and_sounds_again() -> None:
     engine = AlarmEngine()
     (onset,) = feed(engine, "SPO2", [91] * 16)
-    assert onset.message == "SpO2 low: 91 %", "above 90: no action text yet"
+    assert onset.message == "SpO₂ low: 91 %", "above 90: no action text yet"
     engine.acknowledge(16, "AB")
     assert engine.audio_priority(16) is None
     assert feed(engine, "SPO2", [90], t0=17) == []
-    assert engine.alarms["SPO2 low"].message == "SpO2 low: 90 %", "the live value, not the onset's"
+    assert engine.alarms["SPO2 low"].message == "SpO₂ low: 90 %", "the live value, not the onset's"
     (worse,) = feed(engine, "SPO2", [89, 88, 89], t0=18)
     # clinical.md limits table: SpO2 below 90: stop infusion, stimulate, oxygen
     assert worse.action is AlarmAction.WORSENED and worse.t == 18
-    assert worse.message == "SpO2 low: 89 % — stop the infusion, stimulate, give oxygen"
+    assert worse.message == "SpO₂ low: 89 % — stop the infusion, stimulate, give oxygen"
     alarm = engine.alarms["SPO2 low"]
     assert alarm.status is AlarmStatus.ACTIVE and engine.audio_priority(21) is AlarmPriority.HIGH, "sounds again"
-    assert alarm.message.startswith("SpO2 low: 89 %")
+    assert alarm.message.startswith("SpO₂ low: 89 %")
     assert feed(engine, "SPO2", [91, 89], t0=30) == [], "said once for the alarm, not at every crossing"
     (nibp,) = engine.on_nibp([(NibpReading(100, 100, 186, 80, 115), 100)])
     assert nibp.message == "NIBP systolic high: 186 mmHg — pause the infusion and reassess"

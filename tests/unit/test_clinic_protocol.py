@@ -46,7 +46,10 @@ def test_a_clinic_file_sets_its_numbers_and_keeps_the_defaults_for_the_rest(tmp_
         ({"check_interval": 10}, "unknown entries ['check_interval']"),
         ({"check_interval_min": 90}, "check_interval_min 90 is outside 5–60"),
         ({"max_rate_mg_kg_h": "1"}, "max_rate_mg_kg_h must be a number"),
-        ({"alarm_limits": {"NIBP_SYS": {"high": 260}}}, "NIBP_SYS high limit 260 is outside the allowed 140–220"),
+        (
+            {"alarm_limits": {"NIBP_SYS": {"high": 260}}},
+            "alarm_limits.NIBP_SYS: NIBP systolic high limit 260 is outside the allowed 140–220",
+        ),
         ({"alarm_limits": {"BIS": {"low": 40}}}, "no alarm for 'BIS'"),
         ({"bp_gate": {"sys": 250}}, "sys 250 is outside 120–200"),
     ],

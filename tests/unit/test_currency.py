@@ -30,7 +30,7 @@ def test_latest_values_follow_the_monitors_flags_and_the_link() -> None:
     # The DRI: SpO2 has no valid value. Invalid at once, not 30 s later.
     values.on_status(DeviceStatus(11.0, 11.0, unavailable=(("SPO2", ValueState.INVALID),)))
     shown = values.shown("SPO2", 11.0)
-    assert shown.currency is Currency.INVALID and shown.text == "--" and "invalid" in shown.note
+    assert shown.currency is Currency.INVALID and shown.text == "--" and shown.note == "no valid value"
     assert values.shown("HR", 11.0).current
     # Masimo: the probe is off (a sensor condition): the oximeter's values are invalid.
     values.on_status(DeviceStatus(12.0, 12.0, frozenset({DeviceCondition.SENSOR_OFF})))

@@ -121,7 +121,7 @@ def test_a_persisting_nan_raises_the_no_valid_value_alarm() -> None:
                 engine.on_samples([(event, float(T0 + i))])
     events = engine.tick(T0 + INVALID_DELAY_S + 1)
     raised = [e for e in events if e.key == "invalid values"]
-    assert raised and "SPO2" in raised[0].message
+    assert raised and "SpO₂" in raised[0].message
 
 
 _NUMBER_TEXT = st.one_of(

@@ -22,6 +22,7 @@ from monitor.clinical.infusion import InfusionSettings, InfusionState
 from monitor.clinical.nibp import NIBP_PARAMS
 from monitor.storage.db import SessionState
 from monitor.timefmt import clock_text
+from monitor.wording import count
 
 TITLE = "Ketamine infusion session record"
 LINK_GAP_STATES = frozenset({"disconnected", "silent", "gap"})
@@ -139,7 +140,8 @@ def infusion_rows(record: SessionRecord) -> list[tuple[str, str]]:
         rows.append(("Note", "The infusion was still running: totals are to the end of the record."))
     struck = [v for v in record.entries if v.kind is EntryKind.INFUSION and v.struck]
     if struck:
-        rows.append(("Not counted", f"{len(struck)} struck-through infusion entr{'y' if len(struck) == 1 else 'ies'}"))
+        struck_text = count(len(struck), "struck-through infusion entry", "struck-through infusion entries")
+        rows.append(("Not counted", struck_text))
     return rows
 
 
