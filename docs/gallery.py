@@ -46,6 +46,7 @@ from monitor.ui.main_window import MainWindow
 from monitor.ui.review_window import ReviewWindow
 from monitor.ui.seat import open_chair_window
 from monitor.ui.station_window import StationWindow
+from monitor.ui.stylesheet import install as install_stylesheet
 
 NURSE = "KM"
 THIRD = 3  # the 2 m look: a screenshot at one third scale
@@ -281,6 +282,7 @@ def main() -> int:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    install_stylesheet(app)  # the look the nurse sees (monitor.ui.app installs it the same way)
     tmp = Path(tempfile.mkdtemp(prefix="ism-gallery-"))
     started = time.monotonic()
     workspace_and_review(tmp, args.out, args.speed)

@@ -97,6 +97,7 @@ class InfusionPanel(QGroupBox):
         summary.setContentsMargins(0, 0, 0, 0)
         summary.setSpacing(0)
         first = QHBoxLayout()
+        first.setSpacing(12)  # the outer layout's 0 would be inherited: "RUNNINGKetamine"
         first.addWidget(self.state, 0)
         first.addWidget(self.status, 1)
         summary.addLayout(first)

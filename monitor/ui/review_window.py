@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QHeaderView,
     QLabel,
     QMainWindow,
     QSplitter,
@@ -84,9 +83,6 @@ class ReviewWindow(QMainWindow):
         self._load()
         self.timeline.sigEntrySelected.connect(self._on_entry_selected)
         self.trends.sigEntryClicked.connect(self.timeline.select)
-        entries = self.timeline.tree.header()
-        entries.setStretchLastSection(False)
-        entries.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the entry's text: the widest column
         self.timeline.tree.setColumnWidth(3, 260)
         show_rows(self.timeline.tree, TIMELINE_ROWS)
         self.lists = QTabWidget()

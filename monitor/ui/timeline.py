@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -50,8 +51,11 @@ class TimelineList(QWidget):
         self.tree.setHeaderLabels(self.COLUMNS)
         self.tree.setRootIsDecorated(False)
         self.tree.setColumnWidth(0, 70)
-        self.tree.setColumnWidth(1, 330)
         self.tree.setColumnWidth(2, 40)
+        self.tree.setColumnWidth(3, 220)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the entry's text: the widest column
         self.tree.itemSelectionChanged.connect(self._on_selection)
         self.amend_button = QPushButton("Amend…")
         self.amend_button.setObjectName("amend")
