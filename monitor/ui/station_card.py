@@ -14,14 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
-    QStyle,
-    QStyleOption,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +37,8 @@ from monitor.ui.text import literal
 
 SPARK_WINDOW_S = 30 * 60.0  # the card's trend: the last half hour of HR and SpO₂
 SPARK_STEP_S = 5.0  # redrawn at most once per this much new data: about one pixel of a 30-min card-wide trend
+# The trend's curves, each scaled from its range (low, high) into its band (bottom, top) of the plot's 0..1 height.
+TREND_BANDS = {"HR": (30.0, 180.0, 0.52, 1.0), "SPO2": (70.0, 100.0, 0.0, 0.48)}
 # Pixel sizes on the card (8 chairs on 1920×1080, read at 2 m: the numbers as large as the card allows).
 NUMBER_PX = 46
 TITLE_PX = 28
@@ -54,8 +54,9 @@ CARD_BACKGROUND = {
 
 
 class ElidedLabel(QLabel):
-    """A one-line label of fixed height that elides its text at its right edge instead of growing; text() stays
-    the whole text (and the tooltip shows it)."""
+    """A one-line label of fixed height that elides its text at its right edge instead of growing. text() is
+    the whole text (and the tooltip shows it); Qt paints the elided one (no Python in the paint path: the
+    overview repaints 8 cards of them)."""
 
     def __init__(self, px: int, bold: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,22 +67,24 @@ class ElidedLabel(QLabel):
         font.setBold(bold)
         self.setFont(font)
         self.setFixedHeight(self.fontMetrics().height() + 2)
+        self.full = ""
+
+    def text(self) -> str:
+        return self.full
 
     def setText(self, text: str) -> None:
-        if text != self.text():
-            super().setText(text)
+        if text != self.full:
+            self.full = text
             self.setToolTip(literal(text))
+            self._elide()
 
-    def paintEvent(self, _event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        option = QStyleOption()
-        option.initFrom(self)
-        self.style().drawPrimitive(QStyle.PrimitiveElement.PE_Widget, option, painter, self)  # style-sheet background
-        rect = self.contentsRect()
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
-        self.style().drawItemText(
-            painter, rect, int(self.alignment()), self.palette(), self.isEnabled(), text, self.foregroundRole()
-        )
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = self.contentsRect().width()
+        QLabel.setText(self, self.fontMetrics().elidedText(self.full, Qt.TextElideMode.ElideRight, max(width, 0)))
 
 
 @dataclass(frozen=True)
@@ -180,32 +183,26 @@ class ChairCard(QWidget):
         self._drawn_to = -np.inf
         self._look: tuple[str, str] | None = None
 
-    def _trend(self) -> pg.GraphicsLayoutWidget:
-        """HR above SpO₂, the last half hour across the whole card, time-linked; drawn cheaply (downsampled to the
-        pixels, clipped to view, no axes or mouse)."""
-        widget = pg.GraphicsLayoutWidget()
-        widget.setBackground(theme.PANEL)
+    def _trend(self) -> pg.PlotWidget:
+        """HR above SpO₂, the last half hour across the whole card, in one plot (each curve scaled into its own
+        band, TREND_BANDS); drawn cheaply: downsampled to the pixels, clipped to view, no axes or mouse."""
+        widget = pg.PlotWidget(background=theme.PANEL)
         widget.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         widget.setMinimumHeight(40)
-        widget.ci.layout.setContentsMargins(0, 0, 0, 0)
-        widget.ci.layout.setSpacing(1)
-        self.curves: dict[str, pg.PlotDataItem] = {}
-        plots = []
-        for row, (param, colour, low, high) in enumerate((("HR", theme.HR, 30, 180), ("SPO2", theme.SPO2, 70, 100))):
-            plot = widget.addPlot(row=row, col=0)
-            for axis in ("bottom", "left"):
-                plot.hideAxis(axis)
-            plot.setMouseEnabled(False, False)
-            plot.hideButtons()
-            plot.setMenuEnabled(False)
-            plot.setYRange(low, high, padding=0)
-            plot.disableAutoRange()
-            plot.setDownsampling(auto=True, mode="peak")
-            plot.setClipToView(True)
-            self.curves[param] = plot.plot(pen=pg.mkPen(colour, width=2), connect="finite")
-            plots.append(plot)
-        plots[1].setXLink(plots[0])
-        self.spark_plot = plots[0]
+        plot = widget.getPlotItem()
+        plot.layout.setContentsMargins(0, 0, 0, 0)
+        for axis in ("bottom", "left"):
+            plot.hideAxis(axis)
+        plot.setMouseEnabled(False, False)
+        plot.hideButtons()
+        plot.setMenuEnabled(False)
+        plot.setYRange(0, 1, padding=0)
+        plot.disableAutoRange()
+        plot.setDownsampling(auto=True, mode="peak")
+        plot.setClipToView(True)
+        colours = {"HR": theme.HR, "SPO2": theme.SPO2}
+        self.curves = {p: plot.plot(pen=pg.mkPen(colours[p], width=2), connect="finite") for p in TREND_BANDS}
+        self.spark_plot = plot
         return widget
 
     def reset(self) -> None:
@@ -295,9 +292,10 @@ class ChairCard(QWidget):
         if newest is None or newest < self._drawn_to + SPARK_STEP_S:
             return
         self._drawn_to = newest
-        for param in self.curves:
+        for param, (low, high, bottom, top) in TREND_BANDS.items():
             data = np.array(values.history(param), dtype=float).reshape(-1, 2)
-            self.curves[param].setData(data[:, 0], data[:, 1])
+            band = bottom + (np.clip(data[:, 1], low, high) - low) * ((top - bottom) / (high - low))
+            self.curves[param].setData(data[:, 0], band)
         self.spark_plot.setXRange(newest - SPARK_WINDOW_S, newest, padding=0)
 
 
