@@ -43,6 +43,17 @@ def _qt_garbage_collected_where_it_was_made():
 
 
 @pytest.fixture(autouse=True)
+def _one_stylesheet() -> None:
+    """Tests see what the nurse sees: the program's stylesheet on the QApplication, as monitor.ui.app installs it.
+    pytest-qt makes the application in a session fixture, which runs before this one in a test that uses Qt."""
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        from monitor.ui.stylesheet import install
+
+        install(app)
+
+
+@pytest.fixture(autouse=True)
 def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     data = tmp_path / "data"
     monkeypatch.setenv("INFUSION_MONITOR_DATA_DIR", str(data))

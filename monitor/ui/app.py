@@ -25,6 +25,7 @@ from monitor.ui.main_window import MainWindow
 from monitor.ui.seat import ChairSeat
 from monitor.ui.seat import open_chair_window as open_chair_window  # where benchmarks and tests find it
 from monitor.ui.station_window import StationWindow
+from monitor.ui.stylesheet import install as install_stylesheet
 from monitor.ui.text import literal
 from monitor.ui.trends import CHART_PARAMS
 
@@ -170,6 +171,7 @@ def run_gui(options: GuiOptions) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     headless = _choose_platform()
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    install_stylesheet(app)  # the one look, by role (monitor.ui.stylesheet)
     _quit_on_signals(app)
     db_path = options.db or default_db_path()
     _tell_restored(restore_unsaved_entries(db_path, options.clinic.infusion), headless)

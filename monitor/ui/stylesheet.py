@@ -1,0 +1,88 @@
+"""The one stylesheet of the program: every look a label or a box takes, by its role, built from theme's colours.
+
+A widget says what it is (`set_role(label, "readout")`) and, where its look changes with its state, that state
+(`set_role(line, "check", state="overdue")`); this sheet says how each looks. The application installs it once
+(monitor.ui.app, and the tests' QApplication in tests/conftest.py), so a test renders what the nurse sees.
+
+Sizes for reading at 2 m (issue 16): the issue found the 18-20 px bold alarm rows and the link bar readable from
+2 m at 1920x1080 (a screenshot at one third scale), and the 15 px infusion and check lines not; so what must be
+read across the room is at least READ_AT_2M_PX, bold, and the numerics larger. Pixel sizes, not points: what
+a desk shows is set by its pixels, whatever DPI the system reports.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QApplication, QWidget
+
+from monitor.ui import theme
+
+READ_AT_2M_PX = 22  # bold; the alarm rows (18-20 px bold) were the smallest text the issue could read at 2 m
+LARGE_PX = 26  # the infusion state and the next check: the two things looked for first after the numbers
+NORMAL_PX = 15
+
+_CHECK = f"""
+QLabel[role="check"] {{ font-size: {LARGE_PX}px; font-weight: bold; padding: 2px; }}
+QLabel[role="check"][state="due"] {{ color: {theme.CAUTION}; }}
+QLabel[role="check"][state="overdue"] {{ background: {theme.BANNER_RED}; color: white; }}
+QLabel[role="check-needs"] {{ font-size: {READ_AT_2M_PX}px; }}
+"""
+
+_INFUSION = f"""
+QLabel[role="infusion-state"] {{ font-size: {LARGE_PX}px; font-weight: bold; }}
+QLabel[role="infusion-state"][state="running"] {{ color: #66bb6a; }}
+QLabel[role="infusion-state"][state="paused"] {{ color: #ffa726; }}
+QLabel[role="infusion-state"][state="not started"], QLabel[role="infusion-state"][state="stopped"] {{
+    color: {theme.LIMIT_MARK};
+}}
+QLabel[role="readout"] {{ font-size: {READ_AT_2M_PX}px; font-weight: bold; }}
+QLabel[role="detail"] {{ font-size: {NORMAL_PX}px; }}
+"""
+
+_MESSAGES = f"""
+QLabel[role="message"] {{ font-size: {READ_AT_2M_PX}px; }}
+QLabel[role="message"][tone="ok"] {{ color: {theme.OK}; }}
+QLabel[role="message"][tone="error"] {{ color: {theme.ERROR}; font-weight: bold; }}
+QLabel[role="status"] {{ color: {theme.CAUTION}; font-size: 16px; }}
+QLabel[role="banner"] {{
+    background: {theme.BANNER_RED}; color: white; font-size: {READ_AT_2M_PX}px; font-weight: bold; padding: 4px;
+}}
+"""
+
+_LINK = f"""
+QLabel[role="link"] {{ color: white; font-size: {READ_AT_2M_PX}px; font-weight: bold; padding: 4px; }}
+QLabel[role="link"][state="connecting"], QLabel[role="link"][state="stopped"] {{ background: {theme.LINK_IDLE}; }}
+QLabel[role="link"][state="receiving"] {{ background: {theme.LINK_RECEIVING}; }}
+QLabel[role="link"][state="silent"] {{ background: {theme.LINK_SILENT}; }}
+QLabel[role="link"][state="disconnected"] {{ background: {theme.BANNER_RED}; }}
+"""
+
+_GROUPS = f"""
+QGroupBox[role="check-group"] {{ font-size: {NORMAL_PX + 2}px; font-weight: bold; }}
+QLabel[size="large"] {{ font-size: {READ_AT_2M_PX}px; font-weight: bold; }}
+QPushButton[size="large"] {{ font-size: {NORMAL_PX + 2}px; font-weight: bold; min-height: 36px; }}
+"""
+
+# Other windows add their rules in sections of their own below, each at the end (one hunk each, for merges).
+STYLESHEET = _CHECK + _INFUSION + _MESSAGES + _LINK + _GROUPS
+
+
+def install(app: QApplication) -> None:
+    """The program's look, app-wide (once: re-setting a sheet re-polishes every widget)."""
+    if app.styleSheet() != STYLESHEET:
+        app.setStyleSheet(STYLESHEET)
+
+
+def set_role(widget: QWidget, role: str | None = None, **states: str) -> None:
+    """Give a widget its role (and its state properties: `state="overdue"`), re-polished only on a change:
+    the sheet's property selectors are matched when a widget is polished, not when a property changes."""
+    wanted = ({"role": role} if role is not None else {}) | states
+    changed = False
+    for name, value in wanted.items():
+        if widget.property(name) != value:
+            widget.setProperty(name, value)
+            changed = True
+    if changed:
+        style = widget.style()
+        style.unpolish(widget)
+        style.polish(widget)
+        widget.update()
