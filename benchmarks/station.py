@@ -27,6 +27,7 @@ from monitor.storage.writer import SessionWriter
 from monitor.ui.app import open_chair_window
 from monitor.ui.main_window import MainWindow
 from monitor.ui.station_window import StationWindow
+from monitor.ui.stylesheet import install
 
 
 def fill_history(window: MainWindow, hours: float) -> None:
@@ -44,6 +45,7 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=60)
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
+    install(app)  # the program's one stylesheet, as monitor.ui.app installs it: what the nurse sees is rendered
     tmp = Path(tempfile.mkdtemp(prefix="ism-station-"))
     writer = SessionWriter(tmp / "station.sqlite3")
     writer.start()

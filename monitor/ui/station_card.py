@@ -2,7 +2,8 @@
 
 GUI thread. Reads only the chair's Qt-free live model (monitor.app.live_chair): the values as the one currency rule
 judged them (monitor.clinical.currency, the same text as the workspace tiles), the link, the alarms, the infusion,
-the next check and the patient. Never another widget's text or chart buffers.
+the next check and the patient. Never another widget's text or chart buffers. Its look (sizes, the alarm colours)
+is the one stylesheet's (monitor.ui.stylesheet, the station card section), by role and state.
 Every line has a fixed height and elides inside its box, and the card ignores its contents' widths, so nothing a
 chair shows (a long alarm, a cuff reading) can resize the card or the window: the grid gives each card its size.
 """
@@ -15,57 +16,37 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent, QResizeEvent
-from PySide6.QtWidgets import (
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QSizePolicy,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from monitor.app.chair import ChairConfig
 from monitor.app.live_chair import LiveChair
-from monitor.clinical.alarm_limits import AlarmPriority
 from monitor.clinical.currency import ShownValue
 from monitor.clinical.infusion import InfusionState
 from monitor.clinical.schedule import CheckStatus
 from monitor.timefmt import hm_text, hms
 from monitor.ui import theme
-from monitor.ui.style import show
+from monitor.ui.stylesheet import set_role
 from monitor.ui.text import literal
 
 SPARK_WINDOW_S = 30 * 60.0  # the card's trend: the last half hour of HR and SpO₂
 SPARK_STEP_S = 5.0  # redrawn at most once per this much new data: about one pixel of a 30-min card-wide trend
 # The trend's curves, each scaled from its range (low, high) into its band (bottom, top) of the plot's 0..1 height.
 TREND_BANDS = {"HR": (30.0, 180.0, 0.52, 1.0), "SPO2": (70.0, 100.0, 0.0, 0.48)}
-# Pixel sizes on the card (8 chairs on 1920×1080, read at 2 m: the numbers as large as the card allows).
-NUMBER_PX = 46
-TITLE_PX = 28
-LINE_PX = 22  # alarm text, infusion, next check
-NOTE_PX = 16  # a value's age or reason, its name
-# A card's background by its highest alarm (the tiles' darker shades, so white text stays readable) and its
-# frame and alarm line in the IEC 60601-1-8 colour itself (theme.ALARM: high red, medium yellow, low cyan).
-CARD_BACKGROUND = {
-    AlarmPriority.HIGH: theme.BANNER_RED,
-    AlarmPriority.MEDIUM: theme.TILE_MEDIUM,
-    AlarmPriority.LOW: theme.TILE_LOW,
-}
+# The frame's colour by the card's alarm state (the stylesheet paints it; tests and tooltips name it).
+FRAME = {p.name.lower(): colour for p, colour in theme.ALARM.items()} | {"not-sending": theme.LINK_SILENT}
 
 
 class ElidedLabel(QLabel):
-    """A one-line label of fixed height that elides its text at its right edge instead of growing. text() is
-    the whole text (and the tooltip shows it); Qt paints the elided one (no Python in the paint path: the
-    overview repaints 8 cards of them)."""
+    """A one-line label of fixed height (its role's font) that elides its text at its right edge instead of
+    growing. text() is the whole text (and the tooltip shows it); Qt paints the elided one (no Python in the
+    paint path: the overview repaints 8 cards of them)."""
 
-    def __init__(self, px: int, bold: bool = False, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, role: str, **states: str) -> None:
+        super().__init__()
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        font = self.font()
-        font.setPixelSize(px)
-        font.setBold(bold)
-        self.setFont(font)
+        set_role(self, role, **states)
+        self.ensurePolished()  # the role's font, for the height
         self.setFixedHeight(self.fontMetrics().height() + 2)
         self.full = ""
 
@@ -83,47 +64,40 @@ class ElidedLabel(QLabel):
         self._elide()
 
     def _elide(self) -> None:
-        width = self.contentsRect().width()
-        QLabel.setText(self, self.fontMetrics().elidedText(self.full, Qt.TextElideMode.ElideRight, max(width, 0)))
+        width = max(self.contentsRect().width(), 0)
+        QLabel.setText(self, self.fontMetrics().elidedText(self.full, Qt.TextElideMode.ElideRight, width))
 
 
 @dataclass(frozen=True)
 class CardValue:
-    key: str
+    key: str  # as the workspace tile's (monitor.ui.tiles.TILES): its colour in the stylesheet
     title: str
-    colour: str
     param: str  # the parameter whose currency the cell shows (NIBP: the systolic of the latest cuff reading)
 
 
-CARD_VALUES = (  # as the workspace tiles show them (monitor.ui.tiles.TILES), without temperature
-    CardValue("hr", "HR", theme.HR, "HR"),
-    CardValue("spo2", "SpO₂", theme.SPO2, "SPO2"),
-    CardValue("rr", "RR", theme.RR, "RR"),
-    CardValue("nibp", "NIBP", theme.NIBP, "NIBP_SYS"),
-    CardValue("etco2", "EtCO₂", theme.ETCO2, "ETCO2"),
+CARD_VALUES = (  # as the workspace tiles show them, without temperature
+    CardValue("hr", "HR", "HR"),
+    CardValue("spo2", "SpO₂", "SPO2"),
+    CardValue("rr", "RR", "RR"),
+    CardValue("nibp", "NIBP", "NIBP_SYS"),
+    CardValue("etco2", "EtCO₂", "ETCO2"),
 )
+CELLS = {"hr": (0, 0, 1), "spo2": (0, 1, 1), "rr": (0, 2, 1), "nibp": (1, 0, 2), "etco2": (1, 2, 1)}  # row, col, span
 
 
-class ValueCell(QWidget):
-    """One value: its name, the number (bright when current, dimmed when not, "--" when there is none that may
-    be shown) and below it the age or the reason."""
+class ValueCell:
+    """One value's three labels (its name, the number, the age or reason below), laid out in the card's grid:
+    bright when current, dimmed when not, "--" when there is none that may be shown."""
 
-    def __init__(self, spec: CardValue, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, spec: CardValue) -> None:
         self.spec = spec
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.name = ElidedLabel(NOTE_PX, bold=True)
+        self.name = ElidedLabel("card-value-name", param=spec.key)
         self.name.setText(spec.title)
-        self.value = ElidedLabel(NUMBER_PX, bold=True)
+        self.value = ElidedLabel("card-value", param=spec.key)
         self.value.setObjectName(f"card_value_{spec.key}")
         self.value.setText("--")
-        self.note = ElidedLabel(NOTE_PX)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        for label in (self.name, self.value, self.note):
-            layout.addWidget(label)
-        self.dimmed: bool | None = None
+        self.note = ElidedLabel("card-value-note", param=spec.key)
+        self.dimmed = False
 
     def display(self, text: str, shown: ShownValue, note: bool = True) -> None:
         """By the one rule (the tile's words): "--" with the reason when invalid or absent; dimmed with its age
@@ -134,9 +108,8 @@ class ValueCell(QWidget):
         dimmed = not shown.current
         if dimmed != self.dimmed:
             self.dimmed = dimmed
-            colour = theme.NOT_CURRENT if dimmed else self.spec.colour
             for label in (self.name, self.value, self.note):
-                label.setStyleSheet(f"color: {colour}; background: transparent;")
+                set_role(label, state="not-current" if dimmed else "current")
 
 
 class ChairCard(QWidget):
@@ -149,28 +122,29 @@ class ChairCard(QWidget):
         self.setObjectName(f"chair_card_{index}")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)  # so the style sheet's frame is painted
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)  # the grid sizes it
+        set_role(self, "chair-card", alarm="none")
         monitor = config.port or f"built-in simulated monitor, scenario {config.scenario}"
         self.setToolTip(literal(f"{config.name}\nMonitor: {monitor}\nProtocol: {config.protocol}"))
-        self.title = ElidedLabel(TITLE_PX, bold=True)
-        self.who = ElidedLabel(NOTE_PX)
+        self.title = ElidedLabel("card-title")
+        self.who = ElidedLabel("card-note")
         self.who.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.alarm = ElidedLabel(LINE_PX, bold=True)
+        self.alarm = ElidedLabel("card-line", alarm="none", state="")
         self.cells = {spec.key: ValueCell(spec) for spec in CARD_VALUES}
-        self.state = ElidedLabel(LINE_PX, bold=True)
-        self.check = ElidedLabel(LINE_PX, bold=True)
+        self.state = ElidedLabel("card-line")
+        self.check = ElidedLabel("card-line", state="")
         self.spark = self._trend()
         header = QHBoxLayout()
         header.addWidget(self.title, 3)
         header.addWidget(self.who, 1)
         numbers = QGridLayout()
         numbers.setHorizontalSpacing(10)
-        numbers.setVerticalSpacing(2)
+        numbers.setVerticalSpacing(0)
         for column in range(3):
             numbers.setColumnStretch(column, 1)
-        for (row, column, span), key in zip(
-            ((0, 0, 1), (0, 1, 1), (0, 2, 1), (1, 0, 2), (1, 2, 1)), ("hr", "spo2", "rr", "nibp", "etco2"), strict=True
-        ):
-            numbers.addWidget(self.cells[key], row, column, 1, span)
+        for key, (row, column, span) in CELLS.items():
+            cell = self.cells[key]
+            for k, label in enumerate((cell.name, cell.value, cell.note)):
+                numbers.addWidget(label, 3 * row + k, column, 1, span)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         layout.setSpacing(2)
@@ -181,7 +155,6 @@ class ChairCard(QWidget):
         layout.addWidget(self.check)
         layout.addWidget(self.spark, 1)  # the trend takes what is left: the card's size never depends on it
         self._drawn_to = -np.inf
-        self._look: tuple[str, str] | None = None
 
     def _trend(self) -> pg.PlotWidget:
         """HR above SpO₂, the last half hour across the whole card, in one plot (each curve scaled into its own
@@ -232,7 +205,7 @@ class ChairCard(QWidget):
         self._infusion(live, now)
         self._check(live, now)
         self._alarm(live, "" if link else values.shown("HR", now).note)
-        self._spark(live, now)
+        self._spark(live)
 
     def _infusion(self, live: LiveChair, now: float) -> None:
         s = live.infusion(now)
@@ -244,48 +217,42 @@ class ChairCard(QWidget):
 
     def _check(self, live: LiveChair, now: float) -> None:
         discharge = live.service.discharge()
+        state = ""
         if discharge is not None:  # closed: no check is due any more
-            show(self.check, f"Discharged {hm_text(discharge.t)} by {discharge.original.initials}", "")
-            return
-        check, _missed = live.next_check(now)
-        if check is None:
-            text, style = "No check due", ""
-        elif check.status is CheckStatus.OVERDUE:
-            text, style = f"CHECK OVERDUE since {hm_text(check.due_at)}", theme.OVERDUE_STYLE
+            text = f"Discharged {hm_text(discharge.t)} by {discharge.original.initials}"
         else:
-            left = int(check.due_at - now)
-            when = f"in {left // 60} min" if left > 0 else "due now"
-            text, style = f"Next check {hm_text(check.due_at)} ({when})", ""
-        show(self.check, text, style)
+            check, _missed = live.next_check(now)
+            if check is None:
+                text = "No check due"
+            elif check.status is CheckStatus.OVERDUE:
+                text, state = f"CHECK OVERDUE since {hm_text(check.due_at)}", "overdue"
+            else:
+                left = int(check.due_at - now)
+                text = f"Next check {hm_text(check.due_at)} ({f'in {left // 60} min' if left > 0 else 'due now'})"
+        self.check.setText(text)
+        set_role(self.check, state=state)
 
     def _alarm(self, live: LiveChair, not_sending: str) -> None:
         """The highest alarm's text and colour; without one, why the monitor is not sending (`not_sending`)."""
         alarms = live.alarms()
         top = alarms[0] if alarms else None
         if top is not None:
-            text, lit = top.message, theme.ALARM[top.priority]
-            line = f"background: {lit}; color: {theme.TEXT_ON_ALARM[top.priority]}; padding: 0 4px;"
+            text, alarm, state = top.message, top.priority.name.lower(), ""
         elif not_sending:
-            text = not_sending[:1].upper() + not_sending[1:]
-            lit = theme.LINK_SILENT if live.link_state is not None else theme.BORDER
-            line = f"color: {theme.CAUTION};"
+            text, state = not_sending[:1].upper() + not_sending[1:], "not-sending"
+            alarm = "not-sending" if live.link_state is not None else "none"
         else:
-            text, lit, line = "", theme.BORDER, ""
-        show(self.alarm, text, line)
-        background = CARD_BACKGROUND[top.priority] if top is not None else theme.PANEL
-        if (background, lit) != self._look:
-            self._look = (background, lit)
-            self.setStyleSheet(
-                f"ChairCard {{ background: {background}; border: 4px solid {lit}; border-radius: 6px; }}"
-                f"QLabel {{ color: {theme.CARD_TEXT}; }}"
-            )
+            text, alarm, state = "", "none", ""
+        self.alarm.setText(text)
+        set_role(self.alarm, alarm=alarm, state=state)
+        set_role(self, alarm=alarm)
 
     @property
     def alarm_colour(self) -> str:
-        """The card's frame: the IEC colour of its highest alarm (theme.BORDER when none)."""
-        return self._look[1] if self._look else theme.BORDER
+        """The card's frame: the IEC 60601-1-8 colour of its highest alarm (theme.BORDER when none)."""
+        return FRAME.get(self.property("alarm"), theme.BORDER)
 
-    def _spark(self, live: LiveChair, now: float) -> None:
+    def _spark(self, live: LiveChair) -> None:
         """Redrawn when SPARK_STEP_S of new data has come (a pixel's worth), not at every refresh."""
         values = live.values
         newest = max((t for t in map(values.history_end, self.curves) if t is not None), default=None)

@@ -14,8 +14,8 @@ from monitor.devices.port_policy import PortPolicy
 from monitor.storage.writer import SessionWriter
 from monitor.ui import theme
 from monitor.ui.app import open_chair_window
-from monitor.ui.station_card import CARD_BACKGROUND
 from monitor.ui.station_window import StationWindow
+from monitor.ui.stylesheet import CARD_BACKGROUND
 
 
 @pytest.fixture
@@ -104,7 +104,7 @@ def test_with_the_probe_off_card_and_tile_show_spo2_not_current_at_once(qtbot, o
     assert tile.value.text() == "--" and tile.dimmed and tile.detail.text(), "the tile too, with the reason"
     context = chair.workspace.live.recovery_context(chair.workspace.clock.now())
     assert "SpO₂ now -- (" in context, "the Aldrete panel's SpO₂ now follows the same rule"
-    assert card.dimmed and f"color: {theme.NOT_CURRENT}" in card.value.styleSheet(), "greyed on the card"
+    assert card.dimmed and _colour(card.value) == theme.NOT_CURRENT, "greyed on the card"
     if protocol == "datex-s5":  # a Masimo oximeter sends no HR
         assert window.cards[0].cells["hr"].value.text() != "--", "the other values stay"
 
@@ -154,6 +154,11 @@ def _desk_size(qtbot, window: StationWindow, size: QSize) -> None:
     window.setWindowState(Qt.WindowState.WindowNoState)
     window.resize(size)
     qtbot.waitUntil(lambda: window.size() == size, timeout=3000)
+
+
+def _colour(label) -> str:
+    """The colour a label's text is drawn in (the stylesheet's, set on its palette when polished)."""
+    return label.palette().color(label.foregroundRole()).name()
 
 
 def _in_window(window: StationWindow, widget) -> QRect:
@@ -209,11 +214,14 @@ def test_the_card_takes_the_colour_and_text_of_its_highest_alarm(qtbot, station_
         return (
             card.alarm.text() == alarms[0].message  # the highest is listed first
             and alarms[0].priority == top
-            and card.alarm_colour == theme.ALARM[top]  # the IEC 60601-1-8 colour: frame and alarm line
-            and f"background: {CARD_BACKGROUND[top]}" in card.styleSheet()  # the whole card
+            and card.alarm_colour == theme.ALARM[top]
         )
 
     qtbot.waitUntil(shown_as_highest, timeout=5000)
+    image = card.grab().toImage()  # as drawn: the IEC 60601-1-8 colour on the frame, its darker shade on the card
+    top = next(p for p, colour in theme.ALARM.items() if colour == card.alarm_colour)
+    assert image.pixelColor(1, card.height() // 2).name() == theme.ALARM[top]
+    assert image.pixelColor(7, card.height() // 2).name() == CARD_BACKGROUND[top.name]
     assert window.cards[0].alarm_colour == theme.BORDER and window.cards[0].alarm.text() == "", "a quiet chair"
 
 
@@ -230,7 +238,7 @@ def test_stale_and_invalid_values_read_on_the_card_as_on_the_tile(qtbot, station
         tile, cell = chair.workspace.tiles[key], card.cells[key]
         assert cell.dimmed and tile.dimmed and cell.value.text() == tile.value.text() != "--"
         assert cell.note.text() == tile.detail.text() and cell.note.text().endswith("s ago"), cell.note.text()
-        assert f"color: {theme.NOT_CURRENT}" in cell.value.styleSheet()
+        assert _colour(cell.value) == theme.NOT_CURRENT
     cable, cable_card = window.windows[2], window.cards[2]
     live = cable.workspace.live
     qtbot.waitUntil(lambda: not live.receiving and live.link_state is not None, timeout=20000)
