@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -44,7 +44,7 @@ class ElidedLabel(QLabel):
     def __init__(self, role: str, **states: str) -> None:
         super().__init__()
         self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         set_role(self, role, **states)
         self.ensurePolished()  # the role's font, for the height
         self.setFixedHeight(self.fontMetrics().height() + 2)
@@ -52,6 +52,12 @@ class ElidedLabel(QLabel):
 
     def text(self) -> str:
         return self.full
+
+    def sizeHint(self) -> QSize:
+        return QSize(0, self.height())  # its text never asks for width: the layout gives it its box
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
 
     def setText(self, text: str) -> None:
         if text != self.full:
@@ -134,8 +140,9 @@ class ChairCard(QWidget):
         self.check = ElidedLabel("card-line", state="")
         self.spark = self._trend()
         header = QHBoxLayout()
-        header.addWidget(self.title, 3)
-        header.addWidget(self.who, 1)
+        self.who.setFixedWidth(self.who.fontMetrics().horizontalAdvance("nurse WWW") + 4)  # the title gets the rest
+        header.addWidget(self.title, 1)
+        header.addWidget(self.who)
         numbers = QGridLayout()
         numbers.setHorizontalSpacing(10)
         numbers.setVerticalSpacing(0)

@@ -9,7 +9,7 @@ lines and the standing condition have fixed heights, and the cards ignore their 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QFontMetrics
 from PySide6.QtWidgets import (
     QComboBox,
@@ -40,7 +40,7 @@ from monitor.ui.text import plain
 CARD_REFRESH_MS = 1000
 SHOWN_ALARMS = 4
 ALARM_LINE_PX = 17
-DEFAULT_SIZE = (1600, 980)  # where the screen is larger; on a smaller one the window opens maximised
+DEFAULT_SIZE = (1600, 980)  # where no screen is known
 
 
 class StationWindow(QMainWindow):
@@ -123,14 +123,11 @@ class StationWindow(QMainWindow):
         return area
 
     def _place(self) -> None:
-        """Open within the screen's available area: the default size where it fits, maximised where it does not."""
-        width, height = DEFAULT_SIZE
+        """Maximised: the overview is read across the room and its cards take the whole desk, within the screen's
+        available area whatever its size."""
         screen = self.screen().availableGeometry() if self.screen() is not None else None
-        if screen is not None and (screen.width() < width or screen.height() < height):
-            self.resize(min(width, screen.width()), min(height, screen.height()))
-            self.setWindowState(Qt.WindowState.WindowMaximized)
-        else:
-            self.resize(width, height)
+        self.resize(screen.size() if screen is not None else QSize(*DEFAULT_SIZE))  # the same without a window manager
+        self.setWindowState(Qt.WindowState.WindowMaximized)
 
     def replace_window(self, new: MainWindow, old: MainWindow) -> None:
         """The chair's next patient: `new` takes the place of `old` (its page, its card); the old one goes."""

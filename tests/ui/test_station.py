@@ -184,6 +184,8 @@ def test_eight_cards_are_equal_and_inside_the_window_with_numbers_readable_at_2_
         for line in (card.title, card.alarm, card.state, card.check):
             assert line.fontMetrics().capHeight() >= 15, f"{line.text()!r}: readable at 2 m"
             assert card.rect().contains(QRect(line.mapTo(card, QPoint(0, 0)), line.size()))
+        who = card.who  # the nurse beside the title, in its own box (seen: pushed past the card's right edge)
+        assert card.rect().contains(QRect(who.mapTo(card, QPoint(0, 0)), who.size()))
         assert card.spark.width() >= card.width() - 30 and card.spark.height() >= 60, "the trend spans the card"
 
 
