@@ -1,0 +1,57 @@
+"""Command line: `infusion-monitor [run]`, `record`, `simulate`, `decode`, `replay`, `ports`, `export`, `verify`,
+`backup`, `sessions`, `sound-check`.
+
+Qt is imported only by `run` (and `export --format pdf`, offscreen; `sound-check`, no display), so the headless
+commands start fast and work on a machine without a display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from monitor.cli import live, records
+from monitor.cli.live import gui_options
+from monitor.cli.parser import SUBCOMMANDS, build_parser
+
+__all__ = ["build_parser", "gui_options", "main"]
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "run": live.run,
+    "record": live.record,
+    "simulate": live.simulate,
+    "ports": lambda _args: live.ports(),
+    "sound-check": lambda _args: live.sound_check(),
+    "decode": records.decode,
+    "replay": records.replay,
+    "export": records.export_session,
+    "verify": lambda args: records.verify(args.db),
+    "backup": lambda args: records.backup(args.db, args.dest, args.force),
+    "sessions": lambda args: records.sessions(args.db, args.json),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or (args_list[0] not in SUBCOMMANDS and args_list[0] not in ("-h", "--help")):
+        args_list.insert(0, "run")
+    args = build_parser().parse_args(args_list)
+    _make_files_private(args)
+    return _COMMANDS[args.command](args)
+
+
+# the commands that open the database or write into the data folder
+_DATA_COMMANDS = frozenset(("run", "record", "replay", "export", "verify", "backup", "sessions"))
+
+
+def _make_files_private(args: argparse.Namespace) -> None:
+    """Everything this process writes is owner-only (it may hold patient data); an older version's 0644 files and
+    0755 folder are tightened before anything is read or recorded."""
+    from monitor.storage.private_files import repair_modes, set_private_umask
+
+    set_private_umask()
+    if args.command in _DATA_COMMANDS:
+        from monitor.storage.paths import data_dir, default_db_path
+
+        repair_modes(data_dir(), getattr(args, "db", None) or default_db_path())

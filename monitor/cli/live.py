@@ -1,0 +1,132 @@
+"""The commands that run a monitor: the window (`run`), the headless recorder (`record`), the simulator, the port
+list and the sound check; and the clinic protocol and port checks they share."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def _clinic(path: Path | None):  # -> ClinicProtocol | None (imported lazily, as every command's modules are)
+    """The clinic protocol to use, or None after saying on stderr why the file is unusable."""
+    from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL, ProtocolError, load_protocol
+    from monitor.storage.paths import clinic_file
+
+    path = path or (clinic_file() if clinic_file().is_file() else None)
+    if path is None:
+        return DEFAULT_PROTOCOL
+    try:
+        return load_protocol(path)
+    except ProtocolError as exc:
+        print(f"infusion-monitor: {exc}", file=sys.stderr)
+        return None
+
+
+def _port_usable(port: str | None, clinic) -> bool:  # clinic: ClinicProtocol (its serial_hosts)
+    """Refuse a port the clinic does not allow (monitor.devices.port_policy); a device path not there yet only
+    warns (a recorder started at boot may come up before the USB adapter does, and the link keeps trying)."""
+    from monitor.devices.link import port_problem
+    from monitor.devices.port_policy import PortRefused, check_port
+
+    if port is None:
+        return True
+    try:
+        check_port(port, clinic.port_policy, "--port")
+    except PortRefused as exc:
+        print(f"infusion-monitor: {exc}", file=sys.stderr)
+        return False
+    problem = port_problem(port, clinic.port_policy, "--port")
+    if problem is not None:
+        print(f"infusion-monitor: warning: {problem}; waiting for it to appear", file=sys.stderr)
+    return True
+
+
+def record(args: argparse.Namespace) -> int:
+    import logging
+
+    from monitor.app.headless import run_record
+    from monitor.devices.protocols import line_settings
+    from monitor.storage.paths import default_db_path
+
+    try:
+        line_settings(args.protocol, args.baudrate)
+    except ValueError as exc:
+        print(f"infusion-monitor: {exc}", file=sys.stderr)
+        return 2
+    clinic = _clinic(args.clinic)
+    if clinic is None or not _port_usable(args.port, clinic):
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return run_record(
+        args.port,
+        args.protocol,
+        args.db or default_db_path(),
+        baudrate=args.baudrate,
+        resume=args.resume,
+        duration=args.duration,
+        clinic=clinic,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from monitor.devices.protocols import line_settings
+
+    try:
+        line_settings(args.protocol, args.baudrate)  # refuse a wrong rate before any window opens
+    except ValueError as exc:
+        print(f"infusion-monitor: {exc}", file=sys.stderr)
+        return 2
+    clinic = _clinic(args.clinic)
+    if clinic is None or not _port_usable(args.port, clinic):
+        return 2
+    from monitor.ui.app import run_gui
+
+    return run_gui(gui_options(args, clinic))
+
+
+def gui_options(args: argparse.Namespace, clinic):  # clinic: ClinicProtocol; -> GuiOptions (imported lazily)
+    """The typed options the window receives, from `run`'s arguments and the clinic protocol already loaded."""
+    from monitor.app.gui_options import GuiOptions
+
+    return GuiOptions(
+        clinic=clinic,
+        port=args.port,
+        protocol=args.protocol,
+        baudrate=args.baudrate,
+        db=args.db,
+        station=args.station,
+        resume=args.resume,
+        initials=args.initials or "",
+        scenario=args.scenario,
+        speed=args.speed,
+        seed=args.seed,
+    )
+
+
+def simulate(args: argparse.Namespace) -> int:
+    from monitor.devices.simulator.server import run_simulator_cli
+
+    return run_simulator_cli(args.protocol, args.scenario, args.speed, args.seed, args.link_dir)
+
+
+def ports() -> int:
+    from monitor.devices.link import list_ports
+
+    ports = list_ports()
+    if not ports:
+        print(
+            "No serial ports found. socket://HOST:PORT or rfc2217://HOST:PORT also work with --port, to a host "
+            "listed in clinic.json serial_hosts."
+        )
+    for p in ports:
+        print(f"{p.device}\t{p.description}\t{p.hwid}")
+    return 0
+
+
+def sound_check() -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no window; IT may run it over ssh
+    from monitor.ui.sound_check import run_sound_check
+
+    return run_sound_check()

@@ -1,0 +1,166 @@
+"""The command line's arguments: one parser with a sub-command each, and the checks of their values."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from monitor.app import export
+from monitor.devices.protocols import PROTOCOL_NAMES
+
+SUBCOMMANDS = (
+    "run",
+    "record",
+    "simulate",
+    "decode",
+    "replay",
+    "ports",
+    "export",
+    "verify",
+    "backup",
+    "sessions",
+    "sound-check",
+)
+
+
+def _number(text: str, kind: type[float] | type[int], what: str) -> float:
+    """The argument as a number, or argparse's error naming what was expected."""
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{what}, got {text!r}") from None
+
+
+def _positive_speed(text: str) -> float:
+    value = _number(text, float, "speed must be a number")
+    if not 0 < value <= 10_000:
+        raise argparse.ArgumentTypeError(f"speed must be above 0 and at most 10000, got {value:g}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    value = _number(text, float, "duration must be a number of seconds")
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"duration must be above 0 s, got {value:g}")
+    return value
+
+
+def _chair_count(text: str) -> int:
+    value = int(_number(text, int, "--station takes a number of chairs"))
+    if not 0 <= value <= 8:
+        raise argparse.ArgumentTypeError(f"a station has 1 to 8 chairs (0: the saved assignments), not {value}")
+    return value
+
+
+def _initials(text: str) -> str:
+    from monitor.clinical.entries import validate_initials
+    from monitor.clinical.errors import EntryError
+
+    try:
+        return validate_initials(text)
+    except EntryError:
+        raise argparse.ArgumentTypeError(f"initials must be 2 to 4 letters, got {text!r}") from None
+
+
+def _add_simulation_options(p: argparse.ArgumentParser, default_scenario: str) -> None:
+    p.add_argument("--scenario", default=default_scenario, help=f"simulated scenario (default {default_scenario})")
+    p.add_argument("--speed", type=_positive_speed, default=1.0, help="simulated time runs N times faster")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the simulated patient")
+
+
+CLINIC_HELP = (
+    "the clinic's protocol (alarm limits, check interval, start gate, dose ceiling; JSON). Default: clinic.json in "
+    "the data directory if present, else the built-in clinical.md defaults"
+)
+
+
+def _export_targets() -> str:
+    """'file (pdf, fhir) or folder (csv)', from the registry."""
+    kinds = {kind: [e.name for e in export.exporters() if e.target is kind] for kind in export.Target}
+    return " or ".join(f"{kind.value} ({', '.join(names)})" for kind, names in kinds.items() if names)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="infusion-monitor",
+        description="Nurse-station session monitor for ketamine infusions.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="start the monitor window (default)")
+    run.add_argument(
+        "--port",
+        help="serial device, or socket:// / rfc2217:// to a host in clinic.json serial_hosts; without it a built-in "
+        "simulated monitor is used",
+    )
+    run.add_argument("--protocol", choices=PROTOCOL_NAMES, default="datex-s5")
+    run.add_argument("--baudrate", type=int, help="override the protocol's default baud rate")
+    run.add_argument("--db", type=Path, help="database file (default: in the user data directory)")
+    run.add_argument(
+        "--station",
+        type=_chair_count,
+        metavar="N",
+        help="the station overview: N chairs with simulated monitors (1-8), or 0 for the ports saved in station.json",
+    )
+    run.add_argument(
+        "--resume",
+        choices=("ask", "yes", "no"),
+        default="ask",
+        help="this chair's unfinished session (closed unfinished, or a crash) is found: ask (default; without a "
+        "display nothing resumes silently: a new session, and stderr says so), resume it, or start new",
+    )
+    run.add_argument("--initials", type=_initials, help="the nurse's initials, stamped on every entry (2-4 letters)")
+    run.add_argument("--clinic", type=Path, metavar="FILE", help=CLINIC_HELP)
+    _add_simulation_options(run, "stable")
+
+    rec = sub.add_parser("record", help="record a session without a window (headless)")
+    rec.add_argument(
+        "--port", required=True, help="the bedside monitor's serial device, or socket:// / rfc2217:// (serial_hosts)"
+    )
+    rec.add_argument("--protocol", choices=PROTOCOL_NAMES, required=True)
+    rec.add_argument("--baudrate", type=int, help="override the protocol's default baud rate")
+    rec.add_argument("--db", type=Path, help="database file (default: in the user data directory)")
+    rec.add_argument(
+        "--resume", action="store_true", help="continue the unfinished session last recorded from this same port"
+    )
+    rec.add_argument("--duration", type=_positive_seconds, help="stop after this many seconds (default: Ctrl+C)")
+    rec.add_argument("--clinic", type=Path, metavar="FILE", help=CLINIC_HELP)
+
+    sim = sub.add_parser("simulate", help="run a simulated bedside monitor on a pseudo-terminal")
+    sim.add_argument("--protocol", choices=PROTOCOL_NAMES, default="datex-s5")
+    sim.add_argument("--link-dir", help="folder for the stable port symlink (default: a new temporary folder)")
+    _add_simulation_options(sim, "stable")
+
+    dec = sub.add_parser("decode", help="decode a raw capture or byte dump to JSON lines")
+    dec.add_argument("--protocol", choices=PROTOCOL_NAMES, required=True)
+    dec.add_argument("file", type=Path, help="raw capture file (.ismcap) or a plain byte dump")
+    dec.add_argument("--status", action="store_true", help="also print device status changes as JSON lines")
+
+    rep = sub.add_parser("replay", help="replay a raw capture through its decoder into a new session, for review")
+    rep.add_argument("file", type=Path, help="raw capture file (.ismcap)")
+    rep.add_argument("--speed", type=_positive_speed, help="N x real time (default: as fast as possible)")
+    rep.add_argument("--db", type=Path, help="database file (default: in the user data directory)")
+
+    sub.add_parser("ports", help="list the serial ports of this computer")
+
+    exp = sub.add_parser("export", help="export a session: PDF record, CSV (samples + timeline) or FHIR R4 bundle")
+    exp.add_argument("--session", type=int, required=True, help="session id (see the review window or the database)")
+    exp.add_argument("--format", choices=export.names(), required=True)
+    exp.add_argument("--out", type=Path, required=True, help=f"{_export_targets()} to write")
+    exp.add_argument("--db", type=Path, help="database file (default: the one in the user data directory)")
+    exp.add_argument("--force", action="store_true", help="replace existing files (never a symbolic link)")
+
+    ver = sub.add_parser("verify", help="check the audit trail's hash chain; reports the first altered row")
+    ver.add_argument("db", type=Path, nargs="?", help="database file (default: the one in the user data directory)")
+
+    ses = sub.add_parser("sessions", help="list the sessions: id, chair or port, patient, start, end, state")
+    ses.add_argument("--db", type=Path, help="database file (default: the one in the user data directory)")
+    ses.add_argument("--json", action="store_true", help="one JSON array instead of a table")
+
+    bak = sub.add_parser("backup", help="copy the database safely while it is in use (SQLite online backup)")
+    bak.add_argument("dest", type=Path, help="backup file to write")
+    bak.add_argument("--db", type=Path, help="database file (default: the one in the user data directory)")
+    bak.add_argument("--force", action="store_true", help="replace an existing file (never a symbolic link)")
+
+    sub.add_parser("sound-check", help="play the high, medium and low alarm bursts; non-zero exit if none could")
+    return parser

@@ -1,0 +1,193 @@
+"""The commands that read what was recorded: decode a capture, verify the audit trail, replay, export, list the
+sessions, back up the database. Each imports what it needs when it runs, so the headless commands start fast."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from monitor.app import export
+
+
+def existing_db(db: Path | None) -> Path | None:
+    from monitor.storage.paths import default_db_path
+
+    path = db or default_db_path()
+    if not path.is_file():
+        print(f"infusion-monitor: no database at {path}", file=sys.stderr)
+        return None
+    return path
+
+
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
+
+
+def decode(args: argparse.Namespace) -> int:
+    from monitor.devices.capture import CaptureError
+
+    try:
+        return _decode_file(args)
+    except CaptureError as exc:  # a damaged or crafted capture: the byte offset and the reason
+        print(f"decode: {exc}", file=sys.stderr)
+        return 2
+
+
+def _decode_file(args: argparse.Namespace) -> int:
+    from monitor.devices.capture import iter_chunks
+    from monitor.devices.events import DeviceStatus, Sample
+    from monitor.devices.protocols import make_decoder
+    from monitor.params import PARAMS
+
+    if not args.file.is_file():
+        print(f"decode: no such file: {args.file}", file=sys.stderr)
+        return 2
+    decoder = make_decoder(args.protocol)
+    out = sys.stdout
+    for host_time, chunk in iter_chunks(args.file):
+        for event in decoder.feed(chunk, host_time if host_time is not None else 0.0):
+            if isinstance(event, Sample):
+                unit = PARAMS[event.param].unit if event.param in PARAMS else ""
+                line = {"time": _iso(event.time), "param": event.param, "value": event.value, "unit": unit}
+                if event.flags:
+                    line["flags"] = [f.name.lower() for f in type(event.flags) if f in event.flags and f.name]
+                out.write(json.dumps(line) + "\n")
+            elif isinstance(event, DeviceStatus) and args.status:
+                status = {
+                    "time": _iso(event.time),
+                    "status": sorted(c.value for c in event.conditions),
+                    "unavailable": {param: state.value for param, state in event.unavailable},
+                }
+                out.write(json.dumps(status) + "\n")
+    s = decoder.stats
+    print(
+        f"decode: {s.bytes_in} bytes, {s.frames_ok} frames ok, {s.bad_frames} bad frames, "
+        f"{s.resyncs} resyncs ({s.skipped_bytes} bytes skipped), {s.invalid_values} invalid values",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def verify(db: Path | None) -> int:
+    from monitor.storage.audit import verify
+    from monitor.storage.db import connect
+
+    path = existing_db(db)
+    if path is None:
+        return 2
+    conn = connect(path)
+    try:
+        result = verify(conn)
+    finally:
+        conn.close()
+    if result.ok:
+        print(f"{path}: audit trail intact ({result.rows} audit rows, {result.entries} entries)")
+        return 0
+    print(f"{path}: ALTERED: {result.problem}")
+    return 1
+
+
+def replay(args: argparse.Namespace) -> int:
+    from monitor.app.replay import replay_capture
+    from monitor.storage.paths import default_db_path
+    from monitor.storage.writer import SessionWriter
+
+    if not args.file.is_file():
+        print(f"replay: no such file: {args.file}", file=sys.stderr)
+        return 2
+    shown = [-1]
+
+    def progress(done: int, total: int) -> None:
+        percent = 100 * done // max(total, 1)
+        if percent // 10 != shown[0] // 10:
+            shown[0] = percent
+            print(f"replay: {percent} %", file=sys.stderr, flush=True)
+
+    with SessionWriter(args.db or default_db_path()) as writer:
+        try:
+            sid = replay_capture(args.file, writer, speed=args.speed, progress=progress)
+        except ValueError as exc:
+            print(f"replay: {exc}", file=sys.stderr)
+            return 2
+    print(f"replayed {args.file} into session {sid}")
+    return 0
+
+
+def export_session(args: argparse.Namespace) -> int:
+    from monitor.app.session_record import load_record
+
+    path = existing_db(args.db)
+    if path is None:
+        return 2
+    try:
+        record = load_record(path, args.session)
+    except KeyError as exc:
+        print(f"infusion-monitor: {exc.args[0]}", file=sys.stderr)
+        return 2
+    try:
+        written = _write_export(record, args.format, args.out, args.force)
+    except ValueError as exc:  # TargetRefused: a symlink, or a file that exists without --force
+        print(f"infusion-monitor: export refused: {exc}", file=sys.stderr)
+        return 1
+    for p in written:
+        print(p)
+    return 0
+
+
+def _write_export(record, fmt: str, out: Path, force: bool) -> list[Path]:  # record: SessionRecord
+    exporter = export.get(fmt)
+    if exporter.drawn_by is not None:  # drawn with Qt (the PDF): offscreen, no window is needed
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from PySide6.QtGui import QGuiApplication
+
+        _app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
+        importlib.import_module(exporter.drawn_by)  # provides the writer
+        exporter = export.get(fmt)
+    done: list[int] = []
+    written = exporter.write(record, out, lambda _done, total: done.append(total), force=force)
+    if exporter.counts and done:
+        print(f"{done[-1]} {exporter.counts}", file=sys.stderr)
+    return written
+
+
+def sessions(db: Path | None, as_json: bool) -> int:
+    from monitor.app.lifecycle import session_listing
+    from monitor.timefmt import iso_minute_text
+
+    path = existing_db(db)
+    if path is None:
+        return 2
+    rows = session_listing(path)
+    if as_json:
+        print(json.dumps([r.as_json() for r in rows], indent=1))
+        return 0
+    table = [("ID", "CHAIR OR PORT", "PATIENT", "START", "END OR DISCHARGE", "STATE")]
+    for r in rows:
+        start = iso_minute_text(r.started_at)
+        table.append((str(r.id), r.where, r.patient, start, r.end, r.state.value))
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    if not rows:
+        print(f"(no sessions in {path})")
+    return 0
+
+
+def backup(db: Path | None, dest: Path, force: bool = False) -> int:
+    from monitor.storage.backup import backup
+
+    path = existing_db(db)
+    if path is None:
+        return 2
+    try:
+        pages = backup(path, dest, force)
+    except (OSError, ValueError) as exc:
+        print(f"infusion-monitor: backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"backed up {path} to {dest} ({pages} pages)")
+    return 0
