@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QResizeEvent
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from monitor.app.chair import ChairConfig
 from monitor.app.live_chair import LiveChair
@@ -32,6 +32,7 @@ SPARK_WINDOW_S = 30 * 60.0  # the card's trend: the last half hour of HR and SpO
 SPARK_STEP_S = 5.0  # redrawn at most once per this much new data: about one pixel of a 30-min card-wide trend
 # The trend's curves, each scaled from its range (low, high) into its band (bottom, top) of the plot's 0..1 height.
 TREND_BANDS = {"HR": (30.0, 180.0, 0.52, 1.0), "SPO2": (70.0, 100.0, 0.0, 0.48)}
+TREND_MIN_PX = 40
 # The frame's colour by the card's alarm state (the stylesheet paints it; tests and tooltips name it).
 FRAME = {p.name.lower(): colour for p, colour in theme.ALARM.items()} | {"not-sending": theme.LINK_SILENT}
 
@@ -46,9 +47,14 @@ class ElidedLabel(QLabel):
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         set_role(self, role, **states)
-        self.ensurePolished()  # the role's font, for the height
-        self.setFixedHeight(self.fontMetrics().height() + 2)
         self.full = ""
+        self.fit()
+
+    def fit(self) -> None:
+        """The height of one line of the role's font (after a change of size)."""
+        self.ensurePolished()
+        self.setFixedHeight(self.fontMetrics().height() + 2)
+        self._elide()
 
     def text(self) -> str:
         return self.full
@@ -162,13 +168,30 @@ class ChairCard(QWidget):
         layout.addWidget(self.check)
         layout.addWidget(self.spark, 1)  # the trend takes what is left: the card's size never depends on it
         self._drawn_to = -np.inf
+        self.compact = False
+        self._full_height = layout.minimumSize().height()  # below it, the card takes the compact sizes
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """A card shorter than its full sizes need (a small desk) takes the stylesheet's compact sizes: its
+        lines never overlap. Decided by the card's size alone, which the grid sets: never by what it shows."""
+        super().resizeEvent(event)
+        compact = self.height() < self._full_height
+        if compact != self.compact:
+            self.compact = compact
+            for label in self.findChildren(ElidedLabel):
+                set_role(label, fit="compact" if compact else "full")
+                label.fit()
+            self.spark.setMinimumHeight(0 if compact else TREND_MIN_PX)  # the numbers and lines first
+            for layout in self.findChildren(QLayout):  # the nested rows keep their old minimums otherwise
+                layout.invalidate()
+            self.layout().activate()
 
     def _trend(self) -> pg.PlotWidget:
         """HR above SpO₂, the last half hour across the whole card, in one plot (each curve scaled into its own
         band, TREND_BANDS); drawn cheaply: downsampled to the pixels, clipped to view, no axes or mouse."""
         widget = pg.PlotWidget(background=theme.PANEL)
         widget.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-        widget.setMinimumHeight(40)
+        widget.setMinimumHeight(TREND_MIN_PX)
         plot = widget.getPlotItem()
         plot.layout.setContentsMargins(0, 0, 0, 0)
         for axis in ("bottom", "left"):

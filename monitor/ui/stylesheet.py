@@ -93,6 +93,7 @@ def set_role(widget: QWidget, role: str | None = None, **states: str) -> None:
 CARD_NUMBER_PX = 46  # as large as a 4x2 grid's card allows (two rows of numbers, the lines and the trend)
 CARD_TITLE_PX = 28
 CARD_NOTE_PX = 16  # a value's name and its age or reason, read near the desk
+# fit="compact": a card too short for these (8 chairs on a 1366x768 desk) takes smaller sizes, never overlapping.
 
 _CARD_VALUES = "\n".join(f'QLabel[param="{spec.key}"] {{ color: {spec.colour}; }}' for spec in TILES)
 # The whole card in its highest alarm's colour: the IEC 60601-1-8 colour (theme.ALARM) on its frame and alarm line,
@@ -120,5 +121,10 @@ QLabel[role="card-value-name"] {{ font-size: {CARD_NOTE_PX}px; font-weight: bold
 QLabel[role="card-value-note"] {{ font-size: {CARD_NOTE_PX}px; }}
 {_CARD_VALUES}
 QLabel[param][state="not-current"] {{ color: {theme.NOT_CURRENT}; }}
+QLabel[role="card-title"][fit="compact"] {{ font-size: {CARD_TITLE_PX - 8}px; }}
+QLabel[role="card-line"][fit="compact"] {{ font-size: {READ_AT_2M_PX - 5}px; }}
+QLabel[role="card-value"][fit="compact"] {{ font-size: {CARD_NUMBER_PX - 16}px; }}
+QLabel[role="card-value-name"][fit="compact"], QLabel[role="card-value-note"][fit="compact"],
+QLabel[role="card-note"][fit="compact"] {{ font-size: {CARD_NOTE_PX - 3}px; }}
 """
 STYLESHEET += _STATION_CARD

@@ -189,6 +189,22 @@ def test_eight_cards_are_equal_and_inside_the_window_with_numbers_readable_at_2_
         assert card.spark.width() >= card.width() - 30 and card.spark.height() >= 60, "the trend spans the card"
 
 
+def test_at_1366x768_the_cards_take_smaller_sizes_and_nothing_overlaps(qtbot, eight_chairs) -> None:
+    """Seen on a 1366×768 desk: the 8 cards were shorter than their lines, which were drawn over each other."""
+    window = eight_chairs
+    _desk_size(qtbot, window, QSize(1366, 768))
+    qtbot.waitUntil(lambda: window.cards[0].cells["hr"].value.text() != "--", timeout=20000)
+    for card in window.cards:
+        labels = [card.title, card.who, card.alarm, card.state, card.check]
+        labels += [label for cell in card.cells.values() for label in (cell.name, cell.value, cell.note)]
+        rects = [QRect(label.mapTo(card, QPoint(0, 0)), label.size()) for label in labels]
+        assert all(card.rect().contains(r) for r in rects), "every line inside its card"
+        overlaps = [(a.text(), b.text()) for i, a in enumerate(labels) for j, b in enumerate(labels[:i])
+                    if rects[i].intersects(rects[j])]
+        assert overlaps == [], overlaps
+        assert card.cells["hr"].value.fontMetrics().capHeight() >= 20, "the numbers still the largest"
+
+
 def test_the_window_and_the_cards_never_move_as_readings_and_alarms_appear(qtbot, eight_chairs) -> None:
     """Seen: the station window grew from ~1684 to 1896 px as NIBP values appeared, and the alarm lines pushed
     the cards down as alarms came."""
