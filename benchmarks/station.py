@@ -3,7 +3,7 @@
 Run: .venv/bin/python benchmarks/station.py [--chairs 8] [--hours 12] [--frames 60]
 Offscreen, this machine. Eight chairs run simulated monitors on real ptys (live links, alarms, writer); each
 chair's charts are first filled with --hours of 1 Hz history. A frame = StationWindow.refresh() (every card reads
-its chair) followed by rendering the whole window (grab(): every card and its small trend). Target: median
+its chair) followed by rendering the whole window at 1920x1080 (grab(): every card and its trend). Target: median
 <= 16 ms.
 """
 
@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from monitor.app.station import Station, demo_chairs
@@ -27,6 +28,7 @@ from monitor.storage.writer import SessionWriter
 from monitor.ui.app import open_chair_window
 from monitor.ui.main_window import MainWindow
 from monitor.ui.station_window import StationWindow
+from monitor.ui.stylesheet import install
 
 
 def fill_history(window: MainWindow, hours: float) -> None:
@@ -44,6 +46,7 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=60)
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
+    install(app)  # the program's one stylesheet, as monitor.ui.app installs it: what the nurse sees is rendered
     tmp = Path(tempfile.mkdtemp(prefix="ism-station-"))
     writer = SessionWriter(tmp / "station.sqlite3")
     writer.start()
@@ -53,6 +56,8 @@ def main() -> int:
         fill_history(w, args.hours)
     window = StationWindow(windows, [c.config for c in station.chairs])
     window.show()
+    window.setWindowState(Qt.WindowState.WindowNoState)  # the desk's 1920x1080, not the offscreen screen's 800x800
+    window.resize(1920, 1080)
     for _ in range(30):  # let the links connect and the first records arrive
         app.processEvents()
         time.sleep(0.05)

@@ -21,7 +21,7 @@ from monitor.devices.events import DeviceStatus, Sample, SampleFlag, ValueState
 OXIMETER_PARAMS = ("SPO2", "PR", "PI", "PVI")
 # What the decoders (not the monitor) set for a number that cannot be a reading (monitor.devices.events.value_state).
 DECODER_STATES = frozenset({ValueState.NOT_A_NUMBER, ValueState.IMPLAUSIBLE})
-HISTORY_S = {"HR": 30 * 60.0}  # kept for a small trend (the station card's half hour of HR)
+HISTORY_S = {"HR": 30 * 60.0, "SPO2": 30 * 60.0}  # kept for a small trend (the station card's half hour)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +135,10 @@ class LatestValues:
         """(time, value) of the last while, for the parameters given at construction."""
         return list(self._history[param])
 
+    def history_end(self, param: str) -> float | None:
+        """The time of the newest point of `param`'s history (None while empty): whether a trend needs redrawing."""
+        history = self._history[param]
+        return history[-1][0] if history else None
 
 def _reported(state: ValueState) -> str:
     """Why the monitor has no value, as the tile and the card say it: "no valid value", "monitor reports over range"."""

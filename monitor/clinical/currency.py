@@ -49,9 +49,14 @@ class ShownValue:
     @property
     def text(self) -> str:
         """The number, or "--" when there is none that may be shown (an invalid value is never printed)."""
+        return self.shown_text()
+
+    def shown_text(self, text: str | None = None) -> str:
+        """`text` (the value formatted otherwise, e.g. "120/80" for a cuff reading; by default the number) where a
+        number may be shown, "--" where none may (invalid, or no value yet): what a tile or a station card prints."""
         if self.value is None or self.currency in (Currency.INVALID, Currency.NONE):
             return "--"
-        return format_value(self.param, self.value)
+        return format_value(self.param, self.value) if text is None else text
 
     @property
     def note(self) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QApplication, QWidget
 
 from monitor.ui import theme
+from monitor.ui.tiles import TILES
 
 READ_AT_2M_PX = 22  # bold; the alarm rows (18-20 px bold) were the smallest text the issue could read at 2 m
 LARGE_PX = 26  # the infusion state and the next check: the two things looked for first after the numbers
@@ -58,8 +59,6 @@ QLabel[role="link"][state="disconnected"] {{ background: {theme.BANNER_RED}; }}
 
 _GROUPS = f"""
 QGroupBox[role="check-group"] {{ font-size: {NORMAL_PX + 2}px; font-weight: bold; }}
-QLabel[size="large"] {{ font-size: {READ_AT_2M_PX}px; font-weight: bold; }}
-QPushButton[size="large"] {{ font-size: {NORMAL_PX + 2}px; font-weight: bold; min-height: 36px; }}
 """
 
 # Other windows add their rules in sections of their own below, each at the end (one hunk each, for merges).
@@ -93,3 +92,44 @@ def set_role(widget: QWidget, role: str | None = None, **states: str) -> None:
         style.unpolish(widget)
         style.polish(widget)
         widget.update()
+
+
+# --- The station overview's chair cards (monitor.ui.station_card): 8 chairs on 1920x1080, read at 2 m. ---
+CARD_NUMBER_PX = 46  # as large as a 4x2 grid's card allows (two rows of numbers, the lines and the trend)
+CARD_TITLE_PX = 28
+CARD_NOTE_PX = 16  # a value's name and its age or reason, read near the desk
+# fit="compact": a card too short for these (8 chairs on a 1366x768 desk) takes smaller sizes, never overlapping.
+
+_CARD_VALUES = "\n".join(f'QLabel[param="{spec.key}"] {{ color: {spec.colour}; }}' for spec in TILES)
+# The whole card in its highest alarm's colour: the IEC 60601-1-8 colour (theme.ALARM) on its frame and alarm line,
+# the tiles' darker shade of it behind the numbers (white stays readable on it).
+CARD_BACKGROUND = {"HIGH": theme.BANNER_RED, "MEDIUM": theme.TILE_MEDIUM, "LOW": theme.TILE_LOW}
+_CARD_ALARMS = "\n".join(
+    f'QWidget[role="chair-card"][alarm="{p.name.lower()}"] {{ background: {CARD_BACKGROUND[p.name]};'
+    f" border-color: {lit}; }}\n"
+    f'QLabel[role="card-line"][alarm="{p.name.lower()}"] {{ background: {lit}; color: {theme.TEXT_ON_ALARM[p]}; }}'
+    for p, lit in theme.ALARM.items()
+)
+_STATION_CARD = f"""
+QWidget[role="chair-card"] {{ background: {theme.PANEL}; border: 4px solid {theme.BORDER}; border-radius: 6px; }}
+QWidget[role="chair-card"][alarm="not-sending"] {{ border-color: {theme.LINK_SILENT}; }}
+{_CARD_ALARMS}
+QLabel[role="card-title"] {{ color: {theme.CARD_TEXT}; font-size: {CARD_TITLE_PX}px; font-weight: bold; }}
+QLabel[role="card-note"] {{ color: {theme.CARD_TEXT}; font-size: {CARD_NOTE_PX}px; }}
+QLabel[role="card-line"] {{
+    color: {theme.CARD_TEXT}; font-size: {READ_AT_2M_PX}px; font-weight: bold; padding: 0 4px; border: none;
+}}
+QLabel[role="card-line"][state="not-sending"] {{ color: {theme.CAUTION}; }}
+QLabel[role="card-line"][state="overdue"] {{ background: {theme.BANNER_RED}; color: white; }}
+QLabel[role="card-value"] {{ font-size: {CARD_NUMBER_PX}px; font-weight: bold; }}
+QLabel[role="card-value-name"] {{ font-size: {CARD_NOTE_PX}px; font-weight: bold; }}
+QLabel[role="card-value-note"] {{ font-size: {CARD_NOTE_PX}px; }}
+{_CARD_VALUES}
+QLabel[param][state="not-current"] {{ color: {theme.NOT_CURRENT}; }}
+QLabel[role="card-title"][fit="compact"] {{ font-size: {CARD_TITLE_PX - 8}px; }}
+QLabel[role="card-line"][fit="compact"] {{ font-size: {READ_AT_2M_PX - 5}px; }}
+QLabel[role="card-value"][fit="compact"] {{ font-size: {CARD_NUMBER_PX - 16}px; }}
+QLabel[role="card-value-name"][fit="compact"], QLabel[role="card-value-note"][fit="compact"],
+QLabel[role="card-note"][fit="compact"] {{ font-size: {CARD_NOTE_PX - 3}px; }}
+"""
+STYLESHEET += _STATION_CARD
