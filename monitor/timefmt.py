@@ -46,6 +46,12 @@ def hms(seconds: float) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
+def minutes_text(seconds: float) -> str:
+    """A duration to the minute, short enough for a station card: "32 min", "2 h 05"."""
+    m = int(seconds) // 60
+    return f"{m} min" if m < 60 else f"{m // 60} h {m % 60:02d}"
+
+
 def ms(seconds: int) -> str:
     """A whole-second countdown as M:SS."""
     return f"{seconds // 60}:{seconds % 60:02d}"

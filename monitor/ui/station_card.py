@@ -23,7 +23,7 @@ from monitor.app.live_chair import LiveChair
 from monitor.clinical.currency import ShownValue
 from monitor.clinical.infusion import InfusionState
 from monitor.clinical.schedule import CheckStatus
-from monitor.timefmt import hm_text, hms
+from monitor.timefmt import hm_text, minutes_text
 from monitor.ui import theme
 from monitor.ui.stylesheet import set_role
 from monitor.ui.text import literal
@@ -243,7 +243,8 @@ class ChairCard(QWidget):
             self.state.setText("Infusion not started")
             return
         rate = f" {s.rate_mg_kg_h:g} mg/kg/h" if s.state is InfusionState.RUNNING else ""
-        self.state.setText(f"{s.state.value.capitalize()}{rate} · {hms(s.elapsed_s(now))} · {s.total_mg:.0f} mg")
+        elapsed = minutes_text(s.elapsed_s(now))  # to the minute: the whole line fits a card of eight
+        self.state.setText(f"{s.state.value.capitalize()}{rate} · {elapsed} · {s.total_mg:.0f} mg")
 
     def _check(self, live: LiveChair, now: float) -> None:
         discharge = live.service.discharge()

@@ -22,6 +22,7 @@ def test_wall_clock_texts() -> None:
 def test_durations_and_ages() -> None:
     assert timefmt.hms(0) == "0:00:00" and timefmt.hms(3725.9) == "1:02:05"
     assert timefmt.ms(0) == "0:00" and timefmt.ms(125) == "2:05"
+    assert timefmt.minutes_text(1911) == "31 min" and timefmt.minutes_text(7500) == "2 h 05"
     assert timefmt.age_text(12.4) == "12 s ago" and timefmt.age_text(89) == "89 s ago"
     assert timefmt.age_text(90) == "2 min ago" and timefmt.age_text(600) == "10 min ago"
     stale = ShownValue("SPO2", 97.0, Currency.STALE, 600.0)
