@@ -3,8 +3,8 @@
 Run: .venv/bin/python benchmarks/station.py [--chairs 8] [--hours 12] [--frames 60]
 Offscreen, this machine. Eight chairs run simulated monitors on real ptys (live links, alarms, writer); each
 chair's charts are first filled with --hours of 1 Hz history. A frame = StationWindow.refresh() (every card reads
-its chair) followed by rendering the whole window at 1920x1080 (grab(): every card and its trend). Target: median
-<= 16 ms.
+its chair) followed by rendering the whole window at 1920x1080 (grab(): every card and its trend); a live tick =
+refresh() and the repaint Qt does of what changed (what the 1 Hz overview timer costs). Target: median <= 16 ms.
 """
 
 from __future__ import annotations
@@ -69,14 +69,26 @@ def main() -> int:
         frames.append((time.perf_counter() - start) * 1000)
         app.processEvents()  # the live side keeps running between frames (links, facades, alarms)
         time.sleep(0.05)
+    ticks = []  # what the overview's 1 Hz tick costs live: refresh, then Qt paints only what changed
+    for _ in range(args.frames):
+        start = time.perf_counter()
+        window.refresh()
+        app.processEvents()
+        ticks.append((time.perf_counter() - start) * 1000)
+        time.sleep(0.05)
     station.stop()
     writer.close()
+    print(f"station, {args.chairs} chairs x {args.hours:g} h history, {args.frames} frames offscreen:")
+    _report("refresh + full render", frames)
+    _report("refresh + repaint of what changed (a live tick)", ticks)
+    return 0
+
+
+def _report(what: str, frames: list[float]) -> None:
     median = statistics.median(frames)
     p99 = float(np.percentile(frames, 99))
     verdict = "ok" if median <= 16 else "MISSED"
-    print(f"station, {args.chairs} chairs x {args.hours:g} h history, {args.frames} frames offscreen:")
-    print(f"  refresh + full render median {median:.2f} ms (target <= 16 ms: {verdict}), p99 {p99:.2f} ms")
-    return 0
+    print(f"  {what}: median {median:.2f} ms (target <= 16 ms: {verdict}), p99 {p99:.2f} ms")
 
 
 if __name__ == "__main__":
