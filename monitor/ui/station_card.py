@@ -159,7 +159,7 @@ class ChairCard(QWidget):
             for k, label in enumerate((cell.name, cell.value, cell.note)):
                 numbers.addWidget(label, 3 * row + k, column, 1, span)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 6, 10, 6)
+        layout.setContentsMargins(4, 6, 4, 6)  # the width goes to the lines (a 3 h infusion line is whole)
         layout.setSpacing(2)
         layout.addLayout(header)
         layout.addWidget(self.alarm)

@@ -97,6 +97,7 @@ def set_role(widget: QWidget, role: str | None = None, **states: str) -> None:
 # --- The station overview's chair cards (monitor.ui.station_card): 8 chairs on 1920x1080, read at 2 m. ---
 CARD_NUMBER_PX = 46  # as large as a 4x2 grid's card allows (two rows of numbers, the lines and the trend)
 CARD_TITLE_PX = 28
+CARD_LINE_PX = 21  # a cap height of 15 px, read at 2 m; 22 px cut "Running 0.5 mg/kg/h · 31 min · 19 mg"
 CARD_NOTE_PX = 16  # a value's name and its age or reason, read near the desk
 # fit="compact": a card too short for these (8 chairs on a 1366x768 desk) takes smaller sizes, never overlapping.
 
@@ -117,7 +118,7 @@ QWidget[role="chair-card"][alarm="not-sending"] {{ border-color: {theme.LINK_SIL
 QLabel[role="card-title"] {{ color: {theme.CARD_TEXT}; font-size: {CARD_TITLE_PX}px; font-weight: bold; }}
 QLabel[role="card-note"] {{ color: {theme.CARD_TEXT}; font-size: {CARD_NOTE_PX}px; }}
 QLabel[role="card-line"] {{
-    color: {theme.CARD_TEXT}; font-size: {READ_AT_2M_PX}px; font-weight: bold; padding: 0 4px; border: none;
+    color: {theme.CARD_TEXT}; font-size: {CARD_LINE_PX}px; font-weight: bold; padding: 0 4px; border: none;
 }}
 QLabel[role="card-line"][state="not-sending"] {{ color: {theme.CAUTION}; }}
 QLabel[role="card-line"][state="overdue"] {{ background: {theme.BANNER_RED}; color: white; }}
@@ -127,7 +128,7 @@ QLabel[role="card-value-note"] {{ font-size: {CARD_NOTE_PX}px; }}
 {_CARD_VALUES}
 QLabel[param][state="not-current"] {{ color: {theme.NOT_CURRENT}; }}
 QLabel[role="card-title"][fit="compact"] {{ font-size: {CARD_TITLE_PX - 8}px; }}
-QLabel[role="card-line"][fit="compact"] {{ font-size: {READ_AT_2M_PX - 5}px; }}
+QLabel[role="card-line"][fit="compact"] {{ font-size: {CARD_LINE_PX - 3}px; }}
 QLabel[role="card-value"][fit="compact"] {{ font-size: {CARD_NUMBER_PX - 16}px; }}
 QLabel[role="card-value-name"][fit="compact"], QLabel[role="card-value-note"][fit="compact"],
 QLabel[role="card-note"][fit="compact"] {{ font-size: {CARD_NOTE_PX - 3}px; }}
