@@ -66,7 +66,8 @@ class ReviewWindow(QMainWindow):
         self.record = record
         session = record.session
         self.setWindowTitle(f"Review — session {session.id}, {date_time_text(session.started_at)}")
-        source, nurses = f"{session.source} ({session.protocol})", ", ".join(record.initials) or "—"
+        # The monitor by its kind, as the session list names it; the port (a simulator's is a temporary pty) for IT.
+        source, nurses = f"{session.protocol} monitor", ", ".join(record.initials) or "—"
         header = QLabel(
             f"<b>{html.escape(record.patient_text)}</b><br>"
             f"<b>Session {session.id}</b> · {date_time_text(session.started_at)}–{hm_text(record.end)} · "
@@ -74,6 +75,7 @@ class ReviewWindow(QMainWindow):
             f"{html.escape(infusion_summary(record))}"
         )
         header.setObjectName("review_header")
+        header.setToolTip(f"read from {session.source}")
         header.setWordWrap(True)
         self.trends = TrendView(session.started_at)
         self.timeline = TimelineList()

@@ -31,6 +31,9 @@ def test_review_shows_the_whole_recorded_session(qtbot, recorded_session) -> Non
     # 0.5 mg/kg/h x 80 kg for 50 min = 33.3 mg, plus a 10 mg bolus
     assert "total 43.3 mg (0.54 mg/kg), 1 bolus 10 mg" in header.text()
     assert "KM" in header.text()
+    session = review.record.session
+    assert session.source not in header.text(), "a port path is not what a nurse reads"
+    assert f"{session.protocol} monitor" in header.text() and session.source in header.toolTip()
     assert review.timeline.amend_button.isHidden(), "a review is read-only"
     rass = next(v for v in review.record.entries if v.payload.get("scale") == "rass")
     review.timeline.select(rass.id)
