@@ -43,20 +43,30 @@ def _port_usable(port: str | None, clinic) -> bool:  # clinic: ClinicProtocol (i
     return True
 
 
+def _checked_start(args: argparse.Namespace):  # -> ClinicProtocol | None
+    """What `run` and `record` check before anything opens: the line rate, the clinic protocol, the port; the
+    clinic protocol to use, or None after saying on stderr what is wrong."""
+    from monitor.devices.protocols import line_settings
+
+    try:
+        line_settings(args.protocol, args.baudrate)  # refuse a wrong rate before any window or port opens
+    except ValueError as exc:
+        print(f"infusion-monitor: {exc}", file=sys.stderr)
+        return None
+    clinic = _clinic(args.clinic)
+    if clinic is None or not _port_usable(args.port, clinic):
+        return None
+    return clinic
+
+
 def record(args: argparse.Namespace) -> int:
     import logging
 
     from monitor.app.headless import run_record
-    from monitor.devices.protocols import line_settings
     from monitor.storage.paths import default_db_path
 
-    try:
-        line_settings(args.protocol, args.baudrate)
-    except ValueError as exc:
-        print(f"infusion-monitor: {exc}", file=sys.stderr)
-        return 2
-    clinic = _clinic(args.clinic)
-    if clinic is None or not _port_usable(args.port, clinic):
+    clinic = _checked_start(args)
+    if clinic is None:
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return run_record(
@@ -71,15 +81,8 @@ def record(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from monitor.devices.protocols import line_settings
-
-    try:
-        line_settings(args.protocol, args.baudrate)  # refuse a wrong rate before any window opens
-    except ValueError as exc:
-        print(f"infusion-monitor: {exc}", file=sys.stderr)
-        return 2
-    clinic = _clinic(args.clinic)
-    if clinic is None or not _port_usable(args.port, clinic):
+    clinic = _checked_start(args)
+    if clinic is None:
         return 2
     from monitor.ui.app import run_gui
 
