@@ -134,3 +134,31 @@ def closed_on_a_full_disk(tmp_path: Path):
     futures = [service.record(EntryKind.NOTE, {"note": f"{i} " + "x" * 450}) for i in range(10)]
     writer.close()
     return db, sid, futures
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL for the session (tests/pg.py): MONITOR_TEST_PG_DSN's, or a throwaway cluster; fails, never
+    skips, when neither is there. Yields the superuser DSN."""
+    import pg
+
+    with pg.server() as dsn:
+        yield dsn
+
+
+@pytest.fixture
+def pg_dsn(pg_server: str, request: pytest.FixtureRequest):
+    """A fresh, empty database of its own for each test, dropped after it; yields its superuser DSN."""
+    import re
+    import uuid
+
+    import pg
+    import psycopg
+    from psycopg import sql
+
+    name = f"t_{re.sub(r'[^a-z0-9]+', '_', request.node.name.lower())[:40]}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_server, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield pg.with_dbname(pg_server, name)
+    with psycopg.connect(pg_server, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))

@@ -1,5 +1,5 @@
 """Command line: `infusion-monitor [run]`, `record`, `simulate`, `decode`, `replay`, `ports`, `export`, `verify`,
-`backup`, `sessions`, `sound-check`.
+`backup`, `sessions`, `sound-check`, `clinic-db init`.
 
 Qt is imported only by `run` (and `export --format pdf`, offscreen; `sound-check`, no display), so the headless
 commands start fast and work on a machine without a display.
@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from monitor.cli import live, records
+from monitor.cli import clinic_db, live, records
 from monitor.cli.live import gui_options
 from monitor.cli.parser import SUBCOMMANDS, build_parser
 
@@ -29,6 +29,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "verify": lambda args: records.verify(args.db),
     "backup": lambda args: records.backup(args.db, args.dest, args.force),
     "sessions": lambda args: records.sessions(args.db, args.json),
+    "clinic-db": clinic_db.init,  # its one action so far: init
 }
 
 

@@ -20,6 +20,7 @@ SUBCOMMANDS = (
     "backup",
     "sessions",
     "sound-check",
+    "clinic-db",
 )
 
 
@@ -163,4 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
     bak.add_argument("--force", action="store_true", help="replace an existing file (never a symbolic link)")
 
     sub.add_parser("sound-check", help="play the high, medium and low alarm bursts; non-zero exit if none could")
+
+    hub = sub.add_parser("clinic-db", help="the clinic database (PostgreSQL): create or migrate its tables and roles")
+    hub_sub = hub.add_subparsers(dest="clinic_db_command", metavar="ACTION", required=True)
+    hub_init = hub_sub.add_parser("init", help="create or migrate the tables and the desk role (idempotent)")
+    hub_init.add_argument("dsn", help="PostgreSQL connection string of the database's owner, e.g. postgresql://...")
+    hub_init.add_argument("--desk-role", metavar="NAME", help="also create this desk's login role, in monitor_desk")
+    hub_init.add_argument("--desk-password-file", type=Path, metavar="FILE", help="the desk role's password (a file)")
     return parser

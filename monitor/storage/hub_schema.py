@@ -1,0 +1,252 @@
+"""The clinic database's schema (PostgreSQL, issue 17): the desks' record tables, one ordered list of migrations.
+
+Every record table has the local SQLite table's name and columns (storage.schema) plus `desk`, the name of the desk
+that recorded the row, and the key (desk, id): a row replicated twice is refused, so replication can be retried
+safely. `samples` has no id column locally; here `id` is its local rowid, for the same key.
+
+Least privilege is the server's: desks connect as members of DESK_GROUP, which may INSERT and SELECT the record
+tables and nothing else (no UPDATE, DELETE or TRUNCATE): the clinic record is append-only whatever a desk's program
+does. The migrator is whoever runs `infusion-monitor clinic-db init` (the database's owner); the tables are theirs.
+
+Add a migration by appending (next version, script); never edit a released one. Versions applied are rows of
+`schema_version`; a database newer than this code is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import psycopg
+
+DESK_GROUP = "monitor_desk"
+
+RECORD_TABLES = (
+    "sessions",
+    "samples",
+    "link_events",
+    "device_status",
+    "entries",
+    "audit",
+    "alarm_events",
+    "patients",
+    "courses",
+    "quarantine",
+)
+
+_RECORD_TABLES_V1 = """
+CREATE TABLE sessions (
+    desk TEXT NOT NULL,
+    id BIGINT NOT NULL,
+    started_at DOUBLE PRECISION NOT NULL,
+    ended_at DOUBLE PRECISION,
+    source TEXT NOT NULL,
+    protocol TEXT NOT NULL,
+    capture_path TEXT,
+    note TEXT,
+    timebase TEXT NOT NULL DEFAULT 'host',
+    course_id BIGINT,
+    chair TEXT,
+    discharged_at DOUBLE PRECISION,
+    discharged_by TEXT,
+    PRIMARY KEY (desk, id)
+);
+CREATE TABLE samples (
+    desk TEXT NOT NULL,
+    id BIGINT NOT NULL,                     -- the local rowid
+    session_id BIGINT NOT NULL,
+    param TEXT NOT NULL,
+    t DOUBLE PRECISION NOT NULL,
+    host_t DOUBLE PRECISION NOT NULL,
+    value DOUBLE PRECISION NOT NULL,
+    flags INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (desk, id)
+);
+CREATE INDEX samples_by_param_time ON samples (desk, session_id, param, t);
+CREATE TABLE link_events (
+    desk TEXT NOT NULL,
+    id BIGINT NOT NULL,
+    session_id BIGINT NOT NULL,
+    t DOUBLE PRECISION NOT NULL,
+    state TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (desk, id)
+);
+CREATE TABLE device_status (
+    desk TEXT NOT NULL,
+    id BIGINT NOT NULL,
+    session_id BIGINT NOT NULL,
+    t DOUBLE PRECISION NOT NULL,
+    host_t DOUBLE PRECISION NOT NULL,
+    conditions TEXT NOT NULL,
+    unavailable TEXT NOT NULL,
+    PRIMARY KEY (desk, id)
+);
+CREATE TABLE entries (
+    desk TEXT NOT NULL,
+    id BIGINT NOT NULL,
+    session_id BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    t DOUBLE PRECISION NOT NULL,
+    recorded_at DOUBLE PRECISION NOT NULL,
+    initials TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    action TEXT NOT NULL DEFAULT 'create',
+    target_id BIGINT,
+    reason TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (desk, id)
+);
+CREATE TABLE audit (
+    desk TEXT NOT NULL,
+    id BIGINT NOT NULL,
+    entry_id BIGINT NOT NULL,
+    at DOUBLE PRECISION NOT NULL,
+    who TEXT NOT NULL,
+    action TEXT NOT NULL,
+    what TEXT NOT NULL,
+    previous TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (desk, id)
+);
+CREATE TABLE alarm_events (
+    desk TEXT NOT NULL,
+    id BIGINT NOT NULL,
+    session_id BIGINT NOT NULL,
+    t DOUBLE PRECISION NOT NULL,
+    action TEXT NOT NULL,
+    key TEXT NOT NULL,
+    message TEXT NOT NULL,
+    priority TEXT,
+    category TEXT,
+    value DOUBLE PRECISION,
+    limit_value DOUBLE PRECISION,
+    who TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (desk, id)
+);
+CREATE TABLE patients (
+    desk TEXT NOT NULL,
+    id BIGINT NOT NULL,
+    name TEXT NOT NULL,
+    mrn TEXT NOT NULL,                      -- clinic-wide uniqueness is point 3's (offline conflicts), not yet here
+    dob TEXT NOT NULL,
+    weight_kg DOUBLE PRECISION NOT NULL,
+    allergies TEXT NOT NULL DEFAULT '',
+    created_at DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (desk, id)
+);
+CREATE TABLE courses (
+    desk TEXT NOT NULL,
+    id BIGINT NOT NULL,
+    patient_id BIGINT NOT NULL,
+    title TEXT NOT NULL,
+    created_at DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (desk, id)
+);
+CREATE TABLE quarantine (
+    desk TEXT NOT NULL,
+    id BIGINT NOT NULL,
+    at DOUBLE PRECISION NOT NULL,
+    session_id BIGINT,
+    target TEXT NOT NULL,
+    row TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (desk, id)
+);
+"""
+
+# The desk group: append-only by the server's permissions. REVOKE first so a grant made by hand is taken back.
+_DESK_GRANTS_V1 = f"""
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{DESK_GROUP}') THEN
+        CREATE ROLE {DESK_GROUP} NOLOGIN;
+    END IF;
+END $$;
+GRANT USAGE ON SCHEMA public TO {DESK_GROUP};
+REVOKE ALL ON {", ".join(RECORD_TABLES)}, schema_version FROM {DESK_GROUP}, PUBLIC;
+GRANT INSERT, SELECT ON {", ".join(RECORD_TABLES)} TO {DESK_GROUP};
+GRANT SELECT ON schema_version TO {DESK_GROUP};
+"""
+
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _RECORD_TABLES_V1 + _DESK_GRANTS_V1),)
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+class HubSchemaTooNewError(RuntimeError):
+    pass
+
+
+@dataclass
+class InitReport:
+    """What `clinic-db init` did, for its printout."""
+
+    before: int
+    after: int
+    applied: list[int] = field(default_factory=list)
+    desk_role: str | None = None
+    desk_role_created: bool = False
+
+
+def current_version(conn: psycopg.Connection) -> int:
+    """The highest migration applied (0 for an empty database)."""
+    row = conn.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        return 0
+    return conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+
+def migrate(conn: psycopg.Connection) -> InitReport:
+    """Bring the clinic database to SCHEMA_VERSION, each migration all-or-nothing; a second run does nothing.
+
+    Concurrent inits are serialised by an exclusive lock on schema_version."""
+    with conn.transaction():
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version ("
+            " version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+        )
+    before = current_version(conn)
+    report = InitReport(before=before, after=before)
+    if before > SCHEMA_VERSION:
+        raise HubSchemaTooNewError(
+            f"the clinic database has schema version {before}, newer than this program's {SCHEMA_VERSION}: "
+            "use the newer program"
+        )
+    for version, script in MIGRATIONS:
+        with conn.transaction():
+            conn.execute("LOCK TABLE schema_version IN EXCLUSIVE MODE")
+            if current_version(conn) >= version:
+                continue  # another init applied it meanwhile
+            conn.execute(script)
+            conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (version,))
+        report.applied.append(version)
+        report.after = version
+    return report
+
+
+def ensure_desk_role(conn: psycopg.Connection, name: str, password: str | None) -> bool:
+    """A login role for one desk, member of DESK_GROUP; its password set when given. True if it was created."""
+    from psycopg import sql
+
+    with conn.transaction():
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone() is not None
+        role = sql.Identifier(name)
+        if not exists:
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(role))
+        if password is not None:
+            conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(role, sql.Literal(password)))
+        conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(DESK_GROUP), role))
+    return not exists
+
+
+def init(dsn: str, desk_role: str | None = None, desk_password: str | None = None) -> InitReport:
+    """`clinic-db init`: migrate, then the desk's login role if one is named."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        report = migrate(conn)
+        if desk_role:
+            report.desk_role = desk_role
+            report.desk_role_created = ensure_desk_role(conn, desk_role, desk_password)
+    return report
