@@ -39,6 +39,7 @@ from monitor.ui import report_pdf  # noqa: F401  (provides the PDF writer to the
 from monitor.ui.alarm_bar import AlarmHistory, alarm_marks
 from monitor.ui.background import BackgroundJob, Progress
 from monitor.ui.fit import fit_in_screen, fitted_width, show_rows, tree_width
+from monitor.ui.text import literal
 from monitor.ui.timeline import TimelineList
 from monitor.ui.trends import TrendView
 from monitor.wording import count
@@ -75,7 +76,7 @@ class ReviewWindow(QMainWindow):
             f"{html.escape(infusion_summary(record))}"
         )
         header.setObjectName("review_header")
-        header.setToolTip(f"read from {session.source}")
+        header.setToolTip(literal(f"read from {session.source}"))  # a file or port name, shown as typed
         header.setWordWrap(True)
         self.trends = TrendView(session.started_at)
         self.timeline = TimelineList()

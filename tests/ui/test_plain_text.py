@@ -101,8 +101,9 @@ def test_the_review_header_shows_the_capture_source_name_as_text(qtbot, tmp_path
     db, sid = _session_with_an_amended_note(tmp_path, source="capture <b>bold</b> & <img src=x>.cap")
     review = ReviewWindow(load_record(db, sid))
     qtbot.addWidget(review)
-    header = on_label(review.findChild(QLabel, "review_header"))
-    assert "capture <b>bold</b> & <img src=x>.cap (datex-s5) · nurses KM" in header
+    header = review.findChild(QLabel, "review_header")
+    assert "datex-s5 monitor · nurses KM" in on_label(header), "the monitor by its kind; the file for IT, in the tip"
+    assert shown(header.toolTip()) == "read from capture <b>bold</b> & <img src=x>.cap"
 
 
 def test_the_drug_name_shows_as_typed_in_the_infusion_status(qtbot, live_window) -> None:
