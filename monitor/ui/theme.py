@@ -50,8 +50,6 @@ ERROR_BOLD_STYLE = f"color: {ERROR}; font-weight: bold;"
 OK_STYLE = f"color: {OK};"
 NOT_CURRENT_STYLE = f"color: {NOT_CURRENT};"
 OK_BOLD_STYLE = f"color: {OK}; font-weight: bold;"
-CAUTION_BOLD_STYLE = f"color: {CAUTION}; font-weight: bold;"
-OVERDUE_STYLE = f"background: {BANNER_RED}; color: white; font-weight: bold; padding: 3px;"
 
 
 def message_style(error: bool, bold_error: bool = False) -> str:
