@@ -14,7 +14,7 @@ TEST_LOCK := requirements/test.lock
 INSTALL_SELF := $(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 ARGS ?=
 
-.PHONY: run test lint lock bench drills mutation deps-debian clean gallery
+.PHONY: run test lint lock bench drills mutation deps-debian clean gallery demo-clinic
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,11 @@ test: lint
 # The screenshots of docs/gallery/ (README), rendered offscreen from real simulated sessions in about 1.5 minutes.
 gallery: $(RUN_STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) docs/gallery.py
+
+# Two desks sharing a throwaway clinic database (PostgreSQL from this machine's binaries; Debian package postgresql).
+# Ctrl+C stops both desks and removes the server. e.g. make demo-clinic ARGS=--headless   (no screen)
+demo-clinic: $(RUN_STAMP)
+	$(PY) docs/demo_clinic.py $(ARGS)
 
 bench: $(RUN_STAMP)
 	$(PY) benchmarks/decode.py
