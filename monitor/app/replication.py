@@ -17,10 +17,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from monitor.app.alarm_service import AlarmService
 from monitor.storage import db as store
 from monitor.storage.hub_dsn import masked
 from monitor.storage.replicator import ReplicationRefusedError, pending_rows, ship_pending
@@ -35,6 +36,21 @@ FLUSH_TIMEOUT_S = 10.0  # clinic default: how long a normal close waits for the 
 CONNECT_TIMEOUT_S = 5
 
 ProblemListener = Callable[[str | None], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicDb:
+    """Where a desk ships its record: the clinic database's DSN (which may hold a password: never shown, see
+    __repr__ and storage.hub_dsn) and this desk's name there."""
+
+    dsn: str
+    desk: str
+
+    def __repr__(self) -> str:
+        return f"ClinicDb({masked(self.dsn)!r}, desk={self.desk!r})"
+
+    def describe(self) -> str:
+        return f"the clinic database {masked(self.dsn)} as desk {self.desk!r}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +104,8 @@ class Replication:
         self._last_shipped_at: float | None = None
         self._problem: str | None = None
         self._error = ""
+        self._chairs: Callable[[], Iterable[AlarmService]] = tuple
+        self._told: dict[int, tuple[AlarmService, str | None]] = {}  # id(service) -> (service, problem shown)
 
     # --- any thread ---------------------------------------------------------------------------------------------
 
@@ -99,6 +117,11 @@ class Replication:
             problem = self._problem
         if problem is not None:
             listener(problem)
+
+    def watch_chairs(self, chairs: Callable[[], Iterable[AlarmService]]) -> None:
+        """Show the standing condition on every chair `chairs()` gives now or later (a next patient's new chair
+        too): checked on the replication thread each pass, so the chairs never wait on the network."""
+        self._chairs = chairs
 
     def start(self) -> None:
         log.info("replicating to the clinic database %s as desk %r", masked(self.dsn), self.desk)
@@ -121,7 +144,9 @@ class Replication:
             )
 
     def stop(self, flush_timeout_s: float = FLUSH_TIMEOUT_S) -> int:
-        """Send what is pending for at most `flush_timeout_s`, stop, and return the rows left (logged)."""
+        """Send what is pending for at most `flush_timeout_s`, stop, and return the rows left (logged). Call after
+        the chairs and the writer have stopped: their last rows go too."""
+        self._chairs = tuple  # the chairs are closing: nothing more is shown on them
         self._flush_until = time.monotonic() + flush_timeout_s
         self._wake.set()
         if self._thread is not None:
@@ -151,6 +176,7 @@ class Replication:
                 ):
                     return
                 self._check_stall()
+                self._tell_chairs()
                 wait = retry if self._flush_until is None else min(retry, self.interval_s)
                 self._wake.wait(wait)
                 self._wake.clear()
@@ -177,6 +203,10 @@ class Replication:
                 log.info("connected to the clinic database %s", masked(self.dsn))
             report = ship_pending(local, self._hub, self.desk)
         except (psycopg.Error, OSError, ReplicationRefusedError) as exc:
+            self._failed(exc)
+            return False
+        except Exception as exc:  # a fault of this program: logged with its trace, shown as a stall, retried
+            log.exception("shipping to the clinic database failed")
             self._failed(exc)
             return False
         now = self.clock()
@@ -210,6 +240,22 @@ class Replication:
             refused = self._problem is not None and self._problem.startswith("clinic database refuses")
         if stalled and not refused:
             self._set_problem(unreachable_text(since))
+
+    def _tell_chairs(self) -> None:
+        problem = self._problem
+        told = {}
+        for service in self._chairs():
+            if service.acquisition.session_id is None:
+                continue  # not recording yet: told at the next pass
+            before = self._told.get(id(service), (service, None))[1]
+            if before != problem:
+                try:
+                    service.clinic_db_problem(problem)
+                except Exception:  # one chair's failure must not stop the others being told
+                    log.exception("the clinic database condition could not be shown on a chair")
+                    continue
+            told[id(service)] = (service, problem)
+        self._told = told
 
     def _stalled_since(self) -> float:
         return self._last_ok if self._last_ok is not None else self._started_at
