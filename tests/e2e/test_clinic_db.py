@@ -209,9 +209,18 @@ def test_two_desks_an_outage_and_a_killed_desk_leave_every_row_on_the_server_exa
             assert hub.scalar("SELECT 1") is None, "the server was down"
             cluster.start()
 
-            # desk B is killed as soon as its backlog starts arriving: mid-replication
-            wait_for("desk-b catches up after the outage", lambda: hub.samples_since(b.name, stopped) > 0)
-            b.kill()
+            # Desk B is killed mid-batch: the test holds the samples table (reads allowed, writes wait) so that desk
+            # B's first batch after the outage stops inside its hub transaction, half written; SIGKILL then; the
+            # server rolls the batch back when the lock goes.
+            with psycopg.connect(owner) as blocker:
+                blocker.execute("LOCK TABLE samples IN EXCLUSIVE MODE")
+                assert hub.samples_since(b.name, stopped) == 0, "the lock came after desk B's catch-up"
+                wait_for("desk-b's batch waits on the server, mid-transaction", lambda: hub.scalar(
+                    "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
+                    " WHERE NOT l.granted AND a.usename = %s", b.role) == 1)
+                b.kill()
+            assert hub.samples_since(b.name, stopped) == 0, "nothing of the killed batch is on the server"
+            assert b.local_samples_since(stopped) > 0
             b.start(resume=True)
             resumed = time.time()
             for desk in desks:
