@@ -5,7 +5,8 @@ Run: .venv/bin/python benchmarks/hub.py [--seconds 20] [--speed 10] [--outage-ho
 The server: MONITOR_BENCH_PG_DSN (a superuser's DSN: databases and roles are made and dropped there), otherwise a
 throwaway cluster from this machine's PostgreSQL binaries (tests/pg.py). Everything else is the program's own:
 each desk records into its own SQLite through SessionWriter (its real commit cadence) and ships with
-storage.replicator.ship_pending, as a desk role (monitor_desk: INSERT and SELECT only).
+the desk's replication worker (app/replication.Replication: a pass every half second; the catch-up
+calls storage.replicator.ship_pending directly), as a desk role (monitor_desk: INSERT and SELECT only).
 
 A chair's record: the simulated Masimo Radical-7 sends SPO2, PR, PI, PVI once a second (4 samples/s, 14,400 an
 hour); the Datex DRI sends about 2 samples/s (10 parameters every 5 s) — the heavier one is used throughout.
@@ -46,6 +47,7 @@ from psycopg import sql
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import pg
 
+from monitor.app.replication import Replication
 from monitor.app.session_service import SessionService
 from monitor.clinical.entries import EntryKind
 from monitor.devices.events import Sample
@@ -59,7 +61,6 @@ DESKS = 3
 CHAIRS = 8
 TARGET_P99_S = 2.0
 WARM_UP_S = 3.0
-IDLE_WAIT_S = 0.25  # a shipper with nothing to send looks again after this (the worker's own wait when it exists)
 SCORE_EVERY_S = 600  # a pain score per chair every 10 min (clinical.md: observations every 10 min, clinic default)
 T0 = 1_767_225_600.0
 
@@ -115,55 +116,40 @@ class LiveDesk:
     stop: threading.Event = field(default_factory=threading.Event)
     errors: list[BaseException] = field(default_factory=list)
 
-    def run(self, ready: threading.Barrier) -> list[threading.Thread]:
+    def run(self, ready: threading.Barrier) -> threading.Thread:
         self.writer = SessionWriter(self.db)
         self.writer.start()
         self.sessions = [self.writer.open_session(f"chair-{c}", "masimo-ascii", chair=f"Chair {c + 1}")
                          for c in range(self.chairs)]
-        threads = [threading.Thread(target=self._guard, args=(f, ready), daemon=True)
-                   for f in (self._feed, self._ship)]
-        for thread in threads:
-            thread.start()
-        return threads
+        self.replication = Replication(self.db, self.hub_dsn, self.name)  # the desk's own worker, as configured
+        self.replication.start()
+        feeder = threading.Thread(target=self._feed, args=(ready,), daemon=True)
+        feeder.start()
+        return feeder
 
-    def _guard(self, fn, ready: threading.Barrier) -> None:
+    def _feed(self, ready: threading.Barrier) -> None:
+        """Each chair's samples as they fall due on the accelerated clock; host time = now, as a desk takes them."""
         try:
             ready.wait()
-            fn()
-        except BaseException as exc:  # reported by the caller: a benchmark with a failed desk is no figure
+            start = time.monotonic()
+            done = 0
+            while not self.stop.wait(0.05):
+                due = int((time.monotonic() - start) * self.speed)
+                now = time.time()
+                for k in range(done, due):
+                    for sid in self.sessions:
+                        self.writer.add_samples(sid, chair_second(T0 + k, now, k))
+                done = due
+        except BaseException as exc:  # reported by the caller: a benchmark with a failed desk gives no figure
             self.errors.append(exc)
-            self.stop.set()
 
-    def _feed(self) -> None:
-        """Each chair's samples as they fall due on the accelerated clock; host time = now, as a desk takes them."""
-        start = time.monotonic()
-        done = 0
-        while not self.stop.wait(0.05):
-            due = int((time.monotonic() - start) * self.speed)
-            now = time.time()
-            for k in range(done, due):
-                for sid in self.sessions:
-                    self.writer.add_samples(sid, chair_second(T0 + k, now, k))
-            done = due
-
-    def _ship(self) -> None:
-        local = connect(self.db)
-        try:
-            with psycopg.connect(self.hub_dsn, autocommit=True) as hub:
-                while not self.stop.is_set():
-                    if not ship_pending(local, hub, self.name).total:
-                        self.stop.wait(IDLE_WAIT_S)
-                ship_pending(local, hub, self.name)  # what the writer committed last
-        finally:
-            local.close()
-
-    def finish(self, threads: list[threading.Thread]) -> None:
+    def finish(self, feeder: threading.Thread) -> None:
         self.stop.set()
-        for thread in threads[:1]:
-            thread.join()
-        self.writer.close()  # everything fed is committed locally before the shipper's last round
-        for thread in threads[1:]:
-            thread.join()
+        feeder.join()
+        self.writer.close()  # everything fed is committed locally, then the worker's close sends the rest
+        left = self.replication.stop(60.0)
+        if left:
+            self.errors.append(RuntimeError(f"{self.name}: {left} rows not sent ({self.replication.status().error})"))
 
 
 class LagProbe:
@@ -220,14 +206,14 @@ def measure_lag(superuser: str, speed: float, seconds: float, chairs: int = CHAI
         probe.listening.wait(10)
         desks = [LiveDesk(n, Path(folder) / f"{n}.sqlite3", dsn, chairs, speed)
                  for n, dsn in zip(names, desk_dsns, strict=True)]
-        ready = threading.Barrier(2 * len(desks) + 1)
-        threads = [d.run(ready) for d in desks]
+        ready = threading.Barrier(len(desks) + 1)
+        feeders = [d.run(ready) for d in desks]
         ready.wait()
         started = time.time()
         probe.count_from = started + WARM_UP_S
         time.sleep(seconds)
-        for desk, desk_threads in zip(desks, threads, strict=True):
-            desk.finish(desk_threads)
+        for desk, feeder in zip(desks, feeders, strict=True):
+            desk.finish(feeder)
         probe.stop.set()
         probe.thread.join()
         errors = [e for d in desks for e in d.errors]
