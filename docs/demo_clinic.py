@@ -72,6 +72,19 @@ def _stop(procs: list[subprocess.Popen]) -> None:
             proc.wait()
 
 
+def _summary(dsn: str) -> None:
+    """What the clinic database holds from each desk, at the end."""
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT desk, (SELECT count(*) FROM sessions s WHERE s.desk = d.desk),"
+            " (SELECT count(*) FROM samples s WHERE s.desk = d.desk) FROM desks d ORDER BY desk"
+        ).fetchall()
+    for desk, sessions, samples in rows:
+        print(f"demo-clinic: the clinic database holds from {desk}: {sessions} sessions, {samples} samples", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--headless", action="store_true", help="two headless `record` desks instead of two windows")
@@ -99,6 +112,7 @@ def main() -> int:
             except KeyboardInterrupt:
                 print("\ndemo-clinic: stopping the desks (each sends what is pending)", flush=True)
             _stop(procs)
+            _summary(pg.with_dbname(superuser, "clinic"))
             print("demo-clinic: stopping and removing the server", flush=True)
     finally:
         _stop(procs)
