@@ -169,10 +169,12 @@ class Replication:
         retry = self.interval_s
         try:
             while not self._stop.is_set():
+                # only a pass begun after stop() has seen the writer's last rows: an earlier one ends no flush
+                flushing = self._flush_until is not None
                 ok = self._pass(local)
                 retry = self.interval_s if ok else min(2 * retry, RETRY_MAX_S)
                 if self._flush_until is not None and (
-                    (ok and self._pending == 0) or time.monotonic() >= self._flush_until
+                    (flushing and ok and self._pending == 0) or time.monotonic() >= self._flush_until
                 ):
                     return
                 self._check_stall()
