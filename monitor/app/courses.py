@@ -89,20 +89,31 @@ class SessionSummary:
     total_mg_kg: float
     side_effects: int  # live side-effect entries
     pain_change_pct: float | None  # end pain vs the first session's baseline (clinical.md "Pain")
+    desk: str = ""  # the desk that recorded it, in a course read from the clinic database
 
 
 def course_summary(db_path: Path, course_id: int) -> list[SessionSummary]:
     conn = connect(db_path)
     try:
-        ids = store.course_session_ids(conn, course_id)
-        started = {s.id: s.started_at for s in list_sessions(conn)}
-        rows = [(sid, resolve(entries_from_rows(read_entries(conn, sid)))) for sid in ids]
+        return with_pain_change(summarise_sessions(conn, store.course_session_ids(conn, course_id)))
     finally:
         conn.close()
+
+
+def summarise_sessions(conn: sqlite3.Connection, ids: list[int], desk: str = "") -> list[SessionSummary]:
+    """Each session's summary from an open local-schema database, in the order given, pain change not yet set."""
+    started = {s.id: s.started_at for s in list_sessions(conn)}
+    return [
+        replace(_summarise(sid, started[sid], resolve(entries_from_rows(read_entries(conn, sid)))), desk=desk)
+        for sid in ids
+    ]
+
+
+def with_pain_change(summaries: list[SessionSummary]) -> list[SessionSummary]:
+    """Each session's end pain against the course's first baseline (clinical.md "Pain"), in course order."""
     out: list[SessionSummary] = []
     first_baseline: int | None = None
-    for sid, views in rows:
-        summary = _summarise(sid, started[sid], views)
+    for summary in summaries:
         if first_baseline is None:
             first_baseline = summary.baseline_pain
         change = None
