@@ -1,0 +1,41 @@
+"""The review window on the clinic database (issue 17 point 5): the list of every desk's sessions with its Desk
+column, and a session opened from it that names the desk that recorded it; read as a SELECT-only role."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hub_data import as_url, record_desk, ship
+from PySide6.QtWidgets import QLabel
+
+from monitor.cli import main
+from monitor.ui.review_window import open_session_list
+
+
+def test_review_opens_a_hub_session_and_names_its_desk(qtbot, pg_dsn: str, tmp_path: Path) -> None:
+    a, b = tmp_path / "a.sqlite3", tmp_path / "b.sqlite3"
+    record_desk(a, 60.0, "MRN-A")
+    record_desk(b, 90.0, "MRN-B")
+    ship(a, pg_dsn, "desk-a")
+    ship(b, pg_dsn, "desk-b")
+    assert main(["clinic-db", "init", pg_dsn, "--reader-role", "office"]) == 0
+    job = open_session_list(as_url(pg_dsn, "office"), None)
+    with qtbot.waitSignal(job.sigFinished, timeout=15000):
+        pass  # the clinic database is read on a worker thread
+    dialog = job.dialog
+    qtbot.addWidget(dialog)
+    assert dialog.COLUMNS[0] == "Desk" and "all desks" in dialog.windowTitle()
+    rows = [dialog.row_texts(i) for i in range(dialog.tree.topLevelItemCount())]
+    listed = sorted((r["Desk"], r["Session"], r["MRN"]) for r in rows)
+    assert listed == [("desk-a", "1", "MRN-A"), ("desk-b", "1", "MRN-B")]
+    row_b = next(i for i, r in enumerate(rows) if r["Desk"] == "desk-b")
+    dialog.tree.setCurrentItem(dialog.tree.topLevelItem(row_b))
+    dialog.accept()
+    with qtbot.waitSignal(dialog.job.sigFinished, timeout=15000):
+        pass
+    (review,) = dialog.windows
+    qtbot.addWidget(review)
+    header = review.findChild(QLabel, "review_header").text()
+    assert "Session 1</b> · recorded at desk desk-b" in header and "MRN MRN-B" in header
+    assert "session 1 at desk desk-b" in review.windowTitle()
+    assert review.trends.series["HR"].y[0] == 90.0, "desk b's session 1, not desk a's"
