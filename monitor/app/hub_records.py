@@ -16,6 +16,7 @@ from monitor.app.courses import SessionSummary, summarise_sessions, with_pain_ch
 from monitor.app.lifecycle import SessionListing, listing_of, session_listing
 from monitor.app.session_record import SessionRecord, load_record, read_record
 from monitor.clinical.infusion import InfusionLimits
+from monitor.storage.hub_dsn import masked
 from monitor.storage.hub_read import (
     DeskAudit,
     HubAddress,
@@ -26,7 +27,6 @@ from monitor.storage.hub_read import (
     entries_db,
     is_hub,
     parse_address,
-    safe_dsn,
     session_db,
     verify_desks,
 )
@@ -40,8 +40,8 @@ __all__ = [
     "listing_from",
     "load_from",
     "load_hub_record",
+    "masked",
     "parse_address",
-    "safe_dsn",
     "verify_hub",
 ]
 

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor.app import export
-from monitor.storage.hub_read import is_hub, safe_dsn
+from monitor.storage.hub_dsn import masked
+from monitor.storage.hub_read import is_hub
 from monitor.wording import count
 
 
@@ -98,7 +99,7 @@ def verify(db: Path | str | None) -> int:
 
 def _hub_failed(command: str, dsn: str, exc: Exception) -> int:
     """The clinic database could not be read: which one (never its password) and why."""
-    print(f"{command}: cannot read the clinic database {safe_dsn(dsn)}: {exc}", file=sys.stderr)
+    print(f"{command}: cannot read the clinic database {masked(dsn)}: {exc}", file=sys.stderr)
     return 2
 
 
@@ -112,7 +113,7 @@ def _verify_hub(dsn: str) -> int:
         desks = verify_hub(dsn)
     except psycopg.Error as exc:
         return _hub_failed("verify", dsn, exc)
-    where = safe_dsn(dsn)
+    where = masked(dsn)
     for d in desks:
         r = d.result
         pending = f"; {count(d.in_flight, 'entry')} awaiting their audit rows (replication under way)"
@@ -223,7 +224,7 @@ def sessions(db: Path | str | None, as_json: bool) -> int:
 
         from monitor.app.hub_records import hub_listing
 
-        where = safe_dsn(db)
+        where = masked(db)
         try:
             rows = hub_listing(db)
         except psycopg.Error as exc:

@@ -16,7 +16,6 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from monitor.storage import audit
 from monitor.storage.schema import migrate
@@ -31,19 +30,6 @@ _BATCH = 20_000  # rows fetched from the hub and inserted locally at a time
 def is_hub(db: object) -> bool:
     """Whether a --db value names the clinic database (a PostgreSQL URL) rather than a local file."""
     return isinstance(db, str) and db.startswith(HUB_SCHEMES)
-
-
-def safe_dsn(dsn: str) -> str:
-    """The DSN to show a person: never its password (in the URL's user part or its query)."""
-    if not is_hub(dsn):
-        return "clinic database (connection string not shown: it may hold a password)"
-    parts = urlsplit(dsn)
-    netloc = parts.netloc
-    if "@" in netloc:
-        user, host = netloc.rsplit("@", 1)
-        netloc = f"{user.split(':', 1)[0]}@{host}"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k.lower() != "password"])
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,8 @@ from hub_data import as_url, record_desk, ship
 from monitor.app.courses import course_summary
 from monitor.app.hub_records import hub_course_summary, load_hub_record
 from monitor.cli import main
-from monitor.storage.hub_read import HubAddress, parse_address, safe_dsn
+from monitor.storage.hub_dsn import masked
+from monitor.storage.hub_read import HubAddress, parse_address
 
 READER_PASSWORD = "pr3scr1ber-s3cret"
 
@@ -135,10 +136,10 @@ def test_a_password_in_the_dsn_is_never_printed(two_desks, tmp_path: Path, capsy
     no_such_db = url.rsplit("/", 1)[0] + "/no_such_database"
     assert main(["sessions", "--db", no_such_db]) == 2  # a failure names the database, without the password
     printed = capsys.readouterr()
-    assert "cannot read the clinic database postgresql://office@" in printed.err
+    assert "cannot read the clinic database" in printed.err and "user=office" in printed.err
+    assert "no_such_database" in printed.err
     assert READER_PASSWORD not in printed.out + printed.err
-    assert safe_dsn(url).startswith("postgresql://office@") and READER_PASSWORD not in safe_dsn(url)
-    assert READER_PASSWORD not in safe_dsn("postgresql://h/db?user=u&password=" + READER_PASSWORD)
+    assert READER_PASSWORD not in masked(url) and "user=office" in masked(url)
 
 
 def test_the_reader_role_may_read_and_nothing_else(two_desks) -> None:
