@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.app.clinic_patients import ClinicCourse, ClinicPatient, ClinicSearch, MrnConflict
+from monitor.app.clinic_patients import ClinicCourse, ClinicPatient, ClinicSearch, ClinicUnreachableError, MrnConflict
 from monitor.app.courses import CourseService, Patient, SessionSummary, course_summary
 from monitor.clinical.errors import EntryError
 from monitor.timefmt import date_text
@@ -44,7 +44,7 @@ from monitor.ui.text import plain
 
 CHOICE = 256  # item data: a local id (int), or a ClinicPatient / ClinicCourse from the clinic database
 MRN = 257
-CONFLICT_MARK = " · ⚠ MRN registered more than once"
+CONFLICT_MARK = "⚠ MRN registered more than once · "  # first: a long line is not cut before it
 
 
 class PatientDialog(QDialog):
@@ -59,6 +59,7 @@ class PatientDialog(QDialog):
         self.search.textChanged.connect(self._fill_patients)
         self.patient_list = QListWidget()
         self.patient_list.setObjectName("patient_list")
+        self.patient_list.setWordWrap(True)  # a whole line per patient, never cut at the edge
         self.patient_list.currentItemChanged.connect(self._fill_courses)
         self.course_list = QListWidget()
         self.course_list.setObjectName("course_list")
@@ -162,17 +163,15 @@ class PatientDialog(QDialog):
             return  # the search changed meanwhile
         error = future.exception()
         if error is not None:
-            self._clinic_said(
-                f"{error} — showing this desk's patients only; a new MRN is checked clinic-wide once it is back", True
-            )
+            self._clinic_failed(error, "patients")
             return
         found = future.result()
         local_uids = {p.uid for p in self._local.values()}
         others = [p for p in found.patients if p.uid not in local_uids]
         for p in others:
-            mark = "" if p.clinic else "⚠ conflicting registration: "
+            mark = "" if p.clinic else CONFLICT_MARK  # a later registration of its MRN
             allergies = f" · allergies: {p.allergies}" if p.allergies else ""
-            item = self._patient_item(f"{mark}{p.label}{allergies} — clinic, registered at desk {p.desk}", p, p.mrn)
+            item = self._patient_item(f"{mark}desk {p.desk}: {p.label}{allergies}", p, p.mrn)
             if not p.clinic:
                 item.setForeground(Qt.GlobalColor.darkRed)
             if select == p.uid:
@@ -181,8 +180,8 @@ class PatientDialog(QDialog):
         conflicting = {c.mrn for c in self.conflicts}
         for row in range(self.patient_list.count()):
             item = self.patient_list.item(row)
-            if item.data(MRN) in conflicting and not item.text().endswith(CONFLICT_MARK):
-                item.setText(item.text() + CONFLICT_MARK)
+            if item.data(MRN) in conflicting and not item.text().startswith(CONFLICT_MARK):
+                item.setText(CONFLICT_MARK + item.text())
         self._clinic_said(
             f"Clinic database: {len(others)} more from other desks"
             if others
@@ -191,9 +190,22 @@ class PatientDialog(QDialog):
         )
         self._show_conflicts()
 
-    def _clinic_said(self, text: str, error: bool) -> None:
+    def _clinic_said(self, text: str, error: bool, detail: str = "") -> None:
         self.clinic_status.setStyleSheet(theme.message_style(error))
         self.clinic_status.setText(text)
+        self.clinic_status.setToolTip(detail)
+
+    def _clinic_failed(self, error: BaseException, what: str) -> None:
+        """The nurse's line for a failed clinic query; the server's own words go in the tooltip."""
+        if not isinstance(error, ClinicUnreachableError):
+            self._clinic_said(f"Clinic database error: {error} — showing this desk's {what} only", True)
+            return
+        self._clinic_said(
+            f"Clinic database unreachable — showing this desk's {what} only; a patient added now is compared with "
+            "the clinic's list once it is back",
+            True,
+            str(error),
+        )
 
     def _show_conflicts(self) -> None:
         item = self.patient_list.currentItem()
@@ -231,7 +243,7 @@ class PatientDialog(QDialog):
         if asked != self._course_search:
             return
         if future.exception() is not None:
-            self._clinic_said(f"{future.exception()} — showing this desk's courses only", True)
+            self._clinic_failed(future.exception(), "courses")
             return
         for c in future.result():
             if c.uid in local_uids:

@@ -56,6 +56,12 @@ def test_the_dialog_lists_other_desks_patients_shows_conflicts_and_copies_a_pick
     window = live_window("stable", speed=20, patient=False)  # desk B, also offline for MRN-9 at first
     workspace = window.workspace
     CourseService(workspace.courses.writer, offline).add_patient("Joan Doe", "MRN-9", "1971-05-01", "70", "").result(10)
+    workspace.courses.clinic = offline
+    dialog = workspace.open_patient_dialog()  # offline: said, and this desk's own list stays usable
+    qtbot.waitUntil(lambda: "unreachable" in dialog.clinic_status.text(), timeout=5000)
+    assert dialog.clinic_status.text().startswith("Clinic database unreachable — showing this desk's patients only")
+    assert _texts(dialog.patient_list) == ["Joan Doe (MRN MRN-9, born 1971-05-01)"]
+    dialog.close()
     _ship(window.db_path, dsn_b, "desk-b")
     offline.close()
     workspace.courses.clinic = ClinicPatients(dsn_b)  # back online
@@ -63,9 +69,9 @@ def test_the_dialog_lists_other_desks_patients_shows_conflicts_and_copies_a_pick
     dialog = workspace.open_patient_dialog()
     qtbot.waitUntil(lambda: dialog.patient_list.count() == 3, timeout=5000)
     texts = _texts(dialog.patient_list)
-    assert texts[0].startswith("Joan Doe (MRN MRN-9") and texts[0].endswith("⚠ MRN registered more than once")
-    assert any(t.startswith("Ann Smith (MRN MRN-5, born 1980-01-01) · allergies: latex — clinic") for t in texts)
-    assert any(t.startswith("Jane Doe (MRN MRN-9") and "registered at desk desk-a" in t for t in texts)
+    assert texts[0] == "⚠ MRN registered more than once · Joan Doe (MRN MRN-9, born 1971-05-01)"  # this desk's
+    assert "desk desk-a: Ann Smith (MRN MRN-5, born 1980-01-01) · allergies: latex" in texts
+    assert "⚠ MRN registered more than once · desk desk-a: Jane Doe (MRN MRN-9, born 1970-05-01)" in texts
 
     dialog.patient_list.setCurrentRow(0)  # this desk's Joan Doe: the conflict is said where she is picked
     qtbot.waitUntil(dialog.conflicts_label.isVisible, timeout=3000)
@@ -96,7 +102,7 @@ def test_the_dialog_lists_other_desks_patients_shows_conflicts_and_copies_a_pick
         ).fetchone()
     assert copied == (ann_uid, "Ann Smith", "1980-01-01", 60.0, "latex", course_uid, "Spring 2026")
     qtbot.waitUntil(lambda: dialog.patient_list.count() == 1, timeout=5000)
-    assert "clinic" not in _texts(dialog.patient_list)[0], "listed as this desk's own now"
+    assert _texts(dialog.patient_list) == ["Ann Smith (MRN MRN-5, born 1980-01-01) · allergies: latex"], "this desk's"
 
     view = window.open_course_view()  # the course view says it too, for the patient it shows
     view.choose(view.patient.itemData(view.patient.findText("Joan Doe", Qt.MatchFlag.MatchStartsWith)))
