@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from monitor.app.replication import ClinicDb
 from monitor.clinical.clinic_protocol import ClinicProtocol
 
 ResumeMode = Literal["ask", "yes", "no"]
@@ -28,3 +29,4 @@ class GuiOptions:
     scenario: str = "stable"
     speed: float = 1.0
     seed: int = 0
+    clinic_db: ClinicDb | None = None  # where the record is shipped (None: local only)

@@ -13,7 +13,9 @@ Alarm limits stay within the hard bounds of monitor.clinical.alarm_limits, as a 
       "observe_after_stop_min": 45,
       "aldrete_circulation": "mmHg",
       "aldrete_override": true,
-      "serial_hosts": ["10.1.2.3", "moxa-chair1.clinic.local"]
+      "serial_hosts": ["10.1.2.3", "moxa-chair1.clinic.local"],
+      "clinic_db": "host=db.clinic.local dbname=monitor user=desk_a sslmode=verify-full",
+      "desk": "desk-a"
     }
 
 "aldrete_circulation": the circulation item's variant (clinical.md [ALDRETE]: "percent", the default, or "mmHg").
@@ -21,12 +23,16 @@ Alarm limits stay within the hard bounds of monitor.clinical.alarm_limits, as a 
 false by default (this program's clinic default: such a score is refused, showing the values).
 "serial_hosts" lists the serial device servers a port may reach over the network (socket://HOST:PORT or
 rfc2217://HOST:PORT, monitor.devices.port_policy); without it only device paths are opened.
+"clinic_db": the clinic database's PostgreSQL connection string (TLS by its sslmode), "desk": this desk's name on it
+(default the host name); --clinic-db and --desk on the command line win. Keep passwords out of this file (libpq's
+~/.pgpass or PGPASSFILE); a DSN is never printed with its password.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -51,7 +57,10 @@ _KEYS = {
     "aldrete_circulation",
     "aldrete_override",
     "serial_hosts",
+    "clinic_db",
+    "desk",
 }
+DESK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")  # a host-name-like label: shown on cards, typed by IT
 
 
 class ProtocolError(config_values.ConfigError):
@@ -69,6 +78,9 @@ class ClinicProtocol:
     aldrete_circulation: Circulation = Circulation.PERCENT  # clinical.md [ALDRETE]: the % variant by default
     aldrete_override: bool = False  # clinic default: a score contradicting the monitor is refused, not kept
     serial_hosts: tuple[str, ...] = ()  # network serial servers a port may reach (none: device paths only)
+    # the clinic database's DSN (None: this desk records locally only); it may hold a password: not in repr
+    clinic_db: str | None = field(default=None, repr=False)
+    desk: str | None = None  # this desk's name there (None: the host name)
     source: str = "built-in defaults (shared/clinical.md)"  # what the session record names
 
     def describe(self) -> str:
@@ -133,8 +145,18 @@ def parse_protocol(data: Any, source: str) -> ClinicProtocol:
         aldrete_circulation=_circulation(data.get("aldrete_circulation", base.aldrete_circulation.value)),
         aldrete_override=_switch(data, "aldrete_override", base.aldrete_override),
         serial_hosts=_hosts(data.get("serial_hosts", [])),
+        clinic_db=config_values.text(data["clinic_db"], "clinic_db", 2000) if "clinic_db" in data else None,
+        desk=desk_name(data["desk"], "desk") if "desk" in data else None,
         source=source,
     )
+
+
+def desk_name(value: Any, entry: str) -> str:
+    """A desk's name on the clinic database: letters, digits, '.', '_' and '-', up to 63 characters."""
+    name = config_values.text(value, entry, 63)
+    if not DESK_NAME.fullmatch(name):
+        raise ProtocolError(f"{entry} {name!r}: use letters, digits, '.', '_' or '-' (like desk-a), up to 63")
+    return name
 
 
 def _number(data: dict, key: str, default: float, low: float, high: float, prefix: str = "") -> float:

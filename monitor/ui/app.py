@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from monitor.app.chair import Chair, ChairConfig
 from monitor.app.gui_options import GuiOptions
 from monitor.app.lifecycle import close_empty_sessions
+from monitor.app.replication import ClinicDb, Replication, left_text
 from monitor.app.resume import ResumePoint, find_unfinished, restore_unsaved_entries
 from monitor.app.station import Station, demo_chairs, load_station, station_file
 from monitor.app.storage_door import SessionWriter, captures_dir, default_db_path
@@ -131,6 +132,26 @@ def _place_single(new: MainWindow, old: MainWindow | None) -> None:
         old.deleteLater()
 
 
+def _start_replication(db_path: Path, clinic_db: ClinicDb | None, chairs) -> Replication | None:
+    """Ship the desk's record to the clinic database on its own thread; the chairs show when it stalls."""
+    if clinic_db is None:
+        return None
+    replication = Replication(db_path, clinic_db.dsn, clinic_db.desk)
+    replication.watch_chairs(chairs)
+    replication.start()
+    return replication
+
+
+def _stop_replication(replication: Replication | None) -> None:
+    """After the chairs and the writer: a bounded wait for the last rows, then what is left is said (stderr and
+    the log: the window has closed; they are sent at the next start)."""
+    if replication is None:
+        return
+    left = replication.stop()
+    if left:
+        print(f"infusion-monitor: {left_text(left)}", file=sys.stderr)
+
+
 def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless: bool) -> int:
     """Several chairs at once: `--station N` runs N simulated monitors with different scenarios, `--station 0`
     the ports remembered in station.json."""
@@ -162,6 +183,7 @@ def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless:
         _load_history(seat, db_path)
     window = StationWindow([seat.window for seat in seats], [c.config for c in station.chairs], policy)
     window.show()
+    replication = _start_replication(db_path, options.clinic_db, lambda: [seat.chair.alarms for seat in seats])
     try:
         return app.exec()
     finally:
@@ -170,6 +192,7 @@ def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless:
             station.stop()
         finally:  # whatever failed above, held entries are written or saved beside the database
             writer.close()
+            _stop_replication(replication)
 
 
 def run_gui(options: GuiOptions) -> int:
@@ -195,6 +218,7 @@ def run_gui(options: GuiOptions) -> int:
         return 2
     seat = ChairSeat(chair, options.initials, _place_single)
     _load_history(seat, db_path)
+    replication = _start_replication(db_path, options.clinic_db, lambda: [seat.chair.alarms])
     try:
         return app.exec()
     finally:
@@ -202,3 +226,4 @@ def run_gui(options: GuiOptions) -> int:
             seat.chair.stop()
         finally:  # whatever failed above, held entries are written or saved beside the database
             writer.close()
+            _stop_replication(replication)
