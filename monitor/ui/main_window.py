@@ -105,7 +105,8 @@ class MainWindow(QMainWindow):
     def open_course_view(self) -> CourseView:
         """Any patient's course; the current session's, when it is in one, is shown first."""
         found = self.workspace.courses.of_session(self.workspace.service.session_id)
-        self.course_view = CourseView(self.workspace.courses, found[1].id if found else None, self)
+        course_id = found[1].id if found else None
+        self.course_view = CourseView(self.workspace.courses, course_id, self, facade=self.workspace.facade)
         self.course_view.open()
         return self.course_view
 
