@@ -30,34 +30,39 @@ def as_url(dsn: str, user: str | None = None, password: str | None = None) -> st
     return f"postgresql://{who}@{info['host']}:{info['port']}/{info['dbname']}"
 
 
-def record_desk(path: Path, hr0: float, mrn: str, minutes: int = 60) -> int:
-    """One finished session at a desk: vitals every 5 s, an infusion with a bolus, scores, an amended and a struck
-    entry, a patient and a course. `hr0` makes each desk's data its own."""
+def record_desk(
+    path: Path, hr0: float, mrn: str | None, minutes: int = 60, t0: float = T0, pain: int = 3
+) -> int:
+    """One finished session at a desk: vitals every 5 s, an infusion with a bolus, scores (`pain` after the stop),
+    an amended and a struck entry, and (with an `mrn`) a new patient and course. `hr0` makes each desk's data its
+    own."""
     with SessionWriter(path) as writer:
-        sid = writer.open_session("/dev/ttyUSB0", "datex-s5", started_at=T0)
+        sid = writer.open_session("/dev/ttyUSB0", "datex-s5", started_at=t0)
         samples = []
         for i in range(0, minutes * 60, 5):
-            t = T0 + i
+            t = t0 + i
             vitals = {"HR": hr0 + i % 7, "SPO2": 97.0, "RR": 14.0, "NIBP_SYS": 120.0, "NIBP_DIA": 80.0,
                       "NIBP_MEAN": 93.0}
             samples += [Sample(param, float(value), t, t + 0.2) for param, value in vitals.items()]
         writer.add_samples(sid, samples)
-        writer.add_link_event(sid, T0 + 1, "receiving")
-        writer.add_alarm_event(sid, T0 + 2, "onset", "HR high", "HR 130 > 120", "high", "clinical", 130.0, 120.0)
-        service = SessionService(writer, sid, T0, clock=lambda: T0 + 3600, initials="KM")
+        writer.add_link_event(sid, t0 + 1, "receiving")
+        writer.add_alarm_event(sid, t0 + 2, "onset", "HR high", "HR 130 > 120", "high", "clinical", 130.0, 120.0)
+        service = SessionService(writer, sid, t0, clock=lambda: t0 + 3600, initials="KM")
         start = {"action": "start", "drug": "Ketamine", "concentration_mg_ml": 10, "weight_kg": 80, "rate_mg_kg_h": 0.5}
-        service.record(EntryKind.INFUSION, start, t=T0 + 300).result(5)
-        service.record(EntryKind.INFUSION, {"action": "bolus", "dose_mg": 10}, t=T0 + 600).result(5)
-        pain = service.record(EntryKind.SCORE, {"scale": "pain", "score": 7}, t=T0 + 120).result(5)
-        nausea = service.record(EntryKind.SIDE_EFFECT, {"effect": "nausea", "severity": "mild"}, t=T0 + 900).result(5)
-        service.record(EntryKind.INFUSION, {"action": "stop"}, t=T0 + 3300).result(5)
-        service.amend(pain.id, {"scale": "pain", "score": 6}, "misheard").result(5)
+        service.record(EntryKind.INFUSION, start, t=t0 + 300).result(5)
+        service.record(EntryKind.INFUSION, {"action": "bolus", "dose_mg": 10}, t=t0 + 600).result(5)
+        first = service.record(EntryKind.SCORE, {"scale": "pain", "score": 7}, t=t0 + 120).result(5)
+        nausea = service.record(EntryKind.SIDE_EFFECT, {"effect": "nausea", "severity": "mild"}, t=t0 + 900).result(5)
+        service.record(EntryKind.INFUSION, {"action": "stop"}, t=t0 + 3300).result(5)
+        service.record(EntryKind.SCORE, {"scale": "pain", "score": pain}, t=t0 + 3400).result(5)
+        service.amend(first.id, {"scale": "pain", "score": 6}, "misheard").result(5)
         service.strike(nausea.id, "wrong patient").result(5)
-        courses = CourseService(writer)
-        patient = courses.add_patient("Ann Example", mrn, "1980-01-02", "80", "").result(5)
-        course = courses.add_course(patient, "Spring 2026").result(5)
-        courses.assign(sid, course).result(5)
-        writer.end_session(sid, T0 + minutes * 60)
+        if mrn is not None:
+            courses = CourseService(writer)
+            patient = courses.add_patient("Ann Example", mrn, "1980-01-02", "80", "").result(5)
+            course = courses.add_course(patient, "Spring 2026").result(5)
+            courses.assign(sid, course).result(5)
+        writer.end_session(sid, t0 + minutes * 60)
     return sid
 
 

@@ -47,13 +47,19 @@ __all__ = [
 
 
 def load_hub_record(dsn: str, address: HubAddress, limits: InfusionLimits | None = None) -> SessionRecord:
-    """One session of the clinic database, as its desk recorded it, naming that desk. KeyError if there is none."""
+    """One session of the clinic database, as its desk recorded it, naming that desk. KeyError if there is none.
+    Its place in its course counts the course's sessions at every desk."""
     with connect_hub(dsn) as hub:
         mem = session_db(hub, address)
-    try:
-        return replace(read_record(mem, address.id, limits, where=f"desk {address.desk}"), desk=address.desk)
-    finally:
-        mem.close()
+        try:
+            record = replace(read_record(mem, address.id, limits, where=f"desk {address.desk}"), desk=address.desk)
+        finally:
+            mem.close()
+        if record.course is None:
+            return record
+        members = course_members(hub, address.desk, record.course.id)
+    key = (address.desk, address.id)
+    return replace(record, course_position=(members.index(key) + 1, len(members)) if key in members else None)
 
 
 def hub_listing(dsn: str) -> list[SessionListing]:

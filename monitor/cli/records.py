@@ -113,18 +113,18 @@ def _verify_hub(dsn: str) -> int:
         desks = verify_hub(dsn)
     except psycopg.Error as exc:
         return _hub_failed("verify", dsn, exc)
-    where = masked(dsn)
+    print(f"clinic database {masked(dsn)}: the audit trail of each desk")
     for d in desks:
         r = d.result
         pending = f"; {count(d.in_flight, 'entry')} awaiting their audit rows (replication under way)"
         pending = pending if d.in_flight else ""
         if r.ok:
-            print(f"{where} desk {d.desk}: audit trail intact ({count(r.rows, 'audit row')}, "
-                  f"{count(r.entries, 'entry')}){pending}")
+            print(f"desk {d.desk}: audit trail intact ({count(r.rows, 'audit row')}, {count(r.entries, 'entry')})"
+                  + pending)
         else:
-            print(f"{where} desk {d.desk}: ALTERED: {r.problem}{pending}")
+            print(f"desk {d.desk}: ALTERED: {r.problem}{pending}")
     if not desks:
-        print(f"{where}: no audit rows yet (no desk has shipped an entry)")
+        print("no audit rows yet (no desk has shipped an entry)")
     return 0 if all(d.result.ok for d in desks) else 1
 
 

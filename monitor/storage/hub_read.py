@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import psycopg
 
 HUB_SCHEMES = ("postgresql://", "postgres://")
+CONNECT_TIMEOUT_S = 10  # an unreachable server is an error within this, not a command that hangs
 _BATCH = 20_000  # rows fetched from the hub and inserted locally at a time
 
 
@@ -55,7 +56,7 @@ def connect_hub(dsn: str) -> psycopg.Connection:
     """A read-only connection (every transaction READ ONLY: reading can never change the record)."""
     import psycopg
 
-    conn = psycopg.connect(dsn, autocommit=True)
+    conn = psycopg.connect(dsn, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S, application_name="monitor reader")
     conn.execute("SET default_transaction_read_only = on")
     return conn
 

@@ -6,18 +6,23 @@ from __future__ import annotations
 
 import itertools
 import json
+import sqlite3
 import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
-from hub_data import as_url, record_desk, ship
+from hub_data import T0, as_url, desk_dsn, record_desk, ship
 
-from monitor.app.courses import course_summary
+from monitor.app.clinic_patients import ClinicPatients
+from monitor.app.courses import CourseService, course_summary
 from monitor.app.hub_records import hub_course_summary, load_hub_record
 from monitor.cli import main
+from monitor.storage import db as store
 from monitor.storage.hub_dsn import masked
 from monitor.storage.hub_read import HubAddress, parse_address
+from monitor.storage.replicator import SHIP_ORDER, ship_pending
+from monitor.storage.writer import SessionWriter
 
 READER_PASSWORD = "pr3scr1ber-s3cret"
 
@@ -113,8 +118,8 @@ def test_verify_checks_each_desks_chain_and_names_the_desk_and_row_tampered_with
     _a, _b, url = two_desks
     assert main(["verify", url]) == 0
     out = capsys.readouterr().out
-    assert "desk desk-a: audit trail intact (7 audit rows, 7 entries)" in out
-    assert "desk desk-b: audit trail intact (7 audit rows, 7 entries)" in out
+    assert "desk desk-a: audit trail intact (8 audit rows, 8 entries)" in out
+    assert "desk desk-b: audit trail intact (8 audit rows, 8 entries)" in out
     with psycopg.connect(pg_dsn, autocommit=True) as superuser:  # behind the program's back: desks cannot UPDATE
         superuser.execute("UPDATE audit SET who = 'XX' WHERE desk = 'desk-b' AND id = 3")
     assert main(["verify", url]) == 1
@@ -163,3 +168,59 @@ def test_the_course_view_on_the_hub_is_the_local_one_naming_the_desk(two_desks) 
     assert [(s.session_id, s.total_mg, s.end_pain, s.baseline_pain) for s in hub] == [
         (s.session_id, s.total_mg, s.end_pain, s.baseline_pain) for s in local
     ]
+
+
+def course_id_at(path: Path, session_id: int) -> int:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT course_id FROM sessions WHERE id = ?", (session_id,)).fetchone()[0]
+
+
+def test_a_course_continued_at_another_desk_is_one_course_on_the_hub(pg_dsn: str, tmp_path: Path) -> None:
+    """Desk a starts the course; desk b, finding the patient in the clinic's list, records the next session in it.
+    Read from the hub, the course view has both sessions (desk named) and the review counts them together."""
+    a, b = tmp_path / "desk-a.sqlite3", tmp_path / "desk-b.sqlite3"
+    record_desk(a, 60.0, "MRN-A")
+    ship(a, pg_dsn, "desk-a")
+    clinic_b = ClinicPatients(desk_dsn(pg_dsn, "desk_b"))
+    try:
+        (patient,) = clinic_b.search("MRN-A").result(10).patients
+        (course,) = clinic_b.courses_of(patient.uid).result(10)
+    finally:
+        clinic_b.close()
+    sid_b = record_desk(b, 90.0, None, t0=T0 + 7 * 86400, pain=4)  # a week later
+    with SessionWriter(b) as writer:
+        CourseService(writer).assign_clinic_course(sid_b, patient, course).result(5)
+    ship(b, pg_dsn, "desk-b")
+    url = as_url(pg_dsn)
+    summary = hub_course_summary(url, "desk-a", 1)
+    assert [(s.desk, s.session_id) for s in summary] == [("desk-a", 1), ("desk-b", sid_b)]
+    assert summary == hub_course_summary(url, "desk-b", course_id_at(b, sid_b)), "the same course from either desk"
+    assert [s.end_pain for s in summary] == [3, 4]
+    record = load_hub_record(url, HubAddress("desk-b", sid_b))
+    assert record.patient is not None and record.patient.mrn == "MRN-A"
+    assert record.course_position == (2, 2)
+    assert load_hub_record(url, HubAddress("desk-a", 1)).course_position == (1, 2)
+
+
+def test_entries_shipped_ahead_of_their_audit_rows_are_in_flight_not_tampering(
+    pg_dsn: str, tmp_path: Path, capsys
+) -> None:
+    """A replication interrupted between a batch's entries and their audit rows: verify says so, and does not cry
+    tampering over rows that are merely on their way."""
+    a = tmp_path / "desk-a.sqlite3"
+    record_desk(a, 60.0, "MRN-A")
+    with sqlite3.connect(a) as conn:
+        before_audit = sum(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                           for t in SHIP_ORDER[: SHIP_ORDER.index("audit")])
+    local = store.connect(a)
+    try:
+        with psycopg.connect(desk_dsn(pg_dsn, "desk_a"), autocommit=True) as hub:
+            assert ship_pending(local, hub, "desk-a", max_rows=before_audit + 3).shipped["audit"] == 3
+    finally:
+        local.close()
+    assert main(["verify", as_url(pg_dsn)]) == 0
+    assert ("desk desk-a: audit trail intact (3 audit rows, 3 entries); 5 entries awaiting their audit rows"
+            in capsys.readouterr().out)
+    ship(a, pg_dsn, "desk-a")
+    assert main(["verify", as_url(pg_dsn)]) == 0
+    assert "desk desk-a: audit trail intact (8 audit rows, 8 entries)\n" in capsys.readouterr().out
