@@ -18,6 +18,8 @@ from monitor.storage.hub_patients import ClinicCourse, ClinicPatient, MrnConflic
 if TYPE_CHECKING:
     import psycopg
 
+    from monitor.app.courses import SessionSummary
+
 __all__ = ["ClinicCourse", "ClinicPatient", "ClinicPatients", "ClinicSearch", "ClinicUnreachableError", "MrnConflict"]
 T = TypeVar("T")
 TIMEOUT_S = 3.0  # connect and per-query bound: a search answers, or says the clinic database is unreachable
@@ -85,6 +87,12 @@ class ClinicPatients:
 
     def conflicts_of(self, mrn: str) -> Future[list[MrnConflict]]:
         return self._run(lambda conn: hub.conflicts_of(conn, mrn))
+
+    def course_summary(self, course_uid: str) -> Future[list[SessionSummary]]:
+        """The course view's rows for a clinic-wide course: its sessions at every desk (app.hub_records)."""
+        from monitor.app.hub_records import clinic_course_summary  # it imports app.courses, which imports this
+
+        return self._run(lambda conn: clinic_course_summary(conn, course_uid))
 
     def close(self) -> None:
         self._pool.submit(self._drop)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitor.app.courses import SessionSummary, summarise_sessions, with_pain_change
 from monitor.app.lifecycle import SessionListing, listing_of, session_listing
@@ -22,6 +23,7 @@ from monitor.storage.hub_read import (
     HubAddress,
     connect_hub,
     course_members,
+    course_members_of_uid,
     desk_index_db,
     desks,
     entries_db,
@@ -31,9 +33,13 @@ from monitor.storage.hub_read import (
     verify_desks,
 )
 
+if TYPE_CHECKING:
+    import psycopg
+
 __all__ = [
     "DeskAudit",
     "HubAddress",
+    "clinic_course_summary",
     "hub_course_summary",
     "hub_listing",
     "is_hub",
@@ -76,19 +82,29 @@ def hub_listing(dsn: str) -> list[SessionListing]:
 
 
 def hub_course_summary(dsn: str, desk: str, course_id: int) -> list[SessionSummary]:
-    """The course view's rows for a course, with its sessions from every desk (clinic-wide course uid), by start."""
+    """The course view's rows for a desk's course, with its sessions from every desk (clinic-wide course uid)."""
     with connect_hub(dsn) as hub:
-        members = course_members(hub, desk, course_id)
-        by_desk: dict[str, list[int]] = {}
-        for d, sid in members:
-            by_desk.setdefault(d, []).append(sid)
-        summaries: dict[tuple[str, int], SessionSummary] = {}
-        for d, ids in by_desk.items():
-            mem = entries_db(hub, d, ids)
-            try:
-                summaries |= {(d, s.session_id): s for s in summarise_sessions(mem, ids, d)}
-            finally:
-                mem.close()
+        return course_summary_on(hub, course_members(hub, desk, course_id))
+
+
+def clinic_course_summary(hub: psycopg.Connection, uid: str) -> list[SessionSummary]:
+    """The course view's rows for the course with this clinic-wide uid, on an open hub connection."""
+    return course_summary_on(hub, course_members_of_uid(hub, uid))
+
+
+def course_summary_on(hub: psycopg.Connection, members: list[tuple[str, int]]) -> list[SessionSummary]:
+    """Each (desk, session) summarised by the local course summary code, in the order given, pain change against
+    the first session's baseline."""
+    by_desk: dict[str, list[int]] = {}
+    for desk, sid in members:
+        by_desk.setdefault(desk, []).append(sid)
+    summaries: dict[tuple[str, int], SessionSummary] = {}
+    for desk, ids in by_desk.items():
+        mem = entries_db(hub, desk, ids)
+        try:
+            summaries |= {(desk, s.session_id): s for s in summarise_sessions(mem, ids, desk)}
+        finally:
+            mem.close()
     return with_pain_change([summaries[m] for m in members])
 
 

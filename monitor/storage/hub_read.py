@@ -154,19 +154,29 @@ def entries_db(hub: psycopg.Connection, desk: str, session_ids: Sequence[int]) -
     return mem
 
 
-def course_members(hub: psycopg.Connection, desk: str, course_id: int) -> list[tuple[str, int]]:
-    """The sessions of a course, at any desk, by start: (desk, session id). With clinic-wide course uids (hub
-    migration 3) a course is every desk's copy of the same uid; without, the course of its own desk."""
-    identity = "coalesce(c.uid, c.desk || ':' || c.id)" if "uid" in _hub_columns(hub, "courses") else (
-        "c.desk || ':' || c.id"
-    )
+# A course's clinic-wide identity (hub migration 3): its uid, which a desk's copy of another desk's course keeps; a row
+# shipped without one (before local migration 10) is its own course.
+_COURSE_IDENTITY = "coalesce(c.uid, c.desk || ':' || c.id)"
+
+
+def _members(hub: psycopg.Connection, identity: str, params: Sequence) -> list[tuple[str, int]]:
     rows = hub.execute(
-        f"SELECT s.desk, s.id FROM sessions s JOIN courses c ON c.desk = s.desk AND c.id = s.course_id"
-        f" WHERE {identity} = (SELECT {identity} FROM courses c WHERE c.desk = %s AND c.id = %s)"
-        " ORDER BY s.started_at, s.desk, s.id",
-        (desk, course_id),
+        "SELECT s.desk, s.id FROM sessions s JOIN courses c ON c.desk = s.desk AND c.id = s.course_id"
+        f" WHERE {_COURSE_IDENTITY} = {identity} ORDER BY s.started_at, s.desk, s.id",
+        params,
     )
     return [(d, int(i)) for d, i in rows]
+
+
+def course_members(hub: psycopg.Connection, desk: str, course_id: int) -> list[tuple[str, int]]:
+    """The sessions of a desk's course and of every desk's copy of it, by start: (desk, session id)."""
+    identity = f"(SELECT {_COURSE_IDENTITY} FROM courses c WHERE c.desk = %s AND c.id = %s)"
+    return _members(hub, identity, (desk, course_id))
+
+
+def course_members_of_uid(hub: psycopg.Connection, uid: str) -> list[tuple[str, int]]:
+    """The sessions, at any desk, of the course with this clinic-wide uid, by start."""
+    return _members(hub, "%s", (uid,))
 
 
 @dataclass(frozen=True, slots=True)

@@ -328,7 +328,8 @@ class PatientDialog(QDialog):
 class CourseView(QDialog):
     """Any patient's course, chosen here (the current session's is chosen first when it has one): its sessions
     numbered 1, 2, 3 on the plot's axis and in the table, every column whole. With a clinic database (and the
-    facade to hear its answer on) a conflicting registration of the patient's MRN is shown above the plot."""
+    facade to hear its answer on) a conflicting registration of the patient's MRN is shown above the plot, and the
+    course's sessions at every desk (by its clinic-wide uid) replace this desk's when the clinic answers."""
 
     def __init__(
         self,
@@ -345,6 +346,9 @@ class CourseView(QDialog):
         self.conflicts_label.setWordWrap(True)
         self.conflicts_label.setStyleSheet(theme.message_style(True, bold_error=True))
         self.conflicts_label.hide()
+        self.course_source = plain(QLabel(""))  # whose sessions the course shows: this desk's, or every desk's
+        self.course_source.setObjectName("course_source")
+        self.course_source.setWordWrap(True)
         self._mrn: dict[int, str] = {}
         self.summary: list[SessionSummary] = []
         self.patient = QComboBox()
@@ -367,6 +371,7 @@ class CourseView(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(choose)
         layout.addWidget(self.conflicts_label)
+        layout.addWidget(self.course_source)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.table)
         patients = courses.patients()
@@ -416,7 +421,34 @@ class CourseView(QDialog):
 
     def _show_course(self) -> None:
         course_id = self.course.currentData()
-        summary = course_summary(self.courses.writer.db_path, course_id) if course_id is not None else []
+        self._draw(course_summary(self.courses.writer.db_path, course_id) if course_id is not None else [])
+        self._ask_clinic_course(course_id)
+
+    def _ask_clinic_course(self, course_id: int | None) -> None:
+        """With a clinic database: the course's sessions at every desk, drawn when the clinic answers."""
+        clinic, patient_id = self.courses.clinic, self.patient.currentData()
+        self.course_source.setVisible(clinic is not None and course_id is not None)
+        if clinic is None or self.facade is None or course_id is None or patient_id is None:
+            return
+        uid = next((c.uid for c in self.courses.courses(patient_id) if c.id == course_id), "")
+        if not uid:
+            return
+        self.course_source.setText("This desk's sessions of the course; asking the clinic database for every desk's…")
+        self.facade.deliver(clinic.course_summary(uid), lambda f: self._show_clinic_course(course_id, f))
+
+    def _show_clinic_course(self, course_id: int, future: Future[list[SessionSummary]]) -> None:
+        if self.course.currentData() != course_id:
+            return  # another course is shown now
+        error = future.exception()
+        if error is not None:
+            self.course_source.setText(f"This desk's sessions of the course only: {error}")
+            self.course_source.setToolTip(str(error))
+            return
+        desks = sorted({s.desk for s in future.result()})
+        self.course_source.setText(f"Sessions of this course at every desk (clinic database): {', '.join(desks)}")
+        self._draw(future.result())
+
+    def _draw(self, summary: list[SessionSummary]) -> None:
         self.summary = summary
         self.plot.clear()
         for label, colour, symbol, values in (
@@ -434,7 +466,7 @@ class CourseView(QDialog):
             change = f"{s.pain_change_pct:+.0f} %" if s.pain_change_pct is not None else "—"
             pain = f"{_n(s.baseline_pain)} → {_n(s.end_pain)}"
             dose = f"{s.total_mg:.0f} mg ({s.total_mg_kg:.2f} mg/kg)"
-            when = date_text(s.started_at)
+            when = date_text(s.started_at) + (f" · desk {s.desk}" if s.desk else "")
             self.table.addTopLevelItem(QTreeWidgetItem([str(i), when, pain, change, dose, str(s.side_effects)]))
         for column in range(self.table.columnCount()):
             self.table.resizeColumnToContents(column)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hub_data import as_url, record_desk, ship
+from hub_data import as_url, desk_dsn, record_desk, ship
 from PySide6.QtWidgets import QLabel
 
+from monitor.app.clinic_patients import ClinicPatients
 from monitor.cli import main
 from monitor.ui.review_window import open_session_list
 
@@ -39,3 +40,30 @@ def test_review_opens_a_hub_session_and_names_its_desk(qtbot, pg_dsn: str, tmp_p
     assert "Session 1</b> · recorded at desk desk-b" in header and "MRN MRN-B" in header
     assert "session 1 at desk desk-b" in review.windowTitle()
     assert review.trends.series["HR"].y[0] == 90.0, "desk b's session 1, not desk a's"
+
+
+def test_the_course_view_shows_the_course_at_every_desk(qtbot, live_window, pg_dsn: str, tmp_path: Path) -> None:
+    """Desk a gave the course's first session; this desk (b) records the next in it: with the clinic database the
+    course view shows both, each with its desk, once the clinic answers (this desk's alone until then)."""
+    a = tmp_path / "a.sqlite3"
+    record_desk(a, 60.0, "MRN-A")
+    ship(a, pg_dsn, "desk-a")
+    window = live_window("stable", speed=20, patient=False)
+    courses = window.workspace.courses
+    clinic = ClinicPatients(desk_dsn(pg_dsn, "desk_b"))
+    try:
+        (patient,) = clinic.search("MRN-A").result(10).patients
+        (course,) = clinic.courses_of(patient.uid).result(10)
+        courses.assign_clinic_course(window.session_id, patient, course).result(5)
+        ship(window.db_path, pg_dsn, "desk-b")
+        courses.clinic = clinic
+        view = window.open_course_view()
+        qtbot.waitUntil(lambda: "(clinic database):" in view.course_source.text(), timeout=10000)
+        assert view.course_source.text().endswith("desk-a, desk-b")
+        rows = [view.table.topLevelItem(i).text(1) for i in range(view.table.topLevelItemCount())]
+        assert [r.rsplit(" · ", 1)[1] for r in rows] == ["desk desk-a", "desk desk-b"]
+        assert [s.end_pain for s in view.summary] == [3, None]
+        view.close()
+    finally:
+        courses.clinic = None
+        clinic.close()
