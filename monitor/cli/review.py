@@ -46,7 +46,8 @@ def _show(source, session) -> int:  # source: Path | DSN; session: int | HubAddr
         else:
             app.setQuitOnLastWindowClosed(True)
 
-    def listed(dialog) -> None:  # SessionListDialog | None
+    def listed(_sessions: object) -> None:
+        dialog = job.dialog  # made by open_session_list's own handler, connected first; None if reading failed
         if dialog is None:
             app.quit()
             return
@@ -57,7 +58,9 @@ def _show(source, session) -> int:  # source: Path | DSN; session: int | HubAddr
 
     windows: list = []
     if session is None:
-        open_session_list(source, None).sigFinished.connect(listed)
+        job = open_session_list(source, None)
+        job.sigFinished.connect(listed)
     else:
-        open_review(source, session, None, windows).sigFinished.connect(opened)
-    return app.exec()
+        job = open_review(source, session, None, windows)
+        job.sigFinished.connect(opened)
+    return app.exec()  # `job` is held until here: a job collected while its thread runs takes the process down

@@ -5,22 +5,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hub_data import as_url, desk_dsn, record_desk, ship
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QLabel
 
 from monitor.app.clinic_patients import ClinicPatients
 from monitor.cli import main
-from monitor.ui.review_window import open_session_list
+from monitor.ui.review_window import ReviewWindow, open_session_list
 
 
-def test_review_opens_a_hub_session_and_names_its_desk(qtbot, pg_dsn: str, tmp_path: Path) -> None:
+@pytest.fixture
+def office_url(pg_dsn: str, tmp_path: Path) -> str:
+    """Desks a and b with a session 1 each on the clinic database; the URL of a SELECT-only role to read it."""
     a, b = tmp_path / "a.sqlite3", tmp_path / "b.sqlite3"
     record_desk(a, 60.0, "MRN-A")
     record_desk(b, 90.0, "MRN-B")
     ship(a, pg_dsn, "desk-a")
     ship(b, pg_dsn, "desk-b")
     assert main(["clinic-db", "init", pg_dsn, "--reader-role", "office"]) == 0
-    job = open_session_list(as_url(pg_dsn, "office"), None)
+    return as_url(pg_dsn, "office")
+
+
+def test_review_opens_a_hub_session_and_names_its_desk(qtbot, office_url: str) -> None:
+    job = open_session_list(office_url, None)
     with qtbot.waitSignal(job.sigFinished, timeout=15000):
         pass  # the clinic database is read on a worker thread
     dialog = job.dialog
@@ -40,6 +48,30 @@ def test_review_opens_a_hub_session_and_names_its_desk(qtbot, pg_dsn: str, tmp_p
     assert "Session 1</b> · recorded at desk desk-b" in header and "MRN MRN-B" in header
     assert "session 1 at desk desk-b" in review.windowTitle()
     assert review.trends.series["HR"].y[0] == 90.0, "desk b's session 1, not desk a's"
+
+
+def test_the_review_command_opens_a_session_of_the_clinic_database(qtbot, office_url: str, capsys) -> None:
+    """`infusion-monitor review --db postgresql://… --session DESK:ID`: the window opens (its record read on a worker
+    thread), names the desk, and the command ends when it is closed."""
+    seen: list[str] = []
+
+    def close_when_open() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, ReviewWindow) and widget.isVisible():
+                seen.append(widget.windowTitle())
+                widget.close()
+
+    timer = QTimer()
+    timer.timeout.connect(close_when_open)
+    timer.start(50)
+    try:
+        assert main(["review", "--db", office_url, "--session", "desk-b:1"]) == 0
+    finally:
+        timer.stop()
+        QApplication.instance().setQuitOnLastWindowClosed(True)
+    assert len(seen) == 1 and "session 1 at desk desk-b" in seen[0]
+    assert main(["review", "--db", office_url, "--session", "1"]) == 2, "on the clinic database: DESK:ID"
+    assert "DESK:ID" in capsys.readouterr().err
 
 
 def test_the_course_view_shows_the_course_at_every_desk(qtbot, live_window, pg_dsn: str, tmp_path: Path) -> None:
