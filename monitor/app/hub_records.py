@@ -115,7 +115,8 @@ def verify_hub(dsn: str) -> list[DeskAudit]:
 
 
 def load_from(source: Path | str, session: int | HubAddress) -> SessionRecord:
-    """A session for review: by id from a desk's file, or by DESK:ID from the clinic database."""
+    """A session for review: by id from a desk's file (a Path), or by DESK:ID from the clinic database (its DSN,
+    a str: a postgresql:// URL or key=value)."""
     if isinstance(session, HubAddress):
         assert isinstance(source, str)
         return load_hub_record(source, session)
@@ -123,5 +124,5 @@ def load_from(source: Path | str, session: int | HubAddress) -> SessionRecord:
 
 
 def listing_from(source: Path | str) -> list[SessionListing]:
-    """The review list: a desk's file, or every desk's sessions on the clinic database."""
-    return hub_listing(source) if is_hub(source) else session_listing(Path(source))
+    """The review list: a desk's file (a Path), or every desk's sessions on the clinic database (its DSN, a str)."""
+    return session_listing(source) if isinstance(source, Path) else hub_listing(source)

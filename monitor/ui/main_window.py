@@ -25,7 +25,7 @@ from monitor.ui.background import BackgroundJob
 from monitor.ui.facade import SessionFacade
 from monitor.ui.patient_dialog import CourseView
 from monitor.ui.port_picker import PortPickerDialog
-from monitor.ui.review_window import ReviewWindow, SessionListDialog, open_review, replay_job
+from monitor.ui.review_window import ReviewWindow, SessionListDialog, open_review, open_session_list, replay_job
 from monitor.ui.workspace import ChairWorkspace
 
 DEFAULT_SIZE = QSize(1600, 980)  # the window's size where the screen has room for it
@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
 
     def _refresh_actions(self) -> None:
         self.next_patient_action.setEnabled(ends_on_close(self.workspace.service.entries()))
+        self.clinic_review_action.setVisible(self.workspace.courses.clinic is not None)
 
     def _menus(self, source: str) -> None:
         session = self.menuBar().addMenu("Session")
@@ -91,6 +92,10 @@ class MainWindow(QMainWindow):
         review = QAction("Review a session…", self)
         review.triggered.connect(self.open_session_list)
         sessions.addAction(review)
+        self.clinic_review_action = QAction("Review a session of any desk (clinic database)…", self)
+        self.clinic_review_action.setObjectName("clinic_review")
+        self.clinic_review_action.triggered.connect(self.open_clinic_session_list)
+        sessions.addAction(self.clinic_review_action)
         replay = QAction("Replay a capture…", self)
         replay.triggered.connect(self._choose_capture)
         sessions.addAction(replay)
@@ -155,6 +160,15 @@ class MainWindow(QMainWindow):
         self.session_dialog = dialog
         dialog.open()
         return dialog
+
+    def open_clinic_session_list(self) -> BackgroundJob | None:
+        """Every desk's sessions from the clinic database (read on a worker thread), to open one for review."""
+        clinic = self.workspace.courses.clinic
+        if clinic is None:
+            return None
+        job = open_session_list(clinic.dsn, self)
+        self.jobs.append(job)
+        return job
 
     def backup_database(self) -> BackgroundJob:
         """One click: a consistent copy of the live database into the backups folder."""

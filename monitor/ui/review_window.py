@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from monitor.app import export
 from monitor.app.alarm_restore import recorded_event
-from monitor.app.hub_records import HubAddress, is_hub, listing_from, load_from, parse_address
+from monitor.app.hub_records import HubAddress, listing_from, load_from, parse_address
 from monitor.app.lifecycle import SessionListing
 from monitor.app.replay import replay_capture
 from monitor.app.session_record import SessionRecord
@@ -198,7 +198,7 @@ def export_dialog(parent: QWidget | None, exporter: export.Exporter, session_id:
 class SessionListDialog(QDialog):
     """The sessions in the database, newest first, by patient, date, chair and state; open one for review. The
     monitor is named by its kind: the port it was read from (a simulated monitor's is a temporary pty) is in the
-    tooltip only. On the clinic database (a postgresql:// source) every desk's sessions, with a Desk column; its
+    tooltip only. On the clinic database (a DSN, not a Path) every desk's sessions, with a Desk column; its
     listing is read off the GUI thread (open_session_list) and given here."""
 
     COLUMNS = ("Patient", "MRN", "Started", "Chair", "Monitor", "State", "Session")
@@ -208,7 +208,7 @@ class SessionListDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.db_path = db_path
-        self.hub = is_hub(db_path)
+        self.hub = not isinstance(db_path, Path)  # the clinic database's DSN
         if self.hub:
             self.COLUMNS = ("Desk", *SessionListDialog.COLUMNS)
         self.setWindowTitle("Review a session — clinic database, all desks" if self.hub else "Review a session")

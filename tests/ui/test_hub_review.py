@@ -99,3 +99,30 @@ def test_the_course_view_shows_the_course_at_every_desk(qtbot, live_window, pg_d
     finally:
         courses.clinic = None
         clinic.close()
+
+
+def test_a_desk_with_a_clinic_database_reviews_any_desks_session(qtbot, live_window, office_url: str, pg_dsn) -> None:
+    """From the live window (Sessions menu): every desk's sessions from the clinic database; one opens for review,
+    named with its desk. Without a clinic database the menu item is not there."""
+    window = live_window("stable", speed=20)
+    assert not window.clinic_review_action.isVisible()
+    clinic = ClinicPatients(desk_dsn(pg_dsn, "desk_c"))
+    window.workspace.courses.clinic = clinic
+    try:
+        qtbot.waitUntil(window.clinic_review_action.isVisible, timeout=5000)
+        job = window.open_clinic_session_list()
+        with qtbot.waitSignal(job.sigFinished, timeout=15000):
+            pass
+        dialog = job.dialog
+        rows = [dialog.row_texts(i) for i in range(dialog.tree.topLevelItemCount())]
+        row_a = next(i for i, r in enumerate(rows) if r["Desk"] == "desk-a")
+        dialog.tree.setCurrentItem(dialog.tree.topLevelItem(row_a))
+        dialog.accept()
+        with qtbot.waitSignal(dialog.job.sigFinished, timeout=15000):
+            pass
+        (review,) = dialog.windows
+        qtbot.addWidget(review)
+        assert "recorded at desk desk-a" in review.findChild(QLabel, "review_header").text()
+    finally:
+        window.workspace.courses.clinic = None
+        clinic.close()
