@@ -27,6 +27,18 @@ def office_url(pg_dsn: str, tmp_path: Path) -> str:
     return as_url(pg_dsn, "office")
 
 
+def _open_desks_session(qtbot, dialog, desk: str) -> ReviewWindow:
+    """Pick `desk`'s session in the list and open it, as a double click does; its review window once read."""
+    rows = [dialog.row_texts(i) for i in range(dialog.tree.topLevelItemCount())]
+    dialog.tree.setCurrentItem(dialog.tree.topLevelItem(next(i for i, r in enumerate(rows) if r["Desk"] == desk)))
+    dialog.accept()
+    with qtbot.waitSignal(dialog.job.sigFinished, timeout=15000):
+        pass
+    (review,) = dialog.windows
+    qtbot.addWidget(review)
+    return review
+
+
 def test_review_opens_a_hub_session_and_names_its_desk(qtbot, office_url: str) -> None:
     job = open_session_list(office_url, None)
     with qtbot.waitSignal(job.sigFinished, timeout=15000):
@@ -37,13 +49,7 @@ def test_review_opens_a_hub_session_and_names_its_desk(qtbot, office_url: str) -
     rows = [dialog.row_texts(i) for i in range(dialog.tree.topLevelItemCount())]
     listed = sorted((r["Desk"], r["Session"], r["MRN"]) for r in rows)
     assert listed == [("desk-a", "1", "MRN-A"), ("desk-b", "1", "MRN-B")]
-    row_b = next(i for i, r in enumerate(rows) if r["Desk"] == "desk-b")
-    dialog.tree.setCurrentItem(dialog.tree.topLevelItem(row_b))
-    dialog.accept()
-    with qtbot.waitSignal(dialog.job.sigFinished, timeout=15000):
-        pass
-    (review,) = dialog.windows
-    qtbot.addWidget(review)
+    review = _open_desks_session(qtbot, dialog, "desk-b")
     header = review.findChild(QLabel, "review_header").text()
     assert "Session 1</b> · recorded at desk desk-b" in header and "MRN MRN-B" in header
     assert "session 1 at desk desk-b" in review.windowTitle()
@@ -113,15 +119,7 @@ def test_a_desk_with_a_clinic_database_reviews_any_desks_session(qtbot, live_win
         job = window.open_clinic_session_list()
         with qtbot.waitSignal(job.sigFinished, timeout=15000):
             pass
-        dialog = job.dialog
-        rows = [dialog.row_texts(i) for i in range(dialog.tree.topLevelItemCount())]
-        row_a = next(i for i, r in enumerate(rows) if r["Desk"] == "desk-a")
-        dialog.tree.setCurrentItem(dialog.tree.topLevelItem(row_a))
-        dialog.accept()
-        with qtbot.waitSignal(dialog.job.sigFinished, timeout=15000):
-            pass
-        (review,) = dialog.windows
-        qtbot.addWidget(review)
+        review = _open_desks_session(qtbot, job.dialog, "desk-a")
         assert "recorded at desk desk-a" in review.findChild(QLabel, "review_header").text()
     finally:
         window.workspace.courses.clinic = None
