@@ -61,6 +61,18 @@ def _db_or_dsn(text: str) -> Path | str:
     return text if is_hub(text) else Path(text)
 
 
+def _session(text: str) -> str:
+    """A session id, or DESK:ID on the clinic database (which of the two --db allows is checked when it runs)."""
+    from monitor.storage.hub_read import parse_address
+
+    if not text.isdigit():
+        try:
+            parse_address(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"a session is an id (a number) or DESK:ID, not {text!r}") from None
+    return text
+
+
 DB_OR_HUB_HELP = "database file (default: the one in the user data directory), or the clinic database's postgresql://"
 SESSION_HELP = "session id (see `sessions`); on the clinic database DESK:ID, e.g. desk-a:12"
 
@@ -182,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("ports", help="list the serial ports of this computer")
 
     exp = sub.add_parser("export", help="export a session: PDF record, CSV (samples + timeline) or FHIR R4 bundle")
-    exp.add_argument("--session", required=True, help=SESSION_HELP)
+    exp.add_argument("--session", type=_session, required=True, help=SESSION_HELP)
     exp.add_argument("--format", choices=export.names(), required=True)
     exp.add_argument("--out", type=Path, required=True, help=f"{_export_targets()} to write")
     exp.add_argument("--db", type=_db_or_dsn, help=DB_OR_HUB_HELP)
@@ -202,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rev = sub.add_parser("review", help="review recorded sessions (read-only window): of this desk or the clinic's")
     rev.add_argument("--db", type=_db_or_dsn, help=DB_OR_HUB_HELP)
-    rev.add_argument("--session", help=SESSION_HELP + " (default: the list of sessions, to pick one)")
+    rev.add_argument("--session", type=_session, help=SESSION_HELP + " (default: the list of sessions, to pick one)")
 
     sub.add_parser("sound-check", help="play the high, medium and low alarm bursts; non-zero exit if none could")
 
