@@ -13,12 +13,15 @@ from psycopg.conninfo import conninfo_to_dict
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
+from monitor.app.chair import ChairConfig
 from monitor.app.clinic_patients import ClinicPatients
 from monitor.app.courses import CourseService
+from monitor.app.station import Station
 from monitor.storage import hub_schema
 from monitor.storage.db import connect
 from monitor.storage.replicator import ship_pending
 from monitor.storage.writer import SessionWriter
+from monitor.ui.app import open_chair_window
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -119,3 +122,24 @@ def test_the_dialog_lists_other_desks_patients_shows_conflicts_and_copies_a_pick
             ("desk-a", "Jane Doe"),
             ("desk-b", "Joan Doe"),
         ]
+
+
+def test_a_chair_s_window_searches_the_clinic_database_the_desk_was_given(qtbot, pg_dsn: str, tmp_path: Path) -> None:
+    """The wiring `run --clinic-db` uses (ui.app): one clinic patient list, through the station's chairs, to each
+    chair's patient dialog."""
+    clinic = ClinicPatients(_desk_dsn(pg_dsn, "desk_a"))
+    writer = SessionWriter(tmp_path / "station.sqlite3")
+    writer.start()
+    station = Station([ChairConfig("Chair 1", None, scenario="stable", speed=20)], writer, patients=clinic)
+    try:
+        window = open_chair_window(station.chairs[0], "AB")
+        qtbot.addWidget(window)
+        assert window.workspace.courses is station.chairs[0].courses and window.workspace.courses.clinic is clinic
+        dialog = window.workspace.open_patient_dialog()
+        qtbot.waitUntil(lambda: dialog.clinic_status.text() != "", timeout=5000)
+        assert dialog.clinic_status.text() == "Clinic database: no other desk has a matching patient"
+        dialog.close()
+    finally:
+        station.stop()
+        writer.close()
+        clinic.close()
