@@ -39,6 +39,8 @@ class ClinicPatients:
         self.dsn, self.timeout_s = dsn, timeout_s
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clinic-patients")
         self._conn: psycopg.Connection | None = None  # the worker thread's only
+        self._last_search: Future[ClinicSearch] | None = None
+        self._closed = False
 
     def _connection(self) -> psycopg.Connection:
         import psycopg
@@ -74,8 +76,14 @@ class ClinicPatients:
                 self._conn = None
 
     def search(self, needle: str) -> Future[ClinicSearch]:
-        """Registrations matching `needle` by name or MRN, and the MRN conflicts among them."""
-        return self._run(lambda conn: ClinicSearch(needle, hub.search(conn, needle), hub.conflicts(conn, needle)))
+        """Registrations matching `needle` by name or MRN, and the MRN conflicts among them. A search typed over
+        by the next one is cancelled if it has not started (typing never queues a backlog of queries)."""
+        if self._last_search is not None:
+            self._last_search.cancel()
+        self._last_search = self._run(
+            lambda conn: ClinicSearch(needle, hub.search(conn, needle), hub.conflicts(conn, needle))
+        )
+        return self._last_search
 
     def registrations_of(self, mrn: str) -> Future[list[ClinicPatient]]:
         return self._run(lambda conn: hub.registrations_of(conn, mrn))
@@ -87,5 +95,9 @@ class ClinicPatients:
         return self._run(lambda conn: hub.conflicts_of(conn, mrn))
 
     def close(self) -> None:
-        self._pool.submit(self._drop)
-        self._pool.shutdown(wait=True)
+        """Close the connection and end the thread, after the query under way (bounded by the timeouts)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._drop()  # the worker has ended: its connection is this thread's to close
