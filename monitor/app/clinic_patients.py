@@ -33,6 +33,11 @@ class ClinicSearch:
     patients: list[ClinicPatient]
     conflicts: list[MrnConflict]
 
+    @property
+    def limited(self) -> bool:
+        """As many as a search returns: there may be more (type more of the name or MRN)."""
+        return len(self.patients) >= hub.SEARCH_LIMIT
+
 
 class ClinicPatients:
     def __init__(self, dsn: str, timeout_s: float = TIMEOUT_S) -> None:

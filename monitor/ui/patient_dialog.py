@@ -182,12 +182,13 @@ class PatientDialog(QDialog):
             item = self.patient_list.item(row)
             if item.data(MRN) in conflicting and not item.text().startswith(CONFLICT_MARK):
                 item.setText(CONFLICT_MARK + item.text())
-        self._clinic_said(
+        said = (
             f"Clinic database: {len(others)} more from other desks"
             if others
-            else "Clinic database: no other desk has a matching patient",
-            False,
+            else ("Clinic database: no other desk has a matching patient")
         )
+        more = f" (the first {len(found.patients)} found: type more of the name or MRN)" if found.limited else ""
+        self._clinic_said(said + more, False)
         self._show_conflicts()
 
     def _clinic_said(self, text: str, error: bool, detail: str = "") -> None:
@@ -407,10 +408,11 @@ class CourseView(QDialog):
             return  # another patient is shown now, or the program is closing
         error = future.exception()
         texts = (
-            [f"{error}: conflicting registrations of MRN {mrn} not checked"]
+            [f"Clinic database not answering: registrations of MRN {mrn} not checked"]
             if error
             else [c.text for c in future.result()]
         )
+        self.conflicts_label.setToolTip(str(error) if error else "")  # the server's own words
         self.conflicts_label.setText("\n".join(texts))
         self.conflicts_label.setVisible(bool(texts))
 

@@ -47,6 +47,10 @@ def test_the_dialog_lists_other_desks_patients_shows_conflicts_and_copies_a_pick
     assert dialog.clinic_status.text().startswith("Clinic database unreachable — showing this desk's patients only")
     assert _texts(dialog.patient_list) == ["Joan Doe (MRN MRN-9, born 1971-05-01)"]
     dialog.close()
+    view = window.open_course_view()
+    qtbot.waitUntil(view.conflicts_label.isVisible, timeout=5000)
+    assert view.conflicts_label.text() == "Clinic database not answering: registrations of MRN MRN-9 not checked"
+    view.close()
     ship(window.db_path, dsn_b, "desk-b")
     offline.close()
     workspace.courses.clinic = ClinicPatients(dsn_b)  # back online
