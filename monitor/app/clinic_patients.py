@@ -35,12 +35,19 @@ class ClinicSearch:
     patients: list[ClinicPatient]
     conflicts: list[MrnConflict]
 
+    @property
+    def limited(self) -> bool:
+        """As many as a search returns: there may be more (type more of the name or MRN)."""
+        return len(self.patients) >= hub.SEARCH_LIMIT
+
 
 class ClinicPatients:
     def __init__(self, dsn: str, timeout_s: float = TIMEOUT_S) -> None:
         self.dsn, self.timeout_s = dsn, timeout_s
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clinic-patients")
         self._conn: psycopg.Connection | None = None  # the worker thread's only
+        self._last_search: Future[ClinicSearch] | None = None
+        self._closed = False
 
     def _connection(self) -> psycopg.Connection:
         import psycopg
@@ -76,8 +83,14 @@ class ClinicPatients:
                 self._conn = None
 
     def search(self, needle: str) -> Future[ClinicSearch]:
-        """Registrations matching `needle` by name or MRN, and the MRN conflicts among them."""
-        return self._run(lambda conn: ClinicSearch(needle, hub.search(conn, needle), hub.conflicts(conn, needle)))
+        """Registrations matching `needle` by name or MRN, and the MRN conflicts among them. A search typed over
+        by the next one is cancelled if it has not started (typing never queues a backlog of queries)."""
+        if self._last_search is not None:
+            self._last_search.cancel()
+        self._last_search = self._run(
+            lambda conn: ClinicSearch(needle, hub.search(conn, needle), hub.conflicts(conn, needle))
+        )
+        return self._last_search
 
     def registrations_of(self, mrn: str) -> Future[list[ClinicPatient]]:
         return self._run(lambda conn: hub.registrations_of(conn, mrn))
@@ -95,5 +108,9 @@ class ClinicPatients:
         return self._run(lambda conn: clinic_course_summary(conn, course_uid))
 
     def close(self) -> None:
-        self._pool.submit(self._drop)
-        self._pool.shutdown(wait=True)
+        """Close the connection and end the thread, after the query under way (bounded by the timeouts)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._drop()  # the worker has ended: its connection is this thread's to close

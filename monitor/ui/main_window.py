@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from monitor.app.courses import CourseService
 from monitor.app.device_door import line_settings
 from monitor.app.lifecycle import close_question, ends_on_close, unfinished
 from monitor.app.storage_door import backup_database, backup_path, captures_dir
@@ -55,10 +56,13 @@ def open_on_screen(window: QWidget) -> None:
 class MainWindow(QMainWindow):
     sigNextPatient = Signal()  # the nurse confirmed Session → Next patient (the ChairSeat does it)
 
-    def __init__(self, facade: SessionFacade, source: str, demo: bool = False) -> None:
-        """`demo`: the monitor is the built-in simulator, so a clearly labelled demo patient may be used."""
+    def __init__(
+        self, facade: SessionFacade, source: str, demo: bool = False, courses: CourseService | None = None
+    ) -> None:
+        """`demo`: the monitor is the built-in simulator, so a clearly labelled demo patient may be used;
+        `courses`: the chair's patient list (None: this desk's, from the facade's writer)."""
         super().__init__()
-        self.workspace = ChairWorkspace(facade, demo, self)
+        self.workspace = ChairWorkspace(facade, demo, self, courses)
         self.setWindowTitle(f"Infusion Station Monitor — {source}")
         self.port_dialog: PortPickerDialog | None = None
         self.course_view: CourseView | None = None

@@ -159,8 +159,8 @@ class PatientDialog(QDialog):
         return item
 
     def _clinic_patients(self, asked: int, future: Future[ClinicSearch], select: int | str | None) -> None:
-        if asked != self._patient_search:
-            return  # the search changed meanwhile
+        if asked != self._patient_search or future.cancelled():
+            return  # the search changed meanwhile (a newer one, here or in another dialog, cancelled it)
         error = future.exception()
         if error is not None:
             self._clinic_failed(error, "patients")
@@ -182,12 +182,13 @@ class PatientDialog(QDialog):
             item = self.patient_list.item(row)
             if item.data(MRN) in conflicting and not item.text().startswith(CONFLICT_MARK):
                 item.setText(CONFLICT_MARK + item.text())
-        self._clinic_said(
+        said = (
             f"Clinic database: {len(others)} more from other desks"
             if others
-            else "Clinic database: no other desk has a matching patient",
-            False,
+            else ("Clinic database: no other desk has a matching patient")
         )
+        more = f" (the first {len(found.patients)} found: type more of the name or MRN)" if found.limited else ""
+        self._clinic_said(said + more, False)
         self._show_conflicts()
 
     def _clinic_said(self, text: str, error: bool, detail: str = "") -> None:
@@ -240,7 +241,7 @@ class PatientDialog(QDialog):
             self.facade.deliver(future, lambda f: self._clinic_courses(asked, f, local_uids))
 
     def _clinic_courses(self, asked: int, future: Future[list[ClinicCourse]], local_uids: set[str]) -> None:
-        if asked != self._course_search:
+        if asked != self._course_search or future.cancelled():
             return
         if future.exception() is not None:
             self._clinic_failed(future.exception(), "courses")
@@ -408,14 +409,15 @@ class CourseView(QDialog):
         self.facade.deliver(self.courses.clinic.conflicts_of(mrn), lambda f: self._show_conflicts(mrn, f))
 
     def _show_conflicts(self, mrn: str, future: Future[list[MrnConflict]]) -> None:
-        if self._mrn.get(self.patient.currentData()) != mrn:
-            return  # another patient is shown now
+        if self._mrn.get(self.patient.currentData()) != mrn or future.cancelled():
+            return  # another patient is shown now, or the program is closing
         error = future.exception()
         texts = (
-            [f"{error}: conflicting registrations of MRN {mrn} not checked"]
+            [f"Clinic database not answering: registrations of MRN {mrn} not checked"]
             if error
             else [c.text for c in future.result()]
         )
+        self.conflicts_label.setToolTip(str(error) if error else "")  # the server's own words
         self.conflicts_label.setText("\n".join(texts))
         self.conflicts_label.setVisible(bool(texts))
 

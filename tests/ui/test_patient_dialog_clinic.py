@@ -7,34 +7,19 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import pg
 import psycopg
-from psycopg.conninfo import conninfo_to_dict
+from hub_desks import desk_dsn, ship
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
+from monitor.app.chair import ChairConfig
 from monitor.app.clinic_patients import ClinicPatients
 from monitor.app.courses import CourseService
-from monitor.storage import hub_schema
-from monitor.storage.db import connect
-from monitor.storage.replicator import ship_pending
+from monitor.app.station import Station
 from monitor.storage.writer import SessionWriter
+from monitor.ui.app import open_chair_window
 
 LEFT = Qt.MouseButton.LeftButton
-
-
-def _desk_dsn(pg_dsn: str, role: str) -> str:
-    hub_schema.init(pg_dsn, desk_role=role)
-    return pg.with_dbname(pg_dsn, conninfo_to_dict(pg_dsn)["dbname"], role)
-
-
-def _ship(db_path: Path, dsn: str, desk: str) -> None:
-    local = connect(db_path)
-    try:
-        with psycopg.connect(dsn, autocommit=True) as hub:
-            ship_pending(local, hub, desk)
-    finally:
-        local.close()
 
 
 def _texts(widget) -> list[str]:
@@ -44,14 +29,14 @@ def _texts(widget) -> list[str]:
 def test_the_dialog_lists_other_desks_patients_shows_conflicts_and_copies_a_pick(
     qtbot, live_window, pg_dsn: str, tmp_path: Path
 ) -> None:
-    dsn_a, dsn_b = _desk_dsn(pg_dsn, "desk_a"), _desk_dsn(pg_dsn, "desk_b")
+    dsn_a, dsn_b = desk_dsn(pg_dsn, "desk_a"), desk_dsn(pg_dsn, "desk_b")
     offline = ClinicPatients(f"host={tmp_path} port=1 dbname=clinic user=nobody", timeout_s=1)
     with SessionWriter(tmp_path / "a.sqlite3") as writer_a:  # desk A, offline: MRN-9 first, and Ann with a course
         desk_a = CourseService(writer_a, offline)
         desk_a.add_patient("Jane Doe", "MRN-9", "1970-05-01", "70", "").result(10)
         ann = desk_a.add_patient("Ann Smith", "MRN-5", "1980-01-01", "60", "latex").result(10)
         desk_a.add_course(ann, "Spring 2026").result(5)
-    _ship(tmp_path / "a.sqlite3", dsn_a, "desk-a")
+    ship(tmp_path / "a.sqlite3", dsn_a, "desk-a")
 
     window = live_window("stable", speed=20, patient=False)  # desk B, also offline for MRN-9 at first
     workspace = window.workspace
@@ -62,7 +47,11 @@ def test_the_dialog_lists_other_desks_patients_shows_conflicts_and_copies_a_pick
     assert dialog.clinic_status.text().startswith("Clinic database unreachable — showing this desk's patients only")
     assert _texts(dialog.patient_list) == ["Joan Doe (MRN MRN-9, born 1971-05-01)"]
     dialog.close()
-    _ship(window.db_path, dsn_b, "desk-b")
+    view = window.open_course_view()
+    qtbot.waitUntil(view.conflicts_label.isVisible, timeout=5000)
+    assert view.conflicts_label.text() == "Clinic database not answering: registrations of MRN MRN-9 not checked"
+    view.close()
+    ship(window.db_path, dsn_b, "desk-b")
     offline.close()
     workspace.courses.clinic = ClinicPatients(dsn_b)  # back online
 
@@ -119,3 +108,24 @@ def test_the_dialog_lists_other_desks_patients_shows_conflicts_and_copies_a_pick
             ("desk-a", "Jane Doe"),
             ("desk-b", "Joan Doe"),
         ]
+
+
+def test_a_chair_s_window_searches_the_clinic_database_the_desk_was_given(qtbot, pg_dsn: str, tmp_path: Path) -> None:
+    """The wiring `run --clinic-db` uses (ui.app): one clinic patient list, through the station's chairs, to each
+    chair's patient dialog."""
+    clinic = ClinicPatients(desk_dsn(pg_dsn, "desk_a"))
+    writer = SessionWriter(tmp_path / "station.sqlite3")
+    writer.start()
+    station = Station([ChairConfig("Chair 1", None, scenario="stable", speed=20)], writer, patients=clinic)
+    try:
+        window = open_chair_window(station.chairs[0], "AB")
+        qtbot.addWidget(window)
+        assert window.workspace.courses is station.chairs[0].courses and window.workspace.courses.clinic is clinic
+        dialog = window.workspace.open_patient_dialog()
+        qtbot.waitUntil(lambda: dialog.clinic_status.text() != "", timeout=5000)
+        assert dialog.clinic_status.text() == "Clinic database: no other desk has a matching patient"
+        dialog.close()
+    finally:
+        station.stop()
+        writer.close()
+        clinic.close()

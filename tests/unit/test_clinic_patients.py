@@ -7,37 +7,18 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import pg
 import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict
+from hub_desks import desk_dsn, ship
 
 from monitor.app.clinic_patients import ClinicPatients, ClinicUnreachableError
 from monitor.app.courses import CourseService
-from monitor.storage import hub_schema
-from monitor.storage.db import connect
-from monitor.storage.replicator import ship_pending
 from monitor.storage.writer import SessionWriter
-
-
-def desk_dsn(pg_dsn: str, role: str) -> str:
-    """The clinic database as desk `role` connects to it (made a member of monitor_desk)."""
-    hub_schema.init(pg_dsn, desk_role=role)
-    return pg.with_dbname(pg_dsn, conninfo_to_dict(pg_dsn)["dbname"], role)
 
 
 def unreachable_dsn(tmp_path: Path) -> str:
     """A server that is not there (nothing listens on the socket folder): the desk is offline."""
     return f"host={tmp_path} port=1 dbname=clinic user=nobody"
-
-
-def ship(db_path: Path, dsn: str, desk: str) -> None:
-    local = connect(db_path)
-    try:
-        with psycopg.connect(dsn, autocommit=True) as hub:
-            ship_pending(local, hub, desk)
-    finally:
-        local.close()
 
 
 def rows(db_path: Path, table: str) -> list[tuple]:
