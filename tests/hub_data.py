@@ -6,16 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
-import pg
 import psycopg
+from hub_desks import desk_dsn, ship
 
 from monitor.app.courses import CourseService
 from monitor.app.session_service import SessionService
 from monitor.clinical.entries import EntryKind
 from monitor.devices.events import Sample
-from monitor.storage import db as store
-from monitor.storage import hub_schema
-from monitor.storage.replicator import ship_pending
 from monitor.storage.writer import SessionWriter
 
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
@@ -66,18 +63,6 @@ def record_desk(
     return sid
 
 
-def desk_dsn(pg_dsn: str, role: str) -> str:
-    """The DSN a desk's program uses: its own login role, member of monitor_desk only (init made, idempotent)."""
-    hub_schema.init(pg_dsn, desk_role=role)
-    return pg.with_dbname(pg_dsn, psycopg.conninfo.conninfo_to_dict(pg_dsn)["dbname"], role)
-
-
-def ship(path: Path, pg_dsn: str, desk: str) -> None:
-    """Everything the desk recorded, shipped as its own desk role."""
-    local = store.connect(path)
-    try:
-        with psycopg.connect(desk_dsn(pg_dsn, desk.replace("-", "_")), autocommit=True) as hub:
-            report = ship_pending(local, hub, desk)
-        assert report.pending == 0
-    finally:
-        local.close()
+def ship_as_desk(path: Path, pg_dsn: str, desk: str) -> None:
+    """Everything the desk recorded, shipped as its own desk role (named after the desk)."""
+    ship(path, desk_dsn(pg_dsn, desk.replace("-", "_")), desk)

@@ -439,12 +439,12 @@ class CourseView(QDialog):
         self.facade.deliver(clinic.course_summary(uid), lambda f: self._show_clinic_course(course_id, f))
 
     def _show_clinic_course(self, course_id: int, future: Future[list[SessionSummary]]) -> None:
-        if self.course.currentData() != course_id:
-            return  # another course is shown now
+        if self.course.currentData() != course_id or future.cancelled():
+            return  # another course is shown now, or the program is closing
         error = future.exception()
+        self.course_source.setToolTip(str(error) if error else "")  # the server's own words
         if error is not None:
-            self.course_source.setText(f"This desk's sessions of the course only: {error}")
-            self.course_source.setToolTip(str(error))
+            self.course_source.setText("Clinic database not answering: this desk's sessions of the course only")
             return
         desks = sorted({s.desk for s in future.result()})
         self.course_source.setText(f"Sessions of this course at every desk (clinic database): {', '.join(desks)}")

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hub_data import as_url, desk_dsn, record_desk, ship
+from hub_data import as_url, record_desk, ship_as_desk
+from hub_desks import desk_dsn
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QLabel
 
@@ -21,8 +22,8 @@ def office_url(pg_dsn: str, tmp_path: Path) -> str:
     a, b = tmp_path / "a.sqlite3", tmp_path / "b.sqlite3"
     record_desk(a, 60.0, "MRN-A")
     record_desk(b, 90.0, "MRN-B")
-    ship(a, pg_dsn, "desk-a")
-    ship(b, pg_dsn, "desk-b")
+    ship_as_desk(a, pg_dsn, "desk-a")
+    ship_as_desk(b, pg_dsn, "desk-b")
     assert main(["clinic-db", "init", pg_dsn, "--reader-role", "office"]) == 0
     return as_url(pg_dsn, "office")
 
@@ -85,7 +86,7 @@ def test_the_course_view_shows_the_course_at_every_desk(qtbot, live_window, pg_d
     course view shows both, each with its desk, once the clinic answers (this desk's alone until then)."""
     a = tmp_path / "a.sqlite3"
     record_desk(a, 60.0, "MRN-A")
-    ship(a, pg_dsn, "desk-a")
+    ship_as_desk(a, pg_dsn, "desk-a")
     window = live_window("stable", speed=20, patient=False)
     courses = window.workspace.courses
     clinic = ClinicPatients(desk_dsn(pg_dsn, "desk_b"))
@@ -93,7 +94,7 @@ def test_the_course_view_shows_the_course_at_every_desk(qtbot, live_window, pg_d
         (patient,) = clinic.search("MRN-A").result(10).patients
         (course,) = clinic.courses_of(patient.uid).result(10)
         courses.assign_clinic_course(window.session_id, patient, course).result(5)
-        ship(window.db_path, pg_dsn, "desk-b")
+        ship_as_desk(window.db_path, pg_dsn, "desk-b")
         courses.clinic = clinic
         view = window.open_course_view()
         qtbot.waitUntil(lambda: "(clinic database):" in view.course_source.text(), timeout=10000)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from hub_data import T0, as_url, desk_dsn, record_desk, ship
+from hub_data import T0, as_url, record_desk, ship_as_desk
+from hub_desks import desk_dsn
 
 from monitor.app.clinic_patients import ClinicPatients
 from monitor.app.courses import CourseService, course_summary
@@ -33,8 +34,8 @@ def two_desks(pg_dsn: str, tmp_path: Path) -> tuple[Path, Path, str]:
     prescriber's office reads with: a SELECT-only role, with a password."""
     a, b = tmp_path / "desk-a.sqlite3", tmp_path / "desk-b.sqlite3"
     assert record_desk(a, 60.0, "MRN-A") == record_desk(b, 90.0, "MRN-B") == 1  # the same local id at both desks
-    ship(a, pg_dsn, "desk-a")
-    ship(b, pg_dsn, "desk-b")
+    ship_as_desk(a, pg_dsn, "desk-a")
+    ship_as_desk(b, pg_dsn, "desk-b")
     password_file = tmp_path / "reader-pw"
     password_file.write_text(READER_PASSWORD + "\n")
     assert main(["clinic-db", "init", pg_dsn, "--reader-role", "office", "--reader-password-file",
@@ -180,7 +181,7 @@ def test_a_course_continued_at_another_desk_is_one_course_on_the_hub(pg_dsn: str
     Read from the hub, the course view has both sessions (desk named) and the review counts them together."""
     a, b = tmp_path / "desk-a.sqlite3", tmp_path / "desk-b.sqlite3"
     record_desk(a, 60.0, "MRN-A")
-    ship(a, pg_dsn, "desk-a")
+    ship_as_desk(a, pg_dsn, "desk-a")
     clinic_b = ClinicPatients(desk_dsn(pg_dsn, "desk_b"))
     try:
         (patient,) = clinic_b.search("MRN-A").result(10).patients
@@ -190,7 +191,7 @@ def test_a_course_continued_at_another_desk_is_one_course_on_the_hub(pg_dsn: str
     sid_b = record_desk(b, 90.0, None, t0=T0 + 7 * 86400, pain=4)  # a week later
     with SessionWriter(b) as writer:
         CourseService(writer).assign_clinic_course(sid_b, patient, course).result(5)
-    ship(b, pg_dsn, "desk-b")
+    ship_as_desk(b, pg_dsn, "desk-b")
     url = as_url(pg_dsn)
     summary = hub_course_summary(url, "desk-a", 1)
     assert [(s.desk, s.session_id) for s in summary] == [("desk-a", 1), ("desk-b", sid_b)]
@@ -221,6 +222,6 @@ def test_entries_shipped_ahead_of_their_audit_rows_are_in_flight_not_tampering(
     assert main(["verify", as_url(pg_dsn)]) == 0
     assert ("desk desk-a: audit trail intact (3 audit rows, 3 entries); 5 entries awaiting their audit rows"
             in capsys.readouterr().out)
-    ship(a, pg_dsn, "desk-a")
+    ship_as_desk(a, pg_dsn, "desk-a")
     assert main(["verify", as_url(pg_dsn)]) == 0
     assert "desk desk-a: audit trail intact (8 audit rows, 8 entries)\n" in capsys.readouterr().out
