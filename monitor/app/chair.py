@@ -15,6 +15,7 @@ from pathlib import Path
 
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.alarm_service import AlarmService
+from monitor.app.clinic_patients import ClinicPatients
 from monitor.app.clock import WALL_CLOCK, SessionClock
 from monitor.app.courses import CourseService
 from monitor.app.lifecycle import ends_on_close
@@ -46,10 +47,14 @@ class Chair:
         capture_dir: Path | None = None,
         resume: ResumePoint | None = None,
         clinic: ClinicProtocol = DEFAULT_PROTOCOL,
+        patients: ClinicPatients | None = None,
     ) -> None:
+        """`patients`: the clinic database's patient list (None: this desk's list only)."""
         self.config = config
         self.capture_dir = capture_dir
         self.clinic = clinic
+        self.patients = patients
+        self.courses = CourseService(writer, patients)  # the patient dialog's, and the start's patient check
         self.writer = writer
         self.resume = resume
         self.simulator = None
@@ -115,8 +120,7 @@ class Chair:
         self.alarms.watch_entries(self.service)
         self.service.watch_alarms(self.alarms.high_clinical)  # discharge is refused while one is indicated
         if require_patient:
-            courses = CourseService(self.writer)
-            self.service.require_patient(lambda: courses.of_session(session_id) is not None)
+            self.service.require_patient(lambda: self.courses.of_session(session_id) is not None)
         self.alarms.start()
         return self.service
 
@@ -146,4 +150,4 @@ class Chair:
         if self.service is not None and not ends_on_close(self.service.entries()):
             raise ValueError(f"{self.config.name}: discharge the patient first (the session is not finished)")
         self.stop()
-        return Chair(self.config, self.writer, self.capture_dir, clinic=self.clinic)
+        return Chair(self.config, self.writer, self.capture_dir, clinic=self.clinic, patients=self.patients)

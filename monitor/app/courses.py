@@ -1,7 +1,9 @@
 """Patients, courses and the course summary a team judges the response by. Qt-free application service.
 
 Writes go through the SessionWriter's thread (futures); reads open their own short connection: the tables are
-small and local, like the session list.
+small and local, like the session list. With a clinic database (`clinic`, app.clinic_patients) the list is the
+clinic's: a new MRN is checked there first (offline: recorded locally, a conflict shows once the rows meet), and
+picking another desk's patient or course makes this desk's local copy with the same clinic-wide uid.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
+from monitor.app.clinic_patients import ClinicPatients, ClinicUnreachableError
 from monitor.app.session_service import entries_from_rows
 from monitor.clinical.entries import EntryKind, EntryView, is_score, resolve
 from monitor.clinical.errors import EntryError
@@ -22,8 +25,11 @@ from monitor.clinical.patient_fields import validate_patient
 from monitor.clinical.scales import ScaleRole
 from monitor.storage import patients as store
 from monitor.storage.db import connect, list_sessions, read_entries
+from monitor.storage.hub_patients import ClinicCourse, ClinicPatient
+from monitor.storage.patients import Patient
 from monitor.storage.writer import SessionWriter
 
+__all__ = ["CourseService", "Patient", "SessionSummary", "course_summary"]
 T = TypeVar("T")
 DEMO_NAME = "DEMO PATIENT — not a real person"
 DEMO_MRN = "DEMO"
@@ -31,8 +37,9 @@ DEMO_COURSE = "Demonstration on the simulated monitor"
 
 
 class CourseService:
-    def __init__(self, writer: SessionWriter) -> None:
+    def __init__(self, writer: SessionWriter, clinic: ClinicPatients | None = None) -> None:
         self.writer = writer
+        self.clinic = clinic
 
     def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         conn = connect(self.writer.db_path)
@@ -51,15 +58,58 @@ class CourseService:
         return self._read(lambda conn: store.session_course(conn, session_id))
 
     def add_patient(self, name: str, mrn: str, dob: str, weight: str, allergies: str) -> Future[int]:
-        """EntryError at once for bad fields; the future fails with ValueError for a duplicate MRN."""
+        """EntryError at once for bad fields; the future fails with ValueError for an MRN this desk or (when it
+        answers) the clinic database has registered already."""
         fields = validate_patient(name, mrn, dob, weight, allergies, date.today())
-        return self.writer.submit(lambda conn: store.add_patient(conn, fields), durable=False)
 
-    def add_course(self, patient_id: int, title: str) -> Future[int]:
+        def write() -> Future[int]:
+            return self.writer.submit(lambda conn: store.add_patient(conn, fields), durable=False)
+
+        if self.clinic is None:
+            return write()
+        out: Future[int] = Future()
+
+        def checked(found: Future[list[ClinicPatient]]) -> None:
+            error = found.exception()
+            if error is None and found.result():
+                first = found.result()[0]
+                out.set_exception(
+                    ValueError(
+                        f"MRN {fields['mrn']} is registered at the clinic already: {first.label}, at desk "
+                        f"{first.desk} — search for it and pick it"
+                    )
+                )
+            elif error is not None and not isinstance(error, ClinicUnreachableError):
+                out.set_exception(error)
+            else:  # new to the clinic, or the clinic database is unreachable: this desk's registration
+                _forward(write(), out)
+
+        self.clinic.registrations_of(fields["mrn"]).add_done_callback(checked)
+        return out
+
+    def add_course(self, patient: int | ClinicPatient, title: str) -> Future[int]:
+        """A new course for a local patient, or for a clinic patient (whose local copy is made first)."""
         title = title.strip()
         if len(title) < 2:
             raise EntryError("Give the course a name (e.g. 'Spring 2026, 6 infusions')")
-        return self.writer.submit(lambda conn: store.add_course(conn, patient_id, title))
+        return self.writer.submit(lambda conn: store.add_course(conn, _local_patient(conn, patient), title))
+
+    def use_clinic_patient(self, patient: ClinicPatient) -> Future[int]:
+        """This desk's copy of a clinic registration (same uid, MRN and demographics), made once; its local id."""
+        return self.writer.submit(lambda conn: _local_patient(conn, patient))
+
+    def assign_clinic_course(self, session_id: int, patient: int | ClinicPatient, course: ClinicCourse) -> Future[int]:
+        """Put the session in a course started at any desk: the local copies of its patient and course (same uids)
+        are made once, in the assignment's transaction. The future holds the local course id."""
+
+        def assign(conn: sqlite3.Connection) -> int:
+            pid = _local_patient(conn, patient)
+            local = store.course_by_uid(conn, course.uid)
+            cid = local.id if local else store.add_course(conn, pid, course.title, uid=course.uid)
+            store.assign_session(conn, session_id, cid)
+            return cid
+
+        return self.writer.submit(assign)
 
     def assign(self, session_id: int, course_id: int) -> Future[None]:
         return self.writer.submit(lambda conn: store.assign_session(conn, session_id, course_id))
@@ -79,6 +129,24 @@ class CourseService:
         return self.writer.submit(assign)
 
 
+def _local_patient(conn: sqlite3.Connection, patient: int | ClinicPatient) -> int:
+    if isinstance(patient, int):
+        return patient
+    local = store.patient_by_uid(conn, patient.uid)
+    return local.id if local else store.add_patient(conn, patient.fields(), uid=patient.uid)
+
+
+def _forward(source: Future[T], target: Future[T]) -> None:
+    def done(f: Future[T]) -> None:
+        error = f.exception()
+        if error is not None:
+            target.set_exception(error)
+        else:
+            target.set_result(f.result())
+
+    source.add_done_callback(done)
+
+
 @dataclass(frozen=True, slots=True)
 class SessionSummary:
     session_id: int
@@ -89,20 +157,31 @@ class SessionSummary:
     total_mg_kg: float
     side_effects: int  # live side-effect entries
     pain_change_pct: float | None  # end pain vs the first session's baseline (clinical.md "Pain")
+    desk: str = ""  # the desk that recorded it, in a course read from the clinic database
 
 
 def course_summary(db_path: Path, course_id: int) -> list[SessionSummary]:
     conn = connect(db_path)
     try:
-        ids = store.course_session_ids(conn, course_id)
-        started = {s.id: s.started_at for s in list_sessions(conn)}
-        rows = [(sid, resolve(entries_from_rows(read_entries(conn, sid)))) for sid in ids]
+        return with_pain_change(summarise_sessions(conn, store.course_session_ids(conn, course_id)))
     finally:
         conn.close()
+
+
+def summarise_sessions(conn: sqlite3.Connection, ids: list[int], desk: str = "") -> list[SessionSummary]:
+    """Each session's summary from an open local-schema database, in the order given, pain change not yet set."""
+    started = {s.id: s.started_at for s in list_sessions(conn)}
+    return [
+        replace(_summarise(sid, started[sid], resolve(entries_from_rows(read_entries(conn, sid)))), desk=desk)
+        for sid in ids
+    ]
+
+
+def with_pain_change(summaries: list[SessionSummary]) -> list[SessionSummary]:
+    """Each session's end pain against the course's first baseline (clinical.md "Pain"), in course order."""
     out: list[SessionSummary] = []
     first_baseline: int | None = None
-    for sid, views in rows:
-        summary = _summarise(sid, started[sid], views)
+    for summary in summaries:
         if first_baseline is None:
             first_baseline = summary.baseline_pain
         change = None

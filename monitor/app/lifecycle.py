@@ -12,6 +12,7 @@ and a next patient follow one rule (monitor.storage.db.SessionState holds the st
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -120,9 +121,15 @@ class SessionListing:
     port: str = ""  # the port or URL it was read from (a simulated monitor's is a temporary pty)
     name: str = ""  # the patient's, "" when none was assigned
     mrn: str = ""
+    desk: str = ""  # the desk that recorded it, when listed from the clinic database
+
+    @property
+    def address(self) -> str:
+        """What `export --session` takes: the id, or DESK:ID on the clinic database."""
+        return f"{self.desk}:{self.id}" if self.desk else str(self.id)
 
     def as_json(self) -> dict[str, object]:
-        return {
+        return ({"desk": self.desk} if self.desk else {}) | {
             "id": self.id,
             "where": self.where,
             "patient": self.patient,
@@ -136,18 +143,24 @@ def session_listing(db_path: Path) -> list[SessionListing]:
     """Every session in the database, by id."""
     conn = connect(db_path)
     try:
-        out = []
-        for s in sorted(list_sessions(conn), key=lambda s: s.id):  # the order IT reads ids in
-            found = session_course(conn, s.id)
-            name, mrn = (found[0].name, found[0].mrn) if found else ("", "")
-            patient = f"{name} ({mrn})" if found else "no patient"
-            out.append(
-                SessionListing(
-                    s.id, s.chair or s.source, patient, s.started_at, end_text(s), s.state,
-                    chair=s.chair or "", monitor=s.protocol, port=s.source, name=name, mrn=mrn,
-                )
-            )
-        return out
+        return listing_of(conn)
     finally:
         conn.close()
+
+
+def listing_of(conn: sqlite3.Connection, desk: str = "") -> list[SessionListing]:
+    """Every session of an open local-schema database (a desk's file, or one desk's rows of the clinic database
+    copied into memory: app.hub_records), by id."""
+    out = []
+    for s in sorted(list_sessions(conn), key=lambda s: s.id):  # the order IT reads ids in
+        found = session_course(conn, s.id)
+        name, mrn = (found[0].name, found[0].mrn) if found else ("", "")
+        patient = f"{name} ({mrn})" if found else "no patient"
+        out.append(
+            SessionListing(
+                s.id, s.chair or s.source, patient, s.started_at, end_text(s), s.state,
+                chair=s.chair or "", monitor=s.protocol, port=s.source, name=name, mrn=mrn, desk=desk,
+            )
+        )
+    return out
 

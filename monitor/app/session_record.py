@@ -54,6 +54,7 @@ class SessionRecord:
     course: Course | None = None
     course_position: tuple[int, int] | None = None  # this is session n of the course's m so far
     status: list[StatusRow] = field(default_factory=list)  # what the monitor reported about its values, in order
+    desk: str = ""  # the desk that recorded it, when read from the clinic database ("": this desk's own file)
 
     @property
     def patient_text(self) -> str:
@@ -90,20 +91,28 @@ def _series(conn: sqlite3.Connection, session_id: int, param: str, timebase: str
 def load_record(db_path: Path, session_id: int, limits: InfusionLimits | None = None) -> SessionRecord:
     conn = connect(db_path)
     try:
-        session = next((s for s in list_sessions(conn) if s.id == session_id), None)
-        if session is None:
-            raise KeyError(f"no session {session_id} in {db_path}")
-        names = [r[0] for r in conn.execute("SELECT DISTINCT param FROM samples WHERE session_id = ?", (session_id,))]
-        series = {name: _series(conn, session_id, name, session.timebase) for name in sorted(names)}
-        entries = resolve(entries_from_rows(read_entries(conn, session_id)))
-        link_events = read_link_events(conn, session_id)
-        nibp = NibpReadingDetector().feed(read_sample_events(conn, session_id, NIBP_PARAMS))
-        alarms = read_alarm_events(conn, session_id)
-        status = read_device_status(conn, session_id)
-        assigned = session_course(conn, session_id)
-        siblings = course_session_ids(conn, assigned[1].id) if assigned else []
+        return read_record(conn, session_id, limits, where=str(db_path))
     finally:
         conn.close()
+
+
+def read_record(
+    conn: sqlite3.Connection, session_id: int, limits: InfusionLimits | None = None, where: str = "the database"
+) -> SessionRecord:
+    """The record from an open local-schema database: the desk's file, or a hub session copied into memory
+    (app.hub_records), so review and every export read both the same way."""
+    session = next((s for s in list_sessions(conn) if s.id == session_id), None)
+    if session is None:
+        raise KeyError(f"no session {session_id} in {where}")
+    names = [r[0] for r in conn.execute("SELECT DISTINCT param FROM samples WHERE session_id = ?", (session_id,))]
+    series = {name: _series(conn, session_id, name, session.timebase) for name in sorted(names)}
+    entries = resolve(entries_from_rows(read_entries(conn, session_id)))
+    link_events = read_link_events(conn, session_id)
+    nibp = NibpReadingDetector().feed(read_sample_events(conn, session_id, NIBP_PARAMS))
+    alarms = read_alarm_events(conn, session_id)
+    status = read_device_status(conn, session_id)
+    assigned = session_course(conn, session_id)
+    siblings = course_session_ids(conn, assigned[1].id) if assigned else []
     live = [v for v in entries if v.kind is EntryKind.INFUSION and v.live]
     end = session.ended_at
     if end is None:

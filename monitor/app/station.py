@@ -13,6 +13,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 
 from monitor.app.chair import Chair, ChairConfig
+from monitor.app.clinic_patients import ClinicPatients
 from monitor.app.resume import ResumePoint
 from monitor.clinical import config_values
 from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL, ClinicProtocol
@@ -115,15 +116,18 @@ class Station:
         capture_dir: Path | None = None,
         clinic: ClinicProtocol = DEFAULT_PROTOCOL,
         resume: Mapping[str, ResumePoint] | None = None,
+        patients: ClinicPatients | None = None,
     ) -> None:
-        """`resume`: by chair name, the unfinished session each chair continues (the nurse agreed)."""
+        """`resume`: by chair name, the unfinished session each chair continues (the nurse agreed); `patients`:
+        the clinic database's patient list (None: this desk's only)."""
         self.writer = writer
         self.chairs: list[Chair] = []
         self.failed: list[tuple[ChairConfig, str]] = []
         resume = resume or {}
         for config in configs[:MAX_CHAIRS]:
             try:
-                self.chairs.append(Chair(config, writer, capture_dir, resume.get(config.name), clinic=clinic))
+                chair = Chair(config, writer, capture_dir, resume.get(config.name), clinic=clinic, patients=patients)
+                self.chairs.append(chair)
             except (ValueError, OSError) as exc:
                 log.error("%s not started: %s", config.name, exc)
                 self.failed.append((config, str(exc)))

@@ -1,5 +1,5 @@
 """Command line: `infusion-monitor [run]`, `record`, `simulate`, `decode`, `replay`, `ports`, `export`, `verify`,
-`backup`, `sessions`, `sound-check`, `clinic-db init`.
+`backup`, `sessions`, `review`, `sound-check`, `clinic-db init`.
 
 Qt is imported only by `run` (and `export --format pdf`, offscreen; `sound-check`, no display), so the headless
 commands start fast and work on a machine without a display.
@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from monitor.cli import clinic_db, live, records
+from monitor.cli import clinic_db, live, records, review
 from monitor.cli.live import gui_options
 from monitor.cli.parser import SUBCOMMANDS, build_parser
 
@@ -30,6 +31,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "backup": lambda args: records.backup(args.db, args.dest, args.force),
     "sessions": lambda args: records.sessions(args.db, args.json),
     "clinic-db": clinic_db.init,  # its one action so far: init
+    "review": review.review,
 }
 
 
@@ -43,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # the commands that open the database or write into the data folder
-_DATA_COMMANDS = frozenset(("run", "record", "replay", "export", "verify", "backup", "sessions"))
+_DATA_COMMANDS = frozenset(("run", "record", "replay", "export", "verify", "backup", "sessions", "review"))
 
 
 def _make_files_private(args: argparse.Namespace) -> None:
@@ -55,4 +57,5 @@ def _make_files_private(args: argparse.Namespace) -> None:
     if args.command in _DATA_COMMANDS:
         from monitor.storage.paths import data_dir, default_db_path
 
-        repair_modes(data_dir(), getattr(args, "db", None) or default_db_path())
+        db = getattr(args, "db", None)
+        repair_modes(data_dir(), db if isinstance(db, Path) else default_db_path())  # not the clinic's DSN

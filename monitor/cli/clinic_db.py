@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def init(args: argparse.Namespace) -> int:
@@ -13,15 +14,15 @@ def init(args: argparse.Namespace) -> int:
 
     from monitor.storage import hub_schema
 
-    password = None
-    if args.desk_password_file is not None:
-        try:
-            password = args.desk_password_file.read_text().strip()
-        except OSError as exc:
-            print(f"clinic-db init: cannot read the password file: {exc}", file=sys.stderr)
-            return 2
+    try:
+        password = _password(args.desk_password_file)
+        reader_password = _password(args.reader_password_file)
+    except OSError as exc:
+        print(f"clinic-db init: cannot read the password file: {exc}", file=sys.stderr)
+        return 2
     try:
         report = hub_schema.init(args.dsn, args.desk_role, password)
+        reader_created = _reader(args.dsn, args.reader_role, reader_password)
     except (psycopg.Error, hub_schema.HubSchemaTooNewError) as exc:
         print(f"clinic-db init: {exc}", file=sys.stderr)
         return 1
@@ -36,4 +37,24 @@ def init(args: argparse.Namespace) -> int:
         state = "created" if report.desk_role_created else "already there"
         print(f"desk role {report.desk_role}: {state}, member of {hub_schema.DESK_GROUP}"
               + ("; password set" if password is not None else ""))
+    if args.reader_role:
+        state = "created" if reader_created else "already there"
+        print(f"reader role {args.reader_role}: {state}, SELECT only (reads every desk's record, changes nothing)"
+              + ("; password set" if reader_password is not None else ""))
     return 0
+
+
+def _password(path: Path | None) -> str | None:
+    return None if path is None else path.read_text().strip()
+
+
+def _reader(dsn: str, name: str | None, password: str | None) -> bool:
+    """The read-only login role, after the migrations (so it can read every table they made)."""
+    if not name:
+        return False
+    import psycopg
+
+    from monitor.storage.hub_read import ensure_reader_role
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return ensure_reader_role(conn, name, password)

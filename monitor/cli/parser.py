@@ -21,6 +21,7 @@ SUBCOMMANDS = (
     "sessions",
     "sound-check",
     "clinic-db",
+    "review",
 )
 
 
@@ -51,6 +52,29 @@ def _chair_count(text: str) -> int:
     if not 0 <= value <= 8:
         raise argparse.ArgumentTypeError(f"a station has 1 to 8 chairs (0: the saved assignments), not {value}")
     return value
+
+
+def _db_or_dsn(text: str) -> Path | str:
+    """A local database file, or the clinic database's postgresql:// (postgres://) connection string."""
+    from monitor.storage.hub_read import is_hub
+
+    return text if is_hub(text) else Path(text)
+
+
+def _session(text: str) -> str:
+    """A session id, or DESK:ID on the clinic database (which of the two --db allows is checked when it runs)."""
+    from monitor.storage.hub_read import parse_address
+
+    if not text.isdigit():
+        try:
+            parse_address(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"a session is an id (a number) or DESK:ID, not {text!r}") from None
+    return text
+
+
+DB_OR_HUB_HELP = "database file (default: the one in the user data directory), or the clinic database's postgresql://"
+SESSION_HELP = "session id (see `sessions`); on the clinic database DESK:ID, e.g. desk-a:12"
 
 
 def _initials(text: str) -> str:
@@ -170,23 +194,27 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("ports", help="list the serial ports of this computer")
 
     exp = sub.add_parser("export", help="export a session: PDF record, CSV (samples + timeline) or FHIR R4 bundle")
-    exp.add_argument("--session", type=int, required=True, help="session id (see the review window or the database)")
+    exp.add_argument("--session", type=_session, required=True, help=SESSION_HELP)
     exp.add_argument("--format", choices=export.names(), required=True)
     exp.add_argument("--out", type=Path, required=True, help=f"{_export_targets()} to write")
-    exp.add_argument("--db", type=Path, help="database file (default: the one in the user data directory)")
+    exp.add_argument("--db", type=_db_or_dsn, help=DB_OR_HUB_HELP)
     exp.add_argument("--force", action="store_true", help="replace existing files (never a symbolic link)")
 
     ver = sub.add_parser("verify", help="check the audit trail's hash chain; reports the first altered row")
-    ver.add_argument("db", type=Path, nargs="?", help="database file (default: the one in the user data directory)")
+    ver.add_argument("db", type=_db_or_dsn, nargs="?", help=DB_OR_HUB_HELP + " (each desk's chain is checked)")
 
     ses = sub.add_parser("sessions", help="list the sessions: id, chair or port, patient, start, end, state")
-    ses.add_argument("--db", type=Path, help="database file (default: the one in the user data directory)")
+    ses.add_argument("--db", type=_db_or_dsn, help=DB_OR_HUB_HELP + " (with a DESK column)")
     ses.add_argument("--json", action="store_true", help="one JSON array instead of a table")
 
     bak = sub.add_parser("backup", help="copy the database safely while it is in use (SQLite online backup)")
     bak.add_argument("dest", type=Path, help="backup file to write")
     bak.add_argument("--db", type=Path, help="database file (default: the one in the user data directory)")
     bak.add_argument("--force", action="store_true", help="replace an existing file (never a symbolic link)")
+
+    rev = sub.add_parser("review", help="review recorded sessions (read-only window): of this desk or the clinic's")
+    rev.add_argument("--db", type=_db_or_dsn, help=DB_OR_HUB_HELP)
+    rev.add_argument("--session", type=_session, help=SESSION_HELP + " (default: the list of sessions, to pick one)")
 
     sub.add_parser("sound-check", help="play the high, medium and low alarm bursts; non-zero exit if none could")
 
@@ -196,4 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     hub_init.add_argument("dsn", help="PostgreSQL connection string of the database's owner, e.g. postgresql://...")
     hub_init.add_argument("--desk-role", metavar="NAME", help="also create this desk's login role, in monitor_desk")
     hub_init.add_argument("--desk-password-file", type=Path, metavar="FILE", help="the desk role's password (a file)")
+    hub_init.add_argument(
+        "--reader-role", metavar="NAME", help="also create a read-only login role (SELECT only), e.g. a prescriber"
+    )
+    hub_init.add_argument("--reader-password-file", type=Path, metavar="FILE", help="the reader role's password")
     return parser

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor.app import export
+from monitor.storage.hub_dsn import masked
+from monitor.storage.hub_read import is_hub
 from monitor.wording import count
 
 
@@ -74,7 +76,9 @@ def _decode_file(args: argparse.Namespace) -> int:
     return 0
 
 
-def verify(db: Path | None) -> int:
+def verify(db: Path | str | None) -> int:
+    if is_hub(db):
+        return _verify_hub(db)
     from monitor.storage.audit import verify
     from monitor.storage.db import connect
 
@@ -91,6 +95,37 @@ def verify(db: Path | None) -> int:
         return 0
     print(f"{path}: ALTERED: {result.problem}")
     return 1
+
+
+def _hub_failed(command: str, dsn: str, exc: Exception) -> int:
+    """The clinic database could not be read: which one (never its password) and why."""
+    print(f"{command}: cannot read the clinic database {masked(dsn)}: {exc}", file=sys.stderr)
+    return 2
+
+
+def _verify_hub(dsn: str) -> int:
+    """Each desk's audit chain on the server: intact, or the first altered row, by desk."""
+    import psycopg
+
+    from monitor.app.hub_records import verify_hub
+
+    try:
+        desks = verify_hub(dsn)
+    except psycopg.Error as exc:
+        return _hub_failed("verify", dsn, exc)
+    print(f"clinic database {masked(dsn)}: the audit trail of each desk")
+    for d in desks:
+        r = d.result
+        pending = f"; {count(d.in_flight, 'entry')} awaiting their audit rows (replication under way)"
+        pending = pending if d.in_flight else ""
+        if r.ok:
+            print(f"desk {d.desk}: audit trail intact ({count(r.rows, 'audit row')}, {count(r.entries, 'entry')})"
+                  + pending)
+        else:
+            print(f"desk {d.desk}: ALTERED: {r.problem}{pending}")
+    if not desks:
+        print("no audit rows yet (no desk has shipped an entry)")
+    return 0 if all(d.result.ok for d in desks) else 1
 
 
 def replay(args: argparse.Namespace) -> int:
@@ -120,15 +155,8 @@ def replay(args: argparse.Namespace) -> int:
 
 
 def export_session(args: argparse.Namespace) -> int:
-    from monitor.app.session_record import load_record
-
-    path = existing_db(args.db)
-    if path is None:
-        return 2
-    try:
-        record = load_record(path, args.session)
-    except KeyError as exc:
-        print(f"infusion-monitor: {exc.args[0]}", file=sys.stderr)
+    record = _hub_record(args) if is_hub(args.db) else _local_record(args)
+    if record is None:
         return 2
     try:
         written = _write_export(record, args.format, args.out, args.force)
@@ -138,6 +166,36 @@ def export_session(args: argparse.Namespace) -> int:
     for p in written:
         print(p)
     return 0
+
+
+def _local_record(args: argparse.Namespace):  # -> SessionRecord | None, after saying why not
+    from monitor.app.session_record import load_record
+
+    if not args.session.isdigit():
+        print(f"infusion-monitor: --session takes a session id (a number) here, not {args.session!r}", file=sys.stderr)
+        return None
+    path = existing_db(args.db)
+    if path is None:
+        return None
+    try:
+        return load_record(path, int(args.session))
+    except KeyError as exc:
+        print(f"infusion-monitor: {exc.args[0]}", file=sys.stderr)
+        return None
+
+
+def _hub_record(args: argparse.Namespace):  # -> SessionRecord | None, after saying why not
+    import psycopg
+
+    from monitor.app.hub_records import load_hub_record, parse_address
+
+    try:
+        return load_hub_record(args.db, parse_address(args.session))
+    except (KeyError, ValueError) as exc:
+        print(f"infusion-monitor: {exc.args[0]}", file=sys.stderr)
+    except psycopg.Error as exc:
+        _hub_failed("export", args.db, exc)
+    return None
 
 
 def _write_export(record, fmt: str, out: Path, force: bool) -> list[Path]:  # record: SessionRecord
@@ -156,26 +214,38 @@ def _write_export(record, fmt: str, out: Path, force: bool) -> list[Path]:  # re
     return written
 
 
-def sessions(db: Path | None, as_json: bool) -> int:
+def sessions(db: Path | str | None, as_json: bool) -> int:
     from monitor.app.lifecycle import session_listing
     from monitor.timefmt import iso_minute_text
 
-    path = existing_db(db)
-    if path is None:
-        return 2
-    rows = session_listing(path)
+    hub = is_hub(db)
+    if hub:
+        import psycopg
+
+        from monitor.app.hub_records import hub_listing
+
+        where = masked(db)
+        try:
+            rows = hub_listing(db)
+        except psycopg.Error as exc:
+            return _hub_failed("sessions", db, exc)
+    else:
+        path = existing_db(db)
+        if path is None:
+            return 2
+        where, rows = str(path), session_listing(path)
     if as_json:
         print(json.dumps([r.as_json() for r in rows], indent=1))
         return 0
-    table = [("ID", "CHAIR OR PORT", "PATIENT", "START", "END OR DISCHARGE", "STATE")]
+    table = [("DESK",) * hub + ("ID", "CHAIR OR PORT", "PATIENT", "START", "END OR DISCHARGE", "STATE")]
     for r in rows:
         start = iso_minute_text(r.started_at)
-        table.append((str(r.id), r.where, r.patient, start, r.end, r.state.value))
+        table.append((r.desk,) * hub + (str(r.id), r.where, r.patient, start, r.end, r.state.value))
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for row in table:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     if not rows:
-        print(f"(no sessions in {path})")
+        print(f"(no sessions in {where})")
     return 0
 
 

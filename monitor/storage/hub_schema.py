@@ -216,9 +216,60 @@ GRANT INSERT, SELECT ON desks, session_changes TO {DESK_GROUP};
 GRANT UPDATE (ended_at, discharged_at, discharged_by, course_id) ON sessions TO {DESK_GROUP};
 """
 
+# Migration 3 (issue 17 point 3): one patient list for the clinic. `uid` is the clinic-wide identity of a patient
+# or course (local migration 10): a desk's copy of another desk's registration keeps its uid, so the hub holds one
+# row per desk that uses it. A row shipped without one (before local migration 10) is its own identity.
+# The rule for an MRN registered more than once (offline, at two desks): nothing is merged or changed; the earliest
+# registration (created_at, then desk, then id) is the clinic's, every later one is listed in patient_conflicts
+# with the fields that differ, to be resolved in the EHR / by a correction (a new attributed row).
+_CLINIC_PATIENTS_V3 = f"""
+ALTER TABLE patients ADD COLUMN uid TEXT;
+ALTER TABLE courses ADD COLUMN uid TEXT;
+CREATE INDEX patients_by_mrn ON patients (mrn);
+CREATE INDEX patients_by_uid ON patients (uid);
+CREATE INDEX courses_by_uid ON courses (uid);
+CREATE INDEX courses_by_patient ON courses (desk, patient_id);
+CREATE INDEX sessions_by_course ON sessions (desk, course_id);
+-- One row per clinic-wide patient: its registration (the first row of its uid; later rows are desks' copies),
+-- ranked within its MRN (1 = the clinic's registration).
+CREATE VIEW patient_registrations AS
+WITH first AS (
+    SELECT DISTINCT ON (coalesce(uid, desk || ':' || id))
+        coalesce(uid, desk || ':' || id) AS uid, desk, id, mrn, name, dob, weight_kg, allergies, created_at
+    FROM patients ORDER BY coalesce(uid, desk || ':' || id), created_at, desk, id
+)
+SELECT *, row_number() OVER (PARTITION BY mrn ORDER BY created_at, desk, id) AS rank FROM first;
+-- Every later registration of an MRN beside the clinic's, with the fields that differ (none: the same details).
+CREATE VIEW patient_conflicts AS
+SELECT o.mrn, o.uid, o.desk, o.id, o.name, o.dob, o.weight_kg, o.allergies, o.created_at,
+    c.uid AS clinic_uid, c.desk AS clinic_desk, c.id AS clinic_id, c.name AS clinic_name, c.dob AS clinic_dob,
+    c.weight_kg AS clinic_weight_kg, c.allergies AS clinic_allergies, c.created_at AS clinic_created_at,
+    array_remove(ARRAY[
+        CASE WHEN o.name IS DISTINCT FROM c.name THEN 'name' END,
+        CASE WHEN o.dob IS DISTINCT FROM c.dob THEN 'date of birth' END,
+        CASE WHEN o.weight_kg IS DISTINCT FROM c.weight_kg THEN 'weight' END,
+        CASE WHEN o.allergies IS DISTINCT FROM c.allergies THEN 'allergies' END
+    ], NULL) AS differs
+FROM patient_registrations o JOIN patient_registrations c ON c.mrn = o.mrn AND c.rank = 1
+WHERE o.rank > 1;
+-- One row per clinic-wide course (its first row), with its patient's clinic-wide uid.
+CREATE VIEW clinic_courses AS
+SELECT DISTINCT ON (coalesce(c.uid, c.desk || ':' || c.id))
+    coalesce(c.uid, c.desk || ':' || c.id) AS uid, coalesce(p.uid, p.desk || ':' || p.id) AS patient_uid,
+    c.title, c.created_at, c.desk, c.id
+FROM courses c JOIN patients p ON p.desk = c.desk AND p.id = c.patient_id
+ORDER BY coalesce(c.uid, c.desk || ':' || c.id), c.created_at, c.desk, c.id;
+-- Which sessions, of any desk, belong to a clinic-wide course.
+CREATE VIEW course_sessions AS
+SELECT coalesce(c.uid, c.desk || ':' || c.id) AS course_uid, s.desk, s.id AS session_id, s.started_at
+FROM sessions s JOIN courses c ON c.desk = s.desk AND c.id = s.course_id;
+GRANT SELECT ON patient_registrations, patient_conflicts, clinic_courses, course_sessions TO {DESK_GROUP};
+"""
+
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (1, _RECORD_TABLES_V1 + _DESK_GRANTS_V1),
     (2, _REPLICATION_V2),
+    (3, _CLINIC_PATIENTS_V3),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -202,6 +202,29 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             BEGIN INSERT INTO session_changes (session_id) VALUES (NEW.id); END;
         """,
     ),
+    (
+        10,
+        """
+        -- One patient list for the clinic (issue 17): a clinic-wide identity for patients and courses. A patient or
+        -- course registered here gets a new uid; the local copy of another desk's registration (picked from the
+        -- clinic database) keeps that registration's uid, so a course's sessions from several desks are one course
+        -- on the hub. Registrations are never changed once recorded (a correction is a new row).
+        ALTER TABLE patients ADD COLUMN uid TEXT;
+        ALTER TABLE courses ADD COLUMN uid TEXT;
+        UPDATE patients SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL;
+        UPDATE courses SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL;
+        CREATE UNIQUE INDEX patients_by_uid ON patients(uid);
+        CREATE UNIQUE INDEX courses_by_uid ON courses(uid);
+        CREATE TRIGGER patients_are_append_only_update BEFORE UPDATE ON patients
+            BEGIN SELECT RAISE(ABORT, 'a registered patient is never changed: record a correction instead'); END;
+        CREATE TRIGGER patients_are_append_only_delete BEFORE DELETE ON patients
+            BEGIN SELECT RAISE(ABORT, 'a registered patient is never deleted'); END;
+        CREATE TRIGGER courses_are_append_only_update BEFORE UPDATE ON courses
+            BEGIN SELECT RAISE(ABORT, 'a course is never changed once started'); END;
+        CREATE TRIGGER courses_are_append_only_delete BEFORE DELETE ON courses
+            BEGIN SELECT RAISE(ABORT, 'a course is never deleted'); END;
+        """,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -16,6 +16,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from monitor.app.chair import Chair, ChairConfig
+from monitor.app.clinic_patients import ClinicPatients
 from monitor.app.gui_options import GuiOptions
 from monitor.app.lifecycle import close_empty_sessions
 from monitor.app.replication import ClinicDb, Replication, left_text
@@ -142,6 +143,11 @@ def _start_replication(db_path: Path, clinic_db: ClinicDb | None, chairs) -> Rep
     return replication
 
 
+def _clinic_patients(clinic_db: ClinicDb | None) -> ClinicPatients | None:
+    """The clinic database's patient list for the patient dialogs (queries on its own thread), when there is one."""
+    return ClinicPatients(clinic_db.dsn) if clinic_db is not None else None
+
+
 def _stop_replication(replication: Replication | None) -> None:
     """After the chairs and the writer: a bounded wait for the last rows, then what is left is said (stderr and
     the log: the window has closed; they are sent at the next start)."""
@@ -169,7 +175,8 @@ def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless:
     resume = _resume_points(db_path, [c.name for c in configs], options.resume, headless)
     writer = SessionWriter(db_path)
     writer.start()
-    station = Station(configs, writer, captures_dir(), clinic=options.clinic, resume=resume)
+    patients = _clinic_patients(options.clinic_db)
+    station = Station(configs, writer, captures_dir(), clinic=options.clinic, resume=resume, patients=patients)
     for config, reason in station.failed:
         print(f"infusion-monitor: {config.name} not started: {reason}", file=sys.stderr)
     window: StationWindow | None = None
@@ -193,6 +200,8 @@ def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless:
         finally:  # whatever failed above, held entries are written or saved beside the database
             writer.close()
             _stop_replication(replication)
+            if patients is not None:
+                patients.close()
 
 
 def run_gui(options: GuiOptions) -> int:
@@ -210,8 +219,9 @@ def run_gui(options: GuiOptions) -> int:
     resume = _resume_points(db_path, [config.name], options.resume, headless).get(config.name)
     writer = SessionWriter(db_path)
     writer.start()
+    patients = _clinic_patients(options.clinic_db)  # no thread until its first query
     try:
-        chair = Chair(config, writer, captures_dir(), resume, clinic=options.clinic)
+        chair = Chair(config, writer, captures_dir(), resume, clinic=options.clinic, patients=patients)
     except (ValueError, FileNotFoundError) as exc:  # an unknown scenario
         print(f"infusion-monitor: {exc}", file=sys.stderr)
         writer.close()
@@ -227,3 +237,5 @@ def run_gui(options: GuiOptions) -> int:
         finally:  # whatever failed above, held entries are written or saved beside the database
             writer.close()
             _stop_replication(replication)
+            if patients is not None:
+                patients.close()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from monitor.app.courses import CourseService
 from monitor.app.device_door import line_settings
 from monitor.app.lifecycle import close_question, ends_on_close, unfinished
 from monitor.app.storage_door import backup_database, backup_path, captures_dir
@@ -25,7 +26,7 @@ from monitor.ui.background import BackgroundJob
 from monitor.ui.facade import SessionFacade
 from monitor.ui.patient_dialog import CourseView
 from monitor.ui.port_picker import PortPickerDialog
-from monitor.ui.review_window import ReviewWindow, SessionListDialog, open_review, replay_job
+from monitor.ui.review_window import ReviewWindow, SessionListDialog, open_review, open_session_list, replay_job
 from monitor.ui.workspace import ChairWorkspace
 
 DEFAULT_SIZE = QSize(1600, 980)  # the window's size where the screen has room for it
@@ -55,10 +56,13 @@ def open_on_screen(window: QWidget) -> None:
 class MainWindow(QMainWindow):
     sigNextPatient = Signal()  # the nurse confirmed Session → Next patient (the ChairSeat does it)
 
-    def __init__(self, facade: SessionFacade, source: str, demo: bool = False) -> None:
-        """`demo`: the monitor is the built-in simulator, so a clearly labelled demo patient may be used."""
+    def __init__(
+        self, facade: SessionFacade, source: str, demo: bool = False, courses: CourseService | None = None
+    ) -> None:
+        """`demo`: the monitor is the built-in simulator, so a clearly labelled demo patient may be used;
+        `courses`: the chair's patient list (None: this desk's, from the facade's writer)."""
         super().__init__()
-        self.workspace = ChairWorkspace(facade, demo, self)
+        self.workspace = ChairWorkspace(facade, demo, self, courses)
         self.setWindowTitle(f"Infusion Station Monitor — {source}")
         self.port_dialog: PortPickerDialog | None = None
         self.course_view: CourseView | None = None
@@ -72,6 +76,7 @@ class MainWindow(QMainWindow):
 
     def _refresh_actions(self) -> None:
         self.next_patient_action.setEnabled(ends_on_close(self.workspace.service.entries()))
+        self.clinic_review_action.setVisible(self.workspace.courses.clinic is not None)
 
     def _menus(self, source: str) -> None:
         session = self.menuBar().addMenu("Session")
@@ -91,6 +96,10 @@ class MainWindow(QMainWindow):
         review = QAction("Review a session…", self)
         review.triggered.connect(self.open_session_list)
         sessions.addAction(review)
+        self.clinic_review_action = QAction("Review a session of any desk (clinic database)…", self)
+        self.clinic_review_action.setObjectName("clinic_review")
+        self.clinic_review_action.triggered.connect(self.open_clinic_session_list)
+        sessions.addAction(self.clinic_review_action)
         replay = QAction("Replay a capture…", self)
         replay.triggered.connect(self._choose_capture)
         sessions.addAction(replay)
@@ -105,7 +114,8 @@ class MainWindow(QMainWindow):
     def open_course_view(self) -> CourseView:
         """Any patient's course; the current session's, when it is in one, is shown first."""
         found = self.workspace.courses.of_session(self.workspace.service.session_id)
-        self.course_view = CourseView(self.workspace.courses, found[1].id if found else None, self)
+        course_id = found[1].id if found else None
+        self.course_view = CourseView(self.workspace.courses, course_id, self, facade=self.workspace.facade)
         self.course_view.open()
         return self.course_view
 
@@ -154,6 +164,15 @@ class MainWindow(QMainWindow):
         self.session_dialog = dialog
         dialog.open()
         return dialog
+
+    def open_clinic_session_list(self) -> BackgroundJob | None:
+        """Every desk's sessions from the clinic database (read on a worker thread), to open one for review."""
+        clinic = self.workspace.courses.clinic
+        if clinic is None:
+            return None
+        job = open_session_list(clinic.dsn, self)
+        self.jobs.append(job)
+        return job
 
     def backup_database(self) -> BackgroundJob:
         """One click: a consistent copy of the live database into the backups folder."""

@@ -2,7 +2,9 @@
 CourseView: any patient's course, sessions side by side -- pain before and after (plot), dose, side effects.
 
 GUI thread. Writes go through the CourseService (the writer thread); the dialog waits for their futures through
-the facade, so the GUI never blocks on the disk.
+the facade, so the GUI never blocks on the disk. With a clinic database the search also asks it (the service's
+own thread, bounded by its timeout; an unreachable one is said, and the desk's own list stays usable): other desks'
+patients and courses are listed beside this desk's, and conflicting registrations of an MRN are shown.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from concurrent.futures import Future
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QComboBox,
@@ -31,13 +33,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.app.courses import CourseService, SessionSummary, course_summary
+from monitor.app.clinic_patients import ClinicCourse, ClinicPatient, ClinicSearch, ClinicUnreachableError, MrnConflict
+from monitor.app.courses import CourseService, Patient, SessionSummary, course_summary
 from monitor.clinical.errors import EntryError
 from monitor.timefmt import date_text
 from monitor.ui import theme
 from monitor.ui.facade import SessionFacade
 from monitor.ui.fit import fitted_width, show_message, tree_width
 from monitor.ui.text import plain
+
+CHOICE = 256  # item data: a local id (int), or a ClinicPatient / ClinicCourse from the clinic database
+MRN = 257
+CONFLICT_MARK = "⚠ MRN registered more than once · "  # first: a long line is not cut before it
 
 
 class PatientDialog(QDialog):
@@ -52,6 +59,7 @@ class PatientDialog(QDialog):
         self.search.textChanged.connect(self._fill_patients)
         self.patient_list = QListWidget()
         self.patient_list.setObjectName("patient_list")
+        self.patient_list.setWordWrap(True)  # a whole line per patient, never cut at the edge
         self.patient_list.currentItemChanged.connect(self._fill_courses)
         self.course_list = QListWidget()
         self.course_list.setObjectName("course_list")
@@ -74,6 +82,18 @@ class PatientDialog(QDialog):
         self.message = plain(QLabel(""))
         self.message.setObjectName("patient_message")
         self.message.setWordWrap(True)
+        self.clinic_status = plain(QLabel(""))  # what the clinic database answered, or that it did not
+        self.clinic_status.setObjectName("clinic_status")
+        self.clinic_status.setWordWrap(True)
+        self.clinic_status.setVisible(courses.clinic is not None)
+        self.conflicts_label = plain(QLabel(""))
+        self.conflicts_label.setObjectName("patient_conflicts")
+        self.conflicts_label.setWordWrap(True)
+        self.conflicts_label.setStyleSheet(theme.message_style(True, bold_error=True))
+        self.conflicts_label.hide()
+        self.conflicts: list[MrnConflict] = []
+        self._local: dict[int, Patient] = {}
+        self._patient_search = self._course_search = 0  # answers to an older search are dropped
         form = QFormLayout()
         form.addRow("Name", self.fields["name"])
         form.addRow("MRN", self.fields["mrn"])
@@ -84,6 +104,8 @@ class PatientDialog(QDialog):
         left = QVBoxLayout()
         left.addWidget(self.search)
         left.addWidget(self.patient_list)
+        left.addWidget(self.clinic_status)
+        left.addWidget(self.conflicts_label)
         left.addLayout(form)
         right = QVBoxLayout()
         right.addWidget(QLabel("Courses of the selected patient"))
@@ -111,32 +133,126 @@ class PatientDialog(QDialog):
         self.message.setStyleSheet(theme.message_style(error))
         show_message(self.message, text)
 
-    def _fill_patients(self, *_: object, select: int | None = None) -> None:
+    def _fill_patients(self, *_: object, select: int | str | None = None) -> None:
+        """This desk's patients matching the search at once; the clinic's others when its answer comes.
+        `select`: a local id, or a clinic-wide uid."""
         needle = self.search.text().strip().lower()
         self.patient_list.clear()
-        for p in self.courses.patients():
+        self._local = {p.id: p for p in self.courses.patients()}
+        for p in self._local.values():
             if needle and needle not in p.name.lower() and needle not in p.mrn.lower():
                 continue
-            item = QListWidgetItem(p.label + (f" · allergies: {p.allergies}" if p.allergies else ""))
-            item.setData(256, p.id)
-            self.patient_list.addItem(item)
-            if p.id == select:
+            item = self._patient_item(p.label + (f" · allergies: {p.allergies}" if p.allergies else ""), p.id, p.mrn)
+            if select in (p.id, p.uid):
                 self.patient_list.setCurrentItem(item)
+        self._patient_search += 1
+        if self.courses.clinic is not None:
+            asked = self._patient_search
+            future = self.courses.clinic.search(needle)
+            self.facade.deliver(future, lambda f: self._clinic_patients(asked, f, select))
 
-    def selected_patient(self) -> int | None:
+    def _patient_item(self, text: str, choice: int | ClinicPatient, mrn: str) -> QListWidgetItem:
+        item = QListWidgetItem(text)
+        item.setData(CHOICE, choice)
+        item.setData(MRN, mrn)
+        self.patient_list.addItem(item)
+        return item
+
+    def _clinic_patients(self, asked: int, future: Future[ClinicSearch], select: int | str | None) -> None:
+        if asked != self._patient_search or future.cancelled():
+            return  # the search changed meanwhile (a newer one, here or in another dialog, cancelled it)
+        error = future.exception()
+        if error is not None:
+            self._clinic_failed(error, "patients")
+            return
+        found = future.result()
+        local_uids = {p.uid for p in self._local.values()}
+        others = [p for p in found.patients if p.uid not in local_uids]
+        for p in others:
+            mark = "" if p.clinic else CONFLICT_MARK  # a later registration of its MRN
+            allergies = f" · allergies: {p.allergies}" if p.allergies else ""
+            item = self._patient_item(f"{mark}desk {p.desk}: {p.label}{allergies}", p, p.mrn)
+            if not p.clinic:
+                item.setForeground(Qt.GlobalColor.darkRed)
+            if select == p.uid:
+                self.patient_list.setCurrentItem(item)
+        self.conflicts = found.conflicts
+        conflicting = {c.mrn for c in self.conflicts}
+        for row in range(self.patient_list.count()):
+            item = self.patient_list.item(row)
+            if item.data(MRN) in conflicting and not item.text().startswith(CONFLICT_MARK):
+                item.setText(CONFLICT_MARK + item.text())
+        said = (
+            f"Clinic database: {len(others)} more from other desks"
+            if others
+            else ("Clinic database: no other desk has a matching patient")
+        )
+        more = f" (the first {len(found.patients)} found: type more of the name or MRN)" if found.limited else ""
+        self._clinic_said(said + more, False)
+        self._show_conflicts()
+
+    def _clinic_said(self, text: str, error: bool, detail: str = "") -> None:
+        self.clinic_status.setStyleSheet(theme.message_style(error))
+        self.clinic_status.setText(text)
+        self.clinic_status.setToolTip(detail)
+
+    def _clinic_failed(self, error: BaseException, what: str) -> None:
+        """The nurse's line for a failed clinic query; the server's own words go in the tooltip."""
+        if not isinstance(error, ClinicUnreachableError):
+            self._clinic_said(f"Clinic database error: {error} — showing this desk's {what} only", True)
+            return
+        self._clinic_said(
+            f"Clinic database unreachable — showing this desk's {what} only; a patient added now is compared with "
+            "the clinic's list once it is back",
+            True,
+            str(error),
+        )
+
+    def _show_conflicts(self) -> None:
         item = self.patient_list.currentItem()
-        return int(item.data(256)) if item else None
+        mrn = item.data(MRN) if item else None
+        texts = [c.text for c in self.conflicts if c.mrn == mrn]
+        self.conflicts_label.setText("\n".join(texts))
+        self.conflicts_label.setVisible(bool(texts))
+
+    def selected_patient(self) -> int | ClinicPatient | None:
+        """The local id of the selected patient, or the clinic registration picked from another desk."""
+        item = self.patient_list.currentItem()
+        return item.data(CHOICE) if item else None
 
     def _fill_courses(self, *_: object, select: int | None = None) -> None:
         self.course_list.clear()
-        pid = self.selected_patient()
-        if pid is None:
+        self._course_search += 1
+        self._show_conflicts()
+        choice = self.selected_patient()
+        if choice is None:
             return
-        for c in self.courses.courses(pid):
+        local = self.courses.courses(choice) if isinstance(choice, int) else []
+        for c in local:
             item = QListWidgetItem(f"{c.title} (since {date_text(c.created_at)})")
-            item.setData(256, c.id)
+            item.setData(CHOICE, c.id)
             self.course_list.addItem(item)
             if c.id == select or select is None:
+                self.course_list.setCurrentItem(item)
+        uid = self._local[choice].uid if isinstance(choice, int) else choice.uid
+        if self.courses.clinic is not None and uid:
+            asked, local_uids = self._course_search, {c.uid for c in local}
+            future = self.courses.clinic.courses_of(uid)
+            self.facade.deliver(future, lambda f: self._clinic_courses(asked, f, local_uids))
+
+    def _clinic_courses(self, asked: int, future: Future[list[ClinicCourse]], local_uids: set[str]) -> None:
+        if asked != self._course_search or future.cancelled():
+            return
+        if future.exception() is not None:
+            self._clinic_failed(future.exception(), "courses")
+            return
+        for c in future.result():
+            if c.uid in local_uids:
+                continue
+            item = QListWidgetItem(f"{c.title} (since {date_text(c.created_at)}) — clinic course, desk {c.desk}")
+            item.setData(CHOICE, c)
+            self.course_list.addItem(item)
+            if self.course_list.currentItem() is None:
                 self.course_list.setCurrentItem(item)
 
     def _wait(self, future: Future[Any], done: Callable[[Any], None]) -> None:
@@ -181,6 +297,8 @@ class PatientDialog(QDialog):
             return
 
         def started(cid: int) -> None:
+            if isinstance(pid, ClinicPatient):  # its local copy was made with the course
+                self._fill_patients(select=pid.uid)
             self._fill_courses(select=cid)
             self._say("Course started")
 
@@ -192,21 +310,47 @@ class PatientDialog(QDialog):
             self._say("Select or start a course first", True)
             return
 
-        def assigned(_result: None) -> None:
+        choice, patient = item.data(CHOICE), self.selected_patient()
+
+        def assigned(_result: object) -> None:
+            if isinstance(choice, ClinicCourse):  # this desk has its copy now: list it as this desk's
+                uid = patient.uid if isinstance(patient, ClinicPatient) else None
+                self._fill_patients(select=uid if uid else patient)
             self._say("This session is now part of the course")
             self.sigAssigned.emit()
 
-        self._wait(self.courses.assign(self.session_id, int(item.data(256))), assigned)
+        if isinstance(choice, ClinicCourse) and patient is not None:
+            future = self.courses.assign_clinic_course(self.session_id, patient, choice)
+        else:
+            future = self.courses.assign(self.session_id, int(choice))
+        self._wait(future, assigned)
 
 
 class CourseView(QDialog):
     """Any patient's course, chosen here (the current session's is chosen first when it has one): its sessions
-    numbered 1, 2, 3 on the plot's axis and in the table, every column whole."""
+    numbered 1, 2, 3 on the plot's axis and in the table, every column whole. With a clinic database (and the
+    facade to hear its answer on) a conflicting registration of the patient's MRN is shown above the plot, and the
+    course's sessions at every desk (by its clinic-wide uid) replace this desk's when the clinic answers."""
 
-    def __init__(self, courses: CourseService, course_id: int | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        courses: CourseService,
+        course_id: int | None = None,
+        parent: QWidget | None = None,
+        facade: SessionFacade | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Course view")
-        self.courses = courses
+        self.courses, self.facade = courses, facade
+        self.conflicts_label = plain(QLabel(""))
+        self.conflicts_label.setObjectName("course_conflicts")
+        self.conflicts_label.setWordWrap(True)
+        self.conflicts_label.setStyleSheet(theme.message_style(True, bold_error=True))
+        self.conflicts_label.hide()
+        self.course_source = plain(QLabel(""))  # whose sessions the course shows: this desk's, or every desk's
+        self.course_source.setObjectName("course_source")
+        self.course_source.setWordWrap(True)
+        self._mrn: dict[int, str] = {}
         self.summary: list[SessionSummary] = []
         self.patient = QComboBox()
         self.patient.setObjectName("course_patient")
@@ -227,12 +371,15 @@ class CourseView(QDialog):
         self.table.setHeaderLabels(("#", "Date", "Pain before → after", "Change vs first", "Dose", "Side effects"))
         layout = QVBoxLayout(self)
         layout.addLayout(choose)
+        layout.addWidget(self.conflicts_label)
+        layout.addWidget(self.course_source)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.table)
         patients = courses.patients()
         chosen = next((p.id for p in patients for c in courses.courses(p.id) if c.id == course_id), None)
         for p in patients:
             self.patient.addItem(p.label, p.id)
+            self._mrn[p.id] = p.mrn
         self.patient.currentIndexChanged.connect(lambda _i: self._fill_courses(None))
         self.course.currentIndexChanged.connect(lambda _i: self._show_course())
         self.patient.setCurrentIndex(max(0, self.patient.findData(chosen)))
@@ -253,10 +400,57 @@ class CourseView(QDialog):
         self.course.setCurrentIndex(max(0, self.course.findData(course_id)))
         self.course.blockSignals(False)
         self._show_course()
+        self._ask_conflicts(self._mrn.get(patient_id))
+
+    def _ask_conflicts(self, mrn: str | None) -> None:
+        self.conflicts_label.hide()
+        if mrn is None or self.courses.clinic is None or self.facade is None:
+            return
+        self.facade.deliver(self.courses.clinic.conflicts_of(mrn), lambda f: self._show_conflicts(mrn, f))
+
+    def _show_conflicts(self, mrn: str, future: Future[list[MrnConflict]]) -> None:
+        if self._mrn.get(self.patient.currentData()) != mrn or future.cancelled():
+            return  # another patient is shown now, or the program is closing
+        error = future.exception()
+        texts = (
+            [f"Clinic database not answering: registrations of MRN {mrn} not checked"]
+            if error
+            else [c.text for c in future.result()]
+        )
+        self.conflicts_label.setToolTip(str(error) if error else "")  # the server's own words
+        self.conflicts_label.setText("\n".join(texts))
+        self.conflicts_label.setVisible(bool(texts))
 
     def _show_course(self) -> None:
         course_id = self.course.currentData()
-        summary = course_summary(self.courses.writer.db_path, course_id) if course_id is not None else []
+        self._draw(course_summary(self.courses.writer.db_path, course_id) if course_id is not None else [])
+        self._ask_clinic_course(course_id)
+
+    def _ask_clinic_course(self, course_id: int | None) -> None:
+        """With a clinic database: the course's sessions at every desk, drawn when the clinic answers."""
+        clinic, patient_id = self.courses.clinic, self.patient.currentData()
+        self.course_source.setVisible(clinic is not None and course_id is not None)
+        if clinic is None or self.facade is None or course_id is None or patient_id is None:
+            return
+        uid = next((c.uid for c in self.courses.courses(patient_id) if c.id == course_id), "")
+        if not uid:
+            return
+        self.course_source.setText("This desk's sessions of the course; asking the clinic database for every desk's…")
+        self.facade.deliver(clinic.course_summary(uid), lambda f: self._show_clinic_course(course_id, f))
+
+    def _show_clinic_course(self, course_id: int, future: Future[list[SessionSummary]]) -> None:
+        if self.course.currentData() != course_id or future.cancelled():
+            return  # another course is shown now, or the program is closing
+        error = future.exception()
+        self.course_source.setToolTip(str(error) if error else "")  # the server's own words
+        if error is not None:
+            self.course_source.setText("Clinic database not answering: this desk's sessions of the course only")
+            return
+        desks = sorted({s.desk for s in future.result()})
+        self.course_source.setText(f"Sessions of this course at every desk (clinic database): {', '.join(desks)}")
+        self._draw(future.result())
+
+    def _draw(self, summary: list[SessionSummary]) -> None:
         self.summary = summary
         self.plot.clear()
         for label, colour, symbol, values in (
@@ -274,7 +468,7 @@ class CourseView(QDialog):
             change = f"{s.pain_change_pct:+.0f} %" if s.pain_change_pct is not None else "—"
             pain = f"{_n(s.baseline_pain)} → {_n(s.end_pain)}"
             dose = f"{s.total_mg:.0f} mg ({s.total_mg_kg:.2f} mg/kg)"
-            when = date_text(s.started_at)
+            when = date_text(s.started_at) + (f" · desk {s.desk}" if s.desk else "")
             self.table.addTopLevelItem(QTreeWidgetItem([str(i), when, pain, change, dose, str(s.side_effects)]))
         for column in range(self.table.columnCount()):
             self.table.resizeColumnToContents(column)

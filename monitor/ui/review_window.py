@@ -30,9 +30,10 @@ from PySide6.QtWidgets import (
 
 from monitor.app import export
 from monitor.app.alarm_restore import recorded_event
-from monitor.app.lifecycle import SessionListing, session_listing
+from monitor.app.hub_records import HubAddress, listing_from, load_from, parse_address
+from monitor.app.lifecycle import SessionListing
 from monitor.app.replay import replay_capture
-from monitor.app.session_record import SessionRecord, load_record
+from monitor.app.session_record import SessionRecord
 from monitor.app.storage_door import SessionWriter
 from monitor.timefmt import date_time_text, hm_text, hms
 from monitor.ui import report_pdf  # noqa: F401  (provides the PDF writer to the export registry)
@@ -66,12 +67,16 @@ class ReviewWindow(QMainWindow):
         super().__init__(parent)
         self.record = record
         session = record.session
-        self.setWindowTitle(f"Review — session {session.id}, {date_time_text(session.started_at)}")
+        # On the clinic database ids are per desk: the desk that recorded it is named wherever the id is.
+        at_desk = f" at desk {record.desk}" if record.desk else ""
+        recorded_at = html.escape(f" · recorded at desk {record.desk}") if record.desk else ""
+        self.setWindowTitle(f"Review — session {session.id}{at_desk}, {date_time_text(session.started_at)}")
         # The monitor by its kind, as the session list names it; the port (a simulator's is a temporary pty) for IT.
         source, nurses = f"{session.protocol} monitor", ", ".join(record.initials) or "—"
         header = QLabel(
             f"<b>{html.escape(record.patient_text)}</b><br>"
-            f"<b>Session {session.id}</b> · {date_time_text(session.started_at)}–{hm_text(record.end)} · "
+            f"<b>Session {session.id}</b>{recorded_at} · "
+            f"{date_time_text(session.started_at)}–{hm_text(record.end)} · "
             f"{html.escape(source)} · nurses {html.escape(nurses)}<br>"
             f"{html.escape(infusion_summary(record))}"
         )
@@ -193,24 +198,32 @@ def export_dialog(parent: QWidget | None, exporter: export.Exporter, session_id:
 class SessionListDialog(QDialog):
     """The sessions in the database, newest first, by patient, date, chair and state; open one for review. The
     monitor is named by its kind: the port it was read from (a simulated monitor's is a temporary pty) is in the
-    tooltip only."""
+    tooltip only. On the clinic database (a DSN, not a Path) every desk's sessions, with a Desk column; its
+    listing is read off the GUI thread (open_session_list) and given here."""
 
     COLUMNS = ("Patient", "MRN", "Started", "Chair", "Monitor", "State", "Session")
 
-    def __init__(self, db_path: Path, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, db_path: Path | str, parent: QWidget | None = None, sessions: list[SessionListing] | None = None
+    ) -> None:
         super().__init__(parent)
         self.db_path = db_path
-        self.setWindowTitle("Review a session")
+        self.hub = not isinstance(db_path, Path)  # the clinic database's DSN
+        if self.hub:
+            self.COLUMNS = ("Desk", *SessionListDialog.COLUMNS)
+        self.setWindowTitle("Review a session — clinic database, all desks" if self.hub else "Review a session")
         self.tree = QTreeWidget()
         self.tree.setObjectName("session_list")
         self.tree.setHeaderLabels(self.COLUMNS)
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
-        self.sessions: list[SessionListing] = list(reversed(session_listing(db_path)))
+        listing = listing_from(db_path) if sessions is None else sessions
+        self.sessions: list[SessionListing] = sorted(listing, key=lambda s: s.started_at, reverse=True)
         for s in self.sessions:
             texts = [s.name or "no patient", s.mrn or "—", date_time_text(s.started_at), s.chair or "—"]
-            item = QTreeWidgetItem([*texts, s.monitor, s.end, str(s.id)])
-            item.setData(0, 256, s.id)
+            desk = [s.desk] if self.hub else []
+            item = QTreeWidgetItem([*desk, *texts, s.monitor, s.end, str(s.id)])
+            item.setData(0, 256, s.address)
             item.setToolTip(self.COLUMNS.index("Monitor"), f"read from {s.port}")
             self.tree.addTopLevelItem(item)
         for column in range(len(self.COLUMNS)):
@@ -230,9 +243,12 @@ class SessionListDialog(QDialog):
         item = self.tree.topLevelItem(row)
         return {name: item.text(i) for i, name in enumerate(self.COLUMNS)}
 
-    def chosen(self) -> int | None:
+    def chosen(self) -> int | HubAddress | None:
         items = self.tree.selectedItems()
-        return int(items[0].data(0, 256)) if items else None
+        if not items:
+            return None
+        address = str(items[0].data(0, 256))
+        return parse_address(address) if self.hub else int(address)
 
     def accept(self) -> None:
         sid = self.chosen()
@@ -242,9 +258,29 @@ class SessionListDialog(QDialog):
         super().accept()
 
 
-def open_review(db_path: Path, session_id: int, parent: QWidget | None, windows: list[ReviewWindow]) -> BackgroundJob:
+def open_session_list(source: Path | str, parent: QWidget | None) -> BackgroundJob:
+    """Read the list of sessions on a worker thread (the clinic database is across the network), then show it; the
+    job's result is the dialog."""
+
+    def show(sessions: list[SessionListing] | None) -> SessionListDialog | None:
+        if sessions is None:  # the job has told the user why
+            return None
+        dialog = SessionListDialog(source, parent, sessions)
+        job.dialog = dialog
+        dialog.open()
+        return dialog
+
+    job = BackgroundJob("Reading the list of sessions", lambda _progress, _cancel: listing_from(source), parent)
+    job.dialog = None
+    job.sigFinished.connect(show)
+    return job.start()
+
+
+def open_review(
+    db_path: Path | str, session_id: int | HubAddress, parent: QWidget | None, windows: list[ReviewWindow]
+) -> BackgroundJob:
     """Read a session on a worker thread (seconds for a long one: the live monitor must not freeze meanwhile),
-    then open its review window, kept in `windows`."""
+    then open its review window, kept in `windows`. From the clinic database the session is a HubAddress."""
 
     def show(record: SessionRecord | None) -> None:
         if record is None:  # the job has told the user why
@@ -254,7 +290,7 @@ def open_review(db_path: Path, session_id: int, parent: QWidget | None, windows:
         window.show()
 
     job = BackgroundJob(
-        f"Opening session {session_id}", lambda _progress, _cancel: load_record(db_path, session_id), parent
+        f"Opening session {session_id}", lambda _progress, _cancel: load_from(db_path, session_id), parent
     )
     job.sigFinished.connect(show)
     return job.start()

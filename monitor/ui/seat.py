@@ -26,7 +26,7 @@ def open_chair_window(chair: Chair, initials: str) -> MainWindow:
     facade.attach_alarms(chair.alarms)
     # the clinic workflow: no infusion without a screening that allows it
     facade.attach_service(chair.start(initials=initials, require_screening=True))
-    return MainWindow(facade, source=chair.source, demo=chair.simulator is not None)
+    return MainWindow(facade, source=chair.source, demo=chair.simulator is not None, courses=chair.courses)
 
 
 class ChairSeat(QObject):

@@ -74,8 +74,15 @@ def _fixed_lines(label: QLabel, lines: int) -> None:
 class ChairWorkspace(QWidget):
     sigTick = Signal(float)  # each second, with the session clock's time (the shell refreshes its actions)
 
-    def __init__(self, facade: SessionFacade, demo: bool = False, parent: QWidget | None = None) -> None:
-        """`demo`: the monitor is the built-in simulator, so a clearly labelled demo patient may be used."""
+    def __init__(
+        self,
+        facade: SessionFacade,
+        demo: bool = False,
+        parent: QWidget | None = None,
+        courses: CourseService | None = None,
+    ) -> None:
+        """`demo`: the monitor is the built-in simulator, so a clearly labelled demo patient may be used;
+        `courses`: the chair's patient list (with the clinic database's, when there is one)."""
         super().__init__(parent)
         assert facade.service is not None
         install_wheel_guard()  # the wheel scrolls the forms, it never changes a clinical value
@@ -138,7 +145,7 @@ class ChairWorkspace(QWidget):
         self.screening = ScreeningPanel(self.recorder, lambda param: self.live.current(param, self.clock.now()))
         self.recovery = RecoveryPanel(self.recorder, lambda: self.live.recovery_context(self.clock.now()))
         self.service.watch_values(self.monitor_values)  # an Aldrete score is checked against what is shown
-        self.courses = CourseService(facade.acquisition.writer)
+        self.courses = courses or CourseService(facade.acquisition.writer)
         self.patient_label = QLabel("No patient assigned to this session")
         self.patient_label.setObjectName("patient_label")
         self.patient_label.setWordWrap(True)

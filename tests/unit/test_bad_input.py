@@ -23,7 +23,7 @@ from monitor.cli import main
         (["record", "--protocol", "datex-s5"], "--port"),
         (["simulate", "--speed", "-5"], "speed must be above 0"),
         (["decode", "--protocol", "datex-s5"], "file"),
-        (["export", "--session", "x", "--format", "csv", "--out", "o"], "invalid int value"),
+        (["export", "--session", "x", "--format", "csv", "--out", "o"], "a session is an id (a number) or DESK:ID"),
         (["export", "--session", "1", "--format", "xml", "--out", "o"], "invalid choice"),
         (["replay", "f", "--speed", "0"], "speed must be above 0"),
     ],
