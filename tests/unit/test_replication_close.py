@@ -9,12 +9,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pg
 import psycopg
+from hub_desks import desk_dsn
 
 from monitor.app.replication import Replication
 from monitor.devices.events import Sample
-from monitor.storage import hub_schema
 from monitor.storage.writer import SessionWriter
 
 T0 = 1_767_225_600.0
@@ -34,8 +33,6 @@ def _scalar(dsn: str, query: str, *params: object) -> object:
 
 
 def test_a_close_during_a_pass_still_sends_the_rows_committed_after_that_pass_began(tmp_path: Path, pg_dsn: str):
-    hub_schema.init(pg_dsn, desk_role="desk_a")
-    desk_dsn = pg.with_dbname(pg_dsn, psycopg.conninfo.conninfo_to_dict(pg_dsn)["dbname"], "desk_a")
     db = tmp_path / "desk.sqlite3"
     hub_samples = lambda: _scalar(pg_dsn, "SELECT count(*) FROM samples WHERE desk = 'desk-a'")  # noqa: E731
     with SessionWriter(db) as writer:
@@ -46,7 +43,7 @@ def test_a_close_during_a_pass_still_sends_the_rows_committed_after_that_pass_be
             assert writer.flush(10)
 
         record(0, 200)
-        replication = Replication(db, desk_dsn, "desk-a", interval_s=0.05)
+        replication = Replication(db, desk_dsn(pg_dsn, "desk_a"), "desk-a", interval_s=0.05)
         replication.start()
         try:
             _until(lambda: hub_samples() == 200, "the first rows reach the server")
