@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import multiprocessing
 import os
 import statistics
 import sys
@@ -38,7 +39,9 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 
 import psycopg
@@ -106,50 +109,45 @@ def chair_second(t: float, host_t: float, k: int) -> list[Sample]:
 
 @dataclass
 class LiveDesk:
-    """A desk recording `chairs` chairs at `speed` into its own SQLite, and shipping to the hub as it goes."""
+    """A desk recording `chairs` chairs at `speed` into its own SQLite, and shipping to the hub as it goes. Each desk
+    runs in a process of its own, as desks are computers of their own (and one Python's lock would be the limit)."""
 
     name: str
     db: Path
     hub_dsn: str
     chairs: int
     speed: float
-    stop: threading.Event = field(default_factory=threading.Event)
-    errors: list[BaseException] = field(default_factory=list)
 
-    def run(self, ready: threading.Barrier) -> threading.Thread:
-        self.writer = SessionWriter(self.db)
-        self.writer.start()
-        self.sessions = [self.writer.open_session(f"chair-{c}", "masimo-ascii", chair=f"Chair {c + 1}")
-                         for c in range(self.chairs)]
-        self.replication = Replication(self.db, self.hub_dsn, self.name)  # the desk's own worker, as configured
-        self.replication.start()
-        feeder = threading.Thread(target=self._feed, args=(ready,), daemon=True)
-        feeder.start()
-        return feeder
-
-    def _feed(self, ready: threading.Barrier) -> None:
-        """Each chair's samples as they fall due on the accelerated clock; host time = now, as a desk takes them."""
+    def run(self, ready: Queue, go: EventType, stop: EventType) -> None:
+        """The child process: open the chairs' sessions and the replication, say ready, record from `go` until
+        `stop`, close as a desk closes; put None (all sent) or the failure on `ready`."""
         try:
-            ready.wait()
-            start = time.monotonic()
-            done = 0
-            while not self.stop.wait(0.05):
-                due = int((time.monotonic() - start) * self.speed)
-                now = time.time()
-                for k in range(done, due):
-                    for sid in self.sessions:
-                        self.writer.add_samples(sid, chair_second(T0 + k, now, k))
-                done = due
-        except BaseException as exc:  # reported by the caller: a benchmark with a failed desk gives no figure
-            self.errors.append(exc)
+            writer = SessionWriter(self.db)
+            writer.start()
+            sessions = [writer.open_session(f"chair-{c}", "masimo-ascii", chair=f"Chair {c + 1}")
+                        for c in range(self.chairs)]
+            replication = Replication(self.db, self.hub_dsn, self.name)  # the desk's own worker, as configured
+            replication.start()
+            ready.put("ready")
+            go.wait()
+            self._feed(writer, sessions, stop)
+            writer.close()  # everything fed is committed locally, then the worker's close sends the rest
+            left = replication.stop(60.0)
+            ready.put(f"{self.name}: {left} rows not sent ({replication.status().error})" if left else None)
+        except BaseException as exc:  # a benchmark with a failed desk gives no figure
+            ready.put(f"{self.name}: {exc!r}")
 
-    def finish(self, feeder: threading.Thread) -> None:
-        self.stop.set()
-        feeder.join()
-        self.writer.close()  # everything fed is committed locally, then the worker's close sends the rest
-        left = self.replication.stop(60.0)
-        if left:
-            self.errors.append(RuntimeError(f"{self.name}: {left} rows not sent ({self.replication.status().error})"))
+    def _feed(self, writer: SessionWriter, sessions: list[int], stop: EventType) -> None:
+        """Each chair's samples as they fall due on the accelerated clock; host time = now, as a desk takes them."""
+        start = time.monotonic()
+        done = 0
+        while not stop.wait(0.05):
+            due = int((time.monotonic() - start) * self.speed)
+            now = time.time()
+            for k in range(done, due):
+                for sid in sessions:
+                    writer.add_samples(sid, chair_second(T0 + k, now, k))
+            done = due
 
 
 class LagProbe:
@@ -206,19 +204,27 @@ def measure_lag(superuser: str, speed: float, seconds: float, chairs: int = CHAI
         probe.listening.wait(10)
         desks = [LiveDesk(n, Path(folder) / f"{n}.sqlite3", dsn, chairs, speed)
                  for n, dsn in zip(names, desk_dsns, strict=True)]
-        ready = threading.Barrier(len(desks) + 1)
-        feeders = [d.run(ready) for d in desks]
-        ready.wait()
+        spawn = multiprocessing.get_context("spawn")  # no fork of a process with threads and connections
+        reports, go, stop = spawn.Queue(), spawn.Event(), spawn.Event()
+        processes = [spawn.Process(target=d.run, args=(reports, go, stop), daemon=True) for d in desks]
+        for process in processes:
+            process.start()
+        said = [reports.get(timeout=60) for _ in desks]
+        if said != ["ready"] * len(desks):
+            stop.set()
+            raise RuntimeError(f"a desk did not start: {said}")
+        go.set()
         started = time.time()
         probe.count_from = started + WARM_UP_S
         time.sleep(seconds)
-        for desk, feeder in zip(desks, feeders, strict=True):
-            desk.finish(feeder)
+        stop.set()
+        failures = [r for r in (reports.get(timeout=120) for _ in desks) if r is not None]
+        for process in processes:
+            process.join(10)
         probe.stop.set()
         probe.thread.join()
-        errors = [e for d in desks for e in d.errors]
-        if errors:
-            raise RuntimeError(f"a desk failed: {errors[0]!r}") from errors[0]
+        if failures:
+            raise RuntimeError(f"a desk failed: {failures}")
         lags = sorted(probe.lags)
         if not lags:
             raise RuntimeError("no sample reached the server after the warm-up")
@@ -304,18 +310,22 @@ def measure_catch_up(superuser: str, hours: float) -> CatchUp:
 
 
 def capacity(superuser: str, seconds: float, first: LagResult) -> tuple[LagResult, LagResult | None]:
-    """Growing speeds from the first run's until p99 passes the target: (last under it, first over it or None)."""
+    """Doubling speeds from the first run's until p99 passes the target, then once half-way between the last two:
+    (the largest load under it, the smallest over it or None)."""
     under, over = first, None
-    speed = first.speed
-    while over is None and speed < 2000:
-        speed *= 2
+
+    def run(speed: float) -> LagResult:
         result = measure_lag(superuser, speed, seconds)
         print(f"  {result.chair_load:>6} chairs ({DESKS}x{CHAIRS} at {speed:g}x): p50 {result.p50:.2f} s, "
               f"p99 {result.p99:.2f} s, {result.rows_per_s:,.0f} rows/s", flush=True)
-        if result.p99 > TARGET_P99_S:
-            over = result
-        else:
-            under = result
+        return result
+
+    while over is None and under.speed < 2000:
+        result = run(under.speed * 2)
+        under, over = (under, result) if result.p99 > TARGET_P99_S else (result, None)
+    if over is not None:
+        result = run((under.speed + over.speed) / 2)
+        under, over = (under, result) if result.p99 > TARGET_P99_S else (result, over)
     return under, over
 
 
