@@ -147,6 +147,16 @@ def pg_server():
 
 
 @pytest.fixture
+def pg_cluster():
+    """A PostgreSQL cluster of this test's own, started, that the test may stop() and start() again (a server gone
+    and back); removed after it. Always a throwaway cluster (never MONITOR_TEST_PG_DSN's shared server)."""
+    import pg
+
+    with pg.Cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
 def pg_dsn(pg_server: str, request: pytest.FixtureRequest):
     """A fresh, empty database of its own for each test, dropped after it; yields its superuser DSN."""
     import re

@@ -52,28 +52,72 @@ def _as_server_user(argv: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
 
 
+class Cluster:
+    """A throwaway cluster of its own (initdb in a temporary folder, a free port of 127.0.0.1) that a test may stop
+    and start again on the same port and data: a server gone and back. Use as a context manager (start, then stop
+    and remove), or call start()/stop()/remove() yourself."""
+
+    def __init__(self) -> None:
+        self.bindir = find_bindir()
+        self.folder = Path(tempfile.mkdtemp(prefix="monitor-pg-"))
+        self.data = self.folder / "data"
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self.port = _free_port()
+        self.running = False
+        try:
+            self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync")
+        except BaseException:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
+
+    @property
+    def dsn(self) -> str:
+        """The superuser DSN (trust authentication, local only)."""
+        return f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.folder / "log"),
+                  "-w", "start")
+        self.running = True
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (`fast`: its clients are disconnected; `immediate`: as if the power went)."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+        self.running = False
+
+    def remove(self) -> None:
+        if self.running:
+            self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> Cluster:
+        try:
+            self.start()
+        except BaseException:
+            self.remove()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+    def _run(self, *argv: str) -> None:
+        try:
+            subprocess.run(_as_server_user(list(argv)), check=True, capture_output=True, text=True)
+        except subprocess.CalledProcessError as exc:
+            log = self.folder / "log"
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            detail = f"{exc.cmd}\n{exc.stdout}\n{exc.stderr}\n{tail}"
+            raise RuntimeError(f"the throwaway PostgreSQL failed: {detail}") from exc
+
+
 @contextmanager
 def throwaway_cluster() -> Iterator[str]:
     """Start a new cluster; yields its superuser DSN; stops it and removes its folder at the end."""
-    bindir = find_bindir()
-    folder = Path(tempfile.mkdtemp(prefix="monitor-pg-"))
-    data = folder / "data"
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
-    port = _free_port()
-    run = lambda *argv: subprocess.run(_as_server_user(list(argv)), check=True, capture_output=True, text=True)  # noqa: E731
-    try:
-        run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync")
-        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        run(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start")
-        try:
-            yield f"host=127.0.0.1 port={port} user=postgres dbname=postgres"
-        finally:
-            run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
-    except subprocess.CalledProcessError as exc:
-        raise RuntimeError(f"the throwaway PostgreSQL failed: {exc.cmd}\n{exc.stdout}\n{exc.stderr}") from exc
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    with Cluster() as cluster:
+        yield cluster.dsn
 
 
 @contextmanager

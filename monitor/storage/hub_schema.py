@@ -35,6 +35,10 @@ RECORD_TABLES = (
     "quarantine",
 )
 
+# Every table a desk ships (storage.replicator): the record tables, and the log of later session changes (v2).
+REPLICATED_TABLES = (*RECORD_TABLES, "session_changes")
+LOCAL_ONLY_TABLES = ("local_identity",)  # the local database's own identity; on the hub, `desks` holds it
+
 _RECORD_TABLES_V1 = """
 CREATE TABLE sessions (
     desk TEXT NOT NULL,
@@ -169,7 +173,53 @@ GRANT INSERT, SELECT ON {", ".join(RECORD_TABLES)} TO {DESK_GROUP};
 GRANT SELECT ON schema_version TO {DESK_GROUP};
 """
 
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _RECORD_TABLES_V1 + _DESK_GRANTS_V1),)
+# Replication (storage.replicator): which local database each desk name belongs to — a second database claiming a
+# desk's name is refused, never merged (its rows would meet the first one's under the same keys); the log of later
+# session changes (local migration 9); and the only changes a session row may get after its insert, as the local
+# program makes them: its end, its discharge (once, final) and its course. The desk group may UPDATE just those
+# columns, and the trigger refuses anything else, whoever asks (an end or a discharge once set never changes).
+_REPLICATION_V2 = f"""
+CREATE TABLE desks (
+    desk TEXT PRIMARY KEY,
+    database_uid TEXT NOT NULL UNIQUE,      -- local_identity.uid of the desk's SQLite database
+    registered_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE TABLE session_changes (
+    desk TEXT NOT NULL,
+    id BIGINT NOT NULL,
+    session_id BIGINT NOT NULL,
+    PRIMARY KEY (desk, id)
+);
+CREATE FUNCTION sessions_allowed_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (NEW.desk, NEW.id, NEW.started_at, NEW.source, NEW.protocol, NEW.capture_path, NEW.note, NEW.timebase,
+        NEW.chair) IS DISTINCT FROM (OLD.desk, OLD.id, OLD.started_at, OLD.source, OLD.protocol, OLD.capture_path,
+        OLD.note, OLD.timebase, OLD.chair) THEN
+        RAISE EXCEPTION 'session %:% may change only its end, discharge and course', OLD.desk, OLD.id
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    IF OLD.ended_at IS NOT NULL AND NEW.ended_at IS DISTINCT FROM OLD.ended_at THEN
+        RAISE EXCEPTION 'session %:% has ended: its end is not changed', OLD.desk, OLD.id
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    IF OLD.discharged_at IS NOT NULL AND (NEW.discharged_at, NEW.discharged_by)
+        IS DISTINCT FROM (OLD.discharged_at, OLD.discharged_by) THEN
+        RAISE EXCEPTION 'session %:% is discharged: the discharge is final', OLD.desk, OLD.id
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER sessions_allowed_change BEFORE UPDATE ON sessions
+    FOR EACH ROW EXECUTE FUNCTION sessions_allowed_change();
+REVOKE ALL ON desks, session_changes FROM {DESK_GROUP}, PUBLIC;
+GRANT INSERT, SELECT ON desks, session_changes TO {DESK_GROUP};
+GRANT UPDATE (ended_at, discharged_at, discharged_by, course_id) ON sessions TO {DESK_GROUP};
+"""
+
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (1, _RECORD_TABLES_V1 + _DESK_GRANTS_V1),
+    (2, _REPLICATION_V2),
+)
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -181,6 +181,27 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX quarantine_by_session ON quarantine(session_id);
         """,
     ),
+    (
+        9,
+        """
+        -- The clinic database (storage.replicator): this database's identity, made once, so the clinic database
+        -- refuses a second database claiming this desk's name (rows would meet under the same key); and a log of
+        -- the later changes of a session row (its end, discharge, course), shipped in order like every record row.
+        CREATE TABLE local_identity (
+            uid TEXT NOT NULL PRIMARY KEY
+        );
+        INSERT INTO local_identity (uid) VALUES (lower(hex(randomblob(16))));
+        CREATE TABLE session_changes (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id)
+        );
+        CREATE TRIGGER sessions_changes_logged AFTER UPDATE OF ended_at, discharged_at, discharged_by, course_id
+            ON sessions
+            WHEN OLD.ended_at IS NOT NEW.ended_at OR OLD.discharged_at IS NOT NEW.discharged_at
+                OR OLD.discharged_by IS NOT NEW.discharged_by OR OLD.course_id IS NOT NEW.course_id
+            BEGIN INSERT INTO session_changes (session_id) VALUES (NEW.id); END;
+        """,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
