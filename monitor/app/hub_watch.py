@@ -68,7 +68,7 @@ class HubWatch:
         self._marks: dict[str, dict[str, int]] = {}  # desk -> table -> last id read
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()  # notified on every change of the status
         self._status = HubStatus(False, None)
 
     # --- control --------------------------------------------------------------------------------------------
@@ -84,6 +84,12 @@ class HubWatch:
 
     def status(self) -> HubStatus:
         with self._lock:
+            return self._status
+
+    def wait_for(self, predicate: Callable[[HubStatus], bool], timeout: float) -> HubStatus:
+        """Block until the status satisfies `predicate` (woken by each change, not polled); the status then."""
+        with self._lock:
+            self._lock.wait_for(lambda: predicate(self._status), timeout)
             return self._status
 
     def drain(self, model: RemoteDesks) -> int:
@@ -158,6 +164,7 @@ class HubWatch:
     def _count(self, **more: int) -> None:
         with self._lock:
             self._status = replace(self._status, **{k: getattr(self._status, k) + n for k, n in more.items()})
+            self._lock.notify_all()
 
     def _set(self, connected: bool, error: str = "") -> None:
         with self._lock:
@@ -166,6 +173,7 @@ class HubWatch:
                 self._status = HubStatus(True, self.clock(), "", s.notices, s.reads)
             else:
                 self._status = HubStatus(False, s.last_read_at, error, s.notices, s.reads)
+            self._lock.notify_all()
 
 
 class OtherDesks:
