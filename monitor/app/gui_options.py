@@ -28,3 +28,6 @@ class GuiOptions:
     scenario: str = "stable"
     speed: float = 1.0
     seed: int = 0
+    clinic_db: str | None = None  # the clinic database's DSN (issue 17; None: this desk alone)
+    desk: str = ""  # this desk's name on the clinic database ("" : the host name)
+    show_other_desks: bool | None = None  # `run --show-desks`: overrides clinic.json's "show_other_desks"

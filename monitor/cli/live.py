@@ -105,6 +105,7 @@ def gui_options(args: argparse.Namespace, clinic):  # clinic: ClinicProtocol; ->
         scenario=args.scenario,
         speed=args.speed,
         seed=args.seed,
+        show_other_desks=None if args.show_desks is None else args.show_desks == "all",
     )
 
 

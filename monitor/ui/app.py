@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from monitor.app.chair import Chair, ChairConfig
 from monitor.app.gui_options import GuiOptions
+from monitor.app.hub_watch import HubWatch, OtherDesks
 from monitor.app.lifecycle import close_empty_sessions
 from monitor.app.resume import ResumePoint, find_unfinished, restore_unsaved_entries
 from monitor.app.station import Station, demo_chairs, load_station, station_file
@@ -131,6 +133,20 @@ def _place_single(new: MainWindow, old: MainWindow | None) -> None:
         old.deleteLater()
 
 
+def other_desks(options: GuiOptions) -> OtherDesks | None:
+    """The other desks' chairs, when the clinic (or `--show-desks`) asks for them and there is a clinic database:
+    their watcher started on its own thread."""
+    show = options.clinic.show_other_desks if options.show_other_desks is None else options.show_other_desks
+    if not show:
+        return None
+    if not options.clinic_db:
+        print("infusion-monitor: other desks' chairs come from the clinic database: give --clinic-db", file=sys.stderr)
+        return None
+    watch = HubWatch(options.clinic_db, options.desk or socket.gethostname())
+    watch.start()
+    return OtherDesks(watch, alarms=options.clinic.other_desks_alarms == "high")
+
+
 def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless: bool) -> int:
     """Several chairs at once: `--station N` runs N simulated monitors with different scenarios, `--station 0`
     the ports remembered in station.json."""
@@ -160,12 +176,15 @@ def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless:
     seats = [ChairSeat(chair, options.initials, place) for chair in station.chairs]
     for seat in seats:
         _load_history(seat, db_path)
-    window = StationWindow([seat.window for seat in seats], [c.config for c in station.chairs], policy)
+    others = other_desks(options)
+    window = StationWindow([seat.window for seat in seats], [c.config for c in station.chairs], policy, others)
     window.show()
     try:
         return app.exec()
     finally:
         station.chairs = [seat.chair for seat in seats]  # the current ones, after any next patient
+        if others is not None:
+            others.stop()
         try:
             station.stop()
         finally:  # whatever failed above, held entries are written or saved beside the database

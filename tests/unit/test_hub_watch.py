@@ -19,6 +19,7 @@ from monitor.clinical.entries import EntryKind
 from monitor.clinical.infusion import InfusionState
 from monitor.devices.link import LinkState
 from monitor.storage.hub_live import DeskRows
+from monitor.timefmt import hm_text
 
 T0 = 1_767_225_600.0
 WAIT_S = 30.0  # a failure guard only: each wait returns as soon as the notice has been read
@@ -123,7 +124,7 @@ def test_a_lost_clinic_database_is_shown_on_the_remote_chairs_and_they_come_back
         watch.drain(model)
         lost = chair.shown("HR", T0 + 1)
         assert lost.currency is Currency.INVALID, "no value from a desk this desk cannot read is shown as current"
-        assert lost.note == chair.hub_lost == "desk-b: no data from the clinic database since 00:42"
+        assert lost.note == chair.hub_lost == f"desk-b: no data from the clinic database since {hm_text(T0 + 42 * 60)}"
         pg_cluster.start()
         assert watch.wait_for(lambda s: s.connected, WAIT_S).connected
         watch.drain(model)
