@@ -16,6 +16,7 @@ from remote_desk import RecordingDesk, desk_dsn
 from monitor.app.chair import ChairConfig
 from monitor.app.hub_watch import HubWatch, OtherDesks
 from monitor.app.station import Station
+from monitor.clinical.entries import EntryKind
 from monitor.devices.link import LinkState
 from monitor.storage.writer import SessionWriter
 from monitor.timefmt import age_text
@@ -107,6 +108,7 @@ def test_the_remote_workspace_is_live_and_refuses_entries(qtbot, clinic) -> None
     b.link(LinkState.RECEIVING)
     b.clock.t = time.time()
     b.vitals(HR=72, SPO2=97)
+    pain = b.service.record(EntryKind.SCORE, {"scale": "pain", "score": 7}).result(5)
     b.ship()
     window = open_station(alarms=False)
     qtbot.waitUntil(lambda: _remote_card(window) is not None, timeout=WAIT_MS)
@@ -116,6 +118,8 @@ def test_the_remote_workspace_is_live_and_refuses_entries(qtbot, clinic) -> None
     assert "recorded at desk-b — read-only" in page.banner.text()
     assert window.back.text() == "◀ Station overview (desk-b · Chair 3 — read-only)"
     assert page.findChildren(QLineEdit) == [], "no field to type an entry into"
+    page.timeline.select(pain.id)  # desk B's entry, selected: still nothing to amend or strike it with here
+    assert page.timeline.selected_id() == pain.id
     usable = [w.text() for w in page.findChildren(QAbstractButton) if w.isVisibleTo(page) and w.isEnabled()]
     assert usable == [], f"nothing to record, acknowledge, correct or discharge with: {usable}"
     b.clock.t = time.time()
