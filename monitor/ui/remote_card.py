@@ -38,7 +38,8 @@ class RemoteCard(ChairCard):
     def update_from(self, remote: RemoteChair, now: float) -> None:  # type: ignore[override]
         patient = remote.patient
         who = _initials(patient.name) if patient else "no patient"
-        self.title.setText(f"{remote.desk} · {remote.chair} · {who}")
+        # The desk last: on a narrow card it is what gives way (the last line names it whole).
+        self.title.setText(f"{remote.chair} · {who} · {remote.desk}")
         self.who.setText(f"nurse {remote.nurse or '—'}")
         link = self._values(remote.values, now)
         self._infusion(remote, now)  # type: ignore[arg-type]

@@ -75,7 +75,7 @@ def test_a_chair_recorded_at_desk_b_shows_on_desk_as_station_and_goes_stale_visi
         timeout=WAIT_MS,
     )
     card = _remote_card(window)
-    assert card.title.text() == "desk-b · Chair 3 · A.L." and card.who.text() == "nurse —"
+    assert card.title.text() == "Chair 3 · A.L. · desk-b" and card.who.text() == "nurse —"
     assert card.check.text() == "recorded at desk-b — read-only"
     assert window.remote.heading.text() == "Other desks (read-only, from the clinic database)"
     assert not card.cells["hr"].dimmed
