@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from remote_desk import START, RecordingDesk, desk_dsn  # noqa: E402
 
 from monitor.app.gui_options import GuiOptions  # noqa: E402
+from monitor.app.replication import ClinicDb  # noqa: E402
 from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL  # noqa: E402
 from monitor.clinical.entries import EntryKind  # noqa: E402
 from monitor.devices.link import LinkState  # noqa: E402
@@ -69,7 +70,12 @@ with pg.Cluster() as cluster:
     feeder.start()
     clinic = replace(DEFAULT_PROTOCOL, show_other_desks=True, other_desks_alarms="high")
     options = GuiOptions(
-        clinic=clinic, station=4, db=tmp / "desk-a.sqlite3", resume="no", initials="AB", clinic_db=a_dsn, desk="desk-a"
+        clinic=clinic,
+        station=4,
+        db=tmp / "desk-a.sqlite3",
+        resume="no",
+        initials="AB",
+        clinic_db=ClinicDb(a_dsn, "desk-a"),
     )
 
     def shoot(name):

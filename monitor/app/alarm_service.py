@@ -129,6 +129,11 @@ class AlarmService:
         """This computer cannot sound an alarm (the window's player says why): a standing condition, recorded."""
         return self._apply(lambda now: self.engine.on_alarm_sound(problem, now))
 
+    def clinic_db_problem(self, problem: str | None) -> list[AlarmEvent]:
+        """The desk's record is not reaching the clinic database (app.replication says why), or is again (None):
+        a standing condition, recorded; never waits on the network (the caller has the text already)."""
+        return self._apply(lambda now: self.engine.on_clinic_db(problem, now))
+
     def _end_patient(self) -> None:
         """After the discharge is on disk: the session's clinical alarms end and patient values are not judged."""
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from monitor.app.replication import ClinicDb
 from monitor.clinical.clinic_protocol import ClinicProtocol
 
 ResumeMode = Literal["ask", "yes", "no"]
@@ -28,6 +29,5 @@ class GuiOptions:
     scenario: str = "stable"
     speed: float = 1.0
     seed: int = 0
-    clinic_db: str | None = None  # the clinic database's DSN (issue 17; None: this desk alone)
-    desk: str = ""  # this desk's name on the clinic database ("" : the host name)
+    clinic_db: ClinicDb | None = None  # where the record is shipped (None: local only)
     show_other_desks: bool | None = None  # `run --show-desks`: overrides clinic.json's "show_other_desks"

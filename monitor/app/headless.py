@@ -16,6 +16,7 @@ from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import WALL_CLOCK
 from monitor.app.lifecycle import ends_on_close
+from monitor.app.replication import ClinicDb, Replication, left_text
 from monitor.app.resume import find_unfinished, restore_unsaved_entries
 from monitor.clinical.alarms import AlarmAction, AlarmEngine, AlarmEvent
 from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL, ClinicProtocol
@@ -41,6 +42,7 @@ def run_record(
     resume: bool = False,
     duration: float | None = None,
     clinic: ClinicProtocol = DEFAULT_PROTOCOL,
+    clinic_db: ClinicDb | None = None,
 ) -> int:
     stop = threading.Event()
 
@@ -69,6 +71,7 @@ def run_record(
     session_id = acquisition.start(point.session if point else None)
     writer.add_link_event(session_id, time.time(), "clinic", clinic.describe())
     alarms.start()
+    replication = _start_replication(db_path, clinic_db, alarms)
     verb = "Resumed" if point else "Recording"
     print(f"{verb} session {session_id} from {port} ({protocol}) into {db_path}; Ctrl+C stops", flush=True)
     deadline = None if duration is None else time.monotonic() + duration
@@ -85,6 +88,7 @@ def run_record(
             acquisition.stop(end_session=ends_on_close(point.entries if point else []))
         finally:  # whatever failed above, held entries are written or saved beside the database
             writer.close()
+            _stop_replication(replication)
     stats = acquisition.stats
     print(
         f"Session {session_id} closed: {writer.samples_written} samples written, {stats.frames_ok} frames, "
@@ -93,3 +97,21 @@ def run_record(
         flush=True,
     )
     return 0
+
+
+def _start_replication(db_path: Path, clinic_db: ClinicDb | None, alarms: AlarmService) -> Replication | None:
+    if clinic_db is None:
+        return None
+    replication = Replication(db_path, clinic_db.dsn, clinic_db.desk)
+    replication.watch_chairs(lambda: [alarms])
+    replication.start()
+    print(f"Sending the record to {clinic_db.describe()}", flush=True)
+    return replication
+
+
+def _stop_replication(replication: Replication | None) -> None:
+    """After the writer has closed: what it wrote is sent too, for a bounded time; what is left is said."""
+    if replication is None:
+        return
+    left = replication.stop()
+    print(left_text(left) if left else "Everything recorded is on the clinic database.", flush=True)

@@ -59,6 +59,19 @@ def _checked_start(args: argparse.Namespace):  # -> ClinicProtocol | None
     return clinic
 
 
+def clinic_db(args: argparse.Namespace, clinic):  # clinic: ClinicProtocol; -> ClinicDb | None
+    """Where this desk ships its record: --clinic-db / --desk, else clinic.json's, the desk named after the host;
+    None: local only."""
+    import socket
+
+    from monitor.app.replication import ClinicDb
+
+    dsn = getattr(args, "clinic_db", None) or clinic.clinic_db
+    if not dsn:
+        return None
+    return ClinicDb(dsn, getattr(args, "desk", None) or clinic.desk or socket.gethostname())
+
+
 def record(args: argparse.Namespace) -> int:
     import logging
 
@@ -77,6 +90,7 @@ def record(args: argparse.Namespace) -> int:
         resume=args.resume,
         duration=args.duration,
         clinic=clinic,
+        clinic_db=clinic_db(args, clinic),
     )
 
 
@@ -105,6 +119,7 @@ def gui_options(args: argparse.Namespace, clinic):  # clinic: ClinicProtocol; ->
         scenario=args.scenario,
         speed=args.speed,
         seed=args.seed,
+        clinic_db=clinic_db(args, clinic),
         show_other_desks=None if args.show_desks is None else args.show_desks == "all",
     )
 

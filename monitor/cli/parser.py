@@ -75,6 +75,29 @@ CLINIC_HELP = (
 )
 
 
+def _desk(text: str) -> str:
+    from monitor.clinical.clinic_protocol import ProtocolError, desk_name
+
+    try:
+        return desk_name(text, "--desk")
+    except ProtocolError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_clinic_db_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--clinic-db",
+        metavar="DSN",
+        help="ship everything recorded to the clinic database (PostgreSQL connection string, e.g. "
+        "'host=db.clinic dbname=monitor user=desk_a sslmode=verify-full'; TLS by sslmode). Default: clinic.json's "
+        "clinic_db, else local only. The local database stays the journal: recording never waits for it",
+    )
+    p.add_argument(
+        "--desk", type=_desk, metavar="NAME", help="this desk's name on the clinic database (default: clinic.json's "
+        "desk, else the host name)"
+    )
+
+
 def _export_targets() -> str:
     """'file (pdf, fhir) or folder (csv)', from the registry."""
     kinds = {kind: [e.name for e in export.exporters() if e.target is kind] for kind in export.Target}
@@ -112,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--initials", type=_initials, help="the nurse's initials, stamped on every entry (2-4 letters)")
     run.add_argument("--clinic", type=Path, metavar="FILE", help=CLINIC_HELP)
+    _add_clinic_db_options(run)
     run.add_argument(
         "--show-desks",
         choices=("all", "none"),
@@ -132,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rec.add_argument("--duration", type=_positive_seconds, help="stop after this many seconds (default: Ctrl+C)")
     rec.add_argument("--clinic", type=Path, metavar="FILE", help=CLINIC_HELP)
+    _add_clinic_db_options(rec)
 
     sim = sub.add_parser("simulate", help="run a simulated bedside monitor on a pseudo-terminal")
     sim.add_argument("--protocol", choices=PROTOCOL_NAMES, default="datex-s5")

@@ -36,6 +36,7 @@ AUDIO_PAUSE_S = 120.0  # clinical.md: audio pause is time-limited, commonly 2 mi
 ESCALATE_AFTER_S = {AlarmPriority.LOW: 300.0, AlarmPriority.MEDIUM: 120.0}  # this program's defaults
 INVALID_DELAY_S = 10.0  # a moment without a valid value (movement) is not yet a fault; this program's default
 SOUND_KEY = "alarm sound"  # the standing condition: this computer cannot sound an alarm
+CLINIC_DB_KEY = "clinic database"  # the standing condition: the desk's record is not reaching the clinic database
 SENSOR_CONDITIONS = frozenset(
     {
         DeviceCondition.SENSOR_OFF,
@@ -224,6 +225,17 @@ class AlarmEngine:
         self.alarms[SOUND_KEY].standing = True
         return [replace(e, message=f"{e.message} ({problem})") for e in events]  # the record says why
 
+    def on_clinic_db(self, problem: str | None, t: float) -> list[AlarmEvent]:
+        """The desk's record is not reaching the clinic database (`problem`: what to show, e.g. "clinic database
+        unreachable since 10:42 — recording locally"), or reaches it again (None). A low-priority technical
+        condition standing while true: nothing for the nurse to silence (the recording is safe locally, and
+        alarms never depend on the server); it clears itself when shipping resumes."""
+        if problem is None:
+            return self._clear(CLINIC_DB_KEY, t)
+        events = self._raise(CLINIC_DB_KEY, AlarmCategory.TECHNICAL, AlarmPriority.LOW, problem, t)
+        self.alarms[CLINIC_DB_KEY].standing = True
+        return events
+
     def tick(self, now: float) -> list[AlarmEvent]:
         """Persistent invalid values, escalation and the end of an audio pause."""
         events = []
@@ -272,7 +284,7 @@ class AlarmEngine:
         monitor may still be connected). The caller stops feeding patient values from now on."""
         events = []
         for key, alarm in list(self.alarms.items()):
-            if key not in LINK_KEYS:
+            if key not in LINK_KEYS and key != CLINIC_DB_KEY:  # about the desk, not the patient
                 del self.alarms[key]
                 events.append(self._event(AlarmAction.CLEAR, alarm, now, f"{alarm.message}: ended, patient discharged"))
         self._pending.clear()

@@ -13,7 +13,9 @@ Alarm limits stay within the hard bounds of monitor.clinical.alarm_limits, as a 
       "observe_after_stop_min": 45,
       "aldrete_circulation": "mmHg",
       "aldrete_override": true,
-      "serial_hosts": ["10.1.2.3", "moxa-chair1.clinic.local"]
+      "serial_hosts": ["10.1.2.3", "moxa-chair1.clinic.local"],
+      "clinic_db": "host=db.clinic.local dbname=monitor user=desk_a sslmode=verify-full",
+      "desk": "desk-a"
     }
 
 "aldrete_circulation": the circulation item's variant (clinical.md [ALDRETE]: "percent", the default, or "mmHg").
@@ -25,12 +27,16 @@ rfc2217://HOST:PORT, monitor.devices.port_policy); without it only device paths 
 by default: a desk shows its own chairs). "other_desks_alarms": "high" puts the other desks' high-priority alarms
 in this station's alarm bar, marked with their desk and never sounding here ("none", the clinic default: they stay
 on their cards; the alarm sounds at the desk that records the chair, whose nurse answers it).
+"clinic_db": the clinic database's PostgreSQL connection string (TLS by its sslmode), "desk": this desk's name on it
+(default the host name); --clinic-db and --desk on the command line win. Keep passwords out of this file (libpq's
+~/.pgpass or PGPASSFILE); a DSN is never printed with its password.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -55,10 +61,13 @@ _KEYS = {
     "aldrete_circulation",
     "aldrete_override",
     "serial_hosts",
+    "clinic_db",
+    "desk",
     "show_other_desks",
     "other_desks_alarms",
 }
 OTHER_DESKS_ALARMS = ("none", "high")  # which of the other desks' alarms the station bar shows (never sounding)
+DESK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")  # a host-name-like label: shown on cards, typed by IT
 
 
 class ProtocolError(config_values.ConfigError):
@@ -78,6 +87,9 @@ class ClinicProtocol:
     serial_hosts: tuple[str, ...] = ()  # network serial servers a port may reach (none: device paths only)
     show_other_desks: bool = False  # clinic default: a station shows its own chairs; true adds other desks' (read-only)
     other_desks_alarms: str = "none"  # clinic default: other desks' alarms stay on their cards, not in this bar
+    # the clinic database's DSN (None: this desk records locally only); it may hold a password: not in repr
+    clinic_db: str | None = field(default=None, repr=False)
+    desk: str | None = None  # this desk's name there (None: the host name)
     source: str = "built-in defaults (shared/clinical.md)"  # what the session record names
 
     def describe(self) -> str:
@@ -144,8 +156,18 @@ def parse_protocol(data: Any, source: str) -> ClinicProtocol:
         serial_hosts=_hosts(data.get("serial_hosts", [])),
         show_other_desks=_switch(data, "show_other_desks", base.show_other_desks),
         other_desks_alarms=_choice(data, "other_desks_alarms", base.other_desks_alarms, OTHER_DESKS_ALARMS),
+        clinic_db=config_values.text(data["clinic_db"], "clinic_db", 2000) if "clinic_db" in data else None,
+        desk=desk_name(data["desk"], "desk") if "desk" in data else None,
         source=source,
     )
+
+
+def desk_name(value: Any, entry: str) -> str:
+    """A desk's name on the clinic database: letters, digits, '.', '_' and '-', up to 63 characters."""
+    name = config_values.text(value, entry, 63)
+    if not DESK_NAME.fullmatch(name):
+        raise ProtocolError(f"{entry} {name!r}: use letters, digits, '.', '_' or '-' (like desk-a), up to 63")
+    return name
 
 
 def _number(data: dict, key: str, default: float, low: float, high: float, prefix: str = "") -> float:

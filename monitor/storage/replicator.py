@@ -73,6 +73,7 @@ class ShipReport:
 
     shipped: dict[str, int] = field(default_factory=dict)
     pending: int = 0
+    marks: dict[str, int] = field(default_factory=dict)  # per table, the highest id the hub has now
 
     @property
     def total(self) -> int:
@@ -97,7 +98,7 @@ def ship_pending(
     report = ShipReport()
     while True:
         budget = BATCH_ROWS if max_rows is None else max(0, min(BATCH_ROWS, max_rows - report.total))
-        shipped, report.pending = _ship_batch(local, hub, desk, uid, budget)
+        shipped, report.pending, report.marks = _ship_batch(local, hub, desk, uid, budget)
         for table, n in shipped.items():
             report.shipped[table] = report.shipped.get(table, 0) + n
         if not shipped or not report.pending:
@@ -106,7 +107,7 @@ def ship_pending(
 
 def _ship_batch(
     local: sqlite3.Connection, hub: psycopg.Connection, desk: str, uid: str, budget: int
-) -> tuple[dict[str, int], int]:
+) -> tuple[dict[str, int], int, dict[str, int]]:
     local.execute("BEGIN")  # a read transaction: one snapshot for the whole batch
     try:
         with hub.transaction():
@@ -132,7 +133,13 @@ def _ship_batch(
                 hub.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, payload))
     finally:
         local.execute("COMMIT")  # nothing written: ends the snapshot
-    return shipped, pending
+    return shipped, pending, marks
+
+
+def pending_rows(local: sqlite3.Connection, marks: dict[str, int]) -> int:
+    """Rows of the local database above `marks` (a ShipReport's; {}: everything): what is left when the hub
+    cannot be asked."""
+    return sum(_count_after(local, table, marks.get(table, 0)) for table in SHIP_ORDER)
 
 
 def _claim_desk(hub: psycopg.Connection, desk: str, uid: str) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from monitor.app.chair import Chair, ChairConfig
 from monitor.app.gui_options import GuiOptions
 from monitor.app.hub_watch import HubWatch, OtherDesks
 from monitor.app.lifecycle import close_empty_sessions
+from monitor.app.replication import ClinicDb, Replication, left_text
 from monitor.app.resume import ResumePoint, find_unfinished, restore_unsaved_entries
 from monitor.app.station import Station, demo_chairs, load_station, station_file
 from monitor.app.storage_door import SessionWriter, captures_dir, default_db_path
@@ -139,12 +139,32 @@ def other_desks(options: GuiOptions) -> OtherDesks | None:
     show = options.clinic.show_other_desks if options.show_other_desks is None else options.show_other_desks
     if not show:
         return None
-    if not options.clinic_db:
+    if options.clinic_db is None:
         print("infusion-monitor: other desks' chairs come from the clinic database: give --clinic-db", file=sys.stderr)
         return None
-    watch = HubWatch(options.clinic_db, options.desk or socket.gethostname())
+    watch = HubWatch(options.clinic_db.dsn, options.clinic_db.desk)
     watch.start()
     return OtherDesks(watch, alarms=options.clinic.other_desks_alarms == "high")
+
+
+def _start_replication(db_path: Path, clinic_db: ClinicDb | None, chairs) -> Replication | None:
+    """Ship the desk's record to the clinic database on its own thread; the chairs show when it stalls."""
+    if clinic_db is None:
+        return None
+    replication = Replication(db_path, clinic_db.dsn, clinic_db.desk)
+    replication.watch_chairs(chairs)
+    replication.start()
+    return replication
+
+
+def _stop_replication(replication: Replication | None) -> None:
+    """After the chairs and the writer: a bounded wait for the last rows, then what is left is said (stderr and
+    the log: the window has closed; they are sent at the next start)."""
+    if replication is None:
+        return
+    left = replication.stop()
+    if left:
+        print(f"infusion-monitor: {left_text(left)}", file=sys.stderr)
 
 
 def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless: bool) -> int:
@@ -179,6 +199,7 @@ def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless:
     others = other_desks(options)
     window = StationWindow([seat.window for seat in seats], [c.config for c in station.chairs], policy, others)
     window.show()
+    replication = _start_replication(db_path, options.clinic_db, lambda: [seat.chair.alarms for seat in seats])
     try:
         return app.exec()
     finally:
@@ -189,6 +210,7 @@ def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless:
             station.stop()
         finally:  # whatever failed above, held entries are written or saved beside the database
             writer.close()
+            _stop_replication(replication)
 
 
 def run_gui(options: GuiOptions) -> int:
@@ -214,6 +236,7 @@ def run_gui(options: GuiOptions) -> int:
         return 2
     seat = ChairSeat(chair, options.initials, _place_single)
     _load_history(seat, db_path)
+    replication = _start_replication(db_path, options.clinic_db, lambda: [seat.chair.alarms])
     try:
         return app.exec()
     finally:
@@ -221,3 +244,4 @@ def run_gui(options: GuiOptions) -> int:
             seat.chair.stop()
         finally:  # whatever failed above, held entries are written or saved beside the database
             writer.close()
+            _stop_replication(replication)
