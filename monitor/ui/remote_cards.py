@@ -65,10 +65,10 @@ class RemoteCards(QWidget):
         """Cards in the model's order (desk, chair); those of sessions still open are kept as they are."""
         chairs = self.others.model.ordered()
         keep = {c.key for c in chairs}
+        for card in self.cards.values():
+            self.grid.removeWidget(card)  # placed again below, in the new order
         for key in [k for k in self.cards if k not in keep]:
-            card = self.cards.pop(key)
-            self.grid.removeWidget(card)
-            card.deleteLater()
+            self.cards.pop(key).deleteLater()
         for i, chair in enumerate(chairs):
             card = self.cards.get(chair.key)
             if card is None:

@@ -126,3 +126,7 @@ def test_the_remote_workspace_is_live_and_refuses_entries(qtbot, clinic) -> None
     b.vitals(HR=88)
     b.ship()
     qtbot.waitUntil(lambda: page.tiles["hr"].value.text() == "88", timeout=WAIT_MS)  # live: by the notice
+    b.writer.end_session(b.sid, time.time())  # the session ends at desk B: its page and its card go
+    b.ship()
+    qtbot.waitUntil(lambda: window.remote.cards == {} and window.stack.currentIndex() == 0, timeout=WAIT_MS)
+    assert not window.back.isVisible()
