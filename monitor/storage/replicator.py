@@ -111,6 +111,7 @@ def _ship_batch(
     local.execute("BEGIN")  # a read transaction: one snapshot for the whole batch
     try:
         with hub.transaction():
+            hub.execute("SET LOCAL lock_timeout = '10s'")  # another process shipping this desk: fail, retry later
             hub.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"{NOTIFY_CHANNEL}:{desk}",))
             _claim_desk(hub, desk, uid)
             marks = _hub_marks(local, hub, desk)
