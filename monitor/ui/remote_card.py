@@ -45,5 +45,6 @@ class RemoteCard(ChairCard):
         self._infusion(remote, now)  # type: ignore[arg-type]
         self.check.setText(remote.hub_lost or remote.read_only_text)
         set_role(self.check, state="not-sending" if remote.hub_lost else "read-only")
-        self._alarm(remote, "" if link else remote.values.shown("HR", now).note)  # type: ignore[arg-type]
+        why = "" if link else remote.values.shown("HR", now).note.removeprefix(f"{remote.desk}: ")  # in the title
+        self._alarm(remote, why)  # type: ignore[arg-type]
         self._spark(remote)  # type: ignore[arg-type]

@@ -72,7 +72,7 @@ class StationWindow(QMainWindow):
         self.alarm_lines = [plain(QLabel("")) for _ in range(SHOWN_ALARMS)]
         grid = QGridLayout()
         self.cards: list[ChairCard] = []
-        columns = min(4, len(windows))
+        columns = max(1, min(4, len(windows)))  # a viewing station may have no chair of its own
         for i, (window, config) in enumerate(zip(windows, configs, strict=True)):
             card = ChairCard(i, config)
             card.sigOpen.connect(self.open_chair)

@@ -57,6 +57,34 @@ def clinic(qtbot, pg_dsn: str, tmp_path: Path):
     b.close()
 
 
+def test_a_lost_clinic_database_is_said_on_the_remote_cards_never_hidden(qtbot, pg_cluster, tmp_path: Path) -> None:
+    b = RecordingDesk(tmp_path, "desk-b", desk_dsn(pg_cluster.dsn, "desk_b"), time.time())
+    watch = HubWatch(desk_dsn(pg_cluster.dsn, "desk_a"), "desk-a", retry_s=0.5)
+    watch.start()
+    window = StationWindow([], [], None, OtherDesks(watch, alarms=True))
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        b.link(LinkState.RECEIVING)
+        b.vitals(HR=72)
+        b.ship()
+        qtbot.waitUntil(lambda: _remote_card(window) is not None, timeout=WAIT_MS)
+        card = _remote_card(window)
+        qtbot.waitUntil(lambda: card.cells["hr"].value.text() == "72", timeout=WAIT_MS)
+        pg_cluster.stop()
+        lost = "desk-b: no data from the clinic database since"
+        qtbot.waitUntil(lambda: card.check.text().startswith(lost), timeout=WAIT_MS)
+        assert card.cells["hr"].value.text() == "--", "not shown as a current value"
+        assert card.alarm.text().startswith("No data from the clinic database since"), card.alarm.text()
+        assert window.remote.heading.text().startswith("Other desks: no data from the clinic database since")
+        pg_cluster.start()
+        qtbot.waitUntil(lambda: card.check.text() == "recorded at desk-b — read-only", timeout=WAIT_MS)
+        assert card.cells["hr"].value.text() == "72"
+    finally:
+        watch.stop()
+        b.close()
+
+
 def _remote_card(window: StationWindow):
     cards = list(window.remote.cards.values()) if window.remote is not None else []
     return cards[0] if cards else None
