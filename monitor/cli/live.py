@@ -120,6 +120,7 @@ def gui_options(args: argparse.Namespace, clinic):  # clinic: ClinicProtocol; ->
         speed=args.speed,
         seed=args.seed,
         clinic_db=clinic_db(args, clinic),
+        show_other_desks=None if args.show_desks is None else args.show_desks == "all",
     )
 
 

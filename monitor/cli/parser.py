@@ -160,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--initials", type=_initials, help="the nurse's initials, stamped on every entry (2-4 letters)")
     run.add_argument("--clinic", type=Path, metavar="FILE", help=CLINIC_HELP)
     _add_clinic_db_options(run)
+    run.add_argument(
+        "--show-desks",
+        choices=("all", "none"),
+        help="with a clinic database and --station: also show the chairs other desks record (read-only), or not "
+        '(default: clinic.json "show_other_desks")',
+    )
     _add_simulation_options(run, "stable")
 
     rec = sub.add_parser("record", help="record a session without a window (headless)")

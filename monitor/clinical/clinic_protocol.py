@@ -23,6 +23,10 @@ Alarm limits stay within the hard bounds of monitor.clinical.alarm_limits, as a 
 false by default (this program's clinic default: such a score is refused, showing the values).
 "serial_hosts" lists the serial device servers a port may reach over the network (socket://HOST:PORT or
 rfc2217://HOST:PORT, monitor.devices.port_policy); without it only device paths are opened.
+"show_other_desks": with a clinic database, the station also shows the chairs other desks record, read-only (false
+by default: a desk shows its own chairs). "other_desks_alarms": "high" puts the other desks' high-priority alarms
+in this station's alarm bar, marked with their desk and never sounding here ("none", the clinic default: they stay
+on their cards; the alarm sounds at the desk that records the chair, whose nurse answers it).
 "clinic_db": the clinic database's PostgreSQL connection string (TLS by its sslmode), "desk": this desk's name on it
 (default the host name); --clinic-db and --desk on the command line win. Keep passwords out of this file (libpq's
 ~/.pgpass or PGPASSFILE); a DSN is never printed with its password.
@@ -59,7 +63,10 @@ _KEYS = {
     "serial_hosts",
     "clinic_db",
     "desk",
+    "show_other_desks",
+    "other_desks_alarms",
 }
+OTHER_DESKS_ALARMS = ("none", "high")  # which of the other desks' alarms the station bar shows (never sounding)
 DESK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")  # a host-name-like label: shown on cards, typed by IT
 
 
@@ -78,6 +85,8 @@ class ClinicProtocol:
     aldrete_circulation: Circulation = Circulation.PERCENT  # clinical.md [ALDRETE]: the % variant by default
     aldrete_override: bool = False  # clinic default: a score contradicting the monitor is refused, not kept
     serial_hosts: tuple[str, ...] = ()  # network serial servers a port may reach (none: device paths only)
+    show_other_desks: bool = False  # clinic default: a station shows its own chairs; true adds other desks' (read-only)
+    other_desks_alarms: str = "none"  # clinic default: other desks' alarms stay on their cards, not in this bar
     # the clinic database's DSN (None: this desk records locally only); it may hold a password: not in repr
     clinic_db: str | None = field(default=None, repr=False)
     desk: str | None = None  # this desk's name there (None: the host name)
@@ -145,6 +154,8 @@ def parse_protocol(data: Any, source: str) -> ClinicProtocol:
         aldrete_circulation=_circulation(data.get("aldrete_circulation", base.aldrete_circulation.value)),
         aldrete_override=_switch(data, "aldrete_override", base.aldrete_override),
         serial_hosts=_hosts(data.get("serial_hosts", [])),
+        show_other_desks=_switch(data, "show_other_desks", base.show_other_desks),
+        other_desks_alarms=_choice(data, "other_desks_alarms", base.other_desks_alarms, OTHER_DESKS_ALARMS),
         clinic_db=config_values.text(data["clinic_db"], "clinic_db", 2000) if "clinic_db" in data else None,
         desk=desk_name(data["desk"], "desk") if "desk" in data else None,
         source=source,
@@ -182,6 +193,13 @@ def _circulation(value: Any) -> Circulation:
         raise ProtocolError(
             f"aldrete_circulation must be one of {[c.value for c in Circulation]}, got {value!r}"
         ) from None
+
+
+def _choice(data: dict, key: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = data.get(key, default)
+    if value not in allowed:
+        raise ProtocolError(f"{key} must be one of {list(allowed)}, got {value!r}")
+    return value
 
 
 def _switch(data: dict, key: str, default: bool) -> bool:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from monitor.app.chair import Chair, ChairConfig
 from monitor.app.clinic_patients import ClinicPatients
 from monitor.app.gui_options import GuiOptions
+from monitor.app.hub_watch import HubWatch, OtherDesks
 from monitor.app.lifecycle import close_empty_sessions
 from monitor.app.replication import ClinicDb, Replication, left_text
 from monitor.app.resume import ResumePoint, find_unfinished, restore_unsaved_entries
@@ -133,6 +134,20 @@ def _place_single(new: MainWindow, old: MainWindow | None) -> None:
         old.deleteLater()
 
 
+def other_desks(options: GuiOptions) -> OtherDesks | None:
+    """The other desks' chairs, when the clinic (or `--show-desks`) asks for them and there is a clinic database:
+    their watcher started on its own thread."""
+    show = options.clinic.show_other_desks if options.show_other_desks is None else options.show_other_desks
+    if not show:
+        return None
+    if options.clinic_db is None:
+        print("infusion-monitor: other desks' chairs come from the clinic database: give --clinic-db", file=sys.stderr)
+        return None
+    watch = HubWatch(options.clinic_db.dsn, options.clinic_db.desk)
+    watch.start()
+    return OtherDesks(watch, alarms=options.clinic.other_desks_alarms == "high")
+
+
 def _start_replication(db_path: Path, clinic_db: ClinicDb | None, chairs) -> Replication | None:
     """Ship the desk's record to the clinic database on its own thread; the chairs show when it stalls."""
     if clinic_db is None:
@@ -188,13 +203,16 @@ def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless:
     seats = [ChairSeat(chair, options.initials, place) for chair in station.chairs]
     for seat in seats:
         _load_history(seat, db_path)
-    window = StationWindow([seat.window for seat in seats], [c.config for c in station.chairs], policy)
+    others = other_desks(options)
+    window = StationWindow([seat.window for seat in seats], [c.config for c in station.chairs], policy, others)
     window.show()
     replication = _start_replication(db_path, options.clinic_db, lambda: [seat.chair.alarms for seat in seats])
     try:
         return app.exec()
     finally:
         station.chairs = [seat.chair for seat in seats]  # the current ones, after any next patient
+        if others is not None:
+            others.stop()
         try:
             station.stop()
         finally:  # whatever failed above, held entries are written or saved beside the database

@@ -19,6 +19,7 @@ from PySide6.QtGui import QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from monitor.app.chair import ChairConfig
+from monitor.app.latest_values import LatestValues
 from monitor.app.live_chair import LiveChair
 from monitor.clinical.currency import ShownValue
 from monitor.clinical.infusion import InfusionState
@@ -223,8 +224,16 @@ class ChairCard(QWidget):
         patient = live.patient
         self.title.setText(f"{self.name} · {_initials(patient.name)}" if patient else f"{self.name} · no patient")
         self.who.setText(f"nurse {live.nurse or '—'}")
-        values = live.values
-        link = values.receiving  # while the monitor is not sending, the card says so once, not beside each value
+        link = self._values(live.values, now)
+        self._infusion(live, now)
+        self._check(live, now)
+        self._alarm(live, "" if link else live.values.shown("HR", now).note)
+        self._spark(live)
+
+    def _values(self, values: LatestValues, now: float) -> bool:
+        """Each value by the one rule; whether the monitor is sending (when not, the card says why once, not
+        beside each value)."""
+        link = values.receiving
         for spec in CARD_VALUES:
             if spec.key == "nibp":
                 nibp = values.nibp(now)
@@ -232,10 +241,7 @@ class ChairCard(QWidget):
             else:
                 shown = values.shown(spec.param, now)
                 self.cells[spec.key].display(shown.text, shown, link)
-        self._infusion(live, now)
-        self._check(live, now)
-        self._alarm(live, "" if link else values.shown("HR", now).note)
-        self._spark(live)
+        return link
 
     def _infusion(self, live: LiveChair, now: float) -> None:
         s = live.infusion(now)

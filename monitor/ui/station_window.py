@@ -28,11 +28,13 @@ from PySide6.QtWidgets import (
 
 from monitor.app.chair import ChairConfig
 from monitor.app.device_door import PROTOCOL_NAMES, PortPolicy, PortRefused, check_port, list_ports
+from monitor.app.hub_watch import OtherDesks
 from monitor.app.station import save_station
 from monitor.clinical.alarm_limits import AlarmPriority
 from monitor.ui import theme
 from monitor.ui.alarm_bar import COLOURS, TEXT_ON
 from monitor.ui.main_window import MainWindow, confirm_close
+from monitor.ui.remote_cards import RemoteCards
 from monitor.ui.station_card import ChairCard
 from monitor.ui.style import show
 from monitor.ui.text import plain
@@ -45,9 +47,19 @@ DEFAULT_SIZE = (1600, 980)  # where no screen is known
 
 
 class StationWindow(QMainWindow):
-    def __init__(self, windows: list[MainWindow], configs: list[ChairConfig], policy: PortPolicy | None = None) -> None:
-        """`policy`: the ports the clinic allows, for the port assignments (monitor.devices.port_policy)."""
+    def __init__(
+        self,
+        windows: list[MainWindow],
+        configs: list[ChairConfig],
+        policy: PortPolicy | None = None,
+        others: OtherDesks | None = None,
+    ) -> None:
+        """`policy`: the ports the clinic allows, for the port assignments (monitor.devices.port_policy). `others`:
+        the other desks' chairs, read-only cards below this desk's (None: not shown)."""
         super().__init__()
+        self.others = others
+        self._remote_names: list[str] = []
+        self.remote = RemoteCards(others, self._open_remote) if others is not None else None
         self.policy = policy or PortPolicy()
         self.setWindowTitle(f"Infusion Station Monitor — station, {count(len(windows), 'chair')}")
         self.windows = windows
@@ -60,7 +72,7 @@ class StationWindow(QMainWindow):
         self.alarm_lines = [plain(QLabel("")) for _ in range(SHOWN_ALARMS)]
         grid = QGridLayout()
         self.cards: list[ChairCard] = []
-        columns = min(4, len(windows))
+        columns = max(1, min(4, len(windows)))  # a viewing station may have no chair of its own
         for i, (window, config) in enumerate(zip(windows, configs, strict=True)):
             card = ChairCard(i, config)
             card.sigOpen.connect(self.open_chair)
@@ -74,7 +86,10 @@ class StationWindow(QMainWindow):
             grid.setRowStretch(row, 1)
         layout = QVBoxLayout(overview)
         layout.addWidget(self._alarm_area())
-        layout.addLayout(grid, 1)
+        local_rows = (len(windows) + columns - 1) // columns
+        layout.addLayout(grid, local_rows)
+        if self.remote is not None:
+            layout.addWidget(self.remote, max(1, local_rows // 2))  # this desk's chairs keep the larger share
         self.stack.insertWidget(0, overview)
         self.stack.setCurrentIndex(0)  # inserting does not change the current page: the first chair's
         self.back = QPushButton("◀ Station overview")
@@ -168,6 +183,13 @@ class StationWindow(QMainWindow):
         self.stack.setCurrentIndex(0)
         self.back.hide()
 
+    def _open_remote(self, page: QWidget, title: str) -> None:
+        if self.stack.indexOf(page) < 0:
+            self.stack.addWidget(page)
+        self.stack.setCurrentWidget(page)
+        self.back.show()
+        self.back.setText(f"◀ Station overview ({title})")
+
     def refresh(self) -> None:
         ranked = []
         for i, (window, card) in enumerate(zip(self.windows, self.cards, strict=True)):
@@ -176,17 +198,38 @@ class StationWindow(QMainWindow):
             card.update_from(live, now)
             for alarm in live.alarms():
                 ranked.append((-alarm.priority, -alarm.onset, i, alarm))
+        if self.remote is not None:
+            ranked += self._refresh_remote(len(self.windows))
         ranked.sort(key=lambda r: r[:3])
         self._show_standing()
         for k, line in enumerate(self.alarm_lines):  # each keeps its place, empty when there is no k-th alarm
             if k < len(ranked):
                 _p, _o, i, alarm = ranked[k]
-                text = f"{self.configs[i].name} · {alarm.message} ({alarm.priority.name.lower()})"
+                where = self.configs[i].name if i < len(self.configs) else self._remote_names[i - len(self.configs)]
+                text = f"{where} · {alarm.message} ({alarm.priority.name.lower()})"
                 style = f"background: {COLOURS[alarm.priority]}; color: {TEXT_ON[alarm.priority]};"
                 show(line, text, style + f" font-size: {ALARM_LINE_PX}px; font-weight: bold; padding: 2px;")
             else:
                 quiet = k == 0
                 show(line, "No active alarms at the station" if quiet else "", theme.NOT_CURRENT_STYLE if quiet else "")
+
+    def _refresh_remote(self, first: int) -> list[tuple]:
+        """The other desks' cards and open page; their high-priority alarms for the bar when the clinic says so
+        (numbered after this desk's chairs; they never sound here: monitor.app.hub_watch.OtherDesks)."""
+        assert self.remote is not None and self.others is not None
+        for page in self.remote.refresh():  # its session ended or was discharged at its desk
+            if self.stack.currentWidget() is page:
+                self.show_overview()
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        self._remote_names = []
+        ranked = []
+        if self.others.alarms:
+            for chair, alarm in self.others.model.alarms():
+                i = first + len(self._remote_names)
+                self._remote_names.append(f"{chair.desk} · {chair.chair} (not sounding here)")
+                ranked.append((-alarm.priority, -alarm.onset, i, alarm))
+        return ranked
 
     def _show_standing(self) -> None:
         chairs: dict[str, list[str]] = {}  # one line per condition, naming the chairs it holds for

@@ -114,6 +114,7 @@ _CARD_ALARMS = "\n".join(
 _STATION_CARD = f"""
 QWidget[role="chair-card"] {{ background: {theme.PANEL}; border: 4px solid {theme.BORDER}; border-radius: 6px; }}
 QWidget[role="chair-card"][alarm="not-sending"] {{ border-color: {theme.LINK_SILENT}; }}
+QWidget[role="chair-card"][remote="true"] {{ border-style: dashed; }}
 {_CARD_ALARMS}
 QLabel[role="card-title"] {{ color: {theme.CARD_TEXT}; font-size: {CARD_TITLE_PX}px; font-weight: bold; }}
 QLabel[role="card-note"] {{ color: {theme.CARD_TEXT}; font-size: {CARD_NOTE_PX}px; }}
@@ -122,6 +123,12 @@ QLabel[role="card-line"] {{
 }}
 QLabel[role="card-line"][state="not-sending"] {{ color: {theme.CAUTION}; }}
 QLabel[role="card-line"][state="overdue"] {{ background: {theme.BANNER_RED}; color: white; }}
+QLabel[role="card-line"][state="read-only"] {{ color: {theme.NOT_CURRENT}; font-weight: normal; }}
+QLabel[role="remote-banner"] {{
+    background: {theme.PANEL}; color: {theme.CARD_TEXT}; font-size: {CARD_NOTE_PX + 2}px; font-weight: bold;
+    border: 2px dashed {theme.NOT_CURRENT}; padding: 4px;
+}}
+QLabel[role="remote-line"] {{ font-size: {CARD_NOTE_PX + 2}px; font-weight: bold; padding: 2px; }}
 QLabel[role="card-value"] {{ font-size: {CARD_NUMBER_PX}px; font-weight: bold; }}
 QLabel[role="card-value-name"] {{ font-size: {CARD_NOTE_PX}px; font-weight: bold; }}
 QLabel[role="card-value-note"] {{ font-size: {CARD_NOTE_PX}px; }}

@@ -7,6 +7,7 @@ colours follow IEC 60601-1-8 as in shared/clinical.md [IEC-60601-1-8]: high red,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -14,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from monitor.app.latest_values import LatestValues
 from monitor.clinical.currency import Currency, ShownValue
 from monitor.timefmt import age_text
 from monitor.ui import theme
@@ -124,3 +126,22 @@ class NumericTile(QFrame):
         if dim != self.dimmed:
             self.dimmed = dim
             self._paint()
+
+
+def render_tiles(tiles: Mapping[str, NumericTile], values: LatestValues, now: float) -> None:
+    """Every tile from a chair's LatestValues, through the one currency rule (a local chair's or a remote one's)."""
+    for spec in TILES:
+        if spec.key == "nibp":
+            nibp = values.nibp(now)
+            mean = f"({nibp.mean.text})" if nibp.mean.value is not None else ""
+            detail = f"{mean} measuring…".strip() if nibp.measuring else mean
+            if nibp.sys.value is None and not nibp.measuring:
+                detail = "No cuff reading yet"
+            tiles["nibp"].display(nibp.text, nibp.sys, detail)  # the age counts from the reading itself
+            continue
+        shown = values.shown(spec.params[0], now)
+        detail = ""
+        if spec.key == "spo2":
+            pr = values.shown("PR", now)
+            detail = f"PR {pr.text}" if pr.current else ""
+        tiles[spec.key].display(shown.text, shown, detail)

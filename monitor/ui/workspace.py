@@ -52,7 +52,7 @@ from monitor.ui.schedule_line import ScheduleLine
 from monitor.ui.screening_panel import ScreeningPanel
 from monitor.ui.stylesheet import set_role
 from monitor.ui.text import literal, plain
-from monitor.ui.tiles import TILES, AlarmLevel, NumericTile
+from monitor.ui.tiles import TILES, AlarmLevel, NumericTile, render_tiles
 from monitor.ui.timeline import CorrectionDialog, TimelineList
 from monitor.ui.trends import TrendView
 from monitor.ui.wheel_guard import install_wheel_guard
@@ -316,21 +316,7 @@ class ChairWorkspace(QWidget):
 
     def _render_tiles(self, now: float) -> None:
         """Every tile from the LatestValues, through the one currency rule."""
-        for spec in TILES:
-            if spec.key == "nibp":
-                nibp = self.live.values.nibp(now)
-                mean = f"({nibp.mean.text})" if nibp.mean.value is not None else ""
-                detail = f"{mean} measuring…".strip() if nibp.measuring else mean
-                if nibp.sys.value is None and not nibp.measuring:
-                    detail = "No cuff reading yet"
-                self.tiles["nibp"].display(nibp.text, nibp.sys, detail)  # the age counts from the reading itself
-                continue
-            shown = self.live.values.shown(spec.params[0], now)
-            detail = ""
-            if spec.key == "spo2":
-                pr = self.live.values.shown("PR", now)
-                detail = f"PR {pr.text}" if pr.current else ""
-            self.tiles[spec.key].display(shown.text, shown, detail)
+        render_tiles(self.tiles, self.live.values, now)
 
     @Slot(object)
     def _on_link(self, event: LinkEvent) -> None:
