@@ -239,3 +239,19 @@ def test_an_older_copy_of_the_desk_database_is_refused(pg_dsn: str, tmp_path: Pa
     with pytest.raises(HubAheadError, match="older copy"):
         _ship(older, desk_dsn)
     _assert_hub_equals_local(path, pg_dsn)
+
+
+def test_two_shippers_of_one_desk_at_once_send_each_row_once(pg_dsn: str, tmp_path: Path) -> None:
+    """A window and a recorder on one database, or a restart while the old process still ships: serialised on the
+    server (an advisory lock per desk), the second finds the first's rows there and sends nothing twice."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    desk_dsn = _desk_dsn(pg_dsn)
+    path = tmp_path / "desk.sqlite3"
+    for i in range(8):
+        _record_more(path, t0=T0 + 10_000 * i)
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda _: _ship(path, desk_dsn, max_rows=None), range(2)))
+    assert sum(r.total for r in reports) == sum(len(_local_rows(path, t)) for t in SHIP_ORDER)
+    assert all(r.pending == 0 for r in reports)
+    _assert_hub_equals_local(path, pg_dsn)
