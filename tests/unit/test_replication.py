@@ -142,3 +142,33 @@ def test_the_condition_stands_apart_from_alarms_and_nothing_silences_it() -> Non
     assert engine.alarms[CLINIC_DB_KEY].message == text
     (clear,) = engine.on_clinic_db(None, T0 + 10_002)
     assert clear.action == "clear" and CLINIC_DB_KEY not in engine.alarms
+
+
+def test_every_chair_shows_the_condition_and_its_record_reaches_the_server(pg_cluster, tmp_path: Path) -> None:
+    from monitor.app.chair import Chair, ChairConfig
+
+    desk_dsn = _desk_dsn(pg_cluster.dsn)
+    pg_cluster.stop()
+    path = tmp_path / "desk.sqlite3"
+    with SessionWriter(path) as writer:
+        chairs = [Chair(ChairConfig(f"Chair {i}", None, speed=20), writer) for i in (1, 2)]
+        replication = Replication(path, desk_dsn, "desk-a", stall_after_s=0.5)
+        try:
+            for chair in chairs:
+                chair.start(require_screening=False, require_patient=False)
+            replication.watch_chairs(lambda: [chair.alarms for chair in chairs])
+            replication.start()
+            shown = lambda: [[a.message for a in chair.alarms.standing()] for chair in chairs]  # noqa: E731
+            _until(lambda: all(any("unreachable since" in m for m in s) for s in shown()), "not shown on each chair")
+            assert not [a for chair in chairs for a in chair.alarms.alarms() if a.key == CLINIC_DB_KEY]  # apart
+            pg_cluster.start()
+            _until(lambda: shown() == [[], []], "the condition did not clear")
+        finally:
+            for chair in chairs:
+                chair.stop()
+    assert replication.stop(flush_timeout_s=WAIT_S) == 0
+    with psycopg.connect(pg_cluster.dsn) as conn:
+        events = conn.execute(
+            "SELECT session_id, action FROM alarm_events WHERE key = 'clinic database' ORDER BY id"
+        ).fetchall()
+    assert sorted(events) == [(1, "clear"), (1, "onset"), (2, "clear"), (2, "onset")]  # on each chair's record
