@@ -70,6 +70,7 @@ bench: $(RUN_STAMP)
 	$(PY) benchmarks/ui.py
 	$(PY) benchmarks/storage.py
 	$(PY) benchmarks/station.py
+	$(PY) benchmarks/hub.py
 
 # The robustness drills of the README's "Proof of robustness" (about 35 minutes in all).
 drills: $(RUN_STAMP)
