@@ -266,10 +266,51 @@ FROM sessions s JOIN courses c ON c.desk = s.desk AND c.id = s.course_id;
 GRANT SELECT ON patient_registrations, patient_conflicts, clinic_courses, course_sessions TO {DESK_GROUP};
 """
 
+# Migration 4: a desk writes only under its own name. The login role that registers a desk name (`desks.role`, set
+# by the server to whoever inserts the row) is the only role that may insert that desk's rows or change its sessions:
+# checked by the server for every statement (COPY included, which row-level security would refuse), so a desk's
+# program -- or anyone holding its password -- cannot write into another desk's record. Reading stays open to every
+# role with SELECT (the clinic record is one). Desks registered before this migration have no role (NULL): any
+# role may still write them until IT names theirs (as the owner: UPDATE desks SET role = '...' WHERE desk = '...').
+_ROW_OWNERSHIP_TABLES = (*RECORD_TABLES, "session_changes")
+_OWN_DESK_V4 = """
+ALTER TABLE desks ADD COLUMN role NAME;
+CREATE FUNCTION desks_registered_by_current_user() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.role := current_user;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER desks_registered_by_current_user BEFORE INSERT ON desks
+    FOR EACH ROW EXECUTE FUNCTION desks_registered_by_current_user();
+CREATE FUNCTION rows_of_own_desk() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    foreign_desk TEXT;
+BEGIN
+    SELECT n.desk INTO foreign_desk FROM (SELECT DISTINCT desk FROM new_rows) n
+    WHERE NOT EXISTS (SELECT 1 FROM desks d WHERE d.desk = n.desk AND (d.role IS NULL OR d.role = current_user))
+    LIMIT 1;
+    IF foreign_desk IS NOT NULL THEN
+        RAISE EXCEPTION 'role % may not write rows of desk % into %', current_user, foreign_desk, TG_TABLE_NAME
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NULL;
+END $$;
+""" + "".join(
+    f"""
+CREATE TRIGGER rows_of_own_desk AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rows_of_own_desk();
+"""
+    for table in _ROW_OWNERSHIP_TABLES
+) + """
+CREATE TRIGGER changes_of_own_desk AFTER UPDATE ON sessions REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rows_of_own_desk();
+"""
+
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (1, _RECORD_TABLES_V1 + _DESK_GRANTS_V1),
     (2, _REPLICATION_V2),
     (3, _CLINIC_PATIENTS_V3),
+    (4, _OWN_DESK_V4),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

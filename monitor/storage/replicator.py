@@ -145,9 +145,15 @@ def pending_rows(local: sqlite3.Connection, marks: dict[str, int]) -> int:
 
 def _claim_desk(hub: psycopg.Connection, desk: str, uid: str) -> None:
     rows = hub.execute(
-        "SELECT desk, database_uid FROM desks WHERE desk = %s OR database_uid = %s", (desk, uid)
+        "SELECT desk, database_uid, role, current_user FROM desks WHERE desk = %s OR database_uid = %s", (desk, uid)
     ).fetchall()
-    for name, other_uid in rows:
+    for name, other_uid, role, me in rows:
+        if name == desk and role is not None and role != me:
+            raise DeskIdentityError(
+                f"the desk '{desk}' is registered on the clinic database to the login role '{role}', and this desk "
+                f"connects as '{me}': the server lets only '{role}' write that desk's record (hub migration 4). "
+                f"Connect as '{role}', or ask IT."
+            )
         if name == desk and other_uid != uid:
             raise DeskIdentityError(
                 f"the desk name '{desk}' is already used on the clinic database by another local database: this "

@@ -62,6 +62,7 @@ def test_a_desk_may_insert_and_select_but_never_update_delete_or_truncate(pg_dsn
     password_file.write_text("s3cret\n")
     assert main(["clinic-db", "init", pg_dsn, "--desk-role", "desk_a", "--desk-password-file", str(password_file)]) == 0
     with psycopg.connect(pg.with_dbname(pg_dsn, psycopg.conninfo.conninfo_to_dict(pg_dsn)["dbname"], "desk_a")) as conn:
+        conn.execute("INSERT INTO desks (desk, database_uid) VALUES ('a', 'uid-a')")  # registered to desk_a
         conn.execute(
             "INSERT INTO sessions (desk, id, started_at, source, protocol) VALUES ('a', 1, 0, 'sim', 'dri')"
         )
@@ -83,6 +84,7 @@ def test_the_same_desk_and_local_id_is_refused_twice(pg_dsn: str) -> None:
     hub_schema.init(pg_dsn)
     insert = "INSERT INTO samples (desk, id, session_id, param, t, host_t, value) VALUES (%s, 7, 1, 'HR', 0, 0, 60)"
     with psycopg.connect(pg_dsn) as conn:
+        conn.execute("INSERT INTO desks (desk, database_uid) VALUES ('a', 'uid-a'), ('b', 'uid-b')")
         conn.execute(insert, ("a",))
         conn.execute(insert, ("b",))  # another desk's row 7 is another row
         conn.commit()

@@ -228,6 +228,35 @@ def test_another_database_under_this_desk_name_is_refused_never_merged(pg_dsn: s
     _assert_hub_equals_local(second, pg_dsn, desk="desk-b")
 
 
+def test_a_desk_role_writes_only_under_its_own_desk_name(pg_dsn: str, tmp_path: Path) -> None:
+    """Row-level security (hub migration 4): desk B's login role cannot insert rows as desk A, change desk A's
+    sessions, register a desk in another role's name, or ship under desk A's name from its own database."""
+    dsn_a, dsn_b = _desk_dsn(pg_dsn, "desk_a"), _desk_dsn(pg_dsn, "desk_b")
+    path_a, path_b = tmp_path / "a.sqlite3", tmp_path / "b.sqlite3"
+    _record_more(path_a)
+    _record_more(path_b, t0=T0 + 50_000)
+    _ship(path_a, dsn_a)
+    with psycopg.connect(dsn_b) as conn:
+        for statement in (
+            "INSERT INTO samples (desk, id, session_id, param, t, host_t, value)"
+            " VALUES ('desk-a', 9999, 1, 'HR', 0, 0, 1)",
+            "INSERT INTO entries (desk, id, session_id, kind, t, recorded_at, initials, payload)"
+            " VALUES ('desk-a', 9999, 1, 'score', 0, 0, 'ZZ', '{}')",
+            "UPDATE sessions SET course_id = 5 WHERE desk = 'desk-a' AND id = 1",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="desk_b may not write rows of desk desk-a"):
+                conn.execute(statement)
+            conn.rollback()
+        conn.execute("INSERT INTO desks (desk, database_uid, role) VALUES ('desk-c', 'uid-c', 'desk_a')")
+        assert conn.execute("SELECT role FROM desks WHERE desk = 'desk-c'").fetchone() == ("desk_b",)  # not A's
+        conn.rollback()
+    with pytest.raises(DeskIdentityError, match="registered on the clinic database to the login role 'desk_a'"):
+        _ship(path_b, dsn_b, desk="desk-a")
+    assert _ship(path_b, dsn_b, desk="desk-b").pending == 0  # under its own name it ships as before
+    _assert_hub_equals_local(path_a, pg_dsn)
+    _assert_hub_equals_local(path_b, pg_dsn, desk="desk-b")
+
+
 def test_an_older_copy_of_the_desk_database_is_refused(pg_dsn: str, tmp_path: Path) -> None:
     desk_dsn = _desk_dsn(pg_dsn)
     path, older = tmp_path / "desk.sqlite3", tmp_path / "older.sqlite3"
