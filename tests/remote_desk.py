@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-import pg
 import psycopg
+from hub_desks import desk_dsn  # noqa: F401  (the remote tests import it from here)
 
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.alarm_service import AlarmService
@@ -17,19 +17,11 @@ from monitor.app.session_service import SessionService
 from monitor.devices.events import Sample
 from monitor.devices.link import LinkEvent, LinkState
 from monitor.storage import db as store
-from monitor.storage import hub_schema
 from monitor.storage import patients as patient_store
 from monitor.storage.replicator import ShipReport, ship_pending
 from monitor.storage.writer import SessionWriter
 
 START = {"action": "start", "drug": "Ketamine", "concentration_mg_ml": 10, "weight_kg": 70, "rate_mg_kg_h": 0.5}
-
-
-def desk_dsn(admin_dsn: str, role: str) -> str:
-    """The DSN a desk's program uses: its own login role, member of monitor_desk only (least privilege)."""
-    hub_schema.init(admin_dsn, desk_role=role)
-    dbname = psycopg.conninfo.conninfo_to_dict(admin_dsn)["dbname"]
-    return pg.with_dbname(admin_dsn, dbname, role)
 
 
 class RecordingDesk:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pg
+import hub_desks
 import psycopg
 import pytest
 
@@ -18,16 +18,10 @@ from monitor.app.replication import Replication, left_text
 from monitor.clinical.alarm_limits import AlarmPriority
 from monitor.clinical.alarms import CLINIC_DB_KEY, AlarmCategory, AlarmEngine
 from monitor.devices.events import Sample
-from monitor.storage import hub_schema
 from monitor.storage.writer import SessionWriter
 
 T0 = 1_767_225_600.0
 WAIT_S = 60.0  # an upper bound for the waits below, never a duration the test depends on
-
-
-def _desk_dsn(dsn: str) -> str:
-    hub_schema.init(dsn, desk_role="desk_a")
-    return pg.with_dbname(dsn, "postgres", "desk_a")
 
 
 def _record(path: Path, sid: int | None, t0: float, n: int = 200) -> int:
@@ -60,7 +54,7 @@ def _local_samples(path: Path) -> list[tuple]:
 
 
 def test_a_stall_is_a_standing_condition_that_clears_when_the_server_is_back(pg_cluster, tmp_path: Path) -> None:
-    desk_dsn = _desk_dsn(pg_cluster.dsn)
+    desk_dsn = hub_desks.desk_dsn(pg_cluster.dsn, "desk_a")
     path = tmp_path / "desk.sqlite3"
     sid = _record(path, None, T0)
     problems: queue.Queue[str | None] = queue.Queue()
@@ -107,7 +101,7 @@ def test_a_closed_port_is_a_stall_too(tmp_path: Path) -> None:
 def test_a_close_with_the_server_gone_says_what_is_left_and_the_next_start_sends_it(
     pg_cluster, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    desk_dsn = _desk_dsn(pg_cluster.dsn)
+    desk_dsn = hub_desks.desk_dsn(pg_cluster.dsn, "desk_a")
     path = tmp_path / "desk.sqlite3"
     sid = _record(path, None, T0)
     first = Replication(path, desk_dsn, "desk-a")
@@ -147,7 +141,7 @@ def test_the_condition_stands_apart_from_alarms_and_nothing_silences_it() -> Non
 def test_every_chair_shows_the_condition_and_its_record_reaches_the_server(pg_cluster, tmp_path: Path) -> None:
     from monitor.app.chair import Chair, ChairConfig
 
-    desk_dsn = _desk_dsn(pg_cluster.dsn)
+    desk_dsn = hub_desks.desk_dsn(pg_cluster.dsn, "desk_a")
     pg_cluster.stop()
     path = tmp_path / "desk.sqlite3"
     with SessionWriter(path) as writer:

@@ -9,13 +9,12 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-import pg
+import hub_desks
 import psycopg
 import pytest
 
 from monitor.devices.events import Sample
 from monitor.storage import db as store
-from monitor.storage import hub_schema
 from monitor.storage import patients as patient_store
 from monitor.storage.replicator import (
     SHIP_ORDER,
@@ -28,13 +27,6 @@ from monitor.storage.writer import SessionWriter
 
 T0 = 1_767_225_600.0
 PATIENT = {"name": "Ann Example", "mrn": "M1", "dob": "1980-01-02", "weight_kg": 70.0, "allergies": ""}
-
-
-def _desk_dsn(pg_dsn: str, role: str = "desk_a") -> str:
-    """The DSN a desk's program uses: its own login role, member of monitor_desk only."""
-    hub_schema.init(pg_dsn, desk_role=role)
-    dbname = psycopg.conninfo.conninfo_to_dict(pg_dsn)["dbname"]
-    return pg.with_dbname(pg_dsn, dbname, role)
 
 
 def _hub(dsn: str) -> psycopg.Connection:
@@ -90,7 +82,7 @@ def _ship(path: Path, dsn: str, desk: str = "desk-a", max_rows: int | None = Non
 
 
 def test_everything_recorded_arrives_once_in_order_with_a_notification(pg_dsn: str, tmp_path: Path) -> None:
-    desk_dsn = _desk_dsn(pg_dsn)
+    desk_dsn = hub_desks.desk_dsn(pg_dsn, "desk_a")
     path = tmp_path / "desk.sqlite3"
     sid = _record_more(path)
     with SessionWriter(path) as writer:
@@ -116,7 +108,7 @@ def test_everything_recorded_arrives_once_in_order_with_a_notification(pg_dsn: s
 
 
 def test_small_batches_never_leave_a_child_without_its_parent(pg_dsn: str, tmp_path: Path) -> None:
-    desk_dsn = _desk_dsn(pg_dsn)
+    desk_dsn = hub_desks.desk_dsn(pg_dsn, "desk_a")
     path = tmp_path / "desk.sqlite3"
     for i in range(3):
         _record_more(path, t0=T0 + 10_000 * i)
@@ -140,7 +132,7 @@ def test_small_batches_never_leave_a_child_without_its_parent(pg_dsn: str, tmp_p
 
 
 def test_a_batch_that_fails_midway_leaves_nothing_and_the_retry_ships_it_once(pg_dsn: str, tmp_path: Path) -> None:
-    desk_dsn = _desk_dsn(pg_dsn)
+    desk_dsn = hub_desks.desk_dsn(pg_dsn, "desk_a")
     path = tmp_path / "desk.sqlite3"
     _record_more(path)
     with psycopg.connect(pg_dsn, autocommit=True) as admin:  # the server fails after samples and entries went in
@@ -159,7 +151,7 @@ def test_a_batch_that_fails_midway_leaves_nothing_and_the_retry_ships_it_once(pg
 
 
 def test_the_later_changes_of_a_session_follow_it(pg_dsn: str, tmp_path: Path) -> None:
-    desk_dsn = _desk_dsn(pg_dsn)
+    desk_dsn = hub_desks.desk_dsn(pg_dsn, "desk_a")
     path = tmp_path / "desk.sqlite3"
     sid = _record_more(path)
     _ship(path, desk_dsn)
@@ -183,7 +175,7 @@ def test_the_later_changes_of_a_session_follow_it(pg_dsn: str, tmp_path: Path) -
 
 
 def test_a_desk_role_may_make_only_the_session_changes_the_program_makes(pg_dsn: str, tmp_path: Path) -> None:
-    desk_dsn = _desk_dsn(pg_dsn)
+    desk_dsn = hub_desks.desk_dsn(pg_dsn, "desk_a")
     path = tmp_path / "desk.sqlite3"
     sid = _record_more(path)
     with SessionWriter(path) as writer:
@@ -214,7 +206,7 @@ def test_a_desk_role_may_make_only_the_session_changes_the_program_makes(pg_dsn:
 
 
 def test_another_database_under_this_desk_name_is_refused_never_merged(pg_dsn: str, tmp_path: Path) -> None:
-    desk_dsn = _desk_dsn(pg_dsn)
+    desk_dsn = hub_desks.desk_dsn(pg_dsn, "desk_a")
     first, second = tmp_path / "first.sqlite3", tmp_path / "second.sqlite3"
     _record_more(first)
     _record_more(second, t0=T0 + 50_000)
@@ -231,7 +223,7 @@ def test_another_database_under_this_desk_name_is_refused_never_merged(pg_dsn: s
 def test_a_desk_role_writes_only_under_its_own_desk_name(pg_dsn: str, tmp_path: Path) -> None:
     """Row-level security (hub migration 4): desk B's login role cannot insert rows as desk A, change desk A's
     sessions, register a desk in another role's name, or ship under desk A's name from its own database."""
-    dsn_a, dsn_b = _desk_dsn(pg_dsn, "desk_a"), _desk_dsn(pg_dsn, "desk_b")
+    dsn_a, dsn_b = hub_desks.desk_dsn(pg_dsn, "desk_a"), hub_desks.desk_dsn(pg_dsn, "desk_b")
     path_a, path_b = tmp_path / "a.sqlite3", tmp_path / "b.sqlite3"
     _record_more(path_a)
     _record_more(path_b, t0=T0 + 50_000)
@@ -258,7 +250,7 @@ def test_a_desk_role_writes_only_under_its_own_desk_name(pg_dsn: str, tmp_path: 
 
 
 def test_an_older_copy_of_the_desk_database_is_refused(pg_dsn: str, tmp_path: Path) -> None:
-    desk_dsn = _desk_dsn(pg_dsn)
+    desk_dsn = hub_desks.desk_dsn(pg_dsn, "desk_a")
     path, older = tmp_path / "desk.sqlite3", tmp_path / "older.sqlite3"
     sid = _record_more(path)
     shutil.copy(path, older)
@@ -275,7 +267,7 @@ def test_two_shippers_of_one_desk_at_once_send_each_row_once(pg_dsn: str, tmp_pa
     server (an advisory lock per desk), the second finds the first's rows there and sends nothing twice."""
     from concurrent.futures import ThreadPoolExecutor
 
-    desk_dsn = _desk_dsn(pg_dsn)
+    desk_dsn = hub_desks.desk_dsn(pg_dsn, "desk_a")
     path = tmp_path / "desk.sqlite3"
     for i in range(8):
         _record_more(path, t0=T0 + 10_000 * i)
