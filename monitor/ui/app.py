@@ -227,6 +227,8 @@ def run_gui(options: GuiOptions) -> int:
     headless = _choose_platform()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     install_stylesheet(app)  # the one look, by role (monitor.ui.stylesheet)
+    if options.clinic_db is not None:  # Qt adds it to every window's title: which desk this is, on a shared record
+        app.setApplicationDisplayName(f"desk {options.clinic_db.desk}")
     _quit_on_signals(app)
     db_path = options.db or default_db_path()
     _tell_restored(restore_unsaved_entries(db_path, options.clinic.infusion), headless)
