@@ -1,7 +1,7 @@
 """HubWatch: other desks' live sessions from the clinic database, pushed (issue 17 point 4).
 
 Qt-free; its own thread with its own connection (network I/O never on the GUI thread). It LISTENs on the
-replicator's channel (monitor.storage.hub_live.CHANNEL): a notice names the desk that shipped and its tables, and
+replicator's NOTIFY_CHANNEL: a notice names the desk that shipped and its tables, and
 only that desk's rows above the ids already seen are read (monitor.storage.hub_live.new_rows). What is read goes
 into a queue as one DeskRows per desk; the GUI thread drains it into a RemoteDesks model (monitor.app.remote_chair),
 whose chairs the station's cards read. Nobody polls the hub every second.
@@ -24,7 +24,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from monitor.app.remote_chair import RemoteDesks
-from monitor.storage.hub_live import CHANNEL, LIVE_TABLES, DeskRows, first_look, new_rows, other_desks, parse_notice
+from monitor.storage.hub_live import LIVE_TABLES, DeskRows, first_look, new_rows, other_desks, parse_notice
+from monitor.storage.replicator import NOTIFY_CHANNEL as CHANNEL
 from monitor.timefmt import hm_text
 
 if TYPE_CHECKING:

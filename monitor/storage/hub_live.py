@@ -1,7 +1,7 @@
 """Reading other desks' live sessions from the clinic database (issue 17 point 4): what is new, never all again.
 
 Qt-free; called on the hub watcher's own thread (monitor.app.hub_watch) with its own connection. A desk's program
-ships its record in batches and, after each, sends NOTIFY on CHANNEL naming the desk and the tables it wrote
+ships its record in batches and, after each, notifies (NOTIFY_CHANNEL) naming the desk and the tables it wrote
 (monitor.storage.replicator). The watcher reads only that desk's rows above the ids it has seen (the key (desk, id):
 the primary key's index answers it), and re-reads the desk's open sessions (a few rows: their ended or discharged
 state changes in place). A session first seen starts from its latest values, its last half hour of HR and SpO₂, its
@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import psycopg
 
+
 log = logging.getLogger(__name__)
 
-CHANNEL = "monitor_record"  # the replicator's NOTIFY channel (issue 17 contract)
 LIVE_TABLES = ("samples", "link_events", "device_status", "entries", "alarm_events")
 HISTORY_PARAMS = ("HR", "SPO2")  # the card's half-hour trend (monitor.app.latest_values.HISTORY_S)
 HISTORY_S = 30 * 60.0
