@@ -7,8 +7,9 @@
 2. `infusion-monitor clinic-db init` with two desk login roles, desk_a and desk_b (members of monitor_desk: INSERT
    and SELECT only).
 3. Two desks, each with its own data directory (its own local SQLite journal) and its own role, pointed at the
-   server with `--clinic-db` and `--desk`: two `run` station windows of two simulated chairs each, or with
-   `--headless` two `record` desks, each on a simulated monitor of its own.
+   server with `--clinic-db` and `--desk`: two `run` station windows of two simulated chairs each, each showing the
+   other desk's chairs below its own (`--show-desks all`), or with `--headless` two `record` desks, each on a
+   simulated monitor of its own.
 Ctrl+C (or closing both windows) stops the desks — each sends what is pending before it exits — then the server.
 """
 
@@ -52,7 +53,8 @@ def _init(dsn: str) -> None:
 def _desk_argv(desk: str, dsn: str, headless: bool, speed: float, scenario: str, sims: list) -> list[str]:
     common = ["--clinic-db", dsn, "--desk", desk]
     if not headless:
-        return [*_program(), "run", "--station", "2", "--scenario", scenario, "--speed", str(speed), *common]
+        station = ["--station", "2", "--show-desks", "all"]  # each desk shows the other's chairs below its own
+        return [*_program(), "run", *station, "--scenario", scenario, "--speed", str(speed), *common]
     sim = SimulatedMonitor("datex-s5", load_scenario(scenario), speed=speed)
     sims.append(sim)
     return [*_program(), "record", "--port", sim.start(), "--protocol", "datex-s5", *common]
