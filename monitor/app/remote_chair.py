@@ -19,7 +19,7 @@ from typing import Any
 from monitor.app.latest_values import LatestValues
 from monitor.app.live_chair import LINK_REASON
 from monitor.clinical.alarm_limits import AlarmPriority
-from monitor.clinical.alarms import Alarm, AlarmAction, AlarmCategory, AlarmStatus
+from monitor.clinical.alarms import CLINIC_DB_KEY, SOUND_KEY, Alarm, AlarmAction, AlarmCategory, AlarmStatus
 from monitor.clinical.currency import ShownValue
 from monitor.clinical.entries import Entry, EntryAction, EntryKind, EntryView, resolve
 from monitor.clinical.errors import EntryError
@@ -33,6 +33,11 @@ from monitor.timefmt import hm_text
 log = logging.getLogger(__name__)
 
 _RAISING = frozenset({AlarmAction.ONSET.value, AlarmAction.ESCALATE.value, AlarmAction.WORSENED.value})
+# The recording desk's standing conditions, in words for a reader at another desk (theirs say "this computer").
+_DESK_CONDITIONS = {
+    SOUND_KEY: "no alarm sound there",
+    CLINIC_DB_KEY: "not reaching the clinic database",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +62,7 @@ class RemoteChair:
         self.status: DeviceStatus | None = None
         self._entries: list[Entry] = []
         self._alarms: dict[str, Alarm] = {}
+        self._desk_conditions: dict[str, str] = {}  # the recording desk's standing conditions, by key
         self._limits = limits or InfusionLimits()
         self.hub_lost = ""  # why no value is current on this side ("" while the clinic database is read)
         self.last_row_at: float | None = None  # the newest sample's time on the recording desk's clock
@@ -92,7 +98,9 @@ class RemoteChair:
 
     @property
     def read_only_text(self) -> str:
-        return f"recorded at {self.desk} — read-only"
+        """Where the session is recorded, and what stands at that desk (its own words say "this computer")."""
+        standing = f" ({'; '.join(self._desk_conditions.values())})" if self._desk_conditions else ""
+        return f"recorded at {self.desk}{standing} — read-only"
 
     # --- feeding (one thread) ---------------------------------------------------------------------------------
 
@@ -138,6 +146,12 @@ class RemoteChair:
         key, action = r["key"], r["action"]
         if not key:
             return  # audio pause and resume: the recording desk's sound, not an alarm shown here
+        if key in _DESK_CONDITIONS:  # about that desk, not the patient: said on the card's last line, not as an alarm
+            if action in _RAISING:
+                self._desk_conditions[key] = _DESK_CONDITIONS[key]
+            elif action == AlarmAction.CLEAR.value:
+                self._desk_conditions.pop(key, None)
+            return
         if action in _RAISING and r["priority"] and r["category"]:
             alarm = self._alarms.get(key)
             priority = AlarmPriority[str(r["priority"]).upper()]

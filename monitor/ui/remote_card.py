@@ -37,9 +37,10 @@ class RemoteCard(ChairCard):
 
     def update_from(self, remote: RemoteChair, now: float) -> None:  # type: ignore[override]
         patient = remote.patient
-        who = _initials(patient.name) if patient else "no patient"
-        # The desk last: on a narrow card it is what gives way (the last line names it whole).
-        self.title.setText(f"{remote.chair} · {who} · {remote.desk}")
+        # The desk last: on a narrow card it is what gives way (the last line names it whole). No "no patient" here:
+        # it pushed the desk out of every title of a desk that had not assigned one yet (seen in the demo).
+        parts = [remote.chair, _initials(patient.name) if patient else "", remote.desk]
+        self.title.setText(" · ".join(p for p in parts if p))
         self.who.setText(f"nurse {remote.nurse or '—'}")
         link = self._values(remote.values, now)
         self._infusion(remote, now)  # type: ignore[arg-type]

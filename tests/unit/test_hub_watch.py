@@ -104,6 +104,24 @@ def test_alarms_at_desk_b_are_mirrored_and_a_discharged_session_leaves(desks) ->
     assert model.ordered() == []
 
 
+def test_desk_b_cannot_sound_alarms_is_said_about_desk_b_not_as_a_patient_alarm(desks) -> None:
+    """Seen in the two-desk demo: desk B's "NO ALARM SOUND on this computer" coloured its chairs' cards at desk A as
+    if each patient had an alarm, and "this computer" read as desk A. It is desk B's, in words for desk A."""
+    b, watch = desks
+    b.link(LinkState.RECEIVING)
+    model = RemoteDesks()
+    watch.start()
+    b.vitals(SPO2=97)
+    b.alarms.sound_unavailable("no audio output device")
+    b.ship()
+    _next(watch, model)
+    (chair,) = model.ordered()
+    assert chair.alarms() == [], "no patient alarm: the card keeps the patient's colour"
+    assert model.alarms(AlarmPriority.LOW) == []
+    assert chair.read_only_text == "recorded at desk-b (no alarm sound there) — read-only"
+    assert "this computer" not in chair.read_only_text
+
+
 def test_a_lost_clinic_database_is_shown_on_the_remote_chairs_and_they_come_back(pg_cluster, tmp_path: Path) -> None:
     admin = pg_cluster.dsn
     b = RecordingDesk(tmp_path, "desk-b", desk_dsn(admin, "desk_b"), T0)
