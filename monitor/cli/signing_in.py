@@ -87,13 +87,17 @@ def sign_in(args: argparse.Namespace, at_least: Role = Role.NURSE) -> Account | 
 def record_command_access(args: argparse.Namespace, who: Account, action: str, target: str) -> None:
     """The command line's access-log row. The access log is issue 18's `log` helper's (storage/access_log.py,
     record_access(conn, who, action, target)); until it is merged, the access is an account event of the signer."""
+    _account_event(accounts_db(args), who, f"command line: {action}", target)
+
+
+def _account_event(db: Path, who: Account, event: str, detail: str) -> None:
     from monitor.storage import accounts as store
     from monitor.storage.db import connect
 
-    conn = connect(accounts_db(args))
+    conn = connect(db)
     try:
         conn.execute("BEGIN IMMEDIATE")
-        store.log_event(conn, who.id, who.initials, f"command line: {action}", detail=target)
+        store.log_event(conn, who.id, who.initials, event, detail=detail)
         conn.execute("COMMIT")
     finally:
         conn.close()
@@ -137,13 +141,4 @@ def service_account(db: Path, initials: str | None) -> Account | None:
 
 
 def record_service_start(db: Path, service: Account, port: str) -> None:
-    from monitor.storage import accounts as store
-    from monitor.storage.db import connect
-
-    conn = connect(db)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        store.log_event(conn, service.id, service.initials, "record started", detail=port)
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
+    _account_event(db, service, "record started", port)
