@@ -2,17 +2,16 @@
 locks, an alarm still sounds and is answered from the locked screen (recorded so), and nothing else is recorded
 until someone signs in. Real database, real session and alarm services.
 
-The account service stands in as `_Accounts` until h-i18-acc's AccountService lands (same `sign_in` contract);
-then use tests/accounts.py."""
+The account service stands in (tests/desk_accounts.py) until h-i18-acc's AccountService lands."""
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from desk_accounts import StandInAccounts
 
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.alarm_service import AlarmService
@@ -30,28 +29,11 @@ T0 = 1_767_225_600.0
 START = {"action": "start", "drug": "Ketamine", "concentration_mg_ml": 10, "weight_kg": 70, "rate_mg_kg_h": 0.5}
 
 
-@dataclass(frozen=True)
-class _Account:
-    name: str
-    initials: str
-
-
-class _Accounts:
-    def __init__(self) -> None:
-        self.known = {("AB", "4812"): _Account("Ann Baker", "AB"), ("CD", "7391"): _Account("Cy Dunn", "CD")}
-
-    def sign_in(self, initials: str, secret: str) -> _Account:
-        try:
-            return self.known[(initials, secret)]
-        except KeyError:
-            raise ValueError("wrong PIN") from None
-
-
 @pytest.fixture
 def desk_chair(tmp_path: Path):
     clock = SimpleNamespace(t=T0)
     session_clock = SessionClock(lambda: clock.t, use_device_time=True)
-    desk = Desk(_Accounts(), DEFAULT_PROTOCOL.lock_after_s, clock=lambda: clock.t)
+    desk = Desk(StandInAccounts(), DEFAULT_PROTOCOL.lock_after_s, clock=lambda: clock.t)
     with SessionWriter(tmp_path / "desk.sqlite3") as writer:
         sid = writer.open_session("sim", "datex-s5", started_at=T0)
         service = SessionService(writer, sid, T0, clock=session_clock.now)
