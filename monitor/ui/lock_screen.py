@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from monitor.app.accounts import SignInError
 from monitor.app.desk import Desk
 
 # Input that counts as someone at the desk (while signed in); on a locked desk none of it unlocks.
@@ -83,7 +84,7 @@ class SignInDialog(QDialog):
     def accept(self) -> None:
         try:
             self.desk.sign_in(self.initials.text().strip().upper(), self.pin.text())
-        except Exception as exc:  # the account service's SignInError (or a storage error): said, not swallowed
+        except SignInError as exc:  # wrong secret, disabled, locked until HH:MM:SS
             self.error.setText(str(exc))
             self.pin.clear()
             return

@@ -8,7 +8,7 @@ import sqlite3
 from types import SimpleNamespace
 
 import pytest
-from desk_accounts import PINS, StandInAccounts
+from accounts import PIN, make_account, service
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QTreeWidget, QWidget
@@ -42,7 +42,7 @@ def _sign_in(qtbot, workspace, initials: str) -> None:
     qtbot.mouseClick(workspace.curtain.sign_in, Qt.MouseButton.LeftButton)
     dialog = workspace.sign_in_dialog
     qtbot.keyClicks(dialog.initials, initials)
-    qtbot.keyClicks(dialog.pin, PINS[initials])
+    qtbot.keyClicks(dialog.pin, PIN)
     dialog.accept()
 
 
@@ -50,7 +50,9 @@ def _sign_in(qtbot, workspace, initials: str) -> None:
 def desk_window(qtbot, live_window):
     window = live_window("respiratory-depression", speed=250, initials="")
     clock = SimpleNamespace(t=0.0)
-    desk = Desk(StandInAccounts(), DEFAULT_PROTOCOL.lock_after_s, clock=lambda: clock.t)
+    for initials in ("AB", "CD"):
+        make_account(window.db_path, initials)
+    desk = Desk(service(window.db_path), DEFAULT_PROTOCOL.lock_after_s, clock=lambda: clock.t)
     window.workspace.attach_desk(desk)
     watch = IdleWatch(desk, window)
     yield SimpleNamespace(window=window, ws=window.workspace, desk=desk, clock=clock, watch=watch)
@@ -119,8 +121,8 @@ def test_a_wheel_or_a_key_does_not_unlock_and_switch_user_attributes_to_the_new_
     qtbot.keyClicks(dialog.initials, "CD")
     qtbot.keyClicks(dialog.pin, "0000")
     dialog.accept()
-    assert dialog.error.text() == "wrong PIN" and d.desk.initials == "AB", "a refused switch changes nothing"
-    dialog.pin.setText(PINS["CD"])
+    assert dialog.error.text() and d.desk.initials == "AB", "a refused switch is said and changes nothing"
+    dialog.pin.setText(PIN)
     dialog.accept()
     assert d.desk.initials == "CD" and ws.signed_in.text() == "Signed in: CD"
     ws.service.record(EntryKind.NOTE, {"note": "after the switch"}).result(5)

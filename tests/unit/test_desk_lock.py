@@ -2,7 +2,7 @@
 locks, an alarm still sounds and is answered from the locked screen (recorded so), and nothing else is recorded
 until someone signs in. Real database, real session and alarm services.
 
-The account service stands in (tests/desk_accounts.py) until h-i18-acc's AccountService lands."""
+Accounts are real (monitor.app.accounts.AccountService through tests/accounts.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from desk_accounts import StandInAccounts
+from accounts import PIN, make_account
+from accounts import service as account_service
 
+from monitor.app.accounts import SignInError
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import SessionClock
@@ -33,8 +35,11 @@ START = {"action": "start", "drug": "Ketamine", "concentration_mg_ml": 10, "weig
 def desk_chair(tmp_path: Path):
     clock = SimpleNamespace(t=T0)
     session_clock = SessionClock(lambda: clock.t, use_device_time=True)
-    desk = Desk(StandInAccounts(), DEFAULT_PROTOCOL.lock_after_s, clock=lambda: clock.t)
-    with SessionWriter(tmp_path / "desk.sqlite3") as writer:
+    db_path = tmp_path / "desk.sqlite3"
+    with SessionWriter(db_path) as writer:
+        for initials in ("AB", "CD"):
+            make_account(db_path, initials)
+        desk = Desk(account_service(db_path), DEFAULT_PROTOCOL.lock_after_s, clock=lambda: clock.t)
         sid = writer.open_session("sim", "datex-s5", started_at=T0)
         service = SessionService(writer, sid, T0, clock=session_clock.now)
         service.sign_in_at(desk)
@@ -62,7 +67,7 @@ def test_the_clinic_default_lock_time_is_5_minutes_and_clinic_json_sets_it(tmp_p
 
 def test_idle_desk_locks_with_an_alarm_still_sounding_and_acknowledged_from_the_locked_screen(desk_chair) -> None:
     c = desk_chair
-    c.desk.sign_in("AB", "4812")
+    c.desk.sign_in("AB", PIN)
     assert c.service.initials == "AB", "the entry's initials are the signed-in account's, never typed"
     for t in (T0 + 10, T0 + 40):  # past the 15 s delay of a low SpO2 (clinical.md via alarm_limits)
         c.clock.t = t
@@ -91,7 +96,7 @@ def test_a_locked_desk_refuses_an_entry_and_a_limit_change_until_someone_signs_i
         c.service.record(EntryKind.INFUSION, START)
     with pytest.raises(NotSignedIn, match="sign in to change an alarm limit"):
         c.alarms.set_limit("SPO2", 92, None, None, "chronic lung disease")
-    c.desk.sign_in("CD", "7391")  # a quick switch: whoever signs in is who records
+    c.desk.sign_in("CD", PIN)  # a quick switch: whoever signs in is who records
     c.clock.t = T0 + 60
     entry = c.service.record(EntryKind.INFUSION, START).result(5)
     assert entry.initials == "CD"
@@ -103,7 +108,7 @@ def test_a_locked_desk_refuses_an_entry_and_a_limit_change_until_someone_signs_i
 
 def test_input_on_a_locked_desk_does_not_unlock_it_and_input_when_signed_in_postpones_the_lock(desk_chair) -> None:
     c = desk_chair
-    c.desk.sign_in("AB", "4812")
+    c.desk.sign_in("AB", PIN)
     c.clock.t = T0 + 200
     c.desk.note_input()
     c.clock.t = T0 + 450
@@ -112,6 +117,6 @@ def test_input_on_a_locked_desk_does_not_unlock_it_and_input_when_signed_in_post
     assert c.desk.lock_if_idle()
     c.desk.note_input()
     assert c.desk.locked and c.desk.initials == "", "only sign-in unlocks"
-    with pytest.raises(ValueError, match="wrong PIN"):
+    with pytest.raises(SignInError):
         c.desk.sign_in("AB", "0000")
     assert c.desk.locked
