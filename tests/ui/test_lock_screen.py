@@ -13,13 +13,16 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QTreeWidget, QWidget
 
+from monitor.app.chair import Chair, ChairConfig
 from monitor.app.desk import LOCKED_SCREEN, Desk, NotSignedIn
 from monitor.clinical.alarm_limits import AlarmPriority
 from monitor.clinical.alarms import AlarmAction, AlarmStatus
 from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL
 from monitor.clinical.entries import EntryKind
 from monitor.storage.db import read_alarm_events
+from monitor.storage.writer import SessionWriter
 from monitor.ui.lock_screen import IdleWatch
+from monitor.ui.seat import ChairSeat
 
 
 def _visible_text(window: QWidget) -> str:
@@ -128,3 +131,28 @@ def test_a_wheel_or_a_key_does_not_unlock_and_switch_user_attributes_to_the_new_
     ws.service.record(EntryKind.NOTE, {"note": "after the switch"}).result(5)
     saved(d.window, 1)
     assert [e.initials for e in stored_entries(d.window)] == ["CD"]
+
+
+def test_a_chair_seat_at_a_desk_records_as_its_signed_in_account_and_nothing_while_locked(qtbot, tmp_path) -> None:
+    """What ui/app.py builds once an account exists: every chair's workspace (and each next patient's) at the
+    one desk."""
+    db_path = tmp_path / "seat.sqlite3"
+    writer = SessionWriter(db_path)
+    writer.start()
+    make_account(db_path, "AB")
+    desk = Desk(service(db_path), DEFAULT_PROTOCOL.lock_after_s)
+
+    def place(new, _old) -> None:
+        qtbot.addWidget(new)
+
+    seat = ChairSeat(Chair(ChairConfig("Chair 1", None, scenario="stable", speed=20), writer), "XX", place, desk)
+    try:
+        ws = seat.window.workspace
+        assert ws.desk is desk and ws.service.initials == "", "no typed initials reach the record"
+        with pytest.raises(NotSignedIn):
+            ws.service.record(EntryKind.NOTE, {"note": "nobody signed in"})
+        desk.sign_in("AB", PIN)
+        assert ws.service.record(EntryKind.NOTE, {"note": "signed in"}).result(5).initials == "AB"
+    finally:
+        seat.chair.stop()
+        writer.close()
