@@ -76,6 +76,7 @@ def _fixed_lines(label: QLabel, lines: int) -> None:
 
 class ChairWorkspace(QWidget):
     sigTick = Signal(float)  # each second, with the session clock's time (the shell refreshes its actions)
+    sigLocked = Signal(bool)  # the desk locked (True) or someone signed in (False): the shell gates its menus
 
     def __init__(
         self,
@@ -469,6 +470,7 @@ class ChairWorkspace(QWidget):
     def _render_desk(self) -> None:
         assert self.desk is not None
         locked = self.desk.locked
+        self.sigLocked.emit(locked)
         self.record_stack.setCurrentIndex(1 if locked else 0)
         self.lists.setVisible(not locked)
         account = self.desk.account

@@ -77,9 +77,13 @@ def test_idle_lock_keeps_the_alarm_answerable_from_the_locked_screen_and_shows_n
         lambda: any(a.priority is AlarmPriority.HIGH and a.status is AlarmStatus.ACTIVE for a in alarms.alarms()),
         timeout=5000,
     )
+    course_view = window.open_course_view()
+    assert course_view.isVisible() and window.sessions_menu.menuAction().isEnabled()
     d.clock.t = DEFAULT_PROTOCOL.lock_after_s  # 5 min without input (clinic default)
     d.watch.timer.timeout.emit()
     assert d.desk.locked and ws.record_stack.currentWidget() is ws.curtain
+    assert not course_view.isVisible(), "an open record closes with the lock"
+    assert not window.sessions_menu.menuAction().isEnabled(), "review, course view, export need a sign-in"
     text = _visible_text(window)
     sid = window.session_id
     for identity in ("Test Patient", f"T-{sid}", "1970-01-01", "allergies"):
