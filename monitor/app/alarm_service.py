@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from monitor.app.acquisition import Acquisition
 from monitor.app.clock import SessionClock
+from monitor.app.desk import Desk
 from monitor.app.session_service import SessionService
 from monitor.clinical.alarm_limits import AlarmPriority, Limit
 from monitor.clinical.alarms import Alarm, AlarmCategory, AlarmEngine, AlarmEvent, AlarmStatus
@@ -48,6 +49,7 @@ class AlarmService:
         self.engine = engine or AlarmEngine()
         self._nibp = NibpReadingDetector()
         self._lock = threading.Lock()
+        self._desk: Desk | None = None
         self._listeners: list[AlarmListener] = []
         self._reading_listeners: list[ReadingListener] = []
         self._stop = threading.Event()
@@ -147,14 +149,32 @@ class AlarmService:
 
     # --- nurse actions --------------------------------------------------------------------------------------
 
-    def acknowledge(self, who: str) -> list[AlarmEvent]:
+    def sign_in_at(self, desk: Desk) -> None:
+        """Who answers an alarm is `desk`'s signed-in account, or LOCKED_SCREEN while it is locked (Acknowledge
+        and Audio pause work on a locked desk); a limit change needs a signed-in account."""
+        self._desk = desk
+
+    def _answering(self, who: str | None) -> str:
+        if who is None and self._desk is not None:
+            return self._desk.alarm_who()
+        return who or "??"
+
+    def acknowledge(self, who: str | None = None) -> list[AlarmEvent]:
+        """`who`: None at a desk (its signed-in account, or "from the locked screen")."""
+        who = self._answering(who)
         return self._apply(lambda now: self.engine.acknowledge(now, who))
 
-    def pause_audio(self, who: str) -> list[AlarmEvent]:
+    def pause_audio(self, who: str | None = None) -> list[AlarmEvent]:
+        who = self._answering(who)
         return self._apply(lambda now: self.engine.pause_audio(now, who))
 
-    def set_limit(self, param: str, low: float | None, high: float | None, who: str, reason: str) -> AlarmEvent:
-        """Change a limit for this session; refused (EntryError) outside the hard bounds or without who and why."""
+    def set_limit(
+        self, param: str, low: float | None, high: float | None, who: str | None, reason: str
+    ) -> AlarmEvent:
+        """Change a limit for this session; refused (EntryError) outside the hard bounds or without who and why.
+        `who`: None at a desk (its signed-in account; NotSignedIn while locked)."""
+        if who is None and self._desk is not None:
+            who = self._desk.require("change an alarm limit").initials
         if not who:
             raise EntryError("Enter your initials before changing an alarm limit")
         if len(reason.strip()) < 3:

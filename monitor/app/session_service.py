@@ -17,6 +17,7 @@ from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any
 
+from monitor.app.desk import Desk
 from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL, ClinicProtocol
 from monitor.clinical.entries import (
     PROGRAM_INITIALS,
@@ -78,7 +79,8 @@ class SessionService:
         self.clock = clock
         self.protocol = protocol
         self.limits = limits or protocol.infusion
-        self.initials = validate_initials(initials) if initials else ""
+        self._initials = validate_initials(initials) if initials else ""
+        self._desk: Desk | None = None  # with a desk, who records is its signed-in account, never typed
         self.require_screening = require_screening
         self.min_observation_s = protocol.min_observation_s if min_observation_s is None else min_observation_s
         self._lock = threading.Lock()
@@ -112,8 +114,17 @@ class SessionService:
         self._listeners.append(listener)
 
     def set_initials(self, text: str) -> str:
-        self.initials = validate_initials(text)
+        """Headless recordings and tests only: at a desk the initials are the signed-in account's (sign_in_at)."""
+        self._initials = validate_initials(text)
         return self.initials
+
+    def sign_in_at(self, desk: Desk) -> None:
+        """Entries are attributed to `desk`'s signed-in account; a locked desk records none (NotSignedIn)."""
+        self._desk = desk
+
+    @property
+    def initials(self) -> str:
+        return self._desk.initials if self._desk is not None else self._initials
 
     # --- reading --------------------------------------------------------------------------------------------
 
@@ -290,6 +301,8 @@ class SessionService:
     ) -> Future[Entry]:
         """Check and store; with `dry_run`, only check (EntryError with why not) and return a done future.
         `by`: who records it, when not the nurse at the desk (PROGRAM_INITIALS for the program's own)."""
+        if not by and self._desk is not None:
+            self._desk.require("record an entry")
         initials = by or self.initials
         if not initials:
             raise EntryError("Enter your initials (2 to 4 letters) before recording")

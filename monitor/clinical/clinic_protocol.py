@@ -15,7 +15,8 @@ Alarm limits stay within the hard bounds of monitor.clinical.alarm_limits, as a 
       "aldrete_override": true,
       "serial_hosts": ["10.1.2.3", "moxa-chair1.clinic.local"],
       "clinic_db": "host=db.clinic.local dbname=monitor user=desk_a sslmode=verify-full",
-      "desk": "desk-a"
+      "desk": "desk-a",
+      "lock_after_min": 5
     }
 
 "aldrete_circulation": the circulation item's variant (clinical.md [ALDRETE]: "percent", the default, or "mmHg").
@@ -30,6 +31,8 @@ on their cards; the alarm sounds at the desk that records the chair, whose nurse
 "clinic_db": the clinic database's PostgreSQL connection string (TLS by its sslmode), "desk": this desk's name on it
 (default the host name); --clinic-db and --desk on the command line win. Keep passwords out of this file (libpq's
 ~/.pgpass or PGPASSFILE); a DSN is never printed with its password.
+"lock_after_min": the desk locks itself after this many minutes without keyboard or mouse input (LOCK_AFTER_MIN,
+clinic default 5 min; 1 to 30) — monitor.app.desk.
 """
 
 from __future__ import annotations
@@ -65,7 +68,9 @@ _KEYS = {
     "desk",
     "show_other_desks",
     "other_desks_alarms",
+    "lock_after_min",
 }
+LOCK_AFTER_MIN = 5.0  # clinic default: the desk locks after 5 min without input (issue 18: "default 5")
 OTHER_DESKS_ALARMS = ("none", "high")  # which of the other desks' alarms the station bar shows (never sounding)
 DESK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")  # a host-name-like label: shown on cards, typed by IT
 
@@ -90,6 +95,7 @@ class ClinicProtocol:
     # the clinic database's DSN (None: this desk records locally only); it may hold a password: not in repr
     clinic_db: str | None = field(default=None, repr=False)
     desk: str | None = None  # this desk's name there (None: the host name)
+    lock_after_s: float = 60 * LOCK_AFTER_MIN  # clinic default 5 min: idle time before the desk locks itself
     source: str = "built-in defaults (shared/clinical.md)"  # what the session record names
 
     def describe(self) -> str:
@@ -158,6 +164,7 @@ def parse_protocol(data: Any, source: str) -> ClinicProtocol:
         other_desks_alarms=_choice(data, "other_desks_alarms", base.other_desks_alarms, OTHER_DESKS_ALARMS),
         clinic_db=config_values.text(data["clinic_db"], "clinic_db", 2000) if "clinic_db" in data else None,
         desk=desk_name(data["desk"], "desk") if "desk" in data else None,
+        lock_after_s=60 * _number(data, "lock_after_min", base.lock_after_s / 60, 1, 30),
         source=source,
     )
 

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.app.alarm_service import AlarmService
+from monitor.app.desk import Desk
 from monitor.clinical.alarm_history import AlarmRepeats
 from monitor.clinical.alarm_limits import AlarmPriority
 from monitor.clinical.alarms import Alarm, AlarmAction, AlarmCategory, AlarmEvent, AlarmStatus
@@ -96,6 +97,7 @@ class AlarmBar(QWidget):
         super().__init__(parent)
         self.service = alarms
         self._initials = initials  # () -> the nurse's initials now
+        self._limits_who = initials  # () -> who changes a limit (at a desk: its signed-in account, or NotSignedIn)
         self.lines = [RowLabel() for _ in range(ROWS)]
         for i, line in enumerate(self.lines):
             line.setObjectName(f"alarm_line_{i}")
@@ -141,6 +143,12 @@ class AlarmBar(QWidget):
         self._flash.start()
         self.refresh()
 
+    def use_desk(self, desk: Desk) -> None:
+        """Acknowledge / Audio pause are answered by the signed-in account, or "from the locked screen"; a limit
+        change needs a signed-in account."""
+        self._initials = desk.alarm_who
+        self._limits_who = lambda: desk.require("change an alarm limit").initials
+
     def _who(self) -> str:
         return self._initials()
 
@@ -155,7 +163,7 @@ class AlarmBar(QWidget):
         self.refresh()
 
     def open_limits(self) -> LimitsDialog:
-        self.limits_dialog = LimitsDialog(self.service, self._initials, self)
+        self.limits_dialog = LimitsDialog(self.service, self._limits_who, self)
         self.limits_dialog.open()
         return self.limits_dialog
 

@@ -15,8 +15,10 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from monitor.app.accounts import AccountService
 from monitor.app.chair import Chair, ChairConfig
 from monitor.app.clinic_patients import ClinicPatients
+from monitor.app.desk import Desk
 from monitor.app.gui_options import GuiOptions
 from monitor.app.hub_watch import HubWatch, OtherDesks
 from monitor.app.lifecycle import close_empty_sessions
@@ -24,6 +26,7 @@ from monitor.app.replication import ClinicDb, Replication, left_text
 from monitor.app.resume import ResumePoint, find_unfinished, restore_unsaved_entries
 from monitor.app.station import Station, demo_chairs, load_station, station_file
 from monitor.app.storage_door import SessionWriter, captures_dir, default_db_path
+from monitor.ui.lock_screen import IdleWatch
 from monitor.ui.main_window import MainWindow, open_on_screen
 from monitor.ui.seat import ChairSeat
 from monitor.ui.seat import open_chair_window as open_chair_window  # where benchmarks and tests find it
@@ -200,7 +203,8 @@ def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless:
         if old is not None and window is not None:
             window.replace_window(new, old)
 
-    seats = [ChairSeat(chair, options.initials, place) for chair in station.chairs]
+    desk = _open_desk(db_path, options, app)
+    seats = [ChairSeat(chair, options.initials, place, desk) for chair in station.chairs]
     for seat in seats:
         _load_history(seat, db_path)
     others = other_desks(options)
@@ -220,6 +224,19 @@ def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless:
             _stop_replication(replication)
             if patients is not None:
                 patients.close()
+
+
+def _open_desk(db_path: Path, options: GuiOptions, app: QApplication) -> Desk | None:
+    """The desk's signed-in user and its lock after the clinic's idle time (README "Signing in, switching user
+    and the lock"). None while the database has no account yet: the typed initials stay until the first
+    administrator is created (h-i18-acc's first-start step, which removes this fallback)."""
+    accounts = AccountService(db_path)
+    if not accounts.has_any():
+        log.warning("no staff account yet: entries are stamped with typed initials")
+        return None
+    desk = Desk(accounts, options.clinic.lock_after_s)
+    app.idle_watch = IdleWatch(desk, app)  # lives as long as the application
+    return desk
 
 
 def run_gui(options: GuiOptions) -> int:
@@ -246,7 +263,7 @@ def run_gui(options: GuiOptions) -> int:
         print(f"infusion-monitor: {exc}", file=sys.stderr)
         writer.close()
         return 2
-    seat = ChairSeat(chair, options.initials, _place_single)
+    seat = ChairSeat(chair, options.initials, _place_single, _open_desk(db_path, options, app))
     _load_history(seat, db_path)
     replication = _start_replication(db_path, options.clinic_db, lambda: [seat.chair.alarms])
     try:

@@ -71,11 +71,24 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.workspace)
         self._menus(source)
         self.workspace.sigTick.connect(self._refresh_actions)
+        self.workspace.sigLocked.connect(self._on_locked)
         self._refresh_actions()
         self.resize(DEFAULT_SIZE)  # shown by open_on_screen: within the screen, maximised where it is smaller
 
     def _refresh_actions(self) -> None:
-        self.next_patient_action.setEnabled(ends_on_close(self.workspace.service.entries()))
+        signed_in = self.workspace.desk is None or not self.workspace.desk.locked
+        self.next_patient_action.setEnabled(signed_in and ends_on_close(self.workspace.service.entries()))
+        self.sessions_menu.menuAction().setEnabled(signed_in)
+
+    @Slot(bool)
+    def _on_locked(self, locked: bool) -> None:
+        """Opening a record (review, course view) or exporting needs a signed-in user: locking closes what is open."""
+        if locked:
+            for window in [*self.review_windows, self.course_view, getattr(self, "session_dialog", None)]:
+                if window is not None:
+                    window.close()
+            self.review_windows.clear()
+        self._refresh_actions()
         self.clinic_review_action.setVisible(self.workspace.courses.clinic is not None)
 
     def _menus(self, source: str) -> None:
@@ -92,7 +105,7 @@ class MainWindow(QMainWindow):
         connect = QAction("Connect to a monitor…", self)
         connect.triggered.connect(self.open_port_picker)
         monitor.addAction(connect)
-        sessions = self.menuBar().addMenu("Sessions")
+        sessions = self.sessions_menu = self.menuBar().addMenu("Sessions")
         review = QAction("Review a session…", self)
         review.triggered.connect(self.open_session_list)
         sessions.addAction(review)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 
 from monitor.app.chair import Chair
+from monitor.app.desk import Desk
 from monitor.ui.background import BackgroundJob
 from monitor.ui.facade import SessionFacade
 from monitor.ui.main_window import MainWindow
@@ -32,16 +33,20 @@ def open_chair_window(chair: Chair, initials: str) -> MainWindow:
 class ChairSeat(QObject):
     sigNewPatient = Signal(object)  # the new MainWindow, once it is in place
 
-    def __init__(self, chair: Chair, initials: str, place: Place) -> None:
+    def __init__(self, chair: Chair, initials: str, place: Place, desk: Desk | None = None) -> None:
+        """`desk`: who records is its signed-in account and the workspace locks with it (`initials` unused)."""
         super().__init__()
         self.chair = chair
+        self.desk = desk
         self._place = place
         self.job: BackgroundJob | None = None
         self.window = self._open(chair, initials)
         place(self.window, None)
 
     def _open(self, chair: Chair, initials: str) -> MainWindow:
-        window = open_chair_window(chair, initials)
+        window = open_chair_window(chair, "" if self.desk else initials)
+        if self.desk is not None:
+            window.workspace.attach_desk(self.desk)
         window.sigNextPatient.connect(self.next_patient)
         return window
 

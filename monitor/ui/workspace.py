@@ -25,12 +25,14 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from monitor.app.courses import DEMO_NAME, CourseService
+from monitor.app.desk import Desk
 from monitor.app.device_door import DeviceStatus, LinkEvent, LinkState, Sample
 from monitor.app.live_chair import LiveChair
 from monitor.clinical.alarms import AlarmEvent
@@ -45,6 +47,7 @@ from monitor.ui.entry_panel import ObservationPanel
 from monitor.ui.facade import SessionFacade
 from monitor.ui.infusion_panel import InfusionPanel
 from monitor.ui.link_banner import LinkBanner
+from monitor.ui.lock_screen import LockCurtain, SignInDialog
 from monitor.ui.patient_dialog import PatientDialog
 from monitor.ui.recorder import EntryRecorder, EntryTimeControl
 from monitor.ui.recovery_panel import RecoveryPanel
@@ -73,6 +76,7 @@ def _fixed_lines(label: QLabel, lines: int) -> None:
 
 class ChairWorkspace(QWidget):
     sigTick = Signal(float)  # each second, with the session clock's time (the shell refreshes its actions)
+    sigLocked = Signal(bool)  # the desk locked (True) or someone signed in (False): the shell gates its menus
 
     def __init__(
         self,
@@ -111,6 +115,18 @@ class ChairWorkspace(QWidget):
         self.initials.setPlaceholderText("AB")
         self.initials.setToolTip("Your initials: every entry is stamped with them")
         self.initials.editingFinished.connect(self._on_initials)
+        # With a desk (attach_desk), who records is its signed-in account: these replace the typed initials.
+        self.desk: Desk | None = None
+        self.signed_in = QLabel("")
+        self.signed_in.setObjectName("signed_in")
+        self.switch_user = QPushButton("Switch user…")
+        self.switch_user.setObjectName("switch_user")
+        self.lock_now = QPushButton("Lock")
+        self.lock_now.setObjectName("lock_now")
+        for widget in (self.signed_in, self.switch_user, self.lock_now):
+            widget.hide()
+        self.curtain = LockCurtain()
+        self.record_stack = QStackedWidget()  # the chair's record, or the lock curtain over it
         self.session_clock = QLabel("")
         self.session_clock.setObjectName("session_clock")
         self.message = plain(QLabel("" if self.service.initials else "Enter your initials to start recording."))
@@ -230,8 +246,12 @@ class ChairWorkspace(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         who = QHBoxLayout()
-        who.addWidget(QLabel("Nurse initials"))
+        self.initials_label = QLabel("Nurse initials")
+        who.addWidget(self.initials_label)
         who.addWidget(self.initials)
+        who.addWidget(self.signed_in)
+        who.addWidget(self.switch_user)
+        who.addWidget(self.lock_now)
         who.addStretch(1)
         who.addWidget(self.demo_button)
         who.addWidget(self.patient_button)
@@ -243,8 +263,11 @@ class ChairWorkspace(QWidget):
         right_layout.addWidget(self.tabs, 1)
 
         body = QSplitter(Qt.Orientation.Horizontal)
+        self.record_stack.addWidget(right)
+        self.record_stack.addWidget(self.curtain)
+        self.lists = lists
         body.addWidget(left)
-        body.addWidget(right)
+        body.addWidget(self.record_stack)
         body.setStretchFactor(0, 1)  # a narrower window narrows the charts; the right panel keeps its width
         body.setStretchFactor(1, 0)
         body.setSizes([1080, 520])
@@ -416,6 +439,44 @@ class ChairWorkspace(QWidget):
             f"<b>{html.escape(patient.label)}</b>{allergies}<br>Course: {html.escape(course.title)}"
         )
         self.infusion.offer_weight(patient.weight_kg)
+
+    # --- who is at the desk ----------------------------------------------------------------------------------
+
+    def attach_desk(self, desk: Desk) -> None:
+        """Entries, alarm answers and limit changes are the desk's signed-in account's (the typed initials go);
+        while it is locked the record (patient, entries, timeline) is covered, the tiles and alarms stay."""
+        self.desk = desk
+        self.service.sign_in_at(desk)
+        if self.alarms is not None:
+            self.alarms.sign_in_at(desk)
+        if self.alarm_bar is not None:
+            self.alarm_bar.use_desk(desk)
+        self.initials.hide()
+        self.initials_label.hide()
+        for widget in (self.signed_in, self.switch_user, self.lock_now):
+            widget.show()
+        self.switch_user.clicked.connect(lambda: self.open_sign_in("Switch user"))
+        self.lock_now.clicked.connect(desk.lock)
+        self.curtain.sigSignIn.connect(self.open_sign_in)
+        desk.add_listener(lambda _account: self._render_desk())
+        self._render_desk()
+
+    def open_sign_in(self, title: str = "Sign in") -> SignInDialog:
+        assert self.desk is not None
+        self.sign_in_dialog = SignInDialog(self.desk, self, title)
+        self.sign_in_dialog.open()
+        return self.sign_in_dialog
+
+    def _render_desk(self) -> None:
+        assert self.desk is not None
+        locked = self.desk.locked
+        self.sigLocked.emit(locked)
+        self.record_stack.setCurrentIndex(1 if locked else 0)
+        self.lists.setVisible(not locked)
+        account = self.desk.account
+        self.signed_in.setText(f"Signed in: {account.initials}" if account else "")
+        if not locked and self.message.text() == "Enter your initials to start recording.":
+            self.message.setText("")
 
     # --- entries --------------------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.app.desk import Desk
 from monitor.app.export.csv import write_csv
 from monitor.app.export.fhir import session_bundle
 from monitor.app.session_record import load_record
@@ -77,8 +78,8 @@ def test_refused_entries_store_nothing(setup) -> None:
         service.record(EntryKind.INFUSION, START | {"weight_kg": "400"})
     with pytest.raises(EntryError, match="Cannot pause"):
         service.record(EntryKind.INFUSION, {"action": "pause"})
-    service.initials = ""
-    with pytest.raises(EntryError, match="initials"):
+    service.sign_in_at(Desk(accounts=None, lock_after_s=300))  # a desk nobody is signed in at
+    with pytest.raises(EntryError, match="sign in to record"):
         service.record(EntryKind.SCORE, {"scale": "pain", "score": 5})
     assert _stored(db, service.session_id) == []
 
