@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL, ClinicProtocol
+from monitor.clinical.cosign import COSIGNED_BY, Safeguard, screening_override
 from monitor.clinical.entries import (
     PROGRAM_INITIALS,
     Entry,
@@ -89,6 +90,7 @@ class SessionService:
         self._high_alarms: AlarmSource = lambda: ()
         self._monitor_values: ValuesSource = lambda: None
         self._patient_assigned: Callable[[], bool] | None = None
+        self._acts_alone: Callable[[], bool] | None = None
         self._missed_lock = threading.Lock()  # one caller at a time decides which missed checks are new
 
     def watch_alarms(self, source: AlarmSource) -> None:
@@ -99,6 +101,23 @@ class SessionService:
         """The infusion may start only once `assigned()` says a patient is assigned to this session (the clinic
         workflow: a Chair wires it; bare recordings and tests of other things leave it off)."""
         self._patient_assigned = assigned
+
+    def require_cosign(self, acts_alone: Callable[[], bool]) -> None:
+        """Overriding a blocking screening needs a co-signer (`cosigned_by`, from app.cosign) unless
+        `acts_alone()` says the signed-in user is a charge nurse / prescriber (issue 18 point 4)."""
+        self._acts_alone = acts_alone
+
+    def _check_cosign(self, kind: EntryKind, payload: Mapping[str, Any]) -> None:
+        if kind is not EntryKind.SCREENING or self._acts_alone is None:
+            return
+        blocks = evaluate_screening(payload, self.protocol.bp_gate).blocks
+        if screening_override(payload, blocks) and not payload.get(COSIGNED_BY) and not self._acts_alone():
+            raise EntryError(
+                f"{Safeguard.SCREENING_OVERRIDE.capitalize()} needs a charge nurse or prescriber: "
+                "ask one to co-sign with their PIN"
+            )
+        if payload.get(COSIGNED_BY) and payload[COSIGNED_BY] == self.initials:
+            raise EntryError("A second person co-signs: not the signed-in user")
 
     def _check_patient(self) -> None:
         if self._patient_assigned is not None and not self._patient_assigned():
@@ -197,6 +216,7 @@ class SessionService:
         """A new entry at `t` (default now)."""
         kind = EntryKind(kind)
         clean = self._against_monitor(kind, validate_payload(kind, payload, self.limits))
+        self._check_cosign(kind, clean)
         return self._submit(kind, clean, t, EntryAction.CREATE, None, "")
 
     def check(self, kind: EntryKind, payload: Mapping[str, Any], t: float | None = None) -> Entry:
@@ -204,6 +224,7 @@ class SessionService:
         the nurse to confirm exactly what will be recorded)."""
         kind = EntryKind(kind)
         clean = self._against_monitor(kind, validate_payload(kind, payload, self.limits))
+        self._check_cosign(kind, clean)
         return self._submit(kind, clean, t, EntryAction.CREATE, None, "", dry_run=True).result()
 
     def amend(self, target_id: int, payload: Mapping[str, Any], reason: str, t: float | None = None) -> Future[Entry]:
@@ -212,6 +233,7 @@ class SessionService:
         if original.initials == PROGRAM_INITIALS:
             raise EntryError("What the program recorded cannot be amended; strike it through with a reason if wrong")
         clean = self._against_monitor(original.kind, validate_payload(original.kind, payload, self.limits))
+        self._check_cosign(original.kind, clean)
         when = self._current(original.id).t if t is None else t
         return self._submit(original.kind, clean, when, EntryAction.AMEND, original.id, validate_reason(reason))
 

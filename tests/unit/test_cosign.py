@@ -1,0 +1,139 @@
+"""Where a second person is the safeguard (issue 18 point 4): a nurse's screening override needs a charge nurse or
+prescriber's co-signature (initials + PIN), recorded in the audit-chained entry payload; a wrong PIN, a nurse as
+co-signer or the signed-in user co-signing themselves is refused and records nothing.
+
+Until acc's AccountService lands (h-i18-acc "accounts core"), `Desk` below stands in for its `confirm` with the
+same contract (SignInError-like refusal, role check); the lead swaps it for tests/accounts.py on merge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import pytest
+from forms import START, T0, Clock, screening
+
+from monitor.app.cosign import CoSignRefused, cosign
+from monitor.app.session_service import SessionService
+from monitor.clinical.alarm_limits import DEFAULT_LIMITS
+from monitor.clinical.cosign import COSIGNED_BY, Safeguard, limit_outside_defaults
+from monitor.clinical.entries import EntryKind, describe
+from monitor.clinical.errors import EntryError
+from monitor.storage.db import connect, read_entries
+from monitor.storage.writer import SessionWriter
+
+HIGH_BP = {"sys": 172, "dia": 96, "hr": 80, "spo2": 97}
+
+
+class Role(StrEnum):
+    NURSE = "nurse"
+    CHARGE = "charge"
+    ADMIN = "admin"
+
+    @property
+    def may_cosign(self) -> bool:
+        return self is not Role.NURSE
+
+
+@dataclass(frozen=True)
+class Account:
+    initials: str
+    role: Role
+
+
+class Desk:
+    """AccountService.confirm's contract: the PIN checked, then the role (at_least CHARGE)."""
+
+    def __init__(self, *accounts: tuple[str, Role, str]) -> None:
+        self.accounts = {i: (Account(i, r), pin) for i, r, pin in accounts}
+
+    def confirm(self, initials: str, secret: str) -> Account:
+        account, pin = self.accounts.get(initials, (None, None))
+        if account is None or secret != pin:
+            raise ValueError("wrong initials or PIN")
+        if not account.role.may_cosign:
+            raise ValueError(f"{initials} is not a charge nurse or prescriber")
+        return account
+
+
+DESK = Desk(("AB", Role.NURSE, "2468"), ("CD", Role.CHARGE, "13579864"), ("EF", Role.NURSE, "97531"))
+NURSE, CHARGE = Account("AB", Role.NURSE), Account("CD", Role.CHARGE)
+
+
+@pytest.fixture
+def service(tmp_path: Path):
+    with SessionWriter(tmp_path / "w.sqlite3") as writer:
+        sid = writer.open_session("sim", "datex-s5", started_at=T0)
+        svc = SessionService(writer, sid, T0, clock=Clock(T0 + 300), initials="AB", require_screening=True)
+        svc.require_cosign(lambda: NURSE.role.may_cosign)
+        yield svc, tmp_path / "w.sqlite3", sid
+
+
+def _override(**extra) -> dict:
+    return screening(baseline=HIGH_BP, override_reason="anxious; 150/92 on repeat") | extra
+
+
+def test_a_nurses_screening_override_without_a_cosigner_is_refused_and_records_nothing(service) -> None:
+    svc, db, sid = service
+    with pytest.raises(EntryError, match="Overriding a blocking screening needs a charge nurse"):
+        svc.record(EntryKind.SCREENING, _override())
+    with pytest.raises(EntryError, match="Record the pre-infusion screening"):
+        svc.record(EntryKind.INFUSION, START)
+    assert read_entries(connect(db), sid) == []
+
+
+def test_a_cosigned_override_is_on_the_chained_record_and_lets_the_infusion_start(service) -> None:
+    svc, db, sid = service
+    signature = cosign(Safeguard.SCREENING_OVERRIDE, NURSE, DESK.confirm, "cd", "13579864")
+    assert (signature.by, signature.cosigned_by) == ("AB", "CD")
+    entry = svc.record(EntryKind.SCREENING, signature.stamp(_override())).result(5)
+    svc.record(EntryKind.INFUSION, START).result(5)
+    stored = read_entries(connect(db), sid)[0]
+    assert (stored.initials, stored.payload[COSIGNED_BY]) == ("AB", "CD")  # the payload is what the audit hashes
+    assert "(co-signed CD)" in describe(entry.kind, entry.payload)
+
+
+@pytest.mark.parametrize(
+    ("initials", "secret", "why"),
+    [
+        ("CD", "0000", "Co-signature refused: wrong initials or PIN"),
+        ("EF", "97531", "Co-signature refused: EF is not a charge nurse"),
+        ("AB", "2468", "A second person co-signs"),
+        ("", "", "needs a charge nurse or prescriber to co-sign"),
+    ],
+)
+def test_a_wrong_pin_a_nurse_or_oneself_as_cosigner_is_refused(initials, secret, why) -> None:
+    with pytest.raises(CoSignRefused, match=why):
+        cosign(Safeguard.SCREENING_OVERRIDE, NURSE, DESK.confirm, initials, secret)
+
+
+def test_a_charge_nurse_overrides_alone(tmp_path: Path) -> None:
+    assert cosign(Safeguard.SCREENING_OVERRIDE, CHARGE, DESK.confirm).cosigned_by is None
+    with SessionWriter(tmp_path / "w.sqlite3") as writer:
+        sid = writer.open_session("sim", "datex-s5", started_at=T0)
+        svc = SessionService(writer, sid, T0, clock=Clock(T0 + 300), initials="CD", require_screening=True)
+        svc.require_cosign(lambda: CHARGE.role.may_cosign)
+        assert COSIGNED_BY not in svc.record(EntryKind.SCREENING, _override()).result(5).payload
+
+
+def test_the_signed_in_user_cannot_cosign_their_own_override(service) -> None:
+    svc, _db, _sid = service
+    with pytest.raises(EntryError, match="A second person co-signs"):
+        svc.record(EntryKind.SCREENING, _override(cosigned_by="AB"))
+
+
+def test_a_cosignature_belongs_to_an_override() -> None:
+    from monitor.clinical.screening import validate_screening
+
+    with pytest.raises(EntryError, match="A co-signature belongs to an override"):
+        validate_screening(screening(cosigned_by="CD"))
+
+
+def test_only_a_limit_less_strict_than_the_clinic_default_needs_a_second_person() -> None:
+    spo2 = DEFAULT_LIMITS["SPO2"]
+    assert limit_outside_defaults(spo2, spo2.low - 2, spo2.high)
+    assert not limit_outside_defaults(spo2, spo2.low + 2, spo2.high)  # tighter: within the defaults
+    hr = DEFAULT_LIMITS["HR"]
+    assert limit_outside_defaults(hr, hr.low, hr.high + 10)
+    assert not limit_outside_defaults(hr, hr.low, hr.high)
