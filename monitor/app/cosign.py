@@ -20,7 +20,7 @@ class _Role(Protocol):
     def may_cosign(self) -> bool: ...
 
 
-class _Account(Protocol):
+class Signer(Protocol):
     @property
     def initials(self) -> str: ...
 
@@ -29,7 +29,7 @@ class _Account(Protocol):
 
 
 # AccountService.confirm with at_least bound (the caller passes `lambda i, s: accounts.confirm(i, s, Role.CHARGE)`)
-Confirm = Callable[[str, str], _Account]
+Confirm = Callable[[str, str], Signer]
 
 
 class CoSignRefused(Exception):
@@ -50,12 +50,12 @@ class CoSignature:
         return out
 
 
-def needs_second_person(signed_in: _Account) -> bool:
+def needs_second_person(signed_in: Signer) -> bool:
     return not signed_in.role.may_cosign
 
 
 def cosign(
-    safeguard: Safeguard, signed_in: _Account, confirm: Confirm, initials: str = "", secret: str = ""
+    safeguard: Safeguard, signed_in: Signer, confirm: Confirm, initials: str = "", secret: str = ""
 ) -> CoSignature:
     """The authorisation for `safeguard`, or CoSignRefused saying why (the confirm error's message kept)."""
     if not needs_second_person(signed_in):

@@ -1,17 +1,14 @@
 """Where a second person is the safeguard (issue 18 point 4): a nurse's screening override needs a charge nurse or
 prescriber's co-signature (initials + PIN), recorded in the audit-chained entry payload; a wrong PIN, a nurse as
 co-signer or the signed-in user co-signing themselves is refused and records nothing.
-
-Until acc's AccountService lands (h-i18-acc "accounts core"), `Desk` below stands in for its `confirm` with the
-same contract (SignInError-like refusal, role check); the lead swaps it for tests/accounts.py on merge."""
+(tests/cosigners.py stands in for AccountService.confirm until acc's lands)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
 import pytest
+from cosigners import CHARGE, DESK, NURSE
 from forms import START, T0, Clock, screening
 
 from monitor.app.cosign import CoSignRefused, cosign
@@ -24,41 +21,6 @@ from monitor.storage.db import connect, read_entries
 from monitor.storage.writer import SessionWriter
 
 HIGH_BP = {"sys": 172, "dia": 96, "hr": 80, "spo2": 97}
-
-
-class Role(StrEnum):
-    NURSE = "nurse"
-    CHARGE = "charge"
-    ADMIN = "admin"
-
-    @property
-    def may_cosign(self) -> bool:
-        return self is not Role.NURSE
-
-
-@dataclass(frozen=True)
-class Account:
-    initials: str
-    role: Role
-
-
-class Desk:
-    """AccountService.confirm's contract: the PIN checked, then the role (at_least CHARGE)."""
-
-    def __init__(self, *accounts: tuple[str, Role, str]) -> None:
-        self.accounts = {i: (Account(i, r), pin) for i, r, pin in accounts}
-
-    def confirm(self, initials: str, secret: str) -> Account:
-        account, pin = self.accounts.get(initials, (None, None))
-        if account is None or secret != pin:
-            raise ValueError("wrong initials or PIN")
-        if not account.role.may_cosign:
-            raise ValueError(f"{initials} is not a charge nurse or prescriber")
-        return account
-
-
-DESK = Desk(("AB", Role.NURSE, "2468"), ("CD", Role.CHARGE, "13579864"), ("EF", Role.NURSE, "97531"))
-NURSE, CHARGE = Account("AB", Role.NURSE), Account("CD", Role.CHARGE)
 
 
 @pytest.fixture
