@@ -14,6 +14,7 @@ from forms import START, T0, Clock, screening
 from monitor.app.cosign import CoSignRefused, cosign
 from monitor.app.session_service import SessionService
 from monitor.clinical.alarm_limits import DEFAULT_LIMITS
+from monitor.clinical.clinic_protocol import parse_protocol
 from monitor.clinical.cosign import COSIGNED_BY, Safeguard, limit_outside_defaults
 from monitor.clinical.entries import EntryKind, describe
 from monitor.clinical.errors import EntryError
@@ -99,3 +100,50 @@ def test_only_a_limit_less_strict_than_the_clinic_default_needs_a_second_person(
     hr = DEFAULT_LIMITS["HR"]
     assert limit_outside_defaults(hr, hr.low, hr.high + 10)
     assert not limit_outside_defaults(hr, hr.low, hr.high)
+
+
+@pytest.fixture
+def exceeding(tmp_path: Path):
+    """A clinic that allows exceeding its dose ceilings (allow_above_ceiling), a nurse signed in."""
+    protocol = parse_protocol({"max_rate_mg_kg_h": 1.0, "max_bolus_mg_kg": 0.3, "allow_above_ceiling": True}, "t")
+    with SessionWriter(tmp_path / "w.sqlite3") as writer:
+        sid = writer.open_session("sim", "datex-s5", started_at=T0)
+        clock = Clock(T0 + 300)
+        svc = SessionService(writer, sid, T0, clock=clock, initials="AB", protocol=protocol)
+        svc.require_cosign(lambda: NURSE.role.may_cosign)
+        svc.record(EntryKind.INFUSION, START).result(5)  # 0.5 mg/kg/h, 70 kg
+        clock.t += 600
+        yield svc, tmp_path / "w.sqlite3", sid
+
+
+def test_a_dose_above_the_ceiling_is_refused_where_the_clinic_does_not_allow_it(tmp_path: Path) -> None:
+    with SessionWriter(tmp_path / "w.sqlite3") as writer:
+        sid = writer.open_session("sim", "datex-s5", started_at=T0)
+        protocol = parse_protocol({"max_rate_mg_kg_h": 1.0}, "t")
+        clock = Clock(T0 + 300)
+        svc = SessionService(writer, sid, T0, clock=clock, initials="CD", protocol=protocol)
+        svc.require_cosign(lambda: CHARGE.role.may_cosign)  # not even a charge nurse
+        svc.record(EntryKind.INFUSION, START).result(5)
+        clock.t += 600
+        with pytest.raises(EntryError, match="above the clinic's ceiling of 1 mg/kg/h"):
+            svc.record(EntryKind.INFUSION, {"action": "rate", "rate_mg_kg_h": 1.2})
+        with pytest.raises(EntryError, match="above the clinic's ceiling of 1 mg/kg/h"):  # no co-signature passes
+            svc.record(EntryKind.INFUSION, {"action": "rate", "rate_mg_kg_h": 1.2, "cosigned_by": "EF"})
+        with pytest.raises(EntryError, match="A co-signature belongs to a dose above the ceiling"):
+            svc.record(EntryKind.INFUSION, {"action": "rate", "rate_mg_kg_h": 0.8, "cosigned_by": "EF"})
+
+
+def test_a_nurse_exceeds_an_allowed_ceiling_only_co_signed_and_never_past_the_absolute(exceeding) -> None:
+    svc, db, sid = exceeding
+    with pytest.raises(EntryError, match="A dose above the clinic's ceiling needs a charge nurse"):
+        svc.record(EntryKind.INFUSION, {"action": "rate", "rate_mg_kg_h": 1.2})
+    with pytest.raises(EntryError, match="A dose above the clinic's ceiling needs a charge nurse"):
+        svc.record(EntryKind.INFUSION, {"action": "bolus", "dose_mg": 25})  # 0.3 mg/kg x 70 kg = 21 mg
+    signature = cosign(Safeguard.DOSE_ABOVE_CEILING, NURSE, DESK.confirm, "CD", "13579864")
+    svc.record(EntryKind.INFUSION, signature.stamp({"action": "rate", "rate_mg_kg_h": 1.2})).result(5)
+    svc.record(EntryKind.INFUSION, signature.stamp({"action": "bolus", "dose_mg": 25})).result(5)
+    assert svc.infusion().rate_mg_kg_h == 1.2 and svc.infusion().bolus_mg == 25
+    assert [e.payload.get(COSIGNED_BY) for e in read_entries(connect(db), sid)] == [None, "CD", "CD"]
+    with pytest.raises(EntryError, match="the absolute 5 mg/kg/h"):
+        svc.record(EntryKind.INFUSION, signature.stamp({"action": "rate", "rate_mg_kg_h": 5.5}))
+    svc.record(EntryKind.INFUSION, {"action": "rate", "rate_mg_kg_h": 0.8}).result(5)  # within: nobody else
