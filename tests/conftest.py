@@ -60,6 +60,14 @@ def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return data
 
 
+@pytest.fixture(autouse=True)
+def _isolated_desk_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The desk key (monitor.storage.desk_key: HMAC key of the chain, PIN pepper) is a test's own, never the user's."""
+    key = tmp_path / "key" / "desk.key"
+    monkeypatch.setenv("INFUSION_MONITOR_KEY_FILE", str(key))
+    return key
+
+
 @pytest.fixture
 def vectors() -> Path:
     if not VECTORS.is_dir():

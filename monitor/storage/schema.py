@@ -225,6 +225,41 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             BEGIN SELECT RAISE(ABORT, 'a course is never deleted'); END;
         """,
     ),
+    (
+        11,
+        """
+        -- Staff accounts (issue 18): initials unique (attribution derives them), the secret only as a peppered
+        -- Argon2id hash. The row holds the current state (active, hash, failed tries, lock); account_events is its
+        -- append-only history (added, disabled, secret reset, wrong secret, locked) — never the secret or its hash.
+        CREATE TABLE accounts (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            initials TEXT NOT NULL COLLATE NOCASE UNIQUE,
+            role TEXT NOT NULL CHECK (role IN ('nurse', 'charge', 'admin', 'service')),
+            secret_hash TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1,
+            failed INTEGER NOT NULL DEFAULT 0,
+            lockouts INTEGER NOT NULL DEFAULT 0,
+            locked_until REAL,
+            created_at REAL NOT NULL
+        );
+        CREATE TABLE account_events (
+            id INTEGER PRIMARY KEY,
+            at REAL NOT NULL,
+            account_id INTEGER REFERENCES accounts(id),
+            initials TEXT NOT NULL,
+            event TEXT NOT NULL,
+            by_initials TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TRIGGER account_events_append_only_update BEFORE UPDATE ON account_events
+            BEGIN SELECT RAISE(ABORT, 'an account event is never changed'); END;
+        CREATE TRIGGER account_events_append_only_delete BEFORE DELETE ON account_events
+            BEGIN SELECT RAISE(ABORT, 'an account event is never deleted'); END;
+        CREATE TRIGGER accounts_never_deleted BEFORE DELETE ON accounts
+            BEGIN SELECT RAISE(ABORT, 'an account is never deleted: disable it'); END;
+        """,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

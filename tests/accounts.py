@@ -1,0 +1,55 @@
+"""Accounts for tests (issue 18): create an account, sign it in. For every helper's tests that need a signed-in user.
+
+The accounts are real (the real AccountService, the real desk-key pepper from tests/conftest.py's key file, real
+Argon2id); only the hash's cost is lowered (TEST_HASHER) so a test does not spend 0.2 s per hash. The cost is stored
+in each hash, so the program's own AccountService verifies these hashes unchanged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from argon2 import PasswordHasher, Type
+
+from monitor.app.accounts import AccountService
+from monitor.clinical.roles import Account, Role
+
+TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID)
+PIN = "2468"  # a nurse's PIN that passes the rules
+LONG_SECRET = "kestrel-2468"  # administrators, co-signers, service accounts: 8 characters or more
+BOOTSTRAP_ADMIN = "ZZ"  # the first administrator make_account creates when the database has no account yet
+
+
+def default_secret(role: Role) -> str:
+    return LONG_SECRET if role.needs_long_secret else PIN
+
+
+def service(db_path: Path | str, **kwargs) -> AccountService:
+    kwargs.setdefault("hasher", TEST_HASHER)
+    return AccountService(db_path, **kwargs)
+
+
+def make_account(
+    db_path: Path | str, initials: str = "KM", role: Role = Role.NURSE, secret: str | None = None, name: str = ""
+) -> Account:
+    """A new active account in the database at db_path (secret: PIN for a nurse, LONG_SECRET otherwise). A first
+    administrator BOOTSTRAP_ADMIN is added beforehand when the database has none and the account is not one."""
+    accounts = service(db_path)
+    secret = secret if secret is not None else default_secret(role)
+    name = name or f"Test {initials}"
+    if not accounts.has_any():
+        if role is Role.ADMIN:
+            return accounts.add(name, initials, role, secret, by=None)
+        accounts.add("Bootstrap Administrator", BOOTSTRAP_ADMIN, Role.ADMIN, LONG_SECRET, by=None)
+    admin = next(a for a in accounts.list() if a.role is Role.ADMIN and a.active)
+    return accounts.add(name, initials, role, secret, by=admin)
+
+
+def signed_in(
+    db_path: Path | str, initials: str = "KM", role: Role = Role.NURSE, secret: str | None = None
+) -> Account:
+    """The account `initials` signed in with its secret, created first (make_account) when it does not exist."""
+    accounts = service(db_path)
+    secret = secret if secret is not None else default_secret(role)
+    if not any(a.initials == initials.upper() for a in accounts.list()):
+        make_account(db_path, initials, role, secret)
+    return accounts.sign_in(initials, secret)
