@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from monitor.app.accounts import SignInError
 from monitor.clinical.cosign import COSIGNED_BY, Safeguard
 
 
@@ -67,7 +68,7 @@ def cosign(
         raise CoSignRefused("A second person co-signs: not the signed-in user")
     try:
         cosigner = confirm(initials, secret)
-    except Exception as exc:  # SignInError (wrong PIN, disabled, locked, role): shown as the refusal
+    except SignInError as exc:  # wrong PIN, disabled, locked, not a charge nurse / prescriber: the refusal
         raise CoSignRefused(f"Co-signature refused: {exc}") from exc
     if not cosigner.role.may_cosign:  # confirm checks at_least already; never trust one check for a safeguard
         raise CoSignRefused(f"Co-signature refused: {cosigner.initials} may not co-sign {safeguard}")

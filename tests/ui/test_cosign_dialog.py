@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cosigners import DESK, NURSE
+from accounts import LONG_SECRET, PIN
+from cosigners import Desk, make_desk
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -25,14 +26,19 @@ from monitor.ui.cosign_dialog import CoSignDialog, obtain_cosigner
 
 
 @pytest.fixture
-def alarms(tmp_path: Path):
+def desk(tmp_path: Path) -> Desk:
+    return make_desk(tmp_path / "accounts.sqlite3")
+
+
+@pytest.fixture
+def alarms(tmp_path: Path, desk):
     sim = SimulatedMonitor("datex-s5", load_scenario("stable"), speed=1, link_dir=tmp_path / "link")
     port = sim.start()
     clock = SessionClock(sim.device_now, use_device_time=True)
     with SessionWriter(tmp_path / "s.sqlite3") as writer:
         acq = Acquisition(AcquisitionConfig(port, "datex-s5", silence_timeout=3.0), writer, clock=clock.now)
         service = AlarmService(acq, writer, clock)
-        service.require_cosign(lambda: NURSE.role.may_cosign)
+        service.require_cosign(lambda: desk.nurse.role.may_cosign)
         acq.start()
         service.start()
         try:
@@ -43,8 +49,8 @@ def alarms(tmp_path: Path):
             sim.stop()
 
 
-def test_the_dialog_refuses_a_wrong_pin_and_a_nurse_and_keeps_no_pin(qtbot) -> None:
-    dialog = CoSignDialog(Safeguard.LIMIT_OUTSIDE_DEFAULTS, NURSE, DESK.confirm)
+def test_the_dialog_refuses_a_wrong_pin_and_a_nurse_and_keeps_no_pin(qtbot, desk) -> None:
+    dialog = CoSignDialog(Safeguard.LIMIT_OUTSIDE_DEFAULTS, desk.nurse, desk.confirm)
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.initials.setText("CD")
@@ -52,11 +58,15 @@ def test_the_dialog_refuses_a_wrong_pin_and_a_nurse_and_keeps_no_pin(qtbot) -> N
     dialog.accept()
     assert dialog.isVisible() and "wrong initials or PIN" in dialog.error.text() and dialog.secret.text() == ""
     dialog.initials.setText("EF")
-    dialog.secret.setText("97531")
+    dialog.secret.setText(PIN)
     dialog.accept()
-    assert dialog.isVisible() and "not a charge nurse" in dialog.error.text() and dialog.signature is None
+    assert (
+        dialog.isVisible()
+        and "EF is a nurse: this needs a charge nurse" in dialog.error.text()
+        and dialog.signature is None
+    )
     dialog.initials.setText("cd")
-    dialog.secret.setText("13579864")
+    dialog.secret.setText(LONG_SECRET)
     dialog.accept()
     assert not dialog.isVisible() and dialog.signature is not None and dialog.signature.cosigned_by == "CD"
 
@@ -79,12 +89,12 @@ def _answer_cosign(initials: str, secret: str, cancel: bool = False) -> None:
     QTimer.singleShot(0, fill)
 
 
-def test_a_nurse_widening_a_limit_gets_a_cosigner_through_the_limits_dialog(qtbot, alarms) -> None:
+def test_a_nurse_widening_a_limit_gets_a_cosigner_through_the_limits_dialog(qtbot, alarms, desk) -> None:
     spo2 = DEFAULT_LIMITS["SPO2"]
     events: list[AlarmEvent] = []
     alarms.add_listener(events.extend)
     limits = LimitsDialog(
-        alarms, lambda: "AB", cosigner=lambda safeguard: obtain_cosigner(safeguard, NURSE, DESK.confirm)
+        alarms, lambda: "AB", cosigner=lambda safeguard: obtain_cosigner(safeguard, desk.nurse, desk.confirm)
     )
     qtbot.addWidget(limits)
     limits.show()
@@ -95,7 +105,7 @@ def test_a_nurse_widening_a_limit_gets_a_cosigner_through_the_limits_dialog(qtbo
     limits.accept()
     assert limits.isVisible() and "co-signature was cancelled" in limits.error.text()
     assert alarms.limits()["SPO2"].low == spo2.low
-    _answer_cosign("CD", "13579864")
+    _answer_cosign("CD", LONG_SECRET)
     limits.accept()
     assert not limits.isVisible() and alarms.limits()["SPO2"].low == spo2.low - 3
     changes = [e for e in events if e.action is AlarmAction.LIMIT_CHANGED]

@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cosigners import CHARGE, DESK, NURSE
+from accounts import LONG_SECRET, PIN
+from cosigners import Desk, make_desk
 from forms import START, T0, Clock, screening
 
 from monitor.app.cosign import CoSignRefused, cosign
@@ -25,11 +26,16 @@ HIGH_BP = {"sys": 172, "dia": 96, "hr": 80, "spo2": 97}
 
 
 @pytest.fixture
-def service(tmp_path: Path):
+def desk(tmp_path: Path) -> Desk:
+    return make_desk(tmp_path / "accounts.sqlite3")
+
+
+@pytest.fixture
+def service(tmp_path: Path, desk):
     with SessionWriter(tmp_path / "w.sqlite3") as writer:
         sid = writer.open_session("sim", "datex-s5", started_at=T0)
         svc = SessionService(writer, sid, T0, clock=Clock(T0 + 300), initials="AB", require_screening=True)
-        svc.require_cosign(lambda: NURSE.role.may_cosign)
+        svc.require_cosign(lambda: desk.nurse.role.may_cosign)
         yield svc, tmp_path / "w.sqlite3", sid
 
 
@@ -46,9 +52,9 @@ def test_a_nurses_screening_override_without_a_cosigner_is_refused_and_records_n
     assert read_entries(connect(db), sid) == []
 
 
-def test_a_cosigned_override_is_on_the_chained_record_and_lets_the_infusion_start(service) -> None:
+def test_a_cosigned_override_is_on_the_chained_record_and_lets_the_infusion_start(service, desk) -> None:
     svc, db, sid = service
-    signature = cosign(Safeguard.SCREENING_OVERRIDE, NURSE, DESK.confirm, "cd", "13579864")
+    signature = cosign(Safeguard.SCREENING_OVERRIDE, desk.nurse, desk.confirm, "cd", LONG_SECRET)
     assert (signature.by, signature.cosigned_by) == ("AB", "CD")
     entry = svc.record(EntryKind.SCREENING, signature.stamp(_override())).result(5)
     svc.record(EntryKind.INFUSION, START).result(5)
@@ -61,22 +67,22 @@ def test_a_cosigned_override_is_on_the_chained_record_and_lets_the_infusion_star
     ("initials", "secret", "why"),
     [
         ("CD", "0000", "Co-signature refused: wrong initials or PIN"),
-        ("EF", "97531", "Co-signature refused: EF is not a charge nurse"),
-        ("AB", "2468", "A second person co-signs"),
+        ("EF", PIN, "Co-signature refused: EF is a nurse: this needs a charge nurse"),
+        ("AB", PIN, "A second person co-signs"),
         ("", "", "needs a charge nurse or prescriber to co-sign"),
     ],
 )
-def test_a_wrong_pin_a_nurse_or_oneself_as_cosigner_is_refused(initials, secret, why) -> None:
+def test_a_wrong_pin_a_nurse_or_oneself_as_cosigner_is_refused(initials, secret, why, desk) -> None:
     with pytest.raises(CoSignRefused, match=why):
-        cosign(Safeguard.SCREENING_OVERRIDE, NURSE, DESK.confirm, initials, secret)
+        cosign(Safeguard.SCREENING_OVERRIDE, desk.nurse, desk.confirm, initials, secret)
 
 
-def test_a_charge_nurse_overrides_alone(tmp_path: Path) -> None:
-    assert cosign(Safeguard.SCREENING_OVERRIDE, CHARGE, DESK.confirm).cosigned_by is None
+def test_a_charge_nurse_overrides_alone(tmp_path: Path, desk) -> None:
+    assert cosign(Safeguard.SCREENING_OVERRIDE, desk.charge, desk.confirm).cosigned_by is None
     with SessionWriter(tmp_path / "w.sqlite3") as writer:
         sid = writer.open_session("sim", "datex-s5", started_at=T0)
         svc = SessionService(writer, sid, T0, clock=Clock(T0 + 300), initials="CD", require_screening=True)
-        svc.require_cosign(lambda: CHARGE.role.may_cosign)
+        svc.require_cosign(lambda: desk.charge.role.may_cosign)
         assert COSIGNED_BY not in svc.record(EntryKind.SCREENING, _override()).result(5).payload
 
 
@@ -103,26 +109,26 @@ def test_only_a_limit_less_strict_than_the_clinic_default_needs_a_second_person(
 
 
 @pytest.fixture
-def exceeding(tmp_path: Path):
+def exceeding(tmp_path: Path, desk):
     """A clinic that allows exceeding its dose ceilings (allow_above_ceiling), a nurse signed in."""
     protocol = parse_protocol({"max_rate_mg_kg_h": 1.0, "max_bolus_mg_kg": 0.3, "allow_above_ceiling": True}, "t")
     with SessionWriter(tmp_path / "w.sqlite3") as writer:
         sid = writer.open_session("sim", "datex-s5", started_at=T0)
         clock = Clock(T0 + 300)
         svc = SessionService(writer, sid, T0, clock=clock, initials="AB", protocol=protocol)
-        svc.require_cosign(lambda: NURSE.role.may_cosign)
+        svc.require_cosign(lambda: desk.nurse.role.may_cosign)
         svc.record(EntryKind.INFUSION, START).result(5)  # 0.5 mg/kg/h, 70 kg
         clock.t += 600
         yield svc, tmp_path / "w.sqlite3", sid
 
 
-def test_a_dose_above_the_ceiling_is_refused_where_the_clinic_does_not_allow_it(tmp_path: Path) -> None:
+def test_a_dose_above_the_ceiling_is_refused_where_the_clinic_does_not_allow_it(tmp_path: Path, desk) -> None:
     with SessionWriter(tmp_path / "w.sqlite3") as writer:
         sid = writer.open_session("sim", "datex-s5", started_at=T0)
         protocol = parse_protocol({"max_rate_mg_kg_h": 1.0}, "t")
         clock = Clock(T0 + 300)
         svc = SessionService(writer, sid, T0, clock=clock, initials="CD", protocol=protocol)
-        svc.require_cosign(lambda: CHARGE.role.may_cosign)  # not even a charge nurse
+        svc.require_cosign(lambda: desk.charge.role.may_cosign)  # not even a charge nurse
         svc.record(EntryKind.INFUSION, START).result(5)
         clock.t += 600
         with pytest.raises(EntryError, match="above the clinic's ceiling of 1 mg/kg/h"):
@@ -133,13 +139,13 @@ def test_a_dose_above_the_ceiling_is_refused_where_the_clinic_does_not_allow_it(
             svc.record(EntryKind.INFUSION, {"action": "rate", "rate_mg_kg_h": 0.8, "cosigned_by": "EF"})
 
 
-def test_a_nurse_exceeds_an_allowed_ceiling_only_co_signed_and_never_past_the_absolute(exceeding) -> None:
+def test_a_nurse_exceeds_an_allowed_ceiling_only_co_signed_and_never_past_the_absolute(exceeding, desk) -> None:
     svc, db, sid = exceeding
     with pytest.raises(EntryError, match="A dose above the clinic's ceiling needs a charge nurse"):
         svc.record(EntryKind.INFUSION, {"action": "rate", "rate_mg_kg_h": 1.2})
     with pytest.raises(EntryError, match="A dose above the clinic's ceiling needs a charge nurse"):
         svc.record(EntryKind.INFUSION, {"action": "bolus", "dose_mg": 25})  # 0.3 mg/kg x 70 kg = 21 mg
-    signature = cosign(Safeguard.DOSE_ABOVE_CEILING, NURSE, DESK.confirm, "CD", "13579864")
+    signature = cosign(Safeguard.DOSE_ABOVE_CEILING, desk.nurse, desk.confirm, "CD", LONG_SECRET)
     svc.record(EntryKind.INFUSION, signature.stamp({"action": "rate", "rate_mg_kg_h": 1.2})).result(5)
     svc.record(EntryKind.INFUSION, signature.stamp({"action": "bolus", "dose_mg": 25})).result(5)
     assert svc.infusion().rate_mg_kg_h == 1.2 and svc.infusion().bolus_mg == 25
