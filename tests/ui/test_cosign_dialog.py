@@ -110,3 +110,25 @@ def test_a_nurse_widening_a_limit_gets_a_cosigner_through_the_limits_dialog(qtbo
     assert not limits.isVisible() and alarms.limits()["SPO2"].low == spo2.low - 3
     changes = [e for e in events if e.action is AlarmAction.LIMIT_CHANGED]
     assert len(changes) == 1 and changes[0].who == "AB" and "(co-signed CD)" in changes[0].message
+
+
+def test_a_nurses_screening_override_is_co_signed_through_the_screening_panel(
+    qtbot, live_window, saved, stored_entries, desk
+) -> None:
+    from test_workflow_widgets import LEFT, fill_screening
+
+    window = live_window("stable", speed=60, screening=True)
+    panel = window.workspace.screening
+    window.workspace.service.require_cosign(lambda: desk.nurse.role.may_cosign)
+    panel._cosigner = lambda safeguard: obtain_cosigner(safeguard, desk.nurse, desk.confirm)
+    fill_screening(window, sys_="172", dia="96")
+    qtbot.keyClicks(panel.override, "anxious on arrival; 148/90 after 10 min rest")
+    _answer_cosign("", "", cancel=True)
+    qtbot.mouseClick(panel.record, LEFT)
+    assert "co-signature was cancelled" in panel.verdict.text() and panel.override.text(), "nothing lost"
+    _answer_cosign("CD", LONG_SECRET)
+    qtbot.mouseClick(panel.record, LEFT)
+    saved(window, 1)
+    qtbot.waitUntil(lambda: "May start on the recorded override" in panel.verdict.text(), timeout=3000)
+    (row,) = stored_entries(window)
+    assert row.payload["cosigned_by"] == "CD" and row.initials == window.workspace.service.initials
