@@ -6,6 +6,7 @@ in each hash, so the program's own AccountService verifies these hashes unchange
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from argon2 import PasswordHasher, Type
@@ -53,3 +54,27 @@ def signed_in(
     if not any(a.initials == initials.upper() for a in accounts.list()):
         make_account(db_path, initials, role, secret)
     return accounts.sign_in(initials, secret)
+
+
+def cli_user(monkeypatch, db_path: Path | str, initials: str = "KM", role: Role = Role.NURSE) -> Account:
+    """The command line signed in as `initials` (made in db_path when missing): INFUSION_MONITOR_USER set and the
+    secret waiting on stdin (one line per command run in the test), as a script would give it."""
+    from monitor.cli.signing_in import USER_ENV
+
+    secret = default_secret(role)
+    accounts = service(db_path)
+    account = next((a for a in accounts.list() if a.initials == initials.upper()), None)
+    account = account or make_account(db_path, initials, role, secret)
+    monkeypatch.setenv(USER_ENV, initials)
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{secret}\n" * 100))
+    return account
+
+
+RECORDER = "RA"  # the service account tests record as
+
+
+def recorder(db_path: Path | str) -> list[str]:
+    """`record`'s --service arguments, the service account made in db_path first when missing."""
+    if not any(a.initials == RECORDER for a in service(db_path).list()):
+        make_account(db_path, RECORDER, Role.SERVICE, name="Test recorder")
+    return ["--service", RECORDER]

@@ -212,7 +212,7 @@ class AccountService:
         """A second person's confirmation (a co-signature) or an authorisation: sign_in's checks, plus the role."""
         account = self.sign_in(initials, secret)
         if not account.role.at_least(at_least):
-            raise SignInError(f"{account.initials} is a {account.role.label}: this needs a {at_least.label}")
+            raise SignInError(f"{account.initials} is a {account.role.label}: this needs the {at_least.label} role")
         return account
 
     def _try(self, conn: sqlite3.Connection, initials: str, secret: str) -> Account | str:

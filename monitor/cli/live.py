@@ -76,12 +76,17 @@ def record(args: argparse.Namespace) -> int:
     import logging
 
     from monitor.app.headless import run_record
+    from monitor.cli.signing_in import record_service_start, service_account
     from monitor.storage.paths import default_db_path
 
     clinic = _checked_start(args)
     if clinic is None:
         return 2
+    service = service_account(args.db or default_db_path(), args.service)
+    if service is None:
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    record_service_start(args.db or default_db_path(), service, args.port)
     return run_record(
         args.port,
         args.protocol,

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from monitor.app import export
+from monitor.cli.users import add_user_option, add_users_parser
 from monitor.devices.protocols import PROTOCOL_NAMES
 
 SUBCOMMANDS = (
@@ -22,6 +23,7 @@ SUBCOMMANDS = (
     "sound-check",
     "clinic-db",
     "review",
+    "users",
 )
 
 
@@ -179,6 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume", action="store_true", help="continue the unfinished session last recorded from this same port"
     )
     rec.add_argument("--duration", type=_positive_seconds, help="stop after this many seconds (default: Ctrl+C)")
+    rec.add_argument(
+        "--service",
+        metavar="INITIALS",
+        help="the service account it records as (required; made by `users add --role service`): samples only, never "
+        "a nurse entry",
+    )
     rec.add_argument("--clinic", type=Path, metavar="FILE", help=CLINIC_HELP)
     _add_clinic_db_options(rec)
 
@@ -196,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("file", type=Path, help="raw capture file (.ismcap)")
     rep.add_argument("--speed", type=_positive_speed, help="N x real time (default: as fast as possible)")
     rep.add_argument("--db", type=Path, help="database file (default: in the user data directory)")
+    add_user_option(rep)
 
     sub.add_parser("ports", help="list the serial ports of this computer")
 
@@ -205,9 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", type=Path, required=True, help=f"{_export_targets()} to write")
     exp.add_argument("--db", type=_db_or_dsn, help=DB_OR_HUB_HELP)
     exp.add_argument("--force", action="store_true", help="replace existing files (never a symbolic link)")
+    add_user_option(exp)
 
     ver = sub.add_parser("verify", help="check the audit trail's hash chain; reports the first altered row")
     ver.add_argument("db", type=_db_or_dsn, nargs="?", help=DB_OR_HUB_HELP + " (each desk's chain is checked)")
+    add_user_option(ver)
 
     ses = sub.add_parser("sessions", help="list the sessions: id, chair or port, patient, start, end, state")
     ses.add_argument("--db", type=_db_or_dsn, help=DB_OR_HUB_HELP + " (with a DESK column)")
@@ -217,10 +228,13 @@ def build_parser() -> argparse.ArgumentParser:
     bak.add_argument("dest", type=Path, help="backup file to write")
     bak.add_argument("--db", type=Path, help="database file (default: the one in the user data directory)")
     bak.add_argument("--force", action="store_true", help="replace an existing file (never a symbolic link)")
+    add_user_option(bak)
 
     rev = sub.add_parser("review", help="review recorded sessions (read-only window): of this desk or the clinic's")
     rev.add_argument("--db", type=_db_or_dsn, help=DB_OR_HUB_HELP)
     rev.add_argument("--session", type=_session, help=SESSION_HELP + " (default: the list of sessions, to pick one)")
+
+    add_users_parser(sub)
 
     sub.add_parser("sound-check", help="play the high, medium and low alarm bursts; non-zero exit if none could")
 

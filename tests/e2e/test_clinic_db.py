@@ -33,7 +33,9 @@ from monitor.clinical.entries import EntryKind
 from monitor.devices.events import Sample
 from monitor.devices.simulator import SimulatedMonitor, load_scenario
 from monitor.storage import hub_schema
+from monitor.storage.paths import default_db_path
 from monitor.storage.writer import SessionWriter
+from tests.accounts import PIN, make_account, recorder, service
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEED = 20  # a DRI record every 0.25 s: about 40 samples a second per desk
@@ -86,6 +88,7 @@ class Desk:
         argv = [sys.executable, "-m", "monitor", "record", "--port", self.port, "--protocol", "datex-s5"]
         argv += ["--db", str(self.db), "--clinic-db", self.dsn, "--desk", self.name]
         argv += ["--resume"] if resume else []
+        argv += recorder(self.db)  # record runs as a service account (issue 18)
         err = open(self.logs / f"{self.name}-{len(self.runs)}.stderr", "w")  # noqa: SIM115 (the process's lifetime)
         env = os.environ | {"PYTHONPATH": str(ROOT)}
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
@@ -163,9 +166,12 @@ def per_session(columns: list[str], rows: list[tuple]) -> Counter:
 
 def verify(target: str) -> subprocess.CompletedProcess:
     """`infusion-monitor verify`: a desk's file, or every desk's chain on the clinic database."""
-    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    accounts = Path(target) if Path(target).is_file() else default_db_path()  # whose accounts sign it in
+    if not any(a.initials == "KM" for a in service(accounts).list()):
+        make_account(accounts, "KM")
+    env = os.environ | {"PYTHONPATH": str(ROOT), "INFUSION_MONITOR_USER": "KM"}
     return subprocess.run([sys.executable, "-m", "monitor", "verify", target], capture_output=True, text=True,
-                          timeout=WAIT_S, env=env, check=False)
+                          input=f"{PIN}\n", timeout=WAIT_S, env=env, check=False)
 
 
 def test_two_desks_an_outage_and_a_killed_desk_leave_every_row_on_the_server_exactly_once(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from monitor.devices.simulator import SimulatedMonitor, load_scenario
 from monitor.storage.db import EntryRow, connect, read_entries, read_link_events
 from monitor.storage.unsaved import save_unsaved
 from monitor.storage.writer import SessionWriter
+from tests.accounts import recorder
 
 CHILD = textwrap.dedent(
     """
@@ -116,6 +117,7 @@ def test_record_command_runs_headless_and_closes_the_session(tmp_path: Path) -> 
                 str(db),
                 "--duration",
                 "3",
+                *recorder(db),  # record runs as a service account (issue 18)
             ],
             capture_output=True,
             text=True,

@@ -24,6 +24,7 @@ from monitor.devices.simulator import SimulatedMonitor, load_scenario
 from monitor.storage.db import SessionState, connect, list_sessions, read_link_events
 from monitor.storage.writer import SessionWriter
 from monitor.ui import app
+from tests.accounts import recorder
 
 CHAIRS = [f"Chair {i}" for i in range(1, 5)]
 
@@ -167,7 +168,7 @@ def test_record_resume_continues_only_the_session_of_its_own_port_and_leaves_unf
         for sid in (own, other):
             service = SessionService(writer, sid, time.time() - 60, initials="AB")
             service.record(EntryKind.NOTE, {"note": "infusion running on the pump"}).result(5)
-    resume = ["--db", str(db), "--resume", "--duration", "2"]
+    resume = ["--db", str(db), "--resume", "--duration", "2", *recorder(db)]
     try:
         result = subprocess.run(
             [sys.executable, "-m", "monitor", "record", "--port", port, "--protocol", "datex-s5", *resume],

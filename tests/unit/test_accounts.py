@@ -164,7 +164,7 @@ def test_confirm_needs_the_role_and_the_secret(db: Path) -> None:
     make_account(db, "KM", Role.NURSE, PIN)
     make_account(db, "CN", Role.CHARGE)
     accounts = service(db)
-    with pytest.raises(SignInError, match="needs a charge nurse / prescriber"):
+    with pytest.raises(SignInError, match="needs the charge nurse / prescriber role"):
         accounts.confirm("KM", PIN, at_least=Role.CHARGE)
     with pytest.raises(SignInError, match="wrong initials or PIN"):
         accounts.confirm("CN", "wrong-secret", at_least=Role.CHARGE)

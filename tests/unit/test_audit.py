@@ -14,10 +14,11 @@ from monitor.clinical.entries import EntryKind
 from monitor.storage.audit import verify
 from monitor.storage.db import connect
 from monitor.storage.writer import SessionWriter
+from tests.accounts import cli_user
 
 
 @pytest.fixture
-def db_with_entries(tmp_path: Path) -> Path:
+def db_with_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     db = tmp_path / "audit.sqlite3"
     with SessionWriter(db) as writer:
         t0 = 1_700_000_000.0
@@ -27,6 +28,7 @@ def db_with_entries(tmp_path: Path) -> Path:
         second = service.record(EntryKind.SIDE_EFFECT, {"effect": "nausea", "severity": "mild"}).result(5)
         service.amend(first.id, {"scale": "pain", "score": 6}, "misheard").result(5)
         service.strike(second.id, "wrong patient").result(5)
+    cli_user(monkeypatch, db)  # `verify` signs in (issue 18)
     return db
 
 

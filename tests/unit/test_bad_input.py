@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
+from monitor.storage.paths import default_db_path
+from tests.accounts import cli_user
 
 
 @pytest.mark.parametrize(
@@ -35,10 +37,13 @@ def test_invalid_options_are_refused_by_the_parser(argv, message, capsys) -> Non
     assert message in capsys.readouterr().err
 
 
-def test_invalid_values_past_the_parser_store_nothing(tmp_path: Path, capsys, _isolated_data_dir: Path) -> None:
+def test_invalid_values_past_the_parser_store_nothing(
+    tmp_path: Path, capsys, _isolated_data_dir: Path, monkeypatch
+) -> None:
     db = tmp_path / "none.sqlite3"
     bad_clinic = tmp_path / "clinic.json"
     bad_clinic.write_text('{"check_interval_min": 0}')
+    cli_user(monkeypatch, default_db_path())  # the command line signs in (issue 18)
     cases = [
         (["run", "--baudrate", "1234", "--db", str(db)], 2, "baud"),
         (["record", "--port", "/dev/null", "--protocol", "datex-s5", "--baudrate", "7", "--db", str(db)], 2, "baud"),

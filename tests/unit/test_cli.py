@@ -14,6 +14,7 @@ from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL
 from monitor.devices import datex_s5, masimo_ascii
 from monitor.devices.capture import CaptureWriter
 from monitor.storage.db import connect, read_link_events
+from tests.accounts import recorder
 
 
 def _lines(out: str) -> list[dict]:
@@ -82,7 +83,7 @@ def test_record_on_a_port_not_there_yet_warns_and_waits_for_it(tmp_path: Path, c
     clinic = tmp_path / "clinic.json"
     clinic.write_text('{"check_interval_min": 10}')
     argv = ["record", "--port", str(missing), "--protocol", "masimo-ascii", "--db", str(db), "--duration", "1"]
-    argv += ["--clinic", str(clinic)]
+    argv += ["--clinic", str(clinic), *recorder(db)]
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         assert main(argv) == 0

@@ -17,6 +17,7 @@ from monitor.cli.parser import build_parser
 from monitor.clinical.clinic_protocol import ProtocolError, parse_protocol
 from monitor.devices.simulator import SimulatedMonitor, load_scenario
 from monitor.storage import hub_schema
+from tests.accounts import recorder
 
 
 def _record(argv: list[str]) -> int:
@@ -41,6 +42,7 @@ def test_record_ships_its_session_and_the_command_line_wins_over_clinic_json(
     port = sim.start()
     try:
         argv = ["record", "--port", port, "--protocol", "masimo-ascii", "--db", str(db), "--duration", "2"]
+        argv += recorder(db)  # record runs as a service account (issue 18)
         assert _record([*argv, "--clinic", str(clinic), "--desk", "desk-a"]) == 0
     finally:
         sim.stop()

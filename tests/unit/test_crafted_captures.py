@@ -15,10 +15,18 @@ from monitor.cli import main
 from monitor.devices import masimo_ascii
 from monitor.devices.capture import MAGIC, RECORD, CaptureError, read_capture
 from monitor.storage.db import SessionState, connect, list_sessions, read_link_events
+from monitor.storage.paths import default_db_path
 from monitor.storage.writer import SessionWriter
+from tests.accounts import cli_user
 
 T = 1_767_225_600.0
 HEADER = {"format": 1, "protocol": "masimo-ascii", "source": "/dev/ttyUSB0", "line": {}, "created": "2026-01-01"}
+
+@pytest.fixture(autouse=True)
+def _signed_in_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line signs in (issue 18) with the desk's own accounts: these commands' --db is new or a DSN."""
+    cli_user(monkeypatch, default_db_path())
+
 
 
 def line(t: float) -> bytes:

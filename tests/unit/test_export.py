@@ -19,6 +19,7 @@ from monitor.app.session_service import SessionService
 from monitor.cli import main
 from monitor.clinical.entries import EntryKind
 from monitor.storage.writer import SessionWriter
+from tests.accounts import PIN, cli_user, make_account
 
 
 def test_csv_has_every_sample_and_the_timeline_with_corrections(recorded_session, tmp_path: Path) -> None:
@@ -125,8 +126,9 @@ def test_the_record_names_the_patient_once_the_session_is_assigned(recorded_sess
     assert subjects == {first["fullUrl"]}, "every observation and the infusion are about this patient"
 
 
-def test_export_command_writes_csv_and_fhir(recorded_session, tmp_path: Path, capsys) -> None:
+def test_export_command_writes_csv_and_fhir(recorded_session, tmp_path: Path, capsys, monkeypatch) -> None:
     db, sid = recorded_session
+    cli_user(monkeypatch, db)  # the command line signs in (issue 18)
     assert (
         main(["export", "--db", str(db), "--session", str(sid), "--format", "fhir", "--out", str(tmp_path / "b.json")])
         == 0
@@ -146,7 +148,9 @@ def test_export_command_writes_a_pdf_without_a_display(recorded_session, tmp_pat
     import sys
 
     db, sid = recorded_session
+    make_account(db, "KM")  # signed in by INFUSION_MONITOR_USER, the PIN on stdin (issue 18)
     env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY")}
+    env["INFUSION_MONITOR_USER"] = "KM"
     out = tmp_path / "record.pdf"
     result = subprocess.run(
         [
@@ -165,6 +169,7 @@ def test_export_command_writes_a_pdf_without_a_display(recorded_session, tmp_pat
         ],
         capture_output=True,
         text=True,
+        input=f"{PIN}\n",
         timeout=120,
         env=env,
         check=False,

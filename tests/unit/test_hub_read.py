@@ -22,10 +22,18 @@ from monitor.cli import main
 from monitor.storage import db as store
 from monitor.storage.hub_dsn import masked
 from monitor.storage.hub_read import HubAddress, parse_address
+from monitor.storage.paths import default_db_path
 from monitor.storage.replicator import SHIP_ORDER, ship_pending
 from monitor.storage.writer import SessionWriter
+from tests.accounts import cli_user
 
 READER_PASSWORD = "pr3scr1ber-s3cret"
+
+@pytest.fixture(autouse=True)
+def _signed_in_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line signs in (issue 18) with the desk's own accounts: these commands' --db is new or a DSN."""
+    cli_user(monkeypatch, default_db_path())
+
 
 
 @pytest.fixture
@@ -59,8 +67,12 @@ def _export(db: str, session: str, fmt: str, out: Path) -> list[Path]:
     return sorted(out.iterdir()) if out.is_dir() else [out]
 
 
-def test_the_hubs_export_is_the_local_export_byte_for_byte(two_desks, tmp_path: Path, same_fhir_ids) -> None:
+def test_the_hubs_export_is_the_local_export_byte_for_byte(
+    two_desks, tmp_path: Path, same_fhir_ids, monkeypatch: pytest.MonkeyPatch
+) -> None:
     a, b, url = two_desks
+    for desk_db in (a, b):  # a local export signs in with that database's accounts (issue 18)
+        cli_user(monkeypatch, desk_db)
     for desk, path in (("desk-a", a), ("desk-b", b)):
         local = _export(str(path), "1", "csv", tmp_path / f"{desk}-local-csv")
         hub = _export(url, f"{desk}:1", "csv", tmp_path / f"{desk}-hub-csv")

@@ -15,6 +15,7 @@ from monitor.cli import main
 from monitor.storage.db import connect
 from monitor.storage.private_files import TargetRefused, new_file
 from monitor.storage.unsaved import unsaved_path
+from tests.accounts import cli_user
 
 
 @pytest.fixture(autouse=True)
@@ -60,11 +61,14 @@ def test_start_up_makes_the_data_folder_0700_and_every_file_in_it_0600(_isolated
     assert mode(outside) == 0o644, "a symlink in the data folder is not followed"
 
 
-def test_a_database_outside_the_data_folder_has_its_own_files_repaired_not_its_folder(tmp_path: Path) -> None:
+def test_a_database_outside_the_data_folder_has_its_own_files_repaired_not_its_folder(
+    tmp_path: Path, monkeypatch
+) -> None:
     folder = tmp_path / "elsewhere"
     folder.mkdir(mode=0o755)
     db = folder / "clinic.sqlite3"
     connect(db).close()
+    cli_user(monkeypatch, db)  # the command line signs in (issue 18)
     for f in (db, unsaved_path(db)):
         f.touch()
         f.chmod(0o644)
@@ -73,8 +77,11 @@ def test_a_database_outside_the_data_folder_has_its_own_files_repaired_not_its_f
     assert mode(folder) == 0o755, "not our folder to change"
 
 
-def test_everything_written_after_start_is_owner_only(recorded_session, tmp_path: Path, _isolated_data_dir) -> None:
+def test_everything_written_after_start_is_owner_only(
+    recorded_session, tmp_path: Path, _isolated_data_dir, monkeypatch
+) -> None:
     db, sid = recorded_session
+    cli_user(monkeypatch, db)  # the command line signs in (issue 18)
     export = ["export", "--db", str(db), "--session", str(sid)]
     assert main([*export, "--format", "fhir", "--out", str(tmp_path / "out" / "b.json")]) == 0
     assert main([*export, "--format", "csv", "--out", str(tmp_path / "csv")]) == 0
@@ -85,8 +92,11 @@ def test_everything_written_after_start_is_owner_only(recorded_session, tmp_path
     assert not list(tmp_path.glob("**/.*.part")), "no temporary file left behind"
 
 
-def test_backup_and_export_refuse_a_symlink_even_with_force(recorded_session, tmp_path: Path, capsys) -> None:
+def test_backup_and_export_refuse_a_symlink_even_with_force(
+    recorded_session, tmp_path: Path, capsys, monkeypatch
+) -> None:
     db, sid = recorded_session
+    cli_user(monkeypatch, db)  # the command line signs in (issue 18)
     target = tmp_path / "elsewhere" / "created-by-the-link.sqlite3"
     target.parent.mkdir()
     link = tmp_path / "backup.sqlite3"
@@ -105,8 +115,9 @@ def test_backup_and_export_refuse_a_symlink_even_with_force(recorded_session, tm
     assert (tmp_path / "b.json").is_symlink()
 
 
-def test_an_existing_file_is_replaced_only_with_force(recorded_session, tmp_path: Path, capsys) -> None:
+def test_an_existing_file_is_replaced_only_with_force(recorded_session, tmp_path: Path, capsys, monkeypatch) -> None:
     db, sid = recorded_session
+    cli_user(monkeypatch, db)  # the command line signs in (issue 18)
     out = tmp_path / "b.json"
     out.write_text("an earlier export")
     export = ["export", "--db", str(db), "--session", str(sid), "--format", "fhir", "--out", str(out)]
@@ -121,8 +132,9 @@ def test_an_existing_file_is_replaced_only_with_force(recorded_session, tmp_path
     assert sqlite3.connect(copy).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-def test_csv_export_refuses_before_writing_either_file(recorded_session, tmp_path: Path, capsys) -> None:
+def test_csv_export_refuses_before_writing_either_file(recorded_session, tmp_path: Path, capsys, monkeypatch) -> None:
     db, sid = recorded_session
+    cli_user(monkeypatch, db)  # the command line signs in (issue 18)
     folder = tmp_path / "csv"
     folder.mkdir()
     (folder / f"session-{sid}-timeline.csv").write_text("earlier")

@@ -6,9 +6,19 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from monitor.app.session_record import load_record
 from monitor.cli import main
+from monitor.storage.paths import default_db_path
+from tests.accounts import cli_user
+
+
+@pytest.fixture(autouse=True)
+def _signed_in_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line signs in (issue 18) with the desk's own accounts: these commands' --db is new or a DSN."""
+    cli_user(monkeypatch, default_db_path())
+
 
 
 def test_replay_command_rebuilds_the_session_from_the_capture(capture_file: Path, tmp_path: Path, capsys) -> None:
