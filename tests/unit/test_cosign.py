@@ -67,7 +67,7 @@ def test_a_cosigned_override_is_on_the_chained_record_and_lets_the_infusion_star
     ("initials", "secret", "why"),
     [
         ("CD", "0000", "Co-signature refused: wrong initials or PIN"),
-        ("EF", PIN, "Co-signature refused: EF is a nurse: this needs a charge nurse"),
+        ("EF", PIN, "Co-signature refused: EF is a nurse: this needs"),
         ("AB", PIN, "A second person co-signs"),
         ("", "", "needs a charge nurse or prescriber to co-sign"),
     ],
