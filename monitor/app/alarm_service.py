@@ -19,6 +19,7 @@ from monitor.app.desk import Desk
 from monitor.app.session_service import SessionService
 from monitor.clinical.alarm_limits import AlarmPriority, Limit
 from monitor.clinical.alarms import Alarm, AlarmCategory, AlarmEngine, AlarmEvent, AlarmStatus
+from monitor.clinical.cosign import Safeguard, limit_outside_defaults
 from monitor.clinical.entries import latest_sedation
 from monitor.clinical.errors import EntryError
 from monitor.clinical.nibp import NibpReading, NibpReadingDetector
@@ -47,6 +48,8 @@ class AlarmService:
         self.writer = writer
         self.clock = clock
         self.engine = engine or AlarmEngine()
+        self._clinic_limits = dict(self.engine.limits)  # the clinic's defaults, before any session change
+        self._acts_alone: Callable[[], bool] | None = None
         self._nibp = NibpReadingDetector()
         self._lock = threading.Lock()
         self._desk: Desk | None = None
@@ -168,20 +171,39 @@ class AlarmService:
         who = self._answering(who)
         return self._apply(lambda now: self.engine.pause_audio(now, who))
 
+    def require_cosign(self, acts_alone: Callable[[], bool]) -> None:
+        """A limit outside the clinic's defaults needs a co-signer unless `acts_alone()` says the signed-in user
+        is a charge nurse / prescriber (issue 18 point 4; app.cosign gets the co-signature)."""
+        self._acts_alone = acts_alone
+
+    def needs_cosign(self, param: str, low: float | None, high: float | None) -> bool:
+        """Whether this change needs a second person (a limit less strict than the clinic's default)."""
+        default = self._clinic_limits.get(param)
+        outside = default is not None and limit_outside_defaults(default, low, high)
+        return outside and self._acts_alone is not None and not self._acts_alone()
+
     def set_limit(
-        self, param: str, low: float | None, high: float | None, who: str | None, reason: str
+        self, param: str, low: float | None, high: float | None, who: str | None, reason: str, cosigned_by: str = ""
     ) -> AlarmEvent:
-        """Change a limit for this session; refused (EntryError) outside the hard bounds or without who and why.
-        `who`: None at a desk (its signed-in account; NotSignedIn while locked)."""
+        """Change a limit for this session; refused (EntryError) outside the hard bounds or without who and why,
+        or, outside the clinic's defaults, without the co-signer a nurse needs. `who`: None at a desk (its
+        signed-in account; NotSignedIn while locked)."""
         if who is None and self._desk is not None:
             who = self._desk.require("change an alarm limit").initials
         if not who:
             raise EntryError("Enter your initials before changing an alarm limit")
         if len(reason.strip()) < 3:
             raise EntryError("Say why the limit is changed (a reason is recorded with the change)")
+        if cosigned_by and cosigned_by == who:
+            raise EntryError("A second person co-signs: not the signed-in user")
+        if not cosigned_by and self.needs_cosign(param, low, high):
+            raise EntryError(
+                f"{Safeguard.LIMIT_OUTSIDE_DEFAULTS.capitalize()} needs a charge nurse or prescriber: "
+                "ask one to co-sign with their PIN"
+            )
 
         def change(now: float) -> list[AlarmEvent]:
-            event = self.engine.set_limit(param, low, high, now, who)
+            event = self.engine.set_limit(param, low, high, now, who, cosigned_by)
             return [replace(event, message=f"{event.message} — {reason.strip()}")]
 
         (event,) = self._apply(change)

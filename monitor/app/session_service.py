@@ -19,6 +19,7 @@ from typing import Any
 
 from monitor.app.desk import Desk
 from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL, ClinicProtocol
+from monitor.clinical.cosign import COSIGNED_BY, Safeguard, above_ceiling, screening_override
 from monitor.clinical.entries import (
     PROGRAM_INITIALS,
     Entry,
@@ -91,6 +92,7 @@ class SessionService:
         self._high_alarms: AlarmSource = lambda: ()
         self._monitor_values: ValuesSource = lambda: None
         self._patient_assigned: Callable[[], bool] | None = None
+        self._acts_alone: Callable[[], bool] | None = None
         self._missed_lock = threading.Lock()  # one caller at a time decides which missed checks are new
 
     def watch_alarms(self, source: AlarmSource) -> None:
@@ -101,6 +103,45 @@ class SessionService:
         """The infusion may start only once `assigned()` says a patient is assigned to this session (the clinic
         workflow: a Chair wires it; bare recordings and tests of other things leave it off)."""
         self._patient_assigned = assigned
+
+    def require_cosign(self, acts_alone: Callable[[], bool]) -> None:
+        """Overriding a blocking screening, and a dose above the ceiling where the clinic allows exceeding it, need
+        a co-signer (`cosigned_by`, from app.cosign) unless `acts_alone()` says the signed-in user is a charge
+        nurse / prescriber (issue 18 point 4)."""
+        self._acts_alone = acts_alone
+
+    def _check_cosign(self, kind: EntryKind, payload: Mapping[str, Any]) -> None:
+        safeguard = self._safeguard(kind, payload)
+        # no hook wired: a screening override stays as before; a dose above the ceiling (new, only where the clinic
+        # allows exceeding it) is refused, nobody being there to vouch for it
+        alone = self._acts_alone() if self._acts_alone else safeguard is Safeguard.SCREENING_OVERRIDE
+        if safeguard is not None and not payload.get(COSIGNED_BY) and not alone:
+            raise EntryError(
+                f"{safeguard.capitalize()} needs a charge nurse or prescriber: ask one to co-sign with their PIN"
+            )
+        if payload.get(COSIGNED_BY) and payload[COSIGNED_BY] == self.initials:
+            raise EntryError("A second person co-signs: not the signed-in user")
+
+    def _safeguard(self, kind: EntryKind, payload: Mapping[str, Any]) -> Safeguard | None:
+        """Which act where a second person is the safeguard this entry is, if any."""
+        if kind is EntryKind.INFUSION and self._above_ceiling(payload):
+            return Safeguard.DOSE_ABOVE_CEILING
+        blocks = evaluate_screening(payload, self.protocol.bp_gate).blocks if kind is EntryKind.SCREENING else ()
+        return Safeguard.SCREENING_OVERRIDE if screening_override(payload, blocks) else None
+
+    def _above_ceiling(self, payload: Mapping[str, Any]) -> bool:
+        if not self.limits.allow_above_ceiling:
+            return False  # refused outright, as before (validation and the infusion fold say why)
+        rate = payload.get("rate_mg_kg_h")
+        if rate is not None and above_ceiling(rate, self.limits.max_rate_mg_kg_h):
+            return True
+        settings = self.infusion().settings
+        dose = payload.get("dose_mg")
+        return (
+            dose is not None
+            and settings is not None
+            and above_ceiling(dose, self.limits.max_bolus_mg_kg * settings.weight_kg)
+        )
 
     def _check_patient(self) -> None:
         if self._patient_assigned is not None and not self._patient_assigned():
@@ -208,6 +249,7 @@ class SessionService:
         """A new entry at `t` (default now)."""
         kind = EntryKind(kind)
         clean = self._against_monitor(kind, validate_payload(kind, payload, self.limits))
+        self._check_cosign(kind, clean)
         return self._submit(kind, clean, t, EntryAction.CREATE, None, "")
 
     def check(self, kind: EntryKind, payload: Mapping[str, Any], t: float | None = None) -> Entry:
@@ -215,6 +257,7 @@ class SessionService:
         the nurse to confirm exactly what will be recorded)."""
         kind = EntryKind(kind)
         clean = self._against_monitor(kind, validate_payload(kind, payload, self.limits))
+        self._check_cosign(kind, clean)
         return self._submit(kind, clean, t, EntryAction.CREATE, None, "", dry_run=True).result()
 
     def amend(self, target_id: int, payload: Mapping[str, Any], reason: str, t: float | None = None) -> Future[Entry]:
@@ -223,6 +266,7 @@ class SessionService:
         if original.initials == PROGRAM_INITIALS:
             raise EntryError("What the program recorded cannot be amended; strike it through with a reason if wrong")
         clean = self._against_monitor(original.kind, validate_payload(original.kind, payload, self.limits))
+        self._check_cosign(original.kind, clean)
         when = self._current(original.id).t if t is None else t
         return self._submit(original.kind, clean, when, EntryAction.AMEND, original.id, validate_reason(reason))
 

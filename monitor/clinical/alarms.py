@@ -298,8 +298,11 @@ class AlarmEngine:
             AlarmEvent(now, AlarmAction.AUDIO_PAUSED, "", f"Alarm audio paused for {self.audio_pause_s:.0f} s", who=who)
         ]
 
-    def set_limit(self, param: str, low: float | None, high: float | None, now: float, who: str) -> AlarmEvent:
-        """Change a limit within its hard bounds (EntryError otherwise); the change is an event with who."""
+    def set_limit(
+        self, param: str, low: float | None, high: float | None, now: float, who: str, cosigned_by: str = ""
+    ) -> AlarmEvent:
+        """Change a limit within its hard bounds (EntryError otherwise); the change is an event with who, and
+        with the co-signer of a limit outside the clinic's defaults (app.cosign) when a nurse made it."""
         old = self.limits[param]
         self.limits[param] = adjust_limit(old, low, high)
         for key in (f"{param} low", f"{param} high"):
@@ -310,7 +313,8 @@ class AlarmEngine:
             now,
             AlarmAction.LIMIT_CHANGED,
             param,
-            f"{label} limits {_range(old.low, old.high)} → {_range(low, high)}",
+            f"{label} limits {_range(old.low, old.high)} → {_range(low, high)}"
+            + (f" (co-signed {cosigned_by})" if cosigned_by else ""),
             value=low,  # the new limits travel in the event's value fields: a resumed session restores them
             limit=high,
             who=who,

@@ -19,6 +19,9 @@ Alarm limits stay within the hard bounds of monitor.clinical.alarm_limits, as a 
       "lock_after_min": 5
     }
 
+"allow_above_ceiling": whether a dose rate or bolus above max_rate_mg_kg_h / max_bolus_mg_kg may be given at all;
+false by default (this program's clinic default: refused). True lets a charge nurse or prescriber exceed them, or a
+nurse with one's co-signature (initials + PIN, on the record), up to the absolute 5 mg/kg/h and 2 mg/kg.
 "aldrete_circulation": the circulation item's variant (clinical.md [ALDRETE]: "percent", the default, or "mmHg").
 "aldrete_override": whether an Aldrete score contradicting the monitor may be kept with a reason on the record;
 false by default (this program's clinic default: such a score is refused, showing the values).
@@ -60,6 +63,7 @@ _KEYS = {
     "bp_gate",
     "max_rate_mg_kg_h",
     "max_bolus_mg_kg",
+    "allow_above_ceiling",
     "observe_after_stop_min",
     "aldrete_circulation",
     "aldrete_override",
@@ -143,6 +147,7 @@ def parse_protocol(data: Any, source: str) -> ClinicProtocol:
         base.infusion,
         max_rate_mg_kg_h=_number(data, "max_rate_mg_kg_h", base.infusion.max_rate_mg_kg_h, 0.05, 5.0),
         max_bolus_mg_kg=_number(data, "max_bolus_mg_kg", base.infusion.max_bolus_mg_kg, 0.0, 2.0),
+        allow_above_ceiling=_switch(data, "allow_above_ceiling", base.infusion.allow_above_ceiling),
     )
     gate = data.get("bp_gate", {})
     if not isinstance(gate, dict):

@@ -240,6 +240,8 @@ def _describe(kind: EntryKind, p: Mapping[str, Any]) -> str:
         verdict = "may start" if result.may_start else "start blocked"
         if result.overridden and result.blocks:
             verdict = f"override: {p['override_reason']}"
+            if p.get("cosigned_by"):
+                verdict += f" (co-signed {p['cosigned_by']})"
         b = p["baseline"]
         return (
             f"Screening: {verdict}; baseline {b['sys']:g}/{b['dia']:g}, HR {b['hr']:g}, SpO₂ {b['spo2']:g}, "

@@ -41,6 +41,16 @@ class InfusionLimits:
     min_weight_kg: float = 20.0
     max_weight_kg: float = 300.0
     max_concentration_mg_ml: float = 100.0  # ketamine is supplied at 10, 50 and 100 mg/mL
+    # Whether a dose above the ceilings may be given at all: false (this program's clinic default) refuses it, as
+    # before; true lets a charge nurse / prescriber (or a nurse with their co-signature, issue 18 point 4) exceed
+    # it up to the absolute HARD_MAX_* below.
+    allow_above_ceiling: bool = False
+
+
+# The absolute ceilings no clinic file or co-signature passes (the upper bounds clinic_protocol accepts for the
+# ceilings; clinical.md gives none: this program's outer bounds, not guideline numbers).
+HARD_MAX_RATE_MG_KG_H = 5.0
+HARD_MAX_BOLUS_MG_KG = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +105,10 @@ def _rate(value: Any, limits: InfusionLimits) -> float:
     rate = parse_number(value, "Dose rate", "mg/kg/h")
     if rate <= 0:
         raise EntryError(f"Dose rate must be above 0 mg/kg/h, got {rate:g} (use Pause to stop the pump for a while)")
-    if rate > limits.max_rate_mg_kg_h:
+    if rate > (HARD_MAX_RATE_MG_KG_H if limits.allow_above_ceiling else limits.max_rate_mg_kg_h):
         raise EntryError(
             f"Dose rate {rate:g} mg/kg/h is above the clinic's ceiling of {limits.max_rate_mg_kg_h:g} mg/kg/h"
+            + (f" and the absolute {HARD_MAX_RATE_MG_KG_H:g} mg/kg/h" if limits.allow_above_ceiling else "")
         )
     return rate
 
@@ -133,6 +144,11 @@ def validate_infusion_payload(payload: Mapping[str, Any], limits: InfusionLimits
         if dose <= 0:
             raise EntryError(f"Bolus dose must be above 0 mg, got {dose:g}")
         out["dose_mg"] = dose
+    cosigner = str(payload.get("cosigned_by", "") or "").strip().upper()
+    if cosigner and action in (InfusionAction.START, InfusionAction.RATE, InfusionAction.BOLUS):
+        if not (limits.allow_above_ceiling and 2 <= len(cosigner) <= 4 and cosigner.isalpha()):
+            raise EntryError("A co-signature belongs to a dose above the ceiling the clinic allows exceeding")
+        out["cosigned_by"] = cosigner  # the charge nurse / prescriber who co-signed (audit-chained payload)
     return out
 
 
@@ -189,7 +205,9 @@ def fold_infusion(
         elif action is InfusionAction.BOLUS:
             assert s.settings is not None
             ceiling = limits.max_bolus_mg_kg * s.settings.weight_kg
-            if payload["dose_mg"] > ceiling:
+            # above the ceiling only where the clinic allowed it when recorded (co-signed or by a charge nurse)
+            exceeding = limits.allow_above_ceiling or bool(payload.get("cosigned_by"))
+            if payload["dose_mg"] > (HARD_MAX_BOLUS_MG_KG * s.settings.weight_kg if exceeding else ceiling):
                 raise EntryError(
                     f"Bolus {payload['dose_mg']:g} mg is above the clinic's ceiling of {limits.max_bolus_mg_kg:g} "
                     f"mg/kg ({ceiling:.1f} mg for {s.settings.weight_kg:g} kg)"

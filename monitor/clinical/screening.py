@@ -7,6 +7,7 @@ override with a reason is recorded. Missing fasting or escort confirmation is sh
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -51,6 +52,9 @@ class ScreeningResult:
         return "Cannot start without an override and its reason: " + "; ".join(self.blocks)
 
 
+_COSIGNER_RE = re.compile(r"^[A-Z]{2,4}$")  # as entries.INITIALS_RE (which imports this module)
+
+
 def _flag(payload: Mapping[str, Any], key: str) -> bool:
     value = payload.get(key)
     if not isinstance(value, bool):
@@ -91,6 +95,11 @@ def validate_screening(payload: Mapping[str, Any]) -> dict[str, Any]:
             out[key] = text
     if "override_reason" in out and len(out["override_reason"]) < 3:
         raise EntryError("An override needs a reason a colleague can read")
+    cosigner = str(payload.get("cosigned_by", "") or "").strip().upper()
+    if cosigner:  # the charge nurse / prescriber who co-signed the override (issue 18 point 4), audit-chained
+        if not ("override_reason" in out and _COSIGNER_RE.match(cosigner)):
+            raise EntryError("A co-signature belongs to an override, by initials of 2 to 4 letters")
+        out["cosigned_by"] = cosigner
     return out
 
 

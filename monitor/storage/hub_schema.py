@@ -36,7 +36,7 @@ RECORD_TABLES = (
 )
 
 # Every table a desk ships (storage.replicator): the record tables, and the log of later session changes (v2).
-REPLICATED_TABLES = (*RECORD_TABLES, "session_changes")
+REPLICATED_TABLES = (*RECORD_TABLES, "session_changes", "settings_changes")
 # local_identity: the local database's own identity; on the hub, `desks` holds it. accounts / account_events
 # (issue 18): each desk's own for now; clinic-wide accounts (hub migration 5, shipped, a desk's copy for signing in
 # while the hub is away) are not built yet (README, "Staff accounts and signing in").
@@ -309,11 +309,31 @@ CREATE TRIGGER changes_of_own_desk AFTER UPDATE ON sessions REFERENCING NEW TABL
     FOR EACH STATEMENT EXECUTE FUNCTION rows_of_own_desk();
 """
 
+# Who changed a desk's settings (issue 18 point 9, local migration 14): which clinic.json / station.json an
+# administrator installed (its sha256), when. A record table like the others: insert and read, of its own desk.
+_SETTINGS_CHANGES_V8 = f"""
+CREATE TABLE settings_changes (
+    desk TEXT NOT NULL,
+    id BIGINT NOT NULL,
+    at DOUBLE PRECISION NOT NULL,
+    by_initials TEXT NOT NULL,
+    what TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (desk, id)
+);
+REVOKE ALL ON settings_changes FROM {DESK_GROUP}, PUBLIC;
+GRANT INSERT, SELECT ON settings_changes TO {DESK_GROUP};
+CREATE TRIGGER rows_of_own_desk AFTER INSERT ON settings_changes REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rows_of_own_desk();
+"""
+
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (1, _RECORD_TABLES_V1 + _DESK_GRANTS_V1),
     (2, _REPLICATION_V2),
     (3, _CLINIC_PATIENTS_V3),
     (4, _OWN_DESK_V4),
+    (8, _SETTINGS_CHANGES_V8),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

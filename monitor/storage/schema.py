@@ -260,6 +260,26 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             BEGIN SELECT RAISE(ABORT, 'an account is never deleted: disable it'); END;
         """,
     ),
+    (
+        14,
+        """
+        -- Who changed the desk's settings (issue 18 point 9): installing a clinic protocol (clinic.json: alarm
+        -- limits, dose ceilings), saving the station's ports (station.json). An administrator only; the file's
+        -- sha256 says exactly which content. Append-only.
+        CREATE TABLE settings_changes (
+            id INTEGER PRIMARY KEY,
+            at REAL NOT NULL,
+            by_initials TEXT NOT NULL,
+            what TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TRIGGER settings_changes_append_only_update BEFORE UPDATE ON settings_changes
+            BEGIN SELECT RAISE(ABORT, 'a settings change is never changed'); END;
+        CREATE TRIGGER settings_changes_append_only_delete BEFORE DELETE ON settings_changes
+            BEGIN SELECT RAISE(ABORT, 'a settings change is never deleted'); END;
+        """,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -12,7 +12,7 @@ instruction, stay), never widening the window; the whole text is the row's toolt
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
@@ -37,6 +37,7 @@ from monitor.app.desk import Desk
 from monitor.clinical.alarm_history import AlarmRepeats
 from monitor.clinical.alarm_limits import AlarmPriority
 from monitor.clinical.alarms import Alarm, AlarmAction, AlarmCategory, AlarmEvent, AlarmStatus
+from monitor.clinical.cosign import Safeguard
 from monitor.clinical.errors import EntryError, parse_number
 from monitor.params import PARAMS
 from monitor.timefmt import clock_text, hm_text, ms
@@ -237,13 +238,21 @@ class AlarmBar(QWidget):
         self.refresh()
 
 
+Cosigner = Callable[[Safeguard], "str | None"]  # the co-signer's initials, "" acting alone, None cancelled
+
+
 class LimitsDialog(QDialog):
     """This session's alarm limits; a change needs the nurse's initials and a reason, and is recorded."""
 
-    def __init__(self, alarms: AlarmService, initials, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, alarms: AlarmService, initials, parent: QWidget | None = None, cosigner: Cosigner | None = None
+    ) -> None:
+        """`cosigner`: asks a second person for a limit outside the clinic's defaults (cosign_dialog.obtain_cosigner
+        bound to the signed-in account): their initials, "" acting alone, None cancelled."""
         super().__init__(parent)
         self.service = alarms
         self._initials = initials
+        self._cosigner = cosigner
         self.setWindowTitle("Alarm limits for this session")
         self.param = QComboBox()
         self.param.setObjectName("limit_param")
@@ -304,7 +313,12 @@ class LimitsDialog(QDialog):
         param = self.param.currentData()
         try:
             low, high = self._value(self.low, "Low limit"), self._value(self.high, "High limit")
-            self.service.set_limit(param, low, high, self._initials(), self.reason.text())
+            cosigned_by = ""
+            if self._cosigner is not None and self.service.needs_cosign(param, low, high):
+                cosigned_by = self._cosigner(Safeguard.LIMIT_OUTSIDE_DEFAULTS)
+                if cosigned_by is None:
+                    raise EntryError("Not changed: the co-signature was cancelled")
+            self.service.set_limit(param, low, high, self._initials(), self.reason.text(), cosigned_by)
         except EntryError as exc:
             show_message(self.error, str(exc))
             return

@@ -22,8 +22,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from monitor.clinical.cosign import COSIGNED_BY, Safeguard, screening_override
 from monitor.clinical.entries import EntryKind
-from monitor.clinical.screening import BP_GATE_DIA, BP_GATE_SYS, Contraindication, ScreeningResult
+from monitor.clinical.errors import EntryError
+from monitor.clinical.screening import (
+    BP_GATE_DIA,
+    BP_GATE_SYS,
+    Contraindication,
+    ScreeningResult,
+    evaluate,
+    validate_screening,
+)
 from monitor.ui import theme
 from monitor.ui.recorder import EntryRecorder
 
@@ -47,9 +56,13 @@ class ScreeningPanel(QWidget):
         recorder: EntryRecorder,
         latest: Callable[[str], float | None],
         parent: QWidget | None = None,
+        cosigner: Callable[[Safeguard], str | None] | None = None,
     ) -> None:
+        """`cosigner`: asks a second person for an override of a block (cosign_dialog.obtain_cosigner bound to
+        the signed-in account): their initials, "" acting alone, None cancelled (nothing recorded)."""
         super().__init__(parent)
         self.recorder = recorder
+        self._cosigner = cosigner
         self._latest = latest  # the monitor's latest value of a parameter, for "take baseline from monitor"
         self.items = {item: _yes_no(f"screen_{item.name.lower()}") for item in Contraindication}
         contra = QGroupBox("Contraindications and cautions (answer every one)")
@@ -122,10 +135,26 @@ class ScreeningPanel(QWidget):
             "medications": self.medications.text(),
             "override_reason": self.override.text(),
         }
+        if self._cosigner is not None and self._overrides_a_block(payload):
+            cosigned_by = self._cosigner(Safeguard.SCREENING_OVERRIDE)
+            if cosigned_by is None:
+                self.verdict.setText("Not recorded: the co-signature was cancelled.")
+                self.verdict.setStyleSheet(f"color: {theme.ERROR}; font-weight: bold;")
+                return False
+            if cosigned_by:
+                payload[COSIGNED_BY] = cosigned_by
         if not self.recorder.record(EntryKind.SCREENING, payload):
             return False
         self.clear()  # recorded: a new screening is answered afresh, nothing left over
         return True
+
+    @staticmethod
+    def _overrides_a_block(payload: dict) -> bool:
+        try:
+            clean = validate_screening(payload)
+        except EntryError:
+            return False  # the recorder shows what is wrong; nothing to co-sign yet
+        return screening_override(clean, evaluate(clean).blocks)
 
     def clear(self) -> None:
         for combo in (*self.items.values(), self.consent, self.fasting, self.escort):

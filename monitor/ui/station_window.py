@@ -9,6 +9,9 @@ lines and the standing condition have fixed heights, and the cards ignore their 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QFontMetrics
 from PySide6.QtWidgets import (
@@ -27,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.app.chair import ChairConfig
+from monitor.app.desk_settings import SettingsRefused
 from monitor.app.device_door import PROTOCOL_NAMES, PortPolicy, PortRefused, check_port, list_ports
 from monitor.app.hub_watch import OtherDesks
 from monitor.app.station import save_station
@@ -256,10 +260,17 @@ class StationPortsDialog(QDialog):
     """Which serial port (or URL) and protocol each chair uses; saved for the station's next start."""
 
     def __init__(
-        self, configs: list[ChairConfig], parent: QWidget | None = None, policy: PortPolicy | None = None
+        self,
+        configs: list[ChairConfig],
+        parent: QWidget | None = None,
+        policy: PortPolicy | None = None,
+        save: Callable[[list[ChairConfig]], Path] | None = None,
     ) -> None:
+        """`save`: how the chosen ports are saved; the program binds DeskSettings.save_station to the signed-in
+        administrator (a refusal, SettingsRefused, is shown and nothing is saved)."""
         super().__init__(parent)
         self.policy = policy or PortPolicy()
+        self._save = save or save_station
         self.setWindowTitle("Assign ports to chairs")
         self.configs = configs
         self.table = QTableWidget(len(configs), 3)
@@ -322,6 +333,10 @@ class StationPortsDialog(QDialog):
         except PortRefused as exc:
             self.note.setText(str(exc))  # nothing saved: the nurse corrects the port or cancels
             return
-        path = save_station(chosen)
+        try:
+            path = self._save(chosen)
+        except SettingsRefused as exc:
+            self.note.setText(str(exc))  # nothing saved: an administrator assigns the ports
+            return
         self.note.setText(f"Saved to {path}")
         super().accept()
