@@ -1,0 +1,87 @@
+"""The access log (issue 18, point 5): append-only, chained with the desk key, listed per patient."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from monitor.storage.access_log import (
+    AccessAction,
+    accesses_of_patient,
+    course_target,
+    record_access,
+    session_target,
+    verify_access,
+)
+from monitor.storage.db import connect
+from monitor.storage.patients import add_course, add_patient, assign_session
+
+PATIENT = {"name": "Ada Test", "mrn": "MRN-1", "dob": "1970-01-01", "weight_kg": 70.0, "allergies": ""}
+
+
+def _logged(recorded_session: tuple[Path, int]) -> sqlite3.Connection:
+    db, sid = recorded_session
+    conn = connect(db)
+    pid = add_patient(conn, PATIENT)
+    add_patient(conn, PATIENT | {"mrn": "MRN-2"})
+    cid = add_course(conn, pid, "course 1")
+    assign_session(conn, sid, cid)
+    record_access(conn, "KM", AccessAction.REVIEW, session_target(sid), at=1.0)
+    record_access(conn, "AB", AccessAction.PDF, session_target(sid), at=2.0)
+    record_access(conn, "AB", AccessAction.COURSE_VIEW, course_target(cid), at=3.0)
+    record_access(conn, "ZZ", AccessAction.CSV, "patient:2", at=4.0)  # the other patient
+    return conn
+
+
+def test_listed_per_patient_and_verified(recorded_session: tuple[Path, int]) -> None:
+    conn = _logged(recorded_session)
+    rows = accesses_of_patient(conn, "MRN-1")
+    assert [(r.who, r.action) for r in rows] == [("KM", "review"), ("AB", "pdf"), ("AB", "course view")]
+    assert verify_access(conn).ok and verify_access(conn).rows == 4
+    with pytest.raises(KeyError):
+        accesses_of_patient(conn, "nobody")
+
+
+def test_append_only(recorded_session: tuple[Path, int]) -> None:
+    conn = _logged(recorded_session)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("DELETE FROM access_log WHERE id = 1")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("UPDATE access_log SET who = 'XX'")
+
+
+def test_edited_row_found(recorded_session: tuple[Path, int]) -> None:
+    conn = _logged(recorded_session)
+    conn.execute("DROP TRIGGER access_log_is_append_only_update")
+    conn.execute("UPDATE access_log SET who = 'XX' WHERE id = 2")
+    assert verify_access(conn).problem == "access-log row 2 was altered, or re-chained without this desk's key"
+
+
+def test_deleted_row_found(recorded_session: tuple[Path, int]) -> None:
+    conn = _logged(recorded_session)
+    conn.execute("DROP TRIGGER access_log_is_append_only_delete")
+    conn.execute("DELETE FROM access_log WHERE id = 2")
+    assert verify_access(conn).problem == "access-log row 3: the row before it was removed or altered"
+
+
+def test_rechained_without_the_key_found(recorded_session: tuple[Path, int]) -> None:
+    """Whoever copies the file can recompute a plain hash chain; without the desk key the HMAC does not match."""
+    conn = _logged(recorded_session)
+    rows = conn.execute("SELECT id, at, action, target FROM access_log ORDER BY id").fetchall()
+    forged = sqlite3.connect(":memory:")
+    forged.execute("CREATE TABLE access_log (id INTEGER PRIMARY KEY, at REAL, who TEXT, action TEXT, target TEXT,"
+                   " prev_hash TEXT, hash TEXT)")
+    for rid, at, action, target in rows:  # every row attributed to XX, chained with a key the forger made up
+        forged.execute("INSERT INTO access_log (id, at, who, action, target, prev_hash, hash) VALUES (?,?,?,?,?,'','')",
+                       (rid, at, "XX", action, target))
+    import monitor.storage.access_log as log
+
+    prev = log.GENESIS
+    for rid, at, action, target in rows:
+        digest = log._mac(b"x" * 32, prev, log._body(at, "XX", action, target))
+        forged.execute("UPDATE access_log SET prev_hash = ?, hash = ? WHERE id = ?", (prev, digest, rid))
+        prev = digest
+    assert verify_access(forged, key=b"x" * 32).ok  # the forger's own key agrees with itself
+    assert verify_access(forged).problem == "access-log row 1 was altered, or re-chained without this desk's key"
