@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from monitor.cli import clinic_db, live, records, review
+from monitor.cli import access, clinic_db, live, records, review
 from monitor.cli.live import gui_options
 from monitor.cli.parser import SUBCOMMANDS, build_parser
 
@@ -32,6 +32,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sessions": lambda args: records.sessions(args.db, args.json),
     "clinic-db": clinic_db.init,  # its one action so far: init
     "review": review.review,
+    "access-log": access.access_log,
 }
 
 
@@ -45,7 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # the commands that open the database or write into the data folder
-_DATA_COMMANDS = frozenset(("run", "record", "replay", "export", "verify", "backup", "sessions", "review"))
+_DATA_COMMANDS = frozenset(
+    ("run", "record", "replay", "export", "verify", "backup", "sessions", "review", "access-log")
+)
 
 
 def _make_files_private(args: argparse.Namespace) -> None:

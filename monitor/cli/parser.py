@@ -22,6 +22,7 @@ SUBCOMMANDS = (
     "sound-check",
     "clinic-db",
     "review",
+    "access-log",
 )
 
 
@@ -208,6 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     ver = sub.add_parser("verify", help="check the audit trail's hash chain; reports the first altered row")
     ver.add_argument("db", type=_db_or_dsn, nargs="?", help=DB_OR_HUB_HELP + " (each desk's chain is checked)")
+
+    acl = sub.add_parser("access-log", help="who opened, printed or exported a patient's records (administrator)")
+    acl.add_argument("--patient", required=True, metavar="MRN", help="the patient's medical record number")
+    acl.add_argument("--db", type=Path, help="database file (default: the one in the user data directory)")
 
     ses = sub.add_parser("sessions", help="list the sessions: id, chair or port, patient, start, end, state")
     ses.add_argument("--db", type=_db_or_dsn, help=DB_OR_HUB_HELP + " (with a DESK column)")

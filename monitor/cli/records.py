@@ -85,16 +85,25 @@ def verify(db: Path | str | None) -> int:
     path = existing_db(db)
     if path is None:
         return 2
+    from monitor.storage.access_log import verify_access
+    from monitor.storage.append_only import missing_triggers
+
     conn = connect(path)
     try:
-        result = verify(conn)
+        result, accesses, missing = verify(conn), verify_access(conn), missing_triggers(conn)
     finally:
         conn.close()
     if result.ok:
         print(f"{path}: audit trail intact ({count(result.rows, 'audit row')}, {count(result.entries, 'entry')})")
-        return 0
-    print(f"{path}: ALTERED: {result.problem}")
-    return 1
+    else:
+        print(f"{path}: ALTERED: {result.problem}")
+    if accesses.ok:
+        print(f"{path}: access log intact ({count(accesses.rows, 'row')}, keyed with this desk's key)")
+    else:
+        print(f"{path}: ACCESS LOG ALTERED: {accesses.problem}")
+    if missing:
+        print(f"{path}: APPEND-ONLY TRIGGERS REMOVED (rows can be edited behind the program): {', '.join(missing)}")
+    return 0 if result.ok and accesses.ok and not missing else 1
 
 
 def _hub_failed(command: str, dsn: str, exc: Exception) -> int:

@@ -85,3 +85,34 @@ def test_rechained_without_the_key_found(recorded_session: tuple[Path, int]) -> 
         prev = digest
     assert verify_access(forged, key=b"x" * 32).ok  # the forger's own key agrees with itself
     assert verify_access(forged).problem == "access-log row 1 was altered, or re-chained without this desk's key"
+
+
+def test_verify_command_checks_the_access_log_and_the_triggers(recorded_session: tuple[Path, int], capsys) -> None:
+    from monitor.cli import main
+
+    db, _ = recorded_session
+    _logged(recorded_session).close()
+    assert main(["verify", str(db)]) == 0
+    assert "access log intact (4 rows" in capsys.readouterr().out
+    raw = sqlite3.connect(db, isolation_level=None)
+    raw.execute("DROP TRIGGER courses_are_append_only_delete")  # nothing edited yet: the open door is the finding
+    assert main(["verify", str(db)]) == 1
+    assert "APPEND-ONLY TRIGGERS REMOVED (rows can be edited behind the program): courses_are_append_only_delete" \
+        in capsys.readouterr().out
+    raw.execute("DROP TRIGGER access_log_is_append_only_update")
+    raw.execute("UPDATE access_log SET action = 'review' WHERE id = 2")
+    assert main(["verify", str(db)]) == 1
+    assert "ACCESS LOG ALTERED: access-log row 2 was altered" in capsys.readouterr().out
+
+
+def test_access_log_command_lists_one_patient(recorded_session: tuple[Path, int], capsys) -> None:
+    from monitor.cli import main
+
+    db, sid = recorded_session
+    _logged(recorded_session).close()
+    assert main(["access-log", "--patient", "MRN-1", "--db", str(db)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "accesses to the records of patient MRN-1 (3):"
+    assert out[1] == f"1970-01-01T00:00:01Z  KM     review       session:{sid}"
+    assert all("ZZ" not in line for line in out)
+    assert main(["access-log", "--patient", "MRN-9", "--db", str(db)]) == 2
