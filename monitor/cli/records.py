@@ -94,7 +94,10 @@ def verify(db: Path | str | None) -> int:
     finally:
         conn.close()
     if result.ok:
-        print(f"{path}: audit trail intact ({count(result.rows, 'audit row')}, {count(result.entries, 'entry')})")
+        unkeyed = f"; {count(result.unkeyed, 'older row')} unkeyed (before the desk key): proven against an edit," \
+            " not against a re-chaining" if result.unkeyed else ""
+        print(f"{path}: audit trail intact ({count(result.rows, 'audit row')}, {count(result.entries, 'entry')})"
+              + unkeyed)
     else:
         print(f"{path}: ALTERED: {result.problem}")
     if accesses.ok:
@@ -127,6 +130,8 @@ def _verify_hub(dsn: str) -> int:
         r = d.result
         pending = f"; {count(d.in_flight, 'entry')} awaiting their audit rows (replication under way)"
         pending = pending if d.in_flight else ""
+        keyed = f"; {count(r.unchecked, 'keyed row')}: their own hashes need the desk's key (`verify` at the desk)"
+        pending += keyed if r.unchecked else ""
         if r.ok:
             print(f"desk {d.desk}: audit trail intact ({count(r.rows, 'audit row')}, {count(r.entries, 'entry')})"
                   + pending)
