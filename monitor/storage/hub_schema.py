@@ -35,8 +35,11 @@ RECORD_TABLES = (
     "quarantine",
 )
 
+# Issue 18's access log (v6): a record table added later, with its own grants and ownership trigger in v6.
+ACCESS_LOG_TABLES = ("access_log",)
+
 # Every table a desk ships (storage.replicator): the record tables, and the log of later session changes (v2).
-REPLICATED_TABLES = (*RECORD_TABLES, "session_changes")
+REPLICATED_TABLES = (*RECORD_TABLES, "session_changes", *ACCESS_LOG_TABLES)
 LOCAL_ONLY_TABLES = ("local_identity",)  # the local database's own identity; on the hub, `desks` holds it
 
 _RECORD_TABLES_V1 = """
@@ -306,11 +309,32 @@ CREATE TRIGGER changes_of_own_desk AFTER UPDATE ON sessions REFERENCING NEW TABL
     FOR EACH STATEMENT EXECUTE FUNCTION rows_of_own_desk();
 """
 
+# Migration 6 (issue 18): the desks' access logs (local migration 12): who opened, printed or exported which
+# record. Chained with each desk's own key, which the hub does not hold: it keeps the rows and their links.
+_ACCESS_LOG_V6 = f"""
+CREATE TABLE access_log (
+    desk TEXT NOT NULL,
+    id BIGINT NOT NULL,
+    at DOUBLE PRECISION NOT NULL,
+    who TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (desk, id)
+);
+REVOKE ALL ON access_log FROM {DESK_GROUP}, PUBLIC;
+GRANT INSERT, SELECT ON access_log TO {DESK_GROUP};
+CREATE TRIGGER rows_of_own_desk AFTER INSERT ON access_log REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rows_of_own_desk();
+"""
+
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (1, _RECORD_TABLES_V1 + _DESK_GRANTS_V1),
     (2, _REPLICATION_V2),
     (3, _CLINIC_PATIENTS_V3),
     (4, _OWN_DESK_V4),
+    (6, _ACCESS_LOG_V6),  # 5 is issue 18's accounts (branch h-i18-acc)
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -48,6 +48,7 @@ SHIP_ORDER = (
     "alarm_events",
     "quarantine",
     "session_changes",
+    "access_log",
 )
 SESSION_CHANGE_COLUMNS = ("ended_at", "discharged_at", "discharged_by", "course_id")
 NOTIFY_CHANNEL = "monitor_record"
