@@ -87,10 +87,12 @@ def verify(db: Path | str | None) -> int:
         return 2
     from monitor.storage.access_log import verify_access
     from monitor.storage.append_only import missing_triggers
+    from monitor.storage.chain_anchor import check_heads
 
     conn = connect(path)
     try:
         result, accesses, missing = verify(conn), verify_access(conn), missing_triggers(conn)
+        cut = check_heads(conn)
     finally:
         conn.close()
     if result.ok:
@@ -106,7 +108,9 @@ def verify(db: Path | str | None) -> int:
         print(f"{path}: ACCESS LOG ALTERED: {accesses.problem}")
     if missing:
         print(f"{path}: APPEND-ONLY TRIGGERS REMOVED (rows can be edited behind the program): {', '.join(missing)}")
-    return 0 if result.ok and accesses.ok and not missing else 1
+    for problem in cut:
+        print(f"{path}: CHAIN CUT OR REWRITTEN: {problem}")
+    return 0 if result.ok and accesses.ok and not missing and not cut else 1
 
 
 def _hub_failed(command: str, dsn: str, exc: Exception) -> int:

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 
+from monitor.storage.chain_anchor import record_heads
 from monitor.storage.desk_key import desk_key
 
 GENESIS = "0" * 64
@@ -83,6 +84,7 @@ def record_access(conn: sqlite3.Connection, who: str, action: AccessAction | str
         raise
     if own:
         conn.execute("COMMIT")
+        record_heads(conn)  # the new head outside the file: a cut tail is detected (storage.chain_anchor)
     return digest
 
 

@@ -165,6 +165,9 @@ def test_old_unkeyed_rows_verify_as_such_and_may_not_follow_keyed_ones(db_with_e
         prev = digest
     result = verify(conn)
     assert result.ok and result.unkeyed == 2
+    from monitor.storage.chain_anchor import anchor_file
+
+    anchor_file(conn).unlink()  # a database from before the anchor: nothing outside the file to compare with
     for name, op, table in (("audit_is_append_only_update", "UPDATE", "audit"),
                             ("audit_is_append_only_delete", "DELETE", "audit"),
                             ("entries_are_append_only_update", "UPDATE", "entries")):  # _raw dropped them
@@ -177,3 +180,34 @@ def test_old_unkeyed_rows_verify_as_such_and_may_not_follow_keyed_ones(db_with_e
     plain = audit._hash(conn.execute("SELECT hash FROM audit WHERE id = 3").fetchone()[0], audit._canonical(fields))
     conn.execute("UPDATE audit SET hash = ? WHERE id = 4", (plain,))
     assert verify(conn).problem == "audit row 4: unkeyed after keyed rows (re-chained without the desk's key)"
+
+
+def test_a_cut_tail_is_found_by_the_anchor_outside_the_file(db_with_entries: Path, capsys) -> None:
+    """Deleting the newest rows leaves a shorter chain that verifies; the head kept beside the key does not agree."""
+    conn = _raw(db_with_entries)
+    conn.execute("DROP TRIGGER entries_are_append_only_delete")
+    conn.execute("DELETE FROM audit WHERE id = 4")
+    conn.execute("DELETE FROM entries WHERE id = 4")
+    assert verify(conn).ok, "the cut chain is consistent in itself"
+    assert main(["verify", str(db_with_entries)]) == 1
+    assert "CHAIN CUT OR REWRITTEN: audit: row 4 (anchored outside the file" in capsys.readouterr().out
+
+
+def test_a_rewritten_chain_differs_from_its_anchor(db_with_entries: Path, capsys) -> None:
+    from monitor.storage import audit
+
+    conn = _raw(db_with_entries)
+    conn.execute("UPDATE entries SET payload = '{\"scale\": \"pain\", \"score\": 2}' WHERE id = 1")
+    key = audit.desk_key()  # even with the key (a forger on the desk's own account): the anchor was written before
+    prev = audit.GENESIS
+    for (aid, entry_id, previous) in conn.execute("SELECT id, entry_id, previous FROM audit ORDER BY id").fetchall():
+        what = audit.entry_content(conn, entry_id)
+        fields = {"entry_id": entry_id, "at": what["recorded_at"], "who": what["initials"],
+                  "action": what["action"], "what": audit._canonical(what), "previous": previous}
+        digest = audit._keyed_hash(key, prev, audit._canonical(fields))
+        conn.execute("UPDATE audit SET what = ?, prev_hash = ?, hash = ? WHERE id = ?",
+                     (fields["what"], prev, digest, aid))
+        prev = digest
+    assert verify(conn).ok
+    assert main(["verify", str(db_with_entries)]) == 1
+    assert "audit: row 4 differs from its anchor outside the file" in capsys.readouterr().out
