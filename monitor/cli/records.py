@@ -181,6 +181,10 @@ def export_session(args: argparse.Namespace) -> int:
     except ValueError as exc:  # TargetRefused: a symlink, or a file that exists without --force
         print(f"infusion-monitor: export refused: {exc}", file=sys.stderr)
         return 1
+    if not is_hub(args.db):  # the hub's sessions: the access log there waits for the clinic-side key (left)
+        from monitor.app.access import export_action, log_session_access, os_user
+
+        log_session_access(existing_db(args.db), os_user(), export_action(args.format), int(args.session))
     for p in written:
         print(p)
     return 0

@@ -116,3 +116,17 @@ def test_access_log_command_lists_one_patient(recorded_session: tuple[Path, int]
     assert out[1] == f"1970-01-01T00:00:01Z  KM     review       session:{sid}"
     assert all("ZZ" not in line for line in out)
     assert main(["access-log", "--patient", "MRN-9", "--db", str(db)]) == 2
+
+
+def test_an_export_from_the_command_line_leaves_an_access_row(recorded_session: tuple[Path, int], tmp_path) -> None:
+    import getpass
+
+    from monitor.cli import main
+
+    db, sid = recorded_session
+    assert main(["export", "--db", str(db), "--session", str(sid), "--format", "csv", "--out", str(tmp_path / "o")]) \
+        == 0
+    conn = connect(db)
+    rows = conn.execute("SELECT who, action, target FROM access_log").fetchall()
+    assert rows == [(f"os:{getpass.getuser()}", "csv", f"session:{sid}")]
+    assert verify_access(conn).ok
