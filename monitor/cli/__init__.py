@@ -27,7 +27,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "decode": records.decode,
     "replay": records.replay,
     "export": records.export_session,
-    "verify": lambda args: records.verify(args.db),
+    "verify": lambda args: records.verify(args.db, args.expect, args.session),
     "backup": lambda args: records.backup(args.db, args.dest, args.force),
     "sessions": lambda args: records.sessions(args.db, args.json),
     "clinic-db": clinic_db.init,  # its one action so far: init

@@ -76,8 +76,11 @@ def _decode_file(args: argparse.Namespace) -> int:
     return 0
 
 
-def verify(db: Path | str | None) -> int:
+def verify(db: Path | str | None, expect: str | None = None, session: int | None = None) -> int:
     if is_hub(db):
+        if expect:
+            print("verify --expect: checked at the desk that recorded the session (its key)", file=sys.stderr)
+            return 2
         return _verify_hub(db)
     from monitor.storage.audit import verify
     from monitor.storage.db import connect
@@ -93,6 +96,7 @@ def verify(db: Path | str | None) -> int:
     try:
         result, accesses, missing = verify(conn), verify_access(conn), missing_triggers(conn)
         cut = check_heads(conn)
+        paper = _matches_paper(conn, expect, session) if expect else None
     finally:
         conn.close()
     if result.ok:
@@ -110,7 +114,26 @@ def verify(db: Path | str | None) -> int:
         print(f"{path}: APPEND-ONLY TRIGGERS REMOVED (rows can be edited behind the program): {', '.join(missing)}")
     for problem in cut:
         print(f"{path}: CHAIN CUT OR REWRITTEN: {problem}")
-    return 0 if result.ok and accesses.ok and not missing and not cut else 1
+    if paper is not None:
+        print(f"{path}: {paper[1]}")
+    ok = result.ok and accesses.ok and not missing and not cut and (paper is None or (paper[0] and result.ok))
+    return 0 if ok else 1
+
+
+def _matches_paper(conn, expect: str, session: int | None) -> tuple[bool, str]:
+    """Whether the printed head is a row of the (verified) chain, of that session when given."""
+    from monitor.storage.audit import session_heads
+
+    if session is not None:
+        found = expect in session_heads(conn, session)
+        where = f"session {session}'s"
+    else:
+        found = conn.execute("SELECT 1 FROM audit WHERE hash = ?", (expect,)).fetchone() is not None
+        where = "the"
+    if found:
+        return True, f"MATCHES THE PRINTED RECORD: {where} audit chain contains the printed head {expect}"
+    return False, f"DOES NOT MATCH THE PRINTED RECORD: {where} audit chain has no row with the head {expect}" \
+        " (rewritten since printing, or another session's record)"
 
 
 def _hub_failed(command: str, dsn: str, exc: Exception) -> int:

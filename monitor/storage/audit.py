@@ -111,6 +111,15 @@ def _agrees(fields: dict[str, Any]) -> bool:
                                                                fields["action"])
 
 
+def session_heads(conn: sqlite3.Connection, session_id: int) -> list[str]:
+    """The hashes of the audit rows of a session's entries, oldest first: the last is the head a record printed
+    now carries; a record printed earlier carries an earlier one (later corrections move the head on)."""
+    return [r[0] for r in conn.execute(
+        "SELECT a.hash FROM audit a JOIN entries e ON e.id = a.entry_id WHERE e.session_id = ? ORDER BY a.id",
+        (session_id,),
+    )]
+
+
 @dataclass(frozen=True, slots=True)
 class VerifyResult:
     rows: int

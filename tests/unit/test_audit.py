@@ -211,3 +211,46 @@ def test_a_rewritten_chain_differs_from_its_anchor(db_with_entries: Path, capsys
     assert verify(conn).ok
     assert main(["verify", str(db_with_entries)]) == 1
     assert "audit: row 4 differs from its anchor outside the file" in capsys.readouterr().out
+
+
+def test_verify_expect_proves_the_paper_and_fails_after_a_rewrite(recorded_session, capsys) -> None:
+    """The PDF prints the session's chain head; `verify --expect` finds it in an intact chain, and not once the chain
+    was rewritten (even re-keyed with the desk's own key, e.g. by someone on the desk's account)."""
+    from monitor.app.export.report_content import chain_head_text
+    from monitor.app.session_record import load_record
+    from monitor.storage import audit
+
+    db, sid = recorded_session
+    record = load_record(db, sid)
+    printed = chain_head_text(record)
+    head = printed.split(" — ")[0]
+    assert head.startswith("hmac:") and f"verify --expect {head} --session {sid}" in printed
+    assert main(["verify", str(db), "--expect", head, "--session", str(sid)]) == 0
+    assert f"MATCHES THE PRINTED RECORD: session {sid}'s audit chain contains the printed head {head}" \
+        in capsys.readouterr().out
+    assert main(["verify", str(db), "--expect", head, "--session", str(sid + 1)]) == 1  # another session's paper
+    capsys.readouterr()
+
+    conn = _raw(db)  # rewrite: an entry changed, the chain recomputed with the desk's key, the anchor removed
+    conn.execute("UPDATE entries SET initials = 'XX' WHERE id = 1")
+    key = audit.desk_key()
+    prev = audit.GENESIS
+    for aid, entry_id, previous in conn.execute("SELECT id, entry_id, previous FROM audit ORDER BY id").fetchall():
+        what = audit.entry_content(conn, entry_id)
+        fields = {"entry_id": entry_id, "at": what["recorded_at"], "who": what["initials"],
+                  "action": what["action"], "what": audit._canonical(what), "previous": previous}
+        digest = audit._keyed_hash(key, prev, audit._canonical(fields))
+        conn.execute("UPDATE audit SET what = ?, who = ?, prev_hash = ?, hash = ? WHERE id = ?",
+                     (fields["what"], fields["who"], prev, digest, aid))
+        prev = digest
+    from monitor.storage.chain_anchor import anchor_file
+
+    anchor_file(conn).unlink()
+    assert verify(conn).ok, "the rewritten chain is consistent in itself"
+    for name, op, table in (("audit_is_append_only_update", "UPDATE", "audit"),
+                            ("audit_is_append_only_delete", "DELETE", "audit"),
+                            ("entries_are_append_only_update", "UPDATE", "entries")):
+        conn.execute(f"CREATE TRIGGER {name} BEFORE {op} ON {table} BEGIN SELECT RAISE(ABORT, 'x'); END")
+    assert main(["verify", str(db), "--expect", head, "--session", str(sid)]) == 1
+    out = capsys.readouterr().out
+    assert "audit trail intact" in out and f"DOES NOT MATCH THE PRINTED RECORD: session {sid}'s audit chain" in out
