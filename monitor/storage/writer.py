@@ -281,7 +281,6 @@ class SessionWriter:
             if not self._execute(conn, fn, result, durable=True):
                 return False
             self._held.pop(0)
-            self._anchor(conn)
         return True
 
     @staticmethod
@@ -341,6 +340,8 @@ class SessionWriter:
         finally:
             if durable:
                 conn.execute("PRAGMA synchronous=NORMAL")
+        if durable:  # an entry is confirmed once its chain head is anchored outside the file too
+            self._anchor(conn)
         result.set_result(value)
         return True
 
