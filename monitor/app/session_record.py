@@ -15,6 +15,7 @@ from monitor.app.session_service import entries_from_rows
 from monitor.clinical.entries import PROGRAM_INITIALS, EntryKind, EntryView, resolve
 from monitor.clinical.infusion import InfusionLimits, InfusionStatus, fold_infusion
 from monitor.clinical.nibp import NIBP_PARAMS, NibpReading, NibpReadingDetector
+from monitor.storage.audit import session_heads
 from monitor.storage.db import (
     AlarmEventRow,
     LinkEventRow,
@@ -55,6 +56,7 @@ class SessionRecord:
     course_position: tuple[int, int] | None = None  # this is session n of the course's m so far
     status: list[StatusRow] = field(default_factory=list)  # what the monitor reported about its values, in order
     desk: str = ""  # the desk that recorded it, when read from the clinic database ("": this desk's own file)
+    chain_head: str = ""  # the audit chain's hash after this session's last entry ("": none), printed on the PDF
 
     @property
     def patient_text(self) -> str:
@@ -136,4 +138,5 @@ def read_record(
         course=course,
         course_position=position,
         status=status,
+        chain_head=(session_heads(conn, session_id) or [""])[-1],
     )

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from monitor.cli import clinic_db, live, records, review, users
+from monitor.cli import access, clinic_db, live, records, review, users
 from monitor.cli.live import gui_options
 from monitor.cli.parser import SUBCOMMANDS, build_parser
 from monitor.cli.signing_in import signed
@@ -29,12 +29,15 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     # issue 18: these need a signed-in account and leave an access row (cli/signing_in.py)
     "replay": signed(records.replay, lambda args: f"capture {args.file}"),
     "export": signed(records.export_session, lambda args: f"session {args.session} as {args.format} to {args.out}"),
-    "verify": signed(lambda args: records.verify(args.db), lambda args: f"database {args.db or 'of this desk'}"),
+    "verify": signed(
+        lambda args: records.verify(args.db, args.expect, args.session), lambda args: f"database {args.db or 'of this desk'}"
+    ),
     "backup": signed(lambda args: records.backup(args.db, args.dest, args.force), lambda args: f"to {args.dest}"),
     "users": users.users,
     "sessions": lambda args: records.sessions(args.db, args.json),
     "clinic-db": clinic_db.init,  # its one action so far: init
     "review": review.review,
+    "access-log": signed(access.access_log, lambda args: f"access log of patient {args.patient}"),
 }
 
 
@@ -48,7 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # the commands that open the database or write into the data folder
-_DATA_COMMANDS = frozenset(("run", "record", "replay", "export", "verify", "backup", "sessions", "review", "users"))
+_DATA_COMMANDS = frozenset(
+    ("run", "record", "replay", "export", "verify", "backup", "sessions", "review", "users", "access-log")
+)
 
 
 def _make_files_private(args: argparse.Namespace) -> None:

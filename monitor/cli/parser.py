@@ -24,6 +24,7 @@ SUBCOMMANDS = (
     "clinic-db",
     "review",
     "users",
+    "access-log",
 )
 
 
@@ -219,6 +220,14 @@ def build_parser() -> argparse.ArgumentParser:
     ver = sub.add_parser("verify", help="check the audit trail's hash chain; reports the first altered row")
     ver.add_argument("db", type=_db_or_dsn, nargs="?", help=DB_OR_HUB_HELP + " (each desk's chain is checked)")
     add_user_option(ver)
+    ver.add_argument("--expect", metavar="HASH", help="the audit chain head printed on a PDF record: proves the stored "
+                     "session still matches that paper")
+    ver.add_argument("--session", type=int, help="the session whose printed record gave --expect")
+
+    acl = sub.add_parser("access-log", help="who opened, printed or exported a patient's records (administrator)")
+    acl.add_argument("--patient", required=True, metavar="MRN", help="the patient's medical record number")
+    acl.add_argument("--db", type=Path, help="database file (default: the one in the user data directory)")
+    add_user_option(acl)
 
     ses = sub.add_parser("sessions", help="list the sessions: id, chair or port, patient, start, end, state")
     ses.add_argument("--db", type=_db_or_dsn, help=DB_OR_HUB_HELP + " (with a DESK column)")

@@ -76,8 +76,11 @@ def _decode_file(args: argparse.Namespace) -> int:
     return 0
 
 
-def verify(db: Path | str | None) -> int:
+def verify(db: Path | str | None, expect: str | None = None, session: int | None = None) -> int:
     if is_hub(db):
+        if expect:
+            print("verify --expect: checked at the desk that recorded the session (its key)", file=sys.stderr)
+            return 2
         return _verify_hub(db)
     from monitor.storage.audit import verify
     from monitor.storage.db import connect
@@ -85,16 +88,52 @@ def verify(db: Path | str | None) -> int:
     path = existing_db(db)
     if path is None:
         return 2
+    from monitor.storage.access_log import verify_access
+    from monitor.storage.append_only import missing_triggers
+    from monitor.storage.chain_anchor import check_heads
+
     conn = connect(path)
     try:
-        result = verify(conn)
+        result, accesses, missing = verify(conn), verify_access(conn), missing_triggers(conn)
+        cut = check_heads(conn)
+        paper = _matches_paper(conn, expect, session) if expect else None
     finally:
         conn.close()
     if result.ok:
-        print(f"{path}: audit trail intact ({count(result.rows, 'audit row')}, {count(result.entries, 'entry')})")
-        return 0
-    print(f"{path}: ALTERED: {result.problem}")
-    return 1
+        unkeyed = f"; {count(result.unkeyed, 'older row')} unkeyed (before the desk key): proven against an edit," \
+            " not against a re-chaining" if result.unkeyed else ""
+        print(f"{path}: audit trail intact ({count(result.rows, 'audit row')}, {count(result.entries, 'entry')})"
+              + unkeyed)
+    else:
+        print(f"{path}: ALTERED: {result.problem}")
+    if accesses.ok:
+        print(f"{path}: access log intact ({count(accesses.rows, 'row')}, keyed with this desk's key)")
+    else:
+        print(f"{path}: ACCESS LOG ALTERED: {accesses.problem}")
+    if missing:
+        print(f"{path}: APPEND-ONLY TRIGGERS REMOVED (rows can be edited behind the program): {', '.join(missing)}")
+    for problem in cut:
+        print(f"{path}: CHAIN CUT OR REWRITTEN: {problem}")
+    if paper is not None:
+        print(f"{path}: {paper[1]}")
+    ok = result.ok and accesses.ok and not missing and not cut and (paper is None or (paper[0] and result.ok))
+    return 0 if ok else 1
+
+
+def _matches_paper(conn, expect: str, session: int | None) -> tuple[bool, str]:
+    """Whether the printed head is a row of the (verified) chain, of that session when given."""
+    from monitor.storage.audit import session_heads
+
+    if session is not None:
+        found = expect in session_heads(conn, session)
+        where = f"session {session}'s"
+    else:
+        found = conn.execute("SELECT 1 FROM audit WHERE hash = ?", (expect,)).fetchone() is not None
+        where = "the"
+    if found:
+        return True, f"MATCHES THE PRINTED RECORD: {where} audit chain contains the printed head {expect}"
+    return False, f"DOES NOT MATCH THE PRINTED RECORD: {where} audit chain has no row with the head {expect}" \
+        " (rewritten since printing, or another session's record)"
 
 
 def _hub_failed(command: str, dsn: str, exc: Exception) -> int:
@@ -118,6 +157,8 @@ def _verify_hub(dsn: str) -> int:
         r = d.result
         pending = f"; {count(d.in_flight, 'entry')} awaiting their audit rows (replication under way)"
         pending = pending if d.in_flight else ""
+        keyed = f"; {count(r.unchecked, 'keyed row')}: their own hashes need the desk's key (`verify` at the desk)"
+        pending += keyed if r.unchecked else ""
         if r.ok:
             print(f"desk {d.desk}: audit trail intact ({count(r.rows, 'audit row')}, {count(r.entries, 'entry')})"
                   + pending)
@@ -163,6 +204,10 @@ def export_session(args: argparse.Namespace) -> int:
     except ValueError as exc:  # TargetRefused: a symlink, or a file that exists without --force
         print(f"infusion-monitor: export refused: {exc}", file=sys.stderr)
         return 1
+    if not is_hub(args.db):  # the hub's sessions: the access log there waits for the clinic-side key (left)
+        from monitor.app.access import export_action, log_session_access, os_user
+
+        log_session_access(existing_db(args.db), os_user(), export_action(args.format), int(args.session))
     for p in written:
         print(p)
     return 0

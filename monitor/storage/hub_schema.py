@@ -35,11 +35,14 @@ RECORD_TABLES = (
     "quarantine",
 )
 
+# Issue 18's access log (v5): a record table added later, with its own grants and ownership trigger in v5.
+ACCESS_LOG_TABLES = ("access_log",)
+
 # Every table a desk ships (storage.replicator): the record tables, and the log of later session changes (v2).
-REPLICATED_TABLES = (*RECORD_TABLES, "session_changes", "settings_changes")
+REPLICATED_TABLES = (*RECORD_TABLES, "session_changes", *ACCESS_LOG_TABLES, "settings_changes")
 # local_identity: the local database's own identity; on the hub, `desks` holds it. accounts / account_events
-# (issue 18): each desk's own for now; clinic-wide accounts (hub migration 5, shipped, a desk's copy for signing in
-# while the hub is away) are not built yet (README, "Staff accounts and signing in").
+# (issue 18): each desk's own for now; clinic-wide accounts (a later hub migration, shipped, a desk's copy for signing
+# in while the hub is away) are not built yet (README, "Staff accounts and signing in").
 LOCAL_ONLY_TABLES = ("local_identity", "accounts", "account_events")
 
 _RECORD_TABLES_V1 = """
@@ -309,9 +312,29 @@ CREATE TRIGGER changes_of_own_desk AFTER UPDATE ON sessions REFERENCING NEW TABL
     FOR EACH STATEMENT EXECUTE FUNCTION rows_of_own_desk();
 """
 
-# Who changed a desk's settings (issue 18 point 9, local migration 14): which clinic.json / station.json an
+# Migration 5 (issue 18): the desks' access logs (local migration 12): who opened, printed or exported which
+# record. Chained with each desk's own key, which the hub does not hold: it keeps the rows and their links.
+_ACCESS_LOG_V5 = f"""
+CREATE TABLE access_log (
+    desk TEXT NOT NULL,
+    id BIGINT NOT NULL,
+    at DOUBLE PRECISION NOT NULL,
+    who TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (desk, id)
+);
+REVOKE ALL ON access_log FROM {DESK_GROUP}, PUBLIC;
+GRANT INSERT, SELECT ON access_log TO {DESK_GROUP};
+CREATE TRIGGER rows_of_own_desk AFTER INSERT ON access_log REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rows_of_own_desk();
+"""
+
+# Who changed a desk's settings (issue 18 point 9, local migration 13): which clinic.json / station.json an
 # administrator installed (its sha256), when. A record table like the others: insert and read, of its own desk.
-_SETTINGS_CHANGES_V8 = f"""
+_SETTINGS_CHANGES_V6 = f"""
 CREATE TABLE settings_changes (
     desk TEXT NOT NULL,
     id BIGINT NOT NULL,
@@ -333,7 +356,8 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (2, _REPLICATION_V2),
     (3, _CLINIC_PATIENTS_V3),
     (4, _OWN_DESK_V4),
-    (8, _SETTINGS_CHANGES_V8),
+    (5, _ACCESS_LOG_V5),
+    (6, _SETTINGS_CHANGES_V6),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -49,6 +49,7 @@ SHIP_ORDER = (
     "quarantine",
     "session_changes",
     "settings_changes",
+    "access_log",
 )
 SESSION_CHANGE_COLUMNS = ("ended_at", "discharged_at", "discharged_by", "course_id")
 NOTIFY_CHANNEL = "monitor_record"

@@ -261,7 +261,27 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         """,
     ),
     (
-        14,
+        12,
+        """
+        -- Who opened, printed or exported which record (issue 18): append-only, hash-chained and keyed (HMAC-SHA256
+        -- with the desk key, kept outside this file: storage.desk_key), checked by `verify` (storage.access_log).
+        CREATE TABLE access_log (
+            id INTEGER PRIMARY KEY,
+            at REAL NOT NULL,                  -- Unix s UTC
+            who TEXT NOT NULL,                 -- the signed-in account's initials
+            action TEXT NOT NULL,              -- storage.access_log.AccessAction
+            target TEXT NOT NULL,              -- 'session:N', 'course:N' or 'patient:N' (local ids)
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        );
+        CREATE TRIGGER access_log_is_append_only_update BEFORE UPDATE ON access_log
+            BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+        CREATE TRIGGER access_log_is_append_only_delete BEFORE DELETE ON access_log
+            BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+        """,
+    ),
+    (
+        13,
         """
         -- Who changed the desk's settings (issue 18 point 9): installing a clinic protocol (clinic.json: alarm
         -- limits, dose ceilings), saving the station's ports (station.json). An administrator only; the file's

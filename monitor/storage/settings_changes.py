@@ -1,4 +1,4 @@
-"""The settings_changes table (local migration 14): who installed which clinic protocol or station file, when.
+"""The settings_changes table (local migration 13): who installed which clinic protocol or station file, when.
 
 Append-only (triggers). One row per change: the administrator's initials, what ("clinic.json", "station.json"),
 the sha256 of the content installed, and a short detail.

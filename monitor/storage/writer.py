@@ -33,6 +33,7 @@ from typing import Any
 
 from monitor.devices.events import DeviceStatus, Sample
 from monitor.params import value_problem
+from monitor.storage.chain_anchor import record_heads
 from monitor.storage.db import EntryRow, connect, insert_entry
 from monitor.storage.unsaved import save_unsaved
 
@@ -282,6 +283,15 @@ class SessionWriter:
             self._held.pop(0)
         return True
 
+    @staticmethod
+    def _anchor(conn: sqlite3.Connection) -> None:
+        """The chains' new heads outside the file (storage.chain_anchor), after the entry is committed. A failure
+        costs the cut-tail check its newest rows, never the entry: said in the log, not raised."""
+        try:
+            record_heads(conn)
+        except (OSError, sqlite3.Error) as exc:
+            log.error("could not anchor the audit chain's head outside the database: %s", exc)
+
     def _give_up_held(self) -> None:
         """Closing with entries the database never took: save them beside it, say where, lose nothing."""
         if not self._held:
@@ -330,6 +340,8 @@ class SessionWriter:
         finally:
             if durable:
                 conn.execute("PRAGMA synchronous=NORMAL")
+        if durable:  # an entry is confirmed once its chain head is anchored outside the file too
+            self._anchor(conn)
         result.set_result(value)
         return True
 

@@ -34,6 +34,7 @@ from monitor.app.export.report_content import (
     TITLE,
     EntryContent,
     alarm_rows,
+    chain_head_text,
     data_breaks,
     duration,
     entry_content,
@@ -230,6 +231,8 @@ def layout_report(record: SessionRecord, *, generated_at: float | None = None) -
     _entries_table(flow, record)
     _alarmssection(flow, alarm_rows(record), record)
     _gapssection(flow, record)
+    section(flow, "Record integrity", 30)  # last: what this paper proves about the stored record (verify --expect)
+    fields(flow, [("Audit chain head", chain_head_text(record))])
     _footers(flow.pages, record.session.id, time.time() if generated_at is None else generated_at)
     return ReportLayout(record.session.id, flow.pages, placement)
 

@@ -156,8 +156,10 @@ def test_report_says_what_the_session_holds(record: SessionRecord, qtbot) -> Non
         "09:49:55",  # the last sample before the break in the charts
         f"Session {record.session.id} · page 1 of {len(pages)}",
         f"page {len(pages)} of {len(pages)}",
+        f"{record.chain_head} — check: infusion-monitor verify --expect {record.chain_head} --session 1",
     ):
         assert expected in text, expected
+    assert record.chain_head.startswith("hmac:")  # the session's audit chain head, keyed (issue 18 point 6)
     # 40 mg/h for 30 min, 64 mg/h for 65 min (40→110 less the pause), and the 10 mg bolus.
     total = 40 * 30 / 60 + 64 * 65 / 60 + 10
     assert f"{total:.1f} mg = {total / 80:.2f} mg/kg" in text

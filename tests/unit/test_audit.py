@@ -56,7 +56,8 @@ def test_verify_reports_the_first_altered_row(db_with_entries: Path) -> None:
     conn = _raw(db_with_entries)
     conn.execute("UPDATE audit SET who = 'ZZ' WHERE id = 2")
     result = verify(conn)
-    assert not result.ok and result.problem == "audit row 2 (entry 2) was altered"
+    assert not result.ok
+    assert result.problem == "audit row 2 (entry 2) was altered (its fields differ from the entry it records)"
 
 
 def test_verify_finds_an_entry_edited_behind_the_program(db_with_entries: Path) -> None:
@@ -104,3 +105,154 @@ def test_an_amendment_keeps_the_time_and_content_it_replaced(db_with_entries: Pa
     (previous,) = conn.execute("SELECT previous FROM audit WHERE action = 'amend'").fetchone()
     conn.close()
     assert json.loads(previous) == {"t": 1_700_000_060.0, "payload": {"scale": "pain", "score": 7}}
+
+
+def test_rows_are_keyed_with_the_desk_key(db_with_entries: Path) -> None:
+    conn = connect(db_with_entries)
+    hashes = [r[0] for r in conn.execute("SELECT hash FROM audit ORDER BY id")]
+    assert all(h.startswith("hmac:") for h in hashes)
+    result = verify(conn)
+    assert result.ok and result.unkeyed == 0 and result.unchecked == 0
+
+
+def test_an_edit_only_the_key_can_see_is_found(db_with_entries: Path) -> None:
+    """`previous` (what an amendment replaced) is in no entry: only the keyed hash proves it."""
+    conn = _raw(db_with_entries)
+    conn.execute("""UPDATE audit SET previous = '{"payload":{"scale":"pain","score":9}}' WHERE id = 3""")
+    assert verify(conn).problem == "audit row 3 (entry 3) was altered, or re-chained without this desk's key"
+    assert verify(conn, key=None).ok and verify(conn, key=None).unchecked == 4  # the hub: no key, says so
+
+
+def test_a_copy_rechained_without_the_key_is_found(db_with_entries: Path) -> None:
+    """Whoever copies the file can recompute a plain sha256 chain over an edited row; without the key it fails."""
+    from monitor.storage import audit
+
+    conn = _raw(db_with_entries)
+    conn.execute("""UPDATE audit SET previous = '{"payload":{"scale":"pain","score":9}}' WHERE id = 3""")
+    prev = audit.GENESIS
+    rows = conn.execute("SELECT id, entry_id, at, who, action, what, previous FROM audit ORDER BY id").fetchall()
+    for aid, entry_id, at, who, action, what, previous in rows:  # re-chained as the old, unkeyed chain
+        fields = {"entry_id": entry_id, "at": at, "who": who, "action": action, "what": what, "previous": previous}
+        digest = audit._hash(prev, audit._canonical(fields))
+        conn.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?", (prev, digest, aid))
+        prev = digest
+    result = verify(conn)
+    assert result.ok and result.unkeyed == 4, "a fully unkeyed chain passes as an old one: the anchor catches it"
+    # ... keyed with a key of the forger's own: refused
+    prev = audit.GENESIS
+    for aid, entry_id, at, who, action, what, previous in rows:
+        fields = {"entry_id": entry_id, "at": at, "who": who, "action": action, "what": what, "previous": previous}
+        digest = audit._keyed_hash(b"f" * 32, prev, audit._canonical(fields))
+        conn.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?", (prev, digest, aid))
+        prev = digest
+    assert verify(conn).problem == "audit row 1 (entry 1) was altered, or re-chained without this desk's key"
+
+
+def test_old_unkeyed_rows_verify_as_such_and_may_not_follow_keyed_ones(db_with_entries: Path, capsys) -> None:
+    from monitor.storage import audit
+
+    conn = _raw(db_with_entries)
+    prev = audit.GENESIS
+    rows = conn.execute("SELECT id, entry_id, at, who, action, what, previous FROM audit ORDER BY id").fetchall()
+    for aid, entry_id, at, who, action, what, previous in rows[:2]:  # two rows from before the key existed
+        fields = {"entry_id": entry_id, "at": at, "who": who, "action": action, "what": what, "previous": previous}
+        digest = audit._hash(prev, audit._canonical(fields))
+        conn.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?", (prev, digest, aid))
+        prev = digest
+    key = audit.desk_key()
+    for aid, entry_id, at, who, action, what, previous in rows[2:]:
+        fields = {"entry_id": entry_id, "at": at, "who": who, "action": action, "what": what, "previous": previous}
+        digest = audit._keyed_hash(key, prev, audit._canonical(fields))
+        conn.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?", (prev, digest, aid))
+        prev = digest
+    result = verify(conn)
+    assert result.ok and result.unkeyed == 2
+    from monitor.storage.chain_anchor import anchor_file
+
+    anchor_file(conn).unlink()  # a database from before the anchor: nothing outside the file to compare with
+    for name, op, table in (("audit_is_append_only_update", "UPDATE", "audit"),
+                            ("audit_is_append_only_delete", "DELETE", "audit"),
+                            ("entries_are_append_only_update", "UPDATE", "entries")):  # _raw dropped them
+        conn.execute(f"CREATE TRIGGER {name} BEFORE {op} ON {table} BEGIN SELECT RAISE(ABORT, 'x'); END")
+    assert main(["verify", str(db_with_entries)]) == 0
+    assert "2 older rows unkeyed (before the desk key): proven against an edit, not against a re-chaining" \
+        in capsys.readouterr().out
+    conn.execute("DROP TRIGGER audit_is_append_only_update")
+    fields = dict(zip(("entry_id", "at", "who", "action", "what", "previous"), rows[3][1:], strict=True))
+    plain = audit._hash(conn.execute("SELECT hash FROM audit WHERE id = 3").fetchone()[0], audit._canonical(fields))
+    conn.execute("UPDATE audit SET hash = ? WHERE id = 4", (plain,))
+    assert verify(conn).problem == "audit row 4: unkeyed after keyed rows (re-chained without the desk's key)"
+
+
+def test_a_cut_tail_is_found_by_the_anchor_outside_the_file(db_with_entries: Path, capsys) -> None:
+    """Deleting the newest rows leaves a shorter chain that verifies; the head kept beside the key does not agree."""
+    conn = _raw(db_with_entries)
+    conn.execute("DROP TRIGGER entries_are_append_only_delete")
+    conn.execute("DELETE FROM audit WHERE id = 4")
+    conn.execute("DELETE FROM entries WHERE id = 4")
+    assert verify(conn).ok, "the cut chain is consistent in itself"
+    assert main(["verify", str(db_with_entries)]) == 1
+    assert "CHAIN CUT OR REWRITTEN: audit: row 4 (anchored outside the file" in capsys.readouterr().out
+
+
+def test_a_rewritten_chain_differs_from_its_anchor(db_with_entries: Path, capsys) -> None:
+    from monitor.storage import audit
+
+    conn = _raw(db_with_entries)
+    conn.execute("UPDATE entries SET payload = '{\"scale\": \"pain\", \"score\": 2}' WHERE id = 1")
+    key = audit.desk_key()  # even with the key (a forger on the desk's own account): the anchor was written before
+    prev = audit.GENESIS
+    for (aid, entry_id, previous) in conn.execute("SELECT id, entry_id, previous FROM audit ORDER BY id").fetchall():
+        what = audit.entry_content(conn, entry_id)
+        fields = {"entry_id": entry_id, "at": what["recorded_at"], "who": what["initials"],
+                  "action": what["action"], "what": audit._canonical(what), "previous": previous}
+        digest = audit._keyed_hash(key, prev, audit._canonical(fields))
+        conn.execute("UPDATE audit SET what = ?, prev_hash = ?, hash = ? WHERE id = ?",
+                     (fields["what"], prev, digest, aid))
+        prev = digest
+    assert verify(conn).ok
+    assert main(["verify", str(db_with_entries)]) == 1
+    assert "audit: row 4 differs from its anchor outside the file" in capsys.readouterr().out
+
+
+def test_verify_expect_proves_the_paper_and_fails_after_a_rewrite(recorded_session, capsys) -> None:
+    """The PDF prints the session's chain head; `verify --expect` finds it in an intact chain, and not once the chain
+    was rewritten (even re-keyed with the desk's own key, e.g. by someone on the desk's account)."""
+    from monitor.app.export.report_content import chain_head_text
+    from monitor.app.session_record import load_record
+    from monitor.storage import audit
+
+    db, sid = recorded_session
+    record = load_record(db, sid)
+    printed = chain_head_text(record)
+    head = printed.split(" — ")[0]
+    assert head.startswith("hmac:") and f"verify --expect {head} --session {sid}" in printed
+    assert main(["verify", str(db), "--expect", head, "--session", str(sid)]) == 0
+    assert f"MATCHES THE PRINTED RECORD: session {sid}'s audit chain contains the printed head {head}" \
+        in capsys.readouterr().out
+    assert main(["verify", str(db), "--expect", head, "--session", str(sid + 1)]) == 1  # another session's paper
+    capsys.readouterr()
+
+    conn = _raw(db)  # rewrite: an entry changed, the chain recomputed with the desk's key, the anchor removed
+    conn.execute("UPDATE entries SET initials = 'XX' WHERE id = 1")
+    key = audit.desk_key()
+    prev = audit.GENESIS
+    for aid, entry_id, previous in conn.execute("SELECT id, entry_id, previous FROM audit ORDER BY id").fetchall():
+        what = audit.entry_content(conn, entry_id)
+        fields = {"entry_id": entry_id, "at": what["recorded_at"], "who": what["initials"],
+                  "action": what["action"], "what": audit._canonical(what), "previous": previous}
+        digest = audit._keyed_hash(key, prev, audit._canonical(fields))
+        conn.execute("UPDATE audit SET what = ?, who = ?, prev_hash = ?, hash = ? WHERE id = ?",
+                     (fields["what"], fields["who"], prev, digest, aid))
+        prev = digest
+    from monitor.storage.chain_anchor import anchor_file
+
+    anchor_file(conn).unlink()
+    assert verify(conn).ok, "the rewritten chain is consistent in itself"
+    for name, op, table in (("audit_is_append_only_update", "UPDATE", "audit"),
+                            ("audit_is_append_only_delete", "DELETE", "audit"),
+                            ("entries_are_append_only_update", "UPDATE", "entries")):
+        conn.execute(f"CREATE TRIGGER {name} BEFORE {op} ON {table} BEGIN SELECT RAISE(ABORT, 'x'); END")
+    assert main(["verify", str(db), "--expect", head, "--session", str(sid)]) == 1
+    out = capsys.readouterr().out
+    assert "audit trail intact" in out and f"DOES NOT MATCH THE PRINTED RECORD: session {sid}'s audit chain" in out

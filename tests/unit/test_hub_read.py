@@ -146,6 +146,16 @@ def test_verify_checks_each_desks_chain_and_names_the_desk_and_row_tampered_with
     assert "desk desk-a: ALTERED: entry 6 differs from its audit row (altered)" in capsys.readouterr().out
 
 
+def test_the_hub_verifies_without_any_desks_key(two_desks, tmp_path: Path, monkeypatch, capsys) -> None:
+    """The server holds no desk's key (issue 18): another key file changes nothing there, and it says what it could
+    not check."""
+    _a, _b, url = two_desks
+    monkeypatch.setenv("INFUSION_MONITOR_KEY_FILE", str(tmp_path / "the-hubs-own.key"))
+    assert main(["verify", url]) == 0
+    assert ("desk desk-a: audit trail intact (8 audit rows, 8 entries); 8 keyed rows: their own hashes need the desk's"
+            " key (`verify` at the desk)" in capsys.readouterr().out)
+
+
 def test_a_password_in_the_dsn_is_never_printed(two_desks, tmp_path: Path, capsys) -> None:
     _a, _b, url = two_desks
     assert READER_PASSWORD in url
@@ -236,4 +246,5 @@ def test_entries_shipped_ahead_of_their_audit_rows_are_in_flight_not_tampering(
             in capsys.readouterr().out)
     ship_as_desk(a, pg_dsn, "desk-a")
     assert main(["verify", as_url(pg_dsn)]) == 0
-    assert "desk desk-a: audit trail intact (8 audit rows, 8 entries)\n" in capsys.readouterr().out
+    assert ("desk desk-a: audit trail intact (8 audit rows, 8 entries); 8 keyed rows: their own hashes need the desk's"
+            " key (`verify` at the desk)\n" in capsys.readouterr().out)  # the hub has no desk's key: says so

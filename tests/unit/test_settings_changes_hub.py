@@ -1,5 +1,5 @@
 """A settings change (who installed which clinic.json, its sha256) reaches the clinic database like the record
-(hub migration 8, the replicator's SHIP_ORDER), and the desk's role may not rewrite it there. Real PostgreSQL."""
+(hub migration 6, the replicator's SHIP_ORDER), and the desk's role may not rewrite it there. Real PostgreSQL."""
 
 from __future__ import annotations
 

@@ -66,6 +66,16 @@ def header_rows(record: SessionRecord) -> list[tuple[str, str]]:
     ]
 
 
+def chain_head_text(record: SessionRecord) -> str:
+    """The audit chain's hash after this session's last entry, and how to prove the file still matches this paper
+    (`verify --expect`): a chain rewritten after printing no longer contains it."""
+    if not record.chain_head:
+        return "no entries recorded (nothing chained to check against)"
+    at_desk = f" at desk {record.desk}" if record.desk else ""  # the desk's own key checks it
+    return f"{record.chain_head} — check{at_desk}: infusion-monitor verify --expect {record.chain_head} " \
+        f"--session {record.session.id}"
+
+
 def sound_rows(record: SessionRecord) -> list[tuple[str, str]]:
     """The standing 'no alarm sound' condition, said at the top: from then on the session's alarms were visual."""
     onsets = [a for a in record.alarms if a.key == SOUND_KEY and a.action == AlarmAction.ONSET]
