@@ -30,7 +30,8 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "replay": signed(records.replay, lambda args: f"capture {args.file}"),
     "export": signed(records.export_session, lambda args: f"session {args.session} as {args.format} to {args.out}"),
     "verify": signed(
-        lambda args: records.verify(args.db, args.expect, args.session), lambda args: f"database {args.db or 'of this desk'}"
+        lambda args: records.verify(args.db, args.expect, args.session),
+        lambda args: f"database {args.db or 'of this desk'}",
     ),
     "backup": signed(lambda args: records.backup(args.db, args.dest, args.force), lambda args: f"to {args.dest}"),
     "users": users.users,

@@ -207,7 +207,9 @@ def export_session(args: argparse.Namespace) -> int:
     if not is_hub(args.db):  # the hub's sessions: the access log there waits for the clinic-side key (left)
         from monitor.app.access import export_action, log_session_access, os_user
 
-        log_session_access(existing_db(args.db), os_user(), export_action(args.format), int(args.session))
+        signed_in = getattr(args, "signed_in", None)  # the account `signed` signed in; the OS user otherwise
+        who = signed_in.initials if signed_in is not None else os_user()
+        log_session_access(existing_db(args.db), who, export_action(args.format), int(args.session))
     for p in written:
         print(p)
     return 0

@@ -112,6 +112,7 @@ def signed(command: Callable[[argparse.Namespace], int], target: Callable[[argpa
         if who is None:
             return NOT_SIGNED_IN if accounts_db(args).is_file() else 2
         record_command_access(args, who, args.command, target(args))
+        args.signed_in = who  # the command's own access rows name this account
         return command(args)
 
     return run

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.clinical.roles import Role
 from monitor.storage.access_log import (
     AccessAction,
     accesses_of_patient,
@@ -17,6 +18,7 @@ from monitor.storage.access_log import (
 )
 from monitor.storage.db import connect
 from monitor.storage.patients import add_course, add_patient, assign_session
+from tests.accounts import cli_user
 
 PATIENT = {"name": "Ada Test", "mrn": "MRN-1", "dob": "1970-01-01", "weight_kg": 70.0, "allergies": ""}
 
@@ -87,10 +89,13 @@ def test_rechained_without_the_key_found(recorded_session: tuple[Path, int]) -> 
     assert verify_access(forged).problem == "access-log row 1 was altered, or re-chained without this desk's key"
 
 
-def test_verify_command_checks_the_access_log_and_the_triggers(recorded_session: tuple[Path, int], capsys) -> None:
+def test_verify_command_checks_the_access_log_and_the_triggers(
+    recorded_session: tuple[Path, int], capsys, monkeypatch
+) -> None:
     from monitor.cli import main
 
     db, _ = recorded_session
+    cli_user(monkeypatch, db)
     _logged(recorded_session).close()
     assert main(["verify", str(db)]) == 0
     assert "access log intact (4 rows" in capsys.readouterr().out
@@ -105,10 +110,11 @@ def test_verify_command_checks_the_access_log_and_the_triggers(recorded_session:
     assert "ACCESS LOG ALTERED: access-log row 2 was altered" in capsys.readouterr().out
 
 
-def test_access_log_command_lists_one_patient(recorded_session: tuple[Path, int], capsys) -> None:
+def test_access_log_command_lists_one_patient(recorded_session: tuple[Path, int], capsys, monkeypatch) -> None:
     from monitor.cli import main
 
     db, sid = recorded_session
+    cli_user(monkeypatch, db, "AD", Role.ADMIN)
     _logged(recorded_session).close()
     assert main(["access-log", "--patient", "MRN-1", "--db", str(db)]) == 0
     out = capsys.readouterr().out.splitlines()
@@ -118,15 +124,16 @@ def test_access_log_command_lists_one_patient(recorded_session: tuple[Path, int]
     assert main(["access-log", "--patient", "MRN-9", "--db", str(db)]) == 2
 
 
-def test_an_export_from_the_command_line_leaves_an_access_row(recorded_session: tuple[Path, int], tmp_path) -> None:
-    import getpass
-
+def test_an_export_from_the_command_line_leaves_an_access_row(
+    recorded_session: tuple[Path, int], tmp_path, monkeypatch
+) -> None:
     from monitor.cli import main
 
     db, sid = recorded_session
+    cli_user(monkeypatch, db)
     assert main(["export", "--db", str(db), "--session", str(sid), "--format", "csv", "--out", str(tmp_path / "o")]) \
         == 0
     conn = connect(db)
     rows = conn.execute("SELECT who, action, target FROM access_log").fetchall()
-    assert rows == [(f"os:{getpass.getuser()}", "csv", f"session:{sid}")]
+    assert rows == [("KM", "csv", f"session:{sid}")]  # the signed-in account, never typed
     assert verify_access(conn).ok

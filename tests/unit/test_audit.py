@@ -215,7 +215,7 @@ def test_a_rewritten_chain_differs_from_its_anchor(db_with_entries: Path, capsys
     assert "audit: row 4 differs from its anchor outside the file" in capsys.readouterr().out
 
 
-def test_verify_expect_proves_the_paper_and_fails_after_a_rewrite(recorded_session, capsys) -> None:
+def test_verify_expect_proves_the_paper_and_fails_after_a_rewrite(recorded_session, capsys, monkeypatch) -> None:
     """The PDF prints the session's chain head; `verify --expect` finds it in an intact chain, and not once the chain
     was rewritten (even re-keyed with the desk's own key, e.g. by someone on the desk's account)."""
     from monitor.app.export.report_content import chain_head_text
@@ -223,6 +223,7 @@ def test_verify_expect_proves_the_paper_and_fails_after_a_rewrite(recorded_sessi
     from monitor.storage import audit
 
     db, sid = recorded_session
+    cli_user(monkeypatch, db)
     record = load_record(db, sid)
     printed = chain_head_text(record)
     head = printed.split(" — ")[0]

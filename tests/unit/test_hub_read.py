@@ -151,6 +151,7 @@ def test_the_hub_verifies_without_any_desks_key(two_desks, tmp_path: Path, monke
     not check."""
     _a, _b, url = two_desks
     monkeypatch.setenv("INFUSION_MONITOR_KEY_FILE", str(tmp_path / "the-hubs-own.key"))
+    cli_user(monkeypatch, default_db_path(), "HB")  # an account peppered with this computer's key
     assert main(["verify", url]) == 0
     assert ("desk desk-a: audit trail intact (8 audit rows, 8 entries); 8 keyed rows: their own hashes need the desk's"
             " key (`verify` at the desk)" in capsys.readouterr().out)
