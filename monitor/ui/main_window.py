@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         signed_in = self.workspace.desk is None or not self.workspace.desk.locked
         self.next_patient_action.setEnabled(signed_in and ends_on_close(self.workspace.service.entries()))
         self.sessions_menu.menuAction().setEnabled(signed_in)
+        self.clinic_review_action.setVisible(self.workspace.courses.clinic is not None)
 
     @Slot(bool)
     def _on_locked(self, locked: bool) -> None:
@@ -89,7 +90,6 @@ class MainWindow(QMainWindow):
                     window.close()
             self.review_windows.clear()
         self._refresh_actions()
-        self.clinic_review_action.setVisible(self.workspace.courses.clinic is not None)
 
     def _menus(self, source: str) -> None:
         session = self.menuBar().addMenu("Session")
