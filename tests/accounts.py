@@ -12,6 +12,8 @@ from pathlib import Path
 from argon2 import PasswordHasher, Type
 
 from monitor.app.accounts import AccountService
+from monitor.app.desk import Desk
+from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL
 from monitor.clinical.roles import Account, Role
 
 TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID)
@@ -54,6 +56,17 @@ def signed_in(
     if not any(a.initials == initials.upper() for a in accounts.list()):
         make_account(db_path, initials, role, secret)
     return accounts.sign_in(initials, secret)
+
+
+def desk_for(db_path: Path | str, initials: str = "AB", role: Role = Role.NURSE) -> Desk:
+    """The desk the program builds (a real AccountService, the clinic default lock time) with `initials` (made in
+    db_path when missing) signed in, as every window of the running program has one. `initials` "": nobody signed
+    in (a locked desk)."""
+    desk = Desk(service(db_path), DEFAULT_PROTOCOL.lock_after_s)
+    if initials:
+        signed_in(db_path, initials, role)  # made when missing
+        desk.sign_in(initials, default_secret(role))
+    return desk
 
 
 def cli_user(monkeypatch, db_path: Path | str, initials: str = "KM", role: Role = Role.NURSE) -> Account:

@@ -25,7 +25,6 @@ class GuiOptions:
     db: Path | None = None
     station: int | None = None
     resume: ResumeMode = "ask"
-    initials: str = ""
     scenario: str = "stable"
     speed: float = 1.0
     seed: int = 0

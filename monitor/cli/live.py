@@ -120,7 +120,6 @@ def gui_options(args: argparse.Namespace, clinic):  # clinic: ClinicProtocol; ->
         db=args.db,
         station=args.station,
         resume=args.resume,
-        initials=args.initials or "",
         scenario=args.scenario,
         speed=args.speed,
         seed=args.seed,

@@ -26,6 +26,7 @@ from monitor.app.replication import ClinicDb, Replication, left_text
 from monitor.app.resume import ResumePoint, find_unfinished, restore_unsaved_entries
 from monitor.app.station import Station, demo_chairs, load_station, station_file
 from monitor.app.storage_door import SessionWriter, captures_dir, default_db_path
+from monitor.ui.first_admin import ensure_first_admin
 from monitor.ui.lock_screen import IdleWatch
 from monitor.ui.main_window import MainWindow, open_on_screen
 from monitor.ui.seat import ChairSeat
@@ -176,7 +177,7 @@ def _stop_replication(replication: Replication | None) -> None:
         print(f"infusion-monitor: {left_text(left)}", file=sys.stderr)
 
 
-def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless: bool) -> int:
+def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless: bool, desk: Desk) -> int:
     """Several chairs at once: `--station N` runs N simulated monitors with different scenarios, `--station 0`
     the ports remembered in station.json."""
     try:
@@ -203,8 +204,7 @@ def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless:
         if old is not None and window is not None:
             window.replace_window(new, old)
 
-    desk = _open_desk(db_path, options, app)
-    seats = [ChairSeat(chair, options.initials, place, desk) for chair in station.chairs]
+    seats = [ChairSeat(chair, place, desk) for chair in station.chairs]
     for seat in seats:
         _load_history(seat, db_path)
     others = other_desks(options)
@@ -226,15 +226,14 @@ def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless:
                 patients.close()
 
 
-def _open_desk(db_path: Path, options: GuiOptions, app: QApplication) -> Desk | None:
-    """The desk's signed-in user and its lock after the clinic's idle time (README "Signing in, switching user
-    and the lock"). None while the database has no account yet: the typed initials stay until the first
-    administrator is created (h-i18-acc's first-start step, which removes this fallback)."""
+def _open_desk(db_path: Path, options: GuiOptions, app: QApplication, headless: bool) -> Desk | None:
+    """The desk's signed-in user and its lock after the clinic's idle time (README "Staff accounts and signing
+    in"). The very first start (no account) asks for the first administrator, who is then signed in; None when
+    none was made (cancelled, or no display to ask): the program starts nothing (ensure_first_admin says why)."""
     accounts = AccountService(db_path)
-    if not accounts.has_any():
-        log.warning("no staff account yet: entries are stamped with typed initials")
-        return None
     desk = Desk(accounts, options.clinic.lock_after_s)
+    if not ensure_first_admin(accounts, headless, desk.sign_in):
+        return None
     app.idle_watch = IdleWatch(desk, app)  # lives as long as the application
     return desk
 
@@ -248,9 +247,12 @@ def run_gui(options: GuiOptions) -> int:
         app.setApplicationDisplayName(f"desk {options.clinic_db.desk}")
     _quit_on_signals(app)
     db_path = options.db or default_db_path()
+    desk = _open_desk(db_path, options, app, headless)  # before anything starts: no desk, nothing runs
+    if desk is None:
+        return 2
     _tell_restored(restore_unsaved_entries(db_path, options.clinic.infusion), headless)
     if options.station is not None:
-        return run_station(options, app, db_path, headless)
+        return run_station(options, app, db_path, headless, desk)
     o = options
     config = ChairConfig(SINGLE_CHAIR, o.port, o.protocol, o.baudrate, o.scenario, o.speed, o.seed)
     resume = _resume_points(db_path, [config.name], options.resume, headless).get(config.name)
@@ -263,7 +265,7 @@ def run_gui(options: GuiOptions) -> int:
         print(f"infusion-monitor: {exc}", file=sys.stderr)
         writer.close()
         return 2
-    seat = ChairSeat(chair, options.initials, _place_single, _open_desk(db_path, options, app))
+    seat = ChairSeat(chair, _place_single, desk)
     _load_history(seat, db_path)
     replication = _start_replication(db_path, options.clinic_db, lambda: [seat.chair.alarms])
     try:

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -37,7 +36,6 @@ from monitor.app.device_door import DeviceStatus, LinkEvent, LinkState, Sample
 from monitor.app.live_chair import LiveChair
 from monitor.clinical.alarms import AlarmEvent
 from monitor.clinical.entries import Entry, EntryView
-from monitor.clinical.errors import EntryError
 from monitor.clinical.nibp import NibpReading
 from monitor.clinical.recovery import MonitorValues
 from monitor.timefmt import clock_text, hm_text
@@ -108,14 +106,7 @@ class ChairWorkspace(QWidget):
         self.status_label.setObjectName("device_status")
         set_role(self.status_label, "status")
         self.status_label.setFixedHeight(22)
-        self.initials = QLineEdit(self.service.initials)
-        self.initials.setObjectName("initials")
-        self.initials.setMaxLength(4)
-        self.initials.setFixedWidth(70)
-        self.initials.setPlaceholderText("AB")
-        self.initials.setToolTip("Your initials: every entry is stamped with them")
-        self.initials.editingFinished.connect(self._on_initials)
-        # With a desk (attach_desk), who records is its signed-in account: these replace the typed initials.
+        # Who records is the desk's signed-in account (attach_desk; the program always attaches one), never typed.
         self.desk: Desk | None = None
         self.signed_in = QLabel("")
         self.signed_in.setObjectName("signed_in")
@@ -129,11 +120,11 @@ class ChairWorkspace(QWidget):
         self.record_stack = QStackedWidget()  # the chair's record, or the lock curtain over it
         self.session_clock = QLabel("")
         self.session_clock.setObjectName("session_clock")
-        self.message = plain(QLabel("" if self.service.initials else "Enter your initials to start recording."))
+        self.message = plain(QLabel(""))
         set_role(self.message, "message", tone="error")
         self._wall = time.monotonic  # status messages age in real time, whatever the session clock's speed
         self._last_message = ""
-        self._message_until: float | None = None  # the prompt for initials stays until they are entered
+        self._message_until: float | None = None
         self.message.setObjectName("entry_message")
         self.message.setWordWrap(True)
         _fixed_lines(self.message, 2)  # "Saved at …" or why not, read at 2 m; appearing, it moves nothing
@@ -246,9 +237,6 @@ class ChairWorkspace(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         who = QHBoxLayout()
-        self.initials_label = QLabel("Nurse initials")
-        who.addWidget(self.initials_label)
-        who.addWidget(self.initials)
         who.addWidget(self.signed_in)
         who.addWidget(self.switch_user)
         who.addWidget(self.lock_now)
@@ -443,7 +431,7 @@ class ChairWorkspace(QWidget):
     # --- who is at the desk ----------------------------------------------------------------------------------
 
     def attach_desk(self, desk: Desk) -> None:
-        """Entries, alarm answers and limit changes are the desk's signed-in account's (the typed initials go);
+        """Entries, alarm answers and limit changes are the desk's signed-in account's;
         while it is locked the record (patient, entries, timeline) is covered, the tiles and alarms stay."""
         self.desk = desk
         self.service.sign_in_at(desk)
@@ -451,8 +439,6 @@ class ChairWorkspace(QWidget):
             self.alarms.sign_in_at(desk)
         if self.alarm_bar is not None:
             self.alarm_bar.use_desk(desk)
-        self.initials.hide()
-        self.initials_label.hide()
         for widget in (self.signed_in, self.switch_user, self.lock_now):
             widget.show()
         self.switch_user.clicked.connect(lambda: self.open_sign_in("Switch user"))
@@ -475,18 +461,8 @@ class ChairWorkspace(QWidget):
         self.lists.setVisible(not locked)
         account = self.desk.account
         self.signed_in.setText(f"Signed in: {account.initials}" if account else "")
-        if not locked and self.message.text() == "Enter your initials to start recording.":
-            self.message.setText("")
 
     # --- entries --------------------------------------------------------------------------------------------
-
-    @Slot()
-    def _on_initials(self) -> None:
-        try:
-            self.initials.setText(self.service.set_initials(self.initials.text()))
-            self.show_message(f"Recording as {self.service.initials}", False)
-        except EntryError as exc:
-            self.show_message(str(exc), True)
 
     @Slot(str, bool)
     def show_message(self, text: str, error: bool) -> None:

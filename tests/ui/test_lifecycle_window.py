@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from accounts import desk_for
 from forms import START, screening
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
@@ -57,7 +58,7 @@ def seat(qtbot, tmp_path: Path):
 
     def make(scenario: str = "stable") -> ChairSeat:
         chair = Chair(ChairConfig("Chair 1", None, scenario=scenario, speed=20), writer, clinic=QUICK)
-        seats.append(ChairSeat(chair, "AB", place))
+        seats.append(ChairSeat(chair, place, desk_for(writer.db_path)))
         window = seats[-1].window
         window.workspace.courses.assign_demo_patient(window.workspace.service.session_id).result(
             5
@@ -174,7 +175,8 @@ def station(qtbot, tmp_path: Path):
         if old is not None:
             holder[0].replace_window(new, old)
 
-    seats = [ChairSeat(chair, "AB", place) for chair in station.chairs]
+    desk = desk_for(writer.db_path)
+    seats = [ChairSeat(chair, place, desk) for chair in station.chairs]
     window = StationWindow([s.window for s in seats], configs)
     holder.append(window)
     qtbot.addWidget(window)
