@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 
 from monitor.app.accounts import AccountService, SignInError
 from monitor.clinical.roles import Account, Role
+from monitor.ui import theme
+from monitor.ui.fit import show_message
 
 SignIn = Callable[[str, str], object]  # (initials, secret): monitor.app.desk.Desk.sign_in
 
@@ -39,6 +41,7 @@ class FirstAdminDialog(QDialog):
             field.setEchoMode(QLineEdit.EchoMode.Password)
         self.problem = QLabel()
         self.problem.setObjectName("problem")
+        self.problem.setStyleSheet(theme.ERROR_STYLE)  # a refusal reads as one, as in the sign-in and co-sign forms
         self.problem.setWordWrap(True)
         form = QFormLayout()
         form.addRow("Name", self.name)
@@ -78,9 +81,10 @@ class FirstAdminDialog(QDialog):
         self.accept()
 
     def _refuse(self, message: str) -> None:
-        self.problem.setText(message)
         self.secret.clear()
         self.again.clear()
+        self.secret.setFocus()  # the next try starts at the password
+        show_message(self.problem, message)
 
 
 def ensure_first_admin(accounts: AccountService, headless: bool, sign_in: SignIn | None = None) -> bool:

@@ -237,9 +237,6 @@ class ChairWorkspace(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         who = QHBoxLayout()
-        who.addWidget(self.signed_in)
-        who.addWidget(self.switch_user)
-        who.addWidget(self.lock_now)
         who.addStretch(1)
         who.addWidget(self.demo_button)
         who.addWidget(self.patient_button)
@@ -267,6 +264,10 @@ class ChairWorkspace(QWidget):
         layout.addWidget(self.storage_banner)
         status = QHBoxLayout()
         status.addWidget(self.status_label, 1)
+        # Who is at the desk, beside the session's clock: the patient row keeps its room at 1366 px.
+        for widget in (self.signed_in, self.switch_user, self.lock_now):
+            status.addWidget(widget)
+        status.addSpacing(12)
         status.addWidget(self.session_clock)
         layout.addLayout(status)
         layout.addWidget(body, 1)
@@ -460,7 +461,9 @@ class ChairWorkspace(QWidget):
         self.record_stack.setCurrentIndex(1 if locked else 0)
         self.lists.setVisible(not locked)
         account = self.desk.account
-        self.signed_in.setText(f"Signed in: {account.initials}" if account else "")
+        self.signed_in.setText(f"Signed in: {account.initials}" if account else "Locked")
+        self.switch_user.setVisible(not locked)  # locked: the curtain's Sign in… is the one way in
+        self.lock_now.setVisible(not locked)
 
     # --- entries --------------------------------------------------------------------------------------------
 
