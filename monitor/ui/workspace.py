@@ -445,7 +445,10 @@ class ChairWorkspace(QWidget):
         self.switch_user.clicked.connect(lambda: self.open_sign_in("Switch user"))
         self.lock_now.clicked.connect(desk.lock)
         self.curtain.sigSignIn.connect(self.open_sign_in)
-        desk.add_listener(lambda _account: self._render_desk())
+        listener = lambda _account: self._render_desk()  # noqa: E731  the same object to remove
+        desk.add_listener(listener)
+        # The desk outlives this workspace (Next patient replaces the window): a deleted one must not be called.
+        self.destroyed.connect(lambda: desk.remove_listener(listener))
         self._render_desk()
 
     def open_sign_in(self, title: str = "Sign in") -> SignInDialog:

@@ -8,8 +8,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from accounts import desk_for
+from accounts import PIN, desk_for
 from forms import START, screening
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
 
@@ -209,3 +210,10 @@ def test_station_close_names_each_unfinished_chair_and_next_patient_works_per_ch
     assert window.stack.count() == 3, "the overview and one page per chair"
     assert seats[1].window.workspace.service.session_id != old.workspace.service.session_id
     assert window.windows[0] is seats[0].window, "the other chair is untouched"
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # the old page is deleted, as in the program
+    desk = seats[1].desk
+    desk.lock()  # reaches the chairs' current workspaces; the deleted one no longer listens
+    assert all(s.window.workspace.record_stack.currentWidget() is s.window.workspace.curtain for s in seats)
+    desk.sign_in("AB", PIN)
+    assert seats[1].window.workspace.signed_in.text() == "Signed in: AB"
