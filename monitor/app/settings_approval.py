@@ -82,18 +82,17 @@ class DeskAdmin:
             return ""
         files = ", ".join(f"{f.what} ({f.path})" for f in self._pending)
         return (
-            f"SETTINGS NOT APPROVED — {files} in use but not as an administrator last installed or approved it "
-            "(alarm limits, dose ceilings, ports). An administrator signs in and approves it: Desk → Approve "
-            "settings files…"
+            f"SETTINGS NOT APPROVED — {files} is in use, not as an administrator last installed or approved it. "
+            "An administrator signs in and approves it: Desk → Approve settings files…"
         )
 
     def question(self) -> str:
         """What approving records, to confirm."""
         lines = []
         for f in self._pending:
-            where = f" and installed as this desk's {f.what} ({f.install_to})" if f.install_to else ""
-            lines.append(f"{f.what} from {f.path}: sha256 {f.sha256[:16]}… approved as in use{where}")
-        return "\n".join(lines) + "\n\nYour initials are recorded with the approval."
+            then = f"; it becomes this desk's {f.what} ({f.install_to})" if f.install_to else ""
+            lines.append(f"Approve {f.path} as in use now (sha256 {f.sha256[:12]}…){then}.")
+        return "\n".join(lines) + "\n\nYour initials are recorded with the approval (settings changes)."
 
     def approve(self) -> list[str]:
         """The signed-in administrator approves every pending file as it was read at start (installing a `--clinic`

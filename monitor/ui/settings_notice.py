@@ -37,8 +37,10 @@ class SettingsNotice(QObject):
         self.notice = plain(QLabel(""))
         self.notice.setObjectName("settings_notice")
         self.notice.setWordWrap(True)
-        self.notice.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        set_role(self.notice, "banner")
+        set_role(self.notice, "settings-notice")  # the desk's administration, not a clinical alarm: amber, not red
+        self.notice.ensurePolished()
+        self.notice.setFixedHeight(2 * self.notice.fontMetrics().lineSpacing() + 8)  # two lines, whatever it says
+        self.notice.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.bar = QToolBar("Settings notice", window)
         self.bar.setObjectName("settings_notice_bar")
         self.bar.setMovable(False)

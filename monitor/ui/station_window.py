@@ -316,6 +316,7 @@ class StationPortsDialog(QDialog):
     def refuse(self, why: str) -> None:
         """Why this account may not save (the ports stay to look at); Save is off."""
         self.note.setText(why)
+        self.note.setStyleSheet(theme.ERROR_STYLE)
         self.save_button.setEnabled(False)
 
     def chosen(self) -> list[ChairConfig]:

@@ -83,7 +83,7 @@ def test_a_clinic_file_nobody_approved_is_a_standing_notice_until_an_administrat
     desk.sign_in("ZA", LONG_SECRET)
     assert notice.approve_action.isVisible()
     notice.approve_action.trigger()
-    assert questions and "installed as this desk's clinic.json" in questions[-1][1], "it asks, saying what"
+    assert questions and "it becomes this desk's clinic.json" in questions[-1][1], "it asks, saying what"
     assert not notice.bar.isVisible() and not notice.approve_action.isVisible()
     assert _changes(db, CLINIC) == ["ZA"] and clinic_file().read_bytes() == given.read_bytes()
     assert desk_admin(db, desk, clinic_file(), station_used=False).pending() == [], "approved at the next start"
