@@ -10,13 +10,14 @@ from dataclasses import replace
 import pytest
 from accounts import LONG_SECRET, PIN, make_account, service
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog
 from test_workflow_widgets import LEFT, fill_screening, start_infusion
 
 from monitor.app.desk import Desk
 from monitor.clinical.alarm_limits import DEFAULT_LIMITS
 from monitor.clinical.alarms import AlarmAction, AlarmEvent
 from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL
+from monitor.clinical.cosign import Safeguard
 from monitor.clinical.infusion import InfusionAction
 from monitor.clinical.roles import Role
 from monitor.ui.cosign_dialog import CoSignDialog
@@ -71,13 +72,16 @@ def answers() -> Answers:
 
 
 @pytest.fixture
-def no_dialog(monkeypatch):
-    """Acting alone: the co-signature dialog must not open."""
+def dialogs(monkeypatch) -> list[str]:
+    """Each co-signature dialog opened (what it asked for), cancelled at once: a charge nurse opens none."""
+    opened: list[str] = []
 
-    def opened(self):
-        raise AssertionError("the co-signature dialog opened for a charge nurse")
+    def cancel(self) -> int:
+        opened.append(self.safeguard)
+        return QDialog.DialogCode.Rejected
 
-    monkeypatch.setattr(CoSignDialog, "exec", opened)
+    monkeypatch.setattr(CoSignDialog, "exec", cancel)
+    return opened
 
 
 def _override(qtbot, window) -> None:
@@ -103,13 +107,16 @@ def test_a_nurses_screening_override_needs_a_charge_nurses_pin(qtbot, live_windo
     assert row.payload["cosigned_by"] == "CD" and row.initials == "AB"
 
 
-def test_a_charge_nurse_overrides_a_screening_alone(qtbot, live_window, saved, stored_entries, no_dialog):
+def test_a_charge_nurse_overrides_a_screening_alone(qtbot, live_window, saved, stored_entries, dialogs):
     window = live_window("stable", speed=60, initials="", screening=True)
-    _at_desk(window, "CD", Role.CHARGE)
+    desk = _at_desk(window, "CD", Role.CHARGE)
     _override(qtbot, window)
     saved(window, 1)
     (row,) = stored_entries(window)
-    assert row.initials == "CD" and "cosigned_by" not in row.payload
+    assert row.initials == "CD" and "cosigned_by" not in row.payload and dialogs == []
+    desk.sign_in("AB", PIN)  # the role decides, at the moment of the act: a nurse now is asked
+    _override(qtbot, window)
+    assert dialogs == [Safeguard.SCREENING_OVERRIDE] and len(stored_entries(window)) == 1
 
 
 def _widen_spo2(window, reason: str = "COPD: lives at 88 %"):
@@ -139,12 +146,15 @@ def test_a_nurses_limit_outside_the_defaults_is_co_signed_in_the_window(qtbot, l
     assert change.who == "AB" and "(co-signed CD)" in change.message
 
 
-def test_a_charge_nurse_widens_a_limit_alone(qtbot, live_window, no_dialog):
+def test_a_charge_nurse_widens_a_limit_alone(qtbot, live_window, dialogs):
     window = live_window("stable", speed=20, initials="")
-    _at_desk(window, "CD", Role.CHARGE)
+    desk = _at_desk(window, "CD", Role.CHARGE)
     dialog = _widen_spo2(window)
     assert not dialog.isVisible(), dialog.error.text()
-    assert window.workspace.alarms.limits()["SPO2"].low == DEFAULT_LIMITS["SPO2"].low - 3
+    assert window.workspace.alarms.limits()["SPO2"].low == DEFAULT_LIMITS["SPO2"].low - 3 and dialogs == []
+    desk.sign_in("AB", PIN)
+    dialog = _widen_spo2(window)
+    assert dialogs == [Safeguard.LIMIT_OUTSIDE_DEFAULTS] and "co-signature was cancelled" in dialog.error.text()
 
 
 def _above_ceiling_allowed(window) -> None:
@@ -177,9 +187,9 @@ def test_a_nurses_bolus_above_the_ceiling_needs_a_co_signer(qtbot, live_window, 
     assert "above the clinic's ceiling" in window.workspace.message.text() and len(stored_entries(window)) == 2
 
 
-def test_a_charge_nurse_gives_a_rate_above_the_ceiling_alone(qtbot, live_window, saved, stored_entries, no_dialog):
+def test_a_charge_nurse_gives_a_rate_above_the_ceiling_alone(qtbot, live_window, saved, stored_entries, dialogs):
     window = live_window("stable", speed=20, initials="")
-    _at_desk(window, "CD", Role.CHARGE)
+    desk = _at_desk(window, "CD", Role.CHARGE)
     _above_ceiling_allowed(window)
     start_infusion(qtbot, window, saved, 1)
     rate = window.workspace.service.limits.max_rate_mg_kg_h + 0.5
@@ -188,3 +198,9 @@ def test_a_charge_nurse_gives_a_rate_above_the_ceiling_alone(qtbot, live_window,
     saved(window, 2)
     change = stored_entries(window)[-1]
     assert change.payload["rate_mg_kg_h"] == rate and "cosigned_by" not in change.payload and change.initials == "CD"
+    assert dialogs == []
+    desk.sign_in("AB", PIN)
+    window.workspace.infusion.rate.setText(f"{rate + 0.5:g}")
+    qtbot.mouseClick(window.workspace.infusion.buttons["rate"], LEFT)
+    assert dialogs == [Safeguard.DOSE_ABOVE_CEILING] and len(stored_entries(window)) == 2
+    assert window.workspace.infusion.rate.text() == f"{rate + 0.5:g}", "the form keeps what was typed"
