@@ -9,12 +9,18 @@ import sys
 from pathlib import Path
 
 
+def _clinic_path(path: Path | None) -> Path | None:
+    """The clinic protocol's file: `--clinic FILE`, else clinic.json in the data directory if present."""
+    from monitor.storage.paths import clinic_file
+
+    return path or (clinic_file() if clinic_file().is_file() else None)
+
+
 def _clinic(path: Path | None):  # -> ClinicProtocol | None (imported lazily, as every command's modules are)
     """The clinic protocol to use, or None after saying on stderr why the file is unusable."""
     from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL, ProtocolError, load_protocol
-    from monitor.storage.paths import clinic_file
 
-    path = path or (clinic_file() if clinic_file().is_file() else None)
+    path = _clinic_path(path)
     if path is None:
         return DEFAULT_PROTOCOL
     try:
@@ -125,6 +131,7 @@ def gui_options(args: argparse.Namespace, clinic):  # clinic: ClinicProtocol; ->
         seed=args.seed,
         clinic_db=clinic_db(args, clinic),
         show_other_desks=None if args.show_desks is None else args.show_desks == "all",
+        clinic_file=_clinic_path(args.clinic),
     )
 
 

@@ -24,6 +24,7 @@ from monitor.app.hub_watch import HubWatch, OtherDesks
 from monitor.app.lifecycle import close_empty_sessions
 from monitor.app.replication import ClinicDb, Replication, left_text
 from monitor.app.resume import ResumePoint, find_unfinished, restore_unsaved_entries
+from monitor.app.settings_approval import desk_admin
 from monitor.app.station import Station, demo_chairs, load_station, station_file
 from monitor.app.storage_door import SessionWriter, captures_dir, default_db_path
 from monitor.ui.first_admin import ensure_first_admin
@@ -31,6 +32,7 @@ from monitor.ui.lock_screen import IdleWatch
 from monitor.ui.main_window import MainWindow, open_on_screen
 from monitor.ui.seat import ChairSeat
 from monitor.ui.seat import open_chair_window as open_chair_window  # where benchmarks and tests find it
+from monitor.ui.settings_notice import SettingsNotice
 from monitor.ui.station_window import StationWindow
 from monitor.ui.stylesheet import install as install_stylesheet
 from monitor.ui.text import literal
@@ -209,6 +211,10 @@ def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless:
         _load_history(seat, db_path)
     others = other_desks(options)
     window = StationWindow([seat.window for seat in seats], [c.config for c in station.chairs], policy, others)
+    # station.json saved by an administrator; unapproved settings files said on the window
+    window.admin = desk_admin(db_path, desk, options.clinic_file, station_used=options.station == 0)
+    app.settings_notice = SettingsNotice(window.admin)
+    app.settings_notice.show_on(window)
     window.show()
     replication = _start_replication(db_path, options.clinic_db, lambda: [seat.chair.alarms for seat in seats])
     try:
@@ -266,6 +272,10 @@ def run_gui(options: GuiOptions) -> int:
         writer.close()
         return 2
     seat = ChairSeat(chair, _place_single, desk)
+    # unapproved settings files said on the window, the next patient's too
+    app.settings_notice = SettingsNotice(desk_admin(db_path, desk, options.clinic_file, station_used=False))
+    app.settings_notice.show_on(seat.window)
+    seat.sigNewPatient.connect(app.settings_notice.show_on)
     _load_history(seat, db_path)
     replication = _start_replication(db_path, options.clinic_db, lambda: [seat.chair.alarms])
     try:

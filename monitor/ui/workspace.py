@@ -35,12 +35,15 @@ from monitor.app.desk import Desk
 from monitor.app.device_door import DeviceStatus, LinkEvent, LinkState, Sample
 from monitor.app.live_chair import LiveChair
 from monitor.clinical.alarms import AlarmEvent
+from monitor.clinical.cosign import Safeguard
 from monitor.clinical.entries import Entry, EntryView
 from monitor.clinical.nibp import NibpReading
 from monitor.clinical.recovery import MonitorValues
+from monitor.clinical.roles import Role
 from monitor.timefmt import clock_text, hm_text
 from monitor.ui.alarm_bar import AlarmBar, AlarmHistory, RowLabel, alarm_marks
 from monitor.ui.alarm_sound import AlarmSound
+from monitor.ui.cosign_dialog import obtain_cosigner
 from monitor.ui.entry_panel import ObservationPanel
 from monitor.ui.facade import SessionFacade
 from monitor.ui.infusion_panel import InfusionPanel
@@ -138,7 +141,7 @@ class ChairWorkspace(QWidget):
         self.alarm_history = AlarmHistory()
         self.sound: AlarmSound | None = None
         if self.alarms is not None:
-            self.alarm_bar = AlarmBar(self.alarms, lambda: self.service.initials)
+            self.alarm_bar = AlarmBar(self.alarms, lambda: self.service.initials, cosigner=self.cosigner)
             self.alarm_bar.sigMessage.connect(self.show_message)
             self.sound = AlarmSound(self)
             # No player, at start or after one failed at play time: a standing condition, on the record.
@@ -147,9 +150,11 @@ class ChairWorkspace(QWidget):
                 self._on_sound_unavailable(self.sound.unavailable)
         self.trends = TrendView(self.service.started_at)
         self.timeline = TimelineList()
-        self.infusion = InfusionPanel(self.recorder)
+        self.infusion = InfusionPanel(self.recorder, cosigner=self.cosigner)
         self.observations = ObservationPanel(self.recorder)
-        self.screening = ScreeningPanel(self.recorder, lambda param: self.live.current(param, self.clock.now()))
+        self.screening = ScreeningPanel(
+            self.recorder, lambda param: self.live.current(param, self.clock.now()), cosigner=self.cosigner
+        )
         self.recovery = RecoveryPanel(self.recorder, lambda: self.live.recovery_context(self.clock.now()))
         self.service.watch_values(self.monitor_values)  # an Aldrete score is checked against what is shown
         self.courses = courses or CourseService(facade.acquisition.writer)
@@ -436,8 +441,15 @@ class ChairWorkspace(QWidget):
         while it is locked the record (patient, entries, timeline) is covered, the tiles and alarms stay."""
         self.desk = desk
         self.service.sign_in_at(desk)
+
+        def acts_alone() -> bool:  # a charge nurse / prescriber (or administrator) needs no second person
+            account = desk.account
+            return account is not None and account.role.may_cosign
+
+        self.service.require_cosign(acts_alone)
         if self.alarms is not None:
             self.alarms.sign_in_at(desk)
+            self.alarms.require_cosign(acts_alone)
         if self.alarm_bar is not None:
             self.alarm_bar.use_desk(desk)
         for widget in (self.signed_in, self.switch_user, self.lock_now):
@@ -450,6 +462,17 @@ class ChairWorkspace(QWidget):
         # The desk outlives this workspace (Next patient replaces the window): a deleted one must not be called.
         self.destroyed.connect(lambda: desk.remove_listener(listener))
         self._render_desk()
+
+    def cosigner(self, safeguard: Safeguard) -> str | None:
+        """Where a second person is the safeguard (issue 18 point 4): the co-signer's initials (a charge nurse or
+        prescriber confirms with their PIN in the CoSignDialog), "" when the signed-in account acts alone, None
+        when the co-signature was cancelled (nothing is recorded). Without a signed-in account there is nobody to
+        co-sign for: "" and the service refuses the act (locked desk) or records it as before (no desk)."""
+        desk = self.desk
+        account = desk.account if desk is not None else None
+        if desk is None or account is None:
+            return ""
+        return obtain_cosigner(safeguard, account, lambda i, s: desk.accounts.confirm(i, s, Role.CHARGE), self)
 
     def open_sign_in(self, title: str = "Sign in") -> SignInDialog:
         assert self.desk is not None
