@@ -36,6 +36,7 @@ from monitor.app.hub_watch import OtherDesks
 from monitor.app.station import save_station
 from monitor.clinical.alarm_limits import AlarmPriority
 from monitor.ui import theme
+from monitor.ui.accounts_dialog import StaffAccountsAction
 from monitor.ui.alarm_bar import COLOURS, TEXT_ON
 from monitor.ui.main_window import MainWindow, confirm_close
 from monitor.ui.remote_cards import RemoteCards
@@ -113,6 +114,11 @@ class StationWindow(QMainWindow):
         assign = QAction("Assign ports to chairs…", self)
         assign.triggered.connect(self.open_ports)
         menu.addAction(assign)
+        # The desk is the chairs' (one per station); an administrator's only, checked again at each refresh.
+        self.accounts_action = StaffAccountsAction(
+            self, lambda: next((w.workspace.desk for w in self.windows if w.workspace.desk is not None), None)
+        )
+        menu.addAction(self.accounts_action)
         self.ports_dialog: StationPortsDialog | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(CARD_REFRESH_MS)
@@ -195,6 +201,7 @@ class StationWindow(QMainWindow):
         self.back.setText(f"◀ Station overview ({title})")
 
     def refresh(self) -> None:
+        self.accounts_action.refresh()
         ranked = []
         for i, (window, card) in enumerate(zip(self.windows, self.cards, strict=True)):
             live = window.workspace.live  # the chair's live model, not its widgets
