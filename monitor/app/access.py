@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.app.desk import Desk
+from monitor.app.session_record import SessionRecord
 from monitor.storage.access_log import AccessAction, course_target, record_access, session_target
 from monitor.storage.db import connect
 from monitor.storage.hub_read import HubAddress
@@ -68,12 +69,18 @@ class RecordAccess:
     who: Callable[[str], str]  # who_at(the desk, action), asked when the door is used (NotSignedIn when locked)
 
 
-EXPORT_WARNING = (
-    "contains patient-identifying data (name, MRN, date of birth, clinical record): keep it where only the care "
-    "team can read it; the files are created readable by this operating-system user only (mode 0600)"
-)
+NAMELESS_FORMATS = {"csv"}  # for analysis: no name, MRN or date of birth (README, "Review and export")
 
 
-def export_warning(patient: str, destination: Path) -> str:
-    """What an export says before it writes: whose data, where to, and that it identifies the patient."""
-    return f"The export of {patient} to {destination} {EXPORT_WARNING}."
+def export_warning(record: SessionRecord, fmt: str, destination: Path) -> str:
+    """What every export says (the window before it writes, the command line on stderr): whose record, where to,
+    and that it identifies the patient — also the nameless CSV, whose dates and free text can."""
+    p = record.patient
+    whose = f"{p.name} (MRN {p.mrn})" if p is not None else f"session {record.session.id} (not assigned to a patient)"
+    detail = (" (name, MRN and date of birth)" if p is not None and fmt not in NAMELESS_FORMATS
+              else ": no name or MRN, but its dates, clinical values and free-text notes can identify the patient")
+    return (
+        f"Exporting {whose} as {fmt.upper()} to {destination}. It contains patient-identifying data{detail}. Keep "
+        "it where only the care team can read it; the files are created readable by this operating-system user "
+        "only (mode 0600)."
+    )

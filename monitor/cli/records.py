@@ -212,7 +212,7 @@ def export_session(args: argparse.Namespace) -> int:
         log_session_access(existing_db(args.db), who, export_action(args.format), int(args.session))
     from monitor.app.access import export_warning
 
-    print(f"infusion-monitor: warning: {export_warning(record.patient_text, args.out)}", file=sys.stderr)
+    print(f"infusion-monitor: warning: {export_warning(record, args.format, args.out)}", file=sys.stderr)
     for p in written:
         print(p)
     return 0

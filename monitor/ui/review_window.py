@@ -169,7 +169,7 @@ class ReviewWindow(QMainWindow):
         if who is None:
             return None
         answer = QMessageBox.question(
-            self, "Export patient-identifying data?", export_warning(record.patient_text, target) + "\n\nExport?"
+            self, "Export patient-identifying data?", export_warning(record, fmt, target) + "\n\nExport?"
         )
         if answer != QMessageBox.StandardButton.Yes:
             return None
