@@ -148,6 +148,13 @@ class AccountService:
         with self._tx() as conn:
             return store.events(conn, initials)
 
+    def locked_until(self) -> dict[str, float]:
+        """The accounts locked now (too many wrong secrets), by initials: until when (epoch seconds)."""
+        now = self._clock()
+        with self._tx() as conn:
+            return {r.initials: r.locked_until for r in store.all_accounts(conn)
+                    if r.locked_until is not None and r.locked_until > now}
+
     # --- administering -----------------------------------------------------------------------------------------
     def add(self, name: str, initials: str, role: Role, secret: str, by: Account | None) -> Account:
         """`by` None only for the very first account, which must be an administrator."""

@@ -103,12 +103,17 @@ def _account_event(db: Path, who: Account, event: str, detail: str) -> None:
         conn.close()
 
 
-def signed(command: Callable[[argparse.Namespace], int], target: Callable[[argparse.Namespace], str]):
-    """`command`, run only for a signed-in account, after its access row. Exit 2 when there is no database to sign
-    in with (as the commands say of a missing database), NOT_SIGNED_IN when the sign-in is refused."""
+def signed(
+    command: Callable[[argparse.Namespace], int],
+    target: Callable[[argparse.Namespace], str],
+    at_least: Role = Role.NURSE,
+):
+    """`command`, run only for a signed-in account of at least `at_least`'s role, after its access row. Exit 2 when
+    there is no database to sign in with (as the commands say of a missing database), NOT_SIGNED_IN when the
+    sign-in is refused (a wrong secret, or too low a role: the message names the role needed)."""
 
     def run(args: argparse.Namespace) -> int:
-        who = sign_in(args)
+        who = sign_in(args, at_least)
         if who is None:
             return NOT_SIGNED_IN if accounts_db(args).is_file() else 2
         record_command_access(args, who, args.command, target(args))

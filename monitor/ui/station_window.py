@@ -37,6 +37,7 @@ from monitor.app.settings_approval import DeskAdmin
 from monitor.app.station import save_station
 from monitor.clinical.alarm_limits import AlarmPriority
 from monitor.ui import theme
+from monitor.ui.accounts_dialog import StaffAccountsAction
 from monitor.ui.alarm_bar import COLOURS, TEXT_ON
 from monitor.ui.main_window import MainWindow, confirm_close
 from monitor.ui.remote_cards import RemoteCards
@@ -114,6 +115,11 @@ class StationWindow(QMainWindow):
         assign = QAction("Assign ports to chairs…", self)
         assign.triggered.connect(self.open_ports)
         menu.addAction(assign)
+        # The desk is the chairs' (one per station); an administrator's only, checked again at each refresh.
+        self.accounts_action = StaffAccountsAction(
+            self, lambda: next((w.workspace.desk for w in self.windows if w.workspace.desk is not None), None)
+        )
+        menu.addAction(self.accounts_action)
         self.ports_dialog: StationPortsDialog | None = None
         self.admin: DeskAdmin | None = None  # the program's: station.json is saved by a signed-in administrator
         self._timer = QTimer(self)
@@ -197,6 +203,7 @@ class StationWindow(QMainWindow):
         self.back.setText(f"◀ Station overview ({title})")
 
     def refresh(self) -> None:
+        self.accounts_action.refresh()
         ranked = []
         for i, (window, card) in enumerate(zip(self.windows, self.cards, strict=True)):
             live = window.workspace.live  # the chair's live model, not its widgets
