@@ -15,8 +15,8 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from monitor.app.accounts import AccountService
 from monitor.app.chair import Chair, ChairConfig
+from monitor.app.clinic_accounts import account_service
 from monitor.app.clinic_patients import ClinicPatients
 from monitor.app.desk import Desk
 from monitor.app.gui_options import GuiOptions
@@ -230,7 +230,7 @@ def _open_desk(db_path: Path, options: GuiOptions, app: QApplication) -> Desk | 
     """The desk's signed-in user and its lock after the clinic's idle time (README "Signing in, switching user
     and the lock"). None while the database has no account yet: the typed initials stay until the first
     administrator is created (h-i18-acc's first-start step, which removes this fallback)."""
-    accounts = AccountService(db_path)
+    accounts = account_service(db_path, options.clinic_db)  # the clinic's accounts with a clinic database
     if not accounts.has_any():
         log.warning("no staff account yet: entries are stamped with typed initials")
         return None
