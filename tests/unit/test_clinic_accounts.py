@@ -20,6 +20,7 @@ from monitor.app.clinic_accounts import UNREACHABLE, ClinicAccounts
 from monitor.app.replication import Replication
 from monitor.cli import main
 from monitor.clinical.roles import Role
+from monitor.storage.desk_key import ENV_KEY_FILE
 from monitor.storage.hub_read import ensure_reader_role
 from monitor.storage.hub_schema import PEPPER_SCHEMA
 
@@ -37,9 +38,10 @@ def _admin_and_nurse(desk: AccountService) -> None:
     desk.add("Kim Moss", "KM", Role.NURSE, PIN, by=admin)
 
 
-def test_an_account_added_at_desk_a_signs_in_at_desk_b(pg_dsn: str, tmp_path: Path) -> None:
+def test_an_account_added_at_desk_a_signs_in_at_desk_b(pg_dsn: str, tmp_path: Path, monkeypatch) -> None:
     a, b = _desk(tmp_path, pg_dsn, "desk-a"), _desk(tmp_path, pg_dsn, "desk-b")
     _admin_and_nurse(a)
+    monkeypatch.setenv(ENV_KEY_FILE, str(tmp_path / "desk-b" / "desk.key"))  # desk B's own desk key from here on
     assert not b.has_any()  # nothing copied yet
     assert b.pull()
     assert b.sign_in("KM", PIN).initials == "KM"
