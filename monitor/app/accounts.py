@@ -3,8 +3,9 @@
 Secrets: a PIN or password is never stored, logged or passed on the command line. What is stored is an Argon2id
 hash (argon2-cffi, RFC 9106's second recommended "low-memory" profile: t=3, 64 MiB, p=4 — the memory cost makes
 each guess expensive on a GPU while a desk still signs in within a fraction of a second) of the secret peppered with
-the desk key: HMAC-SHA256(desk_key(), secret). The desk key lives outside the database (storage.desk_key), so a
-copied database alone does not let anyone try the 10,000 four-digit PINs offline.
+the desk key: HMAC-SHA256(desk_key(), secret) — with a clinic database the clinic's pepper (app.clinic_accounts).
+The key lives outside the database (storage.desk_key), so a copied database alone does not let anyone try the
+10,000 four-digit PINs offline.
 
 Brute force: MAX_TRIES wrong secrets lock the account for LOCK_SECONDS, doubled for each further lockout before the
 next success (1, 2, 4 ... minutes; clinic defaults), every wrong try and lock recorded as an account event.
@@ -181,6 +182,8 @@ class AccountService:
         if not name:
             raise SignInError("enter the person's name")
         check_secret(secret, role)
+        if self._hub is not None:
+            self._hub.ensure_pepper()
         secret_hash = self._hash(secret)  # outside the transaction: hashing takes a moment
         if self._hub is not None:
             return self._clinic_add(name, initials, role, secret_hash, by)
@@ -218,6 +221,8 @@ class AccountService:
         with self._tx() as conn:
             role = _account(self._existing(conn, initials)).role
         check_secret(secret, role)
+        if self._hub is not None:
+            self._hub.ensure_pepper()
         secret_hash = self._hash(secret)
         if self._hub is not None:
             self._clinic_change(lambda state: _reset(state, initials.strip().upper(), secret_hash, by))

@@ -66,17 +66,24 @@ class ClinicAccounts:
 
     # --- the pepper ---------------------------------------------------------------------------------------------
     def pepper(self) -> bytes:
+        """The cached pepper: never the network (signing in may be on the GUI thread), NO_PEPPER_YET without one."""
         cached = cached_clinic_pepper(self.pepper_file)
-        if cached is not None:
-            return cached
+        if cached is None:
+            raise SignInError(NO_PEPPER_YET)
+        return cached
+
+    def ensure_pepper(self) -> None:
+        """Before a change hashes a new secret: the pepper cached, fetched now if need be (UNREACHABLE if not)."""
+        if cached_clinic_pepper(self.pepper_file) is not None:
+            return
         import psycopg
 
         try:
             with self.connect() as hub:
-                return self._refresh_pepper(hub)
+                self._refresh_pepper(hub)
         except (psycopg.Error, OSError) as exc:
-            log.error("the clinic's PIN key could not be fetched from %s: %s", masked(self.dsn), exc)
-            raise SignInError(NO_PEPPER_YET) from exc
+            log.warning("the clinic's PIN key could not be fetched from %s: %s", masked(self.dsn), exc)
+            raise SignInError(UNREACHABLE) from exc
 
     def _refresh_pepper(self, hub: psycopg.Connection) -> bytes:
         pepper = hub_accounts.pepper(hub)

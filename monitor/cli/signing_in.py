@@ -5,7 +5,7 @@ the command line or the environment, where other programs of the same user could
 
 Whose accounts: those of the local database the command works on (--db when it is a file, else the desk's own
 database). A command on the clinic database (a postgresql:// --db) signs in with the desk's own database's
-accounts (the clinic-wide accounts are not there yet: README, "Staff accounts and signing in").
+accounts; `users --clinic-db` signs in with the clinic's (README, "Clinic-wide accounts").
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Whoever can copy the database file can recompute an unkeyed hash chain; with the key in another file (0600 in the
 user's config folder, never beside the database, never in a backup or export) a re-chained or forged copy no longer
-verifies unless the key was taken too. The clinic server's copy replaces this file when there is one (later).
+verifies unless the key was taken too. With a clinic database the PIN pepper is the clinic's instead (cached beside
+this file, below); this key keeps keying the desk's own chains.
 
 Created on first use from the operating system's random source. A key file that exists but is not exactly 32
 bytes is an error, never silently replaced: a new key would make every keyed row of the record fail to verify and
