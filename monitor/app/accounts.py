@@ -257,6 +257,8 @@ class AccountService:
         stored = store.find(conn, initials, clinic_only=self._clinic_only)
         if stored is None:
             store.log_event(conn, None, initials or "?", "unknown initials")
+            if self._clinic_only and not store.count(conn, clinic_only=True):
+                return NO_COPY_YET
             return WRONG
         account = _account(stored)
         if not account.active:
@@ -364,6 +366,10 @@ def _account(row: store.StoredAccount) -> Account:
     return Account(row.id, row.name, row.initials, Role(row.role), row.active)
 
 
+NO_COPY_YET = (
+    "this desk has no copy of the clinic's accounts yet: it gets them from the clinic database as soon as it reaches "
+    "it (ask IT if it cannot)"
+)
 WRONG = "wrong initials or PIN"  # one message for unknown initials and a wrong secret: initials are not a hint
 
 

@@ -231,7 +231,7 @@ def _open_desk(db_path: Path, options: GuiOptions, app: QApplication) -> Desk | 
     and the lock"). None while the database has no account yet: the typed initials stay until the first
     administrator is created (h-i18-acc's first-start step, which removes this fallback)."""
     accounts = account_service(db_path, options.clinic_db)  # the clinic's accounts with a clinic database
-    if not accounts.has_any():
+    if not accounts.has_any() and not accounts.clinic_wide:  # the clinic's arrive with the worker's first pull
         log.warning("no staff account yet: entries are stamped with typed initials")
         return None
     desk = Desk(accounts, options.clinic.lock_after_s)
