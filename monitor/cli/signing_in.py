@@ -146,7 +146,8 @@ def service_account(db: Path, initials: str | None, clinic_db: object | None = N
         found = next((a for a in accounts.list() if a.initials == initials.strip().upper()), None)
     if found is None or found.role is not Role.SERVICE or not found.active:
         why = "no such account" if found is None else ("disabled" if not found.active else f"a {found.role.label}")
-        print(f"record: {initials.upper()} is not an active service account of {db} ({why})", file=sys.stderr)
+        whose = "the clinic's accounts (as this desk last copied them)" if clinic_db is not None else str(db)
+        print(f"record: {initials.upper()} is not an active service account of {whose} ({why})", file=sys.stderr)
         return None
     return found
 
