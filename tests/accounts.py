@@ -86,8 +86,19 @@ def cli_user(monkeypatch, db_path: Path | str, initials: str = "KM", role: Role 
 RECORDER = "RA"  # the service account tests record as
 
 
-def recorder(db_path: Path | str) -> list[str]:
-    """`record`'s --service arguments, the service account made in db_path first when missing."""
-    if not any(a.initials == RECORDER for a in service(db_path).list()):
+def recorder(db_path: Path | str, clinic_dsn: str | None = None, desk: str = "") -> list[str]:
+    """`record`'s --service arguments, the service account made in db_path first when missing; with `clinic_dsn`
+    (a desk's DSN) a clinic-wide account, made on the clinic database as desk `desk` (and its first administrator
+    BOOTSTRAP_ADMIN when the clinic has none)."""
+    if clinic_dsn is not None:
+        from monitor.app.clinic_accounts import ClinicAccounts
+
+        accounts = service(db_path, hub=ClinicAccounts(clinic_dsn, desk))
+        accounts.pull()
+        if not any(a.initials == RECORDER for a in accounts.list()):
+            admin = next((a for a in accounts.list() if a.role is Role.ADMIN and a.active), None)
+            admin = admin or accounts.add("Bootstrap Administrator", BOOTSTRAP_ADMIN, Role.ADMIN, LONG_SECRET, None)
+            accounts.add("Test recorder", RECORDER, Role.SERVICE, LONG_SECRET, by=admin)
+    elif not any(a.initials == RECORDER for a in service(db_path).list()):
         make_account(db_path, RECORDER, Role.SERVICE, name="Test recorder")
     return ["--service", RECORDER]

@@ -88,7 +88,8 @@ def record(args: argparse.Namespace) -> int:
     clinic = _checked_start(args)
     if clinic is None:
         return 2
-    service = service_account(args.db or default_db_path(), args.service)
+    where = clinic_db(args, clinic)
+    service = service_account(args.db or default_db_path(), args.service, where)
     if service is None:
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -101,7 +102,7 @@ def record(args: argparse.Namespace) -> int:
         resume=args.resume,
         duration=args.duration,
         clinic=clinic,
-        clinic_db=clinic_db(args, clinic),
+        clinic_db=where,
     )
 
 

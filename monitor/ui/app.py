@@ -15,8 +15,8 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from monitor.app.accounts import AccountService
 from monitor.app.chair import Chair, ChairConfig
+from monitor.app.clinic_accounts import account_service
 from monitor.app.clinic_patients import ClinicPatients
 from monitor.app.desk import Desk
 from monitor.app.gui_options import GuiOptions
@@ -235,10 +235,12 @@ def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless:
 def _open_desk(db_path: Path, options: GuiOptions, app: QApplication, headless: bool) -> Desk | None:
     """The desk's signed-in user and its lock after the clinic's idle time (README "Staff accounts and signing
     in"). The very first start (no account) asks for the first administrator, who is then signed in; None when
-    none was made (cancelled, or no display to ask): the program starts nothing (ensure_first_admin says why)."""
-    accounts = AccountService(db_path)
+    none was made (cancelled, or no display to ask): the program starts nothing (ensure_first_admin says why).
+    With a clinic database the accounts are the clinic's (its first administrator is made with `users add --role
+    admin --clinic-db`): the desk opens locked and its copy arrives with the replication worker's first pull."""
+    accounts = account_service(db_path, options.clinic_db)
     desk = Desk(accounts, options.clinic.lock_after_s)
-    if not ensure_first_admin(accounts, headless, desk.sign_in):
+    if not accounts.clinic_wide and not ensure_first_admin(accounts, headless, desk.sign_in):
         return None
     app.idle_watch = IdleWatch(desk, app)  # lives as long as the application
     return desk
