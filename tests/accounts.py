@@ -47,6 +47,12 @@ def make_account(
     return accounts.add(name, initials, role, secret, by=admin)
 
 
+def ensure_account(db_path: Path | str, initials: str, role: Role = Role.NURSE) -> None:
+    """The account `initials` exists in db_path (made by make_account when missing)."""
+    if not any(a.initials == initials.upper() for a in service(db_path).list()):
+        make_account(db_path, initials, role)
+
+
 def signed_in(
     db_path: Path | str, initials: str = "KM", role: Role = Role.NURSE, secret: str | None = None
 ) -> Account:

@@ -107,8 +107,7 @@ def test_review_and_course_view_from_the_window_leave_rows_with_the_signed_in_ac
     qtbot, live_window, warnings
 ) -> None:
     window = live_window("stable", speed=20)
-    desk = _desk(window.db_path, "AB")
-    window.workspace.attach_desk(desk)
+    desk = window.workspace.desk  # AB signed in (live_window)
     sid = window.session_id
     job = window.open_review(sid)
     qtbot.waitUntil(lambda: len(window.review_windows) == 1, timeout=15000)

@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from monitor.app.accounts import SignInError
-from monitor.app.desk import Desk
 from monitor.clinical.roles import Role
 from monitor.ui.accounts_dialog import AccountsDialog
 
@@ -102,9 +101,8 @@ def test_the_staff_accounts_action_is_an_administrators_only(qtbot, live_window)
     window = live_window("stable", speed=20)
     db = window.db_path
     make_account(db, "AD", Role.ADMIN)
-    make_account(db, "AB", Role.NURSE)
-    desk = Desk(service(db), 300.0)
-    window.workspace.attach_desk(desk)
+    desk = window.workspace.desk  # AB (a nurse) signed in by live_window
+    desk.lock()
     window._refresh_actions()
     assert not window.accounts_action.isVisible(), "locked: nobody's"
     desk.sign_in("AB", PIN)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from accounts import LONG_SECRET, PIN, make_account, service
+from accounts import LONG_SECRET, PIN, ensure_account
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 from test_workflow_widgets import LEFT, fill_screening, start_infusion
@@ -16,7 +16,6 @@ from test_workflow_widgets import LEFT, fill_screening, start_infusion
 from monitor.app.desk import Desk
 from monitor.clinical.alarm_limits import DEFAULT_LIMITS
 from monitor.clinical.alarms import AlarmAction, AlarmEvent
-from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL
 from monitor.clinical.cosign import Safeguard
 from monitor.clinical.infusion import InfusionAction
 from monitor.clinical.roles import Role
@@ -28,11 +27,10 @@ OVERRIDE = "anxious on arrival; 148/90 after 10 min rest"
 def _at_desk(window, initials: str, role: Role) -> Desk:
     """Accounts AB (nurse) and CD (charge nurse / prescriber) in the window's database; `initials` signed in at a
     desk the workspace is given, as the program gives it (ChairSeat → attach_desk)."""
-    make_account(window.db_path, "AB", Role.NURSE)
-    make_account(window.db_path, "CD", Role.CHARGE)
-    desk = Desk(service(window.db_path), DEFAULT_PROTOCOL.lock_after_s)
+    ensure_account(window.db_path, "AB", Role.NURSE)
+    ensure_account(window.db_path, "CD", Role.CHARGE)
+    desk = window.workspace.desk  # the desk live_window gave the workspace, as ChairSeat gives it
     desk.sign_in(initials, PIN if role is Role.NURSE else LONG_SECRET)
-    window.workspace.attach_desk(desk)
     return desk
 
 

@@ -62,6 +62,7 @@ def test_only_an_administrator_saves_the_stations_ports_from_the_window(qtbot, t
     dialog.accept()
     assert path.exists() and not dialog.isVisible()
     assert _changes(db, STATION) == ["ZA"]
+    station.configs = []  # as built (no chair windows): closing pairs each config with its chair's window
 
 
 def test_a_clinic_file_nobody_approved_is_a_standing_notice_until_an_administrator_approves_it(
@@ -69,8 +70,10 @@ def test_a_clinic_file_nobody_approved_is_a_standing_notice_until_an_administrat
 ) -> None:
     window = live_window("stable", speed=20, initials="")
     db = window.db_path
-    desk = _desk(db)
-    window.workspace.attach_desk(desk)
+    desk = window.workspace.desk  # locked (initials="")
+    make_account(db, "ZA", Role.ADMIN)
+    make_account(db, "AB", Role.NURSE)
+    desk.sign_in("AB", PIN)
     given = tmp_path / "protocol-2026.json"  # `run --clinic FILE`
     given.write_text(json.dumps({"lock_after_min": 3}))
     notice = SettingsNotice(desk_admin(db, desk, given, station_used=False))
