@@ -17,7 +17,7 @@ from monitor.app.acquisition import Acquisition
 from monitor.app.clock import SessionClock
 from monitor.app.desk import Desk
 from monitor.app.session_service import SessionService
-from monitor.clinical.alarm_limits import AlarmPriority, Limit
+from monitor.clinical.alarm_limits import AlarmPriority, Limit, adjust_limit
 from monitor.clinical.alarms import Alarm, AlarmCategory, AlarmEngine, AlarmEvent, AlarmStatus
 from monitor.clinical.cosign import Safeguard, limit_outside_defaults
 from monitor.clinical.entries import latest_sedation
@@ -177,7 +177,9 @@ class AlarmService:
         self._acts_alone = acts_alone
 
     def needs_cosign(self, param: str, low: float | None, high: float | None) -> bool:
-        """Whether this change needs a second person (a limit less strict than the clinic's default)."""
+        """Whether this change needs a second person (a limit less strict than the clinic's default). A change the
+        hard bounds refuse raises that EntryError first: nobody is asked to co-sign what cannot be recorded."""
+        adjust_limit(self.limits()[param], low, high)
         default = self._clinic_limits.get(param)
         outside = default is not None and limit_outside_defaults(default, low, high)
         return outside and self._acts_alone is not None and not self._acts_alone()
