@@ -189,9 +189,20 @@ def _verify_hub(dsn: str) -> int:
                   + pending)
         else:
             print(f"desk {d.desk}: ALTERED: {r.problem}{pending}")
+        _print_hub_chain(d.desk, d.chain)
     if not desks:
         print("no audit rows yet (no desk has shipped an entry)")
-    return 0 if all(d.result.ok for d in desks) else 1
+    return 0 if all(d.result.ok and (d.chain is None or d.chain.ok) for d in desks) else 1
+
+
+def _print_hub_chain(desk: str, chain) -> None:  # chain: record_chain.ChainVerify | None
+    if chain is None:
+        return
+    if chain.ok:
+        print(f"desk {desk}: record chain's links intact ({count(chain.rows, 'row')}; their own hashes and the rows"
+              " they cover are checked by `verify` at the desk, with its key)")
+    else:
+        print(f"desk {desk}: RECORD CHAIN ALTERED: {'; '.join(chain.problems)}")
 
 
 def replay(args: argparse.Namespace) -> int:

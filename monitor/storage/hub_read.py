@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from monitor.storage import audit
+from monitor.storage import audit, record_chain
 from monitor.storage.schema import migrate
 
 if TYPE_CHECKING:
@@ -187,6 +187,7 @@ class DeskAudit:
     desk: str
     result: audit.VerifyResult
     in_flight: int = 0
+    chain: record_chain.ChainVerify | None = None  # the desk's record chain (links only: the key is the desk's)
 
 
 def audit_db(hub: psycopg.Connection, desk: str) -> tuple[sqlite3.Connection, int]:
@@ -205,17 +206,28 @@ def audit_db(hub: psycopg.Connection, desk: str) -> tuple[sqlite3.Connection, in
 
 def verify_desks(hub: psycopg.Connection) -> list[DeskAudit]:
     """Each desk's audit chain checked on the server's rows, with the local program's own audit.verify."""
-    names = [r[0] for r in hub.execute("SELECT desk FROM entries UNION SELECT desk FROM audit ORDER BY 1")]
+    names = [r[0] for r in hub.execute(
+        "SELECT desk FROM entries UNION SELECT desk FROM audit UNION SELECT desk FROM record_chain ORDER BY 1")]
     out = []
     for desk in names:
         mem, in_flight = audit_db(hub, desk)
         try:
             # The hub has no desk's key: the links of each chain, each row against its entry, not the keyed
             # rows' own hashes (audit.verify's `unchecked`; `verify` at the desk checks those).
-            out.append(DeskAudit(desk, audit.verify(mem, key=None), in_flight))
+            out.append(DeskAudit(desk, audit.verify(mem, key=None), in_flight, chain_links(hub, desk)))
         finally:
             mem.close()
     return out
+
+
+def chain_links(hub: psycopg.Connection, desk: str) -> record_chain.ChainVerify:
+    """A desk's record chain on the server: every link (a row removed, reordered or altered breaks one); the rows'
+    own hashes need the desk's key (`unchecked`), the covered rows are checked at the desk."""
+    with hub.cursor() as cur:
+        cur.execute("SELECT id, at, covers, row_id, digest, sample_count, last_rowid, prev_hash, hash"
+                    " FROM record_chain WHERE desk = %s ORDER BY id", (desk,))
+        n, broken, unchecked, _latest = record_chain.verify_links(cur, key=None)
+    return record_chain.ChainVerify(n, (broken,) if broken else (), unchecked=unchecked)
 
 
 def ensure_reader_role(conn: psycopg.Connection, name: str, password: str | None) -> bool:

@@ -38,12 +38,17 @@ RECORD_TABLES = (
 # Issue 18's access log (v5): a record table added later, with its own grants and ownership trigger in v5.
 ACCESS_LOG_TABLES = ("access_log",)
 
+# Issue 18 point 9's record chain (v8): the digests of the desk's other record rows, keyed and linked.
+CHAIN_TABLES = ("record_chain",)
+
 # Every table a desk ships (storage.replicator): the record tables, and the log of later session changes (v2).
-REPLICATED_TABLES = (*RECORD_TABLES, "session_changes", *ACCESS_LOG_TABLES, "settings_changes")
+REPLICATED_TABLES = (*RECORD_TABLES, "session_changes", *ACCESS_LOG_TABLES, "settings_changes", *CHAIN_TABLES)
 # local_identity: the local database's own identity; on the hub, `desks` holds it. accounts / account_events
 # (issue 18): each desk's own for now; clinic-wide accounts (a later hub migration, shipped, a desk's copy for signing
 # in while the hub is away) are not built yet (README, "Staff accounts and signing in").
-LOCAL_ONLY_TABLES = ("local_identity", "accounts", "account_events")
+# record_chain_start: where the desk's chain began (its own bookkeeping, keyed by table name, not by id; the hub checks
+# the chain's links, which do not need it).
+LOCAL_ONLY_TABLES = ("local_identity", "accounts", "account_events", "record_chain_start")
 
 _RECORD_TABLES_V1 = """
 CREATE TABLE sessions (
@@ -351,6 +356,36 @@ CREATE TRIGGER rows_of_own_desk AFTER INSERT ON settings_changes REFERENCING NEW
     FOR EACH STATEMENT EXECUTE FUNCTION rows_of_own_desk();
 """
 
+
+def desk_table_guards(table: str) -> str:
+    """What every record table added from v8 on gets: the desk group may insert and read it (never change it), and
+    only rows of its own desk (v4's ownership trigger). v5 and v6 wrote this out by hand (applied history)."""
+    return f"""
+REVOKE ALL ON {table} FROM {DESK_GROUP}, PUBLIC;
+GRANT INSERT, SELECT ON {table} TO {DESK_GROUP};
+CREATE TRIGGER rows_of_own_desk AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rows_of_own_desk();
+"""
+
+
+# Migration 8 (issue 18 point 9, local migration 14): each desk's record chain. Keyed with the desk's own key,
+# which the hub does not hold: it keeps the rows and checks their links (`verify` on the clinic database).
+_RECORD_CHAIN_V8 = """
+CREATE TABLE record_chain (
+    desk TEXT NOT NULL,
+    id BIGINT NOT NULL,
+    at DOUBLE PRECISION NOT NULL,
+    covers TEXT NOT NULL,
+    row_id BIGINT NOT NULL,
+    digest TEXT NOT NULL,
+    sample_count BIGINT,
+    last_rowid BIGINT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (desk, id)
+);
+""" + desk_table_guards("record_chain")
+
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (1, _RECORD_TABLES_V1 + _DESK_GRANTS_V1),
     (2, _REPLICATION_V2),
@@ -358,6 +393,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (4, _OWN_DESK_V4),
     (5, _ACCESS_LOG_V5),
     (6, _SETTINGS_CHANGES_V6),
+    (8, _RECORD_CHAIN_V8),  # 7 is the clinic-wide accounts' (another branch)
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

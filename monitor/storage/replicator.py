@@ -50,6 +50,7 @@ SHIP_ORDER = (
     "session_changes",
     "settings_changes",
     "access_log",
+    "record_chain",  # last: the digests of rows shipped before it in the same snapshot
 )
 SESSION_CHANGE_COLUMNS = ("ended_at", "discharged_at", "discharged_by", "course_id")
 NOTIFY_CHANNEL = "monitor_record"
