@@ -172,8 +172,9 @@ def _row_source(spec: Covered) -> str:
 def _samples_source(session: str) -> str:
     # The table in rowid order from the session's first sample (a sequential read; the session index would read
     # the rows in index order, scattered): the aggregate then sorts rows already in order.
-    return (f"SELECT '{SAMPLES}' AS covers, {session} AS row_id, samples_digest({', '.join(SAMPLE_COLUMNS)})"
-            f" AS digest, count(*) AS n, max(rowid) AS last_rowid FROM main.samples NOT INDEXED"
+    return (f"SELECT '{SAMPLES}' AS covers, {session} AS row_id,"
+            f" coalesce(samples_digest({', '.join(SAMPLE_COLUMNS)}), '{SampleHasher().hexdigest()}') AS digest,"
+            f" count(*) AS n, max(rowid) AS last_rowid FROM main.samples NOT INDEXED"
             f" WHERE rowid >= coalesce((SELECT min(rowid) FROM main.samples WHERE session_id = {session}), 0)"
             f" AND session_id = {session}")
 

@@ -207,3 +207,13 @@ def test_the_generated_triggers_are_in_the_database_and_in_verify_s_list(chained
     assert "record_chain_is_append_only_delete" in append_only_sql("record_chain")
     with pytest.raises(sqlite3.IntegrityError, match="record chain is append-only"):
         conn.execute("DELETE FROM record_chain")
+
+
+def test_a_session_without_samples_is_sealed_empty_at_its_end(tmp_path: Path) -> None:
+    db = tmp_path / "empty.sqlite3"
+    with SessionWriter(db) as writer:
+        sid = writer.open_session("/dev/ttyUSB0", "datex-s5", started_at=1.767e9)
+        writer.end_session(sid, 1.767e9 + 10)
+    conn = connect(db)
+    assert conn.execute("SELECT sample_count FROM record_chain WHERE covers = ?", (SAMPLES,)).fetchall() == [(0,)]
+    assert verify_chain(conn).ok
