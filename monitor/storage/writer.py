@@ -387,8 +387,9 @@ class SessionWriter:
         written = sum(1 for sql, _row in good if sql == _INSERT_SAMPLE)
         self.samples_written += written - sum(1 for sql, _row, _why in refused if sql == _INSERT_SAMPLE)
         self.commits += 1
+        chained = any(sql == _INSERT_ALARM for sql, _row in self._rows)  # the queued rows other than samples
         self._samples, self._rows = [], []
-        if any(sql == _INSERT_ALARM for sql, _row in good):  # alarm events are chained: the new head, anchored
+        if chained:  # alarm events are chained (storage.record_chain): the new head, anchored outside the file
             self._anchor(conn)
         if bad:
             self._note_quarantine(bad)
