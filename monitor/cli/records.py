@@ -99,9 +99,7 @@ def verify(db: Path | str | None, expect: str | None = None, session: int | None
         chain, cut = verify_chain(conn), check_heads(conn)
         paper = _matches_paper(conn, expect, session) if expect else None
         intact = result.ok and accesses.ok and chain.ok and not missing and not cut
-        sealed = seal_unsealed(conn) if intact else 0  # only a record found intact is sealed further
-        if sealed:
-            record_heads(conn)
+        sealed = _seal(conn, seal_unsealed, record_heads) if intact else 0  # only an intact record is sealed
     finally:
         conn.close()
     if result.ok:
@@ -124,6 +122,22 @@ def verify(db: Path | str | None, expect: str | None = None, session: int | None
         print(f"{path}: {paper[1]}")
     ok = intact and (paper is None or paper[0])
     return 0 if ok else 1
+
+
+def _seal(conn, seal_unsealed, record_heads) -> int:
+    """Seal the samples not sealed yet and anchor the new head; a database busy for longer than the wait is said,
+    not fatal (the next `verify` seals them)."""
+    import sqlite3
+
+    try:
+        sealed = seal_unsealed(conn)
+        if sealed:
+            record_heads(conn)
+    except (sqlite3.OperationalError, OSError) as exc:
+        print(f"infusion-monitor: the samples not sealed yet were not sealed now ({exc}); the next verify will",
+              file=sys.stderr)
+        return 0
+    return sealed
 
 
 def _print_chain(path: Path, chain, sealed: int) -> None:  # chain: record_chain.ChainVerify
