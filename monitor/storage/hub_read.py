@@ -206,15 +206,17 @@ def audit_db(hub: psycopg.Connection, desk: str) -> tuple[sqlite3.Connection, in
 
 def verify_desks(hub: psycopg.Connection) -> list[DeskAudit]:
     """Each desk's audit chain checked on the server's rows, with the local program's own audit.verify."""
-    names = [r[0] for r in hub.execute(
-        "SELECT desk FROM entries UNION SELECT desk FROM audit UNION SELECT desk FROM record_chain ORDER BY 1")]
+    chained = hub.execute("SELECT to_regclass('record_chain') IS NOT NULL").fetchone()[0]  # hub migration 8
+    union = " UNION SELECT desk FROM record_chain" if chained else ""
+    names = [r[0] for r in hub.execute(f"SELECT desk FROM entries UNION SELECT desk FROM audit{union} ORDER BY 1")]
     out = []
     for desk in names:
         mem, in_flight = audit_db(hub, desk)
         try:
             # The hub has no desk's key: the links of each chain, each row against its entry, not the keyed
             # rows' own hashes (audit.verify's `unchecked`; `verify` at the desk checks those).
-            out.append(DeskAudit(desk, audit.verify(mem, key=None), in_flight, chain_links(hub, desk)))
+            chain = chain_links(hub, desk) if chained else None
+            out.append(DeskAudit(desk, audit.verify(mem, key=None), in_flight, chain))
         finally:
             mem.close()
     return out
