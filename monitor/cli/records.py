@@ -213,8 +213,10 @@ def _print_hub_chain(desk: str, chain) -> None:  # chain: record_chain.ChainVeri
     if chain is None:
         return
     if chain.ok:
-        print(f"desk {desk}: record chain's links intact ({count(chain.rows, 'row')}; their own hashes and the rows"
-              " they cover are checked by `verify` at the desk, with its key)")
+        waiting = f"; {count(chain.unchained, 'row')} without a digest here (older than the chain, or in flight)"
+        print(f"desk {desk}: record chain intact ({count(chain.rows, 'row')}: its links, and every row it covers here"
+              " against its digests; the rows' own hashes, accounts and samples are checked by `verify` at the desk,"
+              " with its key)" + (waiting if chain.unchained else ""))
     else:
         print(f"desk {desk}: RECORD CHAIN ALTERED: {'; '.join(chain.problems)}")
 

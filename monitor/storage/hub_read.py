@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from monitor.storage import audit, record_chain
+from monitor.storage.hub_schema import REPLICATED_TABLES
 from monitor.storage.schema import migrate
 
 if TYPE_CHECKING:
@@ -223,13 +224,34 @@ def verify_desks(hub: psycopg.Connection) -> list[DeskAudit]:
 
 
 def chain_links(hub: psycopg.Connection, desk: str) -> record_chain.ChainVerify:
-    """A desk's record chain on the server: every link (a row removed, reordered or altered breaks one); the rows'
-    own hashes need the desk's key (`unchecked`), the covered rows are checked at the desk."""
+    """A desk's record chain on the server: every link (a row removed, reordered or altered breaks one), and each
+    covered row the server holds against the digests chained for it. The rows' own hashes need the desk's key
+    (`unchecked`); accounts and samples are checked at the desk."""
     with hub.cursor() as cur:
         cur.execute("SELECT id, at, covers, row_id, digest, sample_count, last_rowid, prev_hash, hash"
                     " FROM record_chain WHERE desk = %s ORDER BY id", (desk,))
         n, broken, unchecked, _latest = record_chain.verify_links(cur, key=None)
-    return record_chain.ChainVerify(n, (broken,) if broken else (), unchecked=unchecked)
+    if broken:
+        return record_chain.ChainVerify(n, (broken,), unchecked=unchecked)
+    problems, unchained = _covered_rows(hub, desk)
+    return record_chain.ChainVerify(n, tuple(problems), unchained, unchecked=unchecked)
+
+
+def _covered_rows(hub: psycopg.Connection, desk: str) -> tuple[list[str], int]:
+    states: dict[tuple[str, int], set[str]] = {}
+    for covers, row_id, digest in hub.execute("SELECT covers, row_id, digest FROM record_chain WHERE desk = %s",
+                                              (desk,)):
+        states.setdefault((covers, row_id), set()).add(digest)
+    problems, unchained = [], 0
+    for spec in record_chain.COVERED:
+        if spec.table not in REPLICATED_TABLES:  # accounts: the desk's own
+            continue
+        rows = hub.execute(f"SELECT {', '.join(('id', *spec.columns))} FROM {spec.table} WHERE desk = %s ORDER BY id",
+                           (desk,))
+        found, older = record_chain.check_states(spec, rows, states)
+        problems += found
+        unchained += older
+    return problems, unchained
 
 
 def ensure_reader_role(conn: psycopg.Connection, name: str, password: str | None) -> bool:

@@ -282,6 +282,24 @@ def _check_table(conn: sqlite3.Connection, spec: Covered, latest: dict, before: 
     return problems, unchained
 
 
+def check_states(spec: Covered, rows: Any, states: dict[tuple[str, int], set[str]]) -> tuple[list[str], int]:
+    """Where only some of the chain may have arrived (the clinic database): each row (id first, then spec.columns)
+    must match one of the digests chained for it (a session shipped with its latest change before that change's
+    chain row); (problems, rows with no digest yet: older than the chain, or in flight)."""
+    problems, unchained, seen = [], 0, set()
+    for values in rows:
+        seen.add(values[0])
+        chained = states.get((spec.table, values[0]))
+        if chained is None:
+            unchained += 1
+        elif row_digest(values) not in chained:
+            problems.append(f"{spec.noun} {values[0]} ({spec.table}) was altered: it matches none of its chained "
+                            "digests")
+    problems += [f"{spec.noun} {row_id} ({spec.table}) was deleted: its chained digest has no row"
+                 for covers, row_id in states if covers == spec.table and row_id not in seen]
+    return problems, unchained
+
+
 def _hash_sealed(conn: sqlite3.Connection, session_id: int, seal: _Latest) -> SampleHasher:
     """The session's samples up to its seal, read as the seal read them (the table in rowid order), hashed."""
     hasher = SampleHasher()

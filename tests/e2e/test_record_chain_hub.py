@@ -40,9 +40,25 @@ def test_the_record_chain_ships_whole_and_stays_append_only(shipped: Path, pg_ds
 def test_the_hub_checks_the_links_without_the_key(shipped: Path, pg_dsn: str, monkeypatch, capsys) -> None:
     cli_user(monkeypatch, default_db_path())
     assert main(["verify", as_url(pg_dsn)]) == 0
-    assert "desk desk-a: record chain's links intact" in capsys.readouterr().out
+    assert "desk desk-a: record chain intact" in capsys.readouterr().out
     with psycopg.connect(pg_dsn, autocommit=True) as superuser:  # behind the program: desks cannot DELETE
         superuser.execute("DELETE FROM record_chain WHERE desk = 'desk-a' AND id = 3")
     assert main(["verify", as_url(pg_dsn)]) == 1
     assert ("desk desk-a: RECORD CHAIN ALTERED: record-chain row 4: the row before it was removed or altered"
             in capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(("edit", "finding"), [
+    ("UPDATE alarm_events SET who = 'XX'", "alarm event 1 (alarm_events) was altered"),
+    ("UPDATE sessions SET course_id = NULL", "session (its course link, end or discharge) 1 (sessions) was altered"),
+    ("UPDATE patients SET dob = '1990-01-01'", "patient 1 (patients) was altered"),
+    ("DELETE FROM courses", "course 1 (courses) was deleted"),
+])
+def test_the_hub_finds_a_covered_row_edited_there(shipped: Path, pg_dsn: str, monkeypatch, capsys, edit: str,
+                                                  finding: str) -> None:
+    cli_user(monkeypatch, default_db_path())
+    with psycopg.connect(pg_dsn, autocommit=True) as superuser:  # the server's owner, behind the program
+        superuser.execute("SET session_replication_role = replica")  # past the server's own triggers too
+        superuser.execute(edit)
+    assert main(["verify", as_url(pg_dsn)]) == 1
+    assert f"desk desk-a: RECORD CHAIN ALTERED: {finding}" in capsys.readouterr().out
