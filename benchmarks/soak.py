@@ -18,15 +18,19 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before anything imports Qt
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from accounts import desk_for  # the signed-in desk every window has (tests/accounts.py)
 from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 from qt_quiet import quiet_qt_messages
 
 from monitor.app.chair import Chair, ChairConfig
+from monitor.app.desk import Desk
 from monitor.clinical.entries import EntryKind
 from monitor.storage.writer import SessionWriter
 from monitor.ui.app import open_chair_window
@@ -53,10 +57,10 @@ class PaintCounter(QObject):
         return False
 
 
-def realtime_stretch(app: QApplication, writer: SessionWriter, minutes: float) -> None:
+def realtime_stretch(app: QApplication, writer: SessionWriter, minutes: float, desk: Desk) -> None:
     """A session at 1x for `minutes` of wall clock: memory, paints per second, the worst event-loop stall."""
     chair = Chair(ChairConfig("Chair 2", None, scenario="ketamine-hypertension", speed=1.0), writer)
-    window = open_chair_window(chair, "KM")
+    window = open_chair_window(chair, desk)
     window.workspace.service.require_screening = False
     window.show()
     counter = PaintCounter()
@@ -103,10 +107,12 @@ def main() -> int:
     app = QApplication.instance() or QApplication([])
     quiet_qt_messages()
     tmp = Path(tempfile.mkdtemp(prefix="ism-soak-"))
+    os.environ["INFUSION_MONITOR_KEY_FILE"] = str(tmp / "desk.key")  # the benchmark's own desk key, not the user's
     writer = SessionWriter(tmp / "soak.sqlite3")
     writer.start()
     chair = Chair(ChairConfig("Chair 1", None, scenario="ketamine-hypertension", speed=args.speed), writer)
-    window = open_chair_window(chair, "KM")
+    desk = desk_for(writer.db_path, "KM")
+    window = open_chair_window(chair, desk)
     window.workspace.service.require_screening = False  # the soak is about load, not the workflow
     window.show()
     start = chair.clock.now()
@@ -136,7 +142,7 @@ def main() -> int:
     chair.stop()
     window.hide()  # not close(): closing asks the nurse about the open session
     if args.realtime_minutes > 0:
-        realtime_stretch(app, writer, args.realtime_minutes)
+        realtime_stretch(app, writer, args.realtime_minutes, desk)
     writer.close()
     growth = memory[-1][1] - memory[0][1]
     after_first = memory[-1][1] - memory[1][1] if len(memory) > 1 else 0.0

@@ -15,11 +15,15 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before anything imports Qt
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from accounts import desk_for  # the signed-in desk every window has (tests/accounts.py)
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -48,10 +52,12 @@ def main() -> int:
     app = QApplication.instance() or QApplication([])
     install(app)  # the program's one stylesheet, as monitor.ui.app installs it: what the nurse sees is rendered
     tmp = Path(tempfile.mkdtemp(prefix="ism-station-"))
+    os.environ["INFUSION_MONITOR_KEY_FILE"] = str(tmp / "desk.key")  # the benchmark's own desk key, not the user's
     writer = SessionWriter(tmp / "station.sqlite3")
     writer.start()
     station = Station(demo_chairs(args.chairs, speed=1.0), writer)
-    windows = [open_chair_window(chair, "KM") for chair in station.chairs]
+    desk = desk_for(writer.db_path, "KM")
+    windows = [open_chair_window(chair, desk) for chair in station.chairs]
     for w in windows:
         fill_history(w, args.hours)
     window = StationWindow(windows, [c.config for c in station.chairs])

@@ -30,7 +30,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from accounts import desk_for  # the signed-in desk every window has (tests/accounts.py)
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
@@ -211,7 +213,7 @@ def workspace_and_review(tmp: Path, out: Path, speed: float) -> None:
     if not station.chairs:
         raise GalleryError(f"the chair did not start: {station.failed}")
     try:
-        chair = Chair(open_chair_window(station.chairs[0], NURSE))
+        chair = Chair(open_chair_window(station.chairs[0], desk_for(writer.db_path, NURSE)))
         chair.window.show()
         chair.assign("Alex Example", "GALLERY-1")
         minute, high = TIGHTER_SYS_LIMIT
@@ -250,7 +252,8 @@ def station_overview(tmp: Path, out: Path, speed: float) -> None:
     if len(station.chairs) != len(configs):
         raise GalleryError(f"not every chair started: {station.failed}")
     try:
-        chairs = [Chair(open_chair_window(c, NURSE)) for c in station.chairs]
+        desk = desk_for(writer.db_path, NURSE)
+        chairs = [Chair(open_chair_window(c, desk)) for c in station.chairs]
         window = StationWindow([c.window for c in chairs], configs)
         window.show()
         for i, (chair, (_name, _scenario, patient, started)) in enumerate(zip(chairs, STATION, strict=True)):
@@ -284,6 +287,7 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     install_stylesheet(app)  # the look the nurse sees (monitor.ui.app installs it the same way)
     tmp = Path(tempfile.mkdtemp(prefix="ism-gallery-"))
+    os.environ["INFUSION_MONITOR_KEY_FILE"] = str(tmp / "desk.key")  # the gallery's own desk key, not the user's
     started = time.monotonic()
     workspace_and_review(tmp, args.out, args.speed)
     station_overview(tmp, args.out, args.station_speed)

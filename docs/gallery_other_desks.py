@@ -17,7 +17,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 tmp = Path(tempfile.mkdtemp(prefix="remote-shot-"))
 os.environ["MONITOR_DATA_DIR"] = str(tmp)
+os.environ["INFUSION_MONITOR_KEY_FILE"] = str(tmp / "desk.key")  # the script's own desk key, not the user's
 import pg  # noqa: E402
+from accounts import PIN, make_account  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from remote_desk import START, RecordingDesk, desk_dsn  # noqa: E402
@@ -74,9 +76,12 @@ with pg.Cluster() as cluster:
         station=4,
         db=tmp / "desk-a.sqlite3",
         resume="no",
-        initials="AB",
         clinic_db=ClinicDb(a_dsn, "desk-a"),
     )
+    make_account(options.db, "AB")  # the desk's nurse (a desk starts once it has an account)
+
+    def sign_in():  # the nurse signs in at the desk the program opened
+        QApplication.instance().idle_watch.desk.sign_in("AB", PIN)
 
     def shoot(name):
         subprocess.run(["import", "-window", "root", f"{out}-{name}.png"], check=True)
@@ -93,6 +98,7 @@ with pg.Cluster() as cluster:
         QApplication.instance().exit(0)
 
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    QTimer.singleShot(0, sign_in)
     QTimer.singleShot(28000, overview)
     try:
         gui_app.run_gui(options)

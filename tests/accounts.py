@@ -12,6 +12,8 @@ from pathlib import Path
 from argon2 import PasswordHasher, Type
 
 from monitor.app.accounts import AccountService
+from monitor.app.desk import Desk
+from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL
 from monitor.clinical.roles import Account, Role
 
 TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID)
@@ -45,6 +47,12 @@ def make_account(
     return accounts.add(name, initials, role, secret, by=admin)
 
 
+def ensure_account(db_path: Path | str, initials: str, role: Role = Role.NURSE) -> None:
+    """The account `initials` exists in db_path (made by make_account when missing)."""
+    if not any(a.initials == initials.upper() for a in service(db_path).list()):
+        make_account(db_path, initials, role)
+
+
 def signed_in(
     db_path: Path | str, initials: str = "KM", role: Role = Role.NURSE, secret: str | None = None
 ) -> Account:
@@ -54,6 +62,17 @@ def signed_in(
     if not any(a.initials == initials.upper() for a in accounts.list()):
         make_account(db_path, initials, role, secret)
     return accounts.sign_in(initials, secret)
+
+
+def desk_for(db_path: Path | str, initials: str = "AB", role: Role = Role.NURSE) -> Desk:
+    """The desk the program builds (a real AccountService, the clinic default lock time) with `initials` (made in
+    db_path when missing) signed in, as every window of the running program has one. `initials` "": nobody signed
+    in (a locked desk)."""
+    desk = Desk(service(db_path), DEFAULT_PROTOCOL.lock_after_s)
+    if initials:
+        signed_in(db_path, initials, role)  # made when missing
+        desk.sign_in(initials, default_secret(role))
+    return desk
 
 
 def cli_user(monkeypatch, db_path: Path | str, initials: str = "KM", role: Role = Role.NURSE) -> Account:
@@ -73,8 +92,19 @@ def cli_user(monkeypatch, db_path: Path | str, initials: str = "KM", role: Role 
 RECORDER = "RA"  # the service account tests record as
 
 
-def recorder(db_path: Path | str) -> list[str]:
-    """`record`'s --service arguments, the service account made in db_path first when missing."""
-    if not any(a.initials == RECORDER for a in service(db_path).list()):
+def recorder(db_path: Path | str, clinic_dsn: str | None = None, desk: str = "") -> list[str]:
+    """`record`'s --service arguments, the service account made in db_path first when missing; with `clinic_dsn`
+    (a desk's DSN) a clinic-wide account, made on the clinic database as desk `desk` (and its first administrator
+    BOOTSTRAP_ADMIN when the clinic has none)."""
+    if clinic_dsn is not None:
+        from monitor.app.clinic_accounts import ClinicAccounts
+
+        accounts = service(db_path, hub=ClinicAccounts(clinic_dsn, desk))
+        accounts.pull()
+        if not any(a.initials == RECORDER for a in accounts.list()):
+            admin = next((a for a in accounts.list() if a.role is Role.ADMIN and a.active), None)
+            admin = admin or accounts.add("Bootstrap Administrator", BOOTSTRAP_ADMIN, Role.ADMIN, LONG_SECRET, None)
+            accounts.add("Test recorder", RECORDER, Role.SERVICE, LONG_SECRET, by=admin)
+    elif not any(a.initials == RECORDER for a in service(db_path).list()):
         make_account(db_path, RECORDER, Role.SERVICE, name="Test recorder")
     return ["--service", RECORDER]

@@ -63,6 +63,11 @@ class Desk:
         """`listener(account)` on every sign-in, switch and lock (None: locked)."""
         self._listeners.append(listener)
 
+    def remove_listener(self, listener: DeskListener) -> None:
+        """A view that is gone (a chair's window after Next patient) stops listening; one desk outlives many."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     # --- who ----------------------------------------------------------------------------------------------
 
     @property

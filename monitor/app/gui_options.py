@@ -25,9 +25,9 @@ class GuiOptions:
     db: Path | None = None
     station: int | None = None
     resume: ResumeMode = "ask"
-    initials: str = ""
     scenario: str = "stable"
     speed: float = 1.0
     seed: int = 0
     clinic_db: ClinicDb | None = None  # where the record is shipped (None: local only)
     show_other_desks: bool | None = None  # `run --show-desks`: overrides clinic.json's "show_other_desks"
+    clinic_file: Path | None = None  # the clinic protocol's file in use (`--clinic`, else clinic.json; None: defaults)

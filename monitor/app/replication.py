@@ -8,6 +8,10 @@ technical condition "clinic database unreachable since HH:MM — recording local
 AlarmService.clinic_db_problem); it clears itself when shipping resumes. A refusal (another database under this
 desk's name, an older copy) is shown the same way with its reason, and retried slowly: it needs a person.
 
+Clinic-wide accounts (issue 18): on the same thread and connection, after shipping, it pulls the clinic's accounts
+into the desk's copy (app.clinic_accounts) at the first pass and every PULL_EVERY_S, so a desk signs in while the hub
+is away with what the hub last said (an account disabled at the hub stops signing in here after the next pull).
+
 Close: `stop(flush_timeout_s)` keeps shipping until nothing is pending or the time is up, and returns the rows left
 (sent at the next start: where the hub is up to is the hub's own record, storage.replicator).
 """
@@ -21,7 +25,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from monitor.app.accounts import SignInError
 from monitor.app.alarm_service import AlarmService
+from monitor.app.clinic_accounts import PULL_EVERY_S, ClinicAccounts
 from monitor.storage import db as store
 from monitor.storage.hub_dsn import masked
 from monitor.storage.replicator import ReplicationRefusedError, pending_rows, ship_pending
@@ -82,8 +88,11 @@ class Replication:
         interval_s: float = INTERVAL_S,
         stall_after_s: float = STALL_AFTER_S,
         clock: Callable[[], float] = time.time,
+        accounts: ClinicAccounts | None = None,
     ) -> None:
         self.db_path = Path(db_path)
+        self.accounts = accounts or ClinicAccounts(dsn, desk)
+        self._pulled_at: float | None = None  # monotonic; None: not yet since connecting
         self.dsn = dsn
         self.desk = desk
         self.interval_s = interval_s
@@ -204,6 +213,7 @@ class Replication:
                 )
                 log.info("connected to the clinic database %s", masked(self.dsn))
             report = ship_pending(local, self._hub, self.desk)
+            self._pull_accounts(local)
         except (psycopg.Error, OSError, ReplicationRefusedError) as exc:
             self._failed(exc)
             return False
@@ -222,6 +232,15 @@ class Replication:
             self._error = ""
         self._set_problem(None)
         return True
+
+    def _pull_accounts(self, local) -> None:
+        if self._pulled_at is not None and time.monotonic() - self._pulled_at < PULL_EVERY_S:
+            return
+        try:
+            self.accounts.pull(local, self._hub)
+        except SignInError as exc:  # the hub has no pepper (an old init): shipping goes on; IT reads the log
+            log.error("the clinic's accounts were not copied: %s", exc.message)
+        self._pulled_at = time.monotonic()
 
     def _failed(self, exc: Exception) -> None:
         text = str(exc).strip() or type(exc).__name__
@@ -279,6 +298,7 @@ class Replication:
                 log.exception("a listener of the clinic database condition failed")
 
     def _disconnect(self) -> None:
+        self._pulled_at = None  # pull again as soon as the hub is back
         hub, self._hub = self._hub, None
         if hub is not None:
             try:

@@ -110,12 +110,29 @@ class SessionService:
         nurse / prescriber (issue 18 point 4)."""
         self._acts_alone = acts_alone
 
-    def _check_cosign(self, kind: EntryKind, payload: Mapping[str, Any]) -> None:
-        safeguard = self._safeguard(kind, payload)
+    def needs_cosign(self, kind: EntryKind, payload: Mapping[str, Any]) -> Safeguard | None:
+        """The safeguard this entry (as a form would submit it) needs a co-signer for, or None: not one, the
+        signed-in user acts alone, or it would be refused even co-signed (past the absolute bolus limit, a locked
+        desk...: `record` says why, and nobody is asked to co-sign what cannot be recorded)."""
+        kind = EntryKind(kind)
+        try:
+            clean = self._against_monitor(kind, validate_payload(kind, payload, self.limits))
+            safeguard = self._safeguard(kind, clean)
+            if safeguard is None or self._alone(safeguard):
+                return None
+            self._submit(kind, clean | {COSIGNED_BY: "?"}, None, EntryAction.CREATE, None, "", dry_run=True)
+        except EntryError:
+            return None
+        return safeguard
+
+    def _alone(self, safeguard: Safeguard) -> bool:
         # no hook wired: a screening override stays as before; a dose above the ceiling (new, only where the clinic
         # allows exceeding it) is refused, nobody being there to vouch for it
-        alone = self._acts_alone() if self._acts_alone else safeguard is Safeguard.SCREENING_OVERRIDE
-        if safeguard is not None and not payload.get(COSIGNED_BY) and not alone:
+        return self._acts_alone() if self._acts_alone else safeguard is Safeguard.SCREENING_OVERRIDE
+
+    def _check_cosign(self, kind: EntryKind, payload: Mapping[str, Any]) -> None:
+        safeguard = self._safeguard(kind, payload)
+        if safeguard is not None and not payload.get(COSIGNED_BY) and not self._alone(safeguard):
             raise EntryError(
                 f"{safeguard.capitalize()} needs a charge nurse or prescriber: ask one to co-sign with their PIN"
             )

@@ -16,6 +16,7 @@ from monitor.cli import access, clinic_db, live, records, review, users
 from monitor.cli.live import gui_options
 from monitor.cli.parser import SUBCOMMANDS, build_parser
 from monitor.cli.signing_in import signed
+from monitor.clinical.roles import Role
 
 __all__ = ["build_parser", "gui_options", "main"]
 
@@ -38,7 +39,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sessions": lambda args: records.sessions(args.db, args.json),
     "clinic-db": clinic_db.init,  # its one action so far: init
     "review": review.review,
-    "access-log": signed(access.access_log, lambda args: f"access log of patient {args.patient}"),
+    "access-log": signed(access.access_log, lambda args: f"access log of patient {args.patient}", Role.ADMIN),
 }
 
 

@@ -1,7 +1,8 @@
 """`infusion-monitor access-log --patient MRN`: who opened, printed or exported that patient's records, oldest first.
 
-Meant for an administrator (the account check comes with the staff accounts, issue 18 point 1). The chain is
-verified first: a listing from an altered log says so before it is read.
+An administrator's command: `signed(..., Role.ADMIN)` (monitor.cli) refuses anyone else before this runs (exit 3,
+"sign-in refused: KM is a nurse: this needs the administrator role"). The chain is verified first: a listing from
+an altered log says so before it is read.
 """
 
 from __future__ import annotations

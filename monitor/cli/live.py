@@ -9,12 +9,18 @@ import sys
 from pathlib import Path
 
 
+def _clinic_path(path: Path | None) -> Path | None:
+    """The clinic protocol's file: `--clinic FILE`, else clinic.json in the data directory if present."""
+    from monitor.storage.paths import clinic_file
+
+    return path or (clinic_file() if clinic_file().is_file() else None)
+
+
 def _clinic(path: Path | None):  # -> ClinicProtocol | None (imported lazily, as every command's modules are)
     """The clinic protocol to use, or None after saying on stderr why the file is unusable."""
     from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL, ProtocolError, load_protocol
-    from monitor.storage.paths import clinic_file
 
-    path = path or (clinic_file() if clinic_file().is_file() else None)
+    path = _clinic_path(path)
     if path is None:
         return DEFAULT_PROTOCOL
     try:
@@ -82,7 +88,8 @@ def record(args: argparse.Namespace) -> int:
     clinic = _checked_start(args)
     if clinic is None:
         return 2
-    service = service_account(args.db or default_db_path(), args.service)
+    where = clinic_db(args, clinic)
+    service = service_account(args.db or default_db_path(), args.service, where)
     if service is None:
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -95,7 +102,7 @@ def record(args: argparse.Namespace) -> int:
         resume=args.resume,
         duration=args.duration,
         clinic=clinic,
-        clinic_db=clinic_db(args, clinic),
+        clinic_db=where,
     )
 
 
@@ -120,12 +127,12 @@ def gui_options(args: argparse.Namespace, clinic):  # clinic: ClinicProtocol; ->
         db=args.db,
         station=args.station,
         resume=args.resume,
-        initials=args.initials or "",
         scenario=args.scenario,
         speed=args.speed,
         seed=args.seed,
         clinic_db=clinic_db(args, clinic),
         show_other_desks=None if args.show_desks is None else args.show_desks == "all",
+        clinic_file=_clinic_path(args.clinic),
     )
 
 

@@ -80,16 +80,6 @@ DB_OR_HUB_HELP = "database file (default: the one in the user data directory), o
 SESSION_HELP = "session id (see `sessions`); on the clinic database DESK:ID, e.g. desk-a:12"
 
 
-def _initials(text: str) -> str:
-    from monitor.clinical.entries import validate_initials
-    from monitor.clinical.errors import EntryError
-
-    try:
-        return validate_initials(text)
-    except EntryError:
-        raise argparse.ArgumentTypeError(f"initials must be 2 to 4 letters, got {text!r}") from None
-
-
 def _add_simulation_options(p: argparse.ArgumentParser, default_scenario: str) -> None:
     p.add_argument("--scenario", default=default_scenario, help=f"simulated scenario (default {default_scenario})")
     p.add_argument("--speed", type=_positive_speed, default=1.0, help="simulated time runs N times faster")
@@ -160,7 +150,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="this chair's unfinished session (closed unfinished, or a crash) is found: ask (default; without a "
         "display nothing resumes silently: a new session, and stderr says so), resume it, or start new",
     )
-    run.add_argument("--initials", type=_initials, help="the nurse's initials, stamped on every entry (2-4 letters)")
     run.add_argument("--clinic", type=Path, metavar="FILE", help=CLINIC_HELP)
     _add_clinic_db_options(run)
     run.add_argument(

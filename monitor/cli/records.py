@@ -262,6 +262,9 @@ def export_session(args: argparse.Namespace) -> int:
         signed_in = getattr(args, "signed_in", None)  # the account `signed` signed in; the OS user otherwise
         who = signed_in.initials if signed_in is not None else os_user()
         log_session_access(existing_db(args.db), who, export_action(args.format), int(args.session))
+    from monitor.app.access import export_warning
+
+    print(f"infusion-monitor: warning: {export_warning(record, args.format, args.out)}", file=sys.stderr)
     for p in written:
         print(p)
     return 0

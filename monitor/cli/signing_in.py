@@ -5,7 +5,7 @@ the command line or the environment, where other programs of the same user could
 
 Whose accounts: those of the local database the command works on (--db when it is a file, else the desk's own
 database). A command on the clinic database (a postgresql:// --db) signs in with the desk's own database's
-accounts (the clinic-wide accounts are not there yet: README, "Staff accounts and signing in").
+accounts; `users --clinic-db` signs in with the clinic's (README, "Clinic-wide accounts").
 """
 
 from __future__ import annotations
@@ -16,8 +16,12 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitor.clinical.roles import Account, Role
+
+if TYPE_CHECKING:
+    from monitor.app.accounts import AccountService
 
 USER_ENV = "INFUSION_MONITOR_USER"
 NOT_SIGNED_IN = 3  # exit status of a command refused for want of a valid account
@@ -57,15 +61,18 @@ def signing_initials(args: argparse.Namespace) -> str:
     return initials.strip().upper()
 
 
-def sign_in(args: argparse.Namespace, at_least: Role = Role.NURSE) -> Account | None:
-    """The signed-in account, or None after saying why (no database, no account yet, refused)."""
+def sign_in(
+    args: argparse.Namespace, at_least: Role = Role.NURSE, accounts: AccountService | None = None
+) -> Account | None:
+    """The signed-in account, or None after saying why (no database, no account yet, refused). `accounts`: the
+    service to sign in with (the clinic's, `users --clinic-db`), else the local database's."""
     from monitor.app.accounts import AccountService, SignInError
 
     db = accounts_db(args)
     if not db.is_file():
         print(f"infusion-monitor: no database at {db}, so no account to sign in with", file=sys.stderr)
         return None
-    accounts = AccountService(db)
+    accounts = accounts or AccountService(db)
     if not accounts.has_any():
         print(
             f"infusion-monitor: {db} has no account yet: create the first administrator with "
@@ -103,12 +110,17 @@ def _account_event(db: Path, who: Account, event: str, detail: str) -> None:
         conn.close()
 
 
-def signed(command: Callable[[argparse.Namespace], int], target: Callable[[argparse.Namespace], str]):
-    """`command`, run only for a signed-in account, after its access row. Exit 2 when there is no database to sign
-    in with (as the commands say of a missing database), NOT_SIGNED_IN when the sign-in is refused."""
+def signed(
+    command: Callable[[argparse.Namespace], int],
+    target: Callable[[argparse.Namespace], str],
+    at_least: Role = Role.NURSE,
+):
+    """`command`, run only for a signed-in account of at least `at_least`'s role, after its access row. Exit 2 when
+    there is no database to sign in with (as the commands say of a missing database), NOT_SIGNED_IN when the
+    sign-in is refused (a wrong secret, or too low a role: the message names the role needed)."""
 
     def run(args: argparse.Namespace) -> int:
-        who = sign_in(args)
+        who = sign_in(args, at_least)
         if who is None:
             return NOT_SIGNED_IN if accounts_db(args).is_file() else 2
         record_command_access(args, who, args.command, target(args))
@@ -118,10 +130,11 @@ def signed(command: Callable[[argparse.Namespace], int], target: Callable[[argpa
     return run
 
 
-def service_account(db: Path, initials: str | None) -> Account | None:
+def service_account(db: Path, initials: str | None, clinic_db: object | None = None) -> Account | None:
     """`record`'s account (issue 18 point 8): an active service account of `db`, named by --service. It needs no
     secret — a headless recorder starts unattended and records samples only, never a nurse entry, and authorises
-    nothing — but it must exist, so a recording is attributable to a recorder an administrator set up."""
+    nothing — but it must exist, so a recording is attributable to a recorder an administrator set up. With a clinic
+    database (`clinic_db`) it is a clinic account: the desk's copy is brought up to date first when the hub answers."""
     if not initials:
         print(
             "record: give --service INITIALS: record runs as a named service account "
@@ -129,14 +142,17 @@ def service_account(db: Path, initials: str | None) -> Account | None:
             file=sys.stderr,
         )
         return None
-    from monitor.app.accounts import AccountService
+    from monitor.app.clinic_accounts import account_service
 
     found = None
-    if db.is_file():
-        found = next((a for a in AccountService(db).list() if a.initials == initials.strip().upper()), None)
+    if db.is_file() or clinic_db is not None:
+        accounts = account_service(db, clinic_db)
+        accounts.pull()  # the clinic's accounts (unreachable: the copy, logged); nothing to do without a hub
+        found = next((a for a in accounts.list() if a.initials == initials.strip().upper()), None)
     if found is None or found.role is not Role.SERVICE or not found.active:
         why = "no such account" if found is None else ("disabled" if not found.active else f"a {found.role.label}")
-        print(f"record: {initials.upper()} is not an active service account of {db} ({why})", file=sys.stderr)
+        whose = "the clinic's accounts (as this desk last copied them)" if clinic_db is not None else str(db)
+        print(f"record: {initials.upper()} is not an active service account of {whose} ({why})", file=sys.stderr)
         return None
     return found
 

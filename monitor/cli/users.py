@@ -1,7 +1,10 @@
 """`infusion-monitor users add|list|disable|reset-pin [--db]`: the accounts, on the command line (issue 18 point 1).
 
 An administrator signs in first (--user / INFUSION_MONITOR_USER, secret on the terminal or stdin), except for the
-very first account of a database, which is its first administrator. New secrets are typed twice, never argv."""
+very first account of a database, which is its first administrator. New secrets are typed twice, never argv.
+
+With a clinic database (--clinic-db DSN, else clinic.json's) the accounts are the clinic's: they change on it (and
+are refused while it cannot be reached), and this desk's copy is brought up to date first (app.clinic_accounts)."""
 
 from __future__ import annotations
 
@@ -19,20 +22,33 @@ if TYPE_CHECKING:
 
 def users(args: argparse.Namespace) -> int:
     from monitor.app.accounts import AccountService, SignInError
+    from monitor.app.clinic_accounts import UNREACHABLE, account_service
     from monitor.storage.paths import default_db_path
 
     db = args.db or default_db_path()  # `users --db FILE` manages FILE's accounts, even a new file's first
-    first = args.users_command == "add" and (not db.is_file() or not AccountService(db).has_any())
+    clinic_db = _clinic_db(args)
+    accounts: AccountService | None = None
+    if clinic_db is not None:  # the clinic's accounts: the desk's copy first brought up to date
+        accounts = account_service(db, clinic_db)
+        if not accounts.pull():
+            if args.users_command != "list":
+                print(f"infusion-monitor: {UNREACHABLE}", file=sys.stderr)
+                return 1
+            print("infusion-monitor: the clinic database cannot be reached: this is the desk's last copy",
+                  file=sys.stderr)
+    first = args.users_command == "add" and (
+        not accounts.has_any() if accounts is not None else (not db.is_file() or not AccountService(db).has_any())
+    )
     admin: Account | None = None
     if not first and not db.is_file():
         print(f"infusion-monitor: no database at {db}", file=sys.stderr)
         return 2
     if not first:
-        admin = sign_in(args, at_least=Role.ADMIN)
+        admin = sign_in(args, at_least=Role.ADMIN, accounts=accounts)
         if admin is None:
             return NOT_SIGNED_IN
         record_command_access(args, admin, f"users {args.users_command}", getattr(args, "initials", "") or "")
-    accounts = AccountService(db)
+    accounts = accounts or AccountService(db)
     try:
         return _ACTIONS[args.users_command](accounts, args, admin)
     except SignInError as exc:
@@ -77,6 +93,14 @@ def _reset(accounts: AccountService, args: argparse.Namespace, admin: Account | 
     return 0
 
 
+def _clinic_db(args: argparse.Namespace):  # -> ClinicDb | None
+    """--clinic-db / --desk, else clinic.json's (as `run` and `record` take them)."""
+    from monitor.cli.live import _clinic, clinic_db
+
+    clinic = _clinic(None)
+    return clinic_db(args, clinic) if clinic is not None else None
+
+
 _ACTIONS = {"add": _add, "list": _list, "disable": _disable, "reset-pin": _reset}
 
 
@@ -94,6 +118,10 @@ def add_users_parser(sub: argparse._SubParsersAction) -> None:
     reset.add_argument("initials")
     for p in (add, *[actions.choices[n] for n in ("list", "disable", "reset-pin")]):
         p.add_argument("--db", type=Path, help="database file (default: in the user data directory)")
+        p.add_argument("--clinic-db", metavar="DSN", help="the clinic database whose accounts these are (default: "
+                       "clinic.json's clinic_db, else the database file's own accounts)")
+        p.add_argument("--desk", metavar="NAME", help="this desk's name on the clinic database (default: "
+                       "clinic.json's desk, else the host name)")
         add_user_option(p)
 
 

@@ -29,18 +29,25 @@ def _stored(row: tuple) -> StoredAccount:
     return StoredAccount(row[0], row[1], row[2], row[3], bool(row[4]), row[5], row[6], row[7], row[8])
 
 
-def find(conn: sqlite3.Connection, initials: str) -> StoredAccount | None:
-    row = conn.execute(f"SELECT {_COLUMNS} FROM accounts WHERE initials = ?", (initials,)).fetchone()
+_CLINIC = " AND clinic_version IS NOT NULL"  # clinic_only: the copy of the clinic's accounts (local migration 15)
+
+
+def find(conn: sqlite3.Connection, initials: str, clinic_only: bool = False) -> StoredAccount | None:
+    sql = f"SELECT {_COLUMNS} FROM accounts WHERE initials = ?" + (_CLINIC if clinic_only else "")
+    row = conn.execute(sql, (initials,)).fetchone()
     return _stored(row) if row else None
 
 
-def all_accounts(conn: sqlite3.Connection) -> list[StoredAccount]:
-    rows = conn.execute(f"SELECT {_COLUMNS} FROM accounts ORDER BY initials").fetchall()
+def all_accounts(conn: sqlite3.Connection, clinic_only: bool = False) -> list[StoredAccount]:
+    where = " WHERE 1" + _CLINIC if clinic_only else ""
+    rows = conn.execute(f"SELECT {_COLUMNS} FROM accounts{where} ORDER BY initials").fetchall()
     return [_stored(row) for row in rows]
 
 
-def count(conn: sqlite3.Connection, *, role: str | None = None, active_only: bool = False) -> int:
-    sql = "SELECT count(*) FROM accounts WHERE 1"
+def count(
+    conn: sqlite3.Connection, *, role: str | None = None, active_only: bool = False, clinic_only: bool = False
+) -> int:
+    sql = "SELECT count(*) FROM accounts WHERE 1" + (_CLINIC if clinic_only else "")
     args: list = []
     if role is not None:
         sql += " AND role = ?"

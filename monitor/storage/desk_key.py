@@ -2,7 +2,8 @@
 
 Whoever can copy the database file can recompute an unkeyed hash chain; with the key in another file (0600 in the
 user's config folder, never beside the database, never in a backup or export) a re-chained or forged copy no longer
-verifies unless the key was taken too. The clinic server's copy replaces this file when there is one (later).
+verifies unless the key was taken too. With a clinic database the PIN pepper is the clinic's instead (cached beside
+this file, below); this key keeps keying the desk's own chains.
 
 Created on first use from the operating system's random source. A key file that exists but is not exactly 32
 bytes is an error, never silently replaced: a new key would make every keyed row of the record fail to verify and
@@ -79,3 +80,36 @@ def _read(path: Path) -> bytes:
     if mode & 0o077 and hasattr(os, "fchmod"):
         log.warning("the desk key %s is readable by others (mode %o): make it 0600", path, mode)
     return key
+
+
+# --- the clinic's PIN pepper (issue 18, hub migration 7) ---------------------------------------------------------
+# With a clinic database, PIN hashes are peppered with the clinic's key (a hash made at one desk verifies at every
+# desk); each desk keeps a copy beside its desk key (0600) so that it signs in while the hub is away. The desk key
+# itself keeps keying the desk's own chains.
+
+
+def clinic_pepper_file() -> Path:
+    return key_file().with_name("clinic-pepper.key")
+
+
+def cached_clinic_pepper(path: Path) -> bytes | None:
+    """The cached pepper, None when this desk has none yet; DeskKeyError when the file is damaged."""
+    try:
+        return _read(path)
+    except FileNotFoundError:
+        return None
+
+
+def cache_clinic_pepper(path: Path, pepper: bytes) -> None:
+    """Write (or replace: the hub's is the clinic's) the cached pepper, 0600, never through a symlink."""
+    if len(pepper) != KEY_BYTES:
+        raise DeskKeyError(f"the clinic's PIN key has {len(pepper)} bytes, not {KEY_BYTES}")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+    try:
+        os.write(fd, pepper)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)

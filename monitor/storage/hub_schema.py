@@ -42,13 +42,16 @@ ACCESS_LOG_TABLES = ("access_log",)
 CHAIN_TABLES = ("record_chain",)
 
 # Every table a desk ships (storage.replicator): the record tables, and the log of later session changes (v2).
-REPLICATED_TABLES = (*RECORD_TABLES, "session_changes", *ACCESS_LOG_TABLES, "settings_changes", *CHAIN_TABLES)
-# local_identity: the local database's own identity; on the hub, `desks` holds it. accounts / account_events
-# (issue 18): each desk's own for now; clinic-wide accounts (a later hub migration, shipped, a desk's copy for signing
-# in while the hub is away) are not built yet (README, "Staff accounts and signing in").
+REPLICATED_TABLES = (
+    *RECORD_TABLES, "session_changes", *ACCESS_LOG_TABLES, "settings_changes", "account_events", *CHAIN_TABLES
+)
+# local_identity: the local database's own identity; on the hub, `desks` holds it. accounts: with a clinic database
+# the local table is the desk's copy of the clinic's accounts (v7, pulled by app.clinic_accounts) plus the desk's own
+# wrong-PIN lock state; the changes themselves are written on the hub, never shipped from a desk. account_events
+# (wrong PINs, lockouts, refusals at a desk) are shipped like the record.
 # record_chain_start: where the desk's chain began (its own bookkeeping, keyed by table name, not by id; the hub checks
 # the chain's links, which do not need it).
-LOCAL_ONLY_TABLES = ("local_identity", "accounts", "account_events", "record_chain_start")
+LOCAL_ONLY_TABLES = ("local_identity", "accounts", "record_chain_start")
 
 _RECORD_TABLES_V1 = """
 CREATE TABLE sessions (
@@ -356,6 +359,75 @@ CREATE TRIGGER rows_of_own_desk AFTER INSERT ON settings_changes REFERENCING NEW
     FOR EACH STATEMENT EXECUTE FUNCTION rows_of_own_desk();
 """
 
+# Migration 7 (issue 18): the clinic's staff accounts. `accounts` is append-only: each row is one change (added,
+# disabled, secret reset) made at a desk (its desk column, checked by rows_of_own_desk) and the account's whole state
+# after it; the current state is the latest row of its initials (view clinic_accounts). Initials are unique in the
+# clinic: a change takes CLINIC_ACCOUNTS_LOCK and checks against the current state (app.clinic_accounts).
+# account_events are the desks' own (wrong PINs, lockouts), shipped. The PIN pepper (hashes are
+# Argon2id(HMAC(pepper, secret))) is the clinic's, so a hash made at one desk verifies at another: one random key,
+# seeded by `clinic-db init`, in a schema only the desk group may use -- not the reader role (its SELECT is on
+# `public`), so a reader who can read the hashes cannot try PINs against them.
+CLINIC_ACCOUNTS_LOCK = "monitor_accounts"
+PEPPER_SCHEMA = "clinic_secret"
+_ACCOUNTS_V7 = f"""
+CREATE TABLE accounts (
+    desk TEXT NOT NULL,
+    id BIGINT GENERATED ALWAYS AS IDENTITY,
+    at DOUBLE PRECISION NOT NULL,
+    change TEXT NOT NULL CHECK (change IN ('added', 'disabled', 'secret reset')),
+    initials TEXT NOT NULL CHECK (initials = upper(initials)),
+    name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('nurse', 'charge', 'admin', 'service')),
+    active BOOLEAN NOT NULL,
+    secret_hash TEXT NOT NULL,
+    by_initials TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (desk, id)
+);
+CREATE INDEX accounts_by_initials ON accounts (initials, id);
+CREATE VIEW clinic_accounts AS
+SELECT DISTINCT ON (initials) id AS version, initials, name, role, active, secret_hash
+FROM accounts ORDER BY initials, id DESC;
+CREATE TABLE account_events (
+    desk TEXT NOT NULL,
+    id BIGINT NOT NULL,
+    at DOUBLE PRECISION NOT NULL,
+    account_id BIGINT,                      -- the desk's local id of the account
+    initials TEXT NOT NULL,
+    event TEXT NOT NULL,
+    by_initials TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (desk, id)
+);
+REVOKE ALL ON accounts, account_events FROM {DESK_GROUP}, PUBLIC;
+GRANT INSERT, SELECT ON accounts, account_events TO {DESK_GROUP};
+GRANT SELECT ON clinic_accounts TO {DESK_GROUP};
+CREATE TRIGGER rows_of_own_desk AFTER INSERT ON accounts REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rows_of_own_desk();
+CREATE TRIGGER rows_of_own_desk AFTER INSERT ON account_events REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rows_of_own_desk();
+CREATE SCHEMA {PEPPER_SCHEMA};
+REVOKE ALL ON SCHEMA {PEPPER_SCHEMA} FROM PUBLIC;
+GRANT USAGE ON SCHEMA {PEPPER_SCHEMA} TO {DESK_GROUP};
+CREATE TABLE {PEPPER_SCHEMA}.pin_pepper (
+    one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+    pepper BYTEA NOT NULL CHECK (length(pepper) = 32)
+);
+REVOKE ALL ON {PEPPER_SCHEMA}.pin_pepper FROM PUBLIC;
+GRANT SELECT ON {PEPPER_SCHEMA}.pin_pepper TO {DESK_GROUP};
+"""
+
+
+def _seed_pepper(conn: psycopg.Connection) -> None:
+    """The clinic's PIN pepper, from the operating system's random source, once (never replaced: every hash would
+    stop verifying)."""
+    import secrets
+
+    sql = f"INSERT INTO {PEPPER_SCHEMA}.pin_pepper (pepper) VALUES (%s) ON CONFLICT DO NOTHING"
+    conn.execute(sql, (secrets.token_bytes(32),))
+
+
+_AFTER_MIGRATION = {7: _seed_pepper}  # a step a script cannot take (a secret from this host's random source)
+
 
 def desk_table_guards(table: str) -> str:
     """What every record table added from v8 on gets: the desk group may insert and read it (never change it), and
@@ -393,7 +465,8 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (4, _OWN_DESK_V4),
     (5, _ACCESS_LOG_V5),
     (6, _SETTINGS_CHANGES_V6),
-    (8, _RECORD_CHAIN_V8),  # 7 is the clinic-wide accounts' (another branch)
+    (7, _ACCOUNTS_V7),
+    (8, _RECORD_CHAIN_V8),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -444,6 +517,8 @@ def migrate(conn: psycopg.Connection) -> InitReport:
             if current_version(conn) >= version:
                 continue  # another init applied it meanwhile
             conn.execute(script)
+            if version in _AFTER_MIGRATION:
+                _AFTER_MIGRATION[version](conn)
             conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (version,))
         report.applied.append(version)
         report.after = version

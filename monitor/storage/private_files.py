@@ -89,6 +89,16 @@ def check_target(path: Path, force: bool = False) -> None:
         raise TargetRefused(f"{path} exists already: choose a new file name, or --force to replace it")
 
 
+def _owner_only(tmp: Path) -> None:
+    """0600 whatever wrote the content: a writer may replace the temporary file with its own (the PDF writer
+    renames its .part file over it), created under the process umask, which a test or an embedding may relax."""
+    fd = os.open(tmp, os.O_RDONLY | _NOFOLLOW)
+    try:
+        os.fchmod(fd, FILE_MODE)
+    finally:
+        os.close(fd)
+
+
 @contextlib.contextmanager
 def new_file(path: Path, force: bool = False) -> Iterator[Path]:
     """A temporary path beside `path` to write the content to; published at `path` when the block ends without an
@@ -107,6 +117,7 @@ def new_file(path: Path, force: bool = False) -> Iterator[Path]:
 
 
 def _publish(tmp: Path, path: Path, force: bool) -> None:
+    _owner_only(tmp)
     if force:
         check_target(path, force=True)  # a symlink that appeared meanwhile: os.replace would replace, not follow it
     else:

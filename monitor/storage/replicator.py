@@ -50,6 +50,7 @@ SHIP_ORDER = (
     "session_changes",
     "settings_changes",
     "access_log",
+    "account_events",  # a desk's wrong PINs and lockouts (issue 18); the accounts themselves are the hub's (v7)
     "record_chain",  # last: the digests of rows shipped before it in the same snapshot
 )
 SESSION_CHANGE_COLUMNS = ("ended_at", "discharged_at", "discharged_by", "course_id")
@@ -144,6 +145,11 @@ def pending_rows(local: sqlite3.Connection, marks: dict[str, int]) -> int:
     """Rows of the local database above `marks` (a ShipReport's; {}: everything): what is left when the hub
     cannot be asked."""
     return sum(_count_after(local, table, marks.get(table, 0)) for table in SHIP_ORDER)
+
+
+def claim_desk(hub: psycopg.Connection, desk: str, uid: str) -> None:
+    """Register `desk` for this local database (uid), or DeskIdentityError: before a desk writes on the hub."""
+    _claim_desk(hub, desk, uid)
 
 
 def _claim_desk(hub: psycopg.Connection, desk: str, uid: str) -> None:

@@ -345,6 +345,15 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         """,
     ),
     (14, _RECORD_CHAIN_V14),
+    (
+        15,
+        """
+        -- Clinic-wide accounts (issue 18, hub migration 7): with a clinic database the accounts table is this desk's
+        -- copy of the clinic's (for signing in while the hub is away). clinic_version: the hub's accounts row this
+        -- copy reflects; NULL: an account of this desk's own (a desk without a clinic database).
+        ALTER TABLE accounts ADD COLUMN clinic_version INTEGER;
+        """,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

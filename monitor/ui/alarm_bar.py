@@ -94,9 +94,13 @@ class RowLabel(QLabel):
 class AlarmBar(QWidget):
     sigMessage = Signal(str, bool)
 
-    def __init__(self, alarms: AlarmService, initials, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, alarms: AlarmService, initials, parent: QWidget | None = None, cosigner: Cosigner | None = None
+    ) -> None:
+        """`cosigner`: for the limits dialog, asks a second person for a limit outside the clinic's defaults."""
         super().__init__(parent)
         self.service = alarms
+        self._cosigner = cosigner
         self._initials = initials  # () -> the nurse's initials now
         self._limits_who = initials  # () -> who changes a limit (at a desk: its signed-in account, or NotSignedIn)
         self.lines = [RowLabel() for _ in range(ROWS)]
@@ -164,7 +168,7 @@ class AlarmBar(QWidget):
         self.refresh()
 
     def open_limits(self) -> LimitsDialog:
-        self.limits_dialog = LimitsDialog(self.service, self._limits_who, self)
+        self.limits_dialog = LimitsDialog(self.service, self._limits_who, self, self._cosigner)
         self.limits_dialog.open()
         return self.limits_dialog
 

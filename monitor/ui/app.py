@@ -15,8 +15,8 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from monitor.app.accounts import AccountService
 from monitor.app.chair import Chair, ChairConfig
+from monitor.app.clinic_accounts import account_service
 from monitor.app.clinic_patients import ClinicPatients
 from monitor.app.desk import Desk
 from monitor.app.gui_options import GuiOptions
@@ -24,12 +24,15 @@ from monitor.app.hub_watch import HubWatch, OtherDesks
 from monitor.app.lifecycle import close_empty_sessions
 from monitor.app.replication import ClinicDb, Replication, left_text
 from monitor.app.resume import ResumePoint, find_unfinished, restore_unsaved_entries
+from monitor.app.settings_approval import desk_admin
 from monitor.app.station import Station, demo_chairs, load_station, station_file
 from monitor.app.storage_door import SessionWriter, captures_dir, default_db_path
+from monitor.ui.first_admin import ensure_first_admin
 from monitor.ui.lock_screen import IdleWatch
 from monitor.ui.main_window import MainWindow, open_on_screen
 from monitor.ui.seat import ChairSeat
 from monitor.ui.seat import open_chair_window as open_chair_window  # where benchmarks and tests find it
+from monitor.ui.settings_notice import SettingsNotice
 from monitor.ui.station_window import StationWindow
 from monitor.ui.stylesheet import install as install_stylesheet
 from monitor.ui.text import literal
@@ -176,7 +179,7 @@ def _stop_replication(replication: Replication | None) -> None:
         print(f"infusion-monitor: {left_text(left)}", file=sys.stderr)
 
 
-def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless: bool) -> int:
+def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless: bool, desk: Desk) -> int:
     """Several chairs at once: `--station N` runs N simulated monitors with different scenarios, `--station 0`
     the ports remembered in station.json."""
     try:
@@ -203,12 +206,15 @@ def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless:
         if old is not None and window is not None:
             window.replace_window(new, old)
 
-    desk = _open_desk(db_path, options, app)
-    seats = [ChairSeat(chair, options.initials, place, desk) for chair in station.chairs]
+    seats = [ChairSeat(chair, place, desk) for chair in station.chairs]
     for seat in seats:
         _load_history(seat, db_path)
     others = other_desks(options)
     window = StationWindow([seat.window for seat in seats], [c.config for c in station.chairs], policy, others)
+    # station.json saved by an administrator; unapproved settings files said on the window
+    window.admin = desk_admin(db_path, desk, options.clinic_file, station_used=options.station == 0)
+    app.settings_notice = SettingsNotice(window.admin)
+    app.settings_notice.show_on(window)
     window.show()
     replication = _start_replication(db_path, options.clinic_db, lambda: [seat.chair.alarms for seat in seats])
     try:
@@ -226,15 +232,16 @@ def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless:
                 patients.close()
 
 
-def _open_desk(db_path: Path, options: GuiOptions, app: QApplication) -> Desk | None:
-    """The desk's signed-in user and its lock after the clinic's idle time (README "Signing in, switching user
-    and the lock"). None while the database has no account yet: the typed initials stay until the first
-    administrator is created (h-i18-acc's first-start step, which removes this fallback)."""
-    accounts = AccountService(db_path)
-    if not accounts.has_any():
-        log.warning("no staff account yet: entries are stamped with typed initials")
-        return None
+def _open_desk(db_path: Path, options: GuiOptions, app: QApplication, headless: bool) -> Desk | None:
+    """The desk's signed-in user and its lock after the clinic's idle time (README "Staff accounts and signing
+    in"). The very first start (no account) asks for the first administrator, who is then signed in; None when
+    none was made (cancelled, or no display to ask): the program starts nothing (ensure_first_admin says why).
+    With a clinic database the accounts are the clinic's (its first administrator is made with `users add --role
+    admin --clinic-db`): the desk opens locked and its copy arrives with the replication worker's first pull."""
+    accounts = account_service(db_path, options.clinic_db)
     desk = Desk(accounts, options.clinic.lock_after_s)
+    if not accounts.clinic_wide and not ensure_first_admin(accounts, headless, desk.sign_in):
+        return None
     app.idle_watch = IdleWatch(desk, app)  # lives as long as the application
     return desk
 
@@ -248,9 +255,12 @@ def run_gui(options: GuiOptions) -> int:
         app.setApplicationDisplayName(f"desk {options.clinic_db.desk}")
     _quit_on_signals(app)
     db_path = options.db or default_db_path()
+    desk = _open_desk(db_path, options, app, headless)  # before anything starts: no desk, nothing runs
+    if desk is None:
+        return 2
     _tell_restored(restore_unsaved_entries(db_path, options.clinic.infusion), headless)
     if options.station is not None:
-        return run_station(options, app, db_path, headless)
+        return run_station(options, app, db_path, headless, desk)
     o = options
     config = ChairConfig(SINGLE_CHAIR, o.port, o.protocol, o.baudrate, o.scenario, o.speed, o.seed)
     resume = _resume_points(db_path, [config.name], options.resume, headless).get(config.name)
@@ -263,7 +273,11 @@ def run_gui(options: GuiOptions) -> int:
         print(f"infusion-monitor: {exc}", file=sys.stderr)
         writer.close()
         return 2
-    seat = ChairSeat(chair, options.initials, _place_single, _open_desk(db_path, options, app))
+    seat = ChairSeat(chair, _place_single, desk)
+    # unapproved settings files said on the window, the next patient's too
+    app.settings_notice = SettingsNotice(desk_admin(db_path, desk, options.clinic_file, station_used=False))
+    app.settings_notice.show_on(seat.window)
+    seat.sigNewPatient.connect(app.settings_notice.show_on)
     _load_history(seat, db_path)
     replication = _start_replication(db_path, options.clinic_db, lambda: [seat.chair.alarms])
     try:

@@ -7,12 +7,11 @@ shown in the dialog and nothing is recorded. The PIN field is cleared after ever
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QWidget
 
 from monitor.app.cosign import Confirm, CoSignature, CoSignRefused, Signer, cosign, needs_second_person
 from monitor.clinical.cosign import Safeguard
-from monitor.ui import theme
-from monitor.ui.fit import show_message
+from monitor.ui.credentials import Credentials
 from monitor.ui.text import plain
 
 
@@ -31,33 +30,27 @@ class CoSignDialog(QDialog):
             )
         )
         what.setWordWrap(True)
-        self.initials = QLineEdit()
-        self.initials.setObjectName("cosign_initials")
-        self.secret = QLineEdit()
-        self.secret.setObjectName("cosign_secret")
-        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
-        self.error = plain(QLabel(""))
-        self.error.setObjectName("cosign_error")
-        self.error.setStyleSheet(theme.ERROR_STYLE)
-        self.error.setWordWrap(True)
+        self.credentials = Credentials("cosign", "Co-signer's initials", "Co-signer's PIN")
+        self.initials, self.secret, self.error = (
+            self.credentials.initials,
+            self.credentials.secret,
+            self.credentials.error,
+        )
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Co-sign")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
         form.addRow(what)
-        form.addRow("Co-signer's initials", self.initials)
-        form.addRow("Co-signer's PIN", self.secret)
-        form.addRow(self.error)
+        form.addRow(self.credentials)
         form.addRow(buttons)
 
     def accept(self) -> None:
-        secret, initials = self.secret.text(), self.initials.text()
-        self.secret.clear()  # a PIN is never kept in the form
+        initials, secret = self.credentials.take()  # a PIN is never kept in the form
         try:
             self.signature = cosign(self.safeguard, self.signed_in, self._confirm, initials, secret)
         except CoSignRefused as exc:
-            show_message(self.error, str(exc))
+            self.credentials.refuse(str(exc))
             return
         super().accept()
 

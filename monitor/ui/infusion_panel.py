@@ -9,6 +9,8 @@ beside the numerics, where it is always in view; the panel holds the fields and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from monitor.clinical.cosign import COSIGNED_BY, Safeguard
 from monitor.clinical.entries import Entry, EntryKind
 from monitor.clinical.errors import EntryError, parse_number
 from monitor.clinical.infusion import InfusionAction, InfusionSettings, InfusionState, InfusionStatus
@@ -44,9 +47,17 @@ _QUESTIONS = {InfusionAction.STOP, InfusionAction.RATE, InfusionAction.BOLUS}
 
 
 class InfusionPanel(QGroupBox):
-    def __init__(self, recorder: EntryRecorder, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        recorder: EntryRecorder,
+        parent: QWidget | None = None,
+        cosigner: Callable[[Safeguard], str | None] | None = None,
+    ) -> None:
+        """`cosigner`: asks a second person for a dose rate or bolus above the clinic's ceiling, where clinic.json
+        allows exceeding it (Workspace.cosigner): their initials, "" acting alone, None cancelled."""
         super().__init__("Infusion", parent)
         self.recorder = recorder
+        self._cosigner = cosigner
         self.service = recorder.service
         self.drug = self._field("drug", "Ketamine")
         # Concentration and dose rate start empty: a default the nurse did not change would be a silent dose error
@@ -155,14 +166,33 @@ class InfusionPanel(QGroupBox):
             payload["rate_mg_kg_h"] = self.rate.text()
         elif action is InfusionAction.BOLUS:
             payload["dose_mg"] = self.bolus.text()
+        if not self._cosign(payload):
+            return False  # nothing recorded; the form keeps what was typed
         ok = self.recorder.record(EntryKind.INFUSION, payload, self._question if action in _QUESTIONS else None)
         if ok and action is InfusionAction.BOLUS:
             self.bolus.clear()
         return ok
 
+    def _cosign(self, payload: dict[str, object]) -> bool:
+        """A dose above the clinic's ceiling (only where the clinic allows it; never past the absolute limits, which
+        validation refuses whoever signs) gets its co-signer's initials; False when the co-signature is cancelled."""
+        if self._cosigner is None or self.service.needs_cosign(EntryKind.INFUSION, payload) is None:
+            return True
+        cosigned_by = self._cosigner(Safeguard.DOSE_ABOVE_CEILING)
+        if cosigned_by is None:
+            self.recorder.sigMessage.emit("Not recorded: the co-signature was cancelled", True)
+            return False
+        if cosigned_by:
+            payload[COSIGNED_BY] = cosigned_by
+        return True
+
     def _question(self, entry: Entry) -> str:
         """What Stop, Change rate and Give bolus will record, to confirm (e.g. "Bolus 25 mg (0.35 mg/kg) at
-        14:02?")."""
+        14:02?"), with the co-signer when there is one."""
+        cosigned = entry.payload.get(COSIGNED_BY)
+        return self._what(entry) + (f" Co-signed by {cosigned} (above the clinic's ceiling)." if cosigned else "")
+
+    def _what(self, entry: Entry) -> str:
         s = self.service.infusion(entry.t)
         at = hm_text(entry.t)
         action = InfusionAction(entry.payload["action"])

@@ -13,9 +13,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -23,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from monitor.app.accounts import SignInError
 from monitor.app.desk import Desk
+from monitor.ui.credentials import Credentials
 
 # Input that counts as someone at the desk (while signed in); on a locked desk none of it unlocks.
 _INPUT = {
@@ -60,36 +59,27 @@ class SignInDialog(QDialog):
         super().__init__(parent)
         self.desk = desk
         self.setWindowTitle(title)
-        self.initials = QLineEdit()
-        self.initials.setObjectName("sign_in_initials")
-        self.initials.setMaxLength(4)
-        self.pin = QLineEdit()
-        self.pin.setObjectName("sign_in_pin")
-        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.error = QLabel("")
-        self.error.setObjectName("sign_in_error")
-        self.error.setWordWrap(True)
-        form = QFormLayout()
-        form.addRow("Initials", self.initials)
-        form.addRow("PIN or password", self.pin)
+        self.credentials = Credentials("sign_in")
+        self.initials, self.secret, self.error = (
+            self.credentials.initials,
+            self.credentials.secret,
+            self.credentials.error,
+        )
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
+        layout.addWidget(self.credentials)
         layout.addWidget(buttons)
 
     def accept(self) -> None:
+        initials, secret = self.credentials.take()  # the secret never stays in a widget
         try:
-            self.desk.sign_in(self.initials.text().strip().upper(), self.pin.text())
+            self.desk.sign_in(initials, secret)
         except SignInError as exc:  # wrong secret, disabled, locked until HH:MM:SS
-            self.error.setText(str(exc))
-            self.pin.clear()
+            self.credentials.refuse(str(exc))
             return
-        finally:
-            self.pin.clear()  # the secret never stays in a widget
         super().accept()
 
 

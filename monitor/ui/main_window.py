@@ -17,11 +17,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from monitor.app.access import RecordAccess, who_at
 from monitor.app.courses import CourseService
+from monitor.app.desk import NotSignedIn
 from monitor.app.device_door import line_settings
 from monitor.app.lifecycle import close_question, ends_on_close, unfinished
 from monitor.app.storage_door import backup_database, backup_path, captures_dir
 from monitor.timefmt import hm_text
+from monitor.ui.accounts_dialog import StaffAccountsAction
 from monitor.ui.background import BackgroundJob
 from monitor.ui.facade import SessionFacade
 from monitor.ui.patient_dialog import CourseView
@@ -68,6 +71,9 @@ class MainWindow(QMainWindow):
         self.course_view: CourseView | None = None
         self.jobs: list[BackgroundJob] = []
         self.review_windows: list[ReviewWindow] = []
+        # The doors to a record (review, course view, exports) as the desk's signed-in account (attached later).
+        db = facade.acquisition.writer.db_path
+        self.access = RecordAccess(db, lambda action: who_at(self.workspace.desk, action))
         self.setCentralWidget(self.workspace)
         self._menus(source)
         self.workspace.sigTick.connect(self._refresh_actions)
@@ -80,6 +86,7 @@ class MainWindow(QMainWindow):
         self.next_patient_action.setEnabled(signed_in and ends_on_close(self.workspace.service.entries()))
         self.sessions_menu.menuAction().setEnabled(signed_in)
         self.clinic_review_action.setVisible(self.workspace.courses.clinic is not None)
+        self.accounts_action.refresh()  # an administrator's only
 
     @Slot(bool)
     def _on_locked(self, locked: bool) -> None:
@@ -97,6 +104,8 @@ class MainWindow(QMainWindow):
         self.next_patient_action.setObjectName("next_patient")
         self.next_patient_action.triggered.connect(self.next_patient)
         session.addAction(self.next_patient_action)
+        self.accounts_action = StaffAccountsAction(self, lambda: self.workspace.desk)
+        session.addAction(self.accounts_action)
         quit_action = QAction("Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(lambda: self.window().close())  # the station's window when a chair's page
@@ -124,13 +133,27 @@ class MainWindow(QMainWindow):
         sessions.addAction(course)
         self.statusBar().showMessage(f"Recording from {source}")
 
-    def open_course_view(self) -> CourseView:
-        """Any patient's course; the current session's, when it is in one, is shown first."""
+    def open_course_view(self) -> CourseView | None:
+        """Any patient's course; the current session's, when it is in one, is shown first. Needs a signed-in
+        account (None after saying so); each course shown leaves an access-log row."""
+        if not self._signed_in("view a patient's course"):
+            return None
         found = self.workspace.courses.of_session(self.workspace.service.session_id)
         course_id = found[1].id if found else None
-        self.course_view = CourseView(self.workspace.courses, course_id, self, facade=self.workspace.facade)
+        self.course_view = CourseView(
+            self.workspace.courses, course_id, self, facade=self.workspace.facade, access=self.access
+        )
         self.course_view.open()
         return self.course_view
+
+    def _signed_in(self, action: str) -> bool:
+        """Whether someone is signed in to do `action`; if not, the refusal is shown in the message line."""
+        try:
+            self.access.who(action)
+        except NotSignedIn as exc:
+            self.workspace.show_message(str(exc), True)
+            return False
+        return True
 
     # --- the session's lifecycle (monitor.app.lifecycle) -----------------------------------------------------
 
@@ -172,8 +195,10 @@ class MainWindow(QMainWindow):
         self.sigNextPatient.emit()
         return True
 
-    def open_session_list(self) -> SessionListDialog:
-        dialog = SessionListDialog(self.workspace.facade.acquisition.writer.db_path, self)
+    def open_session_list(self) -> SessionListDialog | None:
+        if not self._signed_in("open a record"):
+            return None
+        dialog = SessionListDialog(self.workspace.facade.acquisition.writer.db_path, self, access=self.access)
         self.session_dialog = dialog
         dialog.open()
         return dialog
@@ -181,9 +206,9 @@ class MainWindow(QMainWindow):
     def open_clinic_session_list(self) -> BackgroundJob | None:
         """Every desk's sessions from the clinic database (read on a worker thread), to open one for review."""
         clinic = self.workspace.courses.clinic
-        if clinic is None:
+        if clinic is None or not self._signed_in("open a record"):
             return None
-        job = open_session_list(clinic.dsn, self)
+        job = open_session_list(clinic.dsn, self, self.access)
         self.jobs.append(job)
         return job
 
@@ -223,7 +248,8 @@ class MainWindow(QMainWindow):
         """Open a session's review; it is read on a worker thread, the window appears when it is ready."""
         if session_id is None:
             return None
-        job = open_review(self.workspace.facade.acquisition.writer.db_path, session_id, self, self.review_windows)
+        db = self.workspace.facade.acquisition.writer.db_path
+        job = open_review(db, session_id, self, self.review_windows, self.access)
         self.jobs.append(job)
         return job
 

@@ -33,11 +33,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from monitor.app.access import RecordAccess, log_course_access
 from monitor.app.clinic_patients import ClinicCourse, ClinicPatient, ClinicSearch, ClinicUnreachableError, MrnConflict
 from monitor.app.courses import CourseService, Patient, SessionSummary, course_summary
+from monitor.app.desk import NotSignedIn
 from monitor.clinical.errors import EntryError
 from monitor.timefmt import date_text
 from monitor.ui import theme
+from monitor.ui.background import BackgroundJob
 from monitor.ui.facade import SessionFacade
 from monitor.ui.fit import fitted_width, show_message, tree_width
 from monitor.ui.text import plain
@@ -338,10 +341,15 @@ class CourseView(QDialog):
         course_id: int | None = None,
         parent: QWidget | None = None,
         facade: SessionFacade | None = None,
+        access: RecordAccess | None = None,
     ) -> None:
+        """`access`: each patient's course shown leaves an access-log row, once per opening of the view (None only
+        without a desk, in tests)."""
         super().__init__(parent)
         self.setWindowTitle("Course view")
-        self.courses, self.facade = courses, facade
+        self.courses, self.facade, self.access = courses, facade, access
+        self.logged: set[tuple[int, int | None]] = set()  # (patient, course) shown, and logged, in this view
+        self.jobs: list[BackgroundJob] = []
         self.conflicts_label = plain(QLabel(""))
         self.conflicts_label.setObjectName("course_conflicts")
         self.conflicts_label.setWordWrap(True)
@@ -423,8 +431,31 @@ class CourseView(QDialog):
 
     def _show_course(self) -> None:
         course_id = self.course.currentData()
+        if not self._log_access(self.patient.currentData(), course_id):
+            return
         self._draw(course_summary(self.courses.writer.db_path, course_id) if course_id is not None else [])
         self._ask_clinic_course(course_id)
+
+    def _log_access(self, patient_id: int | None, course_id: int | None) -> bool:
+        """One access-log row per patient/course this view shows, written on a worker thread (app.access; a failure
+        is shown by the job). False, with the refusal shown in place of the course, when nobody is signed in."""
+        access = self.access
+        if access is None or patient_id is None or (patient_id, course_id) in self.logged:
+            return True
+        try:
+            who = access.who("view a patient's course")
+        except NotSignedIn as exc:
+            self._draw([])
+            self.course_source.setText(str(exc))
+            self.course_source.show()
+            return False
+        self.logged.add((patient_id, course_id))
+
+        def work(_progress: object, _cancel: object) -> None:
+            log_course_access(access.db_path, who, patient_id, course_id)
+
+        self.jobs.append(BackgroundJob("Recording who viewed the course", work, self).start())
+        return True
 
     def _ask_clinic_course(self, course_id: int | None) -> None:
         """With a clinic database: the course's sessions at every desk, drawn when the clinic answers."""

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QSplitter,
     QTabWidget,
     QTreeWidget,
@@ -29,7 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.app import export
+from monitor.app.access import AccessAction, RecordAccess, export_action, export_warning, log_session_access
 from monitor.app.alarm_restore import recorded_event
+from monitor.app.desk import NotSignedIn
 from monitor.app.hub_records import HubAddress, listing_from, load_from, parse_address
 from monitor.app.lifecycle import SessionListing
 from monitor.app.replay import replay_capture
@@ -63,9 +66,17 @@ def infusion_summary(record: SessionRecord) -> str:
 class ReviewWindow(QMainWindow):
     last_export_folder: Path | None = None  # where the last export went, this run: the next one starts there
 
-    def __init__(self, record: SessionRecord, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, record: SessionRecord, parent: QWidget | None = None, access: RecordAccess | None = None,
+        address: int | HubAddress | None = None,
+    ) -> None:
+        """`access`: where and as whom its exports leave their access-log rows (the program always gives one; None
+        only for a window built without a desk, in tests and the gallery). `address`: the session as it was opened
+        (a HubAddress from the clinic database), for those rows."""
         super().__init__(parent)
         self.record = record
+        self.access = access
+        self.address = address if address is not None else record.session.id
         session = record.session
         # On the clinic database ids are per desk: the desk that recorded it is named wherever the id is.
         at_desk = f" at desk {record.desk}" if record.desk else ""
@@ -135,6 +146,8 @@ class ReviewWindow(QMainWindow):
         self.trends.set_follow(False)
 
     def _choose_export(self, fmt: str) -> None:
+        if self._who(f"export session {self.record.session.id}") is None:
+            return
         exporter = export.get(fmt)
         dialog = export_dialog(self, exporter, self.record.session.id)
         if not dialog.exec() or not dialog.selectedFiles():
@@ -144,13 +157,27 @@ class ReviewWindow(QMainWindow):
         # The file dialog asked before choosing an existing file; a folder's files were not.
         self.export(fmt, target, force=exporter.target is export.Target.FILE)
 
-    def export(self, fmt: str, target: Path, force: bool = False) -> BackgroundJob:
+    def export(self, fmt: str, target: Path, force: bool = False) -> BackgroundJob | None:
         """Write the record in a format of the registry (monitor.app.export), with progress. An existing file is
-        replaced only with `force` (the save dialog asked), a symlink never (private_files)."""
+        replaced only with `force` (the save dialog asked), a symlink never (private_files). Only for a signed-in
+        account, after a confirmation naming the patient and the destination and saying the export identifies
+        them; the access-log row is written (on the job's thread) before any file: no export exists without it.
+        None: refused (locked) or not confirmed."""
         record, write = self.record, export.get(fmt).write
         assert write is not None  # this module imports report_pdf, which provides the drawn format
+        who = self._who(f"export session {record.session.id}")
+        if who is None:
+            return None
+        answer = QMessageBox.question(
+            self, "Export patient-identifying data?", export_warning(record, fmt, target) + "\n\nExport?"
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return None
+        access, address = self.access, self.address
 
         def work(progress: Progress, _cancel: threading.Event) -> list[Path]:
+            if access is not None:
+                log_session_access(access.db_path, who, export_action(fmt), address)
             return write(record, target, progress, force=force)
 
         job = BackgroundJob(f"Exporting session {record.session.id} ({fmt.upper()})", work, self)
@@ -162,6 +189,16 @@ class ReviewWindow(QMainWindow):
         job.sigFinished.connect(report)
         self.jobs.append(job)
         return job.start()
+
+    def _who(self, action: str) -> str | None:
+        """The signed-in initials for `action`; None after showing why not (the desk is locked)."""
+        if self.access is None:
+            return ""
+        try:
+            return self.access.who(action)
+        except NotSignedIn as exc:
+            QMessageBox.warning(self, "Sign in first", str(exc))
+            return None
 
     def _on_entry_selected(self, entry_id: int) -> None:
         view = next((v for v in self.record.entries if v.id == entry_id), None)
@@ -204,10 +241,13 @@ class SessionListDialog(QDialog):
     COLUMNS = ("Patient", "MRN", "Started", "Chair", "Monitor", "State", "Session")
 
     def __init__(
-        self, db_path: Path | str, parent: QWidget | None = None, sessions: list[SessionListing] | None = None
+        self, db_path: Path | str, parent: QWidget | None = None, sessions: list[SessionListing] | None = None,
+        access: RecordAccess | None = None,
     ) -> None:
+        """`access`: the access-log rows of the reviews opened from the list (open_review)."""
         super().__init__(parent)
         self.db_path = db_path
+        self.access = access
         self.hub = not isinstance(db_path, Path)  # the clinic database's DSN
         if self.hub:
             self.COLUMNS = ("Desk", *SessionListDialog.COLUMNS)
@@ -254,18 +294,20 @@ class SessionListDialog(QDialog):
         sid = self.chosen()
         if sid is None:
             return
-        self.job = open_review(self.db_path, sid, self.parentWidget(), self.windows)
+        self.job = open_review(self.db_path, sid, self.parentWidget(), self.windows, self.access)
         super().accept()
 
 
-def open_session_list(source: Path | str, parent: QWidget | None) -> BackgroundJob:
+def open_session_list(
+    source: Path | str, parent: QWidget | None, access: RecordAccess | None = None
+) -> BackgroundJob:
     """Read the list of sessions on a worker thread (the clinic database is across the network), then show it; the
     job's result is the dialog."""
 
     def show(sessions: list[SessionListing] | None) -> SessionListDialog | None:
         if sessions is None:  # the job has told the user why
             return None
-        dialog = SessionListDialog(source, parent, sessions)
+        dialog = SessionListDialog(source, parent, sessions, access)
         job.dialog = dialog
         dialog.open()
         return dialog
@@ -277,21 +319,39 @@ def open_session_list(source: Path | str, parent: QWidget | None) -> BackgroundJ
 
 
 def open_review(
-    db_path: Path | str, session_id: int | HubAddress, parent: QWidget | None, windows: list[ReviewWindow]
+    db_path: Path | str,
+    session_id: int | HubAddress,
+    parent: QWidget | None,
+    windows: list[ReviewWindow],
+    access: RecordAccess | None = None,
 ) -> BackgroundJob:
     """Read a session on a worker thread (seconds for a long one: the live monitor must not freeze meanwhile),
-    then open its review window, kept in `windows`. From the clinic database the session is a HubAddress."""
+    then open its review window, kept in `windows`. From the clinic database the session is a HubAddress.
+    With `access` (always, in the program) the opening needs a signed-in account (a locked desk's refusal is the
+    job's shown failure) and leaves an access-log row, written on the worker thread once the record is read."""
+
+    refused: NotSignedIn | None = None
+    try:  # who, asked now (when the nurse opened it), not when the worker gets to it
+        who = access.who("open a record") if access is not None else ""
+    except NotSignedIn as exc:
+        refused = exc
+
+    def work(_progress: Progress, _cancel: threading.Event) -> SessionRecord:
+        if refused is not None:
+            raise refused  # shown by the job: "Opening session N failed: The desk is locked: sign in to …"
+        record = load_from(db_path, session_id)
+        if access is not None:
+            log_session_access(access.db_path, who, AccessAction.REVIEW, session_id)
+        return record
 
     def show(record: SessionRecord | None) -> None:
         if record is None:  # the job has told the user why
             return
-        window = ReviewWindow(record, parent)
+        window = ReviewWindow(record, parent, access, session_id)
         windows.append(window)
         window.show()
 
-    job = BackgroundJob(
-        f"Opening session {session_id}", lambda _progress, _cancel: load_from(db_path, session_id), parent
-    )
+    job = BackgroundJob(f"Opening session {session_id}", work, parent)
     job.sigFinished.connect(show)
     return job.start()
 

@@ -21,32 +21,33 @@ from monitor.ui.main_window import MainWindow
 Place = Callable[[MainWindow, MainWindow | None], None]  # (new window, the one it replaces or None)
 
 
-def open_chair_window(chair: Chair, initials: str) -> MainWindow:
-    """The workspace of one chair: its facade listens before the chair starts, so nothing is missed."""
+def open_chair_window(chair: Chair, desk: Desk) -> MainWindow:
+    """The workspace of one chair at `desk`: who records is its signed-in account (never typed initials) and the
+    workspace locks with it. Its facade listens before the chair starts, so nothing is missed."""
     facade = SessionFacade(chair.acquisition, clock=chair.clock)
     facade.attach_alarms(chair.alarms)
     # the clinic workflow: no infusion without a screening that allows it
-    facade.attach_service(chair.start(initials=initials, require_screening=True))
-    return MainWindow(facade, source=chair.source, demo=chair.simulator is not None, courses=chair.courses)
+    facade.attach_service(chair.start(require_screening=True))
+    window = MainWindow(facade, source=chair.source, demo=chair.simulator is not None, courses=chair.courses)
+    window.workspace.attach_desk(desk)
+    return window
 
 
 class ChairSeat(QObject):
     sigNewPatient = Signal(object)  # the new MainWindow, once it is in place
 
-    def __init__(self, chair: Chair, initials: str, place: Place, desk: Desk | None = None) -> None:
-        """`desk`: who records is its signed-in account and the workspace locks with it (`initials` unused)."""
+    def __init__(self, chair: Chair, place: Place, desk: Desk) -> None:
+        """`desk`: who records is its signed-in account and the workspace locks with it."""
         super().__init__()
         self.chair = chair
         self.desk = desk
         self._place = place
         self.job: BackgroundJob | None = None
-        self.window = self._open(chair, initials)
+        self.window = self._open(chair)
         place(self.window, None)
 
-    def _open(self, chair: Chair, initials: str) -> MainWindow:
-        window = open_chair_window(chair, "" if self.desk else initials)
-        if self.desk is not None:
-            window.workspace.attach_desk(self.desk)
+    def _open(self, chair: Chair) -> MainWindow:
+        window = open_chair_window(chair, self.desk)
         window.sigNextPatient.connect(self.next_patient)
         return window
 
@@ -63,6 +64,6 @@ class ChairSeat(QObject):
         if chair is None:  # the job has told the nurse why; the old session is as it was
             return
         self.chair = chair
-        self.window = self._open(chair, old.workspace.service.initials)
+        self.window = self._open(chair)
         self._place(self.window, old)
         self.sigNewPatient.emit(self.window)

@@ -33,9 +33,11 @@ from monitor.app.chair import ChairConfig
 from monitor.app.desk_settings import SettingsRefused
 from monitor.app.device_door import PROTOCOL_NAMES, PortPolicy, PortRefused, check_port, list_ports
 from monitor.app.hub_watch import OtherDesks
+from monitor.app.settings_approval import DeskAdmin
 from monitor.app.station import save_station
 from monitor.clinical.alarm_limits import AlarmPriority
 from monitor.ui import theme
+from monitor.ui.accounts_dialog import StaffAccountsAction
 from monitor.ui.alarm_bar import COLOURS, TEXT_ON
 from monitor.ui.main_window import MainWindow, confirm_close
 from monitor.ui.remote_cards import RemoteCards
@@ -113,7 +115,13 @@ class StationWindow(QMainWindow):
         assign = QAction("Assign ports to chairs…", self)
         assign.triggered.connect(self.open_ports)
         menu.addAction(assign)
+        # The desk is the chairs' (one per station); an administrator's only, checked again at each refresh.
+        self.accounts_action = StaffAccountsAction(
+            self, lambda: next((w.workspace.desk for w in self.windows if w.workspace.desk is not None), None)
+        )
+        menu.addAction(self.accounts_action)
         self.ports_dialog: StationPortsDialog | None = None
+        self.admin: DeskAdmin | None = None  # the program's: station.json is saved by a signed-in administrator
         self._timer = QTimer(self)
         self._timer.setInterval(CARD_REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
@@ -195,6 +203,7 @@ class StationWindow(QMainWindow):
         self.back.setText(f"◀ Station overview ({title})")
 
     def refresh(self) -> None:
+        self.accounts_action.refresh()
         ranked = []
         for i, (window, card) in enumerate(zip(self.windows, self.cards, strict=True)):
             live = window.workspace.live  # the chair's live model, not its widgets
@@ -251,7 +260,11 @@ class StationWindow(QMainWindow):
         return max(levels, default=None)
 
     def open_ports(self) -> StationPortsDialog:
-        self.ports_dialog = StationPortsDialog(self.configs, self, self.policy)
+        admin = self.admin
+        self.ports_dialog = StationPortsDialog(self.configs, self, self.policy, admin.save_station if admin else None)
+        why = admin.refusal("change the station's ports") if admin else ""
+        if why:  # anyone may look; the Save button is an administrator's
+            self.ports_dialog.refuse(why)
         self.ports_dialog.open()
         return self.ports_dialog
 
@@ -298,6 +311,7 @@ class StationPortsDialog(QDialog):
         self.table.resizeColumnsToContents()
         self.note = plain(QLabel("Saved for the station; they take effect at its next start."))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -305,6 +319,12 @@ class StationPortsDialog(QDialog):
         layout.addWidget(self.note)
         layout.addWidget(buttons)
         self.resize(700, 420)
+
+    def refuse(self, why: str) -> None:
+        """Why this account may not save (the ports stay to look at); Save is off."""
+        self.note.setText(why)
+        self.note.setStyleSheet(theme.ERROR_STYLE)
+        self.save_button.setEnabled(False)
 
     def chosen(self) -> list[ChairConfig]:
         out = []

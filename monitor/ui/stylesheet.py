@@ -47,6 +47,9 @@ QLabel[role="status"] {{ color: {theme.CAUTION}; font-size: 16px; }}
 QLabel[role="banner"] {{
     background: {theme.BANNER_RED}; color: white; font-size: {READ_AT_2M_PX}px; font-weight: bold; padding: 4px;
 }}
+QLabel[role="settings-notice"] {{
+    background: {theme.CAUTION}; color: black; font-size: {NORMAL_PX + 2}px; font-weight: bold; padding: 2px 6px;
+}}
 """
 
 _LINK = f"""

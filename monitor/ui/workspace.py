@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -36,13 +35,15 @@ from monitor.app.desk import Desk
 from monitor.app.device_door import DeviceStatus, LinkEvent, LinkState, Sample
 from monitor.app.live_chair import LiveChair
 from monitor.clinical.alarms import AlarmEvent
+from monitor.clinical.cosign import Safeguard
 from monitor.clinical.entries import Entry, EntryView
-from monitor.clinical.errors import EntryError
 from monitor.clinical.nibp import NibpReading
 from monitor.clinical.recovery import MonitorValues
+from monitor.clinical.roles import Role
 from monitor.timefmt import clock_text, hm_text
 from monitor.ui.alarm_bar import AlarmBar, AlarmHistory, RowLabel, alarm_marks
 from monitor.ui.alarm_sound import AlarmSound
+from monitor.ui.cosign_dialog import obtain_cosigner
 from monitor.ui.entry_panel import ObservationPanel
 from monitor.ui.facade import SessionFacade
 from monitor.ui.infusion_panel import InfusionPanel
@@ -108,14 +109,7 @@ class ChairWorkspace(QWidget):
         self.status_label.setObjectName("device_status")
         set_role(self.status_label, "status")
         self.status_label.setFixedHeight(22)
-        self.initials = QLineEdit(self.service.initials)
-        self.initials.setObjectName("initials")
-        self.initials.setMaxLength(4)
-        self.initials.setFixedWidth(70)
-        self.initials.setPlaceholderText("AB")
-        self.initials.setToolTip("Your initials: every entry is stamped with them")
-        self.initials.editingFinished.connect(self._on_initials)
-        # With a desk (attach_desk), who records is its signed-in account: these replace the typed initials.
+        # Who records is the desk's signed-in account (attach_desk; the program always attaches one), never typed.
         self.desk: Desk | None = None
         self.signed_in = QLabel("")
         self.signed_in.setObjectName("signed_in")
@@ -129,11 +123,11 @@ class ChairWorkspace(QWidget):
         self.record_stack = QStackedWidget()  # the chair's record, or the lock curtain over it
         self.session_clock = QLabel("")
         self.session_clock.setObjectName("session_clock")
-        self.message = plain(QLabel("" if self.service.initials else "Enter your initials to start recording."))
+        self.message = plain(QLabel(""))
         set_role(self.message, "message", tone="error")
         self._wall = time.monotonic  # status messages age in real time, whatever the session clock's speed
         self._last_message = ""
-        self._message_until: float | None = None  # the prompt for initials stays until they are entered
+        self._message_until: float | None = None
         self.message.setObjectName("entry_message")
         self.message.setWordWrap(True)
         _fixed_lines(self.message, 2)  # "Saved at …" or why not, read at 2 m; appearing, it moves nothing
@@ -147,7 +141,7 @@ class ChairWorkspace(QWidget):
         self.alarm_history = AlarmHistory()
         self.sound: AlarmSound | None = None
         if self.alarms is not None:
-            self.alarm_bar = AlarmBar(self.alarms, lambda: self.service.initials)
+            self.alarm_bar = AlarmBar(self.alarms, lambda: self.service.initials, cosigner=self.cosigner)
             self.alarm_bar.sigMessage.connect(self.show_message)
             self.sound = AlarmSound(self)
             # No player, at start or after one failed at play time: a standing condition, on the record.
@@ -156,9 +150,11 @@ class ChairWorkspace(QWidget):
                 self._on_sound_unavailable(self.sound.unavailable)
         self.trends = TrendView(self.service.started_at)
         self.timeline = TimelineList()
-        self.infusion = InfusionPanel(self.recorder)
+        self.infusion = InfusionPanel(self.recorder, cosigner=self.cosigner)
         self.observations = ObservationPanel(self.recorder)
-        self.screening = ScreeningPanel(self.recorder, lambda param: self.live.current(param, self.clock.now()))
+        self.screening = ScreeningPanel(
+            self.recorder, lambda param: self.live.current(param, self.clock.now()), cosigner=self.cosigner
+        )
         self.recovery = RecoveryPanel(self.recorder, lambda: self.live.recovery_context(self.clock.now()))
         self.service.watch_values(self.monitor_values)  # an Aldrete score is checked against what is shown
         self.courses = courses or CourseService(facade.acquisition.writer)
@@ -246,12 +242,6 @@ class ChairWorkspace(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         who = QHBoxLayout()
-        self.initials_label = QLabel("Nurse initials")
-        who.addWidget(self.initials_label)
-        who.addWidget(self.initials)
-        who.addWidget(self.signed_in)
-        who.addWidget(self.switch_user)
-        who.addWidget(self.lock_now)
         who.addStretch(1)
         who.addWidget(self.demo_button)
         who.addWidget(self.patient_button)
@@ -279,6 +269,10 @@ class ChairWorkspace(QWidget):
         layout.addWidget(self.storage_banner)
         status = QHBoxLayout()
         status.addWidget(self.status_label, 1)
+        # Who is at the desk, beside the session's clock: the patient row keeps its room at 1366 px.
+        for widget in (self.signed_in, self.switch_user, self.lock_now):
+            status.addWidget(widget)
+        status.addSpacing(12)
         status.addWidget(self.session_clock)
         layout.addLayout(status)
         layout.addWidget(body, 1)
@@ -443,23 +437,42 @@ class ChairWorkspace(QWidget):
     # --- who is at the desk ----------------------------------------------------------------------------------
 
     def attach_desk(self, desk: Desk) -> None:
-        """Entries, alarm answers and limit changes are the desk's signed-in account's (the typed initials go);
+        """Entries, alarm answers and limit changes are the desk's signed-in account's;
         while it is locked the record (patient, entries, timeline) is covered, the tiles and alarms stay."""
         self.desk = desk
         self.service.sign_in_at(desk)
+
+        def acts_alone() -> bool:  # a charge nurse / prescriber (or administrator) needs no second person
+            account = desk.account
+            return account is not None and account.role.may_cosign
+
+        self.service.require_cosign(acts_alone)
         if self.alarms is not None:
             self.alarms.sign_in_at(desk)
+            self.alarms.require_cosign(acts_alone)
         if self.alarm_bar is not None:
             self.alarm_bar.use_desk(desk)
-        self.initials.hide()
-        self.initials_label.hide()
         for widget in (self.signed_in, self.switch_user, self.lock_now):
             widget.show()
         self.switch_user.clicked.connect(lambda: self.open_sign_in("Switch user"))
         self.lock_now.clicked.connect(desk.lock)
         self.curtain.sigSignIn.connect(self.open_sign_in)
-        desk.add_listener(lambda _account: self._render_desk())
+        listener = lambda _account: self._render_desk()  # noqa: E731  the same object to remove
+        desk.add_listener(listener)
+        # The desk outlives this workspace (Next patient replaces the window): a deleted one must not be called.
+        self.destroyed.connect(lambda: desk.remove_listener(listener))
         self._render_desk()
+
+    def cosigner(self, safeguard: Safeguard) -> str | None:
+        """Where a second person is the safeguard (issue 18 point 4): the co-signer's initials (a charge nurse or
+        prescriber confirms with their PIN in the CoSignDialog), "" when the signed-in account acts alone, None
+        when the co-signature was cancelled (nothing is recorded). Without a signed-in account there is nobody to
+        co-sign for: "" and the service refuses the act (locked desk) or records it as before (no desk)."""
+        desk = self.desk
+        account = desk.account if desk is not None else None
+        if desk is None or account is None:
+            return ""
+        return obtain_cosigner(safeguard, account, lambda i, s: desk.accounts.confirm(i, s, Role.CHARGE), self)
 
     def open_sign_in(self, title: str = "Sign in") -> SignInDialog:
         assert self.desk is not None
@@ -474,19 +487,11 @@ class ChairWorkspace(QWidget):
         self.record_stack.setCurrentIndex(1 if locked else 0)
         self.lists.setVisible(not locked)
         account = self.desk.account
-        self.signed_in.setText(f"Signed in: {account.initials}" if account else "")
-        if not locked and self.message.text() == "Enter your initials to start recording.":
-            self.message.setText("")
+        self.signed_in.setText(f"Signed in: {account.initials}" if account else "Locked")
+        self.switch_user.setVisible(not locked)  # locked: the curtain's Sign in… is the one way in
+        self.lock_now.setVisible(not locked)
 
     # --- entries --------------------------------------------------------------------------------------------
-
-    @Slot()
-    def _on_initials(self) -> None:
-        try:
-            self.initials.setText(self.service.set_initials(self.initials.text()))
-            self.show_message(f"Recording as {self.service.initials}", False)
-        except EntryError as exc:
-            self.show_message(str(exc), True)
 
     @Slot(str, bool)
     def show_message(self, text: str, error: bool) -> None:

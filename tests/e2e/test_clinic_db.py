@@ -88,7 +88,7 @@ class Desk:
         argv = [sys.executable, "-m", "monitor", "record", "--port", self.port, "--protocol", "datex-s5"]
         argv += ["--db", str(self.db), "--clinic-db", self.dsn, "--desk", self.name]
         argv += ["--resume"] if resume else []
-        argv += recorder(self.db)  # record runs as a service account (issue 18)
+        argv += recorder(self.db, self.dsn, self.name)  # a clinic-wide service account (issue 18)
         err = open(self.logs / f"{self.name}-{len(self.runs)}.stderr", "w")  # noqa: SIM115 (the process's lifetime)
         env = os.environ | {"PYTHONPATH": str(ROOT)}
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, text=True, env=env)

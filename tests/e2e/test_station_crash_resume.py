@@ -24,11 +24,12 @@ from monitor.devices.simulator import SimulatedMonitor, load_scenario
 from monitor.storage.db import SessionState, connect, list_sessions, read_link_events
 from monitor.storage.writer import SessionWriter
 from monitor.ui import app
-from tests.accounts import recorder
+from tests.accounts import PIN, make_account, recorder
 
 CHAIRS = [f"Chair {i}" for i in range(1, 5)]
 
-# The real program; when its station window shows, the nurse at chair 1 screens the patient and starts the infusion.
+# The real program; when its station window shows, the nurse AB (her account made by the test) signs in at the desk
+# and at chair 1 screens the patient and starts the infusion.
 CHILD = textwrap.dedent(
     """
     import sys
@@ -46,6 +47,7 @@ CHILD = textwrap.dedent(
 
     def show(self):
         shown(self)
+        self.windows[0].workspace.desk.sign_in("AB", sys.argv[2])
         service = self.windows[0].workspace.service
         self.windows[0].workspace.courses.assign_demo_patient(service.session_id).result(5)
         service.record(EntryKind.SCREENING, screening).result(5)
@@ -53,7 +55,7 @@ CHILD = textwrap.dedent(
         print(" ".join(str(w.workspace.service.session_id) for w in self.windows), flush=True)
 
     StationWindow.show = show
-    sys.exit(cli.main(["run", "--station", "4", "--speed", "20", "--initials", "AB", "--db", sys.argv[1]]))
+    sys.exit(cli.main(["run", "--station", "4", "--speed", "20", "--db", sys.argv[1]]))
     """
 )
 
@@ -104,8 +106,13 @@ def test_station_sigkill_then_each_chair_is_offered_its_own_unfinished_session(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = tmp_path / "station.sqlite3"
+    make_account(db, "AB")  # a desk runs only once it has an account (the first start asks for an administrator)
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()
+        [sys.executable, "-c", CHILD, str(db), PIN],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
     )
     try:
         line = child.stdout.readline()

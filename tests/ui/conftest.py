@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from accounts import desk_for as _desk_for
 
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import SessionClock
 from monitor.app.courses import CourseService
+from monitor.app.desk import Desk
 from monitor.app.session_service import SessionService
 from monitor.clinical.entries import PROGRAM_INITIALS
+from monitor.clinical.roles import Role
 from monitor.devices.simulator import SimulatedMonitor, load_scenario
 from monitor.storage.db import connect, read_entries
 from monitor.storage.writer import SessionWriter
@@ -40,13 +44,26 @@ def questions(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
+def desk_for():
+    """desk_for(db_path, initials="AB", role=Role.NURSE) -> a Desk with that account signed in (tests/accounts.py)."""
+    return _desk_for
+
+
+@pytest.fixture
 def live_window(qtbot, tmp_path: Path):
     def start(
-        scenario: str, speed: float, initials: str = "AB", screening: bool = False, patient: bool = True
+        scenario: str,
+        speed: float,
+        initials: str = "AB",
+        screening: bool = False,
+        patient: bool = True,
+        role: Role = Role.NURSE,
+        desk_at: Callable[[Path], Desk] | None = None,
     ) -> MainWindow:
-        """`patient`: a patient is assigned to the session, as the clinic workflow requires before the start.
-        Confirmations (Stop, Change rate, Bolus, Discharge) are answered Yes; the questions are kept in
-        `window.questions`."""
+        """At a desk with `initials` (a `role` account) signed in, as the program runs (tests/accounts.desk_for;
+        "": a locked desk; `desk_at(db_path)`: that desk instead, e.g. with a test's clock). `patient`: a patient
+        is assigned to the session, as the clinic workflow requires before the start. Confirmations (Stop, Change
+        rate, Bolus, Discharge) are answered Yes; the questions are kept in `window.questions`."""
         sim = SimulatedMonitor("datex-s5", load_scenario(scenario), speed=speed, link_dir=tmp_path)
         port = sim.start()
         clock = SessionClock(sim.device_now, use_device_time=True)
@@ -57,9 +74,7 @@ def live_window(qtbot, tmp_path: Path):
         alarms = AlarmService(acq, writer, clock)
         facade.attach_alarms(alarms)
         sid = acq.start()
-        service = SessionService(
-            writer, sid, acq.started_at, clock=clock.now, initials=initials, require_screening=screening
-        )
+        service = SessionService(writer, sid, acq.started_at, clock=clock.now, require_screening=screening)
         facade.attach_service(service)
         alarms.watch_entries(service)
         service.watch_alarms(alarms.high_clinical)  # as a Chair wires it
@@ -68,6 +83,8 @@ def live_window(qtbot, tmp_path: Path):
         if patient:
             assign_patient(courses, sid)
         window = MainWindow(facade, source=port)
+        window.desk = desk_at(writer.db_path) if desk_at else _desk_for(writer.db_path, initials, role)
+        window.workspace.attach_desk(window.desk)
         qtbot.addWidget(window)
         window.show()
         alarms.start()

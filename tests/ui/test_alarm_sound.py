@@ -12,6 +12,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from accounts import desk_for
 from PySide6.QtCore import Qt
 
 from monitor.app.alarm_tones import burst_wav
@@ -139,8 +140,9 @@ def test_the_station_says_which_chairs_cannot_sound_an_alarm_above_its_alarm_lin
     writer = SessionWriter(tmp_path / "station.sqlite3")
     writer.start()
     station = Station(configs, writer)
+    desk = desk_for(writer.db_path)
     try:
-        window = StationWindow([open_chair_window(chair, "AB") for chair in station.chairs], configs)
+        window = StationWindow([open_chair_window(chair, desk) for chair in station.chairs], configs)
         qtbot.addWidget(window)
         window.show()
         qtbot.waitUntil(window.standing.isVisible, timeout=3000)

@@ -8,7 +8,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from accounts import PIN, desk_for
 from forms import START, screening
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
 
@@ -57,7 +59,7 @@ def seat(qtbot, tmp_path: Path):
 
     def make(scenario: str = "stable") -> ChairSeat:
         chair = Chair(ChairConfig("Chair 1", None, scenario=scenario, speed=20), writer, clinic=QUICK)
-        seats.append(ChairSeat(chair, "AB", place))
+        seats.append(ChairSeat(chair, place, desk_for(writer.db_path)))
         window = seats[-1].window
         window.workspace.courses.assign_demo_patient(window.workspace.service.session_id).result(
             5
@@ -174,7 +176,8 @@ def station(qtbot, tmp_path: Path):
         if old is not None:
             holder[0].replace_window(new, old)
 
-    seats = [ChairSeat(chair, "AB", place) for chair in station.chairs]
+    desk = desk_for(writer.db_path)
+    seats = [ChairSeat(chair, place, desk) for chair in station.chairs]
     window = StationWindow([s.window for s in seats], configs)
     holder.append(window)
     qtbot.addWidget(window)
@@ -207,3 +210,10 @@ def test_station_close_names_each_unfinished_chair_and_next_patient_works_per_ch
     assert window.stack.count() == 3, "the overview and one page per chair"
     assert seats[1].window.workspace.service.session_id != old.workspace.service.session_id
     assert window.windows[0] is seats[0].window, "the other chair is untouched"
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # the old page is deleted, as in the program
+    desk = seats[1].desk
+    desk.lock()  # reaches the chairs' current workspaces; the deleted one no longer listens
+    assert all(s.window.workspace.record_stack.currentWidget() is s.window.workspace.curtain for s in seats)
+    desk.sign_in("AB", PIN)
+    assert seats[1].window.workspace.signed_in.text() == "Signed in: AB"

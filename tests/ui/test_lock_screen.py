@@ -21,6 +21,7 @@ from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL
 from monitor.clinical.entries import EntryKind
 from monitor.storage.db import read_alarm_events
 from monitor.storage.writer import SessionWriter
+from monitor.ui import theme
 from monitor.ui.lock_screen import IdleWatch
 from monitor.ui.seat import ChairSeat
 
@@ -45,18 +46,21 @@ def _sign_in(qtbot, workspace, initials: str) -> None:
     qtbot.mouseClick(workspace.curtain.sign_in, Qt.MouseButton.LeftButton)
     dialog = workspace.sign_in_dialog
     qtbot.keyClicks(dialog.initials, initials)
-    qtbot.keyClicks(dialog.pin, PIN)
+    qtbot.keyClicks(dialog.secret, PIN)
     dialog.accept()
 
 
 @pytest.fixture
 def desk_window(qtbot, live_window):
-    window = live_window("respiratory-depression", speed=250, initials="")
     clock = SimpleNamespace(t=0.0)
-    for initials in ("AB", "CD"):
-        make_account(window.db_path, initials)
-    desk = Desk(service(window.db_path), DEFAULT_PROTOCOL.lock_after_s, clock=lambda: clock.t)
-    window.workspace.attach_desk(desk)
+
+    def locked_desk(db_path) -> Desk:
+        for initials in ("AB", "CD"):
+            make_account(db_path, initials)
+        return Desk(service(db_path), DEFAULT_PROTOCOL.lock_after_s, clock=lambda: clock.t)
+
+    window = live_window("respiratory-depression", speed=250, desk_at=locked_desk)
+    desk = window.desk
     watch = IdleWatch(desk, window)
     yield SimpleNamespace(window=window, ws=window.workspace, desk=desk, clock=clock, watch=watch)
     QApplication.instance().removeEventFilter(watch)
@@ -69,7 +73,7 @@ def test_idle_lock_keeps_the_alarm_answerable_from_the_locked_screen_and_shows_n
     _sign_in(qtbot, ws, "AB")
     assert ws.record_stack.currentWidget() is not ws.curtain and ws.signed_in.text() == "Signed in: AB"
     assert "Test Patient" in _visible_text(window), "signed in, the nurse sees the patient"
-    assert not ws.initials.isVisible(), "no typed initials: who records is the signed-in account"
+    assert ws.findChild(QLineEdit, "initials") is None, "no typed initials: who records is the signed-in account"
 
     alarms, bar = ws.alarms, ws.alarm_bar
     qtbot.waitUntil(lambda: window.simulator.session_time() > 1700, timeout=20000)  # the plateau (test_alarm_bar)
@@ -126,10 +130,11 @@ def test_a_wheel_or_a_key_does_not_unlock_and_switch_user_attributes_to_the_new_
     ws.open_sign_in("Switch user")
     dialog = ws.sign_in_dialog
     qtbot.keyClicks(dialog.initials, "CD")
-    qtbot.keyClicks(dialog.pin, "0000")
+    qtbot.keyClicks(dialog.secret, "0000")
     dialog.accept()
     assert dialog.error.text() and d.desk.initials == "AB", "a refused switch is said and changes nothing"
-    dialog.pin.setText(PIN)
+    assert dialog.secret.text() == "" and dialog.error.styleSheet() == theme.ERROR_STYLE, "said as an error"
+    dialog.secret.setText(PIN)
     dialog.accept()
     assert d.desk.initials == "CD" and ws.signed_in.text() == "Signed in: CD"
     ws.service.record(EntryKind.NOTE, {"note": "after the switch"}).result(5)
@@ -149,7 +154,7 @@ def test_a_chair_seat_at_a_desk_records_as_its_signed_in_account_and_nothing_whi
     def place(new, _old) -> None:
         qtbot.addWidget(new)
 
-    seat = ChairSeat(Chair(ChairConfig("Chair 1", None, scenario="stable", speed=20), writer), "XX", place, desk)
+    seat = ChairSeat(Chair(ChairConfig("Chair 1", None, scenario="stable", speed=20), writer), place, desk)
     try:
         ws = seat.window.workspace
         assert ws.desk is desk and ws.service.initials == "", "no typed initials reach the record"

@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import psycopg
+from accounts import desk_for
 from hub_desks import desk_dsn, ship
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
@@ -118,7 +119,7 @@ def test_a_chair_s_window_searches_the_clinic_database_the_desk_was_given(qtbot,
     writer.start()
     station = Station([ChairConfig("Chair 1", None, scenario="stable", speed=20)], writer, patients=clinic)
     try:
-        window = open_chair_window(station.chairs[0], "AB")
+        window = open_chair_window(station.chairs[0], desk_for(writer.db_path))
         qtbot.addWidget(window)
         assert window.workspace.courses is station.chairs[0].courses and window.workspace.courses.clinic is clinic
         dialog = window.workspace.open_patient_dialog()

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from accounts import desk_for
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QLineEdit
 from remote_desk import RecordingDesk, desk_dsn
@@ -44,7 +45,8 @@ def clinic(qtbot, pg_dsn: str, tmp_path: Path):
         watch.start()
         others = OtherDesks(watch, alarms=alarms)
         opened.append((station, writer, others))
-        window = StationWindow([open_chair_window(c, "AB") for c in station.chairs], configs, None, others)
+        desk = desk_for(writer.db_path)
+        window = StationWindow([open_chair_window(c, desk) for c in station.chairs], configs, None, others)
         qtbot.addWidget(window)
         window.show()
         return window

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from accounts import desk_for
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
 
 from monitor.app.chair import ChairConfig
@@ -28,7 +29,8 @@ def open_station(qtbot, tmp_path):
         writer.start()
         station = Station(configs, writer)
         opened.append((station, writer))
-        window = StationWindow([open_chair_window(chair, "AB") for chair in station.chairs], configs, policy)
+        desk = desk_for(writer.db_path)
+        window = StationWindow([open_chair_window(chair, desk) for chair in station.chairs], configs, policy)
         qtbot.addWidget(window)
         if show:
             window.show()

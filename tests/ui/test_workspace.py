@@ -7,9 +7,10 @@ import math
 from pathlib import Path
 
 import numpy as np
+from accounts import PIN, make_account
 from PySide6.QtCore import Qt, QTime
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QComboBox, QLineEdit
 
 from monitor.clinical.entries import EntryKind
 from monitor.clinical.infusion import InfusionState
@@ -207,21 +208,19 @@ def test_back_dated_entry_within_the_session_only(qtbot, live_window, saved, sto
     assert not tc.earlier.isChecked(), "back to 'now' for the next entry"
 
 
-def test_entries_need_initials(qtbot, live_window, saved, stored_entries) -> None:
-    window = live_window("stable", speed=20, initials="")
-    qtbot.mouseClick(window.workspace.observations.severity_buttons["mild"], Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(window.workspace.observations.effect_buttons["nausea"], Qt.MouseButton.LeftButton)
-    assert "initials" in window.workspace.message.text()
-    qtbot.keyClicks(window.workspace.initials, "x1")
-    window.workspace.initials.editingFinished.emit()
-    assert "initials" in window.workspace.message.text() and window.workspace.service.initials == ""
-    window.workspace.initials.clear()
-    qtbot.keyClicks(window.workspace.initials, "cd")
-    window.workspace.initials.editingFinished.emit()
-    qtbot.mouseClick(window.workspace.observations.severity_buttons["mild"], Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(window.workspace.observations.effect_buttons["nausea"], Qt.MouseButton.LeftButton)
+def test_entries_need_a_signed_in_account_never_typed_initials(qtbot, live_window, saved, stored_entries) -> None:
+    window = live_window("stable", speed=20, initials="")  # a locked desk: nobody signed in
+    ws = window.workspace
+    assert ws.findChild(QLineEdit, "initials") is None, "no field to type initials into"
+    ws.observations.severity_buttons["mild"].click()  # under the lock curtain: as a shortcut would
+    ws.observations.effect_buttons["nausea"].click()
+    assert "sign in" in ws.message.text() and ws.service.entries() == [], "refused, and said why"
+    make_account(window.db_path, "CD")
+    window.desk.sign_in("CD", PIN)
+    qtbot.mouseClick(ws.observations.severity_buttons["mild"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(ws.observations.effect_buttons["nausea"], Qt.MouseButton.LeftButton)
     saved(window, 1)
-    assert stored_entries(window)[0].initials == "CD"
+    assert stored_entries(window)[0].initials == "CD", "the signed-in account's initials"
 
 
 def test_clicking_an_entry_scrolls_the_charts_to_it(qtbot, live_window, saved, stored_entries) -> None:

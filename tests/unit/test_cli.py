@@ -107,15 +107,13 @@ def test_record_on_a_port_not_there_yet_warns_and_waits_for_it(tmp_path: Path, c
 def test_run_gives_the_window_typed_options(tmp_path: Path) -> None:
     """The GUI receives a GuiOptions built from `run`'s arguments, not the argparse namespace."""
     args = build_parser().parse_args(
-        ["run", "--station", "3", "--initials", "ab", "--db", str(tmp_path / "m.db"), "--resume", "no", "--speed", "4"]
+        ["run", "--station", "3", "--db", str(tmp_path / "m.db"), "--resume", "no", "--speed", "4"]
     )
     options = gui_options(args, DEFAULT_PROTOCOL)
-    assert options == GuiOptions(
-        clinic=DEFAULT_PROTOCOL, db=tmp_path / "m.db", station=3, resume="no", initials=args.initials, speed=4.0
-    )
-    assert options.initials and options.port is None and options.protocol == "datex-s5"
+    assert options == GuiOptions(clinic=DEFAULT_PROTOCOL, db=tmp_path / "m.db", station=3, resume="no", speed=4.0)
+    assert options.port is None and options.protocol == "datex-s5"
 
 
-def test_run_without_initials_gives_empty_initials() -> None:
+def test_run_has_no_typed_initials_who_records_is_the_signed_in_account() -> None:
     options = gui_options(build_parser().parse_args(["run"]), DEFAULT_PROTOCOL)
-    assert options.initials == "" and options.station is None and options.scenario == "stable"
+    assert not hasattr(options, "initials") and options.station is None and options.scenario == "stable"

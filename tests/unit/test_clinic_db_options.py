@@ -42,7 +42,7 @@ def test_record_ships_its_session_and_the_command_line_wins_over_clinic_json(
     port = sim.start()
     try:
         argv = ["record", "--port", port, "--protocol", "masimo-ascii", "--db", str(db), "--duration", "2"]
-        argv += recorder(db)  # record runs as a service account (issue 18)
+        argv += recorder(db, desk_dsn, "desk-a")  # a clinic-wide service account (issue 18)
         assert _record([*argv, "--clinic", str(clinic), "--desk", "desk-a"]) == 0
     finally:
         sim.stop()
