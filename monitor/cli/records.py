@@ -90,13 +90,16 @@ def verify(db: Path | str | None, expect: str | None = None, session: int | None
         return 2
     from monitor.storage.access_log import verify_access
     from monitor.storage.append_only import missing_triggers
-    from monitor.storage.chain_anchor import check_heads
+    from monitor.storage.chain_anchor import check_heads, record_heads
+    from monitor.storage.record_chain import seal_unsealed, verify_chain
 
     conn = connect(path)
     try:
         result, accesses, missing = verify(conn), verify_access(conn), missing_triggers(conn)
-        cut = check_heads(conn)
+        chain, cut = verify_chain(conn), check_heads(conn)
         paper = _matches_paper(conn, expect, session) if expect else None
+        intact = result.ok and accesses.ok and chain.ok and not missing and not cut
+        sealed = _seal(conn, seal_unsealed, record_heads) if intact else 0  # only an intact record is sealed
     finally:
         conn.close()
     if result.ok:
@@ -110,14 +113,50 @@ def verify(db: Path | str | None, expect: str | None = None, session: int | None
         print(f"{path}: access log intact ({count(accesses.rows, 'row')}, keyed with this desk's key)")
     else:
         print(f"{path}: ACCESS LOG ALTERED: {accesses.problem}")
+    _print_chain(path, chain, sealed)
     if missing:
         print(f"{path}: APPEND-ONLY TRIGGERS REMOVED (rows can be edited behind the program): {', '.join(missing)}")
     for problem in cut:
         print(f"{path}: CHAIN CUT OR REWRITTEN: {problem}")
     if paper is not None:
         print(f"{path}: {paper[1]}")
-    ok = result.ok and accesses.ok and not missing and not cut and (paper is None or (paper[0] and result.ok))
+    ok = intact and (paper is None or paper[0])
     return 0 if ok else 1
+
+
+def _seal(conn, seal_unsealed, record_heads) -> int:
+    """Seal the samples not sealed yet and anchor the new head; a database busy for longer than the wait is said,
+    not fatal (the next `verify` seals them)."""
+    import sqlite3
+
+    try:
+        sealed = seal_unsealed(conn)
+        if sealed:
+            record_heads(conn)
+    except (sqlite3.OperationalError, OSError) as exc:
+        print(f"infusion-monitor: the samples not sealed yet were not sealed now ({exc}); the next verify will",
+              file=sys.stderr)
+        return 0
+    return sealed
+
+
+def _print_chain(path: Path, chain, sealed: int) -> None:  # chain: record_chain.ChainVerify
+    """The record chain's verdict: intact with what it proved and what it could not, or each problem named."""
+    from monitor.timefmt import iso_minute_text
+
+    if not chain.ok:
+        for problem in chain.problems:
+            print(f"{path}: RECORD ALTERED: {problem}")
+        return
+    notes = [f"the samples of {count(chain.sealed_sessions, 'session')} checked against their seals"]
+    if chain.unchained:
+        notes.append(f"{count(chain.unchained, 'row')} unchained before {iso_minute_text(chain.chain_start)}"
+                     " (recorded before the chain began): counted, not proven")
+    if sealed:
+        notes.append(f"the samples of {count(sealed, 'session')} sealed now (running or older sessions; samples"
+                     " recorded after this are sealed at the session's end)")
+    print(f"{path}: record chain intact ({count(chain.rows, 'row')}: alarm events, accounts, patients, courses,"
+          f" sessions' course links and ends; keyed with this desk's key); " + "; ".join(notes))
 
 
 def _matches_paper(conn, expect: str, session: int | None) -> tuple[bool, str]:
@@ -164,9 +203,22 @@ def _verify_hub(dsn: str) -> int:
                   + pending)
         else:
             print(f"desk {d.desk}: ALTERED: {r.problem}{pending}")
+        _print_hub_chain(d.desk, d.chain)
     if not desks:
         print("no audit rows yet (no desk has shipped an entry)")
-    return 0 if all(d.result.ok for d in desks) else 1
+    return 0 if all(d.result.ok and (d.chain is None or d.chain.ok) for d in desks) else 1
+
+
+def _print_hub_chain(desk: str, chain) -> None:  # chain: record_chain.ChainVerify | None
+    if chain is None:
+        return
+    if chain.ok:
+        waiting = f"; {count(chain.unchained, 'row')} without a digest here (older than the chain, or in flight)"
+        print(f"desk {desk}: record chain intact ({count(chain.rows, 'row')}: its links, and every row it covers here"
+              " against its digests; the rows' own hashes, accounts and samples are checked by `verify` at the desk,"
+              " with its key)" + (waiting if chain.unchained else ""))
+    else:
+        print(f"desk {desk}: RECORD CHAIN ALTERED: {'; '.join(chain.problems)}")
 
 
 def replay(args: argparse.Namespace) -> int:

@@ -1,11 +1,12 @@
 """The chains' heads, kept outside the database: cutting the tail of a chain (deleting its last rows) is detected.
 
 A chain verifies from its first row to whatever its last row now is, so deleting the newest rows leaves a shorter
-chain that still verifies. Each time an audit row is committed, the head (last id and hash) of the audit chain and
-of the access log is written beside the desk key (its folder, never the database's), one file per database
-(named by its local_identity uid). `verify` then requires the anchored row to be present with the anchored hash:
-a chain shorter than its anchor, or rewritten, says so. The clinic server's copy of the chain is the other anchor;
-the PDF record (its session's head hash, `verify --expect`) the third.
+chain that still verifies. Each time an audit row is committed (and after the writer's calls and alarm events,
+which move the record chain), the head (last id and hash) of each chain is written beside the desk key (its
+folder, never the database's), one file per database (named by its local_identity uid). `verify` then requires
+the anchored row to be present with the anchored hash: a chain shorter than its anchor, or rewritten, says so.
+The clinic server's copy of the chain is the other anchor; the PDF record (its session's head hash, `verify
+--expect`) the third.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from monitor.storage.desk_key import key_file
 
-CHAINS = ("audit", "access_log")
+CHAINS = ("audit", "access_log", "record_chain")
 
 
 def anchor_file(conn: sqlite3.Connection) -> Path:

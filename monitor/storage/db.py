@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from monitor.devices.events import Sample, SampleFlag
-from monitor.storage import audit
+from monitor.storage import audit, record_chain
 from monitor.storage.schema import migrate
 
 
@@ -27,6 +27,7 @@ def connect(path: Path | str) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     migrate(conn)
+    record_chain.install(conn)  # every covered row this connection writes is chained in its transaction
     return conn
 
 

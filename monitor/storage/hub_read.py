@@ -17,7 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from monitor.storage import audit
+from monitor.storage import audit, record_chain
+from monitor.storage.hub_schema import REPLICATED_TABLES
 from monitor.storage.schema import migrate
 
 if TYPE_CHECKING:
@@ -187,6 +188,7 @@ class DeskAudit:
     desk: str
     result: audit.VerifyResult
     in_flight: int = 0
+    chain: record_chain.ChainVerify | None = None  # the desk's record chain (links only: the key is the desk's)
 
 
 def audit_db(hub: psycopg.Connection, desk: str) -> tuple[sqlite3.Connection, int]:
@@ -205,17 +207,51 @@ def audit_db(hub: psycopg.Connection, desk: str) -> tuple[sqlite3.Connection, in
 
 def verify_desks(hub: psycopg.Connection) -> list[DeskAudit]:
     """Each desk's audit chain checked on the server's rows, with the local program's own audit.verify."""
-    names = [r[0] for r in hub.execute("SELECT desk FROM entries UNION SELECT desk FROM audit ORDER BY 1")]
+    chained = hub.execute("SELECT to_regclass('record_chain') IS NOT NULL").fetchone()[0]  # hub migration 8
+    union = " UNION SELECT desk FROM record_chain" if chained else ""
+    names = [r[0] for r in hub.execute(f"SELECT desk FROM entries UNION SELECT desk FROM audit{union} ORDER BY 1")]
     out = []
     for desk in names:
         mem, in_flight = audit_db(hub, desk)
         try:
             # The hub has no desk's key: the links of each chain, each row against its entry, not the keyed
             # rows' own hashes (audit.verify's `unchecked`; `verify` at the desk checks those).
-            out.append(DeskAudit(desk, audit.verify(mem, key=None), in_flight))
+            chain = chain_links(hub, desk) if chained else None
+            out.append(DeskAudit(desk, audit.verify(mem, key=None), in_flight, chain))
         finally:
             mem.close()
     return out
+
+
+def chain_links(hub: psycopg.Connection, desk: str) -> record_chain.ChainVerify:
+    """A desk's record chain on the server: every link (a row removed, reordered or altered breaks one), and each
+    covered row the server holds against the digests chained for it. The rows' own hashes need the desk's key
+    (`unchecked`); accounts and samples are checked at the desk."""
+    with hub.cursor() as cur:
+        cur.execute("SELECT id, at, covers, row_id, digest, sample_count, last_rowid, prev_hash, hash"
+                    " FROM record_chain WHERE desk = %s ORDER BY id", (desk,))
+        n, broken, unchecked, _latest = record_chain.verify_links(cur, key=None)
+    if broken:
+        return record_chain.ChainVerify(n, (broken,), unchecked=unchecked)
+    problems, unchained = _covered_rows(hub, desk)
+    return record_chain.ChainVerify(n, tuple(problems), unchained, unchecked=unchecked)
+
+
+def _covered_rows(hub: psycopg.Connection, desk: str) -> tuple[list[str], int]:
+    states: dict[tuple[str, int], set[str]] = {}
+    for covers, row_id, digest in hub.execute("SELECT covers, row_id, digest FROM record_chain WHERE desk = %s",
+                                              (desk,)):
+        states.setdefault((covers, row_id), set()).add(digest)
+    problems, unchained = [], 0
+    for spec in record_chain.COVERED:
+        if spec.table not in REPLICATED_TABLES:  # accounts: the desk's own
+            continue
+        rows = hub.execute(f"SELECT {', '.join(('id', *spec.columns))} FROM {spec.table} WHERE desk = %s ORDER BY id",
+                           (desk,))
+        found, older = record_chain.check_states(spec, rows, states)
+        problems += found
+        unchained += older
+    return problems, unchained
 
 
 def ensure_reader_role(conn: psycopg.Connection, name: str, password: str | None) -> bool:

@@ -38,13 +38,20 @@ RECORD_TABLES = (
 # Issue 18's access log (v5): a record table added later, with its own grants and ownership trigger in v5.
 ACCESS_LOG_TABLES = ("access_log",)
 
+# Issue 18 point 9's record chain (v8): the digests of the desk's other record rows, keyed and linked.
+CHAIN_TABLES = ("record_chain",)
+
 # Every table a desk ships (storage.replicator): the record tables, and the log of later session changes (v2).
-REPLICATED_TABLES = (*RECORD_TABLES, "session_changes", *ACCESS_LOG_TABLES, "settings_changes", "account_events")
+REPLICATED_TABLES = (
+    *RECORD_TABLES, "session_changes", *ACCESS_LOG_TABLES, "settings_changes", "account_events", *CHAIN_TABLES
+)
 # local_identity: the local database's own identity; on the hub, `desks` holds it. accounts: with a clinic database
 # the local table is the desk's copy of the clinic's accounts (v7, pulled by app.clinic_accounts) plus the desk's own
 # wrong-PIN lock state; the changes themselves are written on the hub, never shipped from a desk. account_events
 # (wrong PINs, lockouts, refusals at a desk) are shipped like the record.
-LOCAL_ONLY_TABLES = ("local_identity", "accounts")
+# record_chain_start: where the desk's chain began (its own bookkeeping, keyed by table name, not by id; the hub checks
+# the chain's links, which do not need it).
+LOCAL_ONLY_TABLES = ("local_identity", "accounts", "record_chain_start")
 
 _RECORD_TABLES_V1 = """
 CREATE TABLE sessions (
@@ -421,6 +428,36 @@ def _seed_pepper(conn: psycopg.Connection) -> None:
 
 _AFTER_MIGRATION = {7: _seed_pepper}  # a step a script cannot take (a secret from this host's random source)
 
+
+def desk_table_guards(table: str) -> str:
+    """What every record table added from v8 on gets: the desk group may insert and read it (never change it), and
+    only rows of its own desk (v4's ownership trigger). v5 and v6 wrote this out by hand (applied history)."""
+    return f"""
+REVOKE ALL ON {table} FROM {DESK_GROUP}, PUBLIC;
+GRANT INSERT, SELECT ON {table} TO {DESK_GROUP};
+CREATE TRIGGER rows_of_own_desk AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rows_of_own_desk();
+"""
+
+
+# Migration 8 (issue 18 point 9, local migration 14): each desk's record chain. Keyed with the desk's own key,
+# which the hub does not hold: it keeps the rows and checks their links (`verify` on the clinic database).
+_RECORD_CHAIN_V8 = """
+CREATE TABLE record_chain (
+    desk TEXT NOT NULL,
+    id BIGINT NOT NULL,
+    at DOUBLE PRECISION NOT NULL,
+    covers TEXT NOT NULL,
+    row_id BIGINT NOT NULL,
+    digest TEXT NOT NULL,
+    sample_count BIGINT,
+    last_rowid BIGINT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (desk, id)
+);
+""" + desk_table_guards("record_chain")
+
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (1, _RECORD_TABLES_V1 + _DESK_GRANTS_V1),
     (2, _REPLICATION_V2),
@@ -429,6 +466,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (5, _ACCESS_LOG_V5),
     (6, _SETTINGS_CHANGES_V6),
     (7, _ACCOUNTS_V7),
+    (8, _RECORD_CHAIN_V8),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -51,6 +51,7 @@ SHIP_ORDER = (
     "settings_changes",
     "access_log",
     "account_events",  # a desk's wrong PINs and lockouts (issue 18); the accounts themselves are the hub's (v7)
+    "record_chain",  # last: the digests of rows shipped before it in the same snapshot
 )
 SESSION_CHANGE_COLUMNS = ("ended_at", "discharged_at", "discharged_by", "course_id")
 NOTIFY_CHANNEL = "monitor_record"

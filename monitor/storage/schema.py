@@ -8,6 +8,50 @@ from __future__ import annotations
 
 import sqlite3
 
+from monitor.storage.append_only import append_only_sql
+
+# Local migration 14 (issue 18 point 9): the record chain (storage.record_chain). Each chained row names the row it
+# covers (`covers`: a table, or 'session_samples' for a digest of one session's samples; `row_id`: its id, the
+# session's for samples) and the sha256 of that row's content, keyed and linked like the access log. The rows are
+# written by the program's own connections (temporary triggers, storage.record_chain.install) in the transaction of
+# the row they cover. record_chain_start: where each covered table stood when the chain began (older rows are
+# counted as unchained, not failed).
+_RECORD_CHAIN_V14 = (
+    """
+        CREATE TABLE record_chain (
+            id INTEGER PRIMARY KEY,
+            at REAL NOT NULL,                  -- when it was chained (Unix s)
+            covers TEXT NOT NULL,              -- the table of the covered row, or 'session_samples'
+            row_id INTEGER NOT NULL,           -- the covered row's id (session_samples: the session's)
+            digest TEXT NOT NULL,              -- sha256 of the covered content (storage.record_chain)
+            sample_count INTEGER,              -- session_samples: how many samples the digest covers
+            last_rowid INTEGER,                -- session_samples: the highest sample rowid it covers
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL                 -- HMAC-SHA256 with the desk key over prev_hash and this row
+        );
+        CREATE INDEX record_chain_by_row ON record_chain(covers, row_id, id);
+        CREATE TABLE record_chain_start (
+            covers TEXT NOT NULL PRIMARY KEY,
+            last_id INTEGER NOT NULL,          -- rows up to this id were recorded before the chain
+            at REAL NOT NULL
+        );
+        INSERT INTO record_chain_start (covers, last_id, at)
+            WITH now(at) AS (SELECT (julianday('now') - 2440587.5) * 86400.0)
+            SELECT 'alarm_events', coalesce(max(id), 0), (SELECT at FROM now) FROM alarm_events
+            UNION ALL SELECT 'accounts', coalesce(max(id), 0), (SELECT at FROM now) FROM accounts
+            UNION ALL SELECT 'account_events', coalesce(max(id), 0), (SELECT at FROM now) FROM account_events
+            UNION ALL SELECT 'patients', coalesce(max(id), 0), (SELECT at FROM now) FROM patients
+            UNION ALL SELECT 'courses', coalesce(max(id), 0), (SELECT at FROM now) FROM courses
+            UNION ALL SELECT 'sessions', coalesce(max(id), 0), (SELECT at FROM now) FROM sessions
+            UNION ALL SELECT 'session_changes', coalesce(max(id), 0), (SELECT at FROM now) FROM session_changes
+            UNION ALL SELECT 'settings_changes', coalesce(max(id), 0), (SELECT at FROM now) FROM settings_changes
+            UNION ALL SELECT 'session_samples', coalesce(max(id), 0), (SELECT at FROM now) FROM sessions;
+    """
+    + append_only_sql("record_chain")
+    + append_only_sql("record_chain_start")
+    + append_only_sql("session_changes")
+)
+
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (
         1,
@@ -300,6 +344,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             BEGIN SELECT RAISE(ABORT, 'a settings change is never deleted'); END;
         """,
     ),
+    (14, _RECORD_CHAIN_V14),
     (
         15,
         """

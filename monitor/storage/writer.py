@@ -290,7 +290,7 @@ class SessionWriter:
         try:
             record_heads(conn)
         except (OSError, sqlite3.Error) as exc:
-            log.error("could not anchor the audit chain's head outside the database: %s", exc)
+            log.error("could not anchor the chains' heads outside the database: %s", exc)
 
     def _give_up_held(self) -> None:
         """Closing with entries the database never took: save them beside it, say where, lose nothing."""
@@ -340,8 +340,9 @@ class SessionWriter:
         finally:
             if durable:
                 conn.execute("PRAGMA synchronous=NORMAL")
-        if durable:  # an entry is confirmed once its chain head is anchored outside the file too
-            self._anchor(conn)
+        # an entry is confirmed once its chain head is anchored outside the file too; the other calls (a session
+        # opened, ended) move the record chain (storage.record_chain)
+        self._anchor(conn)
         result.set_result(value)
         return True
 
@@ -386,7 +387,10 @@ class SessionWriter:
         written = sum(1 for sql, _row in good if sql == _INSERT_SAMPLE)
         self.samples_written += written - sum(1 for sql, _row, _why in refused if sql == _INSERT_SAMPLE)
         self.commits += 1
+        chained = any(sql == _INSERT_ALARM for sql, _row in self._rows)  # the queued rows other than samples
         self._samples, self._rows = [], []
+        if chained:  # alarm events are chained (storage.record_chain): the new head, anchored outside the file
+            self._anchor(conn)
         if bad:
             self._note_quarantine(bad)
         return True

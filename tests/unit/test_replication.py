@@ -95,7 +95,7 @@ def test_a_closed_port_is_a_stall_too(tmp_path: Path) -> None:
         assert "unreachable since" in (problems.get(timeout=WAIT_S) or "")
     finally:
         left = replication.stop(flush_timeout_s=0.5)
-    assert left == 10 + 1 + 1  # samples, the link event, the session: nothing was ever sent
+    assert left == 10 + 1 + 1 + 1  # samples, the link event, the session, its record-chain row: nothing was sent
 
 
 def test_a_close_with_the_server_gone_says_what_is_left_and_the_next_start_sends_it(
