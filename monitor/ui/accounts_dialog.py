@@ -3,7 +3,8 @@
 Thin: every rule and refusal is AccountService's (initials unique, 2-4 letters; a PIN of 4 or more, 8 or more for
 the roles that guard the others; not repeated or sequential; only an active administrator may change accounts; the
 last active administrator cannot be disabled) and is shown here, in the dialog's error line. A new secret is typed
-twice; both fields are cleared as soon as it is read, whatever follows: the dialog never keeps one.
+twice; both fields are cleared as soon as it is read, whatever follows: the dialog never keeps one. A change runs
+on a worker thread (with a clinic database it is made there, over the network), the buttons waiting meanwhile.
 
 The menu action (StaffAccountsAction, "Staff accounts…") is visible only while an administrator is signed in at
 the desk; the service checks the role again on every change.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -37,6 +38,7 @@ from monitor.app.accounts import AccountService, SignInError
 from monitor.app.desk import Desk
 from monitor.clinical.roles import Account, Role
 from monitor.ui import theme
+from monitor.ui.background import BackgroundJob
 from monitor.ui.fit import tree_width
 from monitor.ui.text import plain
 
@@ -62,6 +64,8 @@ class AccountsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"Staff accounts — signed in as {admin.initials} (administrator)")
         self.accounts, self.admin = accounts, admin
+        self.busy = False  # a change is being made (on a worker thread)
+        self.job: BackgroundJob | None = None
         self.table = QTreeWidget()
         self.table.setObjectName("accounts_table")
         self.table.setRootIsDecorated(False)
@@ -164,21 +168,22 @@ class AccountsDialog(QDialog):
 
     # --- changes (the service's rules; its refusals shown) ---------------------------------------------------
 
-    def add_account(self) -> Account | None:
+    def add_account(self) -> BackgroundJob | None:
         secret = self._take(self.secret, self.again)
         if secret is None:
             return None
         role = Role(self.role.currentData())
-        try:
-            account = self.accounts.add(self.name.text(), self.initials.text(), role, secret, by=self.admin)
-        except SignInError as exc:
-            return self._refuse(exc.message)
-        self.name.clear()
-        self.initials.clear()
-        self._done(f"Added {account.initials} ({account.name}), {account.role.label}.")
-        return account
+        name, initials = self.name.text(), self.initials.text()
 
-    def disable_selected(self) -> Account | None:
+        def added(account: Account) -> None:
+            self.name.clear()
+            self.initials.clear()
+            self._done(f"Added {account.initials} ({account.name}), {account.role.label}.")
+
+        return self._change("Adding the account", lambda: self.accounts.add(name, initials, role, secret, self.admin),
+                            added)
+
+    def disable_selected(self) -> BackgroundJob | None:
         initials = self._selected()
         if initials is None:
             return None
@@ -189,25 +194,53 @@ class AccountsDialog(QDialog):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return None
-        try:
-            account = self.accounts.disable(initials, by=self.admin)
-        except SignInError as exc:
-            return self._refuse(exc.message)
-        self._done(f"Disabled {account.initials} ({account.name}).")
-        return account
+        return self._change("Disabling the account", lambda: self.accounts.disable(initials, by=self.admin),
+                            lambda account: self._done(f"Disabled {account.initials} ({account.name})."))
 
-    def reset_selected(self) -> bool:
+    def reset_selected(self) -> BackgroundJob | None:
         initials = self._selected()
         secret = self._take(self.reset_secret, self.reset_again)
         if initials is None or secret is None:
-            return False
-        try:
+            return None
+
+        def reset() -> str:
             self.accounts.reset_secret(initials, secret, by=self.admin)
-        except SignInError as exc:
-            self._refuse(exc.message)
-            return False
-        self._done(f"New PIN set for {initials} (and its lock cleared).")
-        return True
+            return initials
+
+        return self._change("Setting the new PIN", reset,
+                            lambda _: self._done(f"New PIN set for {initials} (and its lock cleared)."))
+
+    def _change(self, title: str, work: Callable[[], Any], done: Callable[[Any], None]) -> BackgroundJob:
+        """One change through the account service, on a worker thread: with a clinic database it is made there,
+        over the network, and a new secret's Argon2id hash takes ~0.2 s. The buttons wait meanwhile; a refusal
+        (SignInError) is shown in the dialog, any other failure by the job (never swallowed)."""
+
+        def run(_progress: object, _cancel: object) -> Any:
+            try:
+                return work()
+            except SignInError as exc:  # the service's rule: the dialog says it
+                return exc
+
+        self._set_busy(True)
+        job = BackgroundJob(title, run, self)
+        job.sigFinished.connect(lambda result: self._finished(result, done))
+        self.job = job.start()
+        return job
+
+    def _finished(self, result: Any, done: Callable[[Any], None]) -> None:
+        self._set_busy(False)
+        if self.job is not None:  # its work held the typed secret: let it go
+            self.job.deleteLater()
+            self.job = None
+        if isinstance(result, SignInError):
+            self._refuse(result.message)
+        elif result is not None:  # None: the job failed and said why
+            done(result)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        for button in (self.add_button, self.disable_button, self.reset_button):
+            button.setEnabled(not busy)
 
     def _take(self, first: QLineEdit, second: QLineEdit) -> str | None:
         """The new secret typed twice, both fields cleared at once; None (said) when the two differ."""
