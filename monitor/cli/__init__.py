@@ -38,7 +38,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "users": users.users,
     "sessions": lambda args: records.sessions(args.db, args.json),
     "clinic-db": clinic_db.init,  # its one action so far: init
-    "review": review.review,
+    "review": signed(review.review, lambda args: f"session {args.session}" if args.session else "the session list"),
     "access-log": signed(access.access_log, lambda args: f"access log of patient {args.patient}", Role.ADMIN),
 }
 

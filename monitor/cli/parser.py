@@ -231,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     rev = sub.add_parser("review", help="review recorded sessions (read-only window): of this desk or the clinic's")
     rev.add_argument("--db", type=_db_or_dsn, help=DB_OR_HUB_HELP)
     rev.add_argument("--session", type=_session, help=SESSION_HELP + " (default: the list of sessions, to pick one)")
+    add_user_option(rev)
 
     add_users_parser(sub)
 

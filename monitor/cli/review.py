@@ -1,5 +1,7 @@
 """`infusion-monitor review`: the read-only review window without a monitor, on this desk's database or on the
-clinic database (`--db postgresql://…`), e.g. at the prescriber's office. Only reads: a reader role suffices."""
+clinic database (`--db postgresql://…`), e.g. at the prescriber's office. Only reads: a reader role suffices.
+Opening a record needs a signed-in account (cli.signing_in) and leaves an access-log row in the desk's database, as
+the window's review does (issue 18 point 5)."""
 
 from __future__ import annotations
 
@@ -21,7 +23,11 @@ def review(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"review: {exc}", file=sys.stderr)
             return 2
-    return _show(source, session)
+    from monitor.app.access import RecordAccess
+    from monitor.cli.signing_in import accounts_db
+
+    initials = args.signed_in.initials  # `signed` signed the account in
+    return _show(source, session, RecordAccess(accounts_db(args), lambda _action: initials))
 
 
 def _local_id(text: str) -> int:
@@ -30,7 +36,7 @@ def _local_id(text: str) -> int:
     return int(text)
 
 
-def _show(source, session) -> int:  # source: Path | DSN; session: int | HubAddress | None
+def _show(source, session, access) -> int:  # source: Path | DSN; session: int | HubAddress | None
     from PySide6.QtWidgets import QApplication, QDialog
 
     from monitor.ui.review_window import open_review, open_session_list
@@ -58,9 +64,9 @@ def _show(source, session) -> int:  # source: Path | DSN; session: int | HubAddr
 
     windows: list = []
     if session is None:
-        job = open_session_list(source, None)
+        job = open_session_list(source, None, access)
         job.sigFinished.connect(listed)
     else:
-        job = open_review(source, session, None, windows)
+        job = open_review(source, session, None, windows, access)
         job.sigFinished.connect(opened)
     return app.exec()  # `job` is held until here: a job collected while its thread runs takes the process down

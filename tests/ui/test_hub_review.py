@@ -3,9 +3,12 @@ column, and a session opened from it that names the desk that recorded it; read 
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
+from accounts import cli_user, make_account
 from hub_data import as_url, record_desk, ship_as_desk
 from hub_desks import desk_dsn
 from PySide6.QtCore import QTimer
@@ -13,6 +16,8 @@ from PySide6.QtWidgets import QApplication, QLabel
 
 from monitor.app.clinic_patients import ClinicPatients
 from monitor.cli import main
+from monitor.cli.signing_in import NOT_SIGNED_IN
+from monitor.storage.paths import default_db_path
 from monitor.ui.review_window import ReviewWindow, open_session_list
 
 
@@ -57,9 +62,16 @@ def test_review_opens_a_hub_session_and_names_its_desk(qtbot, office_url: str) -
     assert review.trends.series["HR"].y[0] == 90.0, "desk b's session 1, not desk a's"
 
 
-def test_the_review_command_opens_a_session_of_the_clinic_database(qtbot, office_url: str, capsys) -> None:
-    """`infusion-monitor review --db postgresql://… --session DESK:ID`: the window opens (its record read on a worker
-    thread), names the desk, and the command ends when it is closed."""
+def test_the_review_command_opens_a_session_of_the_clinic_database(
+    qtbot, office_url: str, capsys, monkeypatch
+) -> None:
+    """`infusion-monitor review --db postgresql://… --session DESK:ID`: signed in (issue 18), the window opens (its
+    record read on a worker thread), names the desk, leaves an access row in this desk's database, and the command
+    ends when it is closed."""
+    desk_db = default_db_path()
+    make_account(desk_db, "KM")  # the desk's database, with its accounts: the command signs in with them
+    assert main(["review", "--db", office_url, "--session", "desk-b:1"]) == NOT_SIGNED_IN, "nobody signed in"
+    cli_user(monkeypatch, desk_db, "KM")
     seen: list[str] = []
 
     def close_when_open() -> None:
@@ -77,6 +89,9 @@ def test_the_review_command_opens_a_session_of_the_clinic_database(qtbot, office
         timer.stop()
         QApplication.instance().setQuitOnLastWindowClosed(True)
     assert len(seen) == 1 and "session 1 at desk desk-b" in seen[0]
+    with closing(sqlite3.connect(desk_db)) as conn:
+        rows = conn.execute("SELECT who, action, target FROM access_log ORDER BY id").fetchall()
+    assert rows == [("KM", "review", "session:desk-b:1")]
     assert main(["review", "--db", office_url, "--session", "1"]) == 2, "on the clinic database: DESK:ID"
     assert "DESK:ID" in capsys.readouterr().err
 
