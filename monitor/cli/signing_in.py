@@ -92,8 +92,9 @@ def sign_in(
 
 
 def record_command_access(args: argparse.Namespace, who: Account, action: str, target: str) -> None:
-    """The command line's access-log row. The access log is issue 18's `log` helper's (storage/access_log.py,
-    record_access(conn, who, action, target)); until it is merged, the access is an account event of the signer."""
+    """The command itself, as an account event of the signer ("command line: export", its target): what was run and
+    by whom. The record it touched gets its own access-log row from the command (storage.access_log: export, review),
+    which names a patient's session, as the access log's targets do; a backup or a verify names no patient."""
     _account_event(accounts_db(args), who, f"command line: {action}", target)
 
 
