@@ -1,0 +1,88 @@
+"""Sedation the [PI] way: any fall of MOAA/S below the pre-dose score is sedation; MOAA/S 0 is loss of consciousness.
+
+clinical.md "Sedation scales": [PI] any decrease in MOAA/S from the pre-dose score is sedation (record a pre-dose
+score); MOAA/S 0 is loss of consciousness. The pre-dose score is recorded with the screening (payload key
+"pre_dose_moaas", the screening form's field). Pure functions over the session's entries (corrections applied:
+a struck score does not count, an amended one counts as amended). The stop threshold (MOAA/S <= 2 or RASS <= -3,
+scales.MOAAS_ACTION_AT_OR_BELOW) is a separate clinic default; this module only marks the episodes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from monitor.clinical.entries import Entry, EntryKind, EntryView, resolve
+from monitor.clinical.scales import MOAAS
+
+SEDATION = "sedation"  # [PI]: a MOAA/S below the pre-dose score
+LOSS_OF_CONSCIOUSNESS = "loss of consciousness"  # [PI]: MOAA/S 0
+PRE_DOSE_KEY = "pre_dose_moaas"  # the screening payload's key (the screening form owns the field)
+NO_PRE_DOSE_TEXT = "no pre-dose MOAA/S recorded with the screening: falls from it cannot be marked as sedation"
+
+
+@dataclass(frozen=True)
+class Episode:
+    kind: str  # SEDATION or LOSS_OF_CONSCIOUSNESS
+    began: float  # the first score that met it (Unix s)
+    resolved: float | None  # the first score after it that no longer meets it; None while it lasts
+    detail: str  # e.g. "MOAA/S fell to 3 (pre-dose 5)"
+
+
+def _views(entries: Iterable[Entry | EntryView]) -> list[EntryView]:
+    items = list(entries)
+    if any(isinstance(e, Entry) for e in items):
+        return resolve(e for e in items if isinstance(e, Entry))
+    return sorted((e for e in items if isinstance(e, EntryView)), key=lambda v: (v.t, v.id))
+
+
+def pre_dose_moaas(entries: Iterable[Entry | EntryView]) -> int | None:
+    """The pre-dose MOAA/S of the latest live screening; None when it has none (a screening before the field)."""
+    screenings = [v for v in _views(entries) if v.live and v.kind is EntryKind.SCREENING]
+    if not screenings:
+        return None
+    value = screenings[-1].payload.get(PRE_DOSE_KEY)
+    if isinstance(value, int) and not isinstance(value, bool) and MOAAS.low <= value <= MOAAS.high:
+        return value
+    return None
+
+
+def moaas_scores(entries: Iterable[Entry | EntryView]) -> list[tuple[float, int]]:
+    """Live MOAA/S scores (time, score) in time order."""
+    return [
+        (v.t, int(v.payload["score"]))
+        for v in _views(entries)
+        if v.live and v.kind is EntryKind.SCORE and v.payload.get("scale") == MOAAS.key
+    ]
+
+
+def sedation_episodes(entries: Iterable[Entry | EntryView], pre_dose_moaas: int | None) -> list[Episode]:
+    """Sedation (MOAA/S below the pre-dose score; none marked without one) and loss of consciousness (MOAA/S 0)
+    episodes, in the order they began."""
+    scores = moaas_scores(entries)
+    episodes: list[Episode] = []
+    if pre_dose_moaas is not None:
+        pre = pre_dose_moaas
+        episodes += _runs(scores, lambda s: s < pre, SEDATION, lambda low: f"MOAA/S fell to {low} (pre-dose {pre})")
+    episodes += _runs(scores, lambda s: s == 0, LOSS_OF_CONSCIOUSNESS, lambda _lowest: "MOAA/S 0")
+    return sorted(episodes, key=lambda e: (e.began, e.kind != SEDATION))
+
+
+def _runs(
+    scores: Sequence[tuple[float, int]], meets: Callable[[int], bool], kind: str, detail: Callable[[int], str]
+) -> list[Episode]:
+    """Episodes of consecutive scores that meet the condition: from the first to the first that does not."""
+    out: list[Episode] = []
+    began: float | None = None
+    lowest = MOAAS.high
+    for t, score in scores:
+        if meets(score):
+            if began is None:
+                began, lowest = t, score
+            lowest = min(lowest, score)
+        elif began is not None:
+            out.append(Episode(kind, began, t, detail(lowest)))
+            began = None
+    if began is not None:
+        out.append(Episode(kind, began, None, detail(lowest)))
+    return out
