@@ -5,6 +5,7 @@ Everything not in the file keeps this program's default (the clinical.md values,
 Alarm limits stay within the hard bounds of monitor.clinical.alarm_limits, as a session's own changes do. Example:
 
     {
+      "protocol": "iv-ketamine",
       "alarm_limits": {"NIBP_SYS": {"low": 90, "high": 170}, "SPO2": {"low": 93}},
       "check_interval_min": 10,
       "check_grace_min": 5,
@@ -19,6 +20,8 @@ Alarm limits stay within the hard bounds of monitor.clinical.alarm_limits, as a 
       "lock_after_min": 5
     }
 
+"protocol": which workflow governs the sessions (ProtocolKind): "iv-ketamine" (the default) or "esketamine-rems"
+(the esketamine [PI]/[REMS] workflow many ketamine clinics follow).
 "allow_above_ceiling": whether a dose rate or bolus above max_rate_mg_kg_h / max_bolus_mg_kg may be given at all;
 false by default (this program's clinic default: refused). True lets a charge nurse or prescriber exceed them, or a
 nurse with one's co-signature (initials + PIN, on the record), up to the absolute 5 mg/kg/h and 2 mg/kg.
@@ -44,6 +47,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +61,7 @@ from monitor.clinical.screening import BP_GATE_DIA, BP_GATE_SYS
 from monitor.devices.port_policy import PortPolicy
 
 _KEYS = {
+    "protocol",
     "alarm_limits",
     "check_interval_min",
     "check_grace_min",
@@ -83,8 +88,16 @@ class ProtocolError(config_values.ConfigError):
     """The protocol file is unusable; the message names the file and the entry."""
 
 
+class ProtocolKind(StrEnum):
+    """The workflow a clinic follows (clinic.json "protocol"; clinical.md "Monitoring during infusion")."""
+
+    IV_KETAMINE = "iv-ketamine"  # IV ketamine infusion: observe after the infusion ends (60 min, clinic default)
+    ESKETAMINE_REMS = "esketamine-rems"  # [PI]/[REMS]: observe at least 2 h after dosing, BP at set times
+
+
 @dataclass(frozen=True)
 class ClinicProtocol:
+    kind: ProtocolKind = ProtocolKind.IV_KETAMINE  # clinical.md: IV ketamine by default; a clinic may choose REMS
     limits: dict[str, Limit] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
     check_interval_s: float = CHECK_INTERVAL_S
     check_grace_s: float = GRACE_S
@@ -105,7 +118,7 @@ class ClinicProtocol:
     def describe(self) -> str:
         gate = f"{self.bp_gate[0]:g}/{self.bp_gate[1]:g}"
         return (
-            f"clinic protocol: {self.source}; checks every {self.check_interval_s / 60:g} min "
+            f"clinic protocol: {self.source}; protocol {self.kind.value}; checks every {self.check_interval_s / 60:g} min "
             f"(+{self.check_grace_s / 60:g}); start gate {gate}; max {self.infusion.max_rate_mg_kg_h:g} mg/kg/h; "
             f"observe {self.min_observation_s / 60:g} min after the infusion; Aldrete circulation in "
             f"{self.aldrete_circulation.value}; a score contradicting the monitor "
@@ -153,6 +166,7 @@ def parse_protocol(data: Any, source: str) -> ClinicProtocol:
     if not isinstance(gate, dict):
         raise ProtocolError('bp_gate must be an object like {"sys": 160, "dia": 100}')
     return ClinicProtocol(
+        kind=_kind(data.get("protocol", base.kind.value)),
         limits=_limits(data.get("alarm_limits", {})),
         check_interval_s=60 * _number(data, "check_interval_min", base.check_interval_s / 60, 5, 60),
         check_grace_s=60 * _number(data, "check_grace_min", base.check_grace_s / 60, 0, 15),
@@ -205,6 +219,13 @@ def _circulation(value: Any) -> Circulation:
         raise ProtocolError(
             f"aldrete_circulation must be one of {[c.value for c in Circulation]}, got {value!r}"
         ) from None
+
+
+def _kind(value: Any) -> ProtocolKind:
+    try:
+        return ProtocolKind(value)
+    except ValueError:
+        raise ProtocolError(f"protocol must be one of {[k.value for k in ProtocolKind]}, got {value!r}") from None
 
 
 def _choice(data: dict, key: str, default: str, allowed: tuple[str, ...]) -> str:
