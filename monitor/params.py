@@ -26,6 +26,7 @@ class Param:
     loinc: str | None
     low: float  # the physical range (inclusive); where it comes from: the constants below
     high: float
+    loinc_also: tuple[str, ...] = ()  # further codings, after `loinc` (clinical.md "Codes for export")
 
     def problem(self, value: float) -> str | None:
         """Why `value` cannot be a reading of this parameter, or None when it can."""
@@ -48,8 +49,16 @@ GAS = (0.0, 150.0)  # clinic default: CO2 in mmHg (about 20 % of an atmosphere)
 TEMPERATURE = (0.0, 50.0)  # clinic default: a probe off the patient reads room temperature, not a fault
 
 
-def _p(name: str, label: str, unit: str, precision: int, loinc: str | None, bounds: tuple[float, float]) -> Param:
-    return Param(name, label, unit, precision, loinc, *bounds)
+def _p(
+    name: str,
+    label: str,
+    unit: str,
+    precision: int,
+    loinc: str | None,
+    bounds: tuple[float, float],
+    loinc_also: tuple[str, ...] = (),
+) -> Param:
+    return Param(name, label, unit, precision, loinc, *bounds, loinc_also)
 
 
 # Invasive pressure channels are named by their monitor label (ART, CVP, ...); see INVASIVE_LABELS.
@@ -81,7 +90,8 @@ INVASIVE_LABELS: tuple[str, ...] = (
 _BASE: tuple[Param, ...] = (
     _p("HR", "Heart rate", "/min", 0, "8867-4", RATE),
     _p("PR", "Pulse rate", "/min", 0, "8889-8", RATE),
-    _p("SPO2", "SpO₂", "%", 0, "59408-5", PERCENT),
+    # [LOINC] 2708-6 as the FHIR R4 vital-signs profile requires, 59408-5 (by pulse oximetry) as a second coding
+    _p("SPO2", "SpO₂", "%", 0, "2708-6", PERCENT, ("59408-5",)),
     _p("NIBP_SYS", "NIBP systolic", "mmHg", 0, "8480-6", BLOOD_PRESSURE),
     _p("NIBP_DIA", "NIBP diastolic", "mmHg", 0, "8462-4", BLOOD_PRESSURE),
     _p("NIBP_MEAN", "NIBP mean", "mmHg", 0, "8478-0", BLOOD_PRESSURE),

@@ -30,6 +30,7 @@ from PySide6.QtGui import (
 )
 
 from monitor.app import export
+from monitor.app.export.monitoring_summary import REMS_FIELDS, summary_rows, summary_title
 from monitor.app.export.report_content import (
     TITLE,
     EntryContent,
@@ -45,6 +46,7 @@ from monitor.app.export.report_content import (
 )
 from monitor.app.record_values import last_values_text
 from monitor.app.session_record import SessionRecord
+from monitor.clinical.clinic_protocol import ProtocolKind
 from monitor.ui.report_pdf_charts import charts
 from monitor.ui.report_pdf_page import (
     BODY,
@@ -199,6 +201,23 @@ def _gapssection(flow: Flow, record: SessionRecord) -> None:
     _table(flow, (0.2, 0.2, 0.6), ("From", "To", "Length"), rows)
 
 
+def _summary_page(flow: Flow, record: SessionRecord) -> None:
+    """The monitoring summary on a page of its own: the [PI]/[REMS] monitoring form's items, or the handover sheet."""
+    flow.new_page()
+    flow.text(summary_title(record.protocol_kind), pdf_font(14, bold=True), after=4.0)
+    fields(flow, summary_rows(record), label_w=150.0)
+    flow.y += 6
+    notes = [
+        "BP about 40 min after dosing, observation of at least 2 h after dosing (esketamine) and the items above: "
+        "[PI]/[REMS] as in shared/clinical.md. Readings are the NIBP readings nearest each moment; the "
+        "respiratory depression episodes are the session's SpO₂ low, RR low and EtCO₂ high alarms.",
+    ]
+    if record.protocol_kind is ProtocolKind.ESKETAMINE_REMS:
+        notes.append("REMS form fields covered: " + "; ".join(REMS_FIELDS) + ".")
+    for note in notes:
+        flow.text(note, pdf_font(8), MUTED)
+
+
 def _footers(pages: Sequence[Page], session_id: int, generated_at: float) -> None:
     font = pdf_font(8)
     generated = datetime.fromtimestamp(generated_at).strftime("Generated %Y-%m-%d %H:%M")
@@ -231,6 +250,7 @@ def layout_report(record: SessionRecord, *, generated_at: float | None = None) -
     _entries_table(flow, record)
     _alarmssection(flow, alarm_rows(record), record)
     _gapssection(flow, record)
+    _summary_page(flow, record)
     section(flow, "Record integrity", 30)  # last: what this paper proves about the stored record (verify --expect)
     fields(flow, [("Audit chain head", chain_head_text(record))])
     _footers(flow.pages, record.session.id, time.time() if generated_at is None else generated_at)

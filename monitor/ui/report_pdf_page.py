@@ -146,6 +146,12 @@ class Flow:
         self.y = BODY.top()
         return True
 
+    def new_page(self) -> None:
+        """Start the next block at the top of a page of its own (unless the current page is still empty)."""
+        if self.y != BODY.top():
+            self.pages.append(Page())
+            self.y = BODY.top()
+
     def text(self, text: str, font: QFont, colour: QColor = INK, after: float = 2.0) -> None:
         height = text_height(text, font, BODY.width())
         self.need(height)

@@ -1,5 +1,6 @@
 """FHIR R4 Bundle (JSON) of one session: vital signs and nurse scores as Observations, the infusion as a
-MedicationAdministration. Qt-free; plain dicts, validated against the FHIR models in the tests.
+MedicationAdministration, the monitoring summary (monitoring_summary, the PDF's summary page) as a Composition.
+Qt-free; plain dicts, validated against the FHIR models in the tests.
 
 Vital signs use the LOINC codes of the parameter table (shared/clinical.md [LOINC]) and the vital-signs
 category; continuous parameters are exported at one value per `interval_s` (the last reading in each interval,
@@ -12,6 +13,7 @@ A number that is not finite (NaN, ±inf: never a reading) is left out, and `bund
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import uuid
@@ -22,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from monitor.app.export.csv import iso
+from monitor.app.export.monitoring_summary import monitoring_summary, summary_rows, summary_title
 from monitor.app.session_record import Series, SessionRecord
 from monitor.clinical.entries import PROGRAM_INITIALS, EntryKind, EntryView, describe
 from monitor.clinical.infusion import InfusionAction, InfusionState
@@ -57,7 +60,8 @@ def _quantity(value: float, unit: str) -> dict[str, Any]:
 
 def _vital(subject: str, name: str, t: float, value: float) -> dict[str, Any]:
     p = PARAMS[name]
-    code = {"coding": [{"system": LOINC, "code": p.loinc, "display": p.label}], "text": p.label}
+    codes = (p.loinc, *p.loinc_also)  # the profile's code first (SpO2: 2708-6, then 59408-5)
+    code = {"coding": [{"system": LOINC, "code": c, "display": p.label} for c in codes], "text": p.label}
     return {
         "resourceType": "Observation",
         "status": "final",
@@ -215,6 +219,34 @@ def _patient(record: SessionRecord) -> dict[str, Any]:
     }
 
 
+def _narrative(text: str) -> dict[str, Any]:
+    return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{html.escape(text)}</div>'}
+
+
+def _summary_composition(subject: str, record: SessionRecord, bp_urls: dict[float, str]) -> dict[str, Any]:
+    """The monitoring summary (issue 19 point 6) as a Composition: one section per item of the PDF's summary page,
+    the blood-pressure sections pointing at the panel Observation of the reading they name."""
+    summary = monitoring_summary(record)
+    by_label = {f"BP {c.label.lower()}": c for c in summary.bp}
+    sections = []
+    for label, value in summary_rows(record, summary):
+        section: dict[str, Any] = {"title": label, "text": _narrative(value)}
+        check = by_label.get(label)
+        if check is not None and check.taken_at is not None and check.taken_at in bp_urls:
+            section["entry"] = [{"reference": bp_urls[check.taken_at]}]
+        sections.append(section)
+    return {
+        "resourceType": "Composition",
+        "status": "final" if record.session.ended_at is not None else "preliminary",
+        "type": {"coding": [{"system": LOCAL, "code": "monitoring-summary"}], "text": "Monitoring summary"},
+        "subject": {"reference": subject},
+        "date": iso(record.end),
+        "author": [{"display": "Infusion Station Monitor (program)"}],
+        "title": summary_title(record.protocol_kind),
+        "section": sections,
+    }
+
+
 def session_bundle(record: SessionRecord, interval_s: float = 60.0) -> dict[str, Any]:
     """A FHIR R4 'collection' Bundle of the session."""
     patient_url = _urn()
@@ -224,18 +256,21 @@ def session_bundle(record: SessionRecord, interval_s: float = 60.0) -> dict[str,
         if name in record.series:
             for t, v in _per_interval(record.series[name], interval_s):
                 resources.append((_urn(), _vital(patient_url, name, t, v)))
+    bp_urls: dict[float, str] = {}  # by the reading's time: the summary's BP sections point at them
     for reading in record.nibp:
         values = {"NIBP_SYS": reading.sys, "NIBP_DIA": reading.dia, "NIBP_MEAN": reading.mean}
         present = {name: v for name, v in values.items() if v is not None and math.isfinite(v)}
         if not present:
             continue
-        resources.append((_urn(), _blood_pressure(patient_url, record.nibp_time(reading), present)))
+        url = bp_urls[record.nibp_time(reading)] = _urn()
+        resources.append((url, _blood_pressure(patient_url, record.nibp_time(reading), present)))
     for view in record.entries:
         if view.kind is not EntryKind.INFUSION:
             resources.append((_urn(), _nurse_observation(patient_url, view)))
     medication = _medication_administration(patient_url, record)
     if medication is not None:
         resources.append((_urn(), medication))
+    resources.append((_urn(), _summary_composition(patient_url, record, bp_urls)))
     return {
         "resourceType": "Bundle",
         "type": "collection",
