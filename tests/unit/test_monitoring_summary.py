@@ -98,7 +98,7 @@ def test_no_sedation_and_why_it_could_not_be_judged_without_a_pre_dose_score(emp
     sedation = monitoring_summary(empty).sedation
     assert not sedation.occurred and sedation.began is None and sedation.resolved is None
     assert "no pre-dose MOAA/S recorded" in sedation.note
-    assert dict(summary_rows(empty))["Sedation"].startswith("No. no pre-dose MOAA/S")
+    assert dict(summary_rows(empty))["Sedation"].startswith("No (no pre-dose MOAA/S recorded: only loss")
 
 
 def test_dissociation_from_the_ratings_and_the_side_effect_entries(full: SessionRecord, empty: SessionRecord) -> None:

@@ -324,7 +324,7 @@ def occurrence_text(record: SessionRecord, occurrence: Occurrence) -> str:
         )
     else:
         text = "Yes — " + "; ".join(episode_text(e) for e in episodes)
-    return f"{text}. {occurrence.note}" if occurrence.note else text
+    return f"{text} ({occurrence.note})" if occurrence.note else text
 
 
 def summary_rows(record: SessionRecord, summary: MonitoringSummary | None = None) -> list[tuple[str, str]]:
