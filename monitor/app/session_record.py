@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from monitor.app.session_service import entries_from_rows
+from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL, ProtocolKind, kind_described
 from monitor.clinical.entries import PROGRAM_INITIALS, EntryKind, EntryView, resolve
 from monitor.clinical.infusion import InfusionLimits, InfusionStatus, fold_infusion
 from monitor.clinical.nibp import NIBP_PARAMS, NibpReading, NibpReadingDetector
@@ -57,6 +58,22 @@ class SessionRecord:
     status: list[StatusRow] = field(default_factory=list)  # what the monitor reported about its values, in order
     desk: str = ""  # the desk that recorded it, when read from the clinic database ("": this desk's own file)
     chain_head: str = ""  # the audit chain's hash after this session's last entry ("": none), printed on the PDF
+
+    @property
+    def protocol_kinds(self) -> list[ProtocolKind]:
+        """The clinic protocols that governed this session, in order (one, unless clinic.json changed between a
+        close and the resume): from its "clinic" link events; none recorded (a bare recording): the default."""
+        kinds: list[ProtocolKind] = []
+        for event in self.link_events:
+            kind = kind_described(event.detail) if event.state == "clinic" else None
+            if kind is not None and kind not in kinds[-1:]:
+                kinds.append(kind)
+        return kinds or [DEFAULT_PROTOCOL.kind]
+
+    @property
+    def protocol_kind(self) -> ProtocolKind:
+        """The protocol that governed the session's end (the latest start or resume): what its summary follows."""
+        return self.protocol_kinds[-1]
 
     @property
     def patient_text(self) -> str:
