@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from forms import CHECKLIST, START, T0, Clock, screening
 
+from monitor.app.export.report_content import header_rows
+from monitor.app.session_record import load_record
 from monitor.app.session_service import SessionService
 from monitor.clinical.clinic_protocol import (
     DEFAULT_PROTOCOL,
@@ -243,3 +245,19 @@ def test_an_aldrete_score_records_the_circulation_variant_it_was_given_in(
     assert entry.payload["circulation_in"] == variant
     (view,) = [v for v in svc.views() if v.kind is EntryKind.ALDRETE]
     assert describe(view.kind, view.payload) == f"Modified Aldrete 10/10 ({said})"
+
+
+def test_the_record_and_its_pdf_header_say_which_protocol_governed_the_session(tmp_path: Path) -> None:
+    db = tmp_path / "record.sqlite3"
+    with SessionWriter(db) as writer:
+        sid = writer.open_session("sim", "datex-s5", started_at=T0)
+        writer.add_link_event(sid, T0, "clinic", DEFAULT_PROTOCOL.describe())
+        writer.add_link_event(sid, T0 + HOUR, "clinic", REMS.describe())  # clinic.json changed before a resume
+        writer.add_link_event(sid, T0 + 2 * HOUR, "clinic", REMS.describe())
+        older = writer.open_session("sim", "datex-s5", started_at=T0)  # no clinic event naming a protocol
+        writer.flush()
+    record = load_record(db, sid)
+    assert record.protocol_kinds == [ProtocolKind.IV_KETAMINE, ProtocolKind.ESKETAMINE_REMS]
+    assert record.protocol_kind is ProtocolKind.ESKETAMINE_REMS
+    assert dict(header_rows(record))["Clinic protocol"] == "iv-ketamine, then esketamine-rems"
+    assert dict(header_rows(load_record(db, older)))["Clinic protocol"] == "iv-ketamine"
