@@ -4,11 +4,14 @@ alarms, Aldrete scores and the discharge; written through the real writer into a
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from pathlib import Path
 
+from monitor.app.session_record import SessionRecord
+from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL, ProtocolKind
 from monitor.devices.events import Sample
-from monitor.storage.db import EntryRow
+from monitor.storage.db import EntryRow, LinkEventRow
 from monitor.storage.writer import SessionWriter
 from tests.forms import CHECKLIST, START, screening
 
@@ -71,3 +74,10 @@ ALARMS = [
 ]
 
 
+
+
+def as_rems(record: SessionRecord) -> SessionRecord:
+    """The record as an esketamine-rems clinic's: the clinic line the chair writes when a session opens, naming it."""
+    rems = dataclasses.replace(DEFAULT_PROTOCOL, kind=ProtocolKind.ESKETAMINE_REMS)
+    line = LinkEventRow(record.session.started_at, "clinic", rems.describe())
+    return dataclasses.replace(record, link_events=[line, *record.link_events])

@@ -10,7 +10,7 @@ of the chair's one NIBP reading detector (the alarm service's), device status, l
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from monitor.app.alarm_service import AlarmService
 from monitor.app.latest_values import LatestValues, ShownNibp
@@ -20,7 +20,7 @@ from monitor.clinical.alarms import Alarm
 from monitor.clinical.currency import ShownValue
 from monitor.clinical.infusion import InfusionStatus
 from monitor.clinical.nibp import NibpReading
-from monitor.clinical.recovery import MonitorValues
+from monitor.clinical.recovery import CIRCULATION_BANDS, Circulation, MonitorValues
 from monitor.clinical.schedule import Check, missed, next_open
 from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, ValueState
 from monitor.devices.link import LinkEvent, LinkState
@@ -145,8 +145,16 @@ class LiveChair:
             apnoea=self.receiving and DeviceCondition.APNEA in self.conditions,
             cuff=cuff,
             cuff_at=at or "",
+            cuff_taken_at=now - latest[0].sys.age_s if latest and latest[0].sys.age_s is not None else None,
             baseline=(float(baseline["sys"]), float(baseline["dia"])) if baseline else None,
         )
+
+    def _within_20(self, baseline: Mapping[str, float]) -> str:
+        """The circulation item's 2-point band, [ALDRETE] ±20 % or ±20 mmHg, as pressures: '±20 %: 102–154/64–96'."""
+        variant = self.service.protocol.aldrete_circulation
+        unit = "%" if variant is Circulation.PERCENT else " mmHg"
+        sys, dia = (_band(float(baseline[k]), variant) for k in ("sys", "dia"))
+        return f"2 points within ±20{unit}: {sys}/{dia}"
 
     def _latest_cuff(self, now: float) -> tuple[ShownNibp, str] | None:
         """The latest cuff reading with both pressures, and its time as HH:MM; None before the first."""
@@ -156,11 +164,12 @@ class LiveChair:
         return nibp, hm_text(now - nibp.sys.age_s)
 
     def recovery_context(self, now: float) -> str:
-        """For the Aldrete circulation item (BP within ±20 mmHg of the pre-infusion level) and oxygenation."""
+        """For the Aldrete circulation item (BP within ±20 % of the pre-infusion level, or ±20 mmHg: the clinic's
+        variant, said here with the band it gives) and oxygenation."""
         parts = []
         baseline = self.service.baseline()
         if baseline:
-            parts.append(f"pre-infusion BP {baseline['sys']:g}/{baseline['dia']:g}")
+            parts.append(f"pre-infusion BP {baseline['sys']:g}/{baseline['dia']:g} ({self._within_20(baseline)})")
         latest = self._latest_cuff(now)
         if latest is not None:
             nibp, at = latest
@@ -172,6 +181,11 @@ class LiveChair:
         elif spo2.note:
             parts.append(f"SpO₂ now -- ({spo2.note}: no current value)")
         return "Compare: " + " · ".join(parts) if parts else "No pre-infusion BP or cuff reading yet"
+
+
+def _band(level: float, variant: Circulation) -> str:
+    wide = level * CIRCULATION_BANDS[0] / 100 if variant is Circulation.PERCENT else CIRCULATION_BANDS[0]
+    return f"{level - wide:.0f}–{level + wide:.0f}"
 
 
 def if_current(shown: ShownValue) -> float | None:

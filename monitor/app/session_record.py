@@ -5,7 +5,6 @@ Qt-free; opens its own read connection, so it can run while the session is still
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from monitor.app.session_service import entries_from_rows
-from monitor.clinical.clinic_protocol import ProtocolKind
+from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL, ProtocolKind, kind_described
 from monitor.clinical.entries import PROGRAM_INITIALS, EntryKind, EntryView, resolve
 from monitor.clinical.infusion import InfusionLimits, InfusionStatus, fold_infusion
 from monitor.clinical.nibp import NIBP_PARAMS, NibpReading, NibpReadingDetector
@@ -59,9 +58,22 @@ class SessionRecord:
     status: list[StatusRow] = field(default_factory=list)  # what the monitor reported about its values, in order
     desk: str = ""  # the desk that recorded it, when read from the clinic database ("": this desk's own file)
     chain_head: str = ""  # the audit chain's hash after this session's last entry ("": none), printed on the PDF
-    # The clinic protocol the session ran under (clinic.json "protocol"), as the chair put it on the record when the
-    # session opened; a session recorded before protocols had kinds is IV ketamine. The summary page follows it.
-    protocol_kind: ProtocolKind = ProtocolKind.IV_KETAMINE
+
+    @property
+    def protocol_kinds(self) -> list[ProtocolKind]:
+        """The clinic protocols that governed this session, in order (one, unless clinic.json changed between a
+        close and the resume): from its "clinic" link events; none recorded (a bare recording): the default."""
+        kinds: list[ProtocolKind] = []
+        for event in self.link_events:
+            kind = kind_described(event.detail) if event.state == "clinic" else None
+            if kind is not None and kind not in kinds[-1:]:
+                kinds.append(kind)
+        return kinds or [DEFAULT_PROTOCOL.kind]
+
+    @property
+    def protocol_kind(self) -> ProtocolKind:
+        """The protocol that governed the session's end (the latest start or resume): what its summary follows."""
+        return self.protocol_kinds[-1]
 
     @property
     def patient_text(self) -> str:
@@ -83,18 +95,6 @@ class SessionRecord:
     def nibp_time(self, reading: NibpReading) -> float:
         """A reading's time on the session's timebase."""
         return reading.t if self.session.timebase == "device" else reading.host_t
-
-
-_KIND_ON_RECORD = re.compile("; protocol (" + "|".join(re.escape(k.value) for k in ProtocolKind) + ");")
-
-
-def protocol_kind_of(link_events: list[LinkEventRow]) -> ProtocolKind:
-    """The kind named by the session's first "clinic" link event (ClinicProtocol.describe(), written by the chair
-    when the session opened); IV ketamine, the default, when none names one."""
-    for e in link_events:
-        if e.state == "clinic" and (found := _KIND_ON_RECORD.search(e.detail)):
-            return ProtocolKind(found.group(1))
-    return ProtocolKind.IV_KETAMINE
 
 
 def _series(conn: sqlite3.Connection, session_id: int, param: str, timebase: str) -> Series:
@@ -156,5 +156,4 @@ def read_record(
         course_position=position,
         status=status,
         chain_head=(session_heads(conn, session_id) or [""])[-1],
-        protocol_kind=protocol_kind_of(link_events),
     )

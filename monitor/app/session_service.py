@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from monitor.app.desk import Desk
-from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL, ClinicProtocol
+from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL, ClinicProtocol, ProtocolKind
 from monitor.clinical.cosign import COSIGNED_BY, Safeguard, above_ceiling, screening_override
 from monitor.clinical.entries import (
     PROGRAM_INITIALS,
@@ -36,12 +36,13 @@ from monitor.clinical.infusion import InfusionLimits, InfusionStatus
 from monitor.clinical.record_rules import check_screening, infusion_status, latest, refuse_after_discharge
 from monitor.clinical.record_rules import discharge_facts as record_discharge_facts
 from monitor.clinical.recovery import (
+    CIRCULATION_IN,
     DischargeFacts,
     MonitorValues,
     aldrete_contradictions,
     discharge_refusals,
 )
-from monitor.clinical.schedule import Check, CheckStatus, checks
+from monitor.clinical.schedule import BP_BEFORE_END, Check, CheckStatus, checks, rems_bp_checks
 from monitor.clinical.screening import ScreeningResult
 from monitor.clinical.screening import evaluate as evaluate_screening
 from monitor.storage.db import EntryRow
@@ -200,8 +201,13 @@ class SessionService:
         return latest(self.views(), EntryKind.SCREENING)
 
     def baseline(self) -> Mapping[str, float] | None:
-        """The pre-infusion vitals of the latest screening (sys, dia, hr, spo2), for the recovery comparison."""
-        screening = self._latest_screening()
+        """The pre-infusion vitals (sys, dia, hr, spo2) for the recovery comparison ([ALDRETE] circulation: "the
+        pre-infusion level"): the screening's, the latest one recorded before the infusion started -- the values the
+        start was judged on -- not a screening recorded later, nor the first cuff reading (which may come after
+        the start, or be a single reading the nurse never confirmed)."""
+        views = self.views()
+        started = infusion_status(views, self.clock(), self.limits).started_at
+        screening = latest(views, EntryKind.SCREENING, float("inf") if started is None else started)
         return screening.payload.get("baseline") if screening else None
 
     def screening(self) -> ScreeningResult | None:
@@ -216,16 +222,24 @@ class SessionService:
         discharge = latest(views, EntryKind.DISCHARGE)
         start = infusion_status(views, now, self.limits).started_at
         end = discharge.t if discharge else None
-        return checks(start, end, now, views, nibp_times, self.protocol.check_interval_s, self.protocol.check_grace_s)
+        nibp_times = list(nibp_times)
+        interval = self.protocol.check_interval_s
+        regular = checks(start, end, now, views, nibp_times, interval, self.protocol.check_grace_s)
+        if self.protocol.kind is not ProtocolKind.ESKETAMINE_REMS:
+            return regular
+        scheduled = rems_bp_checks(start, end, now, nibp_times, interval, self.min_observation_s)
+        return sorted([*regular, *scheduled], key=lambda c: c.due_at)
 
     def discharge_refusals(self, checklist: Mapping[str, bool], now: float | None = None) -> list[str]:
         now = self.clock() if now is None else now
         return discharge_refusals(
-            self._discharge_facts(self.views(), now),
+            self._discharge_facts(self.views(), now, self._last_cuff_at()),
             checklist,
             now,
             self.min_observation_s,
             self.protocol.check_interval_s,
+            self.protocol.observe_from,
+            self.protocol.kind is ProtocolKind.ESKETAMINE_REMS,
         )
 
     def record_missed_checks(self, nibp_times: Iterable[float], now: float | None = None) -> list[Future[Entry]]:
@@ -235,14 +249,14 @@ class SessionService:
         with self._missed_lock:
             with self._lock:
                 known = {
-                    float(e.payload["due_at"])
+                    (float(e.payload["due_at"]), e.payload.get("check", ""))
                     for e in (*self._stored, *self._pending.values())
                     if e.kind is EntryKind.MISSED_CHECK and e.action is EntryAction.CREATE
                 }
             return [
                 self._submit(
                     EntryKind.MISSED_CHECK,
-                    {"due_at": c.due_at, "missing": list(c.missing)},
+                    {"due_at": c.due_at, "missing": list(c.missing)} | ({"check": c.what} if c.what else {}),
                     c.due_at,
                     EntryAction.CREATE,
                     None,
@@ -250,7 +264,7 @@ class SessionService:
                     by=PROGRAM_INITIALS,
                 )
                 for c in self.schedule(nibp_times, now)
-                if c.status is CheckStatus.MISSED and c.due_at not in known
+                if c.status is CheckStatus.MISSED and (c.due_at, c.what) not in known and c.what != BP_BEFORE_END
             ]
 
     def discharged(self) -> bool:
@@ -297,14 +311,24 @@ class SessionService:
 
     # --- internals ------------------------------------------------------------------------------------------
 
-    def _discharge_facts(self, views: list[EntryView], now: float) -> DischargeFacts:
-        return replace(record_discharge_facts(views, now, self.limits), high_alarms=tuple(self._high_alarms()))
+    def _discharge_facts(self, views: list[EntryView], now: float, cuff_at: float | None) -> DischargeFacts:
+        facts = record_discharge_facts(views, now, self.limits)
+        return replace(facts, high_alarms=tuple(self._high_alarms()), last_cuff_at=cuff_at)
+
+    def _last_cuff_at(self) -> float | None:
+        """When the monitor's latest cuff reading was taken (not under self._lock: the source reads the entries)."""
+        if self.protocol.kind is not ProtocolKind.ESKETAMINE_REMS:
+            return None  # only that protocol's discharge asks (BP before the session ends)
+        values = self._monitor_values()
+        return values.cuff_taken_at if values else None
 
     def _against_monitor(self, kind: EntryKind, payload: dict[str, Any]) -> dict[str, Any]:
         """An Aldrete score may not claim more than the monitor shows; where the clinic allows it, it is kept
         with the nurse's reason, what it contradicts and the values, on the record."""
         if kind is not EntryKind.ALDRETE:
             return payload
+        # which circulation variant the score was given in, so the record (and its PDF) says what "2" meant
+        payload[CIRCULATION_IN] = self.protocol.aldrete_circulation.value
         values = self._monitor_values()
         if values is None:  # no monitor to judge by (a bare service): nothing to contradict
             payload.pop("override_reason", None)
@@ -372,6 +396,7 @@ class SessionService:
         self._check_time(when)
         if kind is EntryKind.INFUSION and payload.get("action") == "start" and action is EntryAction.CREATE:
             self._check_patient()  # a read of the database: outside the lock
+        cuff_at = self._last_cuff_at() if kind is EntryKind.DISCHARGE else None  # outside the lock too
         with self._lock:
             refuse_after_discharge(resolve([*self._stored, *self._pending.values()]))
             entry = Entry(
@@ -394,11 +419,13 @@ class SessionService:
                     check_screening(views, when, self.protocol.bp_gate)
             elif kind is EntryKind.DISCHARGE and action is EntryAction.CREATE:
                 refusals = discharge_refusals(
-                    self._discharge_facts(views, now),
+                    self._discharge_facts(views, now, cuff_at),
                     payload,
                     when,
                     self.min_observation_s,
                     self.protocol.check_interval_s,
+                    self.protocol.observe_from,
+                    self.protocol.kind is ProtocolKind.ESKETAMINE_REMS,
                 )
                 if refusals:
                     raise EntryError("Cannot discharge yet: " + "; ".join(refusals))

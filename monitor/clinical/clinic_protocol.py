@@ -21,7 +21,8 @@ Alarm limits stay within the hard bounds of monitor.clinical.alarm_limits, as a 
     }
 
 "protocol": which workflow governs the sessions (ProtocolKind): "iv-ketamine" (the default) or "esketamine-rems"
-(the esketamine [PI]/[REMS] workflow many ketamine clinics follow).
+(the esketamine [PI]/[REMS] workflow many ketamine clinics follow: observation at least 2 h after dosing instead
+of "observe_after_stop_min" after the infusion ends, and BP checks before dosing, at ~40 min and before the end).
 "allow_above_ceiling": whether a dose rate or bolus above max_rate_mg_kg_h / max_bolus_mg_kg may be given at all;
 false by default (this program's clinic default: refused). True lets a charge nurse or prescriber exceed them, or a
 nurse with one's co-signature (initials + PIN, on the record), up to the absolute 5 mg/kg/h and 2 mg/kg.
@@ -55,7 +56,7 @@ from monitor.clinical import config_values
 from monitor.clinical.alarm_limits import DEFAULT_LIMITS, Limit, adjust_limit
 from monitor.clinical.errors import EntryError
 from monitor.clinical.infusion import InfusionLimits
-from monitor.clinical.recovery import MIN_OBSERVATION_S, Circulation
+from monitor.clinical.recovery import MIN_OBSERVATION_S, REMS_OBSERVATION_S, Circulation, ObserveFrom
 from monitor.clinical.schedule import CHECK_INTERVAL_S, GRACE_S
 from monitor.clinical.screening import BP_GATE_DIA, BP_GATE_SYS
 from monitor.devices.port_policy import PortPolicy
@@ -118,12 +119,29 @@ class ClinicProtocol:
     def describe(self) -> str:
         gate = f"{self.bp_gate[0]:g}/{self.bp_gate[1]:g}"
         return (
-            f"clinic protocol: {self.source}; protocol {self.kind.value}; checks every {self.check_interval_s / 60:g} min "
-            f"(+{self.check_grace_s / 60:g}); start gate {gate}; max {self.infusion.max_rate_mg_kg_h:g} mg/kg/h; "
-            f"observe {self.min_observation_s / 60:g} min after the infusion; Aldrete circulation in "
+            f"clinic protocol: {self.source}; protocol {self.kind.value}; "
+            f"checks every {self.check_interval_s / 60:g} min (+{self.check_grace_s / 60:g}); start gate {gate}; "
+            f"max {self.infusion.max_rate_mg_kg_h:g} mg/kg/h; "
+            f"observe {self.min_observation_s / 60:g} min after {self.observe_from.value}; Aldrete circulation in "
             f"{self.aldrete_circulation.value}; a score contradicting the monitor "
             + ("may be kept with a reason" if self.aldrete_override else "is refused")
         )
+
+    def headline(self) -> str:
+        """The protocol in one line, for the window's status bar: which, and what it sets, with each number's
+        standing (clinical.md)."""
+        if self.kind is ProtocolKind.ESKETAMINE_REMS:
+            return (
+                "Protocol esketamine-rems: observe ≥ 2 h after dosing [PI]; BP before dosing, at ~40 min and before "
+                "the end [PI]/[REMS]"
+            )
+        default = " (clinic default)" if self.min_observation_s == MIN_OBSERVATION_S else " (this clinic's)"
+        return f"Protocol iv-ketamine: observe {self.min_observation_s / 60:g} min after the infusion ends{default}"
+
+    @property
+    def observe_from(self) -> ObserveFrom:
+        """iv-ketamine: after the infusion ends (clinic default); esketamine-rems: after dosing [PI]."""
+        return ObserveFrom.DOSING if self.kind is ProtocolKind.ESKETAMINE_REMS else ObserveFrom.INFUSION_END
 
     @property
     def port_policy(self) -> PortPolicy:
@@ -131,6 +149,19 @@ class ClinicProtocol:
 
 
 DEFAULT_PROTOCOL = ClinicProtocol()
+
+
+_DESCRIBED_KIND = re.compile(r"; protocol ([a-z-]+);")
+
+
+def kind_described(described: str) -> ProtocolKind:
+    """The protocol kind a session's "clinic" link event (ClinicProtocol.describe, put on the record at each start)
+    names; one recorded before issue 19 names none: iv-ketamine, the only protocol there was."""
+    found = _DESCRIBED_KIND.search(described)
+    try:
+        return ProtocolKind(found.group(1)) if found else ProtocolKind.IV_KETAMINE
+    except ValueError:
+        raise ProtocolError(f"the record names an unknown clinic protocol {found.group(1)!r}") from None
 
 
 def load_protocol(path: Path) -> ClinicProtocol:
@@ -165,8 +196,17 @@ def parse_protocol(data: Any, source: str) -> ClinicProtocol:
     gate = data.get("bp_gate", {})
     if not isinstance(gate, dict):
         raise ProtocolError('bp_gate must be an object like {"sys": 160, "dia": 100}')
+    kind = _kind(data.get("protocol", base.kind.value))
+    observe_min = _number(data, "observe_after_stop_min", base.min_observation_s / 60, 15, 240)
+    if kind is ProtocolKind.ESKETAMINE_REMS:
+        if "observe_after_stop_min" in data:  # two clocks for one discharge would contradict each other
+            raise ProtocolError(
+                'observe_after_stop_min applies to "iv-ketamine"; "esketamine-rems" observes at least 2 h after '
+                "dosing ([PI]): remove the entry"
+            )
+        observe_min = REMS_OBSERVATION_S / 60
     return ClinicProtocol(
-        kind=_kind(data.get("protocol", base.kind.value)),
+        kind=kind,
         limits=_limits(data.get("alarm_limits", {})),
         check_interval_s=60 * _number(data, "check_interval_min", base.check_interval_s / 60, 5, 60),
         check_grace_s=60 * _number(data, "check_grace_min", base.check_grace_s / 60, 0, 15),
@@ -175,7 +215,7 @@ def parse_protocol(data: Any, source: str) -> ClinicProtocol:
             _number(gate, "dia", base.bp_gate[1], 70, 120, "bp_gate."),
         ),
         infusion=infusion,
-        min_observation_s=60 * _number(data, "observe_after_stop_min", base.min_observation_s / 60, 15, 240),
+        min_observation_s=60 * observe_min,
         aldrete_circulation=_circulation(data.get("aldrete_circulation", base.aldrete_circulation.value)),
         aldrete_override=_switch(data, "aldrete_override", base.aldrete_override),
         serial_hosts=_hosts(data.get("serial_hosts", [])),

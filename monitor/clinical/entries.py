@@ -16,7 +16,14 @@ from typing import Any
 
 from monitor.clinical.errors import EntryError
 from monitor.clinical.infusion import InfusionAction, InfusionLimits, validate_infusion_payload
-from monitor.clinical.recovery import aldrete_total, validate_aldrete, validate_discharge
+from monitor.clinical.recovery import (
+    CIRCULATION_IN,
+    CIRCULATION_SAID,
+    Circulation,
+    aldrete_total,
+    validate_aldrete,
+    validate_discharge,
+)
 from monitor.clinical.scales import SCALES, DissociationLevel, ScaleRole, Severity, SideEffect, scale_role
 from monitor.clinical.screening import evaluate as evaluate_screening
 from monitor.clinical.screening import validate_screening
@@ -181,6 +188,8 @@ def validate_payload(kind: EntryKind, payload: Mapping[str, Any], limits: Infusi
         out = validate_discharge(payload)
     elif kind is EntryKind.MISSED_CHECK:
         out = {"due_at": float(payload["due_at"]), "missing": [str(m) for m in payload["missing"]]}
+        if payload.get("check"):  # a scheduled BP check of the esketamine-rems protocol (schedule.BP_AT_40_MIN...)
+            out["check"] = str(payload["check"])
     else:  # pragma: no cover - EntryKind is closed
         raise EntryError(f"unknown entry kind {kind!r}")
     if note:
@@ -251,11 +260,13 @@ def _describe(kind: EntryKind, p: Mapping[str, Any]) -> str:
         return "Side-effect review: none observed"
     if kind is EntryKind.ALDRETE:
         kept = f" — kept against the monitor: {p['override_reason']}" if p.get("contradicts") else ""
-        return f"Modified Aldrete {aldrete_total(p)}/10{kept}"
+        variant = f" ({CIRCULATION_SAID[Circulation(p[CIRCULATION_IN])]})" if p.get(CIRCULATION_IN) else ""
+        return f"Modified Aldrete {aldrete_total(p)}/10{variant}{kept}"
     if kind is EntryKind.DISCHARGE:
         return "Discharged"
     if kind is EntryKind.MISSED_CHECK:
-        return f"Check due {hm_text(p['due_at'])} missed (not done: {', '.join(p['missing'])})"
+        what = f"{p['check']} check" if p.get("check") else "Check"
+        return f"{what} due {hm_text(p['due_at'])} missed (not done: {', '.join(p['missing'])})"
     action = InfusionAction(p["action"])
     if action is InfusionAction.START:
         return (

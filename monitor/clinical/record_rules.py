@@ -48,7 +48,16 @@ def discharge_facts(views: list[EntryView], now: float, limits: InfusionLimits) 
     aldrete = [v for v in after if v.kind is EntryKind.ALDRETE]
     pain = any(is_score(v, ScaleRole.PAIN) for v in after)
     last = max(aldrete, key=lambda v: (v.t, v.id)) if aldrete else None
-    return DischargeFacts(stopped, aldrete_total(last.payload) if last else None, pain, last.t if last else None)
+    return DischargeFacts(
+        stopped, aldrete_total(last.payload) if last else None, pain, last.t if last else None, dosed_at=dosed_at(views)
+    )
+
+
+def dosed_at(views: list[EntryView]) -> float | None:
+    """The last dose given: the infusion's start or a later bolus ([PI] "observe at least 2 h after dosing")."""
+    infusion = [v for v in views if v.kind is EntryKind.INFUSION and v.live]
+    doses = [v.t for v in infusion if v.payload["action"] in ("start", "bolus")]
+    return max(doses, default=None)
 
 
 def infusion_status(views: list[EntryView], now: float, limits: InfusionLimits) -> InfusionStatus:

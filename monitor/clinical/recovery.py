@@ -2,7 +2,8 @@
 
 Items, wording and the threshold follow shared/clinical.md "Recovery and discharge — modified Aldrete"
 [ALDRETE]: five items scored 0-2, discharge from monitored recovery at a total of 9 or more; plus a minimum
-observation time after the infusion ends (typical 30-60 min; a clinic setting), an escort, no driving until
+observation time (60 min after the infusion ends, clinic default; or [PI] at least 2 h after dosing for the
+esketamine-rems protocol), an escort, no driving until
 the next day, and the end-of-session pain score.
 
 The record never contradicts the monitor: discharge is refused while a high-priority clinical alarm is indicated,
@@ -20,10 +21,20 @@ from typing import Any
 from monitor.clinical.errors import EntryError
 
 DISCHARGE_ALDRETE_AT_LEAST = 9  # [ALDRETE]
-MIN_OBSERVATION_S = 60 * 60.0  # clinical.md: typical 30-60 min after the infusion ends; a clinic setting
+MIN_OBSERVATION_S = 60 * 60.0  # clinic default: 60 min after the infusion ends (clinical.md, as in ED protocols)
+REMS_OBSERVATION_S = 2 * 60 * 60.0  # [PI]: observe at least 2 h after dosing (the esketamine-rems protocol)
 # The Aldrete score discharge rests on must describe the patient now: at most one check interval old (clinical.md
 # "Monitoring during infusion": assessments typically every 15 min). The service passes the clinic's interval.
 ALDRETE_VALID_S = 15 * 60.0
+
+
+class ObserveFrom(StrEnum):
+    """Where the minimum observation time is measured from (the clinic's protocol decides): after the infusion ends
+    (iv-ketamine, clinic default) or after dosing ([PI] for esketamine-rems: the infusion's start, or a later bolus --
+    every dose is followed by the whole observation time)."""
+
+    INFUSION_END = "the infusion"
+    DOSING = "dosing"
 
 
 class Circulation(StrEnum):
@@ -62,6 +73,13 @@ CIRCULATION_WORDING = {
         "BP differs by ≥ 50 %",
     ),
     Circulation.MMHG: ALDRETE_ITEMS[2][2],
+}
+
+
+CIRCULATION_IN = "circulation_in"  # an Aldrete entry's key: the variant its circulation item was scored in
+CIRCULATION_SAID = {
+    Circulation.PERCENT: "circulation in % of the pre-infusion BP",
+    Circulation.MMHG: "circulation in mmHg",
 }
 
 
@@ -120,6 +138,8 @@ class DischargeFacts:
     end_pain_recorded: bool  # a pain score after the stop
     latest_aldrete_at: float | None = None  # when that score was taken
     high_alarms: tuple[str, ...] = ()  # high-priority clinical alarms indicated now (acknowledged or not)
+    dosed_at: float | None = None  # the last dose: the infusion's start or a later bolus (ObserveFrom.DOSING)
+    last_cuff_at: float | None = None  # the monitor's latest cuff reading (NIBP), when it was taken
 
 
 def discharge_refusals(
@@ -128,17 +148,24 @@ def discharge_refusals(
     now: float,
     min_observation_s: float = MIN_OBSERVATION_S,
     aldrete_valid_s: float = ALDRETE_VALID_S,
+    observe_from: ObserveFrom = ObserveFrom.INFUSION_END,
+    bp_before_end: bool = False,
 ) -> list[str]:
-    """Why discharge is not possible yet; empty when it is."""
+    """Why discharge is not possible yet; empty when it is. `min_observation_s` counts from `observe_from`;
+    `bp_before_end` ([PI]/[REMS] "BP ... before the session ends"): a cuff reading at most `aldrete_valid_s` (one
+    check interval) old is needed too."""
     # A high-priority clinical alarm (IEC 60601-1-8 as in clinical.md) means the patient needs attention now:
     # acknowledging it silences it, it does not make the patient fit to leave.
     missing = [f"high-priority alarm: {message}" for message in facts.high_alarms]
     if facts.infusion_stopped_at is None:
         return [*missing, "the infusion has not been stopped"]
-    observed = now - facts.infusion_stopped_at
+    since = facts.infusion_stopped_at
+    if observe_from is ObserveFrom.DOSING and facts.dosed_at is not None:
+        since = facts.dosed_at
+    observed = now - since
     if observed < min_observation_s:
         missing.append(
-            f"observed {observed / 60:.0f} of the minimum {min_observation_s / 60:.0f} min after the infusion"
+            f"observed {observed / 60:.0f} of the minimum {min_observation_s / 60:.0f} min after {observe_from.value}"
         )
     if facts.latest_aldrete is None:
         missing.append("no modified Aldrete score since the infusion stopped")
@@ -148,6 +175,13 @@ def discharge_refusals(
         age = (now - facts.latest_aldrete_at) / 60
         missing.append(
             f"the modified Aldrete score is {age:.0f} min old (at most {aldrete_valid_s / 60:.0f}): score it again"
+        )
+    if bp_before_end and (facts.last_cuff_at is None or now - facts.last_cuff_at > aldrete_valid_s):
+        last = facts.last_cuff_at
+        age = "none yet" if last is None else f"the latest is {(now - last) / 60:.0f} min old"
+        missing.append(
+            f"no cuff reading (NIBP) in the last {aldrete_valid_s / 60:.0f} min ({age}): "
+            "[PI] BP before the session ends"
         )
     if not facts.end_pain_recorded:
         missing.append("no end-of-session pain score")
@@ -172,7 +206,8 @@ class MonitorValues:
     apnoea: bool = False  # the capnograph reports apnoea now
     cuff: tuple[float, float] | None = None  # the latest cuff reading (sys, dia)
     cuff_at: str = ""  # its time, for the message
-    baseline: tuple[float, float] | None = None  # the pre-infusion BP of the screening (sys, dia)
+    cuff_taken_at: float | None = None  # its time, for the rule ([PI]/[REMS]: BP before the session ends)
+    baseline: tuple[float, float] | None = None  # the pre-infusion BP: the screening's that the start rested on
 
     def describe(self) -> str:
         spo2 = f"SpO₂ {self.spo2:.0f} %" if self.spo2 is not None else f"SpO₂ not current ({self.spo2_not_current})"

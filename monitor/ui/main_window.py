@@ -12,6 +12,7 @@ from PySide6.QtCore import QRect, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
+    QLabel,
     QMainWindow,
     QMessageBox,
     QWidget,
@@ -132,6 +133,9 @@ class MainWindow(QMainWindow):
         course.triggered.connect(self.open_course_view)
         sessions.addAction(course)
         self.statusBar().showMessage(f"Recording from {source}")
+        protocol = QLabel(self.workspace.service.protocol.headline())  # which protocol governs: always shown
+        protocol.setObjectName("clinic_protocol")
+        self.statusBar().addPermanentWidget(protocol)
 
     def open_course_view(self) -> CourseView | None:
         """Any patient's course; the current session's, when it is in one, is shown first. Needs a signed-in

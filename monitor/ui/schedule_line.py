@@ -1,5 +1,7 @@
 """ScheduleLine: the head of a chair's *Check* group: when the next observation check is due (a countdown, always
 shown), or that it is overdue, or that the session is closed; and beneath it (`needs`) what that check still needs.
+Under the esketamine-rems protocol the schedule also holds its three BP checks (clinical.schedule.rems_bp_checks),
+named here with their source.
 
 GUI thread. It reads the chair's live model (monitor.app.live_chair.LiveChair): the schedule counts the chair's
 cuff readings, and the checks missed are put on the record by the program, each once. Its looks are roles of the
@@ -11,7 +13,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel
 
 from monitor.app.live_chair import LiveChair
-from monitor.clinical.schedule import CheckStatus
+from monitor.clinical.schedule import BP_BEFORE_DOSING, CheckStatus
 from monitor.timefmt import hm_text
 from monitor.ui.stylesheet import set_role
 from monitor.wording import count
@@ -65,4 +67,8 @@ class ScheduleLine(QLabel):
         left = int(check.due_at - now)
         when = f"in {left // 60}:{left % 60:02d}" if left > 0 else "due now"
         state = "due" if check.status is CheckStatus.DUE else ""
-        self._show(f"Next check {hm_text(check.due_at)} · {when}", needs, state)
+        if check.what == BP_BEFORE_DOSING:  # due until the infusion starts: no clock time to give
+            self._show(f"{check.what} ([PI]/[REMS]) · due now", needs, "due")
+            return
+        what = f"{check.what} ([PI]/[REMS])" if check.what else "Next check"
+        self._show(f"{what} {hm_text(check.due_at)} · {when}", needs, state)

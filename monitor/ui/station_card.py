@@ -265,7 +265,8 @@ class ChairCard(QWidget):
                 text, state = f"CHECK OVERDUE since {hm_text(check.due_at)}", "overdue"
             else:
                 left = int(check.due_at - now)
-                text = f"Next check {hm_text(check.due_at)} ({f'in {left // 60} min' if left > 0 else 'due now'})"
+                what = check.what or "Next check"  # an esketamine-rems BP check by its name
+                text = f"{what} {hm_text(check.due_at)} ({f'in {left // 60} min' if left > 0 else 'due now'})"
         self.check.setText(text)
         set_role(self.check, state=state)
 

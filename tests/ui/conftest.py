@@ -15,6 +15,7 @@ from monitor.app.clock import SessionClock
 from monitor.app.courses import CourseService
 from monitor.app.desk import Desk
 from monitor.app.session_service import SessionService
+from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL, ClinicProtocol
 from monitor.clinical.entries import PROGRAM_INITIALS
 from monitor.clinical.roles import Role
 from monitor.devices.simulator import SimulatedMonitor, load_scenario
@@ -59,6 +60,7 @@ def live_window(qtbot, tmp_path: Path):
         patient: bool = True,
         role: Role = Role.NURSE,
         desk_at: Callable[[Path], Desk] | None = None,
+        clinic: ClinicProtocol = DEFAULT_PROTOCOL,
     ) -> MainWindow:
         """At a desk with `initials` (a `role` account) signed in, as the program runs (tests/accounts.desk_for;
         "": a locked desk; `desk_at(db_path)`: that desk instead, e.g. with a test's clock). `patient`: a patient
@@ -74,7 +76,9 @@ def live_window(qtbot, tmp_path: Path):
         alarms = AlarmService(acq, writer, clock)
         facade.attach_alarms(alarms)
         sid = acq.start()
-        service = SessionService(writer, sid, acq.started_at, clock=clock.now, require_screening=screening)
+        service = SessionService(
+            writer, sid, acq.started_at, clock=clock.now, require_screening=screening, protocol=clinic
+        )
         facade.attach_service(service)
         alarms.watch_entries(service)
         service.watch_alarms(alarms.high_clinical)  # as a Chair wires it

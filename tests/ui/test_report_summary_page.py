@@ -3,7 +3,6 @@ for an esketamine-rems clinic, the handover sheet otherwise; written to a real P
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,9 +13,8 @@ from PySide6.QtGui import QImage
 
 from monitor.app.export.monitoring_summary import REMS_FIELDS, summary_rows
 from monitor.app.session_record import SessionRecord, load_record
-from monitor.clinical.clinic_protocol import ProtocolKind
 from monitor.ui.report_pdf import layout_report, render_page_image, write_session_pdf
-from tests.summary_data import ALARMS, FULL, record_session
+from tests.summary_data import ALARMS, FULL, as_rems, record_session
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +39,7 @@ def test_the_handover_sheet_is_a_page_of_its_own_with_every_row(record: SessionR
 
 
 def test_an_esketamine_clinic_gets_the_rems_form_and_says_which_fields_it_covers(record: SessionRecord, qtbot) -> None:
-    _index, text = _summary_page(dataclasses.replace(record, protocol_kind=ProtocolKind.ESKETAMINE_REMS))
+    _index, text = _summary_page(as_rems(record))
     assert text.startswith("Monitoring summary — REMS patient monitoring form")
     assert "REMS form fields covered: " + "; ".join(REMS_FIELDS) in text.replace("\n", " ")
 

@@ -27,7 +27,7 @@ from monitor.params import PARAMS
 from monitor.storage.db import AlarmEventRow
 from monitor.storage.writer import SessionWriter
 from tests.forms import CHECKLIST, START, screening
-from tests.summary_data import ALARMS, FULL, MIN, T0, record_session
+from tests.summary_data import ALARMS, FULL, MIN, T0, as_rems, record_session
 
 
 @pytest.fixture(scope="module")
@@ -147,12 +147,12 @@ def test_nothing_to_say_is_said(empty: SessionRecord) -> None:
 
 
 def test_rems_sessions_say_when_observation_was_shorter_than_2_h_after_dosing(full: SessionRecord, tmp_path) -> None:
-    rems = dataclasses.replace(full, protocol_kind=ProtocolKind.ESKETAMINE_REMS)
+    rems = as_rems(full)
     assert "less than the 2 h" not in dict(summary_rows(rems))["Total monitoring time"]  # 2 h 09 min
     short = [(m, k, p) for m, k, p in FULL if m < 100] + [(110, "discharge", CHECKLIST)]
     db = tmp_path / "monitor.sqlite3"
     record = load_record(db, record_session(db, short, []))
-    rows = dict(summary_rows(dataclasses.replace(record, protocol_kind=ProtocolKind.ESKETAMINE_REMS)))
+    rows = dict(summary_rows(as_rems(record)))
     assert rows["Total monitoring time"].endswith(
         "1 h 39 min after dosing — less than the 2 h after dosing the [PI] asks for"
     )
@@ -192,7 +192,7 @@ def test_the_bundle_carries_the_summary_as_a_composition(full: SessionRecord, em
     panel = urls[ref["reference"]]
     assert panel["code"]["coding"][0]["code"] == "85354-9" and panel["effectiveDateTime"] == iso(at(50))
     assert "Yes — sedation" in sections["Sedation"]["text"]["div"]
-    rems = session_bundle(dataclasses.replace(full, protocol_kind=ProtocolKind.ESKETAMINE_REMS))
+    rems = session_bundle(as_rems(full))
     titles = [e["resource"].get("title") for e in rems["entry"]]
     assert "Monitoring summary — REMS patient monitoring form" in titles
     none = session_bundle(empty)

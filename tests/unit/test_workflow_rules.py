@@ -185,7 +185,7 @@ def test_discharge_facts_count_only_what_follows_the_stop() -> None:
         (900, EntryKind.ALDRETE, good | {"activity": 1}),
     )
     assert infusion_status(views, T0 + 1000, LIMITS).state is InfusionState.STOPPED
-    assert discharge_facts(views, T0 + 1000, LIMITS) == DischargeFacts(T0 + 600, 9, False, T0 + 900)
+    assert discharge_facts(views, T0 + 1000, LIMITS) == DischargeFacts(T0 + 600, 9, False, T0 + 900, dosed_at=T0)
     later = [*views, *record((1200, EntryKind.SCORE, {"scale": "pain", "value": 1}))]
     assert discharge_facts(later, T0 + 1300, LIMITS).end_pain_recorded
-    assert discharge_facts(views[:2], T0 + 100, LIMITS) == DischargeFacts(None, None, False, None)
+    assert discharge_facts(views[:2], T0 + 100, LIMITS) == DischargeFacts(None, None, False, None, dosed_at=T0)

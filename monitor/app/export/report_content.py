@@ -61,6 +61,7 @@ def header_rows(record: SessionRecord) -> list[tuple[str, str]]:
         ("Session", f"{s.id}, {datetime.fromtimestamp(start).strftime('%A %Y-%m-%d')}"),
         ("Time (local)", times),
         ("Monitor", f"{s.source} · protocol {s.protocol} · times from {timebase}"),
+        ("Clinic protocol", ", then ".join(k.value for k in record.protocol_kinds)),
         ("Nurses (initials)", ", ".join(record.initials) or "none recorded"),
         *sound_rows(record),
     ]
