@@ -13,7 +13,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from monitor.clinical.entries import Entry, EntryKind, EntryView, resolve
-from monitor.clinical.scales import MOAAS
+from monitor.clinical.scales import (
+    MOAAS,
+    MOAAS_ACTION_AT_OR_BELOW,
+    RASS,
+    RASS_ACTION_AT_OR_BELOW,
+    sedation_needs_action,
+)
 
 SEDATION = "sedation"  # [PI]: a MOAA/S below the pre-dose score
 LOSS_OF_CONSCIOUSNESS = "loss of consciousness"  # [PI]: MOAA/S 0
@@ -47,13 +53,13 @@ def pre_dose_moaas(entries: Iterable[Entry | EntryView]) -> int | None:
     return None
 
 
+def _moaas_views(entries: Iterable[Entry | EntryView]) -> list[EntryView]:
+    return [v for v in _views(entries) if v.live and v.kind is EntryKind.SCORE and v.payload.get("scale") == MOAAS.key]
+
+
 def moaas_scores(entries: Iterable[Entry | EntryView]) -> list[tuple[float, int]]:
     """Live MOAA/S scores (time, score) in time order."""
-    return [
-        (v.t, int(v.payload["score"]))
-        for v in _views(entries)
-        if v.live and v.kind is EntryKind.SCORE and v.payload.get("scale") == MOAAS.key
-    ]
+    return [(v.t, int(v.payload["score"])) for v in _moaas_views(entries)]
 
 
 def sedation_episodes(entries: Iterable[Entry | EntryView], pre_dose_moaas: int | None) -> list[Episode]:
@@ -86,3 +92,45 @@ def _runs(
     if began is not None:
         out.append(Episode(kind, began, None, detail(lowest)))
     return out
+
+
+# clinical.md "Sedation scales": the stop threshold is a clinic default, labelled so wherever it is shown.
+THRESHOLD_TEXT = (
+    f"stop threshold (clinic default): MOAA/S ≤ {MOAAS_ACTION_AT_OR_BELOW} or RASS ≤ {RASS_ACTION_AT_OR_BELOW:+d}"
+)
+
+
+def score_marks(entries: Iterable[Entry | EntryView]) -> dict[int, list[str]]:
+    """What the entry list says beside each live sedation score: where a sedation episode or a loss of
+    consciousness began and resolved (as sedation_episodes), the clinic-default stop threshold reached, and, on
+    MOAA/S scores of a session whose screening has no pre-dose score, that falls cannot be marked."""
+    views = _views(entries)
+    pre = pre_dose_moaas(views)
+    marks: dict[int, list[str]] = {}
+    sedated = unconscious = False
+    for v in views:
+        scale = v.payload.get("scale")
+        if not (v.live and v.kind is EntryKind.SCORE and scale in (MOAAS.key, RASS.key)):
+            continue
+        score = int(v.payload["score"])
+        here = marks.setdefault(v.id, [])
+        if scale == MOAAS.key:
+            if pre is None:
+                here.append("no pre-dose MOAA/S: sedation not marked")
+            elif score < pre and not sedated:
+                here.append(f"sedation began (pre-dose {pre})")
+            elif score >= pre and sedated:
+                here.append("sedation resolved")
+            if score == 0 and not unconscious:
+                here.append("loss of consciousness")
+            elif score > 0 and unconscious:
+                here.append("consciousness regained")
+            sedated, unconscious = pre is not None and score < pre, score == 0
+        if sedation_needs_action(str(scale), score):
+            at = (
+                f"MOAA/S ≤ {MOAAS_ACTION_AT_OR_BELOW}" if scale == MOAAS.key else f"RASS ≤ {RASS_ACTION_AT_OR_BELOW:+d}"
+            )
+            here.append(f"stop threshold (clinic default {at})")
+        if not here:
+            del marks[v.id]
+    return marks
