@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from monitor.clinical.cosign import above_ceiling
 from monitor.clinical.dose_reference import ASRA_BOLUS_MAX_MG_KG, ASRA_RATE_MAX_MG_KG_H, CumulativeDose
 from monitor.clinical.errors import EntryError, parse_number
 from monitor.timefmt import clock_text
@@ -213,7 +214,7 @@ def fold_infusion(
             ceiling = limits.max_bolus_mg_kg * s.settings.weight_kg
             # above the ceiling only where the clinic allowed it when recorded (co-signed or by a charge nurse)
             exceeding = limits.allow_above_ceiling or bool(payload.get("cosigned_by"))
-            if payload["dose_mg"] > (HARD_MAX_BOLUS_MG_KG * s.settings.weight_kg if exceeding else ceiling):
+            if above_ceiling(payload["dose_mg"], HARD_MAX_BOLUS_MG_KG * s.settings.weight_kg if exceeding else ceiling):
                 raise EntryError(
                     f"Bolus {payload['dose_mg']:g} mg is above the clinic's ceiling of {limits.max_bolus_mg_kg:g} "
                     f"mg/kg ({ceiling:.1f} mg for {s.settings.weight_kg:g} kg)"
