@@ -4,7 +4,8 @@ clinical.md "Sedation scales": [PI] any decrease in MOAA/S from the pre-dose sco
 score); MOAA/S 0 is loss of consciousness. The pre-dose score is recorded with the screening (payload key
 "pre_dose_moaas", the screening form's field). Pure functions over the session's entries (corrections applied:
 a struck score does not count, an amended one counts as amended). The stop threshold (MOAA/S <= 2 or RASS <= -3,
-scales.MOAAS_ACTION_AT_OR_BELOW) is a separate clinic default; this module only marks the episodes.
+scales.MOAAS_ACTION_AT_OR_BELOW) is a separate clinic default (it alarms, clinical/alarms.py); score_marks labels it
+so in the entry list. NO_PRE_DOSE_TEXT: what a view says of a session without a pre-dose score (never guessed).
 """
 
 from __future__ import annotations
