@@ -5,6 +5,7 @@ the screening holds no pre-dose MOAA/S."""
 
 from __future__ import annotations
 
+from forms import screening as screening_form
 from PySide6.QtCore import Qt
 
 from monitor.clinical.entries import Entry, EntryKind, resolve
@@ -48,11 +49,12 @@ def _moaas(eid: int, minute: float, score: int) -> Entry:
 
 
 def _session(pre_dose: int | None) -> list:
-    screening = {"consent": True} | ({"pre_dose_moaas": pre_dose} if pre_dose is not None else {})
+    extra = {"pre_dose_moaas": pre_dose} if pre_dose is not None else {}  # the screening form's field (screen's)
+    payload = screening_form() | extra
     return resolve(
         [
             _entry(1, EntryKind.NOTE, 0, {"note": "screening stands in"}),
-            _entry(2, EntryKind.SCREENING, 1, screening),
+            _entry(2, EntryKind.SCREENING, 1, payload),
             _moaas(3, 10, 5),
             _moaas(4, 20, 3),
             _moaas(5, 25, 0),
@@ -84,7 +86,7 @@ def test_the_lane_and_the_list_mark_sedation_and_loss_of_consciousness(qtbot):
     assert list(x) == [T0 + 1200, T0 + 2700], "a bar from the first lower score to the return to the pre-dose one"
     status = _statuses(timeline)
     assert status[4] == "sedation began (pre-dose 5)"
-    assert status[5] == "loss of consciousness"
+    assert status[5] == "loss of consciousness; stop threshold (clinic default MOAA/S ≤ 2)"
     assert status[6] == "consciousness regained; stop threshold (clinic default MOAA/S ≤ 2)"
     assert status[7] == "sedation resolved"
 
