@@ -38,5 +38,6 @@ def screening_override(payload: Mapping[str, Any], blocks: tuple[str, ...]) -> b
 
 
 def above_ceiling(value: float, ceiling: float) -> bool:
-    """Whether a dose rate or bolus exceeds the clinic's ceiling (equal is within)."""
-    return value > ceiling
+    """Whether a dose rate or bolus exceeds the clinic's ceiling (equal is within: 24.5 mg is 0.35 mg/kg × 70 kg,
+    though 0.35 × 70 is 24.499999999999996 in floating point, so a relative 1e-9 is allowed)."""
+    return value > ceiling * (1 + 1e-9)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from monitor.clinical.cosign import above_ceiling
+from monitor.clinical.dose_reference import ASRA_BOLUS_MAX_MG_KG, ASRA_RATE_MAX_MG_KG_H, CumulativeDose
 from monitor.clinical.errors import EntryError, parse_number
 from monitor.timefmt import clock_text
 
@@ -33,11 +35,12 @@ class InfusionState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class InfusionLimits:
-    """Bounds a clinic configures. The defaults are placeholders for a clinic protocol to set: clinical.md gives
-    no dose ceiling, so these are plausible outer bounds, not guideline numbers."""
+    """Bounds a clinic configures (clinic.json max_rate_mg_kg_h, max_bolus_mg_kg). The dose ceilings default to
+    [ASRA-2018]'s numbers (clinical.md "Dosing"); the weight and concentration bounds are this program's plausibility
+    checks (clinic defaults)."""
 
-    max_rate_mg_kg_h: float = 2.0
-    max_bolus_mg_kg: float = 0.5
+    max_rate_mg_kg_h: float = ASRA_RATE_MAX_MG_KG_H  # [ASRA-2018] infusion 0.5–2 mg/kg/h
+    max_bolus_mg_kg: float = ASRA_BOLUS_MAX_MG_KG  # [ASRA-2018] bolus up to 0.35 mg/kg
     min_weight_kg: float = 20.0
     max_weight_kg: float = 300.0
     max_concentration_mg_ml: float = 100.0  # ketamine is supplied at 10, 50 and 100 mg/mL
@@ -48,7 +51,7 @@ class InfusionLimits:
 
 
 # The absolute ceilings no clinic file or co-signature passes (the upper bounds clinic_protocol accepts for the
-# ceilings; clinical.md gives none: this program's outer bounds, not guideline numbers).
+# ceilings): clinic defaults, this program's outer bounds above [ASRA-2018]'s 2 mg/kg/h and 0.35 mg/kg.
 HARD_MAX_RATE_MG_KG_H = 5.0
 HARD_MAX_BOLUS_MG_KG = 2.0
 
@@ -89,6 +92,10 @@ class InfusionStatus:
         if self.settings is None or self.state is not InfusionState.RUNNING:
             return 0.0
         return self.settings.pump_rate_ml_h(self.rate_mg_kg_h)
+
+    def cumulative(self, now: float) -> CumulativeDose:
+        """The session's dose so far against [ASRA-2018]'s "at least 80 mg over more than 2 h": information."""
+        return CumulativeDose(self.total_mg, self.settings.weight_kg if self.settings else None, self.elapsed_s(now))
 
     def elapsed_s(self, now: float) -> float:
         """Time since the start, to the stop if stopped."""
@@ -207,7 +214,7 @@ def fold_infusion(
             ceiling = limits.max_bolus_mg_kg * s.settings.weight_kg
             # above the ceiling only where the clinic allowed it when recorded (co-signed or by a charge nurse)
             exceeding = limits.allow_above_ceiling or bool(payload.get("cosigned_by"))
-            if payload["dose_mg"] > (HARD_MAX_BOLUS_MG_KG * s.settings.weight_kg if exceeding else ceiling):
+            if above_ceiling(payload["dose_mg"], HARD_MAX_BOLUS_MG_KG * s.settings.weight_kg if exceeding else ceiling):
                 raise EntryError(
                     f"Bolus {payload['dose_mg']:g} mg is above the clinic's ceiling of {limits.max_bolus_mg_kg:g} "
                     f"mg/kg ({ceiling:.1f} mg for {s.settings.weight_kg:g} kg)"

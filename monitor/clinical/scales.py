@@ -145,9 +145,10 @@ def scale_role(key: object) -> ScaleRole | None:
     return scale.role if scale is not None else None
 
 
-# clinical.md "Sedation scales": typical action threshold MOAA/S <= 2 or RASS <= -3 -> stop infusion, call for help.
-MOAAS_ACTION_AT_OR_BELOW = 2
-RASS_ACTION_AT_OR_BELOW = -3
+# clinical.md "Sedation scales": action threshold MOAA/S <= 2 or RASS <= -3 -> stop infusion, call for help. A clinic
+# default (no source sets it; shown as such). [PI] sedation (any fall from the pre-dose MOAA/S): clinical/sedation.py.
+MOAAS_ACTION_AT_OR_BELOW = 2  # clinic default
+RASS_ACTION_AT_OR_BELOW = -3  # clinic default
 
 
 def sedation_needs_action(scale_key: str, score: int) -> bool:

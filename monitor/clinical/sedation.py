@@ -4,7 +4,8 @@ clinical.md "Sedation scales": [PI] any decrease in MOAA/S from the pre-dose sco
 score); MOAA/S 0 is loss of consciousness. The pre-dose score is recorded with the screening (payload key
 "pre_dose_moaas", the screening form's field). Pure functions over the session's entries (corrections applied:
 a struck score does not count, an amended one counts as amended). The stop threshold (MOAA/S <= 2 or RASS <= -3,
-scales.MOAAS_ACTION_AT_OR_BELOW) is a separate clinic default; this module only marks the episodes.
+scales.MOAAS_ACTION_AT_OR_BELOW) is a separate clinic default (it alarms, clinical/alarms.py); score_marks labels it
+so in the entry list. NO_PRE_DOSE_TEXT: what a view says of a session without a pre-dose score (never guessed).
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from monitor.clinical.entries import Entry, EntryKind, EntryView, resolve
-from monitor.clinical.scales import MOAAS
+from monitor.clinical.scales import (
+    MOAAS,
+    MOAAS_ACTION_AT_OR_BELOW,
+    RASS,
+    RASS_ACTION_AT_OR_BELOW,
+    sedation_needs_action,
+)
 
 SEDATION = "sedation"  # [PI]: a MOAA/S below the pre-dose score
 LOSS_OF_CONSCIOUSNESS = "loss of consciousness"  # [PI]: MOAA/S 0
@@ -47,13 +54,13 @@ def pre_dose_moaas(entries: Iterable[Entry | EntryView]) -> int | None:
     return None
 
 
+def _moaas_views(entries: Iterable[Entry | EntryView]) -> list[EntryView]:
+    return [v for v in _views(entries) if v.live and v.kind is EntryKind.SCORE and v.payload.get("scale") == MOAAS.key]
+
+
 def moaas_scores(entries: Iterable[Entry | EntryView]) -> list[tuple[float, int]]:
     """Live MOAA/S scores (time, score) in time order."""
-    return [
-        (v.t, int(v.payload["score"]))
-        for v in _views(entries)
-        if v.live and v.kind is EntryKind.SCORE and v.payload.get("scale") == MOAAS.key
-    ]
+    return [(v.t, int(v.payload["score"])) for v in _moaas_views(entries)]
 
 
 def sedation_episodes(entries: Iterable[Entry | EntryView], pre_dose_moaas: int | None) -> list[Episode]:
@@ -86,3 +93,45 @@ def _runs(
     if began is not None:
         out.append(Episode(kind, began, None, detail(lowest)))
     return out
+
+
+# clinical.md "Sedation scales": the stop threshold is a clinic default, labelled so wherever it is shown.
+THRESHOLD_TEXT = (
+    f"stop threshold (clinic default): MOAA/S ≤ {MOAAS_ACTION_AT_OR_BELOW} or RASS ≤ {RASS_ACTION_AT_OR_BELOW:+d}"
+)
+
+
+def score_marks(entries: Iterable[Entry | EntryView]) -> dict[int, list[str]]:
+    """What the entry list says beside each live sedation score: where a sedation episode or a loss of
+    consciousness began and resolved (as sedation_episodes), the clinic-default stop threshold reached, and, on
+    MOAA/S scores of a session whose screening has no pre-dose score, that falls cannot be marked."""
+    views = _views(entries)
+    pre = pre_dose_moaas(views)
+    marks: dict[int, list[str]] = {}
+    sedated = unconscious = False
+    for v in views:
+        scale = v.payload.get("scale")
+        if not (v.live and v.kind is EntryKind.SCORE and scale in (MOAAS.key, RASS.key)):
+            continue
+        score = int(v.payload["score"])
+        here = marks.setdefault(v.id, [])
+        if scale == MOAAS.key:
+            if pre is None:
+                here.append("no pre-dose MOAA/S: sedation not marked")
+            elif score < pre and not sedated:
+                here.append(f"sedation began (pre-dose {pre})")
+            elif score >= pre and sedated:
+                here.append("sedation resolved")
+            if score == 0 and not unconscious:
+                here.append("loss of consciousness")
+            elif score > 0 and unconscious:
+                here.append("consciousness regained")
+            sedated, unconscious = pre is not None and score < pre, score == 0
+        if sedation_needs_action(str(scale), score):
+            at = (
+                f"MOAA/S ≤ {MOAAS_ACTION_AT_OR_BELOW}" if scale == MOAAS.key else f"RASS ≤ {RASS_ACTION_AT_OR_BELOW:+d}"
+            )
+            here.append(f"stop threshold (clinic default {at})")
+        if not here:
+            del marks[v.id]
+    return marks

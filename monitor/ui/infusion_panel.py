@@ -25,6 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.clinical.cosign import COSIGNED_BY, Safeguard
+from monitor.clinical.dose_reference import (
+    ASRA_BOLUS_MAX_MG_KG,
+    ASRA_RATE_MAX_MG_KG_H,
+    ASRA_RATE_MIN_MG_KG_H,
+    rate_remark,
+)
 from monitor.clinical.entries import Entry, EntryKind
 from monitor.clinical.errors import EntryError, parse_number
 from monitor.clinical.infusion import InfusionAction, InfusionSettings, InfusionState, InfusionStatus
@@ -122,6 +128,13 @@ class InfusionPanel(QGroupBox):
         layout.addLayout(form)
         layout.addLayout(grid)
         layout.addLayout(bolus_row)
+        # The dose ceilings and their standing, and the session's cumulative dose against [ASRA-2018]'s "at least
+        # 80 mg over more than 2 h": information for the nurse, never a rule (nothing is refused or alarmed on it).
+        self.reference = plain(QLabel(""))
+        self.reference.setObjectName("infusion_reference")
+        self.reference.setWordWrap(True)
+        set_role(self.reference, "detail")
+        layout.addWidget(self.reference)
         for field in (self.concentration, self.weight, self.rate):
             field.textChanged.connect(self._update_pump)
         self.refresh()
@@ -204,7 +217,10 @@ class InfusionPanel(QGroupBox):
             old, new = s.rate_mg_kg_h, entry.payload["rate_mg_kg_h"]
             change = f" ({100 * (new - old) / old:+.0f} %)" if old else ""
             pump = f"{s.settings.pump_rate_ml_h(old):.1f} → {s.settings.pump_rate_ml_h(new):.1f} mL/h"
-            return f"Change rate {old:g} → {new:g} mg/kg/h{change} at {at}? Pump {pump}."
+            remark = rate_remark(new)
+            return f"Change rate {old:g} → {new:g} mg/kg/h{change} at {at}? Pump {pump}." + (
+                f" ({remark.capitalize()}.)" if remark else ""
+            )
         return (
             f"Stop the infusion at {at}? Infused {hms(s.infused_s)}, total {s.total_mg:.1f} mg "
             f"({s.total_mg_kg:.2f} mg/kg)."
@@ -257,7 +273,28 @@ class InfusionPanel(QGroupBox):
             self.weight.setText(f"{s.settings.weight_kg:g}")
         self._follow_recorded_rate(s)
         self._show_summary(s, now)
+        self._show_reference(s, now)
         self._update_pump()
+
+    def ceilings_text(self) -> str:
+        """The clinic's dose ceilings and their standing: [ASRA-2018]'s numbers, or clinic.json's beside them."""
+        limits = self.service.limits
+        text = f"Ceilings: bolus {limits.max_bolus_mg_kg:g} mg/kg, rate {limits.max_rate_mg_kg_h:g} mg/kg/h"
+        asra = f"{ASRA_BOLUS_MAX_MG_KG:g} mg/kg bolus, {ASRA_RATE_MIN_MG_KG_H:g}–{ASRA_RATE_MAX_MG_KG_H:g} mg/kg/h"
+        if (limits.max_bolus_mg_kg, limits.max_rate_mg_kg_h) == (ASRA_BOLUS_MAX_MG_KG, ASRA_RATE_MAX_MG_KG_H):
+            return f"{text} (ASRA-2018: {asra})"
+        return f"{text} (this clinic's protocol; ASRA-2018: {asra})"
+
+    def _show_reference(self, s: InfusionStatus, now: float) -> None:
+        lines = [self.ceilings_text()]
+        if s.state is not InfusionState.NOT_STARTED:
+            remark = rate_remark(s.rate_mg_kg_h)
+            if remark:
+                lines.append(f"Rate {s.rate_mg_kg_h:g} mg/kg/h: {remark}")
+            lines.append(s.cumulative(now).text())
+        text = "\n".join(lines)
+        if self.reference.text() != text:
+            self.reference.setText(text)
 
     def _show_summary(self, s: InfusionStatus, now: float) -> None:
         """State, rate, elapsed time and dose, each set only on a change (every second, for hours)."""

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from monitor.clinical.entries import EntryKind, EntryView, describe
 from monitor.clinical.scales import SCALES, DissociationLevel, Severity, SideEffect
+from monitor.clinical.sedation import score_marks
 from monitor.timefmt import clock_text, hm_text, latest_at
 from monitor.ui import theme
 from monitor.ui.fit import show_message, whole_placeholder
@@ -78,8 +79,10 @@ class TimelineList(QWidget):
         selected = self.selected_id()
         self.tree.clear()
         self._items.clear()
+        views = list(views)
+        marks = score_marks(views)  # [PI] sedation began / resolved, loss of consciousness, the stop threshold
         for view in views:
-            item = QTreeWidgetItem(self._row(view))
+            item = QTreeWidgetItem(self._row(view, marks.get(view.id, ())))
             item.setData(0, 256, view.id)  # Qt.UserRole
             if view.struck:
                 font = item.font(1)
@@ -88,6 +91,7 @@ class TimelineList(QWidget):
                     item.setFont(col, font)
                     item.setForeground(col, QBrush(QColor(theme.NOT_CURRENT)))
             item.setToolTip(1, literal(_history(view)))
+            item.setToolTip(3, literal(item.text(3)))  # a status wider than its column is read whole here
             self.tree.addTopLevelItem(item)
             self._items[view.id] = item
         if selected in self._items:
@@ -95,13 +99,14 @@ class TimelineList(QWidget):
         self.tree.scrollToBottom()
 
     @staticmethod
-    def _row(view: EntryView) -> list[str]:
+    def _row(view: EntryView, marks: Iterable[str] = ()) -> list[str]:
         if view.struck:
             status = f"struck: {view.struck_by.reason}" if view.struck_by else "struck"
         elif view.amended:
             status = f"amended: {view.current.reason}"
         else:
             status = ""
+        status = "; ".join([*marks, status] if status else marks)
         return [hm_text(view.t), describe(view.kind, view.payload), view.current.initials, status]
 
     def select(self, entry_id: int) -> None:

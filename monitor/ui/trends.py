@@ -19,6 +19,8 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QV
 
 from monitor.clinical.entries import EntryKind, EntryView, describe
 from monitor.clinical.nibp import NibpReading
+from monitor.clinical.sedation import LOSS_OF_CONSCIOUSNESS, Episode, pre_dose_moaas, sedation_episodes
+from monitor.timefmt import hm_text
 from monitor.ui import theme
 from monitor.ui.mark_lines import MarkLines
 from monitor.ui.series import TrendSeries
@@ -95,6 +97,9 @@ MARKER_COLOUR = {
     "score": "#80cbc4",
     "alarm": "#ef5350",
 }
+# [PI] sedation episodes: a bar along the score lane from the first lower MOAA/S to the return to the pre-dose score.
+EPISODE_COLOUR = {"sedation": theme.CAUTION, LOSS_OF_CONSCIOUSNESS: theme.ERROR}
+EPISODE_Y = LANES["score"] - 0.45  # just under the score points
 
 
 class TrendView(QWidget):
@@ -129,6 +134,14 @@ class TrendView(QWidget):
         self._alarm_points = pg.ScatterPlotItem(size=10, pxMode=True, hoverable=True, tip=self._alarm_tip)
         self.lane.addItem(self._alarm_points)
         self.alarm_marks: list[str] = []  # texts of the lane's alarm marks, oldest first
+        self.episodes: list[Episode] = []  # the [PI] sedation episodes drawn on the lane
+        self._episode_bars = {
+            kind: pg.PlotCurveItem(connect="pairs", antialias=False, pen=pg.mkPen(colour, width=5))
+            for kind, colour in EPISODE_COLOUR.items()
+        }
+        self._episode_points = pg.ScatterPlotItem(size=9, pxMode=True, hoverable=True, tip=self._alarm_tip)
+        for item in (*self._episode_bars.values(), self._episode_points):
+            self.lane.addItem(item)
         for plot in [*self.plots, self.lane]:
             plot.vb.sigRangeChangedManually.connect(self._on_manual_range)
             if plot is not self.plots[0]:
@@ -279,6 +292,30 @@ class TrendView(QWidget):
             for v in views.values()
         ]
         self._lane_points.setData(spots)
+        self.episodes = sedation_episodes(views.values(), pre_dose_moaas(views.values()))
+        self._draw_episodes()
+
+    def episode_texts(self) -> list[str]:
+        """What each sedation episode's lane mark says (its tooltip), in the order they began."""
+        return [episode_text(e) for e in self.episodes]
+
+    def _draw_episodes(self) -> None:
+        for kind, bar in self._episode_bars.items():
+            ends = [(e.began, self.now if e.resolved is None else e.resolved) for e in self.episodes if e.kind == kind]
+            x = np.array([t for pair in ends for t in pair], dtype=float)
+            bar.setData(x, np.full(len(x), EPISODE_Y), connect="pairs")
+        self._episode_points.setData(
+            [
+                {
+                    "pos": (e.began, EPISODE_Y),
+                    "data": episode_text(e),
+                    "brush": pg.mkBrush(EPISODE_COLOUR[e.kind]),
+                    "pen": None,
+                    "symbol": "s",
+                }
+                for e in self.episodes
+            ]
+        )
 
     def add_alarm_marks(self, marks: Iterable[tuple[float, str, str]]) -> None:
         """(time, colour, text) of alarm onsets and limit changes: a lane point and a line across the charts."""
@@ -351,6 +388,8 @@ class TrendView(QWidget):
 
     def set_now(self, now: float) -> None:
         self.now = now
+        if any(e.resolved is None for e in self.episodes):
+            self._draw_episodes()  # an episode still lasting reaches to now
 
     @Slot()
     def refresh(self) -> None:
@@ -363,6 +402,12 @@ class TrendView(QWidget):
 
     def _apply_range(self) -> None:
         self.plots[0].setXRange(*follow_range(self.session_start, self.now, self.window_s), padding=0)
+
+
+def episode_text(e: Episode) -> str:
+    """e.g. "Sedation 14:02–14:20: MOAA/S fell to 3 (pre-dose 5)" or "Loss of consciousness since 14:05: MOAA/S 0"."""
+    when = f"since {hm_text(e.began)}" if e.resolved is None else f"{hm_text(e.began)}–{hm_text(e.resolved)}"
+    return f"{e.kind.capitalize()} {when}: {e.detail}"
 
 
 def follow_range(start: float, now: float, window_s: float | None) -> tuple[float, float]:
