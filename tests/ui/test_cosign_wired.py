@@ -21,6 +21,9 @@ from monitor.clinical.infusion import InfusionAction
 from monitor.clinical.roles import Role
 from monitor.ui.cosign_dialog import CoSignDialog
 
+pytestmark = pytest.mark.real_cosign_dialog  # these tests answer the modal dialog themselves
+
+
 OVERRIDE = "anxious on arrival; 148/90 after 10 min rest"
 
 
