@@ -169,8 +169,13 @@ class ScreeningPanel(QWidget):
         f2.addRow("Fasting confirmed", self.fasting)
         f2.addRow("Escort arranged for discharge", self.escort)
         f2.addRow("Current medications", self.medications)
-        f2.addRow(f"Baseline systolic, mmHg (gate {BP_GATE_SYS}, clinic default)", self.baseline["sys"])
-        f2.addRow(f"Baseline diastolic, mmHg (gate {BP_GATE_DIA}, clinic default)", self.baseline["dia"])
+        gate = QLabel(
+            f"The start gate {BP_GATE_SYS}/{BP_GATE_DIA} mmHg is a clinic default (clinic.json may change it)."
+        )
+        gate.setWordWrap(True)
+        f2.addRow(gate)
+        f2.addRow(f"Baseline systolic, mmHg (gate {BP_GATE_SYS})", self.baseline["sys"])
+        f2.addRow(f"Baseline diastolic, mmHg (gate {BP_GATE_DIA})", self.baseline["dia"])
         f2.addRow("Baseline heart rate, /min", self.baseline["hr"])
         f2.addRow("Baseline SpO₂, %", self.baseline["spo2"])
         f2.addRow(take)
