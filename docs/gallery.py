@@ -41,7 +41,7 @@ from monitor.app.chair import ChairConfig
 from monitor.app.session_record import load_record
 from monitor.app.station import Station
 from monitor.clinical.entries import EntryKind
-from monitor.clinical.screening import Contraindication
+from monitor.clinical.screening import Caution, Contraindication, Investigation, InvestigationAnswer
 from monitor.devices.simulator.scenario import SCENARIO_DIR
 from monitor.storage.writer import SessionWriter
 from monitor.ui.main_window import MainWindow
@@ -54,7 +54,10 @@ NURSE = "KM"
 THIRD = 3  # the 2 m look: a screenshot at one third scale
 MAX_BYTES = 400_000  # a PNG above this is stored with 256 colours (docs stay small)
 SCREENING = {
-    "answers": {item.name.lower(): False for item in Contraindication},
+    "contraindications": {item.name.lower(): False for item in Contraindication},
+    "cautions": {item.name.lower(): False for item in Caution},
+    "tests": {prompt.name.lower(): InvestigationAnswer.NOT_INDICATED.value for prompt in Investigation},
+    "pre_dose_moaas": 5,
     "consent": True,
     "fasting": True,
     "escort": True,

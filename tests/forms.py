@@ -3,7 +3,7 @@ start, a screening that allows the start, the discharge checklist. One home, imp
 
 from __future__ import annotations
 
-from monitor.clinical.screening import Contraindication
+from monitor.clinical.screening import Caution, Contraindication, Investigation, InvestigationAnswer
 
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 START = {"action": "start", "drug": "Ketamine", "concentration_mg_ml": 10, "weight_kg": 70, "rate_mg_kg_h": 0.5}
@@ -11,9 +11,13 @@ CHECKLIST = {"escort_present": True, "no_driving_advised": True, "instructions_g
 
 
 def screening(**changes) -> dict:
-    """A screening that allows the start (no contraindication, consent, fasting, escort, a normal baseline)."""
+    """A screening that allows the start (no contraindication, no caution, no test indicated, pre-dose MOAA/S 5,
+    consent, fasting, escort, a normal baseline)."""
     form = {
-        "answers": {item.name.lower(): False for item in Contraindication},
+        "contraindications": {item.name.lower(): False for item in Contraindication},
+        "cautions": {item.name.lower(): False for item in Caution},
+        "tests": {prompt.name.lower(): InvestigationAnswer.NOT_INDICATED.value for prompt in Investigation},
+        "pre_dose_moaas": 5,
         "consent": True,
         "fasting": True,
         "escort": True,

@@ -158,6 +158,7 @@ class SessionSummary:
     side_effects: int  # live side-effect entries
     pain_change_pct: float | None  # end pain vs the first session's baseline (clinical.md "Pain")
     desk: str = ""  # the desk that recorded it, in a course read from the clinic database
+    infused_s: float = 0.0  # the infusion's running time (pauses excluded), for the course's dose history
 
 
 def course_summary(db_path: Path, course_id: int) -> list[SessionSummary]:
@@ -202,6 +203,7 @@ def _summarise(sid: int, started_at: float, views: list[EntryView]) -> SessionSu
     pains = [v for v in live if is_score(v, ScaleRole.PAIN) and stopped is not None and v.t >= stopped]
     end_pain = int(pains[-1].payload["score"]) if pains else None
     side_effects = sum(1 for v in live if v.kind is EntryKind.SIDE_EFFECT)
-    return SessionSummary(
+    summary = SessionSummary(
         sid, started_at, baseline, end_pain, infusion.total_mg, infusion.total_mg_kg, side_effects, None
     )
+    return replace(summary, infused_s=infusion.infused_s)  # for the course's dose history

@@ -24,9 +24,9 @@ from monitor.clinical.recovery import (
     validate_aldrete,
     validate_discharge,
 )
-from monitor.clinical.scales import SCALES, DissociationLevel, ScaleRole, Severity, SideEffect, scale_role
+from monitor.clinical.scales import MOAAS, SCALES, DissociationLevel, ScaleRole, Severity, SideEffect, scale_role
+from monitor.clinical.screening import PRE_DOSE_MOAAS, validate_screening
 from monitor.clinical.screening import evaluate as evaluate_screening
-from monitor.clinical.screening import validate_screening
 from monitor.timefmt import hm_text
 
 MAX_NOTE_CHARS = 500
@@ -252,10 +252,15 @@ def _describe(kind: EntryKind, p: Mapping[str, Any]) -> str:
             if p.get("cosigned_by"):
                 verdict += f" (co-signed {p['cosigned_by']})"
         b = p["baseline"]
-        return (
+        text = (
             f"Screening: {verdict}; baseline {b['sys']:g}/{b['dia']:g}, HR {b['hr']:g}, SpO₂ {b['spo2']:g}, "
             f"pain {p['baseline_pain']}/10"
         )
+        if isinstance(p.get(PRE_DOSE_MOAAS), int):  # a screening recorded before issue 19 has none
+            text += f"; pre-dose MOAA/S {MOAAS.label(p[PRE_DOSE_MOAAS])}"
+        for what, items in (("cautions", result.cautions), ("tests", result.tests)):
+            text += f"; {what}: {', '.join(items)}" if items else ""
+        return text
     if kind is EntryKind.CHECK:
         return "Side-effect review: none observed"
     if kind is EntryKind.ALDRETE:

@@ -41,6 +41,7 @@ from monitor.clinical.errors import EntryError
 from monitor.timefmt import date_text
 from monitor.ui import theme
 from monitor.ui.background import BackgroundJob
+from monitor.ui.dose_history import DoseHistory
 from monitor.ui.facade import SessionFacade
 from monitor.ui.fit import fitted_width, show_message, tree_width
 from monitor.ui.text import plain
@@ -383,6 +384,8 @@ class CourseView(QDialog):
         layout.addWidget(self.course_source)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.table)
+        self.doses = DoseHistory()  # beside the LFT prompt [ASRA-2018]: high doses at frequent intervals
+        layout.addWidget(self.doses)
         patients = courses.patients()
         chosen = next((p.id for p in patients for c in courses.courses(p.id) if c.id == course_id), None)
         for p in patients:
@@ -503,6 +506,7 @@ class CourseView(QDialog):
             self.table.addTopLevelItem(QTreeWidgetItem([str(i), when, pain, change, dose, str(s.side_effects)]))
         for column in range(self.table.columnCount()):
             self.table.resizeColumnToContents(column)
+        self.doses.show_course(summary)
 
 
 def _n(value: int | None) -> str:

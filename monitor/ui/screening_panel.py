@@ -2,6 +2,10 @@
 start, blocked, cautions) is shown after recording, and an override needs its reason typed in. The form is
 cleared once recorded: a later screening (e.g. with an override) is answered afresh.
 
+Three groups, as clinical.md sorts them: the relative contraindications [ASRA-2018] (a yes blocks the start unless
+overridden), the cautions to weigh (recorded, never blocking), and the tests prompts [ASRA-2018] (answered, never
+blocking). The pre-dose MOAA/S (its wording from clinical.scales.MOAAS) starts unchosen, as every answer does.
+
 GUI thread; records through the EntryRecorder like every other entry (validated, audited, durable).
 """
 
@@ -25,10 +29,15 @@ from PySide6.QtWidgets import (
 from monitor.clinical.cosign import COSIGNED_BY, Safeguard, screening_override
 from monitor.clinical.entries import EntryKind
 from monitor.clinical.errors import EntryError
+from monitor.clinical.scales import MOAAS
 from monitor.clinical.screening import (
     BP_GATE_DIA,
     BP_GATE_SYS,
+    PRE_DOSE_MOAAS,
+    Caution,
     Contraindication,
+    Investigation,
+    InvestigationAnswer,
     ScreeningResult,
     evaluate,
     validate_screening,
@@ -50,6 +59,35 @@ def _answer(combo: QComboBox) -> bool | None:
     return {NO: False, YES: True}.get(combo.currentText())
 
 
+def _choice(name: str, choices: list[tuple[str, object]]) -> QComboBox:
+    """A combo that starts unanswered ("—", data None): nothing pre-chosen."""
+    combo = QComboBox()
+    combo.setObjectName(name)
+    combo.addItem(UNANSWERED, None)
+    for text, data in choices:
+        combo.addItem(text, data)
+    return combo
+
+
+def _group(title: str, explained: str, rows: list[tuple[str, QComboBox]], answer_width: int) -> QGroupBox:
+    """A short title (a group box's title never wraps: a long one would widen the panel past the desk's screen) and
+    what the group means on a wrapped line under it."""
+    box = QGroupBox(title)
+    grid = QGridLayout(box)
+    grid.setColumnStretch(0, 1)  # the item's text takes the width; a long one wraps, never hides its answer
+    meaning = QLabel(explained)
+    meaning.setWordWrap(True)
+    meaning.setStyleSheet("font-style: italic;")
+    grid.addWidget(meaning, 0, 0, 1, 2)
+    for row, (text, combo) in enumerate(rows, start=1):
+        label = QLabel(text[0].upper() + text[1:])
+        label.setWordWrap(True)
+        combo.setFixedWidth(answer_width)
+        grid.addWidget(label, row, 0)
+        grid.addWidget(combo, row, 1)
+    return box
+
+
 class ScreeningPanel(QWidget):
     def __init__(
         self,
@@ -64,16 +102,42 @@ class ScreeningPanel(QWidget):
         self.recorder = recorder
         self._cosigner = cosigner
         self._latest = latest  # the monitor's latest value of a parameter, for "take baseline from monitor"
-        self.items = {item: _yes_no(f"screen_{item.name.lower()}") for item in Contraindication}
-        contra = QGroupBox("Contraindications and cautions (answer every one)")
-        grid = QGridLayout(contra)
-        grid.setColumnStretch(0, 1)  # the item's text takes the width; a long one wraps, never hides its answer
-        for row, (item, combo) in enumerate(self.items.items()):
-            label = QLabel(item.value.capitalize())
-            label.setWordWrap(True)
-            combo.setFixedWidth(90)  # "—", "No", "Yes"
-            grid.addWidget(label, row, 0)
-            grid.addWidget(combo, row, 1)
+        # The yes/no items: the relative contraindications [ASRA-2018] (blocks), then the cautions (recorded).
+        self.items: dict[Contraindication | Caution, QComboBox] = {
+            item: _yes_no(f"screen_{item.name.lower()}") for item in (*Contraindication, *Caution)
+        }
+        contra = _group(
+            "Relative contraindications [ASRA-2018]",
+            "A yes blocks the start unless an override is recorded with its reason.",
+            [(item.value, self.items[item]) for item in Contraindication],
+            90,  # "—", "No", "Yes"
+        )
+        cautions = _group(
+            "Cautions to weigh",
+            "Recorded with the screening and shown; they do not block the start.",
+            [(item.value, self.items[item]) for item in Caution],
+            90,
+        )
+        self.tests = {
+            prompt: _choice(
+                f"screen_test_{prompt.name.lower()}", [(a.value.capitalize(), a.value) for a in InvestigationAnswer]
+            )
+            for prompt in Investigation
+        }
+        tests = _group(
+            "Tests to consider [ASRA-2018]",
+            "None needed for healthy patients. Prompts: answered and recorded, they do not block the start.",
+            [(prompt.value, self.tests[prompt]) for prompt in Investigation],
+            210,  # "Indicated: done or arranged"
+        )
+        # [MOAA/S] wording; [PI]: a fall from the pre-dose score is sedation. Chosen, never pre-filled.
+        self.pre_dose_moaas = _choice(
+            "screen_pre_dose_moaas", [(MOAAS.label(lv.score), lv.score) for lv in MOAAS.levels]
+        )
+        # Its long wording must not widen the panel: the closed box may elide, the opened list shows it whole.
+        self.pre_dose_moaas.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.pre_dose_moaas.setMinimumContentsLength(16)
+        self.pre_dose_moaas.view().setMinimumWidth(self.pre_dose_moaas.view().sizeHintForColumn(0) + 24)
         self.consent, self.fasting, self.escort = (
             _yes_no(n) for n in ("screen_consent", "screen_fasting", "screen_escort")
         )
@@ -100,10 +164,16 @@ class ScreeningPanel(QWidget):
         self.verdict.setWordWrap(True)
         other = QGroupBox("Before starting")
         f2 = QFormLayout(other)
+        f2.addRow("Pre-dose MOAA/S", self.pre_dose_moaas)
         f2.addRow("Consent given", self.consent)
         f2.addRow("Fasting confirmed", self.fasting)
         f2.addRow("Escort arranged for discharge", self.escort)
         f2.addRow("Current medications", self.medications)
+        gate = QLabel(
+            f"The start gate {BP_GATE_SYS}/{BP_GATE_DIA} mmHg is a clinic default (clinic.json may change it)."
+        )
+        gate.setWordWrap(True)
+        f2.addRow(gate)
         f2.addRow(f"Baseline systolic, mmHg (gate {BP_GATE_SYS})", self.baseline["sys"])
         f2.addRow(f"Baseline diastolic, mmHg (gate {BP_GATE_DIA})", self.baseline["dia"])
         f2.addRow("Baseline heart rate, /min", self.baseline["hr"])
@@ -112,8 +182,8 @@ class ScreeningPanel(QWidget):
         f2.addRow("Baseline pain NRS", self.pain)
         f2.addRow("Override reason", self.override)
         layout = QVBoxLayout(self)
-        layout.addWidget(contra)
-        layout.addWidget(other)
+        for box in (contra, cautions, tests, other):
+            layout.addWidget(box)
         layout.addWidget(self.record)
         layout.addWidget(self.verdict)
         layout.addStretch(1)
@@ -126,7 +196,10 @@ class ScreeningPanel(QWidget):
 
     def submit(self) -> bool:
         payload = {
-            "answers": {item.name.lower(): _answer(combo) for item, combo in self.items.items()},
+            "contraindications": {item.name.lower(): _answer(self.items[item]) for item in Contraindication},
+            "cautions": {item.name.lower(): _answer(self.items[item]) for item in Caution},
+            "tests": {prompt.name.lower(): combo.currentData() for prompt, combo in self.tests.items()},
+            PRE_DOSE_MOAAS: self.pre_dose_moaas.currentData(),
             "consent": _answer(self.consent),
             "fasting": _answer(self.fasting),
             "escort": _answer(self.escort),
@@ -157,7 +230,14 @@ class ScreeningPanel(QWidget):
         return screening_override(clean, evaluate(clean).blocks)
 
     def clear(self) -> None:
-        for combo in (*self.items.values(), self.consent, self.fasting, self.escort):
+        for combo in (
+            *self.items.values(),
+            *self.tests.values(),
+            self.pre_dose_moaas,
+            self.consent,
+            self.fasting,
+            self.escort,
+        ):
             combo.setCurrentIndex(0)
         for field in (self.medications, self.override, *self.baseline.values()):
             field.clear()
@@ -174,5 +254,7 @@ class ScreeningPanel(QWidget):
             text, colour = "Screening complete: the infusion may start.", theme.OK
         if result.cautions:
             text += " Cautions: " + "; ".join(result.cautions) + "."
+        if result.tests:
+            text += " Tests: " + "; ".join(result.tests) + "."
         self.verdict.setText(text)
         self.verdict.setStyleSheet(f"color: {colour}; font-weight: bold;")

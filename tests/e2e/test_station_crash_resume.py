@@ -35,11 +35,14 @@ CHILD = textwrap.dedent(
     import sys
     from monitor import cli
     from monitor.clinical.entries import EntryKind
-    from monitor.clinical.screening import Contraindication
+    from monitor.clinical.screening import Caution, Contraindication, Investigation
     from monitor.ui.station_window import StationWindow
 
     screening = {
-        "answers": {item.name.lower(): False for item in Contraindication}, "consent": True, "fasting": True,
+        "contraindications": {item.name.lower(): False for item in Contraindication},
+        "cautions": {item.name.lower(): False for item in Caution},
+        "tests": {prompt.name.lower(): "not indicated" for prompt in Investigation}, "pre_dose_moaas": 5,
+        "consent": True, "fasting": True,
         "escort": True, "baseline": {"sys": 128, "dia": 80, "hr": 72, "spo2": 98}, "baseline_pain": 7,
     }
     start = {"action": "start", "drug": "Ketamine", "concentration_mg_ml": 10, "weight_kg": 70, "rate_mg_kg_h": 0.5}

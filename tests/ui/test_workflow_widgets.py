@@ -22,6 +22,9 @@ def fill_screening(window, sys_: str = "128", dia: str = "80") -> None:
     panel = window.workspace.screening
     for combo in panel.items.values():
         combo.setCurrentText("No")
+    for combo in panel.tests.values():
+        combo.setCurrentIndex(combo.findData("not indicated"))
+    panel.pre_dose_moaas.setCurrentIndex(panel.pre_dose_moaas.findData(5))
     for combo in (panel.consent, panel.fasting, panel.escort):
         combo.setCurrentText("Yes")
     for key, value in (("sys", sys_), ("dia", dia), ("hr", "80"), ("spo2", "97")):
@@ -63,7 +66,7 @@ def test_every_screening_answer_is_on_screen_beside_its_item(qtbot, live_window)
     )
     viewport = window.workspace.tabs.currentWidget()
     qtbot.waitUntil(window.workspace.screening.isVisible, timeout=3000)
-    for combo in window.workspace.screening.items.values():
+    for combo in (*window.workspace.screening.items.values(), *window.workspace.screening.tests.values()):
         right = combo.mapTo(viewport, combo.rect().topRight()).x()
         assert right <= viewport.width(), f"{combo.objectName()} is cut off at the panel's edge"
 

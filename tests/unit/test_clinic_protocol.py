@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import forms
 import pytest
 
 from monitor.app.session_service import SessionService
@@ -65,15 +66,7 @@ def test_the_session_follows_the_clinic_protocol(tmp_path: Path) -> None:
     with SessionWriter(tmp_path / "s.sqlite3") as writer:
         sid = writer.open_session("sim", "datex-s5", started_at=1000.0)
         svc = SessionService(writer, sid, 1000.0, clock=lambda: 1100.0, initials="AB", protocol=clinic)
-        screening = {
-            "answers": {k: False for k in ("substance_misuse", "psychosis", "bipolar", "hypertension")}
-            | {k: False for k in ("hepatic", "pregnancy", "pressure", "cardiac")},
-            "consent": True,
-            "fasting": True,
-            "escort": True,
-            "baseline": {"sys": 155, "dia": 90, "hr": 80, "spo2": 97},
-            "baseline_pain": 6,
-        }
+        screening = forms.screening(baseline={"sys": 155, "dia": 90, "hr": 80, "spo2": 97}, baseline_pain=6)
         svc.record(EntryKind.SCREENING, screening).result(5)
         assert svc.screening().blocks == ("baseline BP 155/90 is above 150/95",), "the clinic's gate, not 160/100"
         start = {"action": "start", "drug": "Ketamine", "concentration_mg_ml": 10, "weight_kg": 70}

@@ -5,26 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from forms import screening
 
 from monitor.app.courses import CourseService, course_summary
 from monitor.app.session_service import SessionService
 from monitor.clinical.entries import EntryKind
 from monitor.clinical.errors import EntryError
-from monitor.clinical.screening import Contraindication
 from monitor.storage.writer import SessionWriter
 
 START = {"action": "start", "drug": "Ketamine", "concentration_mg_ml": 10, "weight_kg": 70, "rate_mg_kg_h": 0.5}
 
 
 def _screening(pain: int) -> dict:
-    return {
-        "answers": {i.name.lower(): False for i in Contraindication},
-        "consent": True,
-        "fasting": True,
-        "escort": True,
-        "baseline": {"sys": 125, "dia": 80, "hr": 70, "spo2": 98},
-        "baseline_pain": pain,
-    }
+    return screening(baseline={"sys": 125, "dia": 80, "hr": 70, "spo2": 98}, baseline_pain=pain)
 
 
 def _session(writer: SessionWriter, t0: float, pain_before: int, pain_after: int, effects: int) -> int:

@@ -43,15 +43,16 @@ def test_screening_rules() -> None:
     assert evaluate(high).blocks == ("baseline BP 172/96 is above 160/100",)
     overridden = validate_screening(screening(baseline=high["baseline"], override_reason="white-coat; 148/90 at home"))
     assert evaluate(overridden).may_start
-    answers = screening()["answers"] | {"bipolar": True}
+    answers = screening()["contraindications"] | {"active_psychosis": True}
     assert (
-        "contraindication: bipolar disorder or mania" in evaluate(validate_screening(screening(answers=answers))).blocks
+        "contraindication: active psychosis"
+        in evaluate(validate_screening(screening(contraindications=answers))).blocks
     )
     assert evaluate(validate_screening(screening(escort=False))).cautions == ("no escort arranged for discharge",)
     raised = evaluate(validate_screening(screening(baseline={"sys": 148, "dia": 88, "hr": 80, "spo2": 97})))
     assert raised.may_start and raised.cautions == ("baseline BP 148/88 is above 140/90",), "[REMS]: a risk to weigh"
-    with pytest.raises(EntryError, match="answer 'pregnancy or breastfeeding'"):
-        validate_screening(screening(answers={k: v for k, v in answers.items() if k != "pregnancy"}))
+    with pytest.raises(EntryError, match="answer 'pregnancy' with yes or no"):
+        validate_screening(screening(contraindications={k: v for k, v in answers.items() if k != "pregnancy"}))
     with pytest.raises(EntryError, match="Baseline systolic BP 400 mmHg is not plausible"):
         validate_screening(screening(baseline={"sys": 400, "dia": 80, "hr": 72, "spo2": 98}))
 
