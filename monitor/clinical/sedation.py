@@ -21,10 +21,10 @@ from monitor.clinical.scales import (
     RASS_ACTION_AT_OR_BELOW,
     sedation_needs_action,
 )
+from monitor.clinical.screening import PRE_DOSE_MOAAS  # the screening form owns the field
 
 SEDATION = "sedation"  # [PI]: a MOAA/S below the pre-dose score
 LOSS_OF_CONSCIOUSNESS = "loss of consciousness"  # [PI]: MOAA/S 0
-PRE_DOSE_KEY = "pre_dose_moaas"  # the screening payload's key (the screening form owns the field)
 NO_PRE_DOSE_TEXT = "no pre-dose MOAA/S recorded with the screening: falls from it cannot be marked as sedation"
 
 
@@ -48,7 +48,7 @@ def pre_dose_moaas(entries: Iterable[Entry | EntryView]) -> int | None:
     screenings = [v for v in _views(entries) if v.live and v.kind is EntryKind.SCREENING]
     if not screenings:
         return None
-    value = screenings[-1].payload.get(PRE_DOSE_KEY)
+    value = screenings[-1].payload.get(PRE_DOSE_MOAAS)
     if isinstance(value, int) and not isinstance(value, bool) and MOAAS.low <= value <= MOAAS.high:
         return value
     return None
