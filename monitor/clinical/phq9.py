@@ -124,4 +124,4 @@ def describe_phq9(payload: Mapping[str, Any]) -> str:
     if not result.self_harm:
         return text
     answer = ANSWERS[int(payload["items"][SELF_HARM_ITEM - 1])]
-    return f"{text}; ⚠ item 9 (thoughts of self-harm): '{answer}' — for the clinician at once"
+    return f"{text}; ⚠ item 9: {answer}"  # short: the message line shows two lines; the form says what to do

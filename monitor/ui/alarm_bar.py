@@ -310,7 +310,8 @@ class LimitsDialog(QDialog):
         self.standing.setText(standing_text(limit.param))
         held = f" for {limit.clear_hold_s:g} s" if limit.clear_hold_s else " (one reading)"
         self.bounds.setText(
-            f"Allowed: {allowed}.\nAn alarm clears once the value is back inside by {limit.clear_margin:g} {unit}"
+            f"Allowed (clinic default): {allowed}.\nAn alarm clears once the value is back inside by "
+            f"{limit.clear_margin:g} {unit}"
             f"{held} (clinic default)."
         )
 

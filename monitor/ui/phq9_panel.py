@@ -35,6 +35,7 @@ from monitor.clinical.phq9 import (
 from monitor.ui import theme
 from monitor.ui.recorder import EntryRecorder
 
+ANSWER_COLUMN_PX = 64  # "More than half the days (2)" wraps to three lines
 SOURCE = (
     "PHQ-9: developed by Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke and colleagues, with an "
     "educational grant from Pfizer Inc.; no permission required to reproduce. Bands: Kroenke 2001."
@@ -66,28 +67,34 @@ class Phq9Panel(QWidget):
         grid.setColumnStretch(0, 1)  # the question takes the width and wraps; its answers stay beside it
         stem = QLabel(STEM)
         stem.setWordWrap(True)
-        grid.addWidget(stem, 0, 0)
+        grid.addWidget(stem, 0, 0, 1, len(ANSWERS) + 1)
         for column, text in enumerate(ANSWERS, start=1):
-            head = QLabel(f"{text}\n({column - 1})")
+            head = QLabel(f"{text} ({column - 1})")
+            head.setWordWrap(True)  # the form's columns, narrow: the panel is a side panel
+            head.setFixedWidth(ANSWER_COLUMN_PX)
             head.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            grid.addWidget(head, 0, column)
+            grid.addWidget(head, 1, column)
         self.items: list[QButtonGroup] = []
         for row, text in enumerate(ITEMS, start=1):
             label = QLabel(f"{row}. {text}")
             label.setWordWrap(True)
-            grid.addWidget(label, row, 0)
+            grid.addWidget(label, row + 1, 0)
             group, buttons = _group(self, f"phq9_item{row}", len(ANSWERS))
             for column, button in enumerate(buttons, start=1):
-                grid.addWidget(button, row, column, Qt.AlignmentFlag.AlignCenter)
+                button.setToolTip(f"{ANSWERS[column - 1]} ({column - 1})")
+                grid.addWidget(button, row + 1, column, Qt.AlignmentFlag.AlignCenter)
             group.idClicked.connect(self._show_score)
             self.items.append(group)
-        difficulty = QGroupBox(DIFFICULTY_QUESTION)
+        difficulty = QGroupBox()
         difficulty.setObjectName("phq9_difficulty_box")
         row_layout = QGridLayout(difficulty)
+        question = QLabel(DIFFICULTY_QUESTION)  # a group box title would not wrap
+        question.setWordWrap(True)
+        row_layout.addWidget(question, 0, 0, 1, 2)
         self.difficulty, buttons = _group(self, "phq9_difficulty", len(DIFFICULTIES))
-        for column, (button, text) in enumerate(zip(buttons, DIFFICULTIES, strict=True)):
+        for n, (button, text) in enumerate(zip(buttons, DIFFICULTIES, strict=True)):
             button.setText(text)
-            row_layout.addWidget(button, 0, column)
+            row_layout.addWidget(button, 1 + n // 2, n % 2)  # two by two: fits the side panel
         self.score = QLabel("")
         self.score.setObjectName("phq9_score")
         self.notice = QLabel(SELF_HARM_NOTICE)
