@@ -526,7 +526,7 @@ def phq9_course_plot(pain_plot: pg.PlotWidget) -> pg.PlotWidget:
     plot.setXLink(pain_plot)
     for floor, band in BAND_FLOORS:
         if floor:
-            pen = pg.mkPen("#9e9e9e", style=Qt.PenStyle.DotLine)
+            pen = pg.mkPen("#bdbdbd", style=Qt.PenStyle.DotLine)  # light: a guide, not data
             label = {"position": 0.02, "anchors": [(0, 1), (0, 1)], "color": "#616161"}  # its name above, at the left
             plot.addItem(pg.InfiniteLine(floor, angle=0, pen=pen, label=band.value, labelOpts=label))
     return plot
