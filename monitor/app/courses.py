@@ -22,6 +22,7 @@ from monitor.clinical.entries import EntryKind, EntryView, is_score, resolve
 from monitor.clinical.errors import EntryError
 from monitor.clinical.infusion import fold_infusion
 from monitor.clinical.patient_fields import validate_patient
+from monitor.clinical.phq9 import score as score_phq9
 from monitor.clinical.scales import ScaleRole
 from monitor.storage import patients as store
 from monitor.storage.db import connect, list_sessions, read_entries
@@ -159,6 +160,8 @@ class SessionSummary:
     pain_change_pct: float | None  # end pain vs the first session's baseline (clinical.md "Pain")
     desk: str = ""  # the desk that recorded it, in a course read from the clinic database
     infused_s: float = 0.0  # the infusion's running time (pauses excluded), for the course's dose history
+    phq9_total: int | None = None  # the session's last PHQ-9 (optional, before the infusion): its total 0-27
+    phq9_self_harm: bool = False  # that PHQ-9's item 9 answered above "Not at all"
 
 
 def course_summary(db_path: Path, course_id: int) -> list[SessionSummary]:
@@ -203,7 +206,17 @@ def _summarise(sid: int, started_at: float, views: list[EntryView]) -> SessionSu
     pains = [v for v in live if is_score(v, ScaleRole.PAIN) and stopped is not None and v.t >= stopped]
     end_pain = int(pains[-1].payload["score"]) if pains else None
     side_effects = sum(1 for v in live if v.kind is EntryKind.SIDE_EFFECT)
+    phq9 = [score_phq9(v.payload) for v in live if v.kind is EntryKind.PHQ9]
     summary = SessionSummary(
-        sid, started_at, baseline, end_pain, infusion.total_mg, infusion.total_mg_kg, side_effects, None
+        sid,
+        started_at,
+        baseline,
+        end_pain,
+        infusion.total_mg,
+        infusion.total_mg_kg,
+        side_effects,
+        None,
+        phq9_total=phq9[-1].total if phq9 else None,
+        phq9_self_harm=phq9[-1].self_harm if phq9 else False,
     )
     return replace(summary, infused_s=infusion.infused_s)  # for the course's dose history

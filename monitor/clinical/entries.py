@@ -16,6 +16,7 @@ from typing import Any
 
 from monitor.clinical.errors import EntryError
 from monitor.clinical.infusion import InfusionAction, InfusionLimits, validate_infusion_payload
+from monitor.clinical.phq9 import describe_phq9, validate_phq9
 from monitor.clinical.recovery import (
     CIRCULATION_IN,
     CIRCULATION_SAID,
@@ -48,6 +49,7 @@ class EntryKind(StrEnum):
     ALDRETE = "aldrete"  # modified Aldrete score in recovery
     DISCHARGE = "discharge"  # the discharge record; closes the session
     MISSED_CHECK = "missed_check"  # a scheduled check not done in its window: recorded by the program, once
+    PHQ9 = "phq9"  # the PHQ-9 questionnaire before the infusion (optional; clinical/phq9.py)
 
 
 class EntryAction(StrEnum):
@@ -190,6 +192,8 @@ def validate_payload(kind: EntryKind, payload: Mapping[str, Any], limits: Infusi
         out = {"due_at": float(payload["due_at"]), "missing": [str(m) for m in payload["missing"]]}
         if payload.get("check"):  # a scheduled BP check of the esketamine-rems protocol (schedule.BP_AT_40_MIN...)
             out["check"] = str(payload["check"])
+    elif kind is EntryKind.PHQ9:
+        out = validate_phq9(payload)
     else:  # pragma: no cover - EntryKind is closed
         raise EntryError(f"unknown entry kind {kind!r}")
     if note:
@@ -272,6 +276,9 @@ def _describe(kind: EntryKind, p: Mapping[str, Any]) -> str:
     if kind is EntryKind.MISSED_CHECK:
         what = f"{p['check']} check" if p.get("check") else "Check"
         return f"{what} due {hm_text(p['due_at'])} missed (not done: {', '.join(p['missing'])})"
+        return f"Check due {hm_text(p['due_at'])} missed (not done: {', '.join(p['missing'])})"
+    if kind is EntryKind.PHQ9:
+        return describe_phq9(p)
     action = InfusionAction(p["action"])
     if action is InfusionAction.START:
         return (

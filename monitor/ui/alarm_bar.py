@@ -39,6 +39,7 @@ from monitor.clinical.alarm_limits import AlarmPriority
 from monitor.clinical.alarms import Alarm, AlarmAction, AlarmCategory, AlarmEvent, AlarmStatus
 from monitor.clinical.cosign import Safeguard
 from monitor.clinical.errors import EntryError, parse_number
+from monitor.clinical.limit_standing import standing_text
 from monitor.params import PARAMS
 from monitor.timefmt import clock_text, hm_text, ms
 from monitor.ui import theme
@@ -267,6 +268,9 @@ class LimitsDialog(QDialog):
         self.high = QLineEdit()
         self.high.setObjectName("limit_high")
         self.bounds = QLabel("")
+        self.standing = plain(QLabel(""))  # which default number a source sets and which is a clinic default
+        self.standing.setObjectName("limit_standing")
+        self.standing.setWordWrap(True)
         self.reason = QLineEdit()
         self.reason.setObjectName("limit_reason")
         self.reason.setPlaceholderText("Why? (required, recorded with the change)")
@@ -280,6 +284,7 @@ class LimitsDialog(QDialog):
         form.addRow("Parameter", self.param)
         form.addRow("Low limit", self.low)
         form.addRow("High limit", self.high)
+        form.addRow(self.standing)
         form.addRow(self.bounds)
         form.addRow("Reason", self.reason)
         form.addRow(self.error)
@@ -302,9 +307,11 @@ class LimitsDialog(QDialog):
             f"{which} {b[0]:g}–{b[1]:g}" for which, b in (("low", limit.bounds_low), ("high", limit.bounds_high)) if b
         )
         unit = PARAMS[limit.param].unit
+        self.standing.setText(standing_text(limit.param))
         held = f" for {limit.clear_hold_s:g} s" if limit.clear_hold_s else " (one reading)"
         self.bounds.setText(
-            f"Allowed: {allowed}.\nAn alarm clears once the value is back inside by {limit.clear_margin:g} {unit}"
+            f"Allowed (clinic default): {allowed}.\nAn alarm clears once the value is back inside by "
+            f"{limit.clear_margin:g} {unit}"
             f"{held} (clinic default)."
         )
 

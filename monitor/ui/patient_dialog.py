@@ -1,5 +1,6 @@
 """PatientDialog: find or add the patient, pick or start their course, and put this session in it.
-CourseView: any patient's course, sessions side by side -- pain before and after (plot), dose, side effects.
+CourseView: any patient's course, sessions side by side -- pain before and after (plot), PHQ-9 totals (plot
+beneath, same session axis), dose, side effects.
 
 GUI thread. Writes go through the CourseService (the writer thread); the dialog waits for their futures through
 the facade, so the GUI never blocks on the disk. With a clinic database the search also asks it (the service's
@@ -38,6 +39,8 @@ from monitor.app.clinic_patients import ClinicCourse, ClinicPatient, ClinicSearc
 from monitor.app.courses import CourseService, Patient, SessionSummary, course_summary
 from monitor.app.desk import NotSignedIn
 from monitor.clinical.errors import EntryError
+from monitor.clinical.phq9 import BAND_FLOORS, MAX_TOTAL
+from monitor.clinical.phq9 import band as phq9_band
 from monitor.timefmt import date_text
 from monitor.ui import theme
 from monitor.ui.background import BackgroundJob
@@ -374,15 +377,19 @@ class CourseView(QDialog):
         self.plot.setLabel("bottom", "Session")
         self.plot.setYRange(0, 10, padding=0.05)
         self.plot.addLegend()
+        self.phq9_plot = phq9_course_plot(self.plot)
         self.table = QTreeWidget()
         self.table.setObjectName("course_table")
         self.table.setRootIsDecorated(False)
-        self.table.setHeaderLabels(("#", "Date", "Pain before → after", "Change vs first", "Dose", "Side effects"))
+        self.table.setHeaderLabels(
+            ("#", "Date", "Pain before → after", "Change vs first", "PHQ-9", "Dose", "Side effects")
+        )
         layout = QVBoxLayout(self)
         layout.addLayout(choose)
         layout.addWidget(self.conflicts_label)
         layout.addWidget(self.course_source)
         layout.addWidget(self.plot, 1)
+        layout.addWidget(self.phq9_plot, 1)
         layout.addWidget(self.table)
         self.doses = DoseHistory()  # beside the LFT prompt [ASRA-2018]: high doses at frequent intervals
         layout.addWidget(self.doses)
@@ -395,7 +402,7 @@ class CourseView(QDialog):
         self.course.currentIndexChanged.connect(lambda _i: self._show_course())
         self.patient.setCurrentIndex(max(0, self.patient.findData(chosen)))
         self._fill_courses(course_id)
-        self.resize(fitted_width(self, tree_width(self.table), 760), 560)
+        self.resize(fitted_width(self, tree_width(self.table), 760), 680)
 
     def choose(self, patient_id: int, course_id: int | None = None) -> None:
         """Show `patient_id`'s course (`course_id`, or their first)."""
@@ -494,8 +501,10 @@ class CourseView(QDialog):
             points = [(i, v) for i, v in enumerate(values, start=1) if v is not None]  # a missing score: no point
             xs, ys = [p[0] for p in points], [p[1] for p in points]
             self.plot.plot(xs, ys, pen=pg.mkPen(colour, width=2), symbol=symbol, symbolBrush=colour, name=label)
+        draw_phq9(self.phq9_plot, summary)
         numbers = range(1, len(summary) + 1)
-        self.plot.getAxis("bottom").setTicks([[(i, str(i)) for i in numbers]])  # sessions are counted, not halved
+        for plot in (self.plot, self.phq9_plot):  # sessions are counted, not halved
+            plot.getAxis("bottom").setTicks([[(i, str(i)) for i in numbers]])
         self.plot.setXRange(0.5, max(1, len(summary)) + 0.5, padding=0)
         self.table.clear()
         for i, s in enumerate(summary, start=1):
@@ -503,10 +512,51 @@ class CourseView(QDialog):
             pain = f"{_n(s.baseline_pain)} → {_n(s.end_pain)}"
             dose = f"{s.total_mg:.0f} mg ({s.total_mg_kg:.2f} mg/kg)"
             when = date_text(s.started_at) + (f" · desk {s.desk}" if s.desk else "")
-            self.table.addTopLevelItem(QTreeWidgetItem([str(i), when, pain, change, dose, str(s.side_effects)]))
+            row = [str(i), when, pain, change, phq9_text(s), dose, str(s.side_effects)]
+            self.table.addTopLevelItem(QTreeWidgetItem(row))
         for column in range(self.table.columnCount()):
             self.table.resizeColumnToContents(column)
         self.doses.show_course(summary)
+
+
+def phq9_course_plot(pain_plot: pg.PlotWidget) -> pg.PlotWidget:
+    """The PHQ-9 totals under the pain plot, sharing its session axis; its severity bands' floors as dotted lines
+    [Kroenke 2001]."""
+    plot = pg.PlotWidget(background="w")
+    plot.setObjectName("course_phq9_plot")
+    plot.setLabel("left", "PHQ-9 total")
+    plot.setLabel("bottom", "Session")
+    plot.setYRange(0, MAX_TOTAL, padding=0.05)
+    plot.setXLink(pain_plot)
+    for floor, band in BAND_FLOORS:
+        if floor:
+            pen = pg.mkPen("#bdbdbd", style=Qt.PenStyle.DotLine)  # light: a guide, not data
+            label = {"position": 0.02, "anchors": [(0, 1), (0, 1)], "color": "#616161"}  # its name above, at the left
+            plot.addItem(pg.InfiniteLine(floor, angle=0, pen=pen, label=band.value, labelOpts=label))
+    return plot
+
+
+def draw_phq9(plot: pg.PlotWidget, summary: list[SessionSummary]) -> None:
+    """One point per session that recorded a PHQ-9 (optional: a session without one has none); item 9 flagged red."""
+    for item in plot.listDataItems():  # a copy: the previous course's points go
+        plot.removeItem(item)
+    points = [(i, s.phq9_total, s.phq9_self_harm) for i, s in enumerate(summary, start=1) if s.phq9_total is not None]
+    brushes = ["#c62828" if flagged else "#6a1b9a" for _i, _v, flagged in points]
+    plot.plot(
+        [p[0] for p in points],
+        [p[1] for p in points],
+        pen=pg.mkPen("#6a1b9a", width=2),
+        symbol="d",
+        symbolBrush=brushes,
+        symbolSize=11,
+        name="PHQ-9",
+    )
+
+
+def phq9_text(s: SessionSummary) -> str:
+    if s.phq9_total is None:
+        return "—"
+    return f"{s.phq9_total} {phq9_band(s.phq9_total).value}" + (" ⚠ item 9" if s.phq9_self_harm else "")
 
 
 def _n(value: int | None) -> str:

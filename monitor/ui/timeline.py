@@ -147,7 +147,8 @@ _CHOICES: dict[str, list[tuple[str, Any]]] = {
     "effect": [(e.value, e.value) for e in SideEffect],
     "level": [(lv.value, lv.value) for lv in DissociationLevel],
 }
-_FIXED = ("action", "scale")  # what an entry is cannot be amended; strike it and record a new one
+_FIXED = ("action", "scale", "items", "difficulty")  # what an entry is (a PHQ-9's answers too) cannot be amended:
+# strike it and record a new one
 
 
 class CorrectionDialog(QDialog):

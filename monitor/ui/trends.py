@@ -88,6 +88,7 @@ LANE_OF_KIND = {
     EntryKind.CHECK: "observation",
     EntryKind.ALDRETE: "score",
     EntryKind.MISSED_CHECK: "observation",
+    EntryKind.PHQ9: "screening",  # a pre-infusion measure
 }
 STRUCK_COLOUR = "#546e7a"
 MARKER_COLOUR = {

@@ -50,6 +50,7 @@ from monitor.ui.infusion_panel import InfusionPanel
 from monitor.ui.link_banner import LinkBanner
 from monitor.ui.lock_screen import LockCurtain, SignInDialog
 from monitor.ui.patient_dialog import PatientDialog
+from monitor.ui.phq9_panel import Phq9Panel
 from monitor.ui.recorder import EntryRecorder, EntryTimeControl
 from monitor.ui.recovery_panel import RecoveryPanel
 from monitor.ui.schedule_line import ScheduleLine
@@ -156,6 +157,7 @@ class ChairWorkspace(QWidget):
             self.recorder, lambda param: self.live.current(param, self.clock.now()), cosigner=self.cosigner
         )
         self.recovery = RecoveryPanel(self.recorder, lambda: self.live.recovery_context(self.clock.now()))
+        self.phq9 = Phq9Panel(self.recorder)
         self.service.watch_values(self.monitor_values)  # an Aldrete score is checked against what is shown
         self.courses = courses or CourseService(facade.acquisition.writer)
         self.patient_label = QLabel("No patient assigned to this session")
@@ -230,6 +232,7 @@ class ChairWorkspace(QWidget):
             (main_tab, "Infusion && side effects"),
             (self.screening, "Screening"),
             (self.recovery, "Recovery && discharge"),
+            (self.phq9, "PHQ-9"),  # optional, before the infusion; last, so the workflow tabs keep their places
         ):
             scroll = QScrollArea()
             scroll.setWidget(widget)
