@@ -9,6 +9,7 @@ from forms import screening as screening_form
 from PySide6.QtCore import Qt
 
 from monitor.clinical.entries import Entry, EntryKind, resolve
+from monitor.clinical.screening import PRE_DOSE_MOAAS
 from monitor.timefmt import hm_text
 from monitor.ui.timeline import TimelineList
 from monitor.ui.trends import TrendView
@@ -49,8 +50,10 @@ def _moaas(eid: int, minute: float, score: int) -> Entry:
 
 
 def _session(pre_dose: int | None) -> list:
-    extra = {"pre_dose_moaas": pre_dose} if pre_dose is not None else {}  # the screening form's field (screen's)
-    payload = screening_form() | extra
+    # pre_dose None: a screening recorded before the form asked for the pre-dose MOAA/S (an older session)
+    payload = {k: v for k, v in screening_form().items() if k != PRE_DOSE_MOAAS}
+    if pre_dose is not None:
+        payload[PRE_DOSE_MOAAS] = pre_dose
     return resolve(
         [
             _entry(1, EntryKind.NOTE, 0, {"note": "screening stands in"}),

@@ -23,7 +23,8 @@ def lines_at(view: TrendView, plot) -> dict[str, list[float]]:
     """Pen colour -> the x of the vertical lines drawn on `plot` (each line is a pair of points)."""
     found: dict[str, list[float]] = {}
     for item in plot.items:
-        if hasattr(item, "opts") and item.opts.get("connect") == "pairs" and item.xData is not None:
+        # an empty curve draws nothing (the lane keeps its sedation bars' curves, empty until an episode)
+        if hasattr(item, "opts") and item.opts.get("connect") == "pairs" and item.xData is not None and len(item.xData):
             colour = item.opts["pen"].color().name()
             found.setdefault(colour, []).extend(item.xData[::2].tolist())
     return found
