@@ -181,3 +181,31 @@ def test_validation_rejects_structures_v26_does_not_allow(broken):
     validate(message)
     with pytest.raises(ValueError, match="not a valid HL7 v2 message"):
         validate(broken(message))
+
+
+def test_the_readme_example_is_what_the_builder_makes():
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### The message, field by field", 1)[1]
+    example = section.split("```\n", 2)[1].rstrip("\n").replace("\n", "\r")
+    t = datetime(2026, 11, 29, 10, 40, tzinfo=UTC).timestamp()
+    built = build_oru(
+        control_id="19AC3F2E8B1C4D2E9F0",
+        sent_at=t + 2,
+        sending_facility="Riverside Clinic",
+        desk="Desk 1",
+        chair="Chair 3",
+        session_id=118,
+        patient=Hl7Patient("RC-004217", "Ann Smith", "1984-03-09", "F"),
+        obs=[
+            Obs(ObsKind.VITAL, "HR", 74, t),
+            Obs(ObsKind.VITAL, "SPO2", 97, t),
+            Obs(ObsKind.VITAL, "RR", 14, t),
+            Obs(ObsKind.VITAL, "ETCO2", 38, t),
+            Obs(ObsKind.VITAL, "TEMP1", 36.4, t),
+        ],
+    )
+    assert example == built
+    parsed(example)
