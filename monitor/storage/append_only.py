@@ -39,6 +39,8 @@ GENERATED: dict[str, str] = {
     "record_chain": "the record chain is append-only",
     "record_chain_start": "where the record chain started is never changed",
     "session_changes": "the log of session changes is append-only",
+    "hl7_outbox": "a message for the EHR is never changed once queued",
+    "hl7_deliveries": "the HL7 delivery history is append-only",
 }
 
 

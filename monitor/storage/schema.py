@@ -52,6 +52,46 @@ _RECORD_CHAIN_V14 = (
     + append_only_sql("session_changes")
 )
 
+# Local migration 16 (issue 20 point 2): the HL7 outbox (storage.hl7_outbox). hl7_outbox: every message for the EHR
+# as it was made, before it is sent (its key makes enqueueing idempotent across restarts; its control id, MSH-10, is
+# the one every resend carries); never changed. hl7_pending: the work list of messages not yet accepted by the EHR
+# (a row leaves it when the ACK says AA); parked: refused with AE and set aside for a person. hl7_deliveries: what
+# happened to each message (sent, accepted, error, rejected, failed, parked, released), append-only.
+_HL7_OUTBOX_V16 = (
+    """
+        CREATE TABLE hl7_outbox (
+            id INTEGER PRIMARY KEY,            -- the sending order within a session
+            key TEXT NOT NULL UNIQUE,          -- what the message covers, e.g. 's12:vitals:1700000000'
+            session_id INTEGER REFERENCES sessions(id),
+            control_id TEXT NOT NULL UNIQUE,   -- MSH-10, kept by every resend
+            message TEXT NOT NULL,             -- the ER7 text sent
+            covers_t REAL NOT NULL,            -- the latest record time the message covers (Unix s)
+            queued_at REAL NOT NULL
+        );
+        CREATE INDEX hl7_outbox_by_session ON hl7_outbox(session_id, key);
+        CREATE TABLE hl7_pending (
+            outbox_id INTEGER PRIMARY KEY REFERENCES hl7_outbox(id),
+            session_id INTEGER,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_try_at REAL NOT NULL DEFAULT 0,   -- not before (a refusal's retry pause)
+            parked_at REAL,                        -- set aside after AE: kept, shown, not retried by itself
+            reason TEXT NOT NULL DEFAULT ''        -- the last refusal or failure
+        );
+        CREATE INDEX hl7_pending_by_session ON hl7_pending(session_id, outbox_id);
+        CREATE TABLE hl7_deliveries (
+            id INTEGER PRIMARY KEY,
+            outbox_id INTEGER NOT NULL REFERENCES hl7_outbox(id),
+            at REAL NOT NULL,
+            event TEXT NOT NULL
+                CHECK (event IN ('sent', 'accepted', 'error', 'rejected', 'failed', 'parked', 'released')),
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX hl7_deliveries_by_message ON hl7_deliveries(outbox_id, id);
+    """
+    + append_only_sql("hl7_outbox")
+    + append_only_sql("hl7_deliveries")
+)
+
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (
         1,
@@ -354,6 +394,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE accounts ADD COLUMN clinic_version INTEGER;
         """,
     ),
+    (16, _HL7_OUTBOX_V16),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
