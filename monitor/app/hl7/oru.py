@@ -84,8 +84,14 @@ def build_oru(
     session_id: int,
     patient: Hl7Patient | None,
     obs: Sequence[Obs],
+    processing_id: str = "P",
 ) -> str:
-    """The ORU^R01 as ER7 text (segments joined by "\\r"), validated against v2.6; ValueError naming what is wrong."""
+    """The ORU^R01 as ER7 text (segments joined by "\\r"), validated against v2.6; ValueError naming what is wrong.
+
+    processing_id (MSH-11): "P" production; `hl7 send-test` sends "T" (training/test) so an engine can tell it apart.
+    """
+    if processing_id not in ("P", "T", "D"):
+        raise ValueError(f"MSH-11: processing id {processing_id!r} is not P, T or D")
     if not control_id or len(control_id) > MAX_CONTROL_ID:
         raise ValueError(f"MSH-10: control id must be 1 to {MAX_CONTROL_ID} characters, got {control_id!r}")
     if not obs:
@@ -96,7 +102,7 @@ def build_oru(
         _check_time(t)
     rows = [_obx(n, o) for n, o in enumerate(obs, start=1)]
     segments = [
-        _msh(control_id, sent_at, sending_facility, desk),
+        _msh(control_id, sent_at, sending_facility, desk, processing_id),
         _pid(patient),
         f"PV1||O|{_e(desk)}^^{_e(chair)}^{_e(sending_facility)}",
         _obr(session_id, desk, obs),
@@ -108,7 +114,7 @@ def build_oru(
 
 
 def validate(message: str, *, location_only: bool = False) -> None:
-    """Parse `message` with hl7apy and validate it against the HL7 v2.6 structures (strict); ValueError if invalid.
+    """Parse `message` with hl7apy and validate it against its HL7 structure (strict); ValueError if invalid.
 
     location_only: the PID of a session sent by location has its identity (PID-3, PID-5) left empty, as IHE PCD-01
     devices send an unidentified patient; v2.6 requires both, so they alone are validated as if filled.
@@ -120,7 +126,7 @@ def validate(message: str, *, location_only: bool = False) -> None:
         parsed = parse_message(checked, validation_level=VALIDATION_LEVEL.STRICT, find_groups=True)
         parsed.validate()
     except HL7apyException as exc:
-        raise ValueError(f"not a valid HL7 v2.6 ORU^R01: {exc}") from exc
+        raise ValueError(f"not a valid HL7 v2 message: {exc}") from exc
 
 
 # -- segments ---------------------------------------------------------------------------------------------------------
@@ -130,10 +136,10 @@ def _e(text: object) -> str:
     return escape(str(text))
 
 
-def _msh(control_id: str, sent_at: float, facility: str, desk: str) -> str:
+def _msh(control_id: str, sent_at: float, facility: str, desk: str, processing_id: str) -> str:
     fields = ["MSH", DELIMITERS, f"{APPLICATION}^{_e(desk)}^L", _e(facility), "", "", hl7_timestamp(sent_at), ""]
-    fields += ["ORU^R01^ORU_R01", _e(control_id), "P", VERSION, "", "", "AL", "NE", "", "UNICODE UTF-8", "", ""]
-    fields.append(PCD_01_PROFILE)
+    fields += ["ORU^R01^ORU_R01", _e(control_id), processing_id, VERSION, "", ""]
+    fields += ["AL", "NE", "", "UNICODE UTF-8", "", "", PCD_01_PROFILE]  # MSH-15/16: accept ACK always, no app ACK
     return "|".join(fields)
 
 
