@@ -11,12 +11,9 @@ SpO2 value from while the probe was off.
 from __future__ import annotations
 
 import sqlite3
-import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-from hl7_obx import Outboxed, outbox
+from hl7_obx import Outboxed, outbox, wait_until
 from hl7_peer import Hl7Peer
 
 from monitor.app.chair import Chair, ChairConfig
@@ -31,16 +28,6 @@ from monitor.storage.writer import SessionWriter
 
 SPEED = 120.0  # a 5-minute slot every 2.5 s, a cuff reading (every 180 s simulated) every 1.5 s
 SLOTS = 3
-
-
-def wait_until(condition: Callable[[], bool], timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    event = threading.Event()
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        event.wait(0.1)
-    return True
 
 
 def kinds(sent: list[Outboxed], kind: str) -> list[Outboxed]:
