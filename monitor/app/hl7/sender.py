@@ -52,8 +52,9 @@ from monitor.app.alarm_service import AlarmService
 from monitor.app.desk_condition import DeskCondition, ProblemListener
 from monitor.app.hl7.ack import Ack, AckCode, parse_ack
 from monitor.app.hl7.mllp import send_and_wait_ack
-from monitor.app.hl7.settings import Hl7Target
+from monitor.app.hl7.settings import Hl7Settings, Hl7Target
 from monitor.clinical.alarms import EHR_OUT_KEY
+from monitor.clinical.clinic_protocol import ClinicProtocol
 from monitor.storage import db as store
 from monitor.storage import hl7_outbox as outbox
 from monitor.storage.hl7_outbox import DeliveryEvent, OutboxMessage
@@ -410,3 +411,32 @@ class Hl7Sender:
 def left_text(count: int) -> str:
     """What a close says when messages are left."""
     return f"{count} messages for the EHR not yet accepted; they stay in the outbox and are sent at the next start"
+
+
+def desk_name(clinic: ClinicProtocol, clinic_db_desk: str | None) -> str:
+    """This desk's name in its messages (MSH-3's namespace, PV1-3's facility): its name on the clinic database,
+    else clinic.json's "desk", else the host name."""
+    return clinic_db_desk or clinic.desk or socket.gethostname()
+
+
+def start_sender(
+    db_path: Path, settings: Hl7Settings, desk: str, chairs: Callable[[], Iterable[AlarmService]]
+) -> Hl7Sender | None:
+    """The sender and its composer on their own thread, when results go to an EHR (`settings.out`); the chairs
+    `chairs()` gives show its condition. None: no EHR interface."""
+    from monitor.app.hl7.composer import Composer
+
+    if settings.out is None:
+        return None
+    sender = Hl7Sender(db_path, settings.out, composer=Composer(settings, desk))
+    sender.watch_chairs(chairs)
+    sender.start()
+    return sender
+
+
+def stop_sender(sender: Hl7Sender | None) -> str | None:
+    """After the chairs and the writer: a bounded flush; what a close says (None: nothing to say)."""
+    if sender is None:
+        return None
+    left = sender.stop()
+    return left_text(left) if left else None
