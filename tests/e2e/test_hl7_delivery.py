@@ -22,17 +22,15 @@ from monitor.app.hl7.settings import parse_target
 from monitor.storage import db as store
 from monitor.storage import hl7_outbox as outbox
 from tests.accounts import recorder
+from tests.hl7_obx import wait_until
 from tests.hl7_peer import Hl7Peer, Policy
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 60.0  # an upper bound for the waits below, never a duration the test depends on
 
 
-def until(what: Callable[[], object], message: str, wait_s: float = WAIT_S) -> None:
-    deadline = time.monotonic() + wait_s
-    while not what():
-        assert time.monotonic() < deadline, message
-        time.sleep(0.05)
+def until(what: Callable[[], object], message: str) -> None:
+    assert wait_until(lambda: bool(what()), WAIT_S), message
 
 
 def oru(control_id: str, session_id: int, n: int) -> str:
