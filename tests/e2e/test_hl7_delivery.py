@@ -21,6 +21,7 @@ from monitor.app.hl7.sender import Hl7Sender, condition_text
 from monitor.app.hl7.settings import parse_target
 from monitor.storage import db as store
 from monitor.storage import hl7_outbox as outbox
+from monitor.timefmt import day_time_text
 from tests.accounts import recorder
 from tests.hl7_obx import wait_until
 from tests.hl7_peer import Hl7Peer, Policy
@@ -319,6 +320,8 @@ def test_condition_texts() -> None:
     )
     assert condition_text(t, 0, None, unreachable_since=t) == "EHR interface unreachable since 10:42"
     assert condition_text(t + 1, 0, None) is None
+    days = condition_text(t + 3 * 86400, 1, t)
+    assert days == f"EHR interface: 1 message waiting since {day_time_text(t)}" and "Nov" in days, "with its day"
 
 
 @pytest.fixture

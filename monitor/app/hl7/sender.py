@@ -58,7 +58,7 @@ from monitor.clinical.clinic_protocol import ClinicProtocol
 from monitor.storage import db as store
 from monitor.storage import hl7_outbox as outbox
 from monitor.storage.hl7_outbox import DeliveryEvent, OutboxMessage
-from monitor.timefmt import hm_text
+from monitor.timefmt import day_time_text, hm_text
 
 log = logging.getLogger(__name__)
 
@@ -107,20 +107,24 @@ def condition_text(
     backlog_after_s: float = BACKLOG_AFTER_S,
 ) -> str | None:
     """The desk's text for the EHR interface, or None when there is nothing to show."""
+
+    def when(t: float) -> str:  # a time of today as HH:MM, an older one with its day (a message parked for days)
+        return hm_text(t) if now - t < 12 * 3600 else day_time_text(t)
+
     parked = list(parked)
     parts = []
     if unreachable_since is not None:
-        parts.append(f"EHR interface unreachable since {hm_text(unreachable_since)}")
+        parts.append(f"EHR interface unreachable since {when(unreachable_since)}")
     elif not_answering is not None:
-        parts.append(f"EHR interface not answering since {hm_text(not_answering[0])} ({not_answering[1]})")
+        parts.append(f"EHR interface not answering since {when(not_answering[0])} ({not_answering[1]})")
     if refused is not None:
-        parts.append(f"EHR interface refusing messages since {hm_text(refused[0])} ({refused[1]})")
+        parts.append(f"EHR interface refusing messages since {when(refused[0])} ({refused[1]})")
     if parked:
         count = "1 message" if len(parked) == 1 else f"{len(parked)} messages"
         parts.append(f"{count} refused by the EHR ({parked[-1].reason}), kept unsent for IT")
     late = oldest is not None and now - oldest >= backlog_after_s
     if waiting and (parts or late):
-        since = f" since {hm_text(oldest)}" if oldest is not None else ""
+        since = f" since {when(oldest)}" if oldest is not None else ""
         backlog = f"{waiting} message{'' if waiting == 1 else 's'} waiting{since}"
         parts.append(backlog if parts else f"EHR interface: {backlog}")
     return " — ".join(parts) or None
