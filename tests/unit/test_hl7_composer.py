@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hl7_obx import Outboxed, outbox
 
-from monitor.app.hl7.composer import CLOSE_AFTER_S, MAX_PER_PASS, Composer
+from monitor.app.hl7.composer import CATCH_UP_S, CLOSE_AFTER_S, MAX_PER_PASS, Composer
 from monitor.app.hl7.settings import Hl7Settings, Unassigned
 from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, SampleFlag, ValueState
 from monitor.storage.db import EntryRow, connect
@@ -271,3 +271,15 @@ def test_a_long_held_session_goes_out_over_several_passes_in_order(rig: Rig) -> 
     assert f"s{live}:entry:{ids[-1] + 1}" in [m.key for m in rig.outbox()]  # the live chair's went in the first pass
     assert rig.compose(T0 + 101) == 11
     assert [m.key for m in rig.outbox() if m.key.startswith(f"s{s}:")] == [f"s{s}:entry:{i}" for i in ids]
+
+
+def test_at_start_sessions_ended_long_ago_are_not_sent_again(rig: Rig) -> None:
+    """Switching the interface on (or a restart) takes up the open sessions and those ended within CATCH_UP_S."""
+    old, recent = rig.session(), rig.session(chair="Chair 4")
+    for s in (old, recent):
+        rig.assign_to(s, f"MRN{s:04d}")
+        rig.entry(s, "score", T0 + 20, {"scale": "pain", "score": 3})
+    rig.writer.end_session(old, T0 + 60)
+    rig.writer.end_session(recent, T0 + CATCH_UP_S + 60)
+    assert rig.compose(T0 + CATCH_UP_S + 120) == 1
+    assert [m.key for m in rig.outbox()] == [f"s{recent}:entry:2"]
