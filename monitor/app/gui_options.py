@@ -3,10 +3,11 @@ arguments), so the GUI depends on these fields and not on the argparse namespace
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from monitor.app.hl7.settings import Hl7Settings
 from monitor.app.replication import ClinicDb
 from monitor.clinical.clinic_protocol import ClinicProtocol
 
@@ -31,3 +32,4 @@ class GuiOptions:
     clinic_db: ClinicDb | None = None  # where the record is shipped (None: local only)
     show_other_desks: bool | None = None  # `run --show-desks`: overrides clinic.json's "show_other_desks"
     clinic_file: Path | None = None  # the clinic protocol's file in use (`--clinic`, else clinic.json; None: defaults)
+    hl7: Hl7Settings = field(default_factory=Hl7Settings)  # the EHR interface (--hl7-*, clinic.json hl7_*)

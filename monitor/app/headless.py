@@ -15,6 +15,7 @@ from pathlib import Path
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import WALL_CLOCK
+from monitor.app.hl7.settings import Hl7Settings
 from monitor.app.lifecycle import ends_on_close
 from monitor.app.replication import ClinicDb, Replication, left_text
 from monitor.app.resume import find_unfinished, restore_unsaved_entries
@@ -43,6 +44,7 @@ def run_record(
     duration: float | None = None,
     clinic: ClinicProtocol = DEFAULT_PROTOCOL,
     clinic_db: ClinicDb | None = None,
+    hl7: Hl7Settings | None = None,
 ) -> int:
     stop = threading.Event()
 

@@ -78,6 +78,33 @@ def clinic_db(args: argparse.Namespace, clinic):  # clinic: ClinicProtocol; -> C
     return ClinicDb(dsn, getattr(args, "desk", None) or clinic.desk or socket.gethostname())
 
 
+def hl7_settings(args: argparse.Namespace, clinic):  # clinic: ClinicProtocol; -> Hl7Settings | None
+    """The EHR interface's settings: the command line's flags, else clinic.json's entries, else the defaults; None
+    after saying on stderr what is wrong (a DSN-like hl7_out in clinic.json: the flag's own value argparse checked)."""
+    from dataclasses import replace
+
+    from monitor.app.hl7.settings import Hl7Settings, Unassigned, parse_target
+
+    base = Hl7Settings()
+    out = getattr(args, "hl7_out", None)
+    if out is None and clinic.hl7_out:
+        try:
+            out = parse_target(clinic.hl7_out)
+        except ValueError as exc:
+            print(f"infusion-monitor: clinic protocol hl7_out: {exc}", file=sys.stderr)
+            return None
+    unassigned = getattr(args, "hl7_unassigned", None) or clinic.hl7_unassigned or base.unassigned.value
+    listen = getattr(args, "hl7_in", None)
+    return replace(
+        base,
+        out=out,
+        unassigned=Unassigned(unassigned),
+        interval_s=clinic.hl7_interval_s or base.interval_s,
+        listen_port=listen if listen is not None else clinic.hl7_in,
+        facility=clinic.hl7_facility,
+    )
+
+
 def record(args: argparse.Namespace) -> int:
     import logging
 
@@ -86,7 +113,8 @@ def record(args: argparse.Namespace) -> int:
     from monitor.storage.paths import default_db_path
 
     clinic = _checked_start(args)
-    if clinic is None:
+    hl7 = None if clinic is None else hl7_settings(args, clinic)
+    if hl7 is None:
         return 2
     where = clinic_db(args, clinic)
     service = service_account(args.db or default_db_path(), args.service, where)
@@ -103,21 +131,24 @@ def record(args: argparse.Namespace) -> int:
         duration=args.duration,
         clinic=clinic,
         clinic_db=where,
+        hl7=hl7,
     )
 
 
 def run(args: argparse.Namespace) -> int:
     clinic = _checked_start(args)
-    if clinic is None:
+    hl7 = None if clinic is None else hl7_settings(args, clinic)
+    if hl7 is None:
         return 2
     from monitor.ui.app import run_gui
 
-    return run_gui(gui_options(args, clinic))
+    return run_gui(gui_options(args, clinic, hl7))
 
 
-def gui_options(args: argparse.Namespace, clinic):  # clinic: ClinicProtocol; -> GuiOptions (imported lazily)
+def gui_options(args: argparse.Namespace, clinic, hl7=None):  # ClinicProtocol, Hl7Settings; -> GuiOptions
     """The typed options the window receives, from `run`'s arguments and the clinic protocol already loaded."""
     from monitor.app.gui_options import GuiOptions
+    from monitor.app.hl7.settings import Hl7Settings
 
     return GuiOptions(
         clinic=clinic,
@@ -133,6 +164,7 @@ def gui_options(args: argparse.Namespace, clinic):  # clinic: ClinicProtocol; ->
         clinic_db=clinic_db(args, clinic),
         show_other_desks=None if args.show_desks is None else args.show_desks == "all",
         clinic_file=_clinic_path(args.clinic),
+        hl7=hl7 or Hl7Settings(),
     )
 
 

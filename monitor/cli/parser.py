@@ -115,6 +115,43 @@ def _add_clinic_db_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _hl7_target(text: str):  # -> Hl7Target (imported lazily, as every command's modules are)
+    from monitor.app.hl7.settings import parse_target
+
+    try:
+        return parse_target(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _hl7_port(text: str) -> int:
+    from monitor.app.hl7.settings import parse_port
+
+    try:
+        return parse_port(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_hl7_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--hl7-out",
+        type=_hl7_target,
+        metavar="HOST:PORT",
+        help="send results to the EHR as HL7 v2 ORU^R01 over MLLP to this interface engine (stored first, sent in "
+        "order, resent until acknowledged). Default: clinic.json's hl7_out, else none",
+    )
+    p.add_argument(
+        "--hl7-unassigned",
+        choices=("hold", "send"),
+        help="a session without a patient: hold its messages until it is assigned (default), or send them with the "
+        'location only (clinic.json "hl7_unassigned")',
+    )
+    p.add_argument(
+        "--hl7-in", type=_hl7_port, metavar="PORT", help="listen for ADT^A04/A08 (patients in) on this TCP port"
+    )
+
+
 def _export_targets() -> str:
     """'file (pdf, fhir) or folder (csv)', from the registry."""
     kinds = {kind: [e.name for e in export.exporters() if e.target is kind] for kind in export.Target}
@@ -152,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--clinic", type=Path, metavar="FILE", help=CLINIC_HELP)
     _add_clinic_db_options(run)
+    _add_hl7_options(run)
     run.add_argument(
         "--show-desks",
         choices=("all", "none"),
@@ -179,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rec.add_argument("--clinic", type=Path, metavar="FILE", help=CLINIC_HELP)
     _add_clinic_db_options(rec)
+    _add_hl7_options(rec)
 
     sim = sub.add_parser("simulate", help="run a simulated bedside monitor on a pseudo-terminal")
     sim.add_argument("--protocol", choices=PROTOCOL_NAMES, default="datex-s5")

@@ -17,7 +17,12 @@ Alarm limits stay within the hard bounds of monitor.clinical.alarm_limits, as a 
       "serial_hosts": ["10.1.2.3", "moxa-chair1.clinic.local"],
       "clinic_db": "host=db.clinic.local dbname=monitor user=desk_a sslmode=verify-full",
       "desk": "desk-a",
-      "lock_after_min": 5
+      "lock_after_min": 5,
+      "hl7_out": "ehr-engine.clinic.local:2575",
+      "hl7_unassigned": "hold",
+      "hl7_interval_min": 5,
+      "hl7_in": 2576,
+      "hl7_facility": "KETAMINE-CLINIC"
     }
 
 "protocol": which workflow governs the sessions (ProtocolKind): "iv-ketamine" (the default) or "esketamine-rems"
@@ -40,6 +45,12 @@ on their cards; the alarm sounds at the desk that records the chair, whose nurse
 ~/.pgpass or PGPASSFILE); a DSN is never printed with its password.
 "lock_after_min": the desk locks itself after this many minutes without keyboard or mouse input (LOCK_AFTER_MIN,
 clinic default 5 min; 1 to 30) — monitor.app.desk.
+The EHR interface (monitor.app.hl7.settings; --hl7-out, --hl7-unassigned and --hl7-in on the command line win):
+"hl7_out": HOST:PORT of the interface engine's MLLP listener that ORU^R01 results go to (checked at start: a
+connection string or URL is refused); "hl7_unassigned": "hold" (the clinic default: a session's messages wait until
+it is assigned to a patient) or "send" (with the location only); "hl7_interval_min": vital signs every N minutes (1
+to 60; clinic default 5); "hl7_in": the TCP port ADT^A04/A08 messages arrive on; "hl7_facility": MSH-4, the sending
+facility's name.
 """
 
 from __future__ import annotations
@@ -79,6 +90,11 @@ _KEYS = {
     "show_other_desks",
     "other_desks_alarms",
     "lock_after_min",
+    "hl7_out",
+    "hl7_unassigned",
+    "hl7_interval_min",
+    "hl7_in",
+    "hl7_facility",
 }
 LOCK_AFTER_MIN = 5.0  # clinic default: the desk locks after 5 min without input (issue 18: "default 5")
 OTHER_DESKS_ALARMS = ("none", "high")  # which of the other desks' alarms the station bar shows (never sounding)
@@ -114,6 +130,13 @@ class ClinicProtocol:
     clinic_db: str | None = field(default=None, repr=False)
     desk: str | None = None  # this desk's name there (None: the host name)
     lock_after_s: float = 60 * LOCK_AFTER_MIN  # clinic default 5 min: idle time before the desk locks itself
+    # The EHR interface as the file gives it (None / "": not in the file; app.hl7.settings has the defaults and
+    # checks hl7_out, which is only text here)
+    hl7_out: str | None = None
+    hl7_unassigned: str | None = None
+    hl7_interval_s: float | None = None
+    hl7_in: int | None = None
+    hl7_facility: str = ""
     source: str = "built-in defaults (shared/clinical.md)"  # what the session record names
 
     def describe(self) -> str:
@@ -224,8 +247,24 @@ def parse_protocol(data: Any, source: str) -> ClinicProtocol:
         clinic_db=config_values.text(data["clinic_db"], "clinic_db", 2000) if "clinic_db" in data else None,
         desk=desk_name(data["desk"], "desk") if "desk" in data else None,
         lock_after_s=60 * _number(data, "lock_after_min", base.lock_after_s / 60, 1, 30),
+        **_hl7(data),
         source=source,
     )
+
+
+def _hl7(data: dict) -> dict[str, Any]:
+    """The EHR interface's entries (checked for type and range here; hl7_out's form by app.hl7.settings)."""
+    return {
+        "hl7_out": config_values.text(data["hl7_out"], "hl7_out", 300) if "hl7_out" in data else None,
+        "hl7_unassigned": _choice(data, "hl7_unassigned", "hold", ("hold", "send"))
+        if "hl7_unassigned" in data
+        else None,
+        "hl7_interval_s": 60 * config_values.number(data["hl7_interval_min"], "hl7_interval_min", 1, 60)
+        if "hl7_interval_min" in data
+        else None,
+        "hl7_in": config_values.integer(data["hl7_in"], "hl7_in", 1, 65535) if "hl7_in" in data else None,
+        "hl7_facility": config_values.text(data["hl7_facility"], "hl7_facility", 180) if "hl7_facility" in data else "",
+    }
 
 
 def desk_name(value: Any, entry: str) -> str:
