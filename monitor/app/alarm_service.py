@@ -139,6 +139,11 @@ class AlarmService:
         a standing condition, recorded; never waits on the network (the caller has the text already)."""
         return self._apply(lambda now: self.engine.on_clinic_db(problem, now))
 
+    def desk_condition(self, key: str, problem: str | None) -> list[AlarmEvent]:
+        """A condition of the desk's EHR interface (clinical.alarms.DESK_KEYS), shown and recorded like
+        clinic_db_problem's; None clears it."""
+        return self._apply(lambda now: self.engine.on_desk_condition(key, problem, now))
+
     def _end_patient(self) -> None:
         """After the discharge is on disk: the session's clinical alarms end and patient values are not judged."""
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import WALL_CLOCK
+from monitor.app.hl7.sender import Hl7Sender, desk_name, start_sender, stop_sender
 from monitor.app.hl7.settings import Hl7Settings
 from monitor.app.lifecycle import ends_on_close
 from monitor.app.replication import ClinicDb, Replication, left_text
@@ -74,6 +75,7 @@ def run_record(
     writer.add_link_event(session_id, time.time(), "clinic", clinic.describe())
     alarms.start()
     replication = _start_replication(db_path, clinic_db, alarms)
+    sender = _start_sender(db_path, hl7, clinic, clinic_db, alarms)
     verb = "Resumed" if point else "Recording"
     print(f"{verb} session {session_id} from {port} ({protocol}) into {db_path}; Ctrl+C stops", flush=True)
     deadline = None if duration is None else time.monotonic() + duration
@@ -91,6 +93,7 @@ def run_record(
         finally:  # whatever failed above, held entries are written or saved beside the database
             writer.close()
             _stop_replication(replication)
+            _stop_sender(sender)
     stats = acquisition.stats
     print(
         f"Session {session_id} closed: {writer.samples_written} samples written, {stats.frames_ok} frames, "
@@ -117,3 +120,20 @@ def _stop_replication(replication: Replication | None) -> None:
         return
     left = replication.stop()
     print(left_text(left) if left else "Everything recorded is on the clinic database.", flush=True)
+
+
+def _start_sender(
+    db_path: Path, hl7: Hl7Settings | None, clinic: ClinicProtocol, clinic_db: ClinicDb | None, alarms: AlarmService
+) -> Hl7Sender | None:
+    """Results to the EHR (--hl7-out): the condition is logged by the sender and recorded on the session."""
+    if hl7 is None or hl7.out is None:
+        return None
+    sender = start_sender(db_path, hl7, desk_name(clinic, clinic_db.desk if clinic_db else None), lambda: [alarms])
+    print(f"Sending results to the EHR at {hl7.out} (HL7 v2, MLLP)", flush=True)
+    return sender
+
+
+def _stop_sender(sender: Hl7Sender | None) -> None:
+    """After the writer has closed: the last records are composed and sent for a bounded time; what is left said."""
+    if sender is not None:
+        print(stop_sender(sender) or "Every message for the EHR was accepted.", flush=True)

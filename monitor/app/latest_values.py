@@ -86,17 +86,7 @@ class LatestValues:
 
     def on_status(self, status: DeviceStatus) -> None:
         """The monitor's technical state: unavailable parameters and sensor faults make values invalid at once."""
-        invalid: dict[str, str] = {}
-        for param, state in status.unavailable:
-            if param.startswith("NIBP") and state is ValueState.NOT_UPDATED:
-                continue  # NIBP is intermittent: between cuff cycles the last reading stands, with its age
-            # A number the decoder refused (not finite, outside the physical range) is not the monitor's report.
-            invalid[param] = state.value if state in DECODER_STATES else _reported(state)
-        sensor = sorted(c.value for c in status.conditions & SENSOR_CONDITIONS)
-        if sensor:
-            for param in OXIMETER_PARAMS:
-                invalid.setdefault(param, ", ".join(sensor))
-        self._invalid = invalid
+        self._invalid = invalid_reasons(status)
         self.version += 1
 
     def on_link(self, receiving: bool, reason: str = "monitor not sending") -> None:
@@ -139,6 +129,23 @@ class LatestValues:
         """The time of the newest point of `param`'s history (None while empty): whether a trend needs redrawing."""
         history = self._history[param]
         return history[-1][0] if history else None
+
+
+def invalid_reasons(status: DeviceStatus) -> dict[str, str]:
+    """The parameters a monitor status makes invalid, each with the reason shown: its unavailable parameters and,
+    with a sensor fault, the pulse oximeter's. The one rule for the screen and what is sent on (app.hl7.composer)."""
+    invalid: dict[str, str] = {}
+    for param, state in status.unavailable:
+        if param.startswith("NIBP") and state is ValueState.NOT_UPDATED:
+            continue  # NIBP is intermittent: between cuff cycles the last reading stands, with its age
+        # A number the decoder refused (not finite, outside the physical range) is not the monitor's report.
+        invalid[param] = state.value if state in DECODER_STATES else _reported(state)
+    sensor = sorted(c.value for c in status.conditions & SENSOR_CONDITIONS)
+    if sensor:
+        for param in OXIMETER_PARAMS:
+            invalid.setdefault(param, ", ".join(sensor))
+    return invalid
+
 
 def _reported(state: ValueState) -> str:
     """Why the monitor has no value, as the tile and the card say it: "no valid value", "monitor reports over range"."""

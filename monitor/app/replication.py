@@ -28,6 +28,7 @@ from pathlib import Path
 from monitor.app.accounts import SignInError
 from monitor.app.alarm_service import AlarmService
 from monitor.app.clinic_accounts import PULL_EVERY_S, ClinicAccounts
+from monitor.app.desk_condition import DeskCondition, ProblemListener
 from monitor.storage import db as store
 from monitor.storage.hub_dsn import masked
 from monitor.storage.replicator import ReplicationRefusedError, pending_rows, ship_pending
@@ -40,8 +41,6 @@ STALL_AFTER_S = 30.0  # clinic default (issue 17: "say > 30 s"): a stall longer 
 RETRY_MAX_S = 10.0  # reconnect pause grows from INTERVAL_S to this
 FLUSH_TIMEOUT_S = 10.0  # clinic default: how long a normal close waits for the pending rows to be sent
 CONNECT_TIMEOUT_S = 5
-
-ProblemListener = Callable[[str | None], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +97,9 @@ class Replication:
         self.interval_s = interval_s
         self.stall_after_s = stall_after_s
         self.clock = clock
-        self._listeners: list[ProblemListener] = []
+        self._condition = DeskCondition(
+            "the clinic database condition", lambda service, problem: service.clinic_db_problem(problem)
+        )
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -113,24 +114,18 @@ class Replication:
         self._last_shipped_at: float | None = None
         self._problem: str | None = None
         self._error = ""
-        self._chairs: Callable[[], Iterable[AlarmService]] = tuple
-        self._told: dict[int, tuple[AlarmService, str | None]] = {}  # id(service) -> (service, problem shown)
 
     # --- any thread ---------------------------------------------------------------------------------------------
 
     def add_problem_listener(self, listener: ProblemListener) -> None:
         """Told the standing condition's text when it appears (or changes) and None when it clears, on the
         replication thread; hand it on at once. A listener added while it stands is told at once."""
-        with self._lock:
-            self._listeners.append(listener)
-            problem = self._problem
-        if problem is not None:
-            listener(problem)
+        self._condition.add_listener(listener)
 
     def watch_chairs(self, chairs: Callable[[], Iterable[AlarmService]]) -> None:
         """Show the standing condition on every chair `chairs()` gives now or later (a next patient's new chair
         too): checked on the replication thread each pass, so the chairs never wait on the network."""
-        self._chairs = chairs
+        self._condition.watch_chairs(chairs)
 
     def start(self) -> None:
         log.info("replicating to the clinic database %s as desk %r", masked(self.dsn), self.desk)
@@ -155,7 +150,7 @@ class Replication:
     def stop(self, flush_timeout_s: float = FLUSH_TIMEOUT_S) -> int:
         """Send what is pending for at most `flush_timeout_s`, stop, and return the rows left (logged). Call after
         the chairs and the writer have stopped: their last rows go too."""
-        self._chairs = tuple  # the chairs are closing: nothing more is shown on them
+        self._condition.watch_chairs(tuple)  # the chairs are closing: nothing more is shown on them
         self._flush_until = time.monotonic() + flush_timeout_s
         self._wake.set()
         if self._thread is not None:
@@ -187,7 +182,7 @@ class Replication:
                 ):
                     return
                 self._check_stall()
-                self._tell_chairs()
+                self._condition.tell_chairs()
                 wait = retry if self._flush_until is None else min(retry, self.interval_s)
                 self._wake.wait(wait)
                 self._wake.clear()
@@ -262,22 +257,6 @@ class Replication:
         if stalled and not refused:
             self._set_problem(unreachable_text(since))
 
-    def _tell_chairs(self) -> None:
-        problem = self._problem
-        told = {}
-        for service in self._chairs():
-            if service.acquisition.session_id is None:
-                continue  # not recording yet: told at the next pass
-            before = self._told.get(id(service), (service, None))[1]
-            if before != problem:
-                try:
-                    service.clinic_db_problem(problem)
-                except Exception:  # one chair's failure must not stop the others being told
-                    log.exception("the clinic database condition could not be shown on a chair")
-                    continue
-            told[id(service)] = (service, problem)
-        self._told = told
-
     def _stalled_since(self) -> float:
         return self._last_ok if self._last_ok is not None else self._started_at
 
@@ -286,16 +265,11 @@ class Replication:
             if problem == self._problem:
                 return
             self._problem = problem
-            listeners = list(self._listeners)
         if problem is None:
             log.info("the clinic database is reachable again: shipping the backlog")
         else:
             log.warning(problem)
-        for listener in listeners:
-            try:
-                listener(problem)
-            except Exception:  # one chair's failure must not stop the others being told
-                log.exception("a listener of the clinic database condition failed")
+        self._condition.set(problem)
 
     def _disconnect(self) -> None:
         self._pulled_at = None  # pull again as soon as the hub is back

@@ -1,5 +1,5 @@
 """Command line: `infusion-monitor [run]`, `record`, `simulate`, `decode`, `replay`, `ports`, `export`, `verify`,
-`backup`, `sessions`, `review`, `sound-check`, `clinic-db init`.
+`backup`, `sessions`, `review`, `sound-check`, `clinic-db init`, `hl7 send-test` / `hl7 listen`.
 
 Qt is imported only by `run` (and `export --format pdf`, offscreen; `sound-check`, no display), so the headless
 commands start fast and work on a machine without a display.
@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from monitor.cli import access, clinic_db, live, records, review, users
+from monitor.cli import access, clinic_db, hl7, live, records, review, users
 from monitor.cli.live import gui_options
 from monitor.cli.parser import SUBCOMMANDS, build_parser
 from monitor.cli.signing_in import signed
@@ -40,6 +40,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "clinic-db": clinic_db.init,  # its one action so far: init
     "review": signed(review.review, lambda args: f"session {args.session}" if args.session else "the session list"),
     "access-log": signed(access.access_log, lambda args: f"access log of patient {args.patient}", Role.ADMIN),
+    "hl7": hl7.hl7,  # send-test, listen: for IT, no patient data read (cli/hl7.py)
 }
 
 

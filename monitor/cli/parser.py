@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from monitor.app import export
+from monitor.cli.hl7 import add_hl7_parser
 from monitor.cli.users import add_user_option, add_users_parser
 from monitor.devices.protocols import PROTOCOL_NAMES
 
@@ -25,6 +26,7 @@ SUBCOMMANDS = (
     "review",
     "users",
     "access-log",
+    "hl7",
 )
 
 
@@ -286,4 +288,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--reader-role", metavar="NAME", help="also create a read-only login role (SELECT only), e.g. a prescriber"
     )
     hub_init.add_argument("--reader-password-file", type=Path, metavar="FILE", help="the reader role's password")
+
+    add_hl7_parser(sub)
     return parser

@@ -37,6 +37,9 @@ ESCALATE_AFTER_S = {AlarmPriority.LOW: 300.0, AlarmPriority.MEDIUM: 120.0}  # th
 INVALID_DELAY_S = 10.0  # a moment without a valid value (movement) is not yet a fault; this program's default
 SOUND_KEY = "alarm sound"  # the standing condition: this computer cannot sound an alarm
 CLINIC_DB_KEY = "clinic database"  # the standing condition: the desk's record is not reaching the clinic database
+EHR_OUT_KEY = "EHR interface"  # the standing condition: results wait for the EHR (backlog, unreachable, refused)
+EHR_IN_KEY = "EHR patients in"  # the standing condition: the ADT listener cannot take patients from the EHR
+DESK_KEYS = frozenset({CLINIC_DB_KEY, EHR_OUT_KEY, EHR_IN_KEY})  # about the desk's links, not the patient
 SENSOR_CONDITIONS = frozenset(
     {
         DeviceCondition.SENSOR_OFF,
@@ -230,10 +233,18 @@ class AlarmEngine:
         unreachable since 10:42 — recording locally"), or reaches it again (None). A low-priority technical
         condition standing while true: nothing for the nurse to silence (the recording is safe locally, and
         alarms never depend on the server); it clears itself when shipping resumes."""
+        return self.on_desk_condition(CLINIC_DB_KEY, problem, t)
+
+    def on_desk_condition(self, key: str, problem: str | None, t: float) -> list[AlarmEvent]:
+        """A condition of one of the desk's links (DESK_KEYS: the clinic database, the EHR interface out and in),
+        shown like on_clinic_db's: low-priority technical, standing while true, its text updated in place when it
+        changes (a growing backlog: not a new onset), cleared by None."""
+        if key not in DESK_KEYS:
+            raise ValueError(f"{key!r} is not a desk condition")
         if problem is None:
-            return self._clear(CLINIC_DB_KEY, t)
-        events = self._raise(CLINIC_DB_KEY, AlarmCategory.TECHNICAL, AlarmPriority.LOW, problem, t)
-        self.alarms[CLINIC_DB_KEY].standing = True
+            return self._clear(key, t)
+        events = self._raise(key, AlarmCategory.TECHNICAL, AlarmPriority.LOW, problem, t)
+        self.alarms[key].standing = True
         return events
 
     def tick(self, now: float) -> list[AlarmEvent]:
@@ -284,7 +295,7 @@ class AlarmEngine:
         monitor may still be connected). The caller stops feeding patient values from now on."""
         events = []
         for key, alarm in list(self.alarms.items()):
-            if key not in LINK_KEYS and key != CLINIC_DB_KEY:  # about the desk, not the patient
+            if key not in LINK_KEYS and key not in DESK_KEYS:  # about the desk, not the patient
                 del self.alarms[key]
                 events.append(self._event(AlarmAction.CLEAR, alarm, now, f"{alarm.message}: ended, patient discharged"))
         self._pending.clear()

@@ -20,6 +20,7 @@ from monitor.app.clinic_accounts import account_service
 from monitor.app.clinic_patients import ClinicPatients
 from monitor.app.desk import Desk
 from monitor.app.gui_options import GuiOptions
+from monitor.app.hl7.sender import Hl7Sender, desk_name, start_sender, stop_sender
 from monitor.app.hub_watch import HubWatch, OtherDesks
 from monitor.app.lifecycle import close_empty_sessions
 from monitor.app.replication import ClinicDb, Replication, left_text
@@ -164,6 +165,19 @@ def _start_replication(db_path: Path, clinic_db: ClinicDb | None, chairs) -> Rep
     return replication
 
 
+def _start_sender(db_path: Path, options: GuiOptions, chairs) -> Hl7Sender | None:
+    """Results to the EHR (--hl7-out) on its own thread; the chairs show its backlog or outage."""
+    desk = desk_name(options.clinic, options.clinic_db.desk if options.clinic_db else None)
+    return start_sender(db_path, options.hl7, desk, chairs)
+
+
+def _stop_sender(sender: Hl7Sender | None) -> None:
+    """After the chairs and the writer: the last records composed and sent for a bounded time; what is left said."""
+    left = stop_sender(sender)
+    if left:
+        print(f"infusion-monitor: {left}", file=sys.stderr)
+
+
 def _clinic_patients(clinic_db: ClinicDb | None) -> ClinicPatients | None:
     """The clinic database's patient list for the patient dialogs (queries on its own thread), when there is one."""
     return ClinicPatients(clinic_db.dsn) if clinic_db is not None else None
@@ -217,6 +231,7 @@ def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless:
     app.settings_notice.show_on(window)
     window.show()
     replication = _start_replication(db_path, options.clinic_db, lambda: [seat.chair.alarms for seat in seats])
+    sender = _start_sender(db_path, options, lambda: [seat.chair.alarms for seat in seats])
     try:
         return app.exec()
     finally:
@@ -228,6 +243,7 @@ def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless:
         finally:  # whatever failed above, held entries are written or saved beside the database
             writer.close()
             _stop_replication(replication)
+            _stop_sender(sender)
             if patients is not None:
                 patients.close()
 
@@ -280,6 +296,7 @@ def run_gui(options: GuiOptions) -> int:
     seat.sigNewPatient.connect(app.settings_notice.show_on)
     _load_history(seat, db_path)
     replication = _start_replication(db_path, options.clinic_db, lambda: [seat.chair.alarms])
+    sender = _start_sender(db_path, options, lambda: [seat.chair.alarms])
     try:
         return app.exec()
     finally:
@@ -288,5 +305,6 @@ def run_gui(options: GuiOptions) -> int:
         finally:  # whatever failed above, held entries are written or saved beside the database
             writer.close()
             _stop_replication(replication)
+            _stop_sender(sender)
             if patients is not None:
                 patients.close()

@@ -122,17 +122,20 @@ def parse_ack(message: str) -> Ack:
     return Ack(code, msg.field("MSA", 2), text)
 
 
-def _read_received(received: str) -> tuple[str, str, str, str, str]:
-    """(control id, event, sending application, sending facility, version) of what came, as much as can be read."""
+def _read_received(received: str) -> tuple[str, str, str, str, str, str]:
+    """(control id, event, sending application, sending facility, processing id, version) of what came, as much as
+    can be read."""
     try:
         msg = _Segments.split(received)
     except ValueError:
-        return "", "", "", "", VERSION
+        return "", "", "", "", "P", VERSION
+    processing = msg.field("MSH", 11)
     return (
         msg.field("MSH", 10),
         msg.field("MSH", 9, 2),
         msg.field("MSH", 3),
         msg.field("MSH", 4),
+        processing if processing in ("P", "T", "D") else "P",  # a test message gets a test answer
         msg.field("MSH", 12) or VERSION,
     )
 
@@ -143,7 +146,7 @@ def build_ack(received: str, code: AckCode, text: str = "", *, error_code: str =
 
     A message too broken to read still gets its answer, with whatever could be read (MSA-2 empty if MSH-10 could not).
     """
-    control_id, event, app, facility, version = _read_received(received)
+    control_id, event, app, facility, processing, version = _read_received(received)
     msh = "|".join(
         [
             "MSH",
@@ -156,7 +159,7 @@ def build_ack(received: str, code: AckCode, text: str = "", *, error_code: str =
             "",
             f"ACK^{escape(event)}^ACK" if event else "ACK",
             new_control_id(),
-            "P",
+            processing,
             escape(version),
         ]
     )
