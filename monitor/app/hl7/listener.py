@@ -4,8 +4,9 @@ registrations (storage.hl7_registrations), each message answered with its ACK. Q
 Threads: one thread binds the port and accepts (never the GUI thread); each connection is served on a thread of its
 own with its own SQLite connection (an interface engine keeps one connection open; a reconnect while an old one
 lingers is not kept waiting). Messages on a connection are answered in order, one ACK each, after the row is
-committed: AA means the desk has it. A port it cannot bind (in use, not permitted) is a problem it reports through
-`on_problem` (a standing condition on the desk) and the log, retried every `retry_s` until it binds.
+committed: AA means the desk has it. A port it cannot bind (in use, not permitted) is a standing condition on every
+recording chair (clinical.alarms.EHR_IN_KEY, told from this thread through app.desk_condition) and an error in the
+log, retried every `retry_s`; it clears once the port is bound.
 """
 
 from __future__ import annotations
@@ -16,13 +17,17 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
+from monitor.app.alarm_service import AlarmService
+from monitor.app.desk_condition import DeskCondition
 from monitor.app.hl7.ack import ERR_APPLICATION_INTERNAL, AckCode, build_ack
 from monitor.app.hl7.adt import DUPLICATE_KEY_IDENTIFIER, UNKNOWN_KEY_IDENTIFIER, AdtRefused, parse_adt
 from monitor.app.hl7.mllp import MllpReader, frame
+from monitor.app.hl7.settings import Hl7Settings
+from monitor.clinical.alarms import EHR_IN_KEY
 from monitor.storage import hl7_registrations as store
 from monitor.storage.db import connect
 
@@ -67,8 +72,12 @@ class Hl7Listener:
         """`host` "" listens on every interface (the interface engine is another machine); `port` 0 takes a free one
         (tests). `on_problem(text | None)` is called from the listener's thread when binding fails or works again."""
         self.port, self.db_path, self.host = port, Path(db_path), host
-        self.on_problem, self.retry_s, self.clock = on_problem, retry_s, clock
-        self.problem: str | None = None
+        self.retry_s, self.clock = retry_s, clock
+        self._condition = DeskCondition(
+            "the EHR patients condition", lambda service, problem: service.desk_condition(EHR_IN_KEY, problem)
+        )
+        if on_problem is not None:
+            self._condition.add_listener(on_problem)
         self._stop = threading.Event()
         self._bound = threading.Event()
         self._tried = threading.Event()
@@ -78,18 +87,31 @@ class Hl7Listener:
         self._thread = threading.Thread(target=self._run, name=f"hl7-in:{port}", daemon=True)
         self._workers: list[threading.Thread] = []
 
+    @property
+    def problem(self) -> str | None:
+        return self._condition.problem
+
+    def watch_chairs(self, chairs: Callable[[], Iterable[AlarmService]]) -> None:
+        """Show the condition on every chair `chairs()` gives, now or later (a next patient's chair too)."""
+        self._condition.watch_chairs(chairs)
+
     def start(self) -> Hl7Listener:
         self._thread.start()
         return self
 
-    def wait_bound(self, timeout_s: float) -> bool:
-        """True once the port is bound; False when the first attempt failed (see `problem`) or the time ran out."""
+    def wait_first_try(self, timeout_s: float) -> bool:
+        """Whether the first attempt bound the port (False: see `problem`, or the time ran out)."""
         self._tried.wait(timeout_s)
         return self._bound.is_set()
+
+    def wait_bound(self, timeout_s: float) -> bool:
+        """True once the port is bound (a later attempt's too); False when the time ran out first."""
+        return self._bound.wait(timeout_s)
 
     def stop(self) -> None:
         """Stop listening, close every connection, wait for the threads."""
         self._stop.set()
+        self._condition.watch_chairs(tuple)  # the chairs are closing
         with self._lock:
             for sock in (self._server, *self._open):
                 if sock is not None:
@@ -101,15 +123,22 @@ class Hl7Listener:
             worker.join()
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            server = self._bind()
-            self._tried.set()
-            if server is None:
-                self._stop.wait(self.retry_s)
-                continue
-            try:
-                self._accept(server)
-            finally:
+        server: socket.socket | None = None
+        next_try = 0.0
+        try:
+            while not self._stop.is_set():
+                if server is None and time.monotonic() >= next_try:
+                    server = self._bind()
+                    self._tried.set()
+                    next_try = time.monotonic() + self.retry_s
+                self._condition.tell_chairs()  # each pass: a chair that started recording since is told too
+                if server is None:
+                    self._stop.wait(POLL_S)
+                elif not self._accept(server):
+                    server.close()
+                    server = None
+        finally:
+            if server is not None:
                 server.close()
 
     def _bind(self) -> socket.socket | None:
@@ -134,19 +163,21 @@ class Hl7Listener:
         log.info("listening for ADT messages from the EHR on port %d", self.port)
         return server
 
-    def _accept(self, server: socket.socket) -> None:
-        while not self._stop.is_set():
-            try:
-                sock, peer = server.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                if self._stop.is_set():
-                    return
-                raise
-            worker = threading.Thread(target=self._serve, args=(sock, peer), name="hl7-in-conn", daemon=True)
-            self._workers = [w for w in self._workers if w.is_alive()] + [worker]
-            worker.start()
+    def _accept(self, server: socket.socket) -> bool:
+        """One wait for a connection (at most POLL_S), served on a thread of its own; False when the listening socket
+        failed (it is bound again)."""
+        try:
+            sock, peer = server.accept()
+        except TimeoutError:
+            return True
+        except OSError as exc:
+            if not self._stop.is_set():
+                self._set_problem(f"EHR patients: listening on port {self.port} failed ({exc}) — binding it again")
+            return self._stop.is_set()
+        worker = threading.Thread(target=self._serve, args=(sock, peer), name="hl7-in-conn", daemon=True)
+        self._workers = [w for w in self._workers if w.is_alive()] + [worker]
+        worker.start()
+        return True
 
     def _serve(self, sock: socket.socket, peer: tuple[str, int]) -> None:
         with self._lock:
@@ -179,13 +210,16 @@ class Hl7Listener:
                 )
 
     def _set_problem(self, problem: str | None) -> None:
-        if problem == self.problem:
-            return
-        self.problem = problem
-        if problem is not None:
+        if self._condition.set(problem) and problem is not None:
             log.error(problem)
-        if self.on_problem is not None:
-            try:
-                self.on_problem(problem)
-            except Exception:  # the desk's display failed: the log has it, listening goes on
-                log.exception("the EHR patients condition could not be shown")
+
+
+def start_listener(
+    settings: Hl7Settings, db_path: Path, chairs: Callable[[], Iterable[AlarmService]]
+) -> Hl7Listener | None:
+    """The ADT listener `--hl7-in PORT` (or clinic.json "hl7_in") asks for, started; None when none is asked for."""
+    if settings.listen_port is None:
+        return None
+    listener = Hl7Listener(settings.listen_port, db_path)
+    listener.watch_chairs(chairs)
+    return listener.start()
