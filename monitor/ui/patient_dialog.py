@@ -102,6 +102,7 @@ class PatientDialog(QDialog):
         self.conflicts: list[MrnConflict] = []
         self._local: dict[int, Patient] = {}
         self._patient_search = self._course_search = 0  # answers to an older search are dropped
+        self._clearing = False
         form = QFormLayout()
         form.addRow("Name", self.fields["name"])
         form.addRow("MRN", self.fields["mrn"])
@@ -145,7 +146,9 @@ class PatientDialog(QDialog):
         """This desk's patients matching the search at once; the clinic's others when its answer comes.
         `select`: a local id, or a clinic-wide uid."""
         needle = self.search.text().strip().lower()
+        self._clearing = True  # clear() makes each next row current on its way: none of them is picked
         self.patient_list.clear()
+        self._clearing = False
         self._local = {p.id: p for p in self.courses.patients()}
         ehr = {e.mrn: e for e in read_ehr_patients(self.courses.writer.db_path)}  # from --hl7-in (app.hl7.listener)
         for p in self._local.values():
@@ -246,7 +249,8 @@ class PatientDialog(QDialog):
         if choice is None:
             return
         if isinstance(choice, EhrPatient):
-            self._offer_ehr(choice)
+            if not self._clearing:
+                self._offer_ehr(choice)
             return
         local = self.courses.courses(choice) if isinstance(choice, int) else []
         for c in local:

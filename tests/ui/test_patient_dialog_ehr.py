@@ -33,8 +33,12 @@ def test_the_nurse_completes_the_ehrs_registration_and_sees_a_later_update_besid
     try:
         assert listener.wait_bound(10), listener.problem
         _send(listener.port, adt(mrn="4711", name="DOE^JANE", dob="19700228"))
+        _send(listener.port, adt(control_id="M2", mrn="5120", name="MÜLLER^PETER", dob="19581111", sex="M"))
         dialog = window.workspace.open_patient_dialog()
-        assert _texts(dialog) == ["From the EHR, not registered here yet: DOE, JANE (MRN 4711, born 1970-02-28, F)"]
+        assert _texts(dialog) == [
+            "From the EHR, not registered here yet: DOE, JANE (MRN 4711, born 1970-02-28, F)",
+            "From the EHR, not registered here yet: MÜLLER, PETER (MRN 5120, born 1958-11-11, M)",
+        ]
         dialog.patient_list.setCurrentRow(0)
         assert [dialog.fields[k].text() for k in ("name", "mrn", "dob")] == ["DOE, JANE", "4711", "1970-02-28"]
         assert dialog.fields["weight"].text() == "", "no clinical value pre-filled"
@@ -45,10 +49,15 @@ def test_the_nurse_completes_the_ehrs_registration_and_sees_a_later_update_besid
         dialog.fields["weight"].setText("64")
         qtbot.mouseClick(dialog.findChild(QPushButton, "add_patient"), LEFT)
         qtbot.waitUntil(lambda: dialog.message.text() == "Patient added", timeout=3000)
-        assert _texts(dialog) == ["DOE, JANE (MRN 4711, born 1970-02-28)"], "registered here: offered no more"
+        assert _texts(dialog) == [
+            "DOE, JANE (MRN 4711, born 1970-02-28)",
+            "From the EHR, not registered here yet: MÜLLER, PETER (MRN 5120, born 1958-11-11, M)",
+        ], "registered here: offered no more"
+        assert [f.text() for f in dialog.fields.values()] == [""] * 5, "nothing of any patient left in the form"
 
         _send(listener.port, adt("A08", "MSG0002", mrn="4711", name="SMITH^JANE", dob="19700228"))
-        dialog.search.setText("4711")  # the list is read again
+        qtbot.keyClicks(dialog.search, "a")  # the list is read again
+        assert [f.text() for f in dialog.fields.values()] == [""] * 5
         [line] = _texts(dialog)
         assert line.startswith("DOE, JANE (MRN 4711, born 1970-02-28) · ⚠ the EHR says name SMITH, JANE (EPIC^GENHOSP")
         assert line.endswith("this desk's registration is unchanged")

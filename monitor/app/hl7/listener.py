@@ -149,10 +149,9 @@ class Hl7Listener:
             server.listen(4)
         except OSError as exc:
             server.close()
-            self._set_problem(
-                f"EHR patients: cannot listen on port {self.port} ({exc.strerror or exc}) — no registrations from "
-                f"the EHR arrive; trying again every {self.retry_s:g} s"
-            )
+            # short: it shares the alarm bar's line with any other condition (the log says the rest)
+            if self._set_problem(f"EHR patients: cannot listen on port {self.port} ({exc.strerror or exc})"):
+                log.error("no patients from the EHR arrive; port %d tried again every %g s", self.port, self.retry_s)
             return None
         server.settimeout(POLL_S)
         self.port = server.getsockname()[1]
@@ -209,9 +208,12 @@ class Hl7Listener:
                     "EHR connection from %s: %d bytes outside MLLP frames skipped", peer[0], reader.garbage_bytes
                 )
 
-    def _set_problem(self, problem: str | None) -> None:
-        if self._condition.set(problem) and problem is not None:
+    def _set_problem(self, problem: str | None) -> bool:
+        """True when the condition changed (then logged)."""
+        changed = self._condition.set(problem)
+        if changed and problem is not None:
             log.error(problem)
+        return changed
 
 
 def start_listener(
