@@ -44,6 +44,9 @@ def answer(conn: sqlite3.Connection, message: str, received_at: float) -> str:
     except AdtRefused as exc:
         log.warning("HL7 message refused (%s): %s", exc.code, exc.reason)
         return build_ack(message, exc.code, exc.reason, error_code=exc.error_code)
+    except Exception as exc:  # a parser fault: the sender is answered (and keeps the message), the log has it
+        log.exception("HL7 message could not be read")
+        return build_ack(message, AckCode.AE, f"not read at the desk: {exc}", error_code=ERR_APPLICATION_INTERNAL)
     try:
         outcome = store.record(conn, msg, message, received_at)
     except store.RegistrationRefused as exc:
