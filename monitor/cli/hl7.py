@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from monitor.app.hl7.ack import AckCode  # stdlib only: the parser of every command imports this module
 from monitor.app.hl7.settings import parse_target
+from monitor.cli.hl7_outbox import add_outbox_parser, outbox_command
 
 if TYPE_CHECKING:
     from monitor.app.hl7.demo_engine import Arrival
@@ -41,6 +42,7 @@ def add_hl7_parser(sub: argparse._SubParsersAction) -> None:
         help="the ACK code to answer valid messages with (AE/AR: try the desk's handling of a refusal)",
     )
     listen.add_argument("--count", type=int, metavar="N", help="stop after N messages (default: until Ctrl-C)")
+    add_outbox_parser(actions)
 
 
 def _listen_port(text: str) -> int:
@@ -50,6 +52,8 @@ def _listen_port(text: str) -> int:
 
 
 def hl7(args: argparse.Namespace) -> int:
+    if args.hl7_command == "outbox":
+        return outbox_command(args)
     return send_test(args) if args.hl7_command == "send-test" else listen(args)
 
 

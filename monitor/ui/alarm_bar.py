@@ -64,6 +64,7 @@ class RowLabel(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(ROW_HEIGHT)
         self._full = ""
+        self._parts: list[str] = []  # several conditions in one row: each elided in its own share of the width
         self._tip = tip
 
     def full_text(self) -> str:
@@ -72,13 +73,28 @@ class RowLabel(QLabel):
     def set_full_text(self, text: str) -> None:
         if text != self._full:
             self._full = text
+            self._parts = []
             if self._tip:
                 self.setToolTip(text)
             self._fit()
 
+    def set_parts(self, parts: list[str], separator: str) -> None:
+        """Several texts in one row, each kept readable from its start: elided at its end within an equal share
+        of the width (a long one does not hide the next one's head, as eliding the whole row in the middle would)."""
+        self.set_full_text(separator.join(parts))
+        self._parts = parts if len(parts) > 1 else []
+        self._separator = separator
+        self._fit()
+
     def _fit(self) -> None:
         room = self.contentsRect().width() - 12  # the stylesheet's padding
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(room, 0))
+        metrics = self.fontMetrics()
+        if self._parts:
+            share = (room - metrics.horizontalAdvance(self._separator) * (len(self._parts) - 1)) // len(self._parts)
+            elided = [metrics.elidedText(p, Qt.TextElideMode.ElideRight, max(share, 0)) for p in self._parts]
+            shown = self._separator.join(elided)
+        else:
+            shown = metrics.elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(room, 0))
         if shown != self.text():
             self.setText(shown)
 
@@ -210,11 +226,12 @@ class AlarmBar(QWidget):
         line.setProperty("priority", alarm.priority.name.lower() if alarm else "")
 
     def _paint_standing(self) -> int:
-        """The standing conditions in the first row (one today: no alarm sound); how many rows it takes."""
+        """The standing conditions in the first row (no alarm sound; the clinic database's and the EHR interface's
+        links), each readable from its start; how many rows it takes."""
         standing = self.service.standing()
-        text = " · ".join(f"{hm_text(a.onset)} TECHNICAL · {a.message}" for a in standing)
-        if self.standing.full_text() != text:
-            self.standing.set_full_text(text)
+        parts = [f"{hm_text(a.onset)} TECHNICAL · {a.message}" for a in standing]
+        if self.standing.full_text() != " · ".join(parts):
+            self.standing.set_parts(parts, " · ")
             priority = max((a.priority for a in standing), default=AlarmPriority.MEDIUM)
             self.standing.setStyleSheet(
                 f"background: {COLOURS[priority]}; color: {TEXT_ON[priority]}; font-size: 18px; font-weight: bold;"

@@ -294,8 +294,9 @@ def test_a_desk_killed_with_messages_waiting_delivers_each_once_after_restart(tm
             peer.wait_for(11, WAIT_S)
             until(lambda: outbox.waiting(writer)[0] == 0, "not all accepted after the restart")
             desk.proc.send_signal(signal.SIGINT)
-            desk.proc.communicate(timeout=WAIT_S)
+            out, _ = desk.proc.communicate(timeout=WAIT_S)
             assert desk.proc.returncode == 0, desk.stderr()
+            assert "Every message for the EHR was accepted." in out
         finally:
             if desk.proc is not None and desk.proc.poll() is None:
                 desk.proc.kill()
@@ -307,3 +308,35 @@ def test_a_desk_killed_with_messages_waiting_delivers_each_once_after_restart(tm
     assert Counter(ids)[waiting[0]] == 2 and len(ids) == 11, "only the unanswered one went again, with its own id"
     assert "resending s1:test:6" in desk.stderr()
     writer.close()
+
+
+def test_an_unreachable_ehr_is_a_condition_on_every_chair_and_on_its_record(tmp_path: Path) -> None:
+    """Nothing listens at the address: no exception anywhere, the chairs show it and record it; it clears when an
+    engine answers there."""
+    from monitor.app.chair import Chair, ChairConfig
+    from monitor.storage.writer import SessionWriter
+
+    with Hl7Peer() as peer:
+        port = peer.port
+    db = tmp_path / "desk.sqlite3"
+    with SessionWriter(db) as writer:
+        chairs = [Chair(ChairConfig(f"Chair {i}", None, speed=20), writer) for i in (1, 2)]
+        sender = Hl7Sender(db, parse_target(f"127.0.0.1:{port}"), unreachable_after_s=0.5)
+        try:
+            for chair in chairs:
+                chair.start(require_screening=False, require_patient=False)
+            sender.watch_chairs(lambda: [chair.alarms for chair in chairs])
+            sender.start()
+            shown = lambda: [[a.message for a in chair.alarms.standing()] for chair in chairs]  # noqa: E731
+            until(lambda: all(any("EHR interface unreachable since" in m for m in s) for s in shown()), "not shown")
+            assert "Connection refused" in sender.status().error
+            with Hl7Peer(port=port):
+                until(lambda: shown() == [[], []], "the condition did not clear when the engine answered")
+        finally:
+            for chair in chairs:
+                chair.stop()
+            sender.stop(flush_timeout_s=1)
+    conn = store.connect(db)
+    events = conn.execute("SELECT session_id, action FROM alarm_events WHERE key = 'EHR interface'").fetchall()
+    conn.close()
+    assert sorted(events) == [(1, "clear"), (1, "onset"), (2, "clear"), (2, "onset")], "on each chair's record"

@@ -86,11 +86,32 @@ def test_obx_carries_mdc_codes_units_and_status():
     assert obx["MDC_PRESS_BLD_NONINV_DIA"][3].startswith("150022^")
     assert obx["MDC_PRESS_BLD_NONINV_MEAN"][6] == "266016^MDC_DIM_MMHG^MDC^mm[Hg]^mm[Hg]^UCUM"
     assert obx["MDC_ECG_HEART_RATE"][3] == "147842^MDC_ECG_HEART_RATE^MDC"
+    assert obx["MDC_CONC_AWAY_CO2_ET"][3] == "151708^MDC_CONC_AWAY_CO2_ET^MDC"
+    assert obx["MDC_RESP_RATE"][6] == "264928^MDC_DIM_RESP_PER_MIN^MDC^/min^/min^UCUM"
+    assert obx["MDC_TEMP"][3:7] == ["150344^MDC_TEMP^MDC", "5", "36.6", "268192^MDC_DIM_DEGC^MDC^Cel^Cel^UCUM"]
     pain = obx["Pain severity 0-10"]
     assert (pain[3], pain[4], pain[5], pain[11]) == ("72514-3^Pain severity 0-10^LN", "E5", "3", "F")
     assert obx["RASS"][3:6] == ["rass^RASS^99IMON", "E6", "-1"]
     nausea = obx["Side effect: nausea"]
     assert (nausea[2], nausea[5]) == ("ST", "moderate")
+
+
+@pytest.mark.parametrize(
+    ("param", "code"),
+    [
+        ("ART_SYS", "150033^MDC_PRESS_BLD_ART_SYS^MDC"),
+        ("ABP_MEAN", "150039^MDC_PRESS_BLD_ART_ABP_MEAN^MDC"),
+        ("CVP_MEAN", "150087^MDC_PRESS_BLD_VEN_CENT_MEAN^MDC"),
+        ("PA_DIA", "150046^MDC_PRESS_BLD_ART_PULM_DIA^MDC"),
+        ("PI", "150448^MDC_PULS_OXIM_PERF_REL^MDC"),
+        ("FICO2", "151716^MDC_CONC_AWAY_CO2_INSP^MDC"),
+        ("P1_SYS", "P1_SYS^P1 systolic^99IMON"),  # a channel without a site: local, said so
+        ("PVI", "PVI^Pleth variability index^99IMON"),
+    ],
+)
+def test_other_parameters_are_coded_as_checked(param, code):
+    (row,) = segments(oru([Obs(ObsKind.VITAL, param, 12, T)]), "OBX")
+    assert row[3] == code
 
 
 def test_a_note_follows_its_obx_escaped():

@@ -87,3 +87,39 @@ def test_the_outbox_and_its_history_are_append_only(conn):
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         conn.execute("DELETE FROM hl7_deliveries")
     assert missing_triggers(conn) == []
+
+
+def test_hl7_outbox_command_lists_and_an_administrator_releases(tmp_path, monkeypatch, capsys):
+    """IT reads why a message is parked and puts it back (signed in; a nurse may look, not release)."""
+    import io
+
+    from monitor.cli import main
+    from monitor.cli.signing_in import NOT_SIGNED_IN
+    from monitor.clinical.roles import Role
+    from tests.accounts import LONG_SECRET, PIN, make_account
+
+    db = tmp_path / "desk.sqlite3"
+    make_account(db, "AA", Role.ADMIN)
+    make_account(db, "KM", Role.NURSE)
+    conn = store.connect(db)
+    conn.execute("INSERT INTO sessions (id, started_at, source, protocol) VALUES (1, 1, 'p', 'dri')")
+    put(conn, "s1:entry:43", 1)
+    outbox.record_parked(conn, 1, 5, outbox.DeliveryEvent.ERROR, "AE: unknown observation code")
+    conn.close()
+
+    def run(user: str, secret: str, *extra: str) -> int:
+        monkeypatch.setattr("sys.stdin", io.StringIO(secret + "\n"))
+        return main(["hl7", "outbox", "--db", str(db), "--user", user, *extra])
+
+    assert run("KM", PIN) == 0
+    shown = capsys.readouterr()
+    assert "1 message for the EHR not yet accepted" in shown.out
+    assert "s1:entry:43  control id C-s1:entry:43  AE: unknown observation code" in shown.out
+    assert "hl7 outbox --release" in shown.err
+    assert run("KM", PIN, "--release") == NOT_SIGNED_IN, "a nurse does not release"
+    assert run("AA", LONG_SECRET, "--release") == 0
+    assert "released 1 parked message" in capsys.readouterr().out
+    conn = store.connect(db)
+    assert outbox.parked(conn) == [] and outbox.next_due(conn, 10).control_id == "C-s1:entry:43"
+    assert outbox.history(conn, 1)[-1][1:] == (outbox.DeliveryEvent.RELEASED, "by AA")
+    conn.close()

@@ -16,7 +16,7 @@ The ACK policy (HL7 table 0008; the enhanced-mode CA/CE/CR read as AA/AE/AR by a
 - AE, "the receiving application found an error in processing the message": the error is about this message. It is
   tried again after REFUSED_RETRY_S (a cause outside the message, such as a patient the EHR has not registered yet,
   may be gone by then), and after AE_SENDS refusals it is parked: kept in the outbox, shown on the desk with the
-  EHR's reason, no longer holding its session's later messages, until IT puts it back (hl7_outbox.release_parked).
+  EHR's reason, no longer holding its session's later messages, until IT puts it back (`hl7 outbox --release`).
 - AR, "failed to process the message for a reason unrelated to content or format; the sender decides whether to
   send again": the engine, not the message, is the problem (down behind its listener, busy, not configured for us).
   Sent again, same control id, after a pause growing from REFUSED_RETRY_S to REJECTED_RETRY_MAX_S; never parked by
