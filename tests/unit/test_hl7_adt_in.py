@@ -3,6 +3,7 @@ Hl7Listener, the ACK read back, the desk's database looked at afterwards."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sqlite3
 from collections.abc import Iterator
@@ -191,3 +192,14 @@ def test_a_port_it_cannot_bind_is_a_problem_said_and_cleared_once_it_binds(db: P
     finally:
         blocker.close()
         listening.stop()
+
+
+def test_a_peer_that_never_ends_a_frame_is_hung_up_on_and_nothing_is_kept(db: Path, sock: socket.socket) -> None:
+    chunk = b"\x0b" + b"PID|" * 100_000  # 400 kB a time, never the frame's end
+    with contextlib.suppress(OSError):  # the listener may close while we are still sending
+        for _ in range(5):
+            sock.sendall(chunk)
+    sock.settimeout(ACK_WAIT_S)
+    with contextlib.suppress(ConnectionResetError):
+        assert sock.recv(100) == b"", "closed, not answered"
+    assert rows(db) == []

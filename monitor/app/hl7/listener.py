@@ -34,6 +34,7 @@ from monitor.storage.db import connect
 log = logging.getLogger(__name__)
 RETRY_S = 10.0  # clinic default: how often a port that could not be bound is tried again
 POLL_S = 0.5  # how often a waiting thread looks whether the listener is stopping
+MAX_MESSAGE_BYTES = 1_000_000  # an ADT message is a few kB; a connection sending more without a frame end is closed
 
 
 def answer(conn: sqlite3.Connection, message: str, received_at: float) -> str:
@@ -185,10 +186,12 @@ class Hl7Listener:
         with self._lock:
             self._open.add(sock)
         log.info("EHR connection from %s:%d", *peer[:2])
-        conn = connect(self.db_path)
         reader = MllpReader()
+        conn: sqlite3.Connection | None = None
         try:
+            conn = connect(self.db_path)
             sock.settimeout(POLL_S)
+            unframed = 0  # bytes since the last complete message
             while not self._stop.is_set():
                 try:
                     data = sock.recv(65536)
@@ -196,16 +199,22 @@ class Hl7Listener:
                     continue
                 if not data:
                     return
-                for message in reader.feed(data):
+                messages = reader.feed(data)
+                unframed = 0 if messages else unframed + len(data)
+                if unframed > MAX_MESSAGE_BYTES:  # a peer that never ends a frame does not fill the desk's memory
+                    log.warning("EHR connection from %s: %d bytes without a message end: closed", peer[0], unframed)
+                    return
+                for message in messages:
                     sock.sendall(frame(answer(conn, message, self.clock())))
-        except OSError as exc:
+        except (OSError, sqlite3.Error) as exc:
             if not self._stop.is_set():
                 log.warning("EHR connection from %s:%d ended: %s", peer[0], peer[1], exc)
         finally:
             with self._lock:
                 self._open.discard(sock)
             sock.close()
-            conn.close()
+            if conn is not None:
+                conn.close()
             if reader.garbage_bytes:
                 log.warning(
                     "EHR connection from %s: %d bytes outside MLLP frames skipped", peer[0], reader.garbage_bytes
