@@ -71,6 +71,7 @@ bench: $(RUN_STAMP)
 	$(PY) benchmarks/storage.py
 	$(PY) benchmarks/station.py
 	$(PY) benchmarks/hub.py
+	$(PY) benchmarks/hl7_outbox.py
 
 # The robustness drills of the README's "Proof of robustness" (about 35 minutes in all).
 drills: $(RUN_STAMP)

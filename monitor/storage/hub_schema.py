@@ -283,6 +283,10 @@ FROM sessions s JOIN courses c ON c.desk = s.desk AND c.id = s.course_id;
 GRANT SELECT ON patient_registrations, patient_conflicts, clinic_courses, course_sessions TO {DESK_GROUP};
 """
 
+# The HL7 outbox (local migration 16): this desk's delivery to the EHR (its messages, work list and delivery
+# history) stays on the desk; the record the messages are made from ships.
+LOCAL_ONLY_TABLES += ("hl7_outbox", "hl7_pending", "hl7_deliveries")
+
 # Migration 4: a desk writes only under its own name. The login role that registers a desk name (`desks.role`, set
 # by the server to whoever inserts the row) is the only role that may insert that desk's rows or change its sessions:
 # checked by the server for every statement (COPY included, which row-level security would refuse), so a desk's

@@ -21,18 +21,17 @@ from monitor.app.hl7.sender import Hl7Sender, condition_text
 from monitor.app.hl7.settings import parse_target
 from monitor.storage import db as store
 from monitor.storage import hl7_outbox as outbox
+from monitor.timefmt import day_time_text
 from tests.accounts import recorder
+from tests.hl7_obx import wait_until
 from tests.hl7_peer import Hl7Peer, Policy
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 60.0  # an upper bound for the waits below, never a duration the test depends on
 
 
-def until(what: Callable[[], object], message: str, wait_s: float = WAIT_S) -> None:
-    deadline = time.monotonic() + wait_s
-    while not what():
-        assert time.monotonic() < deadline, message
-        time.sleep(0.05)
+def until(what: Callable[[], object], message: str) -> None:
+    assert wait_until(lambda: bool(what()), WAIT_S), message
 
 
 def oru(control_id: str, session_id: int, n: int) -> str:
@@ -215,6 +214,102 @@ def test_ae_is_retried_then_parked_kept_and_shown_and_the_session_goes_on(tmp_pa
     assert problems[-1] is None
 
 
+def test_no_ack_resends_the_same_id_and_a_foreign_ack_is_no_ack(tmp_path: Path) -> None:
+    """An engine that takes a message and never answers, then one that answers with another message's ACK: the desk
+    says it is not answering, and the message goes again with its own control id until its own AA comes."""
+    import socket
+
+    from monitor.app.hl7.ack import AckCode, build_ack
+    from monitor.app.hl7.mllp import MllpReader, frame
+
+    db = new_db(tmp_path)
+    feed = Feed(db)
+    problems: list[str | None] = []
+    with Hl7Peer(policy=Policy.SILENT) as peer:
+        sender = Hl7Sender(db, parse_target(peer.target), composer=feed, ack_timeout_s=0.5, unreachable_after_s=0.5)
+        sender.add_problem_listener(problems.append)
+        sender.start()
+        try:
+            feed.release(1, 1)
+            sender.wake()
+            until(
+                lambda: any(p and "not answering since" in p and "no ACK within 0.5 s" in p for p in problems),
+                "the silence was not shown",
+            )
+            peer.policy = Policy.AA
+            until(lambda: waiting(db) == 0, "not accepted once the engine answered")
+        finally:
+            sender.stop()
+    (cid,) = (c for _, c in feed.made)
+    ids = {control_id(m) for m in peer.messages}
+    assert ids == {cid} and len(peer.messages) >= 2, "sent again, always with its own control id"
+
+    # an engine that answers every message with an ACK for some other message
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    answered: list[str] = []
+
+    def wrong_engine() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                reader = MllpReader()
+                while data := conn.recv(65536):
+                    for message in reader.feed(data):
+                        answered.append(message)
+                        other = message.replace(control_id(message), "SOMEONE-ELSE")
+                        conn.sendall(frame(build_ack(other, AckCode.AA)))
+
+    threading.Thread(target=wrong_engine, daemon=True).start()
+    feed.release(2, 1)
+    sender = Hl7Sender(db, parse_target(f"127.0.0.1:{port}"), composer=feed, unreachable_after_s=0.5)
+    problems.clear()
+    sender.add_problem_listener(problems.append)
+    sender.start()
+    try:
+        until(
+            lambda: any(p and "not answering since" in p and "an ACK for 'SOMEONE-ELSE'" in p for p in problems),
+            "a foreign ACK was taken for the message's",
+        )
+        assert waiting(db) == 1, "not done on another message's ACK"
+    finally:
+        sender.stop(flush_timeout_s=0.5)
+        listener.close()
+    conn = store.connect(db)
+    events = {e for _, e, d in outbox.history(conn, 2)}
+    conn.close()
+    assert outbox.DeliveryEvent.ACCEPTED not in events and outbox.DeliveryEvent.FAILED in events
+
+
+def test_a_composer_fault_is_shown_and_sending_goes_on(tmp_path: Path) -> None:
+    db = new_db(tmp_path)
+    problems: list[str | None] = []
+
+    class Broken(Feed):
+        def compose(self, conn, now: float) -> int:
+            made = super().compose(conn, now)
+            raise RuntimeError(f"a fault after {made} messages")
+
+    broken = Broken(db)
+    with Hl7Peer() as peer:
+        sender = Hl7Sender(db, parse_target(peer.target), composer=broken)
+        sender.add_problem_listener(problems.append)
+        broken.release(1, 2)
+        sender.start()
+        try:
+            until(
+                lambda: any(p and "messages could not be made (RuntimeError: a fault after" in p for p in problems),
+                "the fault was not shown",
+            )
+            until(lambda: waiting(db) == 0, "what was enqueued before the fault was not sent")
+        finally:
+            sender.stop()
+    assert len(peer.messages) == 2
+
+
 def test_condition_texts() -> None:
     t = time.mktime((2026, 11, 29, 10, 42, 0, 0, 0, -1))
     assert condition_text(t + 30, 14, t) is None, "a fresh backlog is normal traffic"
@@ -225,6 +320,8 @@ def test_condition_texts() -> None:
     )
     assert condition_text(t, 0, None, unreachable_since=t) == "EHR interface unreachable since 10:42"
     assert condition_text(t + 1, 0, None) is None
+    days = condition_text(t + 3 * 86400, 1, t)
+    assert days == f"EHR interface: 1 message waiting since {day_time_text(t)}" and "Nov" in days, "with its day"
 
 
 @pytest.fixture

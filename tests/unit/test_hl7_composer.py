@@ -6,13 +6,14 @@ composer's output read back from the outbox and its OBX segments parsed.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hl7_obx import Outboxed, outbox
 
-from monitor.app.hl7.composer import CLOSE_AFTER_S, Composer
+from monitor.app.hl7.composer import CLOSE_AFTER_S, MAX_PER_PASS, Composer
 from monitor.app.hl7.settings import Hl7Settings, Unassigned
 from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, SampleFlag, ValueState
 from monitor.storage.db import EntryRow, connect
@@ -55,11 +56,12 @@ class Rig:
         return self.writer.add_entry(row).result(10)
 
     def assign(self, session: int) -> None:
+        self.assign_to(session, "MRN0042")
+
+    def assign_to(self, session: int, mrn: str) -> None:
         self.writer.flush()
-        pid = add_patient(
-            self.conn, {"name": "Jane Roe", "mrn": "MRN0042", "dob": "1980-02-03", "weight_kg": 70, "allergies": ""}
-        )
-        assign_session(self.conn, session, add_course(self.conn, pid, "Ketamine course"))
+        fields = {"name": "Jane Roe", "mrn": mrn, "dob": "1980-02-03", "weight_kg": 70, "allergies": ""}
+        assign_session(self.conn, session, add_course(self.conn, add_patient(self.conn, fields), "Ketamine course"))
 
     def compose(self, now: float) -> int:
         self.writer.flush()
@@ -237,3 +239,35 @@ def test_a_sped_up_demo_follows_the_monitors_clock(rig: Rig) -> None:
     assert rig.compose(7.0) == 1
     [msg] = rig.outbox()
     assert [(o.param, o.t) for o in msg.obs] == [("HR", T0 + 10)]
+
+
+def test_a_pass_that_fails_loses_nothing_and_composes_nothing_twice(rig: Rig) -> None:
+    s = rig.session()
+    rig.assign(s)
+    rig.entry(s, "score", T0 + 20, {"scale": "pain", "score": 3})
+    rig.samples(s, ("HR", T0 + 10, 70), ("HR", T0 + 301, 71))
+    blocker = connect(rig.path)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer holds the database: the outbox cannot be written now
+    rig.conn.execute("PRAGMA busy_timeout = 50")
+    with pytest.raises(sqlite3.OperationalError):
+        rig.compose(T0 + 302)
+    blocker.rollback()
+    blocker.close()
+    rig.entry(s, "score", T0 + 330, {"scale": "rass", "score": 0})
+    assert rig.compose(T0 + 331) == 3
+    assert rig.compose(T0 + 332) == 0
+    assert [m.key.split(":")[1] for m in rig.outbox()] == ["entry", "vitals", "entry"]
+
+
+def test_a_long_held_session_goes_out_over_several_passes_in_order(rig: Rig) -> None:
+    """Each pass builds at most MAX_PER_PASS messages, so a session taken up late never holds up the live ones."""
+    s = rig.session()
+    ids = [rig.entry(s, "score", T0 + i, {"scale": "pain", "score": i % 11}) for i in range(MAX_PER_PASS + 10)]
+    live = rig.session(chair="Chair 4")
+    rig.assign(s)
+    rig.assign_to(live, "MRN0043")
+    rig.entry(live, "score", T0 + 5, {"scale": "rass", "score": 0})
+    assert rig.compose(T0 + 100) == MAX_PER_PASS
+    assert f"s{live}:entry:{ids[-1] + 1}" in [m.key for m in rig.outbox()]  # the live chair's went in the first pass
+    assert rig.compose(T0 + 101) == 11
+    assert [m.key for m in rig.outbox() if m.key.startswith(f"s{s}:")] == [f"s{s}:entry:{i}" for i in ids]

@@ -119,6 +119,15 @@ class Composer:
 
     def compose(self, conn: sqlite3.Connection, now: float) -> int:
         """Compose what is due and enqueue it (one transaction); returns how many messages were enqueued."""
+        try:
+            return self._pass(conn, now)
+        except BaseException:
+            # Half a pass is never continued: the next one takes every session up again from the record and the
+            # outbox (what was enqueued is skipped), as after a restart.
+            self._cursors, self._feeds, self._queue = None, {}, {}
+            raise
+
+    def _pass(self, conn: sqlite3.Connection, now: float) -> int:
         upto = hl7_feed.current(conn)
         new = _NewRows()
         if self._cursors is None:
@@ -329,7 +338,6 @@ class Composer:
             conn.commit()
         except BaseException:
             conn.rollback()
-            self._cursors, self._feeds, self._queue = None, {}, {}  # composed again from the record next pass
             raise
         return count
 

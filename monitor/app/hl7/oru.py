@@ -68,7 +68,7 @@ class Obs:
     code: str  # a monitor.params name (VITAL, NIBP), a scale key or "dissociation" (SCORE), a side effect
     value: float | str
     t: float  # when observed (Unix s)
-    unit: str = ""  # informative: the unit sent is the parameter's (mdc.py), this is checked against it if given
+    unit: str = ""  # informative only: the unit sent (OBX-6) is always the parameter's own (mdc.py)
     entry_id: int | None = None  # the nurse's entry (SCORE, SIDE_EFFECT): its OBX identity across corrections
     status: ResultStatus | None = None  # None: R for device values, F for entries
     note: str = ""  # a nurse's note, sent as an NTE after the OBX

@@ -58,7 +58,7 @@ from monitor.clinical.clinic_protocol import ClinicProtocol
 from monitor.storage import db as store
 from monitor.storage import hl7_outbox as outbox
 from monitor.storage.hl7_outbox import DeliveryEvent, OutboxMessage
-from monitor.timefmt import hm_text
+from monitor.timefmt import day_time_text, hm_text
 
 log = logging.getLogger(__name__)
 
@@ -101,23 +101,30 @@ def condition_text(
     oldest: float | None,
     *,
     unreachable_since: float | None = None,
+    not_answering: tuple[float, str] | None = None,
     refused: tuple[float, str] | None = None,
     parked: Iterable[outbox.Parked] = (),
     backlog_after_s: float = BACKLOG_AFTER_S,
 ) -> str | None:
     """The desk's text for the EHR interface, or None when there is nothing to show."""
+
+    def when(t: float) -> str:  # a time of today as HH:MM, an older one with its day (a message parked for days)
+        return hm_text(t) if now - t < 12 * 3600 else day_time_text(t)
+
     parked = list(parked)
     parts = []
     if unreachable_since is not None:
-        parts.append(f"EHR interface unreachable since {hm_text(unreachable_since)}")
+        parts.append(f"EHR interface unreachable since {when(unreachable_since)}")
+    elif not_answering is not None:
+        parts.append(f"EHR interface not answering since {when(not_answering[0])} ({not_answering[1]})")
     if refused is not None:
-        parts.append(f"EHR interface refusing messages since {hm_text(refused[0])} ({refused[1]})")
+        parts.append(f"EHR interface refusing messages since {when(refused[0])} ({refused[1]})")
     if parked:
         count = "1 message" if len(parked) == 1 else f"{len(parked)} messages"
         parts.append(f"{count} refused by the EHR ({parked[-1].reason}), kept unsent for IT")
     late = oldest is not None and now - oldest >= backlog_after_s
     if waiting and (parts or late):
-        since = f" since {hm_text(oldest)}" if oldest is not None else ""
+        since = f" since {when(oldest)}" if oldest is not None else ""
         backlog = f"{waiting} message{'' if waiting == 1 else 's'} waiting{since}"
         parts.append(backlog if parts else f"EHR interface: {backlog}")
     return " — ".join(parts) or None
@@ -158,6 +165,9 @@ class Hl7Sender:
         self._retry_at = 0.0  # monotonic: no connection attempt before
         self._retry = interval_s
         self._failing_since: float | None = None  # the first failure of the current streak (wall clock)
+        self._reached = False  # the last connection attempt connected (a failure since is in the exchange)
+        self._exchange_error = ""  # why the last exchange failed (no ACK, not an ACK, another message's ACK)
+        self._fault = ""  # a fault of this program in the last pass (shown; the pass is tried again)
         self._refused: tuple[float, str] | None = None  # the EHR refuses (AE/AR) since, its reason; None at an AA
         self._compose_error = ""
         self._error = ""
@@ -229,20 +239,35 @@ class Hl7Sender:
         try:
             while not self._stop.is_set():
                 flushing = self._flush_until is not None  # a pass begun after stop() saw the last records
-                sent_all = self._pass(conn)
-                self._show(conn)
+                sent_all, pause = self._guarded_pass(conn)
                 if self._flush_until is not None and ((flushing and sent_all) or time.monotonic() >= self._flush_until):
                     return
-                self._wake.wait(self._pause(conn))
+                self._wake.wait(pause)
                 self._wake.clear()
-        except Exception:  # a fault of this program: said loudly, never silently gone
-            log.exception("the HL7 sender stopped")
-            self._condition.set("EHR interface stopped by a program fault — results are kept in the outbox")
-            self._condition.tell_chairs()
-            raise
         finally:
             self._disconnect()
             conn.close()
+
+    def _guarded_pass(self, conn: sqlite3.Connection) -> tuple[bool, float]:
+        """A pass and what the desk is shown; whether nothing due is left, and the pause until the next pass. A
+        fault of this program (a database error, a bug) is logged with its trace once, shown on the desk, and the
+        pass tried again on a fresh connection after the reconnect pause: the sender never stops by itself."""
+        try:
+            sent_all = self._pass(conn)
+            self._show(conn)
+            pause = self._pause(conn)
+        except Exception as exc:
+            text = f"{type(exc).__name__}: {exc}"
+            if text != self._fault:
+                log.exception("sending to the EHR failed")
+            self._fault = text
+            self._disconnect()  # the exchange may be cut in the middle
+            self._back_off()
+            self._condition.set(f"EHR interface: sending failed ({text}), trying again")
+            self._condition.tell_chairs()
+            return False, self.interval_s
+        self._fault = ""
+        return sent_all, pause
 
     def _pass(self, conn: sqlite3.Connection) -> bool:
         """Compose, then send every due message; True when nothing due is left unsent."""
@@ -282,10 +307,13 @@ class Hl7Sender:
         try:
             self._sock = socket.create_connection((self.target.host, self.target.port), timeout=CONNECT_TIMEOUT_S)
         except OSError as exc:
+            self._reached = False
             raise _LinkDown(f"cannot connect to {self.target}: {exc.strerror or exc}") from None
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
         log.info("connected to the EHR interface %s", self.target)
-        self._link_ok()
+        if not self._reached:  # reachable again; whether it answers, the next exchange says
+            self._failing_since = None
+        self._reached = True
 
     def _peer_closed(self) -> bool:
         """An idle connection the engine closed (or wrote to unasked): dropped, so the next send is not lost on it."""
@@ -325,6 +353,7 @@ class Hl7Sender:
 
     def _failed_send(self, conn: sqlite3.Connection, message: OutboxMessage, reason: str) -> NoReturn:
         outbox.record_retry(conn, message.id, self.clock(), DeliveryEvent.FAILED, reason, retry_at=0.0)
+        self._exchange_error = reason
         raise _LinkDown(f"{message.key} (control id {message.control_id}): {reason}")
 
     def _answered(self, conn: sqlite3.Connection, message: OutboxMessage, ack: Ack) -> None:
@@ -364,6 +393,10 @@ class Hl7Sender:
             log.error("the EHR interface %s: %s", self.target, text)
         if self._failing_since is None:
             self._failing_since = self.clock()
+        self._back_off()
+
+    def _back_off(self) -> None:
+        """No connection attempt for a pause that doubles at each failure in a row, up to RETRY_MAX_S."""
         self._retry_at = time.monotonic() + self._retry
         self._retry = min(2 * self._retry, RETRY_MAX_S)
 
@@ -383,11 +416,12 @@ class Hl7Sender:
             self._waiting = waiting
             self._parked = parked
         failing = self._failing_since
-        unreachable = failing if failing is not None and now - failing >= self.unreachable_after_s else None
+        shown = failing is not None and now - failing >= self.unreachable_after_s
         text = condition_text(
             now,
             *waiting,
-            unreachable_since=unreachable,
+            unreachable_since=failing if shown and not self._reached else None,
+            not_answering=(failing, self._exchange_error) if shown and self._reached else None,
             refused=self._refused,
             parked=parked,
             backlog_after_s=self.backlog_after_s,
