@@ -78,13 +78,13 @@ def test_a_port_it_cannot_bind_is_said_at_the_start_and_stands_on_the_chair(tmp_
         blocker.listen(1)
         port = blocker.getsockname()[1]
         with recording(tmp_path, db, port) as proc:
-            said = _line(proc.stderr, "EHR patients: cannot listen on port")
-            assert said.strip() == f"EHR patients: cannot listen on port {port} (Address already in use)"
+            said = _line(proc.stderr, "EHR patients: port")
+            assert said.strip() == f"EHR patients: port {port} unavailable (Address already in use)"
             _line(proc.stdout, "Recording session")  # the recording goes on
             _wait_for_condition(db)
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT action, message FROM alarm_events WHERE key = ?", (EHR_IN_KEY,)).fetchall()
-    assert rows[0][0] == "onset" and f"cannot listen on port {port}" in rows[0][1]
+    assert rows[0][0] == "onset" and f"port {port} unavailable" in rows[0][1]
     assert proc.returncode == 0
 
 

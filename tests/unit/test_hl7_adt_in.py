@@ -182,7 +182,7 @@ def test_a_port_it_cannot_bind_is_a_problem_said_and_cleared_once_it_binds(db: P
     listening = Hl7Listener(port, db, host="127.0.0.1", on_problem=told.append, retry_s=0.05).start()
     try:
         assert not listening.wait_first_try(ACK_WAIT_S)
-        assert told and told[0] is not None and f"cannot listen on port {port}" in told[0]
+        assert told and told[0] is not None and f"EHR patients: port {port} unavailable" in told[0]
         assert "in use" in told[0]
         blocker.close()
         assert listening.wait_bound(ACK_WAIT_S)

@@ -153,8 +153,8 @@ class Hl7Listener:
             server.listen(4)
         except OSError as exc:
             server.close()
-            # short: it shares the alarm bar's line with any other condition (the log says the rest)
-            if self._set_problem(f"EHR patients: cannot listen on port {self.port} ({exc.strerror or exc})"):
+            # short, the port first: it shares the alarm bar's row with other conditions (the log says the rest)
+            if self._set_problem(f"EHR patients: port {self.port} unavailable ({exc.strerror or exc})"):
                 log.error("no patients from the EHR arrive; port %d tried again every %g s", self.port, self.retry_s)
             return None
         server.settimeout(POLL_S)
