@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
 from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import WALL_CLOCK
+from monitor.app.hl7.listener import Hl7Listener, start_listener
 from monitor.app.hl7.sender import Hl7Sender, desk_name, start_sender, stop_sender
 from monitor.app.hl7.settings import Hl7Settings
 from monitor.app.lifecycle import ends_on_close
@@ -76,6 +78,7 @@ def run_record(
     alarms.start()
     replication = _start_replication(db_path, clinic_db, alarms)
     sender = _start_sender(db_path, hl7, clinic, clinic_db, alarms)
+    listener = _start_listener(hl7, db_path, alarms)
     verb = "Resumed" if point else "Recording"
     print(f"{verb} session {session_id} from {port} ({protocol}) into {db_path}; Ctrl+C stops", flush=True)
     deadline = None if duration is None else time.monotonic() + duration
@@ -94,6 +97,8 @@ def run_record(
             writer.close()
             _stop_replication(replication)
             _stop_sender(sender)
+            if listener is not None:
+                listener.stop()
     stats = acquisition.stats
     print(
         f"Session {session_id} closed: {writer.samples_written} samples written, {stats.frames_ok} frames, "
@@ -112,6 +117,16 @@ def _start_replication(db_path: Path, clinic_db: ClinicDb | None, alarms: AlarmS
     replication.start()
     print(f"Sending the record to {clinic_db.describe()}", flush=True)
     return replication
+
+
+def _start_listener(hl7: Hl7Settings | None, db_path: Path, alarms: AlarmService) -> Hl7Listener | None:
+    """`--hl7-in PORT`: patients from the EHR; a port it cannot bind is said here at once (and stands on the chair)."""
+    listener = start_listener(hl7, db_path, lambda: [alarms]) if hl7 is not None else None
+    if listener is not None:
+        bound = listener.wait_first_try(5.0)
+        said = f"Taking patients from the EHR (ADT^A04/A08) on port {listener.port}" if bound else listener.problem
+        print(said, flush=True, file=sys.stdout if bound else sys.stderr)
+    return listener
 
 
 def _stop_replication(replication: Replication | None) -> None:

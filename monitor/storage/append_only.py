@@ -41,6 +41,7 @@ GENERATED: dict[str, str] = {
     "session_changes": "the log of session changes is append-only",
     "hl7_outbox": "a message for the EHR is never changed once queued",
     "hl7_deliveries": "the HL7 delivery history is append-only",
+    "ehr_registrations": "a registration from the EHR is never changed: an update is a new row",
 }
 
 

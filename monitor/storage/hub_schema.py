@@ -52,6 +52,9 @@ REPLICATED_TABLES = (
 # record_chain_start: where the desk's chain began (its own bookkeeping, keyed by table name, not by id; the hub checks
 # the chain's links, which do not need it).
 LOCAL_ONLY_TABLES = ("local_identity", "accounts", "record_chain_start")
+# ehr_registrations (local migration 17): the ADT messages the EHR sent this desk (--hl7-in); what ships is the patient
+# a nurse registers from one (patients), not the message.
+LOCAL_ONLY_TABLES += ("ehr_registrations",)
 
 _RECORD_TABLES_V1 = """
 CREATE TABLE sessions (

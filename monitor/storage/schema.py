@@ -92,6 +92,33 @@ _HL7_OUTBOX_V16 = (
     + append_only_sql("hl7_deliveries")
 )
 
+# Local migration 17 (issue 20 point 3): patients registered by the EHR (ADT^A04) and its updates (ADT^A08), as
+# received, one row per accepted message (storage.hl7_registrations). A patient here is not yet in `patients` (which
+# needs a weight): the nurse picks it in the patient dialog and completes the registration. Append-only: an update
+# is a new attributed row, never a change; one A04 per MRN; a message resent by the EHR (same sender and MSH-10) is
+# one row.
+_EHR_REGISTRATIONS_V17 = (
+    """
+        CREATE TABLE ehr_registrations (
+            id INTEGER PRIMARY KEY,
+            received_at REAL NOT NULL,         -- Unix s
+            event TEXT NOT NULL CHECK (event IN ('A04', 'A08')),
+            mrn TEXT NOT NULL,
+            name TEXT NOT NULL,
+            dob TEXT NOT NULL,                 -- ISO date
+            sex TEXT NOT NULL DEFAULT '',      -- HL7 table 0001
+            sender TEXT NOT NULL,              -- MSH-3^MSH-4: the sending application and facility
+            operator TEXT NOT NULL DEFAULT '', -- EVN-5: the EHR user who made the change, when said
+            control_id TEXT NOT NULL,          -- MSH-10
+            message TEXT NOT NULL              -- the message as received
+        );
+        CREATE UNIQUE INDEX ehr_registrations_by_message ON ehr_registrations(sender, control_id);
+        CREATE UNIQUE INDEX ehr_registrations_one_a04 ON ehr_registrations(mrn) WHERE event = 'A04';
+        CREATE INDEX ehr_registrations_by_mrn ON ehr_registrations(mrn, id);
+    """
+    + append_only_sql("ehr_registrations")
+)
+
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (
         1,
@@ -395,6 +422,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         """,
     ),
     (16, _HL7_OUTBOX_V16),
+    (17, _EHR_REGISTRATIONS_V17),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

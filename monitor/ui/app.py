@@ -20,6 +20,7 @@ from monitor.app.clinic_accounts import account_service
 from monitor.app.clinic_patients import ClinicPatients
 from monitor.app.desk import Desk
 from monitor.app.gui_options import GuiOptions
+from monitor.app.hl7.listener import start_listener
 from monitor.app.hl7.sender import Hl7Sender, desk_name, start_sender, stop_sender
 from monitor.app.hub_watch import HubWatch, OtherDesks
 from monitor.app.lifecycle import close_empty_sessions
@@ -232,6 +233,7 @@ def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless:
     window.show()
     replication = _start_replication(db_path, options.clinic_db, lambda: [seat.chair.alarms for seat in seats])
     sender = _start_sender(db_path, options, lambda: [seat.chair.alarms for seat in seats])
+    listener = start_listener(options.hl7, db_path, lambda: [seat.chair.alarms for seat in seats])  # --hl7-in
     try:
         return app.exec()
     finally:
@@ -244,6 +246,8 @@ def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless:
             writer.close()
             _stop_replication(replication)
             _stop_sender(sender)
+            if listener is not None:
+                listener.stop()
             if patients is not None:
                 patients.close()
 
@@ -297,6 +301,7 @@ def run_gui(options: GuiOptions) -> int:
     _load_history(seat, db_path)
     replication = _start_replication(db_path, options.clinic_db, lambda: [seat.chair.alarms])
     sender = _start_sender(db_path, options, lambda: [seat.chair.alarms])
+    listener = start_listener(options.hl7, db_path, lambda: [seat.chair.alarms])  # --hl7-in: patients from the EHR
     try:
         return app.exec()
     finally:
@@ -306,5 +311,7 @@ def run_gui(options: GuiOptions) -> int:
             writer.close()
             _stop_replication(replication)
             _stop_sender(sender)
+            if listener is not None:
+                listener.stop()
             if patients is not None:
                 patients.close()

@@ -38,6 +38,7 @@ from monitor.app.access import RecordAccess, log_course_access
 from monitor.app.clinic_patients import ClinicCourse, ClinicPatient, ClinicSearch, ClinicUnreachableError, MrnConflict
 from monitor.app.courses import CourseService, Patient, SessionSummary, course_summary
 from monitor.app.desk import NotSignedIn
+from monitor.app.hl7.registrations import EhrPatient, differences, offer_text, read_ehr_patients
 from monitor.clinical.errors import EntryError
 from monitor.clinical.phq9 import BAND_FLOORS, MAX_TOTAL
 from monitor.clinical.phq9 import band as phq9_band
@@ -49,7 +50,7 @@ from monitor.ui.facade import SessionFacade
 from monitor.ui.fit import fitted_width, show_message, tree_width
 from monitor.ui.text import plain
 
-CHOICE = 256  # item data: a local id (int), or a ClinicPatient / ClinicCourse from the clinic database
+CHOICE = 256  # item data: a local id (int), a ClinicPatient / ClinicCourse from the clinic database, an EhrPatient
 MRN = 257
 CONFLICT_MARK = "⚠ MRN registered more than once · "  # first: a long line is not cut before it
 
@@ -101,6 +102,7 @@ class PatientDialog(QDialog):
         self.conflicts: list[MrnConflict] = []
         self._local: dict[int, Patient] = {}
         self._patient_search = self._course_search = 0  # answers to an older search are dropped
+        self._clearing = False
         form = QFormLayout()
         form.addRow("Name", self.fields["name"])
         form.addRow("MRN", self.fields["mrn"])
@@ -144,14 +146,25 @@ class PatientDialog(QDialog):
         """This desk's patients matching the search at once; the clinic's others when its answer comes.
         `select`: a local id, or a clinic-wide uid."""
         needle = self.search.text().strip().lower()
+        self._clearing = True  # clear() makes each next row current on its way: none of them is picked
         self.patient_list.clear()
+        self._clearing = False
         self._local = {p.id: p for p in self.courses.patients()}
+        ehr = {e.mrn: e for e in read_ehr_patients(self.courses.writer.db_path)}  # from --hl7-in (app.hl7.listener)
         for p in self._local.values():
             if needle and needle not in p.name.lower() and needle not in p.mrn.lower():
                 continue
-            item = self._patient_item(p.label + (f" · allergies: {p.allergies}" if p.allergies else ""), p.id, p.mrn)
+            said = differences(p, ehr[p.mrn]) if p.mrn in ehr else ""
+            extra = (f" · allergies: {p.allergies}" if p.allergies else "") + (f" · ⚠ {said}" if said else "")
+            item = self._patient_item(p.label + extra, p.id, p.mrn)
+            if said:
+                item.setForeground(Qt.GlobalColor.darkRed)
             if select in (p.id, p.uid):
                 self.patient_list.setCurrentItem(item)
+        local_mrns = {p.mrn for p in self._local.values()}
+        for e in ehr.values():  # the EHR's registrations the nurse has not completed here yet (no weight)
+            if e.mrn not in local_mrns and (not needle or needle in e.name.lower() or needle in e.mrn.lower()):
+                self._patient_item(offer_text(e), e, e.mrn)
         self._patient_search += 1
         if self.courses.clinic is not None:
             asked = self._patient_search
@@ -222,8 +235,9 @@ class PatientDialog(QDialog):
         self.conflicts_label.setText("\n".join(texts))
         self.conflicts_label.setVisible(bool(texts))
 
-    def selected_patient(self) -> int | ClinicPatient | None:
-        """The local id of the selected patient, or the clinic registration picked from another desk."""
+    def selected_patient(self) -> int | ClinicPatient | EhrPatient | None:
+        """The local id of the selected patient, the clinic registration picked from another desk, or the EHR's
+        registration not yet completed here."""
         item = self.patient_list.currentItem()
         return item.data(CHOICE) if item else None
 
@@ -233,6 +247,10 @@ class PatientDialog(QDialog):
         self._show_conflicts()
         choice = self.selected_patient()
         if choice is None:
+            return
+        if isinstance(choice, EhrPatient):
+            if not self._clearing:
+                self._offer_ehr(choice)
             return
         local = self.courses.courses(choice) if isinstance(choice, int) else []
         for c in local:
@@ -246,6 +264,17 @@ class PatientDialog(QDialog):
             asked, local_uids = self._course_search, {c.uid for c in local}
             future = self.courses.clinic.courses_of(uid)
             self.facade.deliver(future, lambda f: self._clinic_courses(asked, f, local_uids))
+
+    def _offer_ehr(self, ehr: EhrPatient) -> None:
+        """The EHR's registration in the form, to be completed: its name, MRN and date of birth; the weight and
+        allergies are the nurse's to enter (never pre-filled)."""
+        for key, text in (("name", ehr.name), ("mrn", ehr.mrn), ("dob", ehr.dob), ("weight", ""), ("allergies", "")):
+            self.fields[key].setText(text)
+        self.fields["weight"].setFocus()
+        self._say(
+            f"From the EHR ({ehr.sender or 'sender not given'}): check the details, enter the weight and allergies, "
+            "then Add patient"
+        )
 
     def _clinic_courses(self, asked: int, future: Future[list[ClinicCourse]], local_uids: set[str]) -> None:
         if asked != self._course_search or future.cancelled():
@@ -296,6 +325,9 @@ class PatientDialog(QDialog):
         pid = self.selected_patient()
         if pid is None:
             self._say("Select the patient first", True)
+            return
+        if isinstance(pid, EhrPatient):
+            self._say("Register the EHR's patient here first: enter the weight, then Add patient", True)
             return
         try:
             future = self.courses.add_course(pid, self.course_title.text())
