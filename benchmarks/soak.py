@@ -33,7 +33,7 @@ from monitor.app.chair import Chair, ChairConfig
 from monitor.app.desk import Desk
 from monitor.clinical.entries import EntryKind
 from monitor.storage.writer import SessionWriter
-from monitor.ui.app import open_chair_window
+from monitor.ui.app import collect_on_gui_thread, open_chair_window
 
 
 def rss_mb() -> float:
@@ -105,6 +105,7 @@ def main() -> int:
     parser.add_argument("--realtime-minutes", type=float, default=10.0, help="the stretch at 1x after the fast part")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
+    app.gc_on_gui_thread = collect_on_gui_thread()  # as the program: garbage collected on the GUI thread only
     quiet_qt_messages()
     tmp = Path(tempfile.mkdtemp(prefix="ism-soak-"))
     os.environ["INFUSION_MONITOR_KEY_FILE"] = str(tmp / "desk.key")  # the benchmark's own desk key, not the user's

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QApplication
 
 from monitor.app.station import Station, demo_chairs
 from monitor.storage.writer import SessionWriter
-from monitor.ui.app import open_chair_window
+from monitor.ui.app import collect_on_gui_thread, open_chair_window
 from monitor.ui.main_window import MainWindow
 from monitor.ui.station_window import StationWindow
 from monitor.ui.stylesheet import install
@@ -50,6 +50,7 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=60)
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
+    app.gc_on_gui_thread = collect_on_gui_thread()  # as the program: garbage collected on the GUI thread only
     install(app)  # the program's one stylesheet, as monitor.ui.app installs it: what the nurse sees is rendered
     tmp = Path(tempfile.mkdtemp(prefix="ism-station-"))
     os.environ["INFUSION_MONITOR_KEY_FILE"] = str(tmp / "desk.key")  # the benchmark's own desk key, not the user's

@@ -43,14 +43,23 @@ def _no_unanswered_cosign_dialog(request: pytest.FixtureRequest, monkeypatch: py
     monkeypatch.setattr(CoSignDialog, "exec", unanswered)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _garbage_collected_on_the_main_thread():
+    """Python's automatic garbage collection runs on whichever thread happens to allocate: a worker thread (the
+    writer, an acquisition, a sender) could then delete a Qt object that lives on the GUI thread, whose timers stay
+    registered and later fire on freed memory — the segmentation faults seen after the 8-chair station tests
+    (gdb, 2026-11-29: QTimerInfoList::activateTimers -> notifyInternal2 on a deleted receiver). The program
+    collects on the GUI thread only (monitor.ui.app: pyqtgraph's GarbageCollector); the tests do the same: no
+    automatic collection, and each test's garbage collected at its own teardown (below)."""
+    gc.disable()
+    yield
+    gc.enable()
+
+
 @pytest.fixture(autouse=True)
 def _qt_garbage_collected_where_it_was_made():
-    """Each test's leftover Qt objects are collected at its own teardown, with their pending events processed there.
-
-    Seen in single-process runs of the whole suite under load (2026-11-28): a segmentation fault inside pytest-qt's
-    event processing while setting up a later, Qt-free test (tests/unit/test_export.py), i.e. a Qt object left by
-    some earlier UI or e2e test, destroyed by a garbage collection at a random later moment. Collecting after each
-    test made the run pass; which object it is was not found yet (the next session looks for it)."""
+    """Each test's leftover Qt objects are collected at its own teardown, on the main thread, with their pending
+    events processed there."""
     yield
     gc.collect()
     app = QApplication.instance()

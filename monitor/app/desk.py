@@ -12,12 +12,17 @@ and polls `lock_if_idle`.
 
 from __future__ import annotations
 
+import inspect
+import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Protocol
 
 from monitor.clinical.errors import EntryError
+
+log = logging.getLogger(__name__)
 
 LOCKED_SCREEN = "from the locked screen"  # the who column of an alarm answered on a locked desk
 
@@ -57,16 +62,22 @@ class Desk:
         self._account: SignedInAccount | None = None
         self._last_input = clock()
         self._guard = threading.Lock()  # services read who from their own threads
-        self._listeners: list[DeskListener] = []
+        self._listeners: list[Callable[[], DeskListener | None]] = []
 
     def add_listener(self, listener: DeskListener) -> None:
-        """`listener(account)` on every sign-in, switch and lock (None: locked)."""
-        self._listeners.append(listener)
+        """`listener(account)` on every sign-in, switch and lock (None: locked).
+
+        A bound method is held weakly: a view that is gone (a chair's window after Next patient; one desk outlives
+        many) stops listening by itself, with nothing connected to its `destroyed` signal — a handler called while
+        Qt tears the object down in a garbage collection crashed the interpreter (tests, 2026-11-29)."""
+        if inspect.ismethod(listener):
+            self._listeners.append(weakref.WeakMethod(listener))
+        else:
+            self._listeners.append(lambda: listener)
 
     def remove_listener(self, listener: DeskListener) -> None:
-        """A view that is gone (a chair's window after Next patient) stops listening; one desk outlives many."""
-        if listener in self._listeners:
-            self._listeners.remove(listener)
+        """Stop telling `listener`."""
+        self._listeners = [ref for ref in self._listeners if ref() not in (None, listener)]
 
     # --- who ----------------------------------------------------------------------------------------------
 
@@ -134,5 +145,13 @@ class Desk:
         return due
 
     def _notify(self, account: SignedInAccount | None) -> None:
-        for listener in list(self._listeners):
-            listener(account)
+        """Every live listener is told; one that fails is logged and does not stop the lock reaching the others."""
+        self._listeners = [ref for ref in self._listeners if ref() is not None]
+        for ref in list(self._listeners):
+            listener = ref()
+            if listener is None:
+                continue
+            try:
+                listener(account)
+            except Exception:
+                log.exception("a view of the desk could not show the sign-in state")

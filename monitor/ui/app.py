@@ -12,6 +12,7 @@ import signal
 import sys
 from pathlib import Path
 
+from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -266,11 +267,19 @@ def _open_desk(db_path: Path, options: GuiOptions, app: QApplication, headless: 
     return desk
 
 
+def collect_on_gui_thread() -> GarbageCollector:
+    """Python's garbage collection only on the GUI thread, on a timer: collected on a worker thread (the writer,
+    an acquisition, replication), a Qt object living on the GUI thread is deleted from the wrong thread, its timers
+    stay registered and later fire on freed memory (a segmentation fault; seen in the station tests, 2026-11-29)."""
+    return GarbageCollector(interval=1.0)
+
+
 def run_gui(options: GuiOptions) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     headless = _choose_platform()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     install_stylesheet(app)  # the one look, by role (monitor.ui.stylesheet)
+    app.gc_on_gui_thread = collect_on_gui_thread()
     if options.clinic_db is not None:  # Qt adds it to every window's title: which desk this is, on a shared record
         app.setApplicationDisplayName(f"desk {options.clinic_db.desk}")
     _quit_on_signals(app)

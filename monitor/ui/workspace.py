@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from monitor.app.courses import DEMO_NAME, CourseService
 from monitor.app.desk import Desk
@@ -460,10 +461,7 @@ class ChairWorkspace(QWidget):
         self.switch_user.clicked.connect(lambda: self.open_sign_in("Switch user"))
         self.lock_now.clicked.connect(desk.lock)
         self.curtain.sigSignIn.connect(self.open_sign_in)
-        listener = lambda _account: self._render_desk()  # noqa: E731  the same object to remove
-        desk.add_listener(listener)
-        # The desk outlives this workspace (Next patient replaces the window): a deleted one must not be called.
-        self.destroyed.connect(lambda: desk.remove_listener(listener))
+        desk.add_listener(self._on_desk)  # held weakly: the desk outlives this workspace (Next patient)
         self._render_desk()
 
     def cosigner(self, safeguard: Safeguard) -> str | None:
@@ -482,6 +480,10 @@ class ChairWorkspace(QWidget):
         self.sign_in_dialog = SignInDialog(self.desk, self, title)
         self.sign_in_dialog.open()
         return self.sign_in_dialog
+
+    def _on_desk(self, _account) -> None:
+        if isValid(self):  # the window may be closed and deleted while its Python object waits for collection
+            self._render_desk()
 
     def _render_desk(self) -> None:
         assert self.desk is not None

@@ -120,3 +120,35 @@ def test_input_on_a_locked_desk_does_not_unlock_it_and_input_when_signed_in_post
     with pytest.raises(SignInError):
         c.desk.sign_in("AB", "0000")
     assert c.desk.locked
+
+
+def test_a_gone_view_stops_listening_by_itself_and_a_failing_one_does_not_stop_the_lock(tmp_path: Path) -> None:
+    """The desk outlives the chair windows (Next patient): a view's bound method is held weakly, so nothing needs a
+    `destroyed` handler (one called during Qt's teardown in a garbage collection crashed the interpreter); and a
+    view that raises is logged while the others still hear of the lock."""
+    db_path = tmp_path / "desk.sqlite3"
+    make_account(db_path, "AB")
+    desk = Desk(account_service(db_path), 300.0)
+
+    class View:
+        def __init__(self) -> None:
+            self.seen: list[object] = []
+
+        def told(self, account) -> None:
+            self.seen.append(account)
+
+    class Broken:
+        def told(self, account) -> None:
+            raise RuntimeError("Internal C++ object already deleted")
+
+    kept, gone, broken = View(), View(), Broken()
+    calls_of_gone = gone.seen
+    desk.add_listener(broken.told)
+    desk.add_listener(gone.told)
+    desk.add_listener(kept.told)
+    del gone
+    desk.sign_in("AB", PIN)
+    desk.lock()
+    assert [a is None for a in kept.seen] == [False, True], "sign-in then lock reach the living view"
+    assert calls_of_gone == [], "a view nobody holds any more is not called"
+    assert desk.locked
