@@ -76,7 +76,24 @@ class DeviceStatus:
         return other is not None and self.conditions == other.conditions and self.unavailable == other.unavailable
 
 
-DeviceEvent = Sample | DeviceStatus
+@dataclass(frozen=True, slots=True)
+class OtherValue:
+    """A numeric the monitor sent under an id no canonical parameter maps (monitor.params): kept and shown as is,
+    never alarmed on. `code` is the device's own id (IntelliVue: the physio id); `label` and `unit` are for people;
+    `value` is None when the device sent no number (NaN, not available); `state` is the device's raw measurement
+    state (IntelliVue MeasurementState bits, 0 = valid). Times as in Sample: `t` the device's clock, `host_t` arrival.
+    """
+
+    code: int
+    label: str
+    unit: str
+    value: float | None
+    t: float
+    host_t: float
+    state: int = 0
+
+
+DeviceEvent = Sample | DeviceStatus | OtherValue
 
 
 def value_state(param: str, value: float) -> ValueState | None:
