@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor.devices.capture import CaptureWriter
-from monitor.devices.events import DecoderStats, DeviceEvent, DeviceStatus, LineSettings, Sample
+from monitor.devices.events import DecoderStats, DeviceEvent, DeviceStatus, LineSettings, OtherValue, Sample
 from monitor.devices.link import LinkEvent, SerialLink
 from monitor.devices.port_policy import PortPolicy
 from monitor.devices.protocols import line_settings, make_driver
@@ -179,6 +179,9 @@ class Acquisition:
         samples = [e for e in events if isinstance(e, Sample)]
         if samples:
             self.writer.add_samples(self.session_id, samples)
+        others = [e for e in events if isinstance(e, OtherValue)]
+        if others:  # every numeric is kept, the unmapped ones too (issue 21)
+            self.writer.add_other_values(self.session_id, others)
         for event in events:
             if isinstance(event, DeviceStatus):
                 self.writer.add_status(self.session_id, event)
