@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from monitor.devices.simulator.encoders import ENCODERS
+from monitor.devices.simulator.encoders import ENCODERS, Encoder
 from monitor.devices.simulator.physiology import PatientModel
 from monitor.devices.simulator.scenario import Scenario, load_scenario
 
@@ -99,6 +99,11 @@ class SimulatedMonitor:
     @property
     def requests_seen(self) -> int:
         return self._encoder.requests_seen
+
+    @property
+    def encoder(self) -> Encoder:
+        """The protocol's side of the conversation: its counters tell a test what the monitor heard and said."""
+        return self._encoder
 
     def session_time(self) -> float:
         return (time.monotonic() - self._t0) * self.speed
