@@ -79,6 +79,11 @@ class FrameStats:
     aborted: int = 0  # 0x7D 0xC1, or a new 0xC0 before the end flag
     oversize: int = 0
     garbage: int = 0  # bytes outside any frame
+    resyncs: int = 0  # times garbage was skipped to reach a frame start
+
+    @property
+    def bad(self) -> int:
+        return self.bad_fcs + self.bad_header + self.aborted + self.oversize
 
 
 class FrameReader:
@@ -98,10 +103,10 @@ class FrameReader:
             if not self._in_frame:
                 start = buf.find(BOF, pos)
                 if start < 0:
-                    self.stats.garbage += len(buf) - pos
+                    self._skip(len(buf) - pos)
                     pos = len(buf)
                     break
-                self.stats.garbage += start - pos
+                self._skip(start - pos)
                 pos = start
                 self._in_frame = True
             end = buf.find(EOF_, pos + 1)
@@ -123,6 +128,11 @@ class FrameReader:
             pos = end + 1
         del buf[:pos]
         return out
+
+    def _skip(self, n: int) -> None:
+        if n:
+            self.stats.garbage += n
+            self.stats.resyncs += 1
 
     def _check(self, body: bytes) -> bytes | None:
         if body.endswith(b"\x7d"):

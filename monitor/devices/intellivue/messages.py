@@ -150,6 +150,7 @@ class PollResult:
 @dataclass(frozen=True, slots=True)
 class Unknown:
     reason: str
+    malformed: bool = False  # the bytes break the layout (not merely a message this program does not use)
 
 
 Message = AssociationResult | MdsCreate | PollResult | Unknown
@@ -160,7 +161,7 @@ def parse_message(user_data: bytes) -> Message:
     try:
         return _parse(user_data)
     except (MessageError, struct.error, IndexError) as exc:
-        return Unknown(f"malformed: {exc}")
+        return Unknown(f"malformed: {exc}", malformed=True)
 
 
 def _parse(data: bytes) -> Message:
