@@ -56,7 +56,7 @@ class Acquisition:
         self.timebase = timebase  # stored with the session, so a review draws it on the clock it was recorded on
         self.started_at = clock()
         self.writer = writer
-        self.driver = make_driver(config.protocol)
+        self.driver = make_driver(config.protocol, config.port)  # a udp:// port: the protocol's LAN variant
         self.session_id: int | None = None
         self.capture_path: Path | None = None
         self._event_listeners: list[EventListener] = []
@@ -110,13 +110,14 @@ class Acquisition:
 
         The old link is stopped properly (DRI stop request); a new capture file starts because its header names
         the protocol; the change is a link event on the session's record. Raises ValueError for a baud rate
-        the protocol cannot use, before anything is stopped.
+        the protocol cannot use (or a udp:// port for a protocol without a LAN variant), before anything is stopped.
         """
         line = line_settings(protocol, baudrate)
+        driver = make_driver(protocol, port)
         self._stop_link()
         self.config = replace(self.config, port=port, protocol=protocol, baudrate=baudrate)
         with self._lock:
-            self.driver = make_driver(protocol)
+            self.driver = driver
         self._open_capture(line)
         assert self.session_id is not None
         detail = f"monitor changed to {port} ({protocol}); capture {self.capture_path}"

@@ -9,10 +9,12 @@ from collections.abc import Callable
 import serial
 
 from monitor.devices import datex_s5, masimo_ascii
+from monitor.devices.datagram_driver import UnframedDriver
 from monitor.devices.datex_s5_driver import DatexS5Driver
 from monitor.devices.driver import DecodingDriver, ProtocolDriver
 from monitor.devices.events import Decoder, LineSettings, ProtocolInfo
 from monitor.devices.intellivue import decoder as intellivue
+from monitor.devices.intellivue.frame import FrameReader, encode_frame
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -20,6 +22,9 @@ class _Protocol:
     info: ProtocolInfo
     decoder: Callable[[], Decoder]  # decoding alone: replays and tools that only read
     driver: Callable[[], ProtocolDriver]  # decoding and talking: a live link
+    # the driver of the protocol's LAN variant, for a udp:// port (None: it has none); IntelliVue: the same
+    # messages without the serial framing (monitor.devices.datagram_driver)
+    lan_driver: Callable[[], ProtocolDriver] | None = None
 
 
 _PROTOCOLS: dict[str, _Protocol] = {
@@ -34,10 +39,14 @@ _PROTOCOLS: dict[str, _Protocol] = {
         intellivue.IntellivueDecoder,
         # Until the IntelliVue driver lands: decodes, but a monitor sends nothing without an association.
         lambda: DecodingDriver(intellivue.IntellivueDecoder()),
+        lan_driver=lambda: UnframedDriver(
+            make_driver(intellivue.INFO.name), encode_frame, FrameReader(), f"{intellivue.INFO.name} (LAN)"
+        ),
     ),
 }
 
 PROTOCOL_NAMES: tuple[str, ...] = tuple(_PROTOCOLS)
+LAN_SCHEME = "udp"  # a monitor's own LAN port (monitor.devices.url_handlers.protocol_udp)
 
 
 def _entry(name: str) -> _Protocol:
@@ -55,8 +64,15 @@ def make_decoder(name: str) -> Decoder:
     return _entry(name).decoder()
 
 
-def make_driver(name: str) -> ProtocolDriver:
-    return _entry(name).driver()
+def make_driver(name: str, port: str = "") -> ProtocolDriver:
+    """The protocol's driver for `port`: its LAN variant's for a udp:// port (IntelliVue LAN, 24105), else its serial
+    one. ValueError for a udp:// port and a protocol without a LAN variant."""
+    entry = _entry(name)
+    if port.strip().lower().startswith(f"{LAN_SCHEME}://"):
+        if entry.lan_driver is None:
+            raise ValueError(f"{name} has no LAN variant: use its serial port, or a serial device server (socket://)")
+        return entry.lan_driver()
+    return entry.driver()
 
 
 def line_settings(name: str, baudrate: int | None = None) -> LineSettings:
