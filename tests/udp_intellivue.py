@@ -16,10 +16,15 @@ from monitor.devices.simulator.scenario import load_scenario
 START = 1_767_225_600.0  # the simulated monitor's clock at session time 0 (Unix s)
 
 
+def simulated_intellivue(scenario: str = "stable") -> sim.IntellivueEncoder:
+    """The simulator's IntelliVue (framed, as on its serial port)."""
+    sc = load_scenario(scenario)
+    return sim.IntellivueEncoder(PatientModel(sc, seed=3), sc, START)
+
+
 class UdpIntellivue:
     def __init__(self, scenario: str = "stable") -> None:
-        sc = load_scenario(scenario)
-        self.monitor = sim.IntellivueEncoder(PatientModel(sc, seed=3), sc, START)
+        self.monitor = simulated_intellivue(scenario)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.settimeout(0.02)

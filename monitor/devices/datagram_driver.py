@@ -14,13 +14,29 @@ from collections.abc import Callable
 from typing import Protocol
 
 from monitor.devices.driver import KeepAlive, ProtocolDriver, Received
-from monitor.devices.events import DecoderStats
+from monitor.devices.events import Decoder, DecoderStats, DeviceEvent
 
 
 class Unframer(Protocol):
     """What takes a serial framing off (monitor.devices.intellivue.frame.FrameReader): the messages `data` completes."""
 
     def feed(self, data: bytes) -> list[bytes]: ...
+
+
+class UnframedDecoder:
+    """`inner` (a serial decoder) fed datagrams: each one whole message (a LAN capture's records, one per datagram)."""
+
+    def __init__(self, inner: Decoder, frame: Callable[[bytes], bytes], protocol: str) -> None:
+        self.inner = inner
+        self.protocol = protocol  # the LAN variant's name
+        self._frame = frame
+
+    @property
+    def stats(self) -> DecoderStats:
+        return self.inner.stats
+
+    def feed(self, data: bytes, host_time: float) -> list[DeviceEvent]:
+        return self.inner.feed(self._frame(data), host_time)
 
 
 class UnframedDriver:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import serial
 
 from monitor.devices import datex_s5, masimo_ascii
-from monitor.devices.datagram_driver import UnframedDriver
+from monitor.devices.datagram_driver import UnframedDecoder, UnframedDriver
 from monitor.devices.datex_s5_driver import DatexS5Driver
 from monitor.devices.driver import DecodingDriver, ProtocolDriver
 from monitor.devices.events import Decoder, LineSettings, ProtocolInfo
@@ -25,6 +25,7 @@ class _Protocol:
     # the driver of the protocol's LAN variant, for a udp:// port (None: it has none); IntelliVue: the same
     # messages without the serial framing (monitor.devices.datagram_driver)
     lan_driver: Callable[[], ProtocolDriver] | None = None
+    lan_decoder: Callable[[], Decoder] | None = None  # the LAN variant's decoding alone (a LAN capture's replay)
 
 
 _PROTOCOLS: dict[str, _Protocol] = {
@@ -41,6 +42,9 @@ _PROTOCOLS: dict[str, _Protocol] = {
         lambda: DecodingDriver(intellivue.IntellivueDecoder()),
         lan_driver=lambda: UnframedDriver(
             make_driver(intellivue.INFO.name), encode_frame, FrameReader(), f"{intellivue.INFO.name} (LAN)"
+        ),
+        lan_decoder=lambda: UnframedDecoder(
+            intellivue.IntellivueDecoder(), encode_frame, f"{intellivue.INFO.name} (LAN)"
         ),
     ),
 }
@@ -60,15 +64,25 @@ def protocol_info(name: str) -> ProtocolInfo:
     return _entry(name).info
 
 
-def make_decoder(name: str) -> Decoder:
-    return _entry(name).decoder()
+def make_decoder(name: str, port: str = "") -> Decoder:
+    """The protocol's decoder for bytes read from `port`: its LAN variant's for a udp:// port (a capture's source)."""
+    entry = _entry(name)
+    if _is_lan(port):
+        if entry.lan_decoder is None:
+            raise ValueError(f"{name} has no LAN variant: a capture from {port} cannot be decoded as {name}")
+        return entry.lan_decoder()
+    return entry.decoder()
+
+
+def _is_lan(port: str) -> bool:
+    return port.strip().lower().startswith(f"{LAN_SCHEME}://")
 
 
 def make_driver(name: str, port: str = "") -> ProtocolDriver:
     """The protocol's driver for `port`: its LAN variant's for a udp:// port (IntelliVue LAN, 24105), else its serial
     one. ValueError for a udp:// port and a protocol without a LAN variant."""
     entry = _entry(name)
-    if port.strip().lower().startswith(f"{LAN_SCHEME}://"):
+    if _is_lan(port):
         if entry.lan_driver is None:
             raise ValueError(f"{name} has no LAN variant: use its serial port, or a serial device server (socket://)")
         return entry.lan_driver()
