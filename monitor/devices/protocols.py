@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import TypeVar
 
 import serial
 
@@ -15,6 +16,8 @@ from monitor.devices.driver import DecodingDriver, ProtocolDriver
 from monitor.devices.events import Decoder, LineSettings, ProtocolInfo
 from monitor.devices.intellivue import decoder as intellivue
 from monitor.devices.intellivue.frame import FrameReader, encode_frame
+
+_T = TypeVar("_T")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -67,26 +70,23 @@ def protocol_info(name: str) -> ProtocolInfo:
 def make_decoder(name: str, port: str = "") -> Decoder:
     """The protocol's decoder for bytes read from `port`: its LAN variant's for a udp:// port (a capture's source)."""
     entry = _entry(name)
-    if _is_lan(port):
-        if entry.lan_decoder is None:
-            raise ValueError(f"{name} has no LAN variant: a capture from {port} cannot be decoded as {name}")
-        return entry.lan_decoder()
-    return entry.decoder()
-
-
-def _is_lan(port: str) -> bool:
-    return port.strip().lower().startswith(f"{LAN_SCHEME}://")
+    return _lan_variant(name, port, entry.lan_decoder) or entry.decoder()
 
 
 def make_driver(name: str, port: str = "") -> ProtocolDriver:
     """The protocol's driver for `port`: its LAN variant's for a udp:// port (IntelliVue LAN, 24105), else its serial
     one. ValueError for a udp:// port and a protocol without a LAN variant."""
     entry = _entry(name)
-    if _is_lan(port):
-        if entry.lan_driver is None:
-            raise ValueError(f"{name} has no LAN variant: use its serial port, or a serial device server (socket://)")
-        return entry.lan_driver()
-    return entry.driver()
+    return _lan_variant(name, port, entry.lan_driver) or entry.driver()
+
+
+def _lan_variant(name: str, port: str, make: Callable[[], _T] | None) -> _T | None:
+    """`make()` for a udp:// port (ValueError when the protocol has no LAN variant); None for any other port."""
+    if not port.strip().lower().startswith(f"{LAN_SCHEME}://"):
+        return None
+    if make is None:
+        raise ValueError(f"{name} has no LAN variant: use its serial port, or a serial device server (socket://)")
+    return make()
 
 
 def line_settings(name: str, baudrate: int | None = None) -> LineSettings:

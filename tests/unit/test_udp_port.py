@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 import serial
+from udp_intellivue import wait_until
 
 from monitor.devices.driver import DecodingDriver
 from monitor.devices.events import LineSettings
@@ -24,16 +25,6 @@ def peer() -> Iterator[socket.socket]:
     sock.settimeout(5)
     yield sock
     sock.close()
-
-
-def _wait(condition, timeout: float = 5.0) -> None:
-    """Until `condition()` holds (the link's worker thread acts meanwhile); fails after `timeout` s."""
-    done = threading.Event()
-    for _ in range(int(timeout / 0.02)):
-        if condition():
-            return
-        done.wait(0.02)
-    assert condition()
 
 
 def _url(peer: socket.socket) -> str:
@@ -99,12 +90,12 @@ def test_the_serial_link_runs_a_udp_peer_with_its_states(peer: socket.socket) ->
     )
     link.start()
     try:
-        _wait(lambda: link.write(b"hello"))  # once the link has opened the socket
+        wait_until(lambda: link.write(b"hello"))  # once the link has opened the socket
         _data, host = peer.recvfrom(100)
         for message in (b"one", b"two", b"three"):
             peer.sendto(message, host)
         assert receiving.wait(5)
-        _wait(lambda: len(decoder.fed) == 3)
+        wait_until(lambda: len(decoder.fed) == 3)
         assert decoder.fed == [b"one", b"two", b"three"]
     finally:
         link.stop()
