@@ -73,3 +73,17 @@ def test_encode_float_round_trips_and_maps_non_numbers() -> None:
         assert decode_float(encode_float(value)) == value
     assert decode_float(encode_float(1.25, digits=2)) == 1.25
     assert encode_float(math.nan) == NAN and encode_float(math.inf) == POS_INF and encode_float(-math.inf) == NEG_INF
+
+
+def test_fcs16_matches_the_bitwise_definition() -> None:
+    def bitwise(data: bytes) -> int:  # RFC 1662: reflected poly 0x8408, init 0xFFFF, one's complement
+        crc = 0xFFFF
+        for byte in data:
+            crc ^= byte
+            for _ in range(8):
+                crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
+        return crc ^ 0xFFFF
+
+    for n in range(300):
+        data = bytes((i * 37 + n) & 0xFF for i in range(n))
+        assert fcs16(data) == bitwise(data)

@@ -298,6 +298,7 @@ def _poll_info(data: bytes, at: int, rel_time: int) -> Iterator[NumericObs]:
 def _observations(attrs: list[tuple[int, bytes]], rel_time: int) -> list[NumericObs]:
     label = text = None
     values: list[tuple[int, int, int, int]] = []
+    text_raw = b""
     for attr_id, value in attrs:
         if attr_id == NOM_ATTR_NU_VAL_OBS:
             values.append(_NU_OBS.unpack_from(value))
@@ -309,7 +310,10 @@ def _observations(attrs: list[tuple[int, bytes]], rel_time: int) -> list[Numeric
         elif attr_id == NOM_ATTR_ID_LABEL:
             label = _U32.unpack_from(value)[0]
         elif attr_id == NOM_ATTR_ID_LABEL_STRING:
-            text = _label_string(value)
+            text_raw = value
+    if not values:
+        return []  # an object described, no number sent (the first poll after association)
+    text = _label_string(text_raw) if text_raw else None
     return [
         NumericObs(physio, state, unit, decode_float(raw), rel_time, label, text) for physio, state, unit, raw in values
     ]
