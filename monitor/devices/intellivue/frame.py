@@ -20,9 +20,9 @@ ESC = 0x7D
 PROTOCOL_ID = 0x11
 MSG_TYPE = 0x01
 HEADER = struct.Struct(">BBH")
-# The monitor's MTU is about 1000 bytes (its association response says 996); a 16-bit length caps a frame at 64 KiB.
-# Past this many unescaped-frame bytes without an end flag, the bytes are not a frame.
-MAX_USER_DATA = 0xFFFF
+# The monitor's MTU is about 1000 bytes (negotiated in the association; the real capture's largest frame carries
+# 886): a frame announcing more than 8 KiB is not one. Past this many escaped bytes without an end flag, neither.
+MAX_USER_DATA = 8192
 MAX_FRAME_BYTES = 2 * (HEADER.size + MAX_USER_DATA + 2) + 2
 
 
