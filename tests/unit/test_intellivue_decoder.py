@@ -90,11 +90,19 @@ def nu(physio: int, value: float | None, unit: int, state: int = 0) -> bytes:
     return struct.pack(">HHHHHI", m.NOM_ATTR_NU_VAL_OBS, 10, physio, state, unit, raw)
 
 
+def avas(attributes: bytes) -> int:
+    n = at = 0
+    while at < len(attributes):
+        at += 4 + struct.unpack_from(">H", attributes, at + 2)[0]
+        n += 1
+    return n
+
+
 def poll(
     *observations: bytes, rel_time: int = REL + 8000, invoke: int = 1, linked: tuple[int, int] | None = None
 ) -> bytes:
     """One extended-poll result (RORS, or a RORLS part with `linked` = (state, count)), one observation per AVA."""
-    obs = b"".join(struct.pack(">HHH", 0x8000 + i, 1, len(o)) + o for i, o in enumerate(observations))
+    obs = b"".join(struct.pack(">HHH", 0x8000 + i, avas(o), len(o)) + o for i, o in enumerate(observations))
     info = struct.pack(">HH", 1, 6 + len(obs)) + struct.pack(">HHH", 0, len(observations), len(obs)) + obs
     reply = struct.pack(">HHI", 1, 0, rel_time) + b"\xff" * 8 + struct.pack(">HHH", 1, 6, 0) + info
     action = struct.pack(">HHHHH", 0x21, 0, 0, m.NOM_ACT_POLL_MDIB_DATA_EXT, len(reply)) + reply
@@ -178,6 +186,20 @@ def test_airway_respiration_rate_wins_over_impedance() -> None:
 def test_nibp_measuring_flag() -> None:
     events, _ = feed(poll(nu(0x4A05, 120, MMHG, m.STATE_MEASUREMENT_ONGOING)))
     assert samples(events)["NIBP_SYS"].flags == SampleFlag.NIBP_MEASURING
+
+
+def bcd(when: dt.datetime) -> bytes:
+    digits = (when.year // 100, when.year % 100, when.month, when.day, when.hour, when.minute, when.second, 0)
+    return bytes((d // 10) << 4 | d % 10 for d in digits)
+
+
+def test_a_cuff_reading_older_than_60_s_is_stale(vectors: Path) -> None:
+    mds = FrameReader().feed((vectors / RAW).read_bytes())[1]  # TIME_ABS 11:47:26 at TIME_REL
+    wall = dt.datetime(2021, 4, 22, 11, 47, 26)
+    for measured, flags in ((wall - dt.timedelta(seconds=61), SampleFlag.STALE), (wall, SampleFlag.NONE)):
+        stamp = struct.pack(">HH", m.NOM_ATTR_TIME_STAMP_ABS, 8) + bcd(measured)
+        events, _ = feed(mds, poll(stamp + nu(0x4A05, 120, MMHG), rel_time=REL))
+        assert samples(events)["NIBP_SYS"].flags == flags
 
 
 def test_linked_parts_join_before_decoding() -> None:

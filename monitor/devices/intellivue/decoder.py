@@ -12,6 +12,9 @@ messages through read() and answers them. Facts from shared/protocols/README.md 
   (monitor.params) too, counted in stats.invalid_values.
 * A physio id that maps to no canonical parameter, or comes in a unit the parameter is not kept in, is an
   OtherValue with its label and unit: every numeric the monitor sends is kept.
+* NIBP: "measurement ongoing" sets NIBP_MEASURING; a cuff reading whose own time stamp (NOM_ATTR_TIME_STAMP_ABS) is
+  more than 60 s before the poll is STALE, as the DRI's "older than 60 s" label bit (§2.8): numbers measured before
+  the program connected are not a reading taken now (monitor.clinical.nibp).
 * When two ids feed one parameter (airway and impedance respiration rate), the first usable in PARAM_OF's
   preference wins; the other is kept as an OtherValue.
 """
@@ -61,6 +64,7 @@ NOT_A_READING = (
     | msg.STATE_DEMO_DATA
 )
 _NIBP = ("NIBP_SYS", "NIBP_DIA", "NIBP_MEAN")
+NIBP_STALE_S = 60.0  # as the DRI's NIBP "data older than 60 s" bit (shared/protocols/README.md §2.8)
 _RANK = {physio: rank for rank, physio in enumerate(RR_PREFERENCE)}
 
 
@@ -73,6 +77,15 @@ def _reading_state(obs: msg.NumericObs) -> ValueState | None:
     if obs.value is None:
         return ValueState.NOT_A_NUMBER
     return None
+
+
+def _nibp_flags(obs: msg.NumericObs, t: float) -> SampleFlag:
+    flags = SampleFlag.NONE
+    if obs.state & msg.STATE_MEASUREMENT_ONGOING:
+        flags |= SampleFlag.NIBP_MEASURING
+    if obs.measured_at is not None and t - obs.measured_at > NIBP_STALE_S:
+        flags |= SampleFlag.STALE
+    return flags
 
 
 class IntellivueDecoder:
@@ -156,9 +169,7 @@ class IntellivueDecoder:
                 value = obs.value * MMHG_PER_KPA if obs.unit_code == KPA else obs.value
                 why = value_state(param, value)
                 if why is None:
-                    flags = SampleFlag.NONE
-                    if param in _NIBP and obs.state & msg.STATE_MEASUREMENT_ONGOING:
-                        flags = SampleFlag.NIBP_MEASURING
+                    flags = _nibp_flags(obs, t) if param in _NIBP else SampleFlag.NONE
                     events.append(Sample(param, value, t, host_t, flags))
                     continue
             if why in (ValueState.NOT_A_NUMBER, ValueState.IMPLAUSIBLE):
