@@ -16,6 +16,7 @@ from monitor.devices.driver import DecodingDriver, ProtocolDriver
 from monitor.devices.events import Decoder, LineSettings, ProtocolInfo
 from monitor.devices.intellivue import decoder as intellivue
 from monitor.devices.intellivue.frame import FrameReader, encode_frame
+from monitor.devices.intellivue_driver import IntellivueDriver
 
 _T = TypeVar("_T")
 
@@ -41,10 +42,9 @@ _PROTOCOLS: dict[str, _Protocol] = {
     intellivue.INFO.name: _Protocol(
         intellivue.INFO,
         intellivue.IntellivueDecoder,
-        # Until the IntelliVue driver lands: decodes, but a monitor sends nothing without an association.
-        lambda: DecodingDriver(intellivue.IntellivueDecoder()),
+        IntellivueDriver,
         lan_driver=lambda: UnframedDriver(
-            make_driver(intellivue.INFO.name), encode_frame, FrameReader(), f"{intellivue.INFO.name} (LAN)"
+            IntellivueDriver(), encode_frame, FrameReader(), f"{intellivue.INFO.name} (LAN)"
         ),
         lan_decoder=lambda: UnframedDecoder(
             intellivue.IntellivueDecoder(), encode_frame, f"{intellivue.INFO.name} (LAN)"

@@ -4,6 +4,8 @@ passed by hand: no test waits."""
 
 from __future__ import annotations
 
+import itertools
+
 from monitor.devices.events import Sample
 from monitor.devices.intellivue.frame import FrameReader, encode_frame
 from monitor.devices.intellivue_driver import (
@@ -105,6 +107,7 @@ def test_poll_results_become_values_linked_parts_too() -> None:
     events = driver.receive(answer, T0 + 2.0).events
     hr = [e for e in events if isinstance(e, Sample) and e.param == "HR"]
     assert hr and {e.value for e in hr} <= {60.0 + i for i in range(150)}
+    assert {e.time for e in hr} == {T0 + 2.0}, "the relative time stamp on the wall clock of the MDS create event"
     assert driver.phase is Phase.POLLING
 
 
@@ -118,6 +121,23 @@ def test_while_the_monitor_answers_the_association_holds_and_the_host_is_never_q
             driver.receive(poll_answer(request, now, [HR]), T0 + now)
     assert driver.phase is Phase.POLLING and driver.associations == 1 and not driver.drops
     assert longest_gap <= POLL_PERIOD_S + 0.05 < TIMEOUT_S / 3
+
+
+def test_a_longer_negotiated_period_is_honoured_and_kept_alive_inside_its_timeout() -> None:
+    """A monitor that grants only a 60 s poll period keeps a silent association 130 s: the driver polls every 60 s
+    and, in between, sends the MDS Create Result again within a third of the timeout (VSCaptureMP's keep-alive)."""
+    driver = IntellivueDriver()
+    driver.on_connect()
+    driver.tick(0.0)
+    driver.receive(framed(mon.association_response(60 * 8000, mon.MONITOR_MTU)), T0)
+    driver.receive(framed(mon.mds_create_event(7, T0, REL0)), T0)
+    assert (driver.poll_period_s, driver.timeout_s) == (60.0, 130.0)
+    sent = {round(0.05 * i, 2): heard(driver.tick(round(0.05 * i, 2))) for i in range(1, 2402)}  # 2 minutes
+    polls = [t for t, msgs in sent.items() if msgs and isinstance(msgs[0], mon.PollRequest)]
+    keep_alives = [t for t, msgs in sent.items() if msgs == [mon.EventAcknowledged(7)]]
+    assert polls == [0.05, 60.05, 120.05]
+    times = sorted([0.0, *polls, *keep_alives])
+    assert keep_alives and max(b - a for a, b in itertools.pairwise(times)) <= 130.0 / 3 + 0.05
 
 
 def test_an_abort_is_followed_by_a_new_association_after_the_retry_delay() -> None:
@@ -136,8 +156,8 @@ def test_a_refusal_is_retried_after_the_delay() -> None:
     driver.tick(0.0)
     driver.receive(framed(mon.refuse()), 0.0)
     assert driver.phase is Phase.WAITING and driver.drops[Drop.REFUSE] == 1
-    assert driver.tick(0.1 + RETRY_S - 0.01) == []
-    assert isinstance(heard(driver.tick(0.1 + RETRY_S))[0], mon.AssociationRequest)
+    assert driver.tick(0.05) == [] and driver.tick(0.05 + RETRY_S - 0.01) == []
+    assert isinstance(heard(driver.tick(0.05 + RETRY_S))[0], mon.AssociationRequest)
 
 
 def test_a_release_from_the_monitor_ends_the_association_and_it_is_asked_for_again() -> None:
@@ -145,6 +165,7 @@ def test_a_release_from_the_monitor_ends_the_association_and_it_is_asked_for_aga
     driver.tick(1.0)
     driver.receive(framed(mon.release_response()), T0)
     assert driver.phase is Phase.WAITING and driver.drops[Drop.RELEASE] == 1
+    assert driver.tick(1.05) == []
     assert isinstance(heard(driver.tick(1.05 + RETRY_S))[0], mon.AssociationRequest)
 
 
@@ -197,7 +218,8 @@ def test_whole_sessions_with_the_simulated_monitor_survive_host_silence() -> Non
             clock[0] = round(clock[0] + 0.05, 2)
             if ticking:
                 pending += driver.tick(clock[0])
-            answer = b"".join(monitor.hear(data, clock[0]) for data in pending) + b"".join(monitor.due(clock[0]))
+            answer = b"".join(b"".join(monitor.hear(data, clock[0])) for data in pending)
+            answer += b"".join(monitor.due(clock[0]))
             pending = []
             if answer:
                 received = driver.receive(answer, T0 + clock[0])
