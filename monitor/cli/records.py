@@ -43,7 +43,7 @@ def decode(args: argparse.Namespace) -> int:
 
 def _decode_file(args: argparse.Namespace) -> int:
     from monitor.devices.capture import iter_chunks
-    from monitor.devices.events import DeviceStatus, Sample
+    from monitor.devices.events import DeviceStatus, OtherValue, Sample
     from monitor.devices.protocols import make_decoder
     from monitor.params import PARAMS
 
@@ -60,6 +60,12 @@ def _decode_file(args: argparse.Namespace) -> int:
                 if event.flags:
                     line["flags"] = [f.name.lower() for f in type(event.flags) if f in event.flags and f.name]
                 out.write(json.dumps(line) + "\n")
+            elif isinstance(event, OtherValue):  # a numeric no canonical parameter maps: kept, with its label
+                other = {"time": _iso(event.t), "code": f"0x{event.code:04X}", "label": event.label,
+                         "value": event.value, "unit": event.unit}  # fmt: skip
+                if event.problem():
+                    other["problem"] = event.problem()
+                out.write(json.dumps(other, ensure_ascii=False) + "\n")
             elif isinstance(event, DeviceStatus) and args.status:
                 status = {
                     "time": _iso(event.time),

@@ -12,6 +12,7 @@ from monitor.devices import datex_s5, masimo_ascii
 from monitor.devices.datex_s5_driver import DatexS5Driver
 from monitor.devices.driver import DecodingDriver, ProtocolDriver
 from monitor.devices.events import Decoder, LineSettings, ProtocolInfo
+from monitor.devices.intellivue import decoder as intellivue
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -27,6 +28,12 @@ _PROTOCOLS: dict[str, _Protocol] = {
         masimo_ascii.INFO,
         masimo_ascii.MasimoAsciiDecoder,
         lambda: DecodingDriver(masimo_ascii.MasimoAsciiDecoder()),  # talks unprompted: nothing to say
+    ),
+    intellivue.INFO.name: _Protocol(
+        intellivue.INFO,
+        intellivue.IntellivueDecoder,
+        # Until the IntelliVue driver lands: decodes, but a monitor sends nothing without an association.
+        lambda: DecodingDriver(intellivue.IntellivueDecoder()),
     ),
 }
 

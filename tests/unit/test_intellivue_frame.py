@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from monitor.devices.intellivue.float_type import NAN, NEG_INF, NRES, POS_INF, decode_float, encode_float
-from monitor.devices.intellivue.frame import FrameReader, encode_frame, fcs16
+from monitor.devices.intellivue.frame import MAX_FRAME_BYTES, MAX_USER_DATA, FrameReader, encode_frame, fcs16
 
 RAW = "intellivue_mib_rx_excerpt_40frames.raw"
 
@@ -73,3 +73,26 @@ def test_encode_float_round_trips_and_maps_non_numbers() -> None:
         assert decode_float(encode_float(value)) == value
     assert decode_float(encode_float(1.25, digits=2)) == 1.25
     assert encode_float(math.nan) == NAN and encode_float(math.inf) == POS_INF and encode_float(-math.inf) == NEG_INF
+
+
+def test_fcs16_matches_the_bitwise_definition() -> None:
+    def bitwise(data: bytes) -> int:  # RFC 1662: reflected poly 0x8408, init 0xFFFF, one's complement
+        crc = 0xFFFF
+        for byte in data:
+            crc ^= byte
+            for _ in range(8):
+                crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
+        return crc ^ 0xFFFF
+
+    for n in range(300):
+        data = bytes((i * 37 + n) & 0xFF for i in range(n))
+        assert fcs16(data) == bitwise(data)
+
+
+def test_a_frame_without_an_end_flag_is_dropped_as_oversize_and_reading_goes_on() -> None:
+    reader = FrameReader()
+    assert reader.feed(b"\xc0" + b"\x00" * (MAX_FRAME_BYTES + 1)) == []
+    assert reader.stats.oversize == 1
+    assert reader.feed(encode_frame(b"\x01\x02")) == [b"\x01\x02"]
+    with pytest.raises(ValueError, match="does not fit"):
+        encode_frame(bytes(MAX_USER_DATA + 1))

@@ -10,6 +10,7 @@ escape: 0xC0, 0xC1, 0x7D -> 0x7D, byte ^ 0x20 -- over header, data and FCS alike
 
 from __future__ import annotations
 
+import binascii
 import struct
 from dataclasses import dataclass
 
@@ -19,32 +20,25 @@ ESC = 0x7D
 PROTOCOL_ID = 0x11
 MSG_TYPE = 0x01
 HEADER = struct.Struct(">BBH")
-# The monitor's MTU is about 1000 bytes (its association response says 996); a 16-bit length caps a frame at 64 KiB.
-# Past this many unescaped-frame bytes without an end flag, the bytes are not a frame.
-MAX_USER_DATA = 0xFFFF
+# The monitor's MTU is about 1000 bytes (negotiated in the association; the real capture's largest frame carries
+# 886): a frame announcing more than 8 KiB is not one. Past this many escaped bytes without an end flag, neither.
+MAX_USER_DATA = 8192
 MAX_FRAME_BYTES = 2 * (HEADER.size + MAX_USER_DATA + 2) + 2
 
 
-def _fcs_table() -> tuple[int, ...]:
-    table = []
-    for byte in range(256):
-        crc = byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
-        table.append(crc)
-    return tuple(table)
+# The PPP FCS is the reflected CRC-CCITT. binascii.crc_hqx computes the plain (MSB-first) one in C: the reflected
+# CRC of some bytes is the plain CRC of the same bytes bit-reversed, bit-reversed back (init 0xFFFF reads the same
+# both ways). 40 times faster than a table loop in Python.
+_REVERSED = bytes(int(f"{b:08b}"[::-1], 2) for b in range(256))
 
 
-_FCS_TABLE = _fcs_table()
+def _reverse16(x: int) -> int:
+    return (_REVERSED[x & 0xFF] << 8) | _REVERSED[x >> 8]
 
 
 def fcs16(data: bytes) -> int:
     """The PPP frame check sequence (already one's-complemented) of `data`."""
-    crc = 0xFFFF
-    table = _FCS_TABLE
-    for byte in data:
-        crc = (crc >> 8) ^ table[(crc ^ byte) & 0xFF]
-    return crc ^ 0xFFFF
+    return _reverse16(binascii.crc_hqx(data.translate(_REVERSED), 0xFFFF)) ^ 0xFFFF
 
 
 def escape(data: bytes) -> bytes:
@@ -79,6 +73,11 @@ class FrameStats:
     aborted: int = 0  # 0x7D 0xC1, or a new 0xC0 before the end flag
     oversize: int = 0
     garbage: int = 0  # bytes outside any frame
+    resyncs: int = 0  # times garbage was skipped to reach a frame start
+
+    @property
+    def bad(self) -> int:
+        return self.bad_fcs + self.bad_header + self.aborted + self.oversize
 
 
 class FrameReader:
@@ -98,10 +97,10 @@ class FrameReader:
             if not self._in_frame:
                 start = buf.find(BOF, pos)
                 if start < 0:
-                    self.stats.garbage += len(buf) - pos
+                    self._skip(len(buf) - pos)
                     pos = len(buf)
                     break
-                self.stats.garbage += start - pos
+                self._skip(start - pos)
                 pos = start
                 self._in_frame = True
             end = buf.find(EOF_, pos + 1)
@@ -123,6 +122,11 @@ class FrameReader:
             pos = end + 1
         del buf[:pos]
         return out
+
+    def _skip(self, n: int) -> None:
+        if n:
+            self.stats.garbage += n
+            self.stats.resyncs += 1
 
     def _check(self, body: bytes) -> bytes | None:
         if body.endswith(b"\x7d"):

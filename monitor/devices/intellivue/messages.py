@@ -55,6 +55,7 @@ NOM_ATTR_NU_CMPD_VAL_OBS = 0x094B
 NOM_ATTR_NU_VAL_OBS = 0x0950
 NOM_ATTR_TIME_ABS = 0x0987
 NOM_ATTR_TIME_REL = 0x098F
+NOM_ATTR_TIME_STAMP_ABS = 0x0990  # when an object's value was measured (NIBP: the cuff reading)
 NOM_ATTR_TIME_PD_POLL = 0xF13E
 NOM_POLL_PROFILE_SUPPORT = 0x0001
 
@@ -134,6 +135,7 @@ class NumericObs:
     rel_time: int
     label: int | None = None  # the object's TextId (NOM_ATTR_ID_LABEL)
     label_text: str | None = None  # the monitor's display label (NOM_ATTR_ID_LABEL_STRING), e.g. "Perf"
+    measured_at: float | None = None  # the object's NOM_ATTR_TIME_STAMP_ABS as Unix seconds (as MdsCreate.abs_time)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +152,7 @@ class PollResult:
 @dataclass(frozen=True, slots=True)
 class Unknown:
     reason: str
+    malformed: bool = False  # the bytes break the layout (not merely a message this program does not use)
 
 
 Message = AssociationResult | MdsCreate | PollResult | Unknown
@@ -160,7 +163,7 @@ def parse_message(user_data: bytes) -> Message:
     try:
         return _parse(user_data)
     except (MessageError, struct.error, IndexError) as exc:
-        return Unknown(f"malformed: {exc}")
+        return Unknown(f"malformed: {exc}", malformed=True)
 
 
 def _parse(data: bytes) -> Message:
@@ -295,8 +298,9 @@ def _poll_info(data: bytes, at: int, rel_time: int) -> Iterator[NumericObs]:
 
 
 def _observations(attrs: list[tuple[int, bytes]], rel_time: int) -> list[NumericObs]:
-    label = text = None
+    label = measured_at = None
     values: list[tuple[int, int, int, int]] = []
+    text_raw = b""
     for attr_id, value in attrs:
         if attr_id == NOM_ATTR_NU_VAL_OBS:
             values.append(_NU_OBS.unpack_from(value))
@@ -308,9 +312,15 @@ def _observations(attrs: list[tuple[int, bytes]], rel_time: int) -> list[Numeric
         elif attr_id == NOM_ATTR_ID_LABEL:
             label = _U32.unpack_from(value)[0]
         elif attr_id == NOM_ATTR_ID_LABEL_STRING:
-            text = _label_string(value)
+            text_raw = value
+        elif attr_id == NOM_ATTR_TIME_STAMP_ABS:
+            measured_at = bcd_time(value)
+    if not values:
+        return []  # an object described, no number sent (the first poll after association)
+    text = _label_string(text_raw) if text_raw else None
     return [
-        NumericObs(physio, state, unit, decode_float(raw), rel_time, label, text) for physio, state, unit, raw in values
+        NumericObs(physio, state, unit, decode_float(raw), rel_time, label, text, measured_at)
+        for physio, state, unit, raw in values
     ]
 
 
