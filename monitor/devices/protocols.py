@@ -13,6 +13,7 @@ from monitor.devices.datex_s5_driver import DatexS5Driver
 from monitor.devices.driver import DecodingDriver, ProtocolDriver
 from monitor.devices.events import Decoder, LineSettings, ProtocolInfo
 from monitor.devices.intellivue import decoder as intellivue
+from monitor.devices.intellivue_driver import IntellivueDriver
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -29,12 +30,7 @@ _PROTOCOLS: dict[str, _Protocol] = {
         masimo_ascii.MasimoAsciiDecoder,
         lambda: DecodingDriver(masimo_ascii.MasimoAsciiDecoder()),  # talks unprompted: nothing to say
     ),
-    intellivue.INFO.name: _Protocol(
-        intellivue.INFO,
-        intellivue.IntellivueDecoder,
-        # Until the IntelliVue driver lands: decodes, but a monitor sends nothing without an association.
-        lambda: DecodingDriver(intellivue.IntellivueDecoder()),
-    ),
+    intellivue.INFO.name: _Protocol(intellivue.INFO, intellivue.IntellivueDecoder, IntellivueDriver),
 }
 
 PROTOCOL_NAMES: tuple[str, ...] = tuple(_PROTOCOLS)

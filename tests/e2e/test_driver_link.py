@@ -37,6 +37,9 @@ class TalkingDriver:
         events: list[DeviceEvent] = [Sample("HR", 60.0 + i, host_time, host_time) for i in range(len(pings))]
         return Received(events, tuple(b"PONG" for _ in pings))
 
+    def tick(self, now: float) -> list[bytes]:
+        return []
+
     def on_close(self) -> list[bytes]:
         return [b"BYE"]
 
@@ -73,6 +76,37 @@ def test_the_link_writes_the_keep_alive_tick_on_schedule(port: FakePort, make_li
     assert port.receive(5) == b"HELLO"
     assert port.receive(12, timeout=5) == b"TICK" * 3
     assert time.monotonic() - started >= 3 * PERIOD_S, "a tick went out before its period was up"
+
+
+class PollingDriver(TalkingDriver):
+    """Asks by time: POLL once each period from its first tick, on the clock the link passes (monotonic)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.due: float | None = None
+        self.nows: list[float] = []
+
+    def tick(self, now: float) -> list[bytes]:
+        self.nows.append(now)
+        if self.due is None:
+            self.due = now
+        if now < self.due:
+            return []
+        self.due += PERIOD_S
+        return [b"POLL"]
+
+
+def test_the_link_writes_what_the_driver_says_is_due_by_time(port: FakePort, make_link) -> None:
+    events = Events()
+    driver = PollingDriver()
+    started = time.monotonic()
+    link = make_link(str(port.link), events, driver=driver)
+    assert port.receive(5) == b"HELLO"
+    assert port.receive(12, timeout=5) == b"POLL" * 3
+    link.stop()
+    assert time.monotonic() - started >= 2 * PERIOD_S, "the third poll waited two periods"
+    assert started <= driver.nows[0] <= driver.nows[-1] <= time.monotonic(), "ticks get the monotonic clock"
+    assert len(driver.nows) > 3, "asked at each pass of the read loop, not only when something is due"
 
 
 def test_a_silent_driver_sends_nothing_and_no_tick(port: FakePort, make_link) -> None:
