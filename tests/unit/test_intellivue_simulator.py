@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from monitor.devices.events import DeviceStatus, OtherValue, Sample, SampleFlag, ValueState
 from monitor.devices.intellivue import messages as mib
+from monitor.devices.intellivue.decoder import IntellivueDecoder
 from monitor.devices.intellivue.frame import FrameReader, encode_frame
 from monitor.devices.simulator import intellivue_monitor as sim
 from monitor.devices.simulator.physiology import PatientModel
@@ -28,6 +30,7 @@ class Host:
         self.now = 100.0  # the link's clock (s)
         self.monitor = sim.IntellivueEncoder(PatientModel(sc, seed=3), sc, START, clock=lambda: self.now)
         self.reader = FrameReader()
+        self.sent = bytearray()  # every byte the monitor wrote
 
     def say(self, user_data: bytes, t: float) -> list[object]:
         return self._parse(self.monitor.hear(encode_frame(user_data), t))
@@ -37,6 +40,7 @@ class Host:
         return self._parse(self.monitor.due(t))
 
     def _parse(self, frames: list[bytes]) -> list[object]:
+        self.sent += b"".join(frames)
         return [mib.parse_message(m) for m in self.reader.feed(b"".join(frames))]
 
     def associate(self, t: float = 1.0) -> mib.MdsCreate:
@@ -191,3 +195,28 @@ def test_garbage_from_the_host_is_counted_not_answered() -> None:
     host.associate()
     assert host.say(sim.SPPDU + struct.pack(">HH", 9, 0), 2.0) == []
     assert host.monitor.not_understood == 1 and host.monitor.state is sim.Association.ASSOCIATED
+
+
+def test_the_programs_decoder_reads_the_simulated_monitor_on_its_own_clock() -> None:
+    """The whole conversation's bytes through the IntelliVue decoder: samples stamped with the monitor's clock via
+    the MDS create event's time pair, the ids no parameter maps kept as other values, the probe off as SpO2 and
+    pulse rate unavailable, the cuff reading and then its age."""
+    host = Host("sensor-off")
+    host.associate(t=1.0)
+    for t in (40.0, 70.0, 200.0):
+        host.poll(t)
+    events = IntellivueDecoder().feed(bytes(host.sent), host_time=0.0)
+    samples = [e for e in events if isinstance(e, Sample)]
+    assert {s.time for s in samples} <= {START + 40, START + 70, START + 200}, "the monitor's own clock"
+    at_40 = {s.param: s for s in samples if s.time == START + 40}
+    assert set(at_40) == {"HR", "SPO2", "PR", "RR", "ETCO2", "FICO2", "TEMP1", "NIBP_SYS", "NIBP_DIA", "NIBP_MEAN"}
+    assert at_40["NIBP_SYS"].flags == SampleFlag.NONE
+    at_200 = {s.param: s for s in samples if s.time == START + 200}
+    assert at_200["NIBP_SYS"].flags & SampleFlag.NIBP_MEASURING, "the second cuff cycle is measuring"
+    assert at_200["NIBP_SYS"].flags & SampleFlag.STALE, "the reading shown is from 170 s before"
+    others = {e.code for e in events if isinstance(e, OtherValue)}
+    assert others == {PVC, PERF}
+    off = [e for e in events if isinstance(e, DeviceStatus) and e.time == START + 70]
+    assert off and {("SPO2", ValueState.INVALID), ("PR", ValueState.INVALID)} <= set(off[0].unavailable)
+    assert "SPO2" not in {s.param for s in samples if s.time == START + 70}, "no number with the probe off"
+    assert "SPO2" in at_200, "the probe back on (from 150 s)"
