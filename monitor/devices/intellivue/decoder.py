@@ -111,18 +111,16 @@ class IntellivueDecoder:
         self.stats.bytes_in += len(data)
         messages: list[msg.Message] = []
         events: list[DeviceEvent] = []
-        malformed = 0
         for user_data in self.frames.feed(data):
             message = msg.parse_message(user_data)
             messages.append(message)
             kind = type(message).__name__
             self.messages_by_kind[kind] = self.messages_by_kind.get(kind, 0) + 1
             if isinstance(message, msg.Unknown) and message.malformed:
-                malformed += 1
+                self._malformed += 1
             events += self.events_of(message, host_time)
         f = self.frames.stats
-        self.stats.frames_ok = f.good - self._malformed - malformed
-        self._malformed += malformed
+        self.stats.frames_ok = f.good - self._malformed
         self.stats.bad_frames = f.bad + self._malformed
         self.stats.resyncs = f.resyncs
         self.stats.skipped_bytes = f.garbage
