@@ -3,6 +3,8 @@ silent until asked to associate, then the conversation of a real monitor."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -72,3 +74,18 @@ def test_association_mds_create_polls_and_release_through_the_pty(intellivue) ->
     assert any(isinstance(m, mib.Release) for m in pc.read_until(has(mib.Release)))
     assert (monitor.encoder.associations, monitor.requests_seen) == (1, 3)
 
+
+
+def test_the_simulate_command_serves_an_intellivue(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "monitor", "simulate", "--protocol", "intellivue-mib", "--link-dir", str(tmp_path)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            banner = proc.stdout.readline()
+            assert "--protocol intellivue-mib" in banner, banner
+            pc = Pc(str(tmp_path / "monitor-sim"))
+            pc.say(mib.association_request(8000))
+            assert isinstance(pc.read_until(has(mib.MdsCreate))[-1], mib.MdsCreate)
+            pc.port.close()
+        finally:
+            proc.terminate()
+        assert proc.wait(10) == 0
