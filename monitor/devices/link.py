@@ -31,6 +31,7 @@ from typing import TypeVar
 import serial
 import serial.tools.list_ports
 
+from monitor.devices import url_handlers  # noqa: F401 -- registers udp:// (a LAN monitor) with pyserial
 from monitor.devices.capture import CaptureWriter
 from monitor.devices.driver import ProtocolDriver
 from monitor.devices.events import DeviceEvent, LineSettings
