@@ -9,9 +9,9 @@ import select
 import threading
 import time
 
-from fake_port import Events, FakePort
+from fake_port import Decoded, FakePort
 
-from monitor.devices.events import DeviceEvent, Sample
+from monitor.devices.events import Sample
 from monitor.devices.intellivue_driver import Drop, IntellivueDriver
 from monitor.devices.link import LinkState
 from monitor.devices.simulator import load_scenario
@@ -54,20 +54,13 @@ class Monitor:
                 os.write(master, data)
 
 
-class Heard(Events):
-    def __init__(self) -> None:
-        super().__init__()
-        self.hr: list[Sample] = []
-
-    def on_events(self, events: list[DeviceEvent], host_time: float) -> None:
-        with self.cond:
-            self.hr += [e for e in events if isinstance(e, Sample) and e.param == "HR"]
-            self.cond.notify_all()
+def hr(heard: Decoded) -> list[Sample]:
+    return [e for e in heard.events if isinstance(e, Sample) and e.param == "HR"]
 
 
 def test_a_monitor_gone_silent_is_associated_again_when_the_silence_reopens_the_port(port: FakePort, make_link):
     monitor = Monitor(port)
-    heard = Heard()
+    heard = Decoded()
     driver = IntellivueDriver()
     opened: list[float] = []
     make_link(
@@ -79,14 +72,14 @@ def test_a_monitor_gone_silent_is_associated_again_when_the_silence_reopens_the_
         silence_timeout=0.5,
     )
     try:
-        assert heard.wait(lambda: len(heard.hr) >= 2, timeout=10), "associated and polled"
+        assert heard.wait(lambda: len(hr(heard)) >= 2, timeout=10), "associated and polled"
         monitor.restart()  # the monitor forgets the association: our polls go unanswered
         assert heard.wait(lambda: LinkState.SILENT in heard.names(), timeout=5)
-        before = len(heard.hr)
-        assert heard.wait(lambda: len(heard.hr) >= before + 2, timeout=10), "values again"
+        before = len(hr(heard))
+        assert heard.wait(lambda: len(hr(heard)) >= before + 2, timeout=10), "values again"
         silent = next(e for e in heard.states if e.state is LinkState.SILENT)
         assert len(opened) >= 2 and heard.names()[-1] is LinkState.RECEIVING
-        assert min(s.host_time for s in heard.hr[before:]) > silent.time, "after the silence, not left over"
+        assert min(s.host_time for s in hr(heard)[before:]) > silent.time, "after the silence, not left over"
         assert monitor.encoder.associations == driver.associations == 2
         assert driver.drops[Drop.SILENCE] == 0, "the reopen asked again before the driver's 10 s"
     finally:

@@ -45,6 +45,17 @@ class Recorder:
         return sum(1 for s in self.samples if s.param == param)
 
 
+def replayed(acq: Acquisition, protocol: str, param: str) -> list[float]:
+    """The values of `param` the session's raw capture decodes to."""
+    decoder = make_decoder(protocol)
+    return [
+        e.value
+        for t, chunk in iter_chunks(acq.capture_path)
+        for e in decoder.feed(chunk, t or 0.0)
+        if isinstance(e, Sample) and e.param == param
+    ]
+
+
 @pytest.fixture
 def rig(tmp_path: Path):
     started: list = []
@@ -81,14 +92,7 @@ def test_dri_samples_reach_the_database_and_the_capture(rig, tmp_path: Path) -> 
     assert list(times) == sorted(times)
     assert acq.stats.bad_frames == 0
     # The raw capture replays to the same numbers.
-    decoder = make_decoder("datex-s5")
-    replayed = [
-        e.value
-        for t, chunk in iter_chunks(acq.capture_path)
-        for e in decoder.feed(chunk, t or 0.0)
-        if isinstance(e, Sample) and e.param == "HR"
-    ]
-    assert replayed[: len(values)] == list(values)
+    assert replayed(acq, "datex-s5", "HR")[: len(values)] == list(values)
 
 
 def test_masimo_samples_arrive(rig) -> None:
@@ -128,14 +132,7 @@ def test_intellivue_cable_pull_is_a_disconnect_then_a_new_association_and_values
     assert n_before >= 1 and rec.wait_for(lambda: rec.count("HR") >= n_before + 3, timeout=15)
     assert acq.driver.associations == 2 and acq.driver.phase == "polling" and not acq.driver.drops
     acq.stop()
-    decoder = make_decoder("intellivue-mib")
-    replayed = [
-        e.value
-        for t, chunk in iter_chunks(acq.capture_path)
-        for e in decoder.feed(chunk, t or 0.0)
-        if isinstance(e, Sample) and e.param == "HR"
-    ]
-    assert replayed == [s.value for s in rec.samples if s.param == "HR"]
+    assert replayed(acq, "intellivue-mib", "HR") == [s.value for s in rec.samples if s.param == "HR"]
 
 
 def test_line_noise_is_counted_and_good_records_still_decode(rig) -> None:
