@@ -58,12 +58,12 @@ def hr(heard: Decoded) -> list[Sample]:
     return [e for e in heard.events if isinstance(e, Sample) and e.param == "HR"]
 
 
-def test_a_monitor_gone_silent_is_associated_again_when_the_silence_reopens_the_port(port: FakePort, make_link):
+def test_a_silent_monitor_is_associated_again_after_the_reopen_and_released_on_stop(port: FakePort, make_link):
     monitor = Monitor(port)
     heard = Decoded()
     driver = IntellivueDriver()
     opened: list[float] = []
-    make_link(
+    link = make_link(
         str(port.link),
         heard,
         driver=driver,
@@ -82,5 +82,10 @@ def test_a_monitor_gone_silent_is_associated_again_when_the_silence_reopens_the_
         assert min(s.host_time for s in hr(heard)[before:]) > silent.time, "after the silence, not left over"
         assert monitor.encoder.associations == driver.associations == 2
         assert driver.drops[Drop.SILENCE] == 0, "the reopen asked again before the driver's 10 s"
+        link.stop()
+        deadline = time.monotonic() + 5
+        while monitor.encoder.releases == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert monitor.encoder.releases == 1, "stopping the chair released the association"
     finally:
         monitor.stop()
