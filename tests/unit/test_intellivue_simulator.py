@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.devices.events import DeviceStatus, OtherValue, Sample, SampleFlag, ValueState
+from monitor.devices.events import DeviceStatus, MeasurementState, OtherValue, Sample, SampleFlag, ValueState
 from monitor.devices.intellivue import messages as mib
 from monitor.devices.intellivue.decoder import IntellivueDecoder
 from monitor.devices.intellivue.frame import FrameReader, encode_frame
@@ -111,7 +111,7 @@ def test_nibp_is_unavailable_before_the_first_reading_then_sent_as_a_compound() 
     host = Host()
     host.associate()
     before = values(host.poll(10.0))  # the first cuff cycle ends at 30 s
-    assert all(before[p].value is None and before[p].state == sim.STATE_UNAVAILABLE for p in NIBP)
+    assert all(before[p].value is None and before[p].state == MeasurementState.UNAVAILABLE for p in NIBP)
     after = values(host.poll(40.0))
     sys_, dia, mean = (after[p].value for p in NIBP)
     assert 50 < dia < mean < sys_ < 200 and all(after[p].state == 0 for p in NIBP)
@@ -124,7 +124,7 @@ def test_with_the_probe_off_spo2_pulse_and_perfusion_are_invalid_without_a_numbe
     on, off = values(host.poll(30.0)), values(host.poll(70.0))
     assert on[SPO2].value is not None and on[SPO2].state == 0
     for physio in (SPO2, PULSE, PERF):
-        assert off[physio].value is None and off[physio].state & sim.STATE_INVALID
+        assert off[physio].value is None and off[physio].state & MeasurementState.INVALID
     assert off[HR].value is not None and off[HR].state == 0, "the ECG goes on"
 
 
