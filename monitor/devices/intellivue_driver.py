@@ -16,6 +16,7 @@ Timers run on the monotonic clock the link passes to `tick`; what `receive` star
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 from enum import StrEnum
@@ -25,6 +26,8 @@ from monitor.devices.events import DecoderStats
 from monitor.devices.intellivue import messages as msg
 from monitor.devices.intellivue.decoder import INFO, IntellivueDecoder
 from monitor.devices.intellivue.frame import encode_frame
+
+log = logging.getLogger(__name__)
 
 POLL_PERIOD_S = 1.0  # numerics about once a second (issue 21)
 MIN_POLL_PERIOD_TICKS = round(POLL_PERIOD_S * msg.TICKS_PER_SECOND)  # the poll profile's min_poll_period
@@ -106,19 +109,11 @@ class IntellivueDriver:
             self._last_sent, self._sent_since_tick = now, False
         if self._deadline is None:
             self._deadline = now + self._delay_s
-        if now >= self._deadline:
-            if self.phase is not Phase.WAITING:
-                self.drops[Drop.SILENCE] += 1
-            return self._sent(now, self._associate())
-        if self.phase is not Phase.POLLING:
+        due = self._timed_out() if now >= self._deadline else self._due(now)
+        if due is None:
             return []
-        if self._next_poll is None or now >= self._next_poll:
-            behind = self._next_poll is None or now - self._next_poll >= self.poll_period_s  # one poll, not a burst
-            self._next_poll = (now if behind else self._next_poll) + self.poll_period_s
-            return self._sent(now, self._poll())
-        if now - self._last_sent >= self.timeout_s / 3 and self._mds_result is not None:
-            return self._sent(now, self._mds_result)
-        return []
+        self._last_sent = now
+        return [encode_frame(due)]
 
     def on_close(self) -> list[bytes]:
         """Release the association before the port closes, so the monitor frees it at once."""
@@ -143,17 +138,40 @@ class IntellivueDriver:
             return [self._mds_result]
         return []  # poll results: values for the decoder; hearing them restarted the silence timer
 
+    def _timed_out(self) -> bytes:
+        """The timer ran out: the retry after a drop is due, or the monitor was silent too long."""
+        if self.phase is not Phase.WAITING:
+            self.drops[Drop.SILENCE] += 1
+            log.warning("IntelliVue: nothing heard for %g s while %s: associating again", self.timeout_s, self.phase)
+        return self._associate()
+
+    def _due(self, now: float) -> bytes | None:
+        """While polling: the poll when its period is up, else a keep-alive when a third of the timeout is."""
+        if self.phase is not Phase.POLLING:
+            return None
+        if self._next_poll is None or now >= self._next_poll:
+            behind = self._next_poll is None or now - self._next_poll >= self.poll_period_s  # one poll, not a burst
+            self._next_poll = (now if behind else self._next_poll) + self.poll_period_s
+            return self._poll()
+        if self._last_sent is not None and now - self._last_sent >= self.timeout_s / 3:
+            return self._mds_result
+        return None
+
     def _accepted(self, min_poll_period_ticks: int) -> None:
         self.associations += 1
         self.phase = Phase.ASSOCIATED
         self.poll_period_s = max(POLL_PERIOD_S, min_poll_period_ticks / msg.TICKS_PER_SECOND)
         self.timeout_s = association_timeout_s(min_poll_period_ticks)
         self._arm(self.timeout_s)
+        log.info(
+            "IntelliVue: association accepted, polling every %g s (timeout %g s)", self.poll_period_s, self.timeout_s
+        )
 
     def _dropped(self, why: Drop) -> None:
         if self.phase is Phase.WAITING:
             return
         self.drops[why] += 1
+        log.warning("IntelliVue: the monitor ended the association (%s): asking again in %g s", why, RETRY_S)
         self.phase = Phase.WAITING
         self._mds_result = None
         self._arm(RETRY_S)
@@ -178,7 +196,3 @@ class IntellivueDriver:
         """Frame messages sent outside a tick; the next tick notes the time."""
         self._sent_since_tick = self._sent_since_tick or bool(messages)
         return [encode_frame(m) for m in messages]
-
-    def _sent(self, now: float, message: bytes) -> list[bytes]:
-        self._last_sent = now
-        return [encode_frame(message)]
