@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from monitor.cli import main
 from monitor.devices import protocols
-from monitor.devices.events import DeviceStatus, OtherValue, Sample, SampleFlag, ValueState
+from monitor.devices.events import DeviceStatus, MeasurementState, OtherValue, Sample, SampleFlag, ValueState
 from monitor.devices.intellivue import messages as m
 from monitor.devices.intellivue.decoder import INFO, IntellivueDecoder
 from monitor.devices.intellivue.float_type import NAN, encode_float
@@ -56,7 +56,7 @@ def test_real_capture_decodes_to_the_values_its_readme_lists(vectors: Path) -> N
     first = [e for e in events if isinstance(e, OtherValue) and e.t == samples[0].time]
     others = {o.code: o for o in first}
     assert others[0x4261].value == 0.0 and others[0x4261].label.startswith("PVC — NOM_ECG_V_P_C_CNT")
-    assert others[0x4BB0].value is None and others[0x4BB0].state == m.STATE_INVALID
+    assert others[0x4BB0].value is None and others[0x4BB0].state == MeasurementState.INVALID
     assert others[0x4BB0].label == "Perf — NOM_PULS_OXIM_PERF_REL (0x4BB0)"
     assert [o.value for o in first if 0x0300 <= o.code < 0x0400] == [-0.9, -1.5, -0.5, 1.2, -0.1, -1.0, 0.7, 0.8]
     assert {o.unit for o in first if 0x0300 <= o.code < 0x0400} == {"mm"}
@@ -138,10 +138,10 @@ def test_mapped_values_become_samples_with_kpa_in_mmhg() -> None:
 def test_state_bits_make_a_value_unavailable_never_a_sample() -> None:
     events, _ = feed(
         poll(
-            nu(0x4182, 80, BPM, m.STATE_QUESTIONABLE),
-            nu(0x4BB8, 97, PCT, m.STATE_DEMO_DATA),
-            nu(0x4822, 80, BPM, m.STATE_TEST_DATA),
-            nu(0x4A15, 120, MMHG, m.STATE_CALIBRATION),
+            nu(0x4182, 80, BPM, MeasurementState.QUESTIONABLE),
+            nu(0x4BB8, 97, PCT, MeasurementState.DEMO_DATA),
+            nu(0x4822, 80, BPM, MeasurementState.TEST_DATA),
+            nu(0x4A15, 120, MMHG, MeasurementState.CALIBRATION_ONGOING),
             nu(0x4B48, None, DEGC),
             nu(0x500A, 12, RPM, 0x0002),  # in alarm: still a reading
         )
@@ -179,12 +179,12 @@ def test_airway_respiration_rate_wins_over_impedance() -> None:
     events, _ = feed(poll(nu(0x500A, 20, RPM), nu(0x5012, 14, RPM)))
     assert samples(events)["RR"].value == 14.0
     assert [o.value for o in events if isinstance(o, OtherValue)] == [20.0]  # impedance kept, not lost
-    events, _ = feed(poll(nu(0x500A, 20, RPM), nu(0x5012, None, RPM, m.STATE_INVALID)))
+    events, _ = feed(poll(nu(0x500A, 20, RPM), nu(0x5012, None, RPM, MeasurementState.INVALID)))
     assert samples(events)["RR"].value == 20.0  # no capnograph breath count: the impedance rate stands in
 
 
 def test_nibp_measuring_flag() -> None:
-    events, _ = feed(poll(nu(0x4A05, 120, MMHG, m.STATE_MEASUREMENT_ONGOING)))
+    events, _ = feed(poll(nu(0x4A05, 120, MMHG, MeasurementState.MEASUREMENT_ONGOING)))
     assert samples(events)["NIBP_SYS"].flags == SampleFlag.NIBP_MEASURING
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.devices.events import MeasurementState
 from monitor.devices.intellivue import messages as m
 from monitor.devices.intellivue.frame import FrameReader
 
@@ -78,8 +79,8 @@ def test_linked_results_assemble_into_one_poll_per_second(frames: list[bytes]) -
         "HR",
     )
     for nibp in (0x4A05, 0x4A06, 0x4A07):
-        assert (obs[nibp].state, obs[nibp].unit_code, obs[nibp].value) == (m.STATE_UNAVAILABLE, 0x0F20, None)
-    assert (obs[0x4BB8].state, obs[0x4BB8].value, obs[0x4BB8].label_text) == (m.STATE_INVALID, None, "SpO₂")
+        assert (obs[nibp].state, obs[nibp].unit_code, obs[nibp].value) == (MeasurementState.UNAVAILABLE, 0x0F20, None)
+    assert (obs[0x4BB8].state, obs[0x4BB8].value, obs[0x4BB8].label_text) == (MeasurementState.INVALID, None, "SpO₂")
     assert (obs[0x4822].state, obs[0x4822].value) == (0x8001, None)
     assert obs[0x4BB0].value is None and obs[0x4261].value == 0.0
     st = [o.value for o in polls[1].observations if 0x0300 <= o.physio_id < 0x0400]

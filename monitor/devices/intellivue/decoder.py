@@ -21,13 +21,17 @@ messages through read() and answers them. Facts from shared/protocols/README.md 
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import ClassVar
 
 from monitor.devices.events import (
+    NOT_A_READING,
     DecoderStats,
     DeviceEvent,
     DeviceStatus,
     LineSettings,
+    MeasurementState,
     OtherValue,
     ProtocolInfo,
     Sample,
@@ -55,14 +59,7 @@ INFO = ProtocolInfo(
     description="Philips IntelliVue MP/MX Data Export over the MIB/RS-232 port, numerics",
 )
 
-NOT_A_READING = (
-    msg.STATE_INVALID
-    | msg.STATE_QUESTIONABLE
-    | msg.STATE_UNAVAILABLE
-    | msg.STATE_CALIBRATION
-    | msg.STATE_TEST_DATA
-    | msg.STATE_DEMO_DATA
-)
+_NOT_A_READING = functools.reduce(operator.or_, NOT_A_READING)  # invalid, questionable, unavailable, calibrating, ...
 _NIBP = ("NIBP_SYS", "NIBP_DIA", "NIBP_MEAN")
 NIBP_STALE_S = 60.0  # as the DRI's NIBP "data older than 60 s" bit (shared/protocols/README.md §2.8)
 _RANK = {physio: rank for rank, physio in enumerate(RR_PREFERENCE)}
@@ -70,9 +67,9 @@ _RANK = {physio: rank for rank, physio in enumerate(RR_PREFERENCE)}
 
 def _reading_state(obs: msg.NumericObs) -> ValueState | None:
     """Why the monitor says `obs` is not a reading, or None."""
-    if obs.state & msg.STATE_CALIBRATION:
+    if obs.state & MeasurementState.CALIBRATION_ONGOING:
         return ValueState.NOT_CALIBRATED
-    if obs.state & NOT_A_READING:
+    if obs.state & _NOT_A_READING:
         return ValueState.INVALID
     if obs.value is None:
         return ValueState.NOT_A_NUMBER
@@ -81,7 +78,7 @@ def _reading_state(obs: msg.NumericObs) -> ValueState | None:
 
 def _nibp_flags(obs: msg.NumericObs, t: float) -> SampleFlag:
     flags = SampleFlag.NONE
-    if obs.state & msg.STATE_MEASUREMENT_ONGOING:
+    if obs.state & MeasurementState.MEASUREMENT_ONGOING:
         flags |= SampleFlag.NIBP_MEASURING
     if obs.measured_at is not None and t - obs.measured_at > NIBP_STALE_S:
         flags |= SampleFlag.STALE

@@ -59,15 +59,6 @@ NOM_ATTR_TIME_STAMP_ABS = 0x0990  # when an object's value was measured (NIBP: t
 NOM_ATTR_TIME_PD_POLL = 0xF13E
 NOM_POLL_PROFILE_SUPPORT = 0x0001
 
-# Measurement state bits (NuObsValue.state)
-STATE_INVALID = 0x8000
-STATE_QUESTIONABLE = 0x4000
-STATE_UNAVAILABLE = 0x2000
-STATE_CALIBRATION = 0x1000
-STATE_TEST_DATA = 0x0800
-STATE_DEMO_DATA = 0x0400
-STATE_MEASUREMENT_ONGOING = 0x0020
-
 TICKS_PER_SECOND = 8000  # RelativeTime: 1/8 ms
 
 _U16 = struct.Struct(">H")
@@ -129,7 +120,7 @@ class MdsCreate:
 @dataclass(frozen=True, slots=True)
 class NumericObs:
     physio_id: int
-    state: int
+    state: int  # MeasurementState bits (monitor.devices.events)
     unit_code: int
     value: float | None  # None: NaN, NRes or infinite
     rel_time: int
