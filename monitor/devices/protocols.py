@@ -44,7 +44,7 @@ _PROTOCOLS: dict[str, _Protocol] = {
         intellivue.IntellivueDecoder,
         IntellivueDriver,
         lan_driver=lambda: UnframedDriver(
-            make_driver(intellivue.INFO.name), encode_frame, FrameReader(), f"{intellivue.INFO.name} (LAN)"
+            IntellivueDriver(), encode_frame, FrameReader(), f"{intellivue.INFO.name} (LAN)"
         ),
         lan_decoder=lambda: UnframedDecoder(
             intellivue.IntellivueDecoder(), encode_frame, f"{intellivue.INFO.name} (LAN)"

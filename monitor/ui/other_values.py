@@ -8,6 +8,7 @@ perfusion index, PVC count, ...): its label, the number, its unit and its age, b
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
@@ -53,10 +54,11 @@ class OtherValuesList(QTreeWidget):
             for column, text in enumerate(row_texts(other)):
                 if item.text(column) != text:
                     item.setText(column, text)
-            colour = QBrush(QColor(theme.CARD_TEXT if other.shown.current else theme.NOT_CURRENT))
-            if item.foreground(VALUE) != colour:
+            dim = not other.shown.current
+            if dim != self._is_dim(item):
+                grey = QBrush(QColor(theme.NOT_CURRENT)) if dim else None  # None: the list's own text colour
                 for column in range(len(COLUMNS)):
-                    item.setForeground(column, colour)
+                    item.setData(column, Qt.ItemDataRole.ForegroundRole, grey)
 
     def row(self, code: int) -> tuple[str, ...] | None:
         """The texts of the row of `code` (None when there is none): what the nurse reads there."""
@@ -67,5 +69,8 @@ class OtherValuesList(QTreeWidget):
 
     def dimmed(self, code: int) -> bool:
         """The row of `code` is grey: its number is not current."""
-        item = self.topLevelItem(self._codes.index(code))
-        return item.foreground(VALUE).color() == QColor(theme.NOT_CURRENT)
+        return self._is_dim(self.topLevelItem(self._codes.index(code)))
+
+    @staticmethod
+    def _is_dim(item: QTreeWidgetItem) -> bool:
+        return item.data(VALUE, Qt.ItemDataRole.ForegroundRole) is not None

@@ -39,3 +39,36 @@ def test_other_values_are_listed_by_the_tiles_rule_and_stored(qtbot, live_window
     stored = conn.execute("SELECT code, label, unit, value, state FROM other_values ORDER BY id").fetchall()
     conn.close()
     assert stored == [(PERF, LABEL, "%", 2.5, 0), (PERF, LABEL, "%", 2.4, 0x8000)]
+
+
+def test_a_simulated_intellivue_s_unmapped_numerics_are_listed_and_stored(qtbot, tmp_path) -> None:
+    """End to end through the pty: the simulated IntelliVue's perfusion index and PVC count (ids no canonical
+    parameter maps) arrive as other values, are listed current with the monitor's label and unit, and are stored."""
+    from accounts import desk_for
+
+    from monitor.app.chair import ChairConfig
+    from monitor.app.station import Station
+    from monitor.storage.writer import SessionWriter
+    from monitor.ui.app import open_chair_window
+
+    writer = SessionWriter(tmp_path / "monitor.sqlite3")
+    writer.start()
+    station = Station([ChairConfig("Chair 1", None, "intellivue-mib", scenario="stable", speed=10)], writer)
+    try:
+        window = open_chair_window(station.chairs[0], desk_for(writer.db_path))
+        qtbot.addWidget(window)
+        listed = window.workspace.other_values
+        pvc = 0x4261
+        qtbot.waitUntil(lambda: listed.row(PERF) is not None and listed.row(pvc) is not None, timeout=20000)
+        qtbot.waitUntil(lambda: listed.row(PERF)[1] != "--" and not listed.dimmed(PERF), timeout=10000)
+        label, value, _unit, _age = listed.row(PERF)
+        assert "(0x4BB0)" in label and 0 < float(value) < 20
+        assert "(0x4261)" in listed.row(pvc)[0]
+        assert writer.flush()
+        conn = connect(writer.db_path)
+        codes = {r[0] for r in conn.execute("SELECT DISTINCT code FROM other_values")}
+        conn.close()
+        assert {PERF, pvc} <= codes
+    finally:
+        station.stop()
+        writer.close()

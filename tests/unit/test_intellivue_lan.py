@@ -4,10 +4,14 @@ carries it. The monitor's side is the simulator's IntelliVue (tests/udp_intelliv
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from udp_intellivue import simulated_intellivue
 
 from monitor.app.replay import replay_capture
+from monitor.cli import main
 from monitor.devices.capture import CaptureWriter
 from monitor.devices.datagram_driver import UnframedDriver
 from monitor.devices.events import DeviceEvent, OtherValue, Sample
@@ -55,14 +59,20 @@ def _monitor_messages() -> list[bytes]:
     return FrameReader().feed(b"".join(framed))
 
 
-def test_a_lan_capture_replays_into_a_session_with_its_other_values(tmp_path) -> None:
-    """A capture recorded from a udp:// port holds one record per datagram; its replay decodes them as the LAN
-    variant and stores every numeric: the mapped ones as samples, the others as other values."""
+def _lan_capture(tmp_path) -> Path:
+    """A capture as the link records one from a udp:// port: one data record per datagram."""
     path = tmp_path / "lan.ismcap"
     capture = CaptureWriter(path, protocol="intellivue-mib", source="udp://10.1.2.7:24105", line={})
     for i, message in enumerate(_monitor_messages()):
         capture.write_data(T0 + i * 0.01, message)
     capture.close()
+    return path
+
+
+def test_a_lan_capture_replays_into_a_session_with_its_other_values(tmp_path) -> None:
+    """A capture recorded from a udp:// port holds one record per datagram; its replay decodes them as the LAN
+    variant and stores every numeric: the mapped ones as samples, the others as other values."""
+    path = _lan_capture(tmp_path)
     db = tmp_path / "m.sqlite3"
     with SessionWriter(db) as writer:
         sid = replay_capture(path, writer)
@@ -72,3 +82,11 @@ def test_a_lan_capture_replays_into_a_session_with_its_other_values(tmp_path) ->
     conn.close()
     assert {"HR", "SPO2"} <= params
     assert {PERF, PVC} <= set(others) and others[PERF] is not None
+
+
+def test_decode_prints_a_lan_capture_s_values(tmp_path, capsys) -> None:
+    """`decode --protocol intellivue-mib` of a capture from a udp:// port: decoded as the LAN variant."""
+    assert main(["decode", "--protocol", "intellivue-mib", str(_lan_capture(tmp_path))]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {"HR", "SPO2"} <= {line.get("param") for line in lines}
+    assert "0x4BB0" in {line.get("code") for line in lines}
