@@ -1,7 +1,8 @@
-"""Fuzzing every decoder: generated and mutated inputs must never raise, and every valid frame (DRI) or line
-(Masimo) embedded anywhere in noise must be recovered with its values.
+"""Fuzzing every decoder: generated and mutated inputs must never raise, and every valid frame (DRI), line
+(Masimo) or poll result (IntelliVue: the real capture's 4-frame linked result, HR varied) embedded anywhere in
+noise must be recovered with its values.
 
-Run: .venv/bin/python benchmarks/fuzz.py [--inputs 1000000] [--seed 1]
+Run: .venv/bin/python benchmarks/fuzz.py [--inputs 1000000] [--seed 1] [--only NAME]
 Per decoder and input: one of random bytes, a valid frame/line mutated (bit flips, cut, bytes inserted or
 dropped, stray flag and escape bytes), or a valid frame/line between two random noise blocks. A fresh decoder takes
 each input in random chunks; the embedded kind is checked for its exact values. Prints counts and time.
@@ -10,13 +11,18 @@ each input in random chunks; the embedded kind is checked for its exact values. 
 from __future__ import annotations
 
 import argparse
+import functools
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 from monitor.devices import datex_s5 as dri
 from monitor.devices.events import Decoder, DeviceEvent, Sample
+from monitor.devices.intellivue.decoder import IntellivueDecoder
+from monitor.devices.intellivue.float_type import encode_float
+from monitor.devices.intellivue.frame import FrameReader, encode_frame
 from monitor.devices.masimo_ascii import MasimoAsciiDecoder, format_line
 
 T0 = 1_700_000_000
@@ -31,6 +37,21 @@ def dri_valid(rng: np.random.Generator, i: int) -> tuple[bytes, float]:
 def masimo_valid(rng: np.random.Generator, i: int) -> tuple[bytes, float]:
     spo2 = float(rng.integers(70, 101))
     return format_line(time=T0 + i, spo2=spo2, pr=72, pi=2.5, pvi=12), spo2
+
+
+@functools.cache
+def _intellivue_poll() -> tuple[bytes, bytes]:
+    raw = (
+        Path(__file__).resolve().parents[1] / "tests" / "vectors" / "intellivue_mib_rx_excerpt_40frames.raw"
+    ).read_bytes()
+    frames = FrameReader().feed(raw)
+    return frames[8][:-4], b"".join(encode_frame(f) for f in frames[9:12])  # HR is frame 8's last 4 bytes
+
+
+def intellivue_valid(rng: np.random.Generator, i: int) -> tuple[bytes, float]:
+    hr = float(rng.integers(30, 200))
+    head, rest = _intellivue_poll()
+    return encode_frame(head + encode_float(hr, 0).to_bytes(4, "big")) + rest, hr
 
 
 def mutate(rng: np.random.Generator, data: bytes, specials: bytes) -> bytes:
@@ -113,20 +134,27 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--inputs", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--only", choices=("dri", "masimo", "intellivue"), help="fuzz one decoder")
     args = parser.parse_args()
-    # DRI frames delimit themselves (flags); noise is followed by a flag so the frame's start is seen as a start.
-    run(
-        "GE S/5 DRI",
-        dri.DatexS5Decoder,
-        dri_valid,
-        "HR",
-        bytes([0x7E, 0x7D, 0x5E, 0x5D]),
-        bytes([0x7E]),
-        args.inputs,
-        args.seed,
-    )
-    # Masimo lines end with CR LF; noise ends a line of its own before the real line, as on a real port.
-    run("Masimo ASCII 1", MasimoAsciiDecoder, masimo_valid, "SPO2", b"\r\n-/: ", b"\r\n", args.inputs, args.seed)
+    if args.only in (None, "dri"):
+        # DRI frames delimit themselves (flags); noise is followed by a flag so the frame's start is seen as one.
+        run(
+            "GE S/5 DRI",
+            dri.DatexS5Decoder,
+            dri_valid,
+            "HR",
+            bytes([0x7E, 0x7D, 0x5E, 0x5D]),
+            bytes([0x7E]),
+            args.inputs,
+            args.seed,
+        )
+    if args.only in (None, "masimo"):
+        # Masimo lines end with CR LF; noise ends a line of its own before the real line, as on a real port.
+        run("Masimo ASCII 1", MasimoAsciiDecoder, masimo_valid, "SPO2", b"\r\n-/: ", b"\r\n", args.inputs, args.seed)
+    if args.only in (None, "intellivue"):
+        # No separator: a frame start (0xC0) ends whatever the noise left open, as on a real port.
+        specials = bytes([0xC0, 0xC1, 0x7D, 0xE0, 0xE1, 0x5D])
+        run("IntelliVue MIB", IntellivueDecoder, intellivue_valid, "HR", specials, b"", args.inputs, args.seed)
     return 0
 
 

@@ -45,11 +45,12 @@ def station_file() -> Path:
     return data_dir() / "station.json"
 
 
-def demo_chairs(count: int, speed: float = 1.0) -> list[ChairConfig]:
+def demo_chairs(count: int, speed: float = 1.0, protocol: str = "datex-s5") -> list[ChairConfig]:
+    """`count` chairs on simulated monitors speaking `protocol`, each with its own scenario."""
     if not 1 <= count <= MAX_CHAIRS:
         raise ValueError(f"a station has 1 to {MAX_CHAIRS} chairs, not {count}")
     return [
-        ChairConfig(f"Chair {i + 1}", None, "datex-s5", scenario=DEMO_SCENARIOS[i], speed=speed, seed=i)
+        ChairConfig(f"Chair {i + 1}", None, protocol, scenario=DEMO_SCENARIOS[i], speed=speed, seed=i)
         for i in range(count)
     ]
 

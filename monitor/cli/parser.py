@@ -180,7 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--station",
         type=_chair_count,
         metavar="N",
-        help="the station overview: N chairs with simulated monitors (1-8), or 0 for the ports saved in station.json",
+        help="the station overview: N chairs with simulated monitors speaking --protocol (1-8), or 0 for the ports "
+        "saved in station.json",
     )
     run.add_argument(
         "--resume",

@@ -42,15 +42,17 @@ def decode(args: argparse.Namespace) -> int:
 
 
 def _decode_file(args: argparse.Namespace) -> int:
-    from monitor.devices.capture import iter_chunks
-    from monitor.devices.events import DeviceStatus, Sample
+    from monitor.devices.capture import is_capture, iter_chunks, read_capture
+    from monitor.devices.events import DeviceStatus, OtherValue, Sample
     from monitor.devices.protocols import make_decoder
     from monitor.params import PARAMS
 
     if not args.file.is_file():
         print(f"decode: no such file: {args.file}", file=sys.stderr)
         return 2
-    decoder = make_decoder(args.protocol)
+    # a capture recorded from a udp:// port holds one message per record: the protocol's LAN variant decodes it
+    source = read_capture(args.file).header.source if is_capture(args.file) else ""
+    decoder = make_decoder(args.protocol, source)
     out = sys.stdout
     for host_time, chunk in iter_chunks(args.file):
         for event in decoder.feed(chunk, host_time if host_time is not None else 0.0):
@@ -60,6 +62,12 @@ def _decode_file(args: argparse.Namespace) -> int:
                 if event.flags:
                     line["flags"] = [f.name.lower() for f in type(event.flags) if f in event.flags and f.name]
                 out.write(json.dumps(line) + "\n")
+            elif isinstance(event, OtherValue):  # a numeric no canonical parameter maps: kept, with its label
+                other = {"time": _iso(event.t), "code": f"0x{event.code:04X}", "label": event.label,
+                         "value": event.value, "unit": event.unit}  # fmt: skip
+                if event.problem():
+                    other["problem"] = event.problem()
+                out.write(json.dumps(other, ensure_ascii=False) + "\n")
             elif isinstance(event, DeviceStatus) and args.status:
                 status = {
                     "time": _iso(event.time),

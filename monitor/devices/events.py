@@ -76,7 +76,59 @@ class DeviceStatus:
         return other is not None and self.conditions == other.conditions and self.unavailable == other.unavailable
 
 
-DeviceEvent = Sample | DeviceStatus
+class MeasurementState(IntFlag):
+    """OtherValue.state: the device's measurement state in IntelliVue's MeasurementState layout (shared/protocols
+    README §3.4), the one device that sends OtherValues today; 0 is a valid measurement."""
+
+    INVALID = 0x8000
+    QUESTIONABLE = 0x4000
+    UNAVAILABLE = 0x2000
+    CALIBRATION_ONGOING = 0x1000
+    TEST_DATA = 0x0800
+    DEMO_DATA = 0x0400
+    VALIDATED = 0x0080
+    EARLY_INDICATION = 0x0040
+    MEASUREMENT_ONGOING = 0x0020
+    IN_ALARM = 0x0002
+    ALARM_INHIBITED = 0x0001
+
+
+# The states in which a number is not the patient's current reading, each with what the screen says instead.
+NOT_A_READING = {
+    MeasurementState.INVALID: "invalid",
+    MeasurementState.UNAVAILABLE: "unavailable",
+    MeasurementState.QUESTIONABLE: "questionable",
+    MeasurementState.CALIBRATION_ONGOING: "calibrating",
+    MeasurementState.TEST_DATA: "test data",
+    MeasurementState.DEMO_DATA: "demo data",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OtherValue:
+    """A numeric the monitor sent under an id no canonical parameter maps (monitor.params): kept and shown as is,
+    never alarmed on. `code` is the device's own id (IntelliVue: the physio id); `label` and `unit` are for people;
+    `value` is None when the device sent no number (NaN, not available); `state` is the device's raw measurement
+    state (IntelliVue MeasurementState bits, 0 = valid). Times as in Sample: `t` the device's clock, `host_t` arrival.
+    """
+
+    code: int
+    label: str
+    unit: str
+    value: float | None
+    t: float
+    host_t: float
+    state: int = 0
+
+    def problem(self) -> str:
+        """Why the number is not a reading ("" when it is): the device sent none, or flagged it (NOT_A_READING)."""
+        reasons = [why for bit, why in NOT_A_READING.items() if self.state & bit]
+        if reasons:
+            return ", ".join(reasons)
+        return "" if self.value is not None and math.isfinite(self.value) else "no valid value"
+
+
+DeviceEvent = Sample | DeviceStatus | OtherValue
 
 
 def value_state(param: str, value: float) -> ValueState | None:

@@ -42,6 +42,7 @@ GENERATED: dict[str, str] = {
     "hl7_outbox": "a message for the EHR is never changed once queued",
     "hl7_deliveries": "the HL7 delivery history is append-only",
     "ehr_registrations": "a registration from the EHR is never changed: an update is a new row",
+    "other_values": "a value the monitor sent is never changed",
 }
 
 

@@ -200,7 +200,10 @@ def run_station(options: GuiOptions, app: QApplication, db_path: Path, headless:
     the ports remembered in station.json."""
     try:
         policy = options.clinic.port_policy
-        configs = load_station(policy=policy) if options.station == 0 else demo_chairs(options.station, options.speed)
+        if options.station == 0:
+            configs = load_station(policy=policy)
+        else:
+            configs = demo_chairs(options.station, options.speed, options.protocol)
     except ValueError as exc:
         print(f"infusion-monitor: {exc}", file=sys.stderr)
         return 2

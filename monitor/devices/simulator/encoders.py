@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from monitor.devices import datex_s5, masimo_ascii
+from monitor.devices.simulator import intellivue_monitor
 from monitor.devices.simulator.physiology import PatientModel, datex_values, masimo_values
 from monitor.devices.simulator.scenario import Scenario
 
@@ -109,4 +110,5 @@ class MasimoEncoder:
 ENCODERS: dict[str, Callable[[PatientModel, Scenario, float], Encoder]] = {
     datex_s5.INFO.name: DriEncoder,
     masimo_ascii.INFO.name: MasimoEncoder,
+    intellivue_monitor.PROTOCOL: intellivue_monitor.IntellivueEncoder,  # its own module: a conversation, not a stream
 }

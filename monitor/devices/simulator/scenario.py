@@ -9,6 +9,7 @@ JSON fields (all times in seconds of session time):
     sensor_off       [{start_s, end_s}]                SpO2 probe off the finger
     apnea            [{start_s, end_s}]                the capnograph flags apnea
     cable_pull       [{start_s, duration_s}]           the serial port vanishes, then returns
+    pc_unheard       [{start_s, duration_s}]           the monitor hears nothing the PC writes (a broken wire)
     line_noise       {garbage_bytes_per_s, corrupt_frame_fraction} or null
 """
 
@@ -64,6 +65,7 @@ class Scenario:
     sensor_off: tuple[Window, ...] = ()
     apnea: tuple[Window, ...] = ()
     cable_pull: tuple[Window, ...] = ()
+    pc_unheard: tuple[Window, ...] = ()
     line_noise: LineNoise | None = None
 
     def target(self, param: str, t: float) -> float:
@@ -151,5 +153,6 @@ def _parse(name: str, data: dict[str, Any]) -> Scenario:
         sensor_off=_windows(data.get("sensor_off"), "sensor_off"),
         apnea=_windows(data.get("apnea"), "apnea"),
         cable_pull=_windows(data.get("cable_pull"), "cable_pull"),
+        pc_unheard=_windows(data.get("pc_unheard"), "pc_unheard"),
         line_noise=line_noise,
     )

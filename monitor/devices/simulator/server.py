@@ -2,9 +2,10 @@
 
 `start()` runs on the caller's thread and returns a stable path (a symlink to the pty's slave) that pyserial
 opens like any port. One daemon worker thread then plays the scenario: the protocol's encoder (picked from
-monitor.devices.simulator.encoders) answers DRI requests like an S/5 or writes Masimo lines every second; the
-worker pulls the "cable" (the pty and its symlink vanish and a new one appears),
-and adds line noise. Simulated time runs `speed` times faster than the wall clock.
+monitor.devices.simulator.encoders) answers DRI requests like an S/5, writes Masimo lines every second, or holds an
+IntelliVue's data-export association; the worker pulls the "cable" (the pty and its symlink vanish and a new one
+appears), breaks the PC's transmit wire (pc_unheard), and adds line noise.
+Simulated time runs `speed` times faster than the wall clock.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from monitor.devices.simulator.encoders import ENCODERS
+from monitor.devices.simulator.encoders import ENCODERS, Encoder
 from monitor.devices.simulator.physiology import PatientModel
 from monitor.devices.simulator.scenario import Scenario, load_scenario
 
@@ -99,6 +100,11 @@ class SimulatedMonitor:
     def requests_seen(self) -> int:
         return self._encoder.requests_seen
 
+    @property
+    def encoder(self) -> Encoder:
+        """The protocol's side of the conversation: its counters tell a test what the monitor heard and said."""
+        return self._encoder
+
     def session_time(self) -> float:
         return (time.monotonic() - self._t0) * self.speed
 
@@ -139,7 +145,10 @@ class SimulatedMonitor:
                 self._cable(t)
                 if self._master is not None:
                     self._keep_reopenable()
-                    self._send(self._encoder.hear(self._read(), t))
+                    heard = self._read()
+                    if self.scenario.in_window(self.scenario.pc_unheard, t):
+                        heard = b""  # the PC's transmit wire is broken: its bytes never arrive
+                    self._send(self._encoder.hear(heard, t))
                     self._send(self._encoder.due(t))
                     self._garbage(t - last)
                 last = t
