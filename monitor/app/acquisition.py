@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor.devices.capture import CaptureWriter
-from monitor.devices.events import DecoderStats, DeviceEvent, DeviceStatus, LineSettings, Sample
+from monitor.devices.events import DecoderStats, DeviceEvent, DeviceStatus, LineSettings, OtherValue, Sample
 from monitor.devices.link import LinkEvent, SerialLink
 from monitor.devices.port_policy import PortPolicy
 from monitor.devices.protocols import line_settings, make_driver
@@ -56,7 +56,7 @@ class Acquisition:
         self.timebase = timebase  # stored with the session, so a review draws it on the clock it was recorded on
         self.started_at = clock()
         self.writer = writer
-        self.driver = make_driver(config.protocol)
+        self.driver = make_driver(config.protocol, config.port)  # a udp:// port: the protocol's LAN variant
         self.session_id: int | None = None
         self.capture_path: Path | None = None
         self._event_listeners: list[EventListener] = []
@@ -110,13 +110,14 @@ class Acquisition:
 
         The old link is stopped properly (DRI stop request); a new capture file starts because its header names
         the protocol; the change is a link event on the session's record. Raises ValueError for a baud rate
-        the protocol cannot use, before anything is stopped.
+        the protocol cannot use (or a udp:// port for a protocol without a LAN variant), before anything is stopped.
         """
         line = line_settings(protocol, baudrate)
+        driver = make_driver(protocol, port)
         self._stop_link()
         self.config = replace(self.config, port=port, protocol=protocol, baudrate=baudrate)
         with self._lock:
-            self.driver = make_driver(protocol)
+            self.driver = driver
         self._open_capture(line)
         assert self.session_id is not None
         detail = f"monitor changed to {port} ({protocol}); capture {self.capture_path}"
@@ -179,6 +180,9 @@ class Acquisition:
         samples = [e for e in events if isinstance(e, Sample)]
         if samples:
             self.writer.add_samples(self.session_id, samples)
+        others = [e for e in events if isinstance(e, OtherValue)]
+        if others:  # every numeric is kept, the unmapped ones too (issue 21)
+            self.writer.add_other_values(self.session_id, others)
         for event in events:
             if isinstance(event, DeviceStatus):
                 self.writer.add_status(self.session_id, event)

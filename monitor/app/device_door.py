@@ -4,7 +4,7 @@ The ui never imports monitor.devices itself (an import-linter contract checks it
 so a change in the devices layer has one place to answer for in the ui's view of it.
 """
 
-from monitor.devices.events import DeviceCondition, DeviceStatus, Sample
+from monitor.devices.events import DeviceCondition, DeviceStatus, OtherValue, Sample
 from monitor.devices.link import LinkEvent, LinkState, list_ports, port_problem
 from monitor.devices.port_policy import PortPolicy, PortRefused, check_port
 from monitor.devices.protocols import PROTOCOL_NAMES, line_settings
@@ -15,6 +15,7 @@ __all__ = [
     "DeviceStatus",
     "LinkEvent",
     "LinkState",
+    "OtherValue",
     "PortPolicy",
     "PortRefused",
     "Sample",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from monitor.clinical.alarms import SENSOR_CONDITIONS
 from monitor.clinical.currency import ShownValue, judge
 from monitor.clinical.nibp import NIBP_PARAMS, NibpReading, NibpReadingDetector
-from monitor.devices.events import DeviceStatus, Sample, SampleFlag, ValueState
+from monitor.devices.events import DeviceStatus, OtherValue, Sample, SampleFlag, ValueState
 
 # What a sensor condition (probe off, no sensor, ...) makes invalid: the pulse oximeter's parameters.
 OXIMETER_PARAMS = ("SPO2", "PR", "PI", "PVI")
@@ -38,6 +38,23 @@ class ShownNibp:
         return f"{self.sys.text}/{self.dia.text}"
 
 
+@dataclass(frozen=True, slots=True)
+class ShownOther:
+    """A numeric no canonical parameter maps (issue 21), as it may be shown now: the monitor's label and unit, and
+    the number judged by the same rule as the tiles (invalid at once, stale with its age)."""
+
+    code: int
+    label: str
+    unit: str
+    shown: ShownValue
+
+    @property
+    def text(self) -> str:
+        """The number as the monitor sent it (no display precision is known for it), or "--"."""
+        value = self.shown.value
+        return self.shown.shown_text(f"{value:g}" if value is not None else None)
+
+
 class LatestValues:
     def __init__(self, use_device_time: bool = False, history_s: Mapping[str, float] = HISTORY_S) -> None:
         """`use_device_time`: the session clock is the monitor's (SessionClock.use_device_time)."""
@@ -51,6 +68,7 @@ class LatestValues:
         self.nibp_times: list[float] = []  # each cuff reading once, for the observation schedule
         self._history = {p: deque[tuple[float, float]]() for p in history_s}
         self._history_s = dict(history_s)
+        self._others: dict[int, tuple[OtherValue, float]] = {}  # code -> (the latest sent, its time)
         self.version = 0  # bumped on every change of what is held
 
     # --- feeding --------------------------------------------------------------------------------------------
@@ -76,6 +94,12 @@ class LatestValues:
             self.nibp_measuring = bool(nibp[-1].flags & SampleFlag.NIBP_MEASURING)
         self.version += 1
         return readings
+
+    def on_other_values(self, values: Iterable[OtherValue]) -> None:
+        """The numerics no canonical parameter maps, in arrival order: the latest of each code is kept."""
+        for v in values:
+            self._others[v.code] = (v, self._at(v.t, v.host_t))
+        self.version += 1
 
     def on_nibp(self, readings: Iterable[NibpReading]) -> None:
         """New cuff readings, each once."""
@@ -116,6 +140,14 @@ class LatestValues:
             return {"NIBP_SYS": nibp.sys, "NIBP_DIA": nibp.dia, "NIBP_MEAN": nibp.mean}[param]
         value, at = self._latest.get(param, (None, None))
         return judge(param, value, at, now, self._link_down or self._invalid.get(param, ""))
+
+    def others(self, now: float) -> list[ShownOther]:
+        """Every other value received, by label: a flagged one (or none sent) invalid at once, an old one stale."""
+        shown = []
+        for code, (v, at) in self._others.items():
+            judged = judge(f"other:{code}", v.value, at, now, self._link_down or v.problem())
+            shown.append(ShownOther(code, v.label, v.unit, judged))
+        return sorted(shown, key=lambda o: (o.label, o.code))
 
     def nibp(self, now: float) -> ShownNibp:
         r = self.nibp_reading

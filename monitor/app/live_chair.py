@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from monitor.app.alarm_service import AlarmService
-from monitor.app.latest_values import LatestValues, ShownNibp
+from monitor.app.latest_values import LatestValues, ShownNibp, ShownOther
 from monitor.app.session_service import SessionService
 from monitor.app.storage_door import Patient
 from monitor.clinical.alarms import Alarm
@@ -22,7 +22,7 @@ from monitor.clinical.infusion import InfusionStatus
 from monitor.clinical.nibp import NibpReading
 from monitor.clinical.recovery import CIRCULATION_BANDS, Circulation, MonitorValues
 from monitor.clinical.schedule import Check, missed, next_open
-from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, ValueState
+from monitor.devices.events import DeviceCondition, DeviceStatus, OtherValue, Sample, ValueState
 from monitor.devices.link import LinkEvent, LinkState
 from monitor.timefmt import hm_text
 from monitor.wording import param_labels
@@ -62,6 +62,10 @@ class LiveChair:
     def on_nibp(self, readings: Iterable[NibpReading]) -> None:
         """The cuff readings of the chair's NIBP reading detector."""
         self.values.on_nibp(readings)
+
+    def on_other_values(self, values: Iterable[OtherValue]) -> None:
+        """The numerics no canonical parameter maps (issue 21): shown in the chair's other values list."""
+        self.values.on_other_values(values)
 
     def on_status(self, status: DeviceStatus) -> None:
         self.status = status
@@ -103,6 +107,10 @@ class LiveChair:
 
     def shown(self, param: str, now: float) -> ShownValue:
         return self.values.shown(param, now)
+
+    def others(self, now: float) -> list[ShownOther]:
+        """The other values as they may be shown now (the tiles' rule), by label."""
+        return self.values.others(now)
 
     def current(self, param: str, now: float) -> float | None:
         """The value only while it is current: never an invalid or stale one."""

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from monitor.devices.capture import RECORD, CaptureRecord, RecordKind, read_capture
-from monitor.devices.events import Decoder, DeviceStatus, Sample
+from monitor.devices.events import Decoder, DeviceStatus, OtherValue, Sample
 from monitor.devices.protocols import make_decoder
 from monitor.storage.writer import SessionWriter
 
@@ -42,7 +42,7 @@ def replay_capture(
     Raises ValueError when the file is not a capture (or is empty) or a record is bad (CaptureError); a session
     already opened is then ended as "replay failed" with the reason."""
     capture = read_capture(path)
-    decoder = make_decoder(capture.header.protocol)
+    decoder = make_decoder(capture.header.protocol, capture.header.source)  # a udp:// source: the LAN variant
     total = path.stat().st_size
     records = capture.records()
     first = next(records, None)
@@ -108,5 +108,6 @@ def _feed(record: CaptureRecord, sid: int, writer: SessionWriter, decoder: Decod
         return
     events = decoder.feed(record.payload, record.host_time)
     writer.add_samples(sid, [e for e in events if isinstance(e, Sample)])
+    writer.add_other_values(sid, [e for e in events if isinstance(e, OtherValue)])
     for status in (e for e in events if isinstance(e, DeviceStatus)):
         writer.add_status(sid, status)

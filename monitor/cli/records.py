@@ -42,7 +42,7 @@ def decode(args: argparse.Namespace) -> int:
 
 
 def _decode_file(args: argparse.Namespace) -> int:
-    from monitor.devices.capture import iter_chunks
+    from monitor.devices.capture import is_capture, iter_chunks, read_capture
     from monitor.devices.events import DeviceStatus, OtherValue, Sample
     from monitor.devices.protocols import make_decoder
     from monitor.params import PARAMS
@@ -50,7 +50,9 @@ def _decode_file(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         print(f"decode: no such file: {args.file}", file=sys.stderr)
         return 2
-    decoder = make_decoder(args.protocol)
+    # a capture recorded from a udp:// port holds one message per record: the protocol's LAN variant decodes it
+    source = read_capture(args.file).header.source if is_capture(args.file) else ""
+    decoder = make_decoder(args.protocol, source)
     out = sys.stdout
     for host_time, chunk in iter_chunks(args.file):
         for event in decoder.feed(chunk, host_time if host_time is not None else 0.0):

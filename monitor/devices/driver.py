@@ -1,7 +1,8 @@
 """Protocol drivers: what the program says to a monitor, beside what it decodes from it.
 
 A driver wraps a protocol's decoder and adds the talking: bytes to send each time the port opens, replies to what
-arrives, a keep-alive tick, bytes to send before the port is closed on purpose. SerialLink runs a driver on its
+arrives, a keep-alive tick, bytes a conversation driven by time asks for (`tick`: polls, retries after a timeout),
+bytes to send before the port is closed on purpose. SerialLink runs a driver on its
 worker thread and writes what the driver asks there (monitor.devices.link). A device that talks unprompted (Masimo
 ASCII) has a DecodingDriver, which says nothing; DRI asks for displayed values and stops them
 (monitor.devices.datex_s5_driver).
@@ -50,6 +51,10 @@ class ProtocolDriver(Protocol):
         """Decode what `data` completes and say what to answer."""
         ...
 
+    def tick(self, now: float) -> list[bytes]:
+        """Bytes due by `now` (monotonic s); asked several times a second while the port is open."""
+        ...
+
     def on_close(self) -> list[bytes]:
         """Bytes to send before the port is closed on purpose."""
         ...
@@ -73,6 +78,9 @@ class DecodingDriver:
 
     def receive(self, data: bytes, host_time: float) -> Received:
         return Received(self.decoder.feed(data, host_time))
+
+    def tick(self, now: float) -> list[bytes]:
+        return []
 
     def on_close(self) -> list[bytes]:
         return []

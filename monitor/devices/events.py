@@ -125,7 +125,7 @@ class OtherValue:
         reasons = [why for bit, why in NOT_A_READING.items() if self.state & bit]
         if reasons:
             return ", ".join(reasons)
-        return "" if self.value is not None and math.isfinite(self.value) else "no number"
+        return "" if self.value is not None and math.isfinite(self.value) else "no valid value"
 
 
 DeviceEvent = Sample | DeviceStatus | OtherValue

@@ -2,8 +2,8 @@
 
 Threads: `start()`/`stop()`/`write()` may be called from any thread; everything else, including every callback
 (`on_data`, `on_events`, `on_state`, `on_open`, `on_close`) and the protocol driver, runs on the link's own worker
-thread, which also writes what the driver asks: its bytes on connect, its replies, its keep-alive tick, its bytes
-on close. Callbacks must return
+thread, which also writes what the driver asks: its bytes on connect, its replies, its keep-alive tick, what its
+`tick` says is due (asked at each pass of the read loop), its bytes on close. Callbacks must return
 quickly (hand data on to a queue); an exception in one is logged and counted, and the link goes on.
 
 The loop blocks in `read(in_waiting or 1)` with a short timeout: it wakes for the first byte at once, takes
@@ -31,6 +31,7 @@ from typing import TypeVar
 import serial
 import serial.tools.list_ports
 
+from monitor.devices import url_handlers  # noqa: F401 -- registers udp:// (a LAN monitor) with pyserial
 from monitor.devices.capture import CaptureWriter
 from monitor.devices.driver import ProtocolDriver
 from monitor.devices.events import DeviceEvent, LineSettings
@@ -203,7 +204,7 @@ class SerialLink:
             return None
 
     def _say(self, ask: Callable[[], list[bytes]]) -> None:
-        """Write the bytes the driver asks for (its connect or close bytes)."""
+        """Write the bytes the driver asks for (its connect, tick or close bytes)."""
         for data in self._call(ask) or ():
             self.write(data)
 
@@ -280,6 +281,8 @@ class SerialLink:
                 next_tick += keep_alive.period_s
                 if next_tick <= time.monotonic():  # fell behind (a long callback): one tick, not a burst
                     next_tick = time.monotonic() + keep_alive.period_s
+            if self.driver is not None:
+                self._say(lambda: self.driver.tick(time.monotonic()))
             try:
                 data = ser.read(ser.in_waiting or 1)
             except (serial.SerialException, OSError) as exc:

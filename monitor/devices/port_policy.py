@@ -15,7 +15,9 @@ import sys
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-NETWORK_SCHEMES = ("socket", "rfc2217")  # a serial device server (Moxa, Lantronix) on the clinic's network
+# socket/rfc2217: a serial device server (Moxa, Lantronix) on the clinic's network; udp: a monitor's own LAN port
+# (IntelliVue LAN, 24105: monitor.devices.url_handlers.protocol_udp)
+NETWORK_SCHEMES = ("socket", "rfc2217", "udp")
 DEV_SCHEMES = ("loop",)  # tests and development only
 
 

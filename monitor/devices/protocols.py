@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import TypeVar
 
 import serial
 
 from monitor.devices import datex_s5, masimo_ascii
+from monitor.devices.datagram_driver import UnframedDecoder, UnframedDriver
 from monitor.devices.datex_s5_driver import DatexS5Driver
 from monitor.devices.driver import DecodingDriver, ProtocolDriver
 from monitor.devices.events import Decoder, LineSettings, ProtocolInfo
 from monitor.devices.intellivue import decoder as intellivue
+from monitor.devices.intellivue.frame import FrameReader, encode_frame
+from monitor.devices.intellivue_driver import IntellivueDriver
+
+_T = TypeVar("_T")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -20,6 +26,10 @@ class _Protocol:
     info: ProtocolInfo
     decoder: Callable[[], Decoder]  # decoding alone: replays and tools that only read
     driver: Callable[[], ProtocolDriver]  # decoding and talking: a live link
+    # the driver of the protocol's LAN variant, for a udp:// port (None: it has none); IntelliVue: the same
+    # messages without the serial framing (monitor.devices.datagram_driver)
+    lan_driver: Callable[[], ProtocolDriver] | None = None
+    lan_decoder: Callable[[], Decoder] | None = None  # the LAN variant's decoding alone (a LAN capture's replay)
 
 
 _PROTOCOLS: dict[str, _Protocol] = {
@@ -32,12 +42,18 @@ _PROTOCOLS: dict[str, _Protocol] = {
     intellivue.INFO.name: _Protocol(
         intellivue.INFO,
         intellivue.IntellivueDecoder,
-        # Until the IntelliVue driver lands: decodes, but a monitor sends nothing without an association.
-        lambda: DecodingDriver(intellivue.IntellivueDecoder()),
+        IntellivueDriver,
+        lan_driver=lambda: UnframedDriver(
+            IntellivueDriver(), encode_frame, FrameReader(), f"{intellivue.INFO.name} (LAN)"
+        ),
+        lan_decoder=lambda: UnframedDecoder(
+            intellivue.IntellivueDecoder(), encode_frame, f"{intellivue.INFO.name} (LAN)"
+        ),
     ),
 }
 
 PROTOCOL_NAMES: tuple[str, ...] = tuple(_PROTOCOLS)
+LAN_SCHEME = "udp"  # a monitor's own LAN port (monitor.devices.url_handlers.protocol_udp)
 
 
 def _entry(name: str) -> _Protocol:
@@ -51,12 +67,26 @@ def protocol_info(name: str) -> ProtocolInfo:
     return _entry(name).info
 
 
-def make_decoder(name: str) -> Decoder:
-    return _entry(name).decoder()
+def make_decoder(name: str, port: str = "") -> Decoder:
+    """The protocol's decoder for bytes read from `port`: its LAN variant's for a udp:// port (a capture's source)."""
+    entry = _entry(name)
+    return _lan_variant(name, port, entry.lan_decoder) or entry.decoder()
 
 
-def make_driver(name: str) -> ProtocolDriver:
-    return _entry(name).driver()
+def make_driver(name: str, port: str = "") -> ProtocolDriver:
+    """The protocol's driver for `port`: its LAN variant's for a udp:// port (IntelliVue LAN, 24105), else its serial
+    one. ValueError for a udp:// port and a protocol without a LAN variant."""
+    entry = _entry(name)
+    return _lan_variant(name, port, entry.lan_driver) or entry.driver()
+
+
+def _lan_variant(name: str, port: str, make: Callable[[], _T] | None) -> _T | None:
+    """`make()` for a udp:// port (ValueError when the protocol has no LAN variant); None for any other port."""
+    if not port.strip().lower().startswith(f"{LAN_SCHEME}://"):
+        return None
+    if make is None:
+        raise ValueError(f"{name} has no LAN variant: use its serial port, or a serial device server (socket://)")
+    return make()
 
 
 def line_settings(name: str, baudrate: int | None = None) -> LineSettings:

@@ -39,6 +39,7 @@ GENERATED: dict[str, str] = {
     "record_chain": "the record chain is append-only",
     "record_chain_start": "where the record chain started is never changed",
     "session_changes": "the log of session changes is append-only",
+    "other_values": "a value the monitor sent is never changed",
 }
 
 

@@ -41,9 +41,13 @@ ACCESS_LOG_TABLES = ("access_log",)
 # Issue 18 point 9's record chain (v8): the digests of the desk's other record rows, keyed and linked.
 CHAIN_TABLES = ("record_chain",)
 
+# Issue 21's other values (v9, local migration 18): the numerics no canonical parameter maps, kept like the samples.
+OTHER_VALUES_TABLES = ("other_values",)
+
 # Every table a desk ships (storage.replicator): the record tables, and the log of later session changes (v2).
 REPLICATED_TABLES = (
-    *RECORD_TABLES, "session_changes", *ACCESS_LOG_TABLES, "settings_changes", "account_events", *CHAIN_TABLES
+    *RECORD_TABLES, "session_changes", *ACCESS_LOG_TABLES, "settings_changes", "account_events", *CHAIN_TABLES,
+    *OTHER_VALUES_TABLES,
 )
 # local_identity: the local database's own identity; on the hub, `desks` holds it. accounts: with a clinic database
 # the local table is the desk's copy of the clinic's accounts (v7, pulled by app.clinic_accounts) plus the desk's own
@@ -458,6 +462,25 @@ CREATE TABLE record_chain (
 );
 """ + desk_table_guards("record_chain")
 
+# Migration 9 (issue 21 point 2, local migration 18): the numerics a monitor sent under ids no canonical parameter
+# maps (an IntelliVue's perfusion index, PVC count, ...), as the desk stored them: part of the record, like samples.
+_OTHER_VALUES_V9 = """
+CREATE TABLE other_values (
+    desk TEXT NOT NULL,
+    id BIGINT NOT NULL,
+    session_id BIGINT NOT NULL,
+    code INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    t DOUBLE PRECISION NOT NULL,
+    host_t DOUBLE PRECISION NOT NULL,
+    value DOUBLE PRECISION,
+    state INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (desk, id)
+);
+CREATE INDEX other_values_by_code_time ON other_values (desk, session_id, code, t);
+""" + desk_table_guards("other_values")
+
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (1, _RECORD_TABLES_V1 + _DESK_GRANTS_V1),
     (2, _REPLICATION_V2),
@@ -467,6 +490,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (6, _SETTINGS_CHANGES_V6),
     (7, _ACCOUNTS_V7),
     (8, _RECORD_CHAIN_V8),
+    (9, _OTHER_VALUES_V9),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -43,6 +43,7 @@ SHIP_ORDER = (
     "link_events",
     "device_status",
     "samples",
+    "other_values",  # the numerics no canonical parameter maps (issue 21), beside the samples
     "entries",
     "audit",
     "alarm_events",

@@ -52,6 +52,28 @@ _RECORD_CHAIN_V14 = (
     + append_only_sql("session_changes")
 )
 
+# Local migration 18 (issue 21 point 2): every numeric the monitor sends is kept. The ones no canonical parameter maps
+# (monitor.params; IntelliVue's thousands of physio ids) are stored as the monitor sent them: its own id, label and
+# unit, the number (NULL when it sent none) and its measurement state (monitor.devices.events.MeasurementState).
+# Shown in the workspace's "other values" list; shipped to the clinic database like the samples (hub migration 9).
+_OTHER_VALUES_V18 = (
+    """
+        CREATE TABLE other_values (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id),
+            code INTEGER NOT NULL,             -- the monitor's own id (IntelliVue: the physio id)
+            label TEXT NOT NULL,
+            unit TEXT NOT NULL,
+            t REAL NOT NULL,                   -- device time, Unix s UTC
+            host_t REAL NOT NULL,              -- receive time on this computer
+            value REAL,                        -- NULL: the monitor sent no number
+            state INTEGER NOT NULL DEFAULT 0   -- the monitor's measurement state bits (0: a valid measurement)
+        );
+        CREATE INDEX other_values_by_code_time ON other_values(session_id, code, t);
+    """
+    + append_only_sql("other_values")
+)
+
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (
         1,
@@ -354,6 +376,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE accounts ADD COLUMN clinic_version INTEGER;
         """,
     ),
+    (18, _OTHER_VALUES_V18),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import queue
 import sqlite3
 import threading
@@ -31,7 +32,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from monitor.devices.events import DeviceStatus, Sample
+from monitor.devices.events import DeviceStatus, OtherValue, Sample
 from monitor.params import value_problem
 from monitor.storage.chain_anchor import record_heads
 from monitor.storage.db import EntryRow, connect, insert_entry
@@ -45,6 +46,9 @@ _INSERT_STATUS = "INSERT INTO device_status (session_id, t, host_t, conditions, 
 _INSERT_ALARM = (
     "INSERT INTO alarm_events (session_id, t, action, key, message, priority, category, value, limit_value, who)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_OTHER = (
+    "INSERT INTO other_values (session_id, code, label, unit, t, host_t, value, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_QUARANTINE = "INSERT INTO quarantine (at, session_id, target, row, reason) VALUES (?, ?, ?, ?, ?)"
 _STOP = object()
@@ -139,6 +143,14 @@ class SessionWriter:
         if rows:
             self._queue.put(("samples", rows))
 
+    def add_other_values(self, session_id: int, values: Iterable[OtherValue]) -> None:
+        """The numerics no canonical parameter maps, as the monitor sent them (a None value: it sent no number)."""
+        rows = [
+            (_INSERT_OTHER, (session_id, v.code, v.label, v.unit, v.t, v.host_t, v.value, v.state)) for v in values
+        ]
+        if rows:
+            self._queue.put(("rows", rows))
+
     def add_status(self, session_id: int, status: DeviceStatus) -> None:
         conditions = json.dumps(sorted(c.value for c in status.conditions))
         unavailable = json.dumps({param: state.value for param, state in status.unavailable})
@@ -226,6 +238,8 @@ class SessionWriter:
                         self._samples += payload
                     elif kind == "row":
                         self._rows.append(payload)
+                    elif kind == "rows":
+                        self._rows += payload
                     elif kind == "flush":
                         flush_waiters.append(payload)
                     elif kind == "call":
@@ -368,7 +382,7 @@ class SessionWriter:
         good: list[tuple[str, tuple]] = []
         bad: list[tuple[str, tuple, str]] = []
         for sql, row in items:  # samples that cannot be readings never reach the table
-            problem = value_problem(row[1], row[4]) if sql == _INSERT_SAMPLE else None
+            problem = _row_problem(sql, row)
             if problem is None:
                 good.append((sql, row))
             else:
@@ -405,6 +419,16 @@ class SessionWriter:
             reasons[key] = reasons.get(key, 0) + 1
         for (table, why), n in reasons.items():
             log.error("%d %s row(s) quarantined in %s, not recorded: %s", n, table, self.db_path, why)
+
+
+def _row_problem(sql: str, row: tuple) -> str | None:
+    """Why a row cannot be stored as data: a sample that cannot be a reading, an other value that is a number
+    but not a finite one (the decoders give None for "no number": stored as NULL)."""
+    if sql == _INSERT_SAMPLE:
+        return value_problem(row[1], row[4])
+    if sql == _INSERT_OTHER and isinstance(row[6], float) and not math.isfinite(row[6]):
+        return f"{row[6]} is not a finite number"
+    return None
 
 
 def _write_or_split(conn: sqlite3.Connection, items: list[tuple[str, tuple]]) -> list[tuple[str, tuple, str]]:

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from monitor.app.acquisition import Acquisition
 from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import WALL_CLOCK, SessionClock
-from monitor.app.device_door import DeviceStatus, LinkEvent, Sample
+from monitor.app.device_door import DeviceStatus, LinkEvent, OtherValue, Sample
 from monitor.app.session_service import SessionService
 from monitor.clinical.alarms import AlarmEvent
 from monitor.clinical.entries import Entry
@@ -40,6 +40,7 @@ class _NibpBatch:
 
 class SessionFacade(QObject):
     sigSamples = Signal(list)  # list[Sample], in arrival order
+    sigOtherValues = Signal(list)  # list[OtherValue]: numerics no canonical parameter maps, in arrival order
     sigDeviceStatus = Signal(object)  # DeviceStatus
     sigLinkState = Signal(object)  # LinkEvent
     sigEntryStored = Signal(object)  # Entry, once it is on disk
@@ -85,12 +86,16 @@ class SessionFacade(QObject):
     @Slot()
     def _drain(self) -> None:
         samples: list[Sample] = []
+        others: list[OtherValue] = []
 
         def flush_samples() -> None:
-            nonlocal samples
+            nonlocal samples, others
             if samples:  # keep order: numbers that arrived before a state change are shown first
                 self.sigSamples.emit(samples)
                 samples = []
+            if others:
+                self.sigOtherValues.emit(others)
+                others = []
 
         while True:
             try:
@@ -101,6 +106,8 @@ class SessionFacade(QObject):
                 for event in item:
                     if isinstance(event, Sample):
                         samples.append(event)
+                    elif isinstance(event, OtherValue):
+                        others.append(event)
                     elif isinstance(event, DeviceStatus):
                         self.sigDeviceStatus.emit(event)
                 continue

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from monitor.app.courses import DEMO_NAME, CourseService
 from monitor.app.desk import Desk
-from monitor.app.device_door import DeviceStatus, LinkEvent, LinkState, Sample
+from monitor.app.device_door import DeviceStatus, LinkEvent, LinkState, OtherValue, Sample
 from monitor.app.live_chair import LiveChair
 from monitor.clinical.alarms import AlarmEvent
 from monitor.clinical.cosign import Safeguard
@@ -49,6 +49,7 @@ from monitor.ui.facade import SessionFacade
 from monitor.ui.infusion_panel import InfusionPanel
 from monitor.ui.link_banner import LinkBanner
 from monitor.ui.lock_screen import LockCurtain, SignInDialog
+from monitor.ui.other_values import OtherValuesList
 from monitor.ui.patient_dialog import PatientDialog
 from monitor.ui.phq9_panel import Phq9Panel
 from monitor.ui.recorder import EntryRecorder, EntryTimeControl
@@ -140,6 +141,7 @@ class ChairWorkspace(QWidget):
         self.alarms = facade.alarms
         self.alarm_bar: AlarmBar | None = None
         self.alarm_history = AlarmHistory()
+        self.other_values = OtherValuesList()  # what the monitor sends that no tile shows (issue 21)
         self.sound: AlarmSound | None = None
         if self.alarms is not None:
             self.alarm_bar = AlarmBar(self.alarms, lambda: self.service.initials, cosigner=self.cosigner)
@@ -178,6 +180,7 @@ class ChairWorkspace(QWidget):
         self._install_shortcuts()
 
         facade.sigSamples.connect(self._on_samples)
+        facade.sigOtherValues.connect(self._on_other_values)
         facade.sigNibpReadings.connect(self._on_nibp)
         facade.sigLinkState.connect(self._on_link)
         facade.sigDeviceStatus.connect(self._on_status)
@@ -213,6 +216,7 @@ class ChairWorkspace(QWidget):
         lists.setObjectName("lists")
         lists.addTab(self.timeline, "Timeline")
         lists.addTab(self.alarm_history, "Alarm history")
+        lists.addTab(self.other_values, "Other values")
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(charts)
         left.addWidget(lists)
@@ -319,6 +323,20 @@ class ChairWorkspace(QWidget):
         self._render_tiles(self.clock.now())
 
     @Slot(list)
+    def _on_other_values(self, values: list[OtherValue]) -> None:
+        self.live.on_other_values(values)
+        self._render_others(self.clock.now())
+
+    def _render_others(self, now: float) -> None:
+        """The other values list, by the tiles' rule; its tab says how many there are."""
+        others = self.live.others(now)
+        self.other_values.show_values(others)
+        index = self.lists.indexOf(self.other_values)
+        title = f"Other values ({len(others)})" if others else "Other values"
+        if self.lists.tabText(index) != title:
+            self.lists.setTabText(index, title)
+
+    @Slot(list)
     def _on_nibp(self, readings: list[NibpReading]) -> None:
         """Cuff readings of the chair's one detector (the alarm service's): the chart's points, the tile."""
         self.live.on_nibp(readings)
@@ -335,8 +353,9 @@ class ChairWorkspace(QWidget):
         self.trends.refresh()
 
     def _render_tiles(self, now: float) -> None:
-        """Every tile from the LatestValues, through the one currency rule."""
+        """Every tile from the LatestValues, through the one currency rule (the other values list too)."""
         render_tiles(self.tiles, self.live.values, now)
+        self._render_others(now)
 
     @Slot(object)
     def _on_link(self, event: LinkEvent) -> None:

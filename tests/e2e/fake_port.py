@@ -10,6 +10,7 @@ import time
 import tty
 from pathlib import Path
 
+from monitor.devices.events import DeviceEvent
 from monitor.devices.link import LinkEvent, LinkState
 
 
@@ -76,3 +77,16 @@ class Events:
 
     def names(self) -> list[LinkState]:
         return [e.state for e in self.states]
+
+
+class Decoded(Events):
+    """Also records the events a link's driver decoded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[DeviceEvent] = []
+
+    def on_events(self, events: list[DeviceEvent], host_time: float) -> None:
+        with self.cond:
+            self.events += events
+            self.cond.notify_all()

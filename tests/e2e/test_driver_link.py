@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from fake_port import Events, FakePort
+from fake_port import Decoded, Events, FakePort
 
 from monitor.devices import datex_s5 as dri
 from monitor.devices.driver import KeepAlive, Received
@@ -37,19 +37,11 @@ class TalkingDriver:
         events: list[DeviceEvent] = [Sample("HR", 60.0 + i, host_time, host_time) for i in range(len(pings))]
         return Received(events, tuple(b"PONG" for _ in pings))
 
+    def tick(self, now: float) -> list[bytes]:
+        return []
+
     def on_close(self) -> list[bytes]:
         return [b"BYE"]
-
-
-class Decoded(Events):
-    def __init__(self) -> None:
-        super().__init__()
-        self.events: list[DeviceEvent] = []
-
-    def on_events(self, events: list[DeviceEvent], host_time: float) -> None:
-        with self.cond:
-            self.events += events
-            self.cond.notify_all()
 
 
 def test_the_link_says_what_the_driver_asks_and_passes_its_events_on(port: FakePort, make_link) -> None:
@@ -73,6 +65,36 @@ def test_the_link_writes_the_keep_alive_tick_on_schedule(port: FakePort, make_li
     assert port.receive(5) == b"HELLO"
     assert port.receive(12, timeout=5) == b"TICK" * 3
     assert time.monotonic() - started >= 3 * PERIOD_S, "a tick went out before its period was up"
+
+
+class PollingDriver(TalkingDriver):
+    """Asks by time: POLL once each period from its first tick, on the clock the link passes (monotonic)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.due: float | None = None
+        self.nows: list[float] = []
+
+    def tick(self, now: float) -> list[bytes]:
+        self.nows.append(now)
+        if self.due is None:
+            self.due = now
+        if now < self.due:
+            return []
+        self.due += PERIOD_S
+        return [b"POLL"]
+
+
+def test_the_link_writes_what_the_driver_says_is_due_by_time(port: FakePort, make_link) -> None:
+    events = Events()
+    driver = PollingDriver()
+    started = time.monotonic()
+    link = make_link(str(port.link), events, driver=driver)
+    assert port.receive(17, timeout=5) == b"HELLO" + b"POLL" * 3  # the first poll may come in the same read
+    link.stop()
+    assert time.monotonic() - started >= 2 * PERIOD_S, "the third poll waited two periods"
+    assert started <= driver.nows[0] <= driver.nows[-1] <= time.monotonic(), "ticks get the monotonic clock"
+    assert len(driver.nows) > 3, "asked at each pass of the read loop, not only when something is due"
 
 
 def test_a_silent_driver_sends_nothing_and_no_tick(port: FakePort, make_link) -> None:

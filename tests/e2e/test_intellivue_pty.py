@@ -3,6 +3,9 @@ silent until asked to associate, then the conversation of a real monitor."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -12,6 +15,8 @@ import serial
 from monitor.devices.intellivue import messages as mib
 from monitor.devices.intellivue.frame import FrameReader, encode_frame
 from monitor.devices.simulator import SimulatedMonitor, load_scenario
+from monitor.storage.db import connect
+from tests.accounts import recorder
 
 
 class Pc:
@@ -72,3 +77,47 @@ def test_association_mds_create_polls_and_release_through_the_pty(intellivue) ->
     assert any(isinstance(m, mib.Release) for m in pc.read_until(has(mib.Release)))
     assert (monitor.encoder.associations, monitor.requests_seen) == (1, 3)
 
+
+def test_the_simulate_command_serves_an_intellivue(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "monitor", "simulate", "--protocol", "intellivue-mib", "--link-dir", str(tmp_path)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            banner = proc.stdout.readline()
+            assert "--protocol intellivue-mib" in banner, banner
+            pc = Pc(str(tmp_path / "monitor-sim"))
+            pc.say(mib.association_request(8000))
+            assert isinstance(pc.read_until(has(mib.MdsCreate))[-1], mib.MdsCreate)
+            pc.port.close()
+        finally:
+            proc.terminate()
+        assert proc.wait(10) == 0
+
+
+def test_the_record_command_records_an_intellivue_and_releases_it(tmp_path: Path) -> None:
+    """`record --protocol intellivue-mib`: the association, the numerics in the database (the unmapped ones too),
+    and the release request when it stops."""
+    sim = SimulatedMonitor("intellivue-mib", load_scenario("stable"), speed=5, link_dir=tmp_path)
+    port = sim.start()
+    db = tmp_path / "rec.sqlite3"
+    env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    command = ["record", "--port", port, "--protocol", "intellivue-mib", "--db", str(db), "--duration", "4"]
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "monitor", *command, *recorder(db)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        deadline = time.monotonic() + 5
+        while sim.encoder.releases == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        sim.stop()
+    assert (sim.encoder.associations, sim.encoder.releases, sim.encoder.aborts_sent) == (1, 1, 0)
+    conn = connect(db)
+    assert conn.execute("SELECT count(*) FROM samples WHERE param = 'HR'").fetchone()[0] >= 2
+    assert conn.execute("SELECT count(*) FROM other_values WHERE code = 0x4261").fetchone()[0] >= 2, "PVC kept"
+    conn.close()

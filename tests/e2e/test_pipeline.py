@@ -45,6 +45,17 @@ class Recorder:
         return sum(1 for s in self.samples if s.param == param)
 
 
+def replayed(acq: Acquisition, protocol: str, param: str) -> list[float]:
+    """The values of `param` the session's raw capture decodes to."""
+    decoder = make_decoder(protocol)
+    return [
+        e.value
+        for t, chunk in iter_chunks(acq.capture_path)
+        for e in decoder.feed(chunk, t or 0.0)
+        if isinstance(e, Sample) and e.param == param
+    ]
+
+
 @pytest.fixture
 def rig(tmp_path: Path):
     started: list = []
@@ -81,14 +92,7 @@ def test_dri_samples_reach_the_database_and_the_capture(rig, tmp_path: Path) -> 
     assert list(times) == sorted(times)
     assert acq.stats.bad_frames == 0
     # The raw capture replays to the same numbers.
-    decoder = make_decoder("datex-s5")
-    replayed = [
-        e.value
-        for t, chunk in iter_chunks(acq.capture_path)
-        for e in decoder.feed(chunk, t or 0.0)
-        if isinstance(e, Sample) and e.param == "HR"
-    ]
-    assert replayed[: len(values)] == list(values)
+    assert replayed(acq, "datex-s5", "HR")[: len(values)] == list(values)
 
 
 def test_masimo_samples_arrive(rig) -> None:
@@ -117,6 +121,18 @@ def test_cable_pull_is_a_disconnect_then_a_reconnect_with_data_again(rig, tmp_pa
         .fetchall()
     )
     assert "disconnected" in [r[0] for r in rows]
+
+
+def test_intellivue_cable_pull_is_a_disconnect_then_a_new_association_and_values_again(rig) -> None:
+    """As for DRI, and the monitor forgets the association with the cable: the driver associates afresh on the new
+    port (not a dropped association it would wait out); the capture replays to what the live link decoded."""
+    acq, rec, _ = rig("intellivue-mib", "cable-pull", speed=20)  # pulled at 3 s for 1 s of wall time
+    assert rec.wait_for(lambda: any(e.state is LinkState.DISCONNECTED for e in rec.links), timeout=15)
+    n_before = rec.count("HR")
+    assert n_before >= 1 and rec.wait_for(lambda: rec.count("HR") >= n_before + 3, timeout=15)
+    assert acq.driver.associations == 2 and acq.driver.phase == "polling" and not acq.driver.drops
+    acq.stop()
+    assert replayed(acq, "intellivue-mib", "HR") == [s.value for s in rec.samples if s.param == "HR"]
 
 
 def test_line_noise_is_counted_and_good_records_still_decode(rig) -> None:

@@ -20,7 +20,7 @@ def test_every_protocol_has_a_driver_named_after_it() -> None:
 def test_masimo_says_nothing_and_decodes_what_it_hears() -> None:
     driver = make_driver("masimo-ascii")
     assert isinstance(driver, DecodingDriver)
-    assert (driver.on_connect(), driver.on_close(), driver.keep_alive) == ([], [], None)
+    assert (driver.on_connect(), driver.tick(0.0), driver.on_close(), driver.keep_alive) == ([], [], [], None)
     line = masimo_ascii.format_line(time=1_700_000_000.0, spo2=97, pr=72, pi=2.1, pvi=12)
     received = driver.receive(line, 0.0)
     assert received.replies == ()

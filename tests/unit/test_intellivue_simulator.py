@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from monitor.devices.events import DeviceStatus, MeasurementState, OtherValue, Sample, SampleFlag, ValueState
 from monitor.devices.intellivue import messages as mib
+from monitor.devices.intellivue.decoder import IntellivueDecoder
 from monitor.devices.intellivue.frame import FrameReader, encode_frame
 from monitor.devices.simulator import intellivue_monitor as sim
 from monitor.devices.simulator.physiology import PatientModel
@@ -28,6 +30,7 @@ class Host:
         self.now = 100.0  # the link's clock (s)
         self.monitor = sim.IntellivueEncoder(PatientModel(sc, seed=3), sc, START, clock=lambda: self.now)
         self.reader = FrameReader()
+        self.sent = bytearray()  # every byte the monitor wrote
 
     def say(self, user_data: bytes, t: float) -> list[object]:
         return self._parse(self.monitor.hear(encode_frame(user_data), t))
@@ -37,6 +40,7 @@ class Host:
         return self._parse(self.monitor.due(t))
 
     def _parse(self, frames: list[bytes]) -> list[object]:
+        self.sent += b"".join(frames)
         return [mib.parse_message(m) for m in self.reader.feed(b"".join(frames))]
 
     def associate(self, t: float = 1.0) -> mib.MdsCreate:
@@ -107,7 +111,7 @@ def test_nibp_is_unavailable_before_the_first_reading_then_sent_as_a_compound() 
     host = Host()
     host.associate()
     before = values(host.poll(10.0))  # the first cuff cycle ends at 30 s
-    assert all(before[p].value is None and before[p].state == sim.STATE_UNAVAILABLE for p in NIBP)
+    assert all(before[p].value is None and before[p].state == MeasurementState.UNAVAILABLE for p in NIBP)
     after = values(host.poll(40.0))
     sys_, dia, mean = (after[p].value for p in NIBP)
     assert 50 < dia < mean < sys_ < 200 and all(after[p].state == 0 for p in NIBP)
@@ -120,7 +124,7 @@ def test_with_the_probe_off_spo2_pulse_and_perfusion_are_invalid_without_a_numbe
     on, off = values(host.poll(30.0)), values(host.poll(70.0))
     assert on[SPO2].value is not None and on[SPO2].state == 0
     for physio in (SPO2, PULSE, PERF):
-        assert off[physio].value is None and off[physio].state & sim.STATE_INVALID
+        assert off[physio].value is None and off[physio].state & MeasurementState.INVALID
     assert off[HR].value is not None and off[HR].state == 0, "the ECG goes on"
 
 
@@ -191,3 +195,28 @@ def test_garbage_from_the_host_is_counted_not_answered() -> None:
     host.associate()
     assert host.say(sim.SPPDU + struct.pack(">HH", 9, 0), 2.0) == []
     assert host.monitor.not_understood == 1 and host.monitor.state is sim.Association.ASSOCIATED
+
+
+def test_the_programs_decoder_reads_the_simulated_monitor_on_its_own_clock() -> None:
+    """The whole conversation's bytes through the IntelliVue decoder: samples stamped with the monitor's clock via
+    the MDS create event's time pair, the ids no parameter maps kept as other values, the probe off as SpO2 and
+    pulse rate unavailable, the cuff reading and then its age."""
+    host = Host("sensor-off")
+    host.associate(t=1.0)
+    for t in (40.0, 70.0, 200.0):
+        host.poll(t)
+    events = IntellivueDecoder().feed(bytes(host.sent), host_time=0.0)
+    samples = [e for e in events if isinstance(e, Sample)]
+    assert {s.time for s in samples} <= {START + 40, START + 70, START + 200}, "the monitor's own clock"
+    at_40 = {s.param: s for s in samples if s.time == START + 40}
+    assert set(at_40) == {"HR", "SPO2", "PR", "RR", "ETCO2", "FICO2", "TEMP1", "NIBP_SYS", "NIBP_DIA", "NIBP_MEAN"}
+    assert at_40["NIBP_SYS"].flags == SampleFlag.NONE
+    at_200 = {s.param: s for s in samples if s.time == START + 200}
+    assert at_200["NIBP_SYS"].flags & SampleFlag.NIBP_MEASURING, "the second cuff cycle is measuring"
+    assert at_200["NIBP_SYS"].flags & SampleFlag.STALE, "the reading shown is from 170 s before"
+    others = {e.code for e in events if isinstance(e, OtherValue)}
+    assert others == {PVC, PERF}
+    off = [e for e in events if isinstance(e, DeviceStatus) and e.time == START + 70]
+    assert off and {("SPO2", ValueState.INVALID), ("PR", ValueState.INVALID)} <= set(off[0].unavailable)
+    assert "SPO2" not in {s.param for s in samples if s.time == START + 70}, "no number with the probe off"
+    assert "SPO2" in at_200, "the probe back on (from 150 s)"

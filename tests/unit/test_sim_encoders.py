@@ -6,7 +6,7 @@ import pytest
 
 from monitor.devices import datex_s5, masimo_ascii
 from monitor.devices.events import Sample
-from monitor.devices.protocols import PROTOCOL_NAMES, make_decoder
+from monitor.devices.protocols import PROTOCOL_NAMES, make_driver
 from monitor.devices.simulator.encoders import ENCODERS, DriEncoder, MasimoEncoder
 from monitor.devices.simulator.physiology import PatientModel
 from monitor.devices.simulator.scenario import load_scenario
@@ -29,10 +29,16 @@ def test_the_simulator_speaks_every_protocol_the_program_reads() -> None:
 
 @pytest.mark.parametrize("protocol", PROTOCOL_NAMES)
 def test_what_each_encoder_says_decodes_with_its_protocol(protocol: str) -> None:
-    encoder = _encoder(protocol)
-    frames = encoder.hear(datex_s5.displayed_values_request(5), 0.0) + encoder.due(0.0)
-    events = make_decoder(protocol).feed(b"".join(frames), 0.0)
-    hr = "HR" if protocol == "datex-s5" else "PR"
+    """The protocol's own driver talks to the encoder (DRI: the request; IntelliVue: association, MDS create
+    result, a poll) and reads what it answers, at session time 0."""
+    encoder, driver, events = _encoder(protocol), make_driver(protocol), []
+    to_monitor = driver.on_connect()
+    for _ in range(2):
+        frames = [f for data in to_monitor for f in encoder.hear(data, 0.0)] + encoder.due(0.0)
+        received = driver.receive(b"".join(frames), 0.0)
+        events += received.events
+        to_monitor = [*received.replies, *driver.tick(0.0)]
+    hr = "PR" if protocol == "masimo-ascii" else "HR"
     assert [e.time for e in events if isinstance(e, Sample) and e.param == hr] == [T0]
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
+from monitor.devices.events import MeasurementState
 from monitor.devices.intellivue.float_type import NAN, encode_float
 from monitor.devices.intellivue.frame import FrameReader, encode_frame
 from monitor.devices.simulator.physiology import PatientModel, VitalsState
@@ -53,11 +54,6 @@ ATTR_TIME_REL = 0x098F
 ATTR_TIME_STAMP_ABS = 0x0990
 POLL_PROFILE_SUPPORT = 0x0001  # the poll profile's id inside the association user info
 POLL_PROFILE_EXT = 0xF001
-
-# Measurement state bits
-STATE_INVALID = 0x8000
-STATE_UNAVAILABLE = 0x2000
-STATE_MEASURING = 0x0020
 
 # Unit codes
 UNIT_BPM = 0x0AA0
@@ -378,7 +374,7 @@ def numerics(state: VitalsState, start_time: float) -> list[Numeric]:
     first reading; the last one, flagged as measuring, while the cuff inflates), CO2, temperature -- the mapped
     parameters and ones the program has no name for (PVC, perfusion)."""
     off = state.sensor_off
-    spo2_state = STATE_INVALID if off else 0
+    spo2_state = MeasurementState.INVALID if off else 0
 
     def single(
         handle: int, physio: int, text: str, unit: int, value: float | None, st: int = 0, dp: int = 0
@@ -386,9 +382,9 @@ def numerics(state: VitalsState, start_time: float) -> list[Numeric]:
         return Numeric(handle, physio, text, ((physio, st, unit, value),), digits=dp)
 
     if state.nibp is None:
-        nibp_state, nibp, measured = STATE_UNAVAILABLE, (None, None, None), None
+        nibp_state, nibp, measured = MeasurementState.UNAVAILABLE, (None, None, None), None
     else:
-        nibp_state = STATE_MEASURING if state.nibp_measuring else 0
+        nibp_state = MeasurementState.MEASUREMENT_ONGOING if state.nibp_measuring else 0
         nibp, measured = (state.nibp.sys, state.nibp.dia, state.nibp.mean), start_time + state.nibp.time
     return [
         single(0x0101, 0x4182, "HR", UNIT_BPM, state.hr),
