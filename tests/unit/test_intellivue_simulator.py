@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from monitor.app.station import demo_chairs
+from monitor.cli.parser import build_parser
 from monitor.devices.events import DeviceStatus, MeasurementState, OtherValue, Sample, SampleFlag, ValueState
 from monitor.devices.intellivue import messages as mib
 from monitor.devices.intellivue.decoder import IntellivueDecoder
@@ -220,3 +222,22 @@ def test_the_programs_decoder_reads_the_simulated_monitor_on_its_own_clock() -> 
     assert off and {("SPO2", ValueState.INVALID), ("PR", ValueState.INVALID)} <= set(off[0].unavailable)
     assert "SPO2" not in {s.param for s in samples if s.time == START + 70}, "no number with the probe off"
     assert "SPO2" in at_200, "the probe back on (from 150 s)"
+
+
+def test_a_single_poll_is_answered_without_the_extended_sequence_number() -> None:
+    host = Host()
+    host.associate()
+    request = bytearray(mib.extended_poll_request(4, 2))
+    request[24:26] = sim.ACT_POLL.to_bytes(2, "big")  # NOM_ACT_POLL_MDIB_DATA: the same request, single poll
+    assert sim.read_host_message(bytes(request)) == sim.PollRequest(4, 2, False, sim.METRIC_NU)
+    (result,) = host.say(bytes(request), 5.0)
+    assert isinstance(result, mib.PollResult) and (result.poll_number, result.rel_time) == (2, sim.rel_ticks(5.0))
+    assert values(result)[HR].value is not None
+
+
+def test_a_demo_station_speaks_the_protocol_asked_for() -> None:
+    args = build_parser().parse_args(["run", "--station", "3", "--protocol", "intellivue-mib"])
+    chairs = demo_chairs(args.station, protocol=args.protocol)
+    assert [c.protocol for c in chairs] == ["intellivue-mib"] * 3
+    assert [c.scenario for c in chairs] == ["stable", "ketamine-hypertension", "respiratory-depression"]
+    assert {c.protocol for c in demo_chairs(2)} == {"datex-s5"}, "the default demo is unchanged"

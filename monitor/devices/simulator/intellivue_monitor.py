@@ -244,18 +244,21 @@ def association_response(min_poll_period_ticks: int, mtu: int) -> bytes:
 
 
 def refuse() -> bytes:
-    """RF: the association is refused (a request this monitor cannot read)."""
-    return bytes((SPDU_REFUSE, 0x03, 0x11, 0x01, 0x03))  # reason: no reason given
+    """RF: the association is refused (a request this monitor cannot read). The session parameter 0x11 (transport
+    disconnect) says the connection is released; the host needs no more than the SPDU type."""
+    return bytes((SPDU_REFUSE, 0x03, 0x11, 0x01, 0x03))
 
 
 def abort() -> bytes:
-    """AB: the monitor drops the association."""
-    return bytes((SPDU_ABORT, 0x02, 0x11, 0x00))
+    """AB: the monitor drops the association (same parameter as the refusal)."""
+    return bytes((SPDU_ABORT, 0x03, 0x11, 0x01, 0x03))
 
 
 def release_response() -> bytes:
-    """RLRE: the association ends at the host's request."""
-    body = bytes.fromhex("c11661803080020101a0806280800100" + "00" * 6)
+    """RLRE: the host's release request (RLRQ, protocols README §3.3) answered in kind -- the same session and
+    presentation wrapper around an ACSE release response ([APPLICATION 3], reason normal), then the end-of-contents
+    octets of its four indefinite lengths."""
+    body = bytes.fromhex("c116 6180 3080 020101 a080 6380 800100".replace(" ", "")) + bytes(8)
     return bytes((SPDU_RELEASE_RESPONSE, len(body))) + body
 
 
