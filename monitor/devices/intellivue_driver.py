@@ -76,6 +76,7 @@ class IntellivueDriver:
         self.phase = Phase.WAITING
         self.associations = 0  # accepted associations
         self.drops: Counter[Drop] = Counter()
+        self._last_drop: Drop | None = None  # since the last accepted association
         self.poll_period_s = POLL_PERIOD_S
         self.timeout_s = TIMEOUT_S
         self._invoke_id = 0
@@ -141,8 +142,7 @@ class IntellivueDriver:
     def _timed_out(self) -> bytes:
         """The timer ran out: the retry after a drop is due, or the monitor was silent too long."""
         if self.phase is not Phase.WAITING:
-            self.drops[Drop.SILENCE] += 1
-            log.warning("IntelliVue: nothing heard for %g s while %s: associating again", self.timeout_s, self.phase)
+            self._count(Drop.SILENCE, f"nothing heard for {self.timeout_s:g} s while {self.phase}: associating again")
         return self._associate()
 
     def _due(self, now: float) -> bytes | None:
@@ -159,6 +159,7 @@ class IntellivueDriver:
 
     def _accepted(self, min_poll_period_ticks: int) -> None:
         self.associations += 1
+        self._last_drop = None
         self.phase = Phase.ASSOCIATED
         self.poll_period_s = max(POLL_PERIOD_S, min_poll_period_ticks / msg.TICKS_PER_SECOND)
         self.timeout_s = association_timeout_s(min_poll_period_ticks)
@@ -170,11 +171,16 @@ class IntellivueDriver:
     def _dropped(self, why: Drop) -> None:
         if self.phase is Phase.WAITING:
             return
-        self.drops[why] += 1
-        log.warning("IntelliVue: the monitor ended the association (%s): asking again in %g s", why, RETRY_S)
+        self._count(why, f"the monitor ended the association ({why}): asking again in {RETRY_S:g} s")
         self.phase = Phase.WAITING
         self._mds_result = None
         self._arm(RETRY_S)
+
+    def _count(self, why: Drop, detail: str) -> None:
+        """Count a drop; warn once per run of drops of one kind (a monitor refusing every 2 s is one warning)."""
+        self.drops[why] += 1
+        log.log(logging.DEBUG if why is self._last_drop else logging.WARNING, "IntelliVue: %s", detail)
+        self._last_drop = why
 
     def _associate(self) -> bytes:
         self.phase = Phase.ASSOCIATING

@@ -273,7 +273,8 @@ class SerialLink:
         """Read until stop (None), long silence (None: reopen) or a port failure (its description)."""
         last_byte = time.monotonic()
         last_byte_wall = self.clock()
-        keep_alive = self.driver.keep_alive if self.driver is not None else None
+        driver = self.driver
+        keep_alive = driver.keep_alive if driver is not None else None
         next_tick = last_byte + keep_alive.period_s if keep_alive is not None else None
         while not self._stop.is_set():
             if keep_alive is not None and next_tick is not None and time.monotonic() >= next_tick:
@@ -281,8 +282,8 @@ class SerialLink:
                 next_tick += keep_alive.period_s
                 if next_tick <= time.monotonic():  # fell behind (a long callback): one tick, not a burst
                     next_tick = time.monotonic() + keep_alive.period_s
-            if self.driver is not None:
-                self._say(lambda: self.driver.tick(time.monotonic()))
+            if driver is not None:
+                self._say(lambda: driver.tick(time.monotonic()))
             try:
                 data = ser.read(ser.in_waiting or 1)
             except (serial.SerialException, OSError) as exc:

@@ -160,6 +160,21 @@ def test_a_refusal_is_retried_after_the_delay() -> None:
     assert isinstance(heard(driver.tick(0.05 + RETRY_S))[0], mon.AssociationRequest)
 
 
+def test_a_monitor_refusing_again_and_again_is_one_warning_until_it_accepts(caplog) -> None:
+    driver = IntellivueDriver()
+    driver.on_connect()
+    now = 0.0
+    for _ in range(5):  # refused, asked again after the delay, refused...
+        driver.receive(framed(mon.refuse()), T0)
+        driver.tick(now := now + 0.05)
+        driver.tick(now := now + RETRY_S)
+    driver.receive(accept(), T0)
+    driver.receive(framed(mon.abort()), T0)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert driver.drops[Drop.REFUSE] == 5 and len(warnings) == 2
+    assert "(refuse)" in warnings[0] and "(abort)" in warnings[1]
+
+
 def test_a_release_from_the_monitor_ends_the_association_and_it_is_asked_for_again() -> None:
     driver = polling_driver()
     driver.tick(1.0)
