@@ -21,6 +21,7 @@ OFFICIAL_START_ECG1 = bytes.fromhex(
     + " 48 7e"
 )  # fmt: skip
 T = 1_700_000_000  # a device time (Unix s)
+US = 1e-6  # times are compared to the microsecond: pytest.approx's relative default is ~30 min at Unix times
 
 
 def wave_vector(vectors: Path) -> bytes:
@@ -78,7 +79,7 @@ def test_the_real_wave_record_decodes_to_the_readme_values(vectors: Path) -> Non
     assert ecg.values[0] == pytest.approx(-0.177, abs=1e-6)  # mV (raw -177 µV)
     assert pleth.values[:3].tolist() == pytest.approx([-3.60, -3.76, -4.00], abs=1e-6)  # % (raw 1/100 %)
     # One 200 ms packet, taken to end at the record's transmit second r_time = 1251973976.
-    assert ecg.t0 == pytest.approx(1251973976 - 0.2) and pleth.t0 == pytest.approx(1251973976 - 0.2)
+    assert ecg.t0 == pytest.approx(1251973976 - 0.2, abs=US) and pleth.t0 == pytest.approx(1251973976 - 0.2, abs=US)
     assert ecg.host_t == 123.0 and not np.isnan(ecg.values).any()
     assert decoder.wave_samples == 80, "ECG1 (lead II) and pleth; ECG2/3 (lead off, -32767) are not a second ECG"
 
@@ -124,22 +125,22 @@ def test_consecutive_packets_are_contiguous_and_a_device_gap_or_a_clock_jump_is_
     for k in range(10):  # 2 s of packets; r_time is the truncated second they were sent in
         events += decoder.feed(wave_frame(T + (k + 1) // 5, ecg=ecg), 0.0)
     ecg_blocks = blocks(events)[Wave.ECG]
-    assert [b.t0 for b in ecg_blocks] == pytest.approx([T - 0.2 + 0.2 * k for k in range(10)])
-    assert all(a.t_end == pytest.approx(b.t0) for a, b in itertools.pairwise(ecg_blocks))
+    assert [b.t0 for b in ecg_blocks] == pytest.approx([T - 0.2 + 0.2 * k for k in range(10)], abs=US)
+    assert all(a.t_end == pytest.approx(b.t0, abs=US) for a, b in itertools.pairwise(ecg_blocks))
     end = ecg_blocks[-1].t_end
     gap, after = blocks(decoder.feed(wave_frame(T + 2, ecg=ecg, ecg_status=dri.WF_STATUS_GAP), 0.0))[Wave.ECG]
-    assert gap.t0 == pytest.approx(end) and np.isnan(gap.values).all() and len(gap.values) == 1
+    assert gap.t0 == pytest.approx(end, abs=US) and np.isnan(gap.values).all() and len(gap.values) == 1
     assert after.t0 >= end + 1 / 300 - 1e-9
     (jumped,) = blocks(decoder.feed(wave_frame(T + 60, ecg=ecg), 0.0))[Wave.ECG]
-    assert jumped.t0 == pytest.approx(T + 60 - 0.2), "a minute without packets: re-anchored, not glued on"
+    assert jumped.t0 == pytest.approx(T + 60 - 0.2, abs=US), "a minute without packets: re-anchored, not glued on"
 
 
 def test_each_wave_keeps_its_own_clock() -> None:
     decoder = dri.DatexS5Decoder()
     events = decoder.feed(wave_frame(T, ecg=[1] * 60, pleth=[1] * 20) + wave_frame(T, pleth=[1] * 20), 0.0)
     got = blocks(events)
-    assert [b.t0 for b in got[Wave.PLETH]] == pytest.approx([T - 0.2, T])
-    assert [b.t0 for b in got[Wave.ECG]] == pytest.approx([T - 0.2])
+    assert [b.t0 for b in got[Wave.PLETH]] == pytest.approx([T - 0.2, T], abs=US)
+    assert [b.t0 for b in got[Wave.ECG]] == pytest.approx([T - 0.2], abs=US)
 
 
 def test_a_wave_subrecord_pointing_outside_the_record_is_a_bad_frame() -> None:
@@ -192,3 +193,9 @@ def test_mutated_wave_records_never_raise(data: bytes, flips: list[int]) -> None
     events = decoder.feed(data + dri.frame(bytes(record)) + data, 0.0)
     assert all(isinstance(e, Sample | WaveBlock) or e.__class__.__name__ == "DeviceStatus" for e in events)
     assert all(e.values.dtype == np.float32 and e.rate_hz > 0 for e in events if isinstance(e, WaveBlock))
+
+
+def test_an_ecg_in_another_lead_is_not_shown_as_lead_ii() -> None:
+    decoder = dri.DatexS5Decoder()
+    got = blocks(decoder.feed(wave_frame(T, ecg=[100] * 60, pleth=[1] * 20, ecg_label=1), 0.0))  # lead I
+    assert set(got) == {Wave.PLETH} and decoder.wave_subrecords_skipped == 1
