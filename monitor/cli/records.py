@@ -11,12 +11,15 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitor.app import export
-from monitor.devices.events import WaveBlock
 from monitor.storage.hub_dsn import masked
 from monitor.storage.hub_read import is_hub
 from monitor.wording import count
+
+if TYPE_CHECKING:  # numpy (under WaveBlock) loads only when a capture is decoded: the parser starts fast
+    from monitor.devices.events import WaveBlock
 
 
 def existing_db(db: Path | None) -> Path | None:

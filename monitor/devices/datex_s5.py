@@ -34,9 +34,8 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import numpy as np
 import serial
 
 from monitor.devices.events import (
@@ -54,6 +53,9 @@ from monitor.devices.events import (
     value_state,
 )
 from monitor.params import INVASIVE_LABELS
+
+if TYPE_CHECKING:  # numpy is imported where the waves are decoded: the command line's parser lists the protocols
+    import numpy as np  # and must start without it (tests/unit/test_export_registry.py)
 
 # Line settings (CI spec §2): 19200 8E1 with RTS/CTS; CARESCAPE SW >= 3 may run at 115200.
 LINE = LineSettings(baudrate=19200, parity=serial.PARITY_EVEN, rtscts=True)
@@ -372,6 +374,12 @@ def parse_wave_request(record: bytes) -> WaveRequest | None:
     return WaveRequest(fields[0] == WF_START, tuple(types))
 
 
+def _one_nan() -> np.ndarray:
+    import numpy as np
+
+    return np.full(1, np.nan, np.float32)
+
+
 def _state(code: int) -> ValueState:
     return _STATUS_CODES.get(code, ValueState.UNKNOWN)
 
@@ -421,6 +429,7 @@ class DatexS5Decoder:
                 self._decode_basic(BASIC.unpack_from(record, start + 4), float(time), host_time, events)
 
     def _decode_waves(self, record: bytes, header: RecordHeader, host_t: float, events: list[DeviceEvent]) -> None:
+        import numpy as np
         seen: set[Wave] = set()
         for sr_offset, sr_type in header.subrecords:
             wave = _WAVE_OF_TYPE.get(sr_type)
@@ -441,6 +450,7 @@ class DatexS5Decoder:
 
     def _wave_values(self, wave: Wave, raw: np.ndarray, status: int) -> np.ndarray:
         """Physical units (Wave.unit), NaN for control codes, a lead-off ECG, or CO2 without an ambient pressure."""
+        import numpy as np
         if wave is Wave.CO2:
             if not self._ambient:
                 self.wave_subrecords_skipped += 1
@@ -462,7 +472,7 @@ class DatexS5Decoder:
         if end is None or abs(end + duration - r_time) > WAVE_CLOCK_SLACK_S:
             t0 = r_time - duration  # (re-)anchor: the packet ends at its transmit second
         elif gap:  # the device lost samples here: one NaN where the next sample was due, the packet after it
-            events.append(WaveBlock(wave, end, rate, np.full(1, np.nan, np.float32), host_t))
+            events.append(WaveBlock(wave, end, rate, _one_nan(), host_t))
             t0 = max(r_time - duration, end + 1 / rate)
         else:
             t0 = end
@@ -641,6 +651,8 @@ class WaveSubrecord:
 def wave_raw(wave: Wave, values: Sequence[float] | np.ndarray, ambient_mmhg: float = 760.0) -> list[int]:
     """Physical values (Wave.unit) to the raw int16 samples the monitor sends; NaN -> DATA_INVALID (a gap). The
     inverse of the decoder's conversion (CO2 travels as 1/100 % of the ambient pressure, rounded to 1/10 mmHg)."""
+    import numpy as np
+
     scale = round(ambient_mmhg * 10) / 100000 if wave is Wave.CO2 else _WAVE_SCALE[wave]
     array = np.asarray(values, dtype=np.float64)
     raw = np.clip(np.round(np.nan_to_num(array) / scale), WAVE_CONTROL_LIMIT + 1, 32767)  # a value, never a code

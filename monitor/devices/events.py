@@ -10,12 +10,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import IntFlag, StrEnum
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
-import numpy as np
 import serial
 
 from monitor.params import value_problem
+
+if TYPE_CHECKING:  # not at run time: the command line's parser imports this module and starts without numpy
+    import numpy as np
 
 
 class SampleFlag(IntFlag):
@@ -166,6 +168,8 @@ class WaveBlock:
     host_t: float
 
     def __eq__(self, other: object) -> bool:  # the arrays compared element-wise, a NaN gap equal to a NaN gap
+        import numpy as np
+
         if not isinstance(other, WaveBlock):
             return NotImplemented
         return (self.wave, self.t0, self.rate_hz, self.host_t) == (other.wave, other.t0, other.rate_hz, other.host_t) \
