@@ -7,12 +7,14 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import serial
 
 from monitor.cli import main
 from monitor.devices import datex_s5, masimo_ascii
-from monitor.devices.events import Sample
+from monitor.devices.datex_s5_driver import DatexS5Driver
+from monitor.devices.events import Sample, Wave, WaveBlock
 from monitor.devices.simulator import SimulatedMonitor, load_scenario
 
 
@@ -93,6 +95,32 @@ def test_line_noise_corrupts_frames_that_the_decoder_counts(sim) -> None:
     assert decoder.stats.bad_frames > 0
     good = sum(1 for e in events if isinstance(e, Sample) and e.param == "HR")
     assert good >= monitor.records_sent - monitor.corrupted_frames_sent - 3
+
+
+@pytest.mark.parametrize("speed", [1.0, 10.0])
+def test_every_wave_sample_the_simulator_sends_arrives_on_one_clock(sim, speed: float) -> None:
+    """The S/5's waves (issue 22) as the program's DRI driver asks for them and reads them."""
+    monitor, port = sim("datex-s5", "stable", speed=speed)
+    driver = DatexS5Driver()
+    port.write(b"".join(driver.on_connect()))
+    data = read_for(port, 2.5)
+    port.write(b"".join(driver.on_close()))
+    data += read_for(port, 0.5)  # what was in flight
+    assert read_for(port, 0.3) == b""  # stopped
+    assert monitor.dropped_writes == 0
+    events = driver.receive(data, 0.0).events
+    sent = monitor.encoder.wave_samples_sent
+    for wave, wf_type in datex_s5.WAVE_TYPES.items():
+        blocks = [e for e in events if isinstance(e, WaveBlock) and e.wave is wave]
+        assert sum(len(b.values) for b in blocks) == sent[wf_type] >= 2.0 * speed * wave.nominal_rate_hz
+        assert all(b.t0 == pytest.approx(a.t_end, abs=1e-6) for a, b in itertools.pairwise(blocks))
+        assert not any(np.isnan(b.values).any() for b in blocks)
+    if speed == 10.0:  # 25 s of device time: the ECG's R waves at the HR the same records display
+        ecg = np.concatenate([e.values for e in events if isinstance(e, WaveBlock) and e.wave is Wave.ECG])
+        peaks = np.flatnonzero((ecg[1:-1] > 0.6) & (ecg[1:-1] >= ecg[:-2]) & (ecg[1:-1] > ecg[2:]))
+        bpm = 60 * (len(peaks) - 1) / ((peaks[-1] - peaks[0]) / 300)
+        hr = [e.value for e in events if isinstance(e, Sample) and e.param == "HR"]
+        assert bpm == pytest.approx(np.mean(hr), abs=4)
 
 
 def test_simulate_command_refuses_an_unknown_scenario(capsys) -> None:
