@@ -173,8 +173,8 @@ class ChairCard(QWidget):
         layout.addLayout(numbers)
         layout.addWidget(self.state)
         layout.addWidget(self.check)
-        layout.addWidget(self.wave, 1)  # the wave and the trend share what is left: the card's size never
-        layout.addWidget(self.spark, 1)  # depends on them
+        layout.addWidget(self.wave, 2)  # the wave and the trend share what is left: the card's size never
+        layout.addWidget(self.spark, 3)  # depends on them
         self._drawn_to = -np.inf
         self.compact = False
         self._full_height = layout.minimumSize().height()  # below it, the card takes the compact sizes

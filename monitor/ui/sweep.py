@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -30,8 +30,8 @@ SWEEP_MM_S = 25.0  # paper speed: the ECG convention, kept for every wave so the
 FRAME_MS = 40  # 25 frames/s: a smooth sweep (design.md: 25-30 Hz for a waveform)
 STALE_S = 3.0  # no block for this long (host clock): the strip goes blank and says so (blocks come every ≤ 1 s)
 MIN_WINDOW_S = 1.0
-STRIP_PX = 46  # each wave's height in the workspace: three fit above the trends on a 768 px high screen
-STRIP_MIN_PX = 30
+STRIP_PX = 46  # each wave's height in the workspace, room allowing
+STRIP_MIN_PX = 18  # ... and at least: what a 1366x768 desk (704 px for the window) has left above the trends
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ class WaveSweep(QWidget):
         self.strips: dict[Wave, WaveStrip] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(1)
+        layout.setSpacing(0)
         for wave, look in LOOKS.items():
             row = QHBoxLayout()
             name = QLabel(look.title)
@@ -177,4 +177,9 @@ class WaveSweep(QWidget):
             row.addWidget(name)
             row.addWidget(strip, 1)
             layout.addLayout(row, 1)
-        self.setFixedHeight(len(LOOKS) * STRIP_PX)
+        self.setMinimumHeight(len(LOOKS) * STRIP_MIN_PX)
+        self.setMaximumHeight(len(LOOKS) * STRIP_PX)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), len(LOOKS) * STRIP_PX)

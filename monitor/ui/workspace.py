@@ -225,7 +225,8 @@ class ChairWorkspace(QWidget):
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(charts)
         left.addWidget(lists)
-        lists.setMinimumHeight(60)  # on a short screen the charts keep their room; the handle drags it open
+        # On a short screen the charts and waves keep their room: the lists keep their tabs; the handle drags it open.
+        lists.setMinimumHeight(lists.tabBar().sizeHint().height() + 2)
         left.setStretchFactor(0, 1)  # a shorter window shortens the lists first
         left.setStretchFactor(1, 0)
         left.setSizes([700, 170])
