@@ -23,6 +23,7 @@ class LiveWave:
         self.rate_hz = rate_hz
         self._ring = np.full(round(keep_s * rate_hz), np.nan, dtype=np.float32)
         self._head: int | None = None  # the index (on the wave's clock) of the next sample expected
+        self._t_end: float | None = None  # the device time of that sample, as the last block gives it
         self.last_host_t: float | None = None  # when the newest block reached this computer
         self.version = 0  # bumps on every change, so a view redraws only when there is something new
 
@@ -30,16 +31,24 @@ class LiveWave:
     def head(self) -> int | None:
         return self._head
 
+    @property
+    def t_end(self) -> float | None:
+        """The device time just after the newest sample (None before the first block or after a blank)."""
+        return self._t_end
+
     def add(self, block: WaveBlock) -> None:
         """A block in arrival order: its samples at their places; NaN over any time between it and the last."""
         if block.rate_hz != self.rate_hz:  # the monitor changed the wave's rate: what is kept no longer lines up
             keep_s = len(self._ring) / self.rate_hz
             self.rate_hz = block.rate_hz
             self._ring = np.full(round(keep_s * block.rate_hz), np.nan, dtype=np.float32)
-            self._head = None
+            self._head = self._t_end = None
         values = np.asarray(block.values, dtype=np.float32)
-        start = round(block.t0 * self.rate_hz)
         size = len(self._ring)
+        if self._head is None or self._t_end is None:
+            start = round(block.t0 * self.rate_hz)
+        else:  # from where the last block ended: the rounding of a large t0 never makes a gap of one sample
+            start = self._head + round((block.t0 - self._t_end) * self.rate_hz)
         if self._head is not None and start < self._head:
             # A little early: the device's clock rounding, not a new time; much earlier: its clock stepped back.
             start = self._head if start > self._head - STEP_BACK_S * self.rate_hz else start
@@ -49,6 +58,7 @@ class LiveWave:
             self._write(np.full(min(start - self._head, size), np.nan, dtype=np.float32), start)
         self._write(values[-size:], start + len(values))
         self._head = start + len(values)
+        self._t_end = block.t0 + len(values) / self.rate_hz
         self.last_host_t = block.host_t
         self.version += 1
 
@@ -63,7 +73,7 @@ class LiveWave:
     def blank(self) -> None:
         """Nothing is known now (the monitor stopped sending): the strip shows nothing, not a stale trace."""
         self._ring[:] = np.nan
-        self._head = None
+        self._head = self._t_end = None
         self.version += 1
 
     def recent(self, seconds: float) -> np.ndarray:

@@ -85,3 +85,11 @@ def test_a_slightly_early_t0_is_read_as_contiguous_a_clock_step_back_restarts() 
     wave.add(block(T0 - 30.0, np.full(10, 5.0)))  # the monitor's clock set back
     recent = wave.recent(2.0)
     assert np.all(recent[-10:] == 5.0) and np.all(np.isnan(recent[:-10]))
+
+
+def test_a_jitter_under_half_a_sample_is_no_gap() -> None:
+    """Seen end to end: t0 rounded to a sample index on its own put a one-sample gap between contiguous blocks."""
+    wave = LiveWave(RATE)
+    wave.add(block(T0 + 0.3 / RATE, np.ones(50)))
+    wave.add(block(T0 + 0.3 / RATE + 0.5 + 0.4 / RATE, np.full(50, 2.0)))
+    assert np.isfinite(wave.recent(1.0)).all()
