@@ -5,7 +5,8 @@ It holds the latest value of each parameter with its validity and age (LatestVal
 monitor.clinical.currency), the link state, the monitor's conditions, the patient and the nurse, and answers the
 infusion status, the observation schedule and its next check, and the active alarms from the chair's services.
 Fed by the chair's events on one thread (the GUI thread, from the facade's signals): samples with the cuff readings
-of the chair's one NIBP reading detector (the alarm service's), device status, link events, patient assignment.
+of the chair's one NIBP reading detector (the alarm service's), device status, link events, patient assignment, and
+the waves, whose last seconds it keeps for the sweeps (monitor.app.live_waves).
 """
 
 from __future__ import annotations

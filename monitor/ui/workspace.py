@@ -2,10 +2,10 @@
 
 GUI thread only; it talks to the session through the SessionFacade (signals in, the EntryRecorder out) and shows
 the chair's live model (monitor.app.live_chair.LiveChair), which the station card reads too.
-Layout: the link banner across the top; numerics tiles above the stacked trend charts and the timeline lane
-(one time axis), the timeline list beneath; on the right the infusion controls and the observation forms.
-The window around it (menus, title, the close question) is MainWindow (monitor.ui.main_window), the single
-chair's window and each page of the station alike.
+Layout: the link banner across the top; numerics tiles above the swept waves (monitor.ui.sweep), the stacked trend
+charts and the timeline lane (one time axis), the timeline list beneath; on the right the infusion controls and the
+observation forms. The window around it (menus, title, the close question) is MainWindow (monitor.ui.main_window),
+the single chair's window and each page of the station alike.
 """
 
 from __future__ import annotations
