@@ -28,7 +28,7 @@ from monitor.clinical.schedule import CheckStatus
 from monitor.timefmt import hm_text, minutes_text
 from monitor.ui import theme
 from monitor.ui.stylesheet import set_role
-from monitor.ui.sweep import WaveStrip
+from monitor.ui.sweep import WaveStrip, bare_plot
 from monitor.ui.text import literal
 
 SPARK_WINDOW_S = 30 * 60.0  # the card's trend: the last half hour of HR and SpO₂
@@ -202,12 +202,7 @@ class ChairCard(QWidget):
         widget.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         widget.setMinimumHeight(TREND_MIN_PX)
         plot = widget.getPlotItem()
-        plot.layout.setContentsMargins(0, 0, 0, 0)
-        for axis in ("bottom", "left"):
-            plot.hideAxis(axis)
-        plot.setMouseEnabled(False, False)
-        plot.hideButtons()
-        plot.setMenuEnabled(False)
+        bare_plot(plot)
         plot.setYRange(0, 1, padding=0)
         plot.disableAutoRange()
         plot.setDownsampling(auto=True, mode="peak")

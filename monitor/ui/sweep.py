@@ -50,6 +50,16 @@ LOOKS = {
 }
 
 
+def bare_plot(plot: pg.PlotItem) -> None:
+    """A plot that is only its curves (a card's trend, a wave strip): no margins, axes, buttons, menu or mouse."""
+    plot.layout.setContentsMargins(0, 0, 0, 0)
+    for axis in ("bottom", "left"):
+        plot.hideAxis(axis)
+    plot.setMouseEnabled(False, False)
+    plot.hideButtons()
+    plot.setMenuEnabled(False)
+
+
 def sweep_window_s(width_px: int, dpi: float) -> float:
     """The seconds a strip `width_px` wide shows at SWEEP_MM_S on a screen of `dpi` dots per inch."""
     mm = width_px / dpi * 25.4
@@ -67,14 +77,11 @@ class WaveStrip(pg.PlotWidget):
         self.wave: Wave | None = None
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         plot = self.getPlotItem()
-        plot.layout.setContentsMargins(0, 0, 0, 0)
-        for axis in ("bottom", "left"):
-            plot.hideAxis(axis)
-        plot.setMouseEnabled(False, False)
-        plot.hideButtons()
-        plot.setMenuEnabled(False)
+        bare_plot(plot)
         plot.disableAutoRange()
-        self.curve = plot.plot(pen=pg.mkPen(theme.NOT_CURRENT, width=1), connect="finite", antialias=False)
+        # A bare curve item, not plot()'s PlotDataItem: no per-frame data checks, symbols or downsampling to pass.
+        self.curve = pg.PlotCurveItem(pen=pg.mkPen(theme.NOT_CURRENT, width=1), connect="finite", antialias=False)
+        plot.addItem(self.curve)
         self.note = pg.TextItem("", color=theme.NOT_CURRENT, anchor=(0, 0))
         self.note.setParentItem(plot.vb)
         self.window_s = MIN_WINDOW_S
@@ -90,7 +97,7 @@ class WaveStrip(pg.PlotWidget):
     def y(self) -> np.ndarray:
         """The y values drawn now (NaN: erase bar or gap), for tests and the benchmark."""
         data = self.curve.getData()[1]
-        return np.empty(0) if data is None else data
+        return np.empty(0) if data is None else np.asarray(data)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
