@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, QTimer, Slot
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QHideEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from monitor.app.device_door import Wave
@@ -90,8 +90,15 @@ class WaveStrip(pg.PlotWidget):
         self._gain = (0.0, 1.0)
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
-        self._timer.timeout.connect(self.redraw)
+        self._timer.timeout.connect(self.redraw)  # runs only while shown (a station has 32 strips, 4 or 11 shown)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
         self._timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._timer.stop()
 
     @property
     def y(self) -> np.ndarray:
