@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import IntFlag, StrEnum
 from typing import ClassVar, Protocol
 
+import numpy as np
 import serial
 
 from monitor.params import value_problem
@@ -128,7 +129,24 @@ class OtherValue:
         return "" if self.value is not None and math.isfinite(self.value) else "no valid value"
 
 
-DeviceEvent = Sample | DeviceStatus | OtherValue
+class Wave(StrEnum):
+    ECG = "ECG_II"
+    PLETH = "PLETH"
+    CO2 = "CO2"
+
+
+@dataclass(frozen=True, slots=True)
+class WaveBlock:
+    """Consecutive samples of one wave (issue 22 contract; dri owns it): NaN = gap."""
+
+    wave: Wave
+    t0: float
+    rate_hz: float
+    values: np.ndarray
+    host_t: float
+
+
+DeviceEvent = Sample | DeviceStatus | OtherValue | WaveBlock
 
 
 def value_state(param: str, value: float) -> ValueState | None:
