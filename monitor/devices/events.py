@@ -130,20 +130,45 @@ class OtherValue:
 
 
 class Wave(StrEnum):
+    """The waveforms the program acquires, keeps and shows (issue 22)."""
+
     ECG = "ECG_II"
     PLETH = "PLETH"
     CO2 = "CO2"
 
+    @property
+    def unit(self) -> str:
+        return WAVE_UNIT[self]
+
+    @property
+    def nominal_rate_hz(self) -> float:
+        return WAVE_RATE_HZ[self]
+
+
+# Physical units of WaveBlock.values. DRI sends ECG in µV (→ mV), pleth in 1/100 % (→ %) and CO2 in 1/100 %
+# (→ mmHg with the monitor's ambient pressure, as EtCO2 is); shared/protocols README §2.11.
+WAVE_UNIT = {Wave.ECG: "mV", Wave.PLETH: "%", Wave.CO2: "mmHg"}
+# Nominal sample rates (DRI: ECG 300/s, pleth 100/s, CO2 25/s; shared/protocols README §2.11).
+WAVE_RATE_HZ = {Wave.ECG: 300.0, Wave.PLETH: 100.0, Wave.CO2: 25.0}
+
 
 @dataclass(frozen=True, slots=True)
 class WaveBlock:
-    """Consecutive samples of one wave (issue 22 contract; dri owns it): NaN = gap."""
+    """Consecutive samples of one wave. `t0` is the device time of the first sample (Unix s), sample i is at
+    t0 + i / rate_hz; `values` are float32 in physical units (Wave.unit), NaN where the device sent no sample (a gap).
+    A decoder emits blocks per wave in arrival order; consecutive blocks are contiguous unless there is a gap (NaNs
+    or a jump in t0). `host_t` is when the bytes reached this computer."""
 
     wave: Wave
     t0: float
     rate_hz: float
     values: np.ndarray
     host_t: float
+
+    @property
+    def t_end(self) -> float:
+        """Device time just after the last sample (where a contiguous next block starts)."""
+        return self.t0 + len(self.values) / self.rate_hz
 
 
 DeviceEvent = Sample | DeviceStatus | OtherValue | WaveBlock

@@ -23,8 +23,8 @@ BLOCK_S = 10.0  # seconds of wave per stored block (issue 22: "int16 blocks of 1
 GAP_CODE = -32768  # a NaN sample (a gap), never a value
 _MAX_CODE = 32767
 CODEC = "int16-delta-zlib"
-# The step of each wave's DRI unit (protocols README §2.11: ECG µV, pleth 1/100 %, CO2 1/100 % shown as mmHg):
-# values are stored to this resolution, exactly what the monitor sent. Unknown waves: 1/1000 of their unit.
+# The step of each wave's DRI unit (protocols README §2.11: ECG µV, pleth 1/100 %; CO2 1/100 %, converted to mmHg,
+# kept to 0.01 mmHg): ECG and pleth come back exactly as the monitor sent them. Unknown waves: 1/1000 of their unit.
 _RESOLUTION = {"ECG_II": 0.001, "PLETH": 0.01, "CO2": 0.01}
 _DEFAULT_RESOLUTION = 0.001
 # Two blocks are one stretch when the second starts within this many sample periods of where the first ends
