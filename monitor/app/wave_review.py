@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.app.session_record import SessionRecord
+from monitor.storage.db import AlarmEventRow
 from monitor.storage.wave_blocks import StoredWave, read_waves, wave_span
 
 DISCLOSURE_S = 30.0  # the waves shown around an alarm or an entry: 30 s before and after (issue 22)
@@ -59,3 +60,9 @@ def wave_reader(record: SessionRecord) -> WaveReader | None:
     """The session's stored waves, or None when its record was not read from a desk file (the clinic database keeps
     no waves: storage.hub_schema.LOCAL_ONLY_TABLES)."""
     return None if record.wave_file is None else WaveReader(record.wave_file, record.session.id)
+
+
+def high_onsets(record: SessionRecord) -> list[AlarmEventRow]:
+    """The session's high-priority alarm onsets (an escalation to high is one too), in time order: the PDF prints
+    the waves at each."""
+    return [a for a in record.alarms if a.action in ("onset", "escalate") and a.priority == "high"]
