@@ -60,9 +60,9 @@ LOCAL_ONLY_TABLES = ("local_identity", "accounts", "record_chain_start")
 # a nurse registers from one (patients), not the message.
 LOCAL_ONLY_TABLES += ("ehr_registrations",)
 # wave_blocks (local migration 19, issue 22): the full-disclosure waveforms stay on the desk that recorded them. They
-# are ~40x the volume of the rest of the record (benchmarks/wave_storage.py: MB per chair-hour), the hub's readers
-# (remote cards, clinic reports) show numerics and alarms, not waves, and the desk's backup keeps them; shipping them
-# would hold the record rows behind them on a slow link. A later hub migration can add them if a clinic wants them.
+# are ~3 MB per chair-hour of database (benchmarks/wave_storage.py), ~70 MB a day for 8 chairs, in rows the hub's
+# readers (remote cards, clinic reports) never show, and the desk's backup keeps them; shipping them would hold the
+# record rows queued behind them on a slow link. A hub record's review and PDF say the waves are at the desk.
 LOCAL_ONLY_TABLES += ("wave_blocks",)
 
 _RECORD_TABLES_V1 = """
