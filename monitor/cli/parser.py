@@ -231,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("--protocol", choices=PROTOCOL_NAMES, required=True)
     dec.add_argument("file", type=Path, help="raw capture file (.ismcap) or a plain byte dump")
     dec.add_argument("--status", action="store_true", help="also print device status changes as JSON lines")
+    dec.add_argument("--waves", action="store_true", help="also print waveform blocks as JSON lines (null = gap)")
 
     rep = sub.add_parser("replay", help="replay a raw capture through its decoder into a new session, for review")
     rep.add_argument("file", type=Path, help="raw capture file (.ismcap)")

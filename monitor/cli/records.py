@@ -6,12 +6,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor.app import export
+from monitor.devices.events import WaveBlock
 from monitor.storage.hub_dsn import masked
 from monitor.storage.hub_read import is_hub
 from monitor.wording import count
@@ -43,7 +45,7 @@ def decode(args: argparse.Namespace) -> int:
 
 def _decode_file(args: argparse.Namespace) -> int:
     from monitor.devices.capture import is_capture, iter_chunks, read_capture
-    from monitor.devices.events import DeviceStatus, OtherValue, Sample
+    from monitor.devices.events import DeviceStatus, OtherValue, Sample, WaveBlock
     from monitor.devices.protocols import make_decoder
     from monitor.params import PARAMS
 
@@ -75,6 +77,8 @@ def _decode_file(args: argparse.Namespace) -> int:
                     "unavailable": {param: state.value for param, state in event.unavailable},
                 }
                 out.write(json.dumps(status) + "\n")
+            elif isinstance(event, WaveBlock) and args.waves:
+                out.write(json.dumps(wave_line(event)) + "\n")
     s = decoder.stats
     print(
         f"decode: {s.bytes_in} bytes, {s.frames_ok} frames ok, {s.bad_frames} bad frames, "
@@ -82,6 +86,14 @@ def _decode_file(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def wave_line(block: WaveBlock) -> dict[str, object]:
+    """One waveform block as `decode --waves` prints it: the device time of its first sample, the wave, its sample
+    rate and unit, and the values (4 decimals: finer than any DRI wave's resolution; null where there is a gap)."""
+    values = [round(v, 4) if math.isfinite(v) else None for v in block.values.tolist()]
+    return {"time": _iso(block.t0), "wave": block.wave.value, "rate_hz": block.rate_hz, "unit": block.wave.unit,
+            "values": values}  # fmt: skip
 
 
 def verify(db: Path | str | None, expect: str | None = None, session: int | None = None) -> int:

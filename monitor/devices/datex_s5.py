@@ -18,15 +18,25 @@ Values (§2.7): int16; <= -32001 are status codes (invalid, not updated, ...), n
 
 Only displayed-value subrecords (sr_type 1) are decoded: mixing in the 10-s/60-s trend averages makes the
 chart jump between the current value and an average (LNhealth's reasoning, §2.6).
+
+Waveforms (§2.11): request `wf_req` (r_maintype 1, 32 bytes at 40: req_type int16 0 start / 1 stop, res int16,
+    type[8] u8 0xFF-terminated, addl_type[16], reserved[2] int16). Data records carry up to 8 subrecords, sr_type =
+    wave type (1-3 ECG1-3 300/s in µV, 8 PLETH 100/s in 1/100 %, 9 CO2 25/s in 1/100 % of ambient pressure), each
+    `wf_hdr` (act_len int16 samples, status u16: bit 0 gap, 2 pacer, 3 lead off; label u16 = ECG lead) + int16
+    samples; samples <= -32000 are control codes, never values (-> NaN).
+    Sample times: the record carries only its transmit second (r_time). A wave's first packet is taken to end at
+    r_time; later packets continue that sample clock exactly (t0 = previous end) while it stays within
+    WAVE_CLOCK_SLACK_S of r_time, and re-anchor (a jump in t0) when it does not or the device flags a gap.
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 import serial
 
 from monitor.devices.events import (
@@ -39,6 +49,8 @@ from monitor.devices.events import (
     Sample,
     SampleFlag,
     ValueState,
+    Wave,
+    WaveBlock,
     value_state,
 )
 from monitor.params import INVASIVE_LABELS
@@ -49,7 +61,7 @@ BAUDRATES = (19200, 115200)
 INFO = ProtocolInfo(
     name="datex-s5",
     line=LINE,
-    description="GE/Datex-Ohmeda S/5 and CARESCAPE Computer Interface (DRI), displayed values",
+    description="GE/Datex-Ohmeda S/5 and CARESCAPE Computer Interface (DRI), displayed values and waveforms",
     baudrates=BAUDRATES,
 )
 
@@ -294,6 +306,72 @@ def parse_request(record: bytes) -> PhdbRequest | None:
     return PhdbRequest(record_type, interval, class_bf)
 
 
+# --- Waveforms (§2.11) ---
+
+WF_CMD = 0  # sr_type of a waveform request subrecord
+WF_START, WF_STOP = 0, 1  # wf_req.req_type
+WF_ECG1, WF_ECG2, WF_ECG3, WF_PLETH, WF_CO2 = 1, 2, 3, 8, 9
+WF_HDR = struct.Struct("<hHH")  # act_len, status, label
+_WF_REQ = struct.Struct("<hh8B16B2h")  # wf_req: req_type, res, type[8], addl_type[16], reserved[2]
+assert _WF_REQ.size == 32, _WF_REQ.size
+WF_STATUS_GAP = 0x1
+WF_STATUS_PACER = 0x4
+WF_STATUS_LEAD_OFF = 0x8
+WAVE_CONTROL_LIMIT = -32000  # samples at or below are control codes (§2.11)
+ECG_LEAD_II = 2  # wf_hdr.label of an ECG channel: its lead (0 n/s, 1 I, 2 II, 3 III, ...; §2.8)
+# What the program asks for: the monitor's ECG channel 1 (lead II is its usual setting; only lead II is kept),
+# pleth and CO2: 300 + 100 + 25 = 425 samples/s, within the 600/s the 19200-baud line carries (§2.11).
+WAVE_TYPES: dict[Wave, int] = {Wave.ECG: WF_ECG1, Wave.PLETH: WF_PLETH, Wave.CO2: WF_CO2}
+_WAVE_OF_TYPE = {WF_ECG1: Wave.ECG, WF_ECG2: Wave.ECG, WF_ECG3: Wave.ECG, WF_PLETH: Wave.PLETH, WF_CO2: Wave.CO2}
+_WAVE_SCALE = {Wave.ECG: 0.001, Wave.PLETH: 0.01}  # µV -> mV; 1/100 % -> %. CO2 needs the ambient pressure.
+# How far a wave's running sample clock may drift from the record's transmit second before it is re-anchored: the
+# second is truncated (up to 1 s) and a packet may wait up to a second for its transmission.
+WAVE_CLOCK_SLACK_S = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class WaveRequest:
+    start: bool  # False: stop all waveforms
+    types: tuple[int, ...]  # requested wave types (DRI numbers), up to the 0xFF terminator
+
+
+def _wave_request_record(req_type: int, types: tuple[int, ...]) -> bytes:
+    if len(types) > 7:
+        raise ValueError(f"a DRI waveform request carries at most 7 waves, got {len(types)}")
+    header = bytearray(HEADER_SIZE)
+    HEADER.pack_into(header, 0, HEADER_SIZE + _WF_REQ.size, 0, 0, 0, 0, 0, 0, 0, MAINTYPE_WAVE)
+    SR_DESC.pack_into(header, 16, 0, WF_CMD)
+    SR_DESC.pack_into(header, 19, 0, EOL_SUBR_LIST)
+    type_list = (*types, EOL_SUBR_LIST) + (0,) * (7 - len(types))
+    return bytes(header) + _WF_REQ.pack(req_type, 0, *type_list, *bytes(16), 0, 0)
+
+
+def wave_request(types: Iterable[int] = WAVE_TYPES.values()) -> bytes:
+    """The framed request that starts the given waveforms (DRI type numbers; default ECG1, pleth, CO2)."""
+    return frame(_wave_request_record(WF_START, tuple(types)))
+
+
+def wave_stop_request() -> bytes:
+    """The framed request that stops every waveform (send it before closing the port)."""
+    return frame(_wave_request_record(WF_STOP, ()))
+
+
+def parse_wave_request(record: bytes) -> WaveRequest | None:
+    """A PC->monitor waveform request, or None if `record` is something else."""
+    if len(record) < HEADER_SIZE + _WF_REQ.size:
+        return None
+    header = parse_header(record)
+    if header.r_maintype != MAINTYPE_WAVE or not header.subrecords or header.subrecords[0][1] != WF_CMD:
+        return None
+    fields = _WF_REQ.unpack_from(record, HEADER_SIZE + header.subrecords[0][0])
+    types = []
+    for t in fields[2:10]:
+        if t == EOL_SUBR_LIST:
+            break
+        types.append(t)
+    return WaveRequest(fields[0] == WF_START, tuple(types))
+
+
 def _state(code: int) -> ValueState:
     return _STATUS_CODES.get(code, ValueState.UNKNOWN)
 
@@ -308,6 +386,10 @@ class DatexS5Decoder:
         self.records_by_type: dict[int, int] = {}
         self._deframer = Deframer(self.stats)
         self._status: DeviceStatus | None = None
+        self._ambient = 0  # the CO2 module's ambient pressure (1/10 mmHg) from the latest displayed values; 0 unknown
+        self._wave_end: dict[Wave, float] = {}  # device time just after each wave's last sample
+        self.wave_samples = 0
+        self.wave_subrecords_skipped = 0  # ECG not in lead II, or a CO2 wave before any ambient pressure was known
 
     def feed(self, data: bytes, host_time: float) -> list[DeviceEvent]:
         events: list[DeviceEvent] = []
@@ -323,8 +405,10 @@ class DatexS5Decoder:
     def _decode_record(self, record: bytes, host_time: float, events: list[DeviceEvent]) -> None:
         header = parse_header(record)
         self.records_by_type[header.r_maintype] = self.records_by_type.get(header.r_maintype, 0) + 1
+        if header.r_maintype == MAINTYPE_WAVE:
+            self._decode_waves(record, header, host_time, events)
         if header.r_maintype != MAINTYPE_PHDB:
-            return  # waveform and alarm records are not charted (yet); counted above
+            return  # alarm records are not decoded (texts are localized, §2.12); counted above
         for sr_offset, sr_type in header.subrecords:
             if sr_type != PH_DISPL:
                 continue
@@ -335,6 +419,56 @@ class DatexS5Decoder:
             if cls == CLASS_BASIC:
                 time = int.from_bytes(record[start : start + 4], "little")
                 self._decode_basic(BASIC.unpack_from(record, start + 4), float(time), host_time, events)
+
+    def _decode_waves(self, record: bytes, header: RecordHeader, host_t: float, events: list[DeviceEvent]) -> None:
+        seen: set[Wave] = set()
+        for sr_offset, sr_type in header.subrecords:
+            wave = _WAVE_OF_TYPE.get(sr_type)
+            if wave is None or wave in seen:
+                continue
+            start = HEADER_SIZE + sr_offset
+            n, status, label = WF_HDR.unpack_from(record, start) if start >= HEADER_SIZE else (-1, 0, 0)
+            if n < 0 or start + WF_HDR.size + 2 * n > len(record):
+                raise struct.error("waveform subrecord outside record")
+            if wave is Wave.ECG and label != ECG_LEAD_II:
+                self.wave_subrecords_skipped += 1  # another lead: the program shows and keeps lead II only
+                continue
+            seen.add(wave)
+            raw = np.frombuffer(record, dtype="<i2", count=n, offset=start + WF_HDR.size)
+            values = self._wave_values(wave, raw, status)
+            self.wave_samples += n
+            self._emit_wave(wave, values, bool(status & WF_STATUS_GAP), float(header.r_time), host_t, events)
+
+    def _wave_values(self, wave: Wave, raw: np.ndarray, status: int) -> np.ndarray:
+        """Physical units (Wave.unit), NaN for control codes, a lead-off ECG, or CO2 without an ambient pressure."""
+        if wave is Wave.CO2:
+            if not self._ambient:
+                self.wave_subrecords_skipped += 1
+            scale = self._ambient / 100000  # 1/100 % of ambient (1/10 mmHg) -> mmHg, as EtCO2 (§2.8)
+        else:
+            scale = _WAVE_SCALE[wave]
+        values = raw.astype(np.float32) * np.float32(scale)
+        values[raw <= WAVE_CONTROL_LIMIT] = np.nan
+        if (wave is Wave.ECG and status & WF_STATUS_LEAD_OFF) or (wave is Wave.CO2 and not self._ambient):
+            values[:] = np.nan
+        return values
+
+    def _emit_wave(
+        self, wave: Wave, values: np.ndarray, gap: bool, r_time: float, host_t: float, events: list[DeviceEvent]
+    ) -> None:
+        rate = wave.nominal_rate_hz
+        duration = len(values) / rate
+        end = self._wave_end.get(wave)
+        if end is None or abs(end + duration - r_time) > WAVE_CLOCK_SLACK_S:
+            t0 = r_time - duration  # (re-)anchor: the packet ends at its transmit second
+        elif gap:  # the device lost samples here: one NaN where the next sample was due, the packet after it
+            events.append(WaveBlock(wave, end, rate, np.full(1, np.nan, np.float32), host_t))
+            t0 = max(r_time - duration, end + 1 / rate)
+        else:
+            t0 = end
+        if len(values):
+            events.append(WaveBlock(wave, t0, rate, values, host_t))
+        self._wave_end[wave] = t0 + duration
 
     def _decode_basic(self, v: tuple[int, ...], t: float, host_t: float, events: list[DeviceEvent]) -> None:
         unavailable: list[tuple[str, ValueState]] = []
@@ -391,6 +525,8 @@ class DatexS5Decoder:
             status, et, fi, rr, amb = v[g], v[g + 2], v[g + 3], v[g + 4], v[g + 5]
             if status & CO2_STATUS_APNEA:
                 conditions.add(DeviceCondition.APNEA)
+            if amb > 0:
+                self._ambient = amb  # converts the CO2 wave to mmHg
             # Gas values are in 1/100 % of the ambient pressure (1/10 mmHg): mmHg = et * amb / 100000 (§2.8).
             for name, raw in (("ETCO2", et), ("FICO2", fi)):
                 if raw > DATA_INVALID_LIMIT and amb > 0:
@@ -490,3 +626,43 @@ def encode_displayed_record(
         tail = struct.pack("<BBH", 0, 0x40, (cls << 8) | 0x81)  # marker, reserved, class | level 8 subtype 1
         record += struct.pack("<I", int(time)) + physdata + tail
     return bytes(record)
+
+
+@dataclass(frozen=True, slots=True)
+class WaveSubrecord:
+    """One waveform subrecord as the monitor sends it: its DRI type, raw int16 samples, status bits and label."""
+
+    wf_type: int
+    samples: Sequence[int]
+    status: int = 0
+    label: int = 0
+
+
+def wave_raw(wave: Wave, values: Sequence[float] | np.ndarray, ambient_mmhg: float = 760.0) -> list[int]:
+    """Physical values (Wave.unit) to the raw int16 samples the monitor sends; NaN -> DATA_INVALID (a gap). The
+    inverse of the decoder's conversion (CO2 travels as 1/100 % of the ambient pressure, rounded to 1/10 mmHg)."""
+    scale = round(ambient_mmhg * 10) / 100000 if wave is Wave.CO2 else _WAVE_SCALE[wave]
+    array = np.asarray(values, dtype=np.float64)
+    raw = np.clip(np.round(np.nan_to_num(array) / scale), WAVE_CONTROL_LIMIT + 1, 32767)  # a value, never a code
+    return np.where(np.isfinite(array), raw, _STATE_CODES[ValueState.INVALID]).astype(int).tolist()
+
+
+def encode_wave_record(
+    subrecords: Sequence[WaveSubrecord], *, time: float, record_no: int = 0, plug_id: int = 0, dri_level: int = 8
+) -> bytes:
+    """A de-framed waveform record (r_maintype 1) with up to 8 subrecords, laid out as §2.11 says."""
+    if not 0 < len(subrecords) <= 8:
+        raise ValueError(f"a DRI waveform record carries 1 to 8 subrecords, got {len(subrecords)}")
+    body = bytearray()
+    record = bytearray(HEADER_SIZE)
+    for i, sub in enumerate(subrecords):
+        SR_DESC.pack_into(record, 16 + 3 * i, len(body), sub.wf_type)
+        body += WF_HDR.pack(len(sub.samples), sub.status, sub.label)
+        body += struct.pack(f"<{len(sub.samples)}h", *sub.samples)
+    if len(subrecords) < 8:
+        SR_DESC.pack_into(record, 16 + 3 * len(subrecords), len(body), EOL_SUBR_LIST)
+    if HEADER_SIZE + len(body) > MAX_RECORD:
+        raise ValueError(f"DRI record too long: {HEADER_SIZE + len(body)} bytes > {MAX_RECORD}")
+    HEADER.pack_into(record, 0, HEADER_SIZE + len(body), record_no & 0xFF, dri_level, plug_id, int(time), 0, 0, 0,
+                     MAINTYPE_WAVE)  # fmt: skip
+    return bytes(record + body)

@@ -165,6 +165,12 @@ class WaveBlock:
     values: np.ndarray
     host_t: float
 
+    def __eq__(self, other: object) -> bool:  # the arrays compared element-wise, a NaN gap equal to a NaN gap
+        if not isinstance(other, WaveBlock):
+            return NotImplemented
+        return (self.wave, self.t0, self.rate_hz, self.host_t) == (other.wave, other.t0, other.rate_hz, other.host_t) \
+            and np.array_equal(self.values, other.values, equal_nan=True)  # fmt: skip
+
     @property
     def t_end(self) -> float:
         """Device time just after the last sample (where a contiguous next block starts)."""

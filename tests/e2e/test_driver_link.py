@@ -108,7 +108,8 @@ def test_a_silent_driver_sends_nothing_and_no_tick(port: FakePort, make_link) ->
 def test_the_dri_driver_sends_the_request_on_open_and_the_stop_on_close(port: FakePort, make_link) -> None:
     events = Events()
     link = make_link(str(port.link), events, driver=make_driver("datex-s5"))
-    start = dri.displayed_values_request()
+    start = dri.displayed_values_request() + dri.wave_request()
     assert port.receive(len(start)) == start
     link.stop()
-    assert port.receive(len(dri.stop_request())) == dri.stop_request()
+    stop = dri.wave_stop_request() + dri.stop_request()
+    assert port.receive(len(stop)) == stop

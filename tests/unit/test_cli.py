@@ -34,6 +34,23 @@ def test_decode_dri_dump_prints_json_lines(tmp_path: Path, vectors: Path, capsys
     assert "1 frames ok" in err and "1 bad frames" in err and "resyncs" in err
 
 
+def test_decode_waves_prints_the_real_wave_record_as_json_lines(tmp_path: Path, vectors: Path, capsys) -> None:
+    dump = tmp_path / "waves.bin"
+    gap = datex_s5.encode_wave_record([datex_s5.WaveSubrecord(datex_s5.WF_PLETH, [100, -32767])], time=1251973977)
+    dump.write_bytes(datex_s5.frame((vectors / "datex_s5_wave_record.bin").read_bytes()) + datex_s5.frame(gap))
+    assert main(["decode", "--protocol", "datex-s5", str(dump)]) == 0
+    assert capsys.readouterr().out == "", "waves only when asked for"
+    assert main(["decode", "--protocol", "datex-s5", "--waves", str(dump)]) == 0
+    ecg, pleth, pleth2 = _lines(capsys.readouterr().out)
+    assert (ecg["time"], ecg["wave"], ecg["rate_hz"], ecg["unit"]) == ("2009-09-03T10:32:55.800000Z", "ECG_II", 300.0,
+                                                                       "mV")  # fmt: skip
+    assert ecg["values"][0] == -0.177 and len(ecg["values"]) == 60
+    assert (pleth["wave"], pleth["rate_hz"], pleth["unit"], pleth["values"][:3]) == ("PLETH", 100.0, "%",
+                                                                                      [-3.6, -3.76, -4.0])  # fmt: skip
+    assert pleth2["values"] == [1.0, None], "a gap is null, not a number"
+    assert pleth2["time"] == "2009-09-03T10:32:56Z", "the next packet continues the sample clock"
+
+
 def test_decode_capture_file_and_status_lines(tmp_path: Path, capsys) -> None:
     path = tmp_path / "s.ismcap"
     writer = CaptureWriter(path, protocol="masimo-ascii", source="loop://", line={"baudrate": 9600})

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from monitor.devices import datex_s5 as dri
 from monitor.devices.datex_s5_driver import DatexS5Driver
-from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, SampleFlag, ValueState
+from monitor.devices.events import DeviceCondition, DeviceStatus, Sample, SampleFlag, ValueState, WaveBlock
 
 # CI spec Appendix A, as quoted in shared/protocols/README.md §2.3.
 OFFICIAL_START_10S = bytes.fromhex("7e 31 00" + " 00" * 19 + " ff" + " 00" * 18 + " 01 0a 00 0e 00 00 00 00 00 49 7e")
@@ -62,11 +62,11 @@ def test_interval_below_five_seconds_is_refused() -> None:
 
 
 def test_driver_requests_on_connect_and_stops_on_close() -> None:
-    assert DatexS5Driver(interval=10, class_bf=0x0E).on_connect() == [OFFICIAL_START_10S], "the spec's request"
+    assert DatexS5Driver(interval=10, class_bf=0x0E).on_connect()[0] == OFFICIAL_START_10S, "the spec's request"
     driver = DatexS5Driver(interval=5)
-    (start,) = driver.on_connect()
+    start, _waves = driver.on_connect()  # the waveform request: tests/unit/test_datex_s5_waves.py
     assert dri.parse_request(dri.Deframer().feed(start)[0]) == dri.PhdbRequest(1, 5, 0)
-    assert driver.on_close() == [OFFICIAL_STOP]
+    assert driver.on_close()[-1] == OFFICIAL_STOP
     assert driver.keep_alive is None, "the S/5 needs no keep-alive: the request holds until stopped"
 
 
@@ -122,10 +122,10 @@ def test_class_comes_from_the_class_bits_not_the_position(vectors: Path) -> None
     assert not samples_of(dri.DatexS5Decoder().feed(dri.frame(bytes(ext_first)), 0.0))
 
 
-def test_waveform_record_is_counted_not_charted(vectors: Path) -> None:
+def test_waveform_record_is_counted_and_gives_no_numerics(vectors: Path) -> None:
     decoder = dri.DatexS5Decoder()
     wave = (vectors / "datex_s5_wave_record.bin").read_bytes()
-    assert decoder.feed(dri.frame(wave), 0.0) == []
+    assert all(isinstance(e, WaveBlock) for e in decoder.feed(dri.frame(wave), 0.0))  # test_datex_s5_waves.py
     assert decoder.records_by_type == {dri.MAINTYPE_WAVE: 1}
     assert decoder.stats.bad_frames == 0
 
@@ -270,5 +270,5 @@ def test_frames_embedded_in_noise_are_all_recovered(noise: list[bytes], cuts: li
 def test_arbitrary_bytes_never_raise(data: bytes) -> None:
     decoder = dri.DatexS5Decoder()
     events = decoder.feed(data, 0.0)
-    assert all(isinstance(e, Sample | DeviceStatus) for e in events)
+    assert all(isinstance(e, Sample | DeviceStatus | WaveBlock) for e in events)
     assert decoder.stats.bytes_in == len(data)
