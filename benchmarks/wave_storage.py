@@ -26,20 +26,13 @@ import time
 from pathlib import Path
 
 import numpy as np
+from soak import rss_mb  # benchmarks/soak.py: run as a script, this folder is sys.path[0]
 
 from monitor.devices.events import Wave, WaveBlock
 from monitor.storage.writer import SessionWriter
 
 T0 = 1_700_000_000.0
 RNG = np.random.default_rng(22)
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def wave_second(wave: Wave, second: int) -> np.ndarray:

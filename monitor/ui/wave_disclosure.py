@@ -73,7 +73,9 @@ class WaveDisclosure(QWidget):
         self._say(
             "Waves: click an alarm or an entry to see its 30 s before and after"
             if span is not None
-            else "No waves stored for this session" + ("" if reader is not None else " on this desk's file")
+            else "No waves stored for this session"
+            if reader is not None
+            else "The waves are kept on the desk that recorded this session"
         )
 
     def _say(self, text: str) -> None:
