@@ -3,6 +3,8 @@
 noise must be recovered with its values.
 
 Run: .venv/bin/python benchmarks/fuzz.py [--inputs 1000000] [--seed 1] [--only NAME]
+DRI is fuzzed twice: with displayed-value records (HR recovered) and with wave records ("dri-waves": a 200 ms packet
+of ECG, pleth and CO2; its first ECG sample recovered).
 Per decoder and input: one of random bytes, a valid frame/line mutated (bit flips, cut, bytes inserted or
 dropped, stray flag and escape bytes), or a valid frame/line between two random noise blocks. A fresh decoder takes
 each input in random chunks; the embedded kind is checked for its exact values. Prints counts and time.
@@ -19,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from monitor.devices import datex_s5 as dri
-from monitor.devices.events import Decoder, DeviceEvent, Sample
+from monitor.devices.events import Decoder, DeviceEvent, Sample, Wave, WaveBlock
 from monitor.devices.intellivue.decoder import IntellivueDecoder
 from monitor.devices.intellivue.float_type import encode_float
 from monitor.devices.intellivue.frame import FrameReader, encode_frame
@@ -32,6 +34,24 @@ def dri_valid(rng: np.random.Generator, i: int) -> tuple[bytes, float]:
     hr = float(rng.integers(30, 200))
     vitals = {"HR": hr, "SPO2": 97.0, "NIBP_SYS": 120.0, "NIBP_DIA": 80.0, "NIBP_MEAN": 93.0, "RR": 14.0}
     return dri.frame(dri.encode_displayed_record(vitals, time=T0 + i)), hr
+
+
+def dri_wave_valid(rng: np.random.Generator, i: int) -> tuple[bytes, float]:
+    """A 200 ms DRI wave packet (ECG lead II, pleth, CO2); the value to recover is its first ECG sample in mV."""
+    ecg = rng.integers(-3000, 3000, 60).tolist()
+    subs = [dri.WaveSubrecord(dri.WF_ECG1, ecg, 0, dri.ECG_LEAD_II),
+            dri.WaveSubrecord(dri.WF_PLETH, rng.integers(-500, 500, 20).tolist()),
+            dri.WaveSubrecord(dri.WF_CO2, rng.integers(0, 600, 5).tolist())]  # fmt: skip
+    first = float(np.float32(ecg[0]) * np.float32(0.001))  # as the decoder scales it
+    return dri.frame(dri.encode_wave_record(subs, time=T0 + i)), first
+
+
+def first_ecg_samples(events: list[DeviceEvent], _param: str) -> list[float]:
+    return [float(e.values[0]) for e in events if isinstance(e, WaveBlock) and e.wave is Wave.ECG and len(e.values)]
+
+
+def sample_values(events: list[DeviceEvent], param: str) -> list[float]:
+    return [e.value for e in events if isinstance(e, Sample) and e.param == param]
 
 
 def masimo_valid(rng: np.random.Generator, i: int) -> tuple[bytes, float]:
@@ -91,6 +111,7 @@ def run(
     separator: bytes,
     n: int,
     seed: int,
+    values_of: Callable[[list[DeviceEvent], str], list[float]] = sample_values,
 ) -> None:
     rng = np.random.default_rng(seed)
     counts = {"random": 0, "mutated": 0, "embedded": 0, "recovered": 0, "exceptions": 0}
@@ -110,7 +131,7 @@ def run(
                 frame, value = valid(rng, i)
                 before = rng.bytes(int(rng.integers(0, 200))) + separator
                 data = before + frame + rng.bytes(int(rng.integers(0, 200))) + separator
-                got = [e.value for e in feed_chunked(decoder, data, rng) if isinstance(e, Sample) and e.param == param]
+                got = values_of(feed_chunked(decoder, data, rng), param)
                 counts["embedded"] += 1
                 if value in got:
                     counts["recovered"] += 1
@@ -134,7 +155,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--inputs", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--only", choices=("dri", "masimo", "intellivue"), help="fuzz one decoder")
+    parser.add_argument("--only", choices=("dri", "dri-waves", "masimo", "intellivue"), help="fuzz one decoder")
     args = parser.parse_args()
     if args.only in (None, "dri"):
         # DRI frames delimit themselves (flags); noise is followed by a flag so the frame's start is seen as one.
@@ -148,6 +169,10 @@ def main() -> int:
             args.inputs,
             args.seed,
         )
+    if args.only in (None, "dri-waves"):  # wave records (issue 22): the same framing, another record layout
+        specials = bytes([0x7E, 0x7D, 0x5E, 0x5D, 0x80, 0x83])  # 0x8380 = -32000: a control code
+        run("GE S/5 DRI waves", dri.DatexS5Decoder, dri_wave_valid, "ECG", specials, bytes([0x7E]), args.inputs,
+            args.seed, first_ecg_samples)  # fmt: skip
     if args.only in (None, "masimo"):
         # Masimo lines end with CR LF; noise ends a line of its own before the real line, as on a real port.
         run("Masimo ASCII 1", MasimoAsciiDecoder, masimo_valid, "SPO2", b"\r\n-/: ", b"\r\n", args.inputs, args.seed)

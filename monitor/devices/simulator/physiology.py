@@ -64,6 +64,7 @@ class PatientModel:
         self._rng = np.random.default_rng(seed)
         self._noise = dict.fromkeys(_NOISE, 0.0)
         self._t = 0.0
+        self._last_nibp: NibpReading | None = None  # the latest cycle's reading: asked 5 times a second with waves
 
     def _advance(self, t: float) -> None:
         dt = t - self._t
@@ -79,6 +80,12 @@ class PatientModel:
         return self.scenario.target(name, t) + self._noise.get(name, 0.0)
 
     def _nibp_reading(self, cycle: int) -> NibpReading:
+        finished = cycle * self.scenario.nibp_interval_s + NIBP_MEASURE_S
+        if self._last_nibp is None or self._last_nibp.time != finished:
+            self._last_nibp = self._draw_nibp(cycle)
+        return self._last_nibp
+
+    def _draw_nibp(self, cycle: int) -> NibpReading:
         # Each cuff reading draws from its own generator, so it does not depend on how often we were asked.
         rng = np.random.default_rng((self.seed, cycle))
         finished = cycle * self.scenario.nibp_interval_s + NIBP_MEASURE_S
