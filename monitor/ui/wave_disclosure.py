@@ -91,6 +91,7 @@ class WaveDisclosure(QWidget):
             return None
         window = self.reader.around(t)
         self.centre, self.shown = t, window
+        self.minute.setValue(max(0, int((t - self.session_start) // 60)))  # where "Go to" starts from next
         for wave, curve in self.curves.items():
             x, y = _joined(window, wave, t)
             curve.setData(x, y)
