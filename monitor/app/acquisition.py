@@ -17,7 +17,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor.devices.capture import CaptureWriter
-from monitor.devices.events import DecoderStats, DeviceEvent, DeviceStatus, LineSettings, OtherValue, Sample
+from monitor.devices.events import (
+    DecoderStats,
+    DeviceEvent,
+    DeviceStatus,
+    LineSettings,
+    OtherValue,
+    Sample,
+    WaveBlock,
+)
 from monitor.devices.link import LinkEvent, SerialLink
 from monitor.devices.port_policy import PortPolicy
 from monitor.devices.protocols import line_settings, make_driver
@@ -186,6 +194,9 @@ class Acquisition:
         for event in events:
             if isinstance(event, DeviceStatus):
                 self.writer.add_status(self.session_id, event)
+        waves = [e for e in events if isinstance(e, WaveBlock)]
+        if waves:  # kept for full disclosure (issue 22: storage.wave_blocks)
+            self.writer.add_waves(self.session_id, waves)
         for listener in self._event_listeners:
             listener(events)
 

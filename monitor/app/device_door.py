@@ -4,7 +4,7 @@ The ui never imports monitor.devices itself (an import-linter contract checks it
 so a change in the devices layer has one place to answer for in the ui's view of it.
 """
 
-from monitor.devices.events import DeviceCondition, DeviceStatus, OtherValue, Sample
+from monitor.devices.events import DeviceCondition, DeviceStatus, OtherValue, Sample, Wave, WaveBlock
 from monitor.devices.link import LinkEvent, LinkState, list_ports, port_problem
 from monitor.devices.port_policy import PortPolicy, PortRefused, check_port
 from monitor.devices.protocols import PROTOCOL_NAMES, line_settings
@@ -19,6 +19,8 @@ __all__ = [
     "PortPolicy",
     "PortRefused",
     "Sample",
+    "Wave",
+    "WaveBlock",
     "check_port",
     "line_settings",
     "list_ports",

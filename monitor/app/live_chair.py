@@ -5,7 +5,8 @@ It holds the latest value of each parameter with its validity and age (LatestVal
 monitor.clinical.currency), the link state, the monitor's conditions, the patient and the nurse, and answers the
 infusion status, the observation schedule and its next check, and the active alarms from the chair's services.
 Fed by the chair's events on one thread (the GUI thread, from the facade's signals): samples with the cuff readings
-of the chair's one NIBP reading detector (the alarm service's), device status, link events, patient assignment.
+of the chair's one NIBP reading detector (the alarm service's), device status, link events, patient assignment, and
+the waves, whose last seconds it keeps for the sweeps (monitor.app.live_waves).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterable, Mapping
 
 from monitor.app.alarm_service import AlarmService
 from monitor.app.latest_values import LatestValues, ShownNibp, ShownOther
+from monitor.app.live_waves import LiveWave
 from monitor.app.session_service import SessionService
 from monitor.app.storage_door import Patient
 from monitor.clinical.alarms import Alarm
@@ -22,7 +24,7 @@ from monitor.clinical.infusion import InfusionStatus
 from monitor.clinical.nibp import NibpReading
 from monitor.clinical.recovery import CIRCULATION_BANDS, Circulation, MonitorValues
 from monitor.clinical.schedule import Check, missed, next_open
-from monitor.devices.events import DeviceCondition, DeviceStatus, OtherValue, Sample, ValueState
+from monitor.devices.events import DeviceCondition, DeviceStatus, OtherValue, Sample, ValueState, Wave, WaveBlock
 from monitor.devices.link import LinkEvent, LinkState
 from monitor.timefmt import hm_text
 from monitor.wording import param_labels
@@ -46,6 +48,7 @@ class LiveChair:
         self.link: LinkEvent | None = None
         self.status: DeviceStatus | None = None
         self.patient: Patient | None = None
+        self.waves: dict[Wave, LiveWave] = {}  # the last seconds of each wave the monitor sends (issue 22)
 
     # --- feeding --------------------------------------------------------------------------------------------
 
@@ -67,6 +70,14 @@ class LiveChair:
         """The numerics no canonical parameter maps (issue 21): shown in the chair's other values list."""
         self.values.on_other_values(values)
 
+    def on_waves(self, blocks: Iterable[WaveBlock]) -> None:
+        """Wave blocks in arrival order (one batch per frame): kept for the sweep and the card's strip."""
+        for block in blocks:
+            wave = self.waves.get(block.wave)
+            if wave is None:
+                wave = self.waves[block.wave] = LiveWave(block.rate_hz)
+            wave.add(block)
+
     def on_status(self, status: DeviceStatus) -> None:
         self.status = status
         self.values.on_status(status)
@@ -77,6 +88,9 @@ class LiveChair:
         self.link = event
         receiving = event.state is LinkState.RECEIVING
         self.values.on_link(receiving, LINK_REASON.get(event.state, "monitor not sending"))
+        if not receiving:  # a wave is live or absent: a trace frozen on screen would look like a patient
+            for wave in self.waves.values():
+                wave.blank()
         return receiving != was
 
     def on_patient(self, patient: Patient | None) -> None:

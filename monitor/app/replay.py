@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from monitor.devices.capture import RECORD, CaptureRecord, RecordKind, read_capture
-from monitor.devices.events import Decoder, DeviceStatus, OtherValue, Sample
+from monitor.devices.events import Decoder, DeviceStatus, OtherValue, Sample, WaveBlock
 from monitor.devices.protocols import make_decoder
 from monitor.storage.writer import SessionWriter
 
@@ -109,5 +109,6 @@ def _feed(record: CaptureRecord, sid: int, writer: SessionWriter, decoder: Decod
     events = decoder.feed(record.payload, record.host_time)
     writer.add_samples(sid, [e for e in events if isinstance(e, Sample)])
     writer.add_other_values(sid, [e for e in events if isinstance(e, OtherValue)])
+    writer.add_waves(sid, [e for e in events if isinstance(e, WaveBlock)])
     for status in (e for e in events if isinstance(e, DeviceStatus)):
         writer.add_status(sid, status)

@@ -6,7 +6,7 @@ Qt-free; opens its own read connection, so it can run while the session is still
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +58,7 @@ class SessionRecord:
     status: list[StatusRow] = field(default_factory=list)  # what the monitor reported about its values, in order
     desk: str = ""  # the desk that recorded it, when read from the clinic database ("": this desk's own file)
     chain_head: str = ""  # the audit chain's hash after this session's last entry ("": none), printed on the PDF
+    wave_file: Path | None = None  # the desk file its waves are in (issue 22; None: read from the clinic database)
 
     @property
     def protocol_kinds(self) -> list[ProtocolKind]:
@@ -110,7 +111,7 @@ def _series(conn: sqlite3.Connection, session_id: int, param: str, timebase: str
 def load_record(db_path: Path, session_id: int, limits: InfusionLimits | None = None) -> SessionRecord:
     conn = connect(db_path)
     try:
-        return read_record(conn, session_id, limits, where=str(db_path))
+        return replace(read_record(conn, session_id, limits, where=str(db_path)), wave_file=Path(db_path))
     finally:
         conn.close()
 

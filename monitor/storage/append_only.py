@@ -43,6 +43,7 @@ GENERATED: dict[str, str] = {
     "hl7_deliveries": "the HL7 delivery history is append-only",
     "ehr_registrations": "a registration from the EHR is never changed: an update is a new row",
     "other_values": "a value the monitor sent is never changed",
+    "wave_blocks": "a stored waveform is never changed",
 }
 
 

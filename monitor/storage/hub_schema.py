@@ -59,6 +59,11 @@ LOCAL_ONLY_TABLES = ("local_identity", "accounts", "record_chain_start")
 # ehr_registrations (local migration 17): the ADT messages the EHR sent this desk (--hl7-in); what ships is the patient
 # a nurse registers from one (patients), not the message.
 LOCAL_ONLY_TABLES += ("ehr_registrations",)
+# wave_blocks (local migration 19, issue 22): the full-disclosure waveforms stay on the desk that recorded them. They
+# are ~3 MB per chair-hour of database (benchmarks/wave_storage.py), ~70 MB a day for 8 chairs, in rows the hub's
+# readers (remote cards, clinic reports) never show, and the desk's backup keeps them; shipping them would hold the
+# record rows queued behind them on a slow link. A hub record's review and PDF say the waves are at the desk.
+LOCAL_ONLY_TABLES += ("wave_blocks",)
 
 _RECORD_TABLES_V1 = """
 CREATE TABLE sessions (

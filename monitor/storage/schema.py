@@ -141,6 +141,29 @@ _OTHER_VALUES_V18 = (
     + append_only_sql("other_values")
 )
 
+# Local migration 19 (issue 22 point 4): the waveforms, ~10 s per row (storage.wave_blocks): value = offset + scale *
+# int16 code, code -32768 a gap; the codes delta-coded and zlib-compressed. Append-only like the samples. Kept on the
+# desk only (storage.hub_schema.LOCAL_ONLY_TABLES says why).
+_WAVE_BLOCKS_V19 = (
+    """
+        CREATE TABLE wave_blocks (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id),
+            wave TEXT NOT NULL,                -- monitor.devices.events.Wave ('ECG_II', 'PLETH', 'CO2')
+            t0 REAL NOT NULL,                  -- device time of the first sample, Unix s UTC
+            rate_hz REAL NOT NULL,
+            n INTEGER NOT NULL,                -- samples in the block
+            scale REAL NOT NULL,               -- value = offset + scale * code
+            offset REAL NOT NULL,
+            codec TEXT NOT NULL,               -- 'int16-delta-zlib'
+            payload BLOB NOT NULL,
+            host_t REAL NOT NULL               -- receive time of its first sample on this computer
+        );
+        CREATE INDEX wave_blocks_by_time ON wave_blocks(session_id, t0);
+    """
+    + append_only_sql("wave_blocks")
+)
+
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (
         1,
@@ -446,6 +469,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (16, _HL7_OUTBOX_V16),
     (17, _EHR_REGISTRATIONS_V17),
     (18, _OTHER_VALUES_V18),
+    (19, _WAVE_BLOCKS_V19),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

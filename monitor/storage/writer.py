@@ -37,6 +37,7 @@ from monitor.params import value_problem
 from monitor.storage.chain_anchor import record_heads
 from monitor.storage.db import EntryRow, connect, insert_entry
 from monitor.storage.unsaved import save_unsaved
+from monitor.storage.wave_blocks import INSERT_WAVE_BLOCK, WaveBlocker, WaveBlockLike
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ class SessionWriter:
         self._samples: list[tuple] = []
         self._rows: list[tuple[str, tuple]] = []
         self._held: list[tuple[Callable, Future, dict | None]] = []  # entries waiting for a writable database
+        self._waves: dict[int, WaveBlocker] = {}  # per session: waves until a ~10 s block is complete (writer thread)
         self._thread: threading.Thread | None = None
         self._ready: Future[None] = Future()
 
@@ -136,6 +138,7 @@ class SessionWriter:
         )
 
     def end_session(self, session_id: int, ended_at: float) -> None:
+        self._queue.put(("drain", session_id))  # the session's last partial wave blocks, before it ends
         self._call(lambda conn: conn.execute("UPDATE sessions SET ended_at = ? WHERE id = ?", (ended_at, session_id)))
 
     def add_samples(self, session_id: int, samples: Iterable[Sample]) -> None:
@@ -150,6 +153,13 @@ class SessionWriter:
         ]
         if rows:
             self._queue.put(("rows", rows))
+
+    def add_waves(self, session_id: int, blocks: Iterable[WaveBlockLike]) -> None:
+        """The decoder's WaveBlocks (arrival order per wave): stored as ~10 s compressed blocks (storage.wave_blocks).
+        A partial block reaches the disk when it is complete, on flush, at the session's end and on close."""
+        blocks = list(blocks)
+        if blocks:
+            self._queue.put(("waves", (session_id, blocks)))
 
     def add_status(self, session_id: int, status: DeviceStatus) -> None:
         conditions = json.dumps(sorted(c.value for c in status.conditions))
@@ -240,7 +250,12 @@ class SessionWriter:
                         self._rows.append(payload)
                     elif kind == "rows":
                         self._rows += payload
+                    elif kind == "waves":
+                        self._take_waves(*payload)
+                    elif kind == "drain":
+                        self._drain_waves(payload)
                     elif kind == "flush":
+                        self._drain_waves()
                         flush_waiters.append(payload)
                     elif kind == "call":
                         self._run_call(conn, *payload)
@@ -256,6 +271,7 @@ class SessionWriter:
                             waiter.set_result(True)
                         flush_waiters.clear()
             # Last chance on close: keep trying briefly so a passing fault does not cost the tail.
+            self._drain_waves()
             for _ in range(5):
                 if self._write_all(conn):
                     break
@@ -265,6 +281,19 @@ class SessionWriter:
             self._give_up_held()
         finally:
             conn.close()
+
+    def _take_waves(self, session_id: int, blocks: list[WaveBlockLike]) -> None:
+        blocker = self._waves.setdefault(session_id, WaveBlocker(session_id))
+        for block in blocks:
+            self._rows += [(INSERT_WAVE_BLOCK, row) for row in blocker.add(block)]
+
+    def _drain_waves(self, session_id: int | None = None) -> None:
+        """Partial wave blocks to rows: one session's (it ends) or all (flush, close)."""
+        ids = list(self._waves) if session_id is None else [session_id]
+        for sid in ids:
+            blocker = self._waves.pop(sid, None)
+            if blocker is not None:
+                self._rows += [(INSERT_WAVE_BLOCK, row) for row in blocker.drain()]
 
     def _run_call(
         self, conn: sqlite3.Connection, fn: Callable, result: Future, durable: bool, record: dict | None

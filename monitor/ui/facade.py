@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from monitor.app.acquisition import Acquisition
 from monitor.app.alarm_service import AlarmService
 from monitor.app.clock import WALL_CLOCK, SessionClock
-from monitor.app.device_door import DeviceStatus, LinkEvent, OtherValue, Sample
+from monitor.app.device_door import DeviceStatus, LinkEvent, OtherValue, Sample, WaveBlock
 from monitor.app.session_service import SessionService
 from monitor.clinical.alarms import AlarmEvent
 from monitor.clinical.entries import Entry
@@ -46,6 +46,7 @@ class SessionFacade(QObject):
     sigEntryStored = Signal(object)  # Entry, once it is on disk
     sigAlarmEvents = Signal(list)  # list[AlarmEvent], in order
     sigNibpReadings = Signal(list)  # list[NibpReading]: the cuff readings of the chair's one detector (alarms)
+    sigWaves = Signal(list)  # list[WaveBlock], in arrival order: at most one batch per frame (UI_RATE_MS)
 
     def __init__(
         self,
@@ -87,15 +88,19 @@ class SessionFacade(QObject):
     def _drain(self) -> None:
         samples: list[Sample] = []
         others: list[OtherValue] = []
+        waves: list[WaveBlock] = []  # 8 to 25 blocks a second per wave: one signal per frame, not per block
 
         def flush_samples() -> None:
-            nonlocal samples, others
+            nonlocal samples, others, waves
             if samples:  # keep order: numbers that arrived before a state change are shown first
                 self.sigSamples.emit(samples)
                 samples = []
             if others:
                 self.sigOtherValues.emit(others)
                 others = []
+            if waves:
+                self.sigWaves.emit(waves)
+                waves = []
 
         while True:
             try:
@@ -108,6 +113,8 @@ class SessionFacade(QObject):
                         samples.append(event)
                     elif isinstance(event, OtherValue):
                         others.append(event)
+                    elif isinstance(event, WaveBlock):
+                        waves.append(event)
                     elif isinstance(event, DeviceStatus):
                         self.sigDeviceStatus.emit(event)
                 continue

@@ -70,6 +70,7 @@ from monitor.ui.report_pdf_page import (
     section,
     text_height,
 )
+from monitor.ui.report_pdf_waves import wave_strips
 from monitor.ui.trends import GAP_S, LANE_OF_KIND, MARKER_COLOUR
 
 # --- tables -------------------------------------------------------------------------------------------------
@@ -249,6 +250,7 @@ def layout_report(record: SessionRecord, *, generated_at: float | None = None) -
     placement = charts(flow, record)
     _entries_table(flow, record)
     _alarmssection(flow, alarm_rows(record), record)
+    wave_strips(flow, record)  # issue 22: the waves at each high-priority alarm onset
     _gapssection(flow, record)
     _summary_page(flow, record)
     section(flow, "Record integrity", 30)  # last: what this paper proves about the stored record (verify --expect)

@@ -38,7 +38,8 @@ from monitor.app.lifecycle import SessionListing
 from monitor.app.replay import replay_capture
 from monitor.app.session_record import SessionRecord
 from monitor.app.storage_door import SessionWriter
-from monitor.timefmt import date_time_text, hm_text, hms
+from monitor.app.wave_review import wave_reader
+from monitor.timefmt import clock_text, date_time_text, hm_text, hms
 from monitor.ui import report_pdf  # noqa: F401  (provides the PDF writer to the export registry)
 from monitor.ui.alarm_bar import AlarmHistory, alarm_marks
 from monitor.ui.background import BackgroundJob, Progress
@@ -46,6 +47,7 @@ from monitor.ui.fit import fit_in_screen, fitted_width, show_rows, tree_width
 from monitor.ui.text import literal
 from monitor.ui.timeline import TimelineList
 from monitor.ui.trends import TrendView
+from monitor.ui.wave_disclosure import WaveDisclosure
 from monitor.wording import count
 
 TIMELINE_ROWS = 10  # entries the review's timeline shows at once, however the window is split
@@ -99,7 +101,9 @@ class ReviewWindow(QMainWindow):
         self.timeline.amend_button.hide()  # a finished record is corrected from a live session only
         self.timeline.strike_button.hide()
         self.alarm_history = AlarmHistory()  # the live view's, with the recorded events
+        self.waves = WaveDisclosure(wave_reader(record), session.started_at)  # full disclosure (issue 22)
         self._load()
+        self.alarm_history.itemClicked.connect(self._on_alarm_clicked)
         self.timeline.sigEntrySelected.connect(self._on_entry_selected)
         self.trends.sigEntryClicked.connect(self.timeline.select)
         self.timeline.tree.setColumnWidth(3, 260)
@@ -110,9 +114,10 @@ class ReviewWindow(QMainWindow):
         self.lists.addTab(self.alarm_history, f"Alarm history ({len(self.alarm_history.repeats.rows)})")
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.trends)
+        split.addWidget(self.waves)
         split.addWidget(self.lists)
         split.setStretchFactor(0, 1)
-        split.setSizes([10_000, 1])  # the lists at their least (TIMELINE_ROWS rows), the charts the rest
+        split.setSizes([6_000, 4_000, 1])  # the lists at their least (TIMELINE_ROWS rows), the charts the rest
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.addWidget(header)
@@ -204,6 +209,13 @@ class ReviewWindow(QMainWindow):
         view = next((v for v in self.record.entries if v.id == entry_id), None)
         if view is not None:
             self.trends.scroll_to(view.t)
+            self.waves.show_around(view.t, f"the entry at {clock_text(view.t)}")
+
+    def _on_alarm_clicked(self, item: QTreeWidgetItem) -> None:
+        """An alarm row: its waves, 30 s before and after its (first) onset."""
+        row = self.alarm_history.repeats.rows[self.alarm_history.indexOfTopLevelItem(item)]
+        event = row.first
+        self.waves.show_around(event.t, f"{event.message} at {clock_text(event.t)}")
 
 
 def export_start_folder(last: Path | None) -> Path:

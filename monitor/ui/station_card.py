@@ -19,6 +19,7 @@ from PySide6.QtGui import QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from monitor.app.chair import ChairConfig
+from monitor.app.device_door import Wave
 from monitor.app.latest_values import LatestValues
 from monitor.app.live_chair import LiveChair
 from monitor.clinical.currency import ShownValue
@@ -27,6 +28,7 @@ from monitor.clinical.schedule import CheckStatus
 from monitor.timefmt import hm_text, minutes_text
 from monitor.ui import theme
 from monitor.ui.stylesheet import set_role
+from monitor.ui.sweep import WaveStrip, bare_plot
 from monitor.ui.text import literal
 
 SPARK_WINDOW_S = 30 * 60.0  # the card's trend: the last half hour of HR and SpO₂
@@ -34,6 +36,7 @@ SPARK_STEP_S = 5.0  # redrawn at most once per this much new data: about one pix
 # The trend's curves, each scaled from its range (low, high) into its band (bottom, top) of the plot's 0..1 height.
 TREND_BANDS = {"HR": (30.0, 180.0, 0.52, 1.0), "SPO2": (70.0, 100.0, 0.0, 0.48)}
 TREND_MIN_PX = 40
+CARD_WAVES = (Wave.PLETH, Wave.CO2)  # the card's one wave: the pleth says whether SpO₂ can be believed
 # The frame's colour by the card's alarm state (the stylesheet paints it; tests and tooltips name it).
 FRAME = {p.name.lower(): colour for p, colour in theme.ALARM.items()} | {"not-sending": theme.LINK_SILENT}
 
@@ -146,6 +149,9 @@ class ChairCard(QWidget):
         self.state = ElidedLabel("card-line")
         self.check = ElidedLabel("card-line", state="")
         self.spark = self._trend()
+        self.wave = WaveStrip(None, CARD_WAVES)  # the chair's pleth, else its capnogram, swept (issue 22)
+        self.wave.setObjectName(f"card_wave_{index}")
+        self.wave.setMinimumHeight(TREND_MIN_PX)
         header = QHBoxLayout()
         self.who.setFixedWidth(self.who.fontMetrics().horizontalAdvance("nurse WWW") + 4)  # the title gets the rest
         header.addWidget(self.title, 1)
@@ -167,7 +173,8 @@ class ChairCard(QWidget):
         layout.addLayout(numbers)
         layout.addWidget(self.state)
         layout.addWidget(self.check)
-        layout.addWidget(self.spark, 1)  # the trend takes what is left: the card's size never depends on it
+        layout.addWidget(self.wave, 2)  # the wave and the trend share what is left: the card's size never
+        layout.addWidget(self.spark, 3)  # depends on them
         self._drawn_to = -np.inf
         self.compact = False
         self._full_height = layout.minimumSize().height()  # below it, the card takes the compact sizes
@@ -183,6 +190,7 @@ class ChairCard(QWidget):
                 set_role(label, fit="compact" if compact else "full")
                 label.fit()
             self.spark.setMinimumHeight(0 if compact else TREND_MIN_PX)  # the numbers and lines first
+            self.wave.setMinimumHeight(0 if compact else TREND_MIN_PX)
             for layout in self.findChildren(QLayout):  # the nested rows keep their old minimums otherwise
                 layout.invalidate()
             self.layout().activate()
@@ -194,12 +202,7 @@ class ChairCard(QWidget):
         widget.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         widget.setMinimumHeight(TREND_MIN_PX)
         plot = widget.getPlotItem()
-        plot.layout.setContentsMargins(0, 0, 0, 0)
-        for axis in ("bottom", "left"):
-            plot.hideAxis(axis)
-        plot.setMouseEnabled(False, False)
-        plot.hideButtons()
-        plot.setMenuEnabled(False)
+        bare_plot(plot)
         plot.setYRange(0, 1, padding=0)
         plot.disableAutoRange()
         plot.setDownsampling(auto=True, mode="peak")
@@ -221,6 +224,7 @@ class ChairCard(QWidget):
 
     def update_from(self, live: LiveChair, now: float) -> None:
         """Everything from the chair's live model (monitor.app.live_chair): never from its workspace's widgets."""
+        self.wave.live = live  # its strip repaints from the model at its own frame rate
         patient = live.patient
         self.title.setText(f"{self.name} · {_initials(patient.name)}" if patient else f"{self.name} · no patient")
         self.who.setText(f"nurse {live.nurse or '—'}")

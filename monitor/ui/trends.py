@@ -74,7 +74,7 @@ CHART_PARAMS = tuple(curve.param for chart in CHARTS for curve in chart.curves)
 # Timeline lanes, top to bottom.
 LANES = {"screening": 4, "infusion": 3, "observation": 2, "score": 1, "alarm": 0}
 LANE_Y_RANGE = (-0.6, 4.6)
-CHART_MIN_HEIGHT = 32  # px: a short screen (768 high) still shows each chart with its scale
+CHART_MIN_HEIGHT = 25  # px: a short screen (768 high) still shows each chart with its scale (and the waves above)
 LANE_MIN_HEIGHT = 80  # px: five 7 pt labels (11 px apart) and the time axis beneath
 LANE_LABELS = {"screening": "Screen", "infusion": "Pump", "observation": "Obs", "score": "Score", "alarm": "Alarm"}
 LANE_OF_KIND = {

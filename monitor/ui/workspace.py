@@ -2,10 +2,10 @@
 
 GUI thread only; it talks to the session through the SessionFacade (signals in, the EntryRecorder out) and shows
 the chair's live model (monitor.app.live_chair.LiveChair), which the station card reads too.
-Layout: the link banner across the top; numerics tiles above the stacked trend charts and the timeline lane
-(one time axis), the timeline list beneath; on the right the infusion controls and the observation forms.
-The window around it (menus, title, the close question) is MainWindow (monitor.ui.main_window), the single
-chair's window and each page of the station alike.
+Layout: the link banner across the top; numerics tiles above the swept waves (monitor.ui.sweep), the stacked trend
+charts and the timeline lane (one time axis), the timeline list beneath; on the right the infusion controls and the
+observation forms. The window around it (menus, title, the close question) is MainWindow (monitor.ui.main_window),
+the single chair's window and each page of the station alike.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ from monitor.ui.recovery_panel import RecoveryPanel
 from monitor.ui.schedule_line import ScheduleLine
 from monitor.ui.screening_panel import ScreeningPanel
 from monitor.ui.stylesheet import set_role
+from monitor.ui.sweep import WaveSweep
 from monitor.ui.text import literal, plain
 from monitor.ui.tiles import TILES, AlarmLevel, NumericTile, render_tiles
 from monitor.ui.timeline import CorrectionDialog, TimelineList
@@ -153,6 +154,7 @@ class ChairWorkspace(QWidget):
             if self.sound.unavailable:
                 self._on_sound_unavailable(self.sound.unavailable)
         self.trends = TrendView(self.service.started_at)
+        self.sweep = WaveSweep(self.live)  # ECG, pleth, capnogram above the trends (issue 22)
         self.timeline = TimelineList()
         self.infusion = InfusionPanel(self.recorder, cosigner=self.cosigner)
         self.observations = ObservationPanel(self.recorder)
@@ -182,6 +184,7 @@ class ChairWorkspace(QWidget):
 
         facade.sigSamples.connect(self._on_samples)
         facade.sigOtherValues.connect(self._on_other_values)
+        facade.sigWaves.connect(self.live.on_waves)  # the sweep's strips repaint from their own frame timers
         facade.sigNibpReadings.connect(self._on_nibp)
         facade.sigLinkState.connect(self._on_link)
         facade.sigDeviceStatus.connect(self._on_status)
@@ -212,6 +215,7 @@ class ChairWorkspace(QWidget):
         charts_layout.setContentsMargins(0, 0, 0, 0)
         charts_layout.addLayout(tiles_row)
         charts_layout.addWidget(self.infusion.summary)  # state, rate, elapsed and dose under the numbers
+        charts_layout.addWidget(self.sweep)
         charts_layout.addWidget(self.trends, 1)
         lists = QTabWidget()
         lists.setObjectName("lists")
@@ -221,7 +225,8 @@ class ChairWorkspace(QWidget):
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(charts)
         left.addWidget(lists)
-        lists.setMinimumHeight(60)  # on a short screen the charts keep their room; the handle drags it open
+        # On a short screen the charts and waves keep their room: the lists keep their tabs; the handle drags it open.
+        lists.setMinimumHeight(lists.tabBar().sizeHint().height() + 2)
         left.setStretchFactor(0, 1)  # a shorter window shortens the lists first
         left.setStretchFactor(1, 0)
         left.setSizes([700, 170])

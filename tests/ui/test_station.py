@@ -189,6 +189,7 @@ def test_eight_cards_are_equal_and_inside_the_window_with_numbers_readable_at_2_
         who = card.who  # the nurse beside the title, in its own box (seen: pushed past the card's right edge)
         assert card.rect().contains(QRect(who.mapTo(card, QPoint(0, 0)), who.size()))
         assert card.spark.width() >= card.width() - 30 and card.spark.height() >= 60, "the trend spans the card"
+        assert card.wave.width() >= card.width() - 30 and card.wave.height() >= 40, "the pleth sweeps across the card"
     # Seen in the gallery: a running infusion's line was cut before its dose at 22 px. Three hours in, it is whole.
     line = window.cards[0].state
     line.setText("Running 0.5 mg/kg/h · 3 h 05 · 195 mg")
