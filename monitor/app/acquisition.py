@@ -47,6 +47,8 @@ class AcquisitionConfig:
     capture_dir: Path | None = None  # raw bytes of every session are kept here for replay
     chair: str | None = None  # the station chair recorded at: each chair resumes its own session
     port_policy: PortPolicy = field(default_factory=PortPolicy)  # which ports may be opened: the clinic's serial_hosts
+    # why the monitor is not asked for its waveforms ("": it is); a sped-up demo is not (monitor.app.chair)
+    waves_off: str = ""
 
 
 class Acquisition:
@@ -64,7 +66,8 @@ class Acquisition:
         self.timebase = timebase  # stored with the session, so a review draws it on the clock it was recorded on
         self.started_at = clock()
         self.writer = writer
-        self.driver = make_driver(config.protocol, config.port)  # a udp:// port: the protocol's LAN variant
+        # a udp:// port: the protocol's LAN variant
+        self.driver = make_driver(config.protocol, config.port, waves=not config.waves_off)
         self.session_id: int | None = None
         self.capture_path: Path | None = None
         self._event_listeners: list[EventListener] = []
@@ -121,7 +124,7 @@ class Acquisition:
         the protocol cannot use (or a udp:// port for a protocol without a LAN variant), before anything is stopped.
         """
         line = line_settings(protocol, baudrate)
-        driver = make_driver(protocol, port)
+        driver = make_driver(protocol, port, waves=not self.config.waves_off)
         self._stop_link()
         self.config = replace(self.config, port=port, protocol=protocol, baudrate=baudrate)
         with self._lock:

@@ -27,6 +27,10 @@ from monitor.storage.writer import SessionWriter
 
 log = logging.getLogger(__name__)
 
+# A sweep is read at real time; a demo sped past this draws trends only. Its waves would be unreadable on screen
+# and, at the station's 100-250x, some 850 000 samples a second for one writer to store (issue 22).
+MAX_WAVE_SPEED = 10.0
+
 
 @dataclass(frozen=True)
 class ChairConfig:
@@ -37,6 +41,13 @@ class ChairConfig:
     scenario: str = "stable"  # simulated monitor only
     speed: float = 1.0
     seed: int = 0
+
+
+def waves_off_reason(config: ChairConfig) -> str:
+    """Why this chair's monitor is not asked for its waveforms ("" when it is)."""
+    if config.port is None and config.speed > MAX_WAVE_SPEED:
+        return f"not asked for: simulated at {config.speed:g}x (waves up to {MAX_WAVE_SPEED:g}x)"
+    return ""
 
 
 class Chair:
@@ -85,6 +96,7 @@ class Chair:
                 capture_dir=capture_dir,
                 chair=config.name,
                 port_policy=clinic.port_policy,
+                waves_off=waves_off_reason(config),
             ),
             writer,
             clock=self.clock.now,
@@ -107,6 +119,9 @@ class Chair:
         that allows it, for a patient assigned to the session (off for drills and tests of other things)."""
         session_id = self.acquisition.start(self.resume.session if self.resume else None)
         self.writer.add_link_event(session_id, time.time(), "clinic", self.clinic.describe())  # on the record
+        waves_off = self.acquisition.config.waves_off
+        if waves_off:  # the record says why a review finds no waves
+            self.writer.add_link_event(session_id, time.time(), "source", f"waveforms {waves_off}")
         self.service = SessionService(
             self.writer,
             session_id,

@@ -39,9 +39,16 @@ LINK_REASON = {
 
 
 class LiveChair:
-    def __init__(self, service: SessionService, alarms: AlarmService | None, use_device_time: bool = False) -> None:
+    def __init__(
+        self,
+        service: SessionService,
+        alarms: AlarmService | None,
+        use_device_time: bool = False,
+        waves_off: str = "",
+    ) -> None:
         """`alarms`: the chair's alarm service, whose NIBP reading detector is the chair's one; without it (a
-        chair that runs no alarms) the cuff readings are detected from the samples here."""
+        chair that runs no alarms) the cuff readings are detected from the samples here. `waves_off`: why the
+        monitor is not asked for its waveforms ("": it is), shown where they would be."""
         self.service = service
         self.alarm_service = alarms
         self.values = LatestValues(use_device_time)
@@ -49,6 +56,7 @@ class LiveChair:
         self.status: DeviceStatus | None = None
         self.patient: Patient | None = None
         self.waves: dict[Wave, LiveWave] = {}  # the last seconds of each wave the monitor sends (issue 22)
+        self.waves_off = waves_off
 
     # --- feeding --------------------------------------------------------------------------------------------
 

@@ -30,10 +30,17 @@ class _Protocol:
     # messages without the serial framing (monitor.devices.datagram_driver)
     lan_driver: Callable[[], ProtocolDriver] | None = None
     lan_decoder: Callable[[], Decoder] | None = None  # the LAN variant's decoding alone (a LAN capture's replay)
+    # the driver that asks for the values and no waveforms (None: the protocol's driver asks for none anyway)
+    values_only_driver: Callable[[], ProtocolDriver] | None = None
 
 
 _PROTOCOLS: dict[str, _Protocol] = {
-    datex_s5.INFO.name: _Protocol(datex_s5.INFO, datex_s5.DatexS5Decoder, DatexS5Driver),
+    datex_s5.INFO.name: _Protocol(
+        datex_s5.INFO,
+        datex_s5.DatexS5Decoder,
+        DatexS5Driver,
+        values_only_driver=lambda: DatexS5Driver(waves=False),
+    ),
     masimo_ascii.INFO.name: _Protocol(
         masimo_ascii.INFO,
         masimo_ascii.MasimoAsciiDecoder,
@@ -73,11 +80,17 @@ def make_decoder(name: str, port: str = "") -> Decoder:
     return _lan_variant(name, port, entry.lan_decoder) or entry.decoder()
 
 
-def make_driver(name: str, port: str = "") -> ProtocolDriver:
+def make_driver(name: str, port: str = "", waves: bool = True) -> ProtocolDriver:
     """The protocol's driver for `port`: its LAN variant's for a udp:// port (IntelliVue LAN, 24105), else its serial
-    one. ValueError for a udp:// port and a protocol without a LAN variant."""
+    one; `waves` False: one that asks for no waveforms. ValueError for a udp:// port and a protocol without a LAN
+    variant."""
     entry = _entry(name)
-    return _lan_variant(name, port, entry.lan_driver) or entry.driver()
+    lan = _lan_variant(name, port, entry.lan_driver)
+    if lan is not None:
+        return lan
+    if not waves and entry.values_only_driver is not None:
+        return entry.values_only_driver()
+    return entry.driver()
 
 
 def _lan_variant(name: str, port: str, make: Callable[[], _T] | None) -> _T | None:

@@ -135,7 +135,7 @@ class WaveStrip(pg.PlotWidget):
         if live is None or stale:
             self.curve.setData([], [])
             what = LOOKS[self.choices[0]].title if wave is None else LOOKS[wave].title
-            self.note.setText(f"{what}: no wave from the monitor" if wave is None else f"{what}: no data")
+            self.note.setText(f"{what}: {self._absent()}" if wave is None else f"{what}: no data")
             return
         y = live.sweep(self.window_s)
         if len(self._x) != len(y):
@@ -144,6 +144,11 @@ class WaveStrip(pg.PlotWidget):
         self.note.setText("")
         self._scale(wave, y)
         self.curve.setData(self._x, y, connect="finite")
+
+    def _absent(self) -> str:
+        """Why no wave comes: the chair's reason when its monitor is not asked for waves."""
+        off = self.live.waves_off if self.live is not None else ""
+        return off or "no wave from the monitor"
 
     def _show_wave(self, wave: Wave | None) -> None:
         self.wave = wave

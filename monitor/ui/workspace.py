@@ -99,7 +99,9 @@ class ChairWorkspace(QWidget):
         self.service = facade.service
         self.clock = facade.clock
         # The chair's live state: what the tiles, the station card and the Aldrete cross-check read.
-        self.live = LiveChair(self.service, facade.alarms, self.clock.use_device_time)
+        self.live = LiveChair(
+            self.service, facade.alarms, self.clock.use_device_time, facade.acquisition.config.waves_off
+        )
         self._views: dict[int, EntryView] = {}
         self.correction_dialog: CorrectionDialog | None = None
 

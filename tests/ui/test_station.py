@@ -63,6 +63,10 @@ def test_overview_cards_alarm_bar_and_open_a_chair(qtbot, station_window) -> Non
     qtbot.waitUntil(lambda: "disconnected" in cable.text().lower() or "not sending" in cable.text(), timeout=20000)
     assert window.cards[0].alarm.text() == "", "the stable chair is quiet"
     assert window.cards[0].title.text() == "Chair 1 · no patient" and window.cards[0].who.text() == "nurse AB"
+    # At 100x the demo asks for no waves (unreadable, and more than one writer can store): the card says why.
+    card_wave = window.cards[0].wave
+    card_wave.redraw(force=True)
+    assert card_wave.note.toPlainText() == "Pleth: not asked for: simulated at 100x (waves up to 10x)"
     qtbot.mouseClick(window.cards[1], Qt.MouseButton.LeftButton)
     assert window.stack.currentWidget() is window.windows[1] and window.back.isVisible()
     qtbot.mouseClick(window.back, Qt.MouseButton.LeftButton)

@@ -37,7 +37,7 @@ def block(wave: Wave, t0: float, seconds: float = 1.0, host_t: float | None = No
 
 def strip_on(waves: dict[Wave, LiveWave], choices: tuple[Wave, ...], qtbot) -> WaveStrip:
     """A strip on a stand-in for the chair's live model (the strip reads only its `waves`)."""
-    strip = WaveStrip(SimpleNamespace(waves=waves), choices)  # type: ignore[arg-type]
+    strip = WaveStrip(SimpleNamespace(waves=waves, waves_off=""), choices)  # type: ignore[arg-type]
     qtbot.addWidget(strip)
     strip.resize(400, 60)
     strip.show()

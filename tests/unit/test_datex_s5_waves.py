@@ -11,9 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from monitor.app.chair import ChairConfig, waves_off_reason
 from monitor.devices import datex_s5 as dri
 from monitor.devices.datex_s5_driver import DatexS5Driver
 from monitor.devices.events import Sample, Wave, WaveBlock
+from monitor.devices.protocols import make_driver
 
 # CI spec Appendix A "start waveform ECG1", as quoted in shared/protocols/README.md §2.3: a 72-byte record.
 OFFICIAL_START_ECG1 = bytes.fromhex(
@@ -66,6 +68,16 @@ def test_the_driver_asks_for_values_and_ecg_pleth_co2_and_stops_both() -> None:
     assert dri.parse_wave_request(dri.Deframer().feed(waves)[0]) == dri.WaveRequest(True, (1, 8, 9))
     assert driver.on_close() == [dri.wave_stop_request(), dri.stop_request()]
     assert DatexS5Driver(waves=False).on_connect() == [dri.displayed_values_request()]
+
+
+def test_a_demo_sped_past_a_readable_sweep_asks_for_no_waves_a_real_port_always_does() -> None:
+    for speed, port, asked in [(10, None, True), (100, None, False), (100, "/dev/ttyUSB0", True)]:
+        config = ChairConfig("Chair 1", port, speed=speed)
+        driver = make_driver("datex-s5", config.port or "", waves=not waves_off_reason(config))
+        assert (len(driver.on_connect()) == 2) is asked, (speed, port)
+    reason = waves_off_reason(ChairConfig("Chair 1", None, speed=100))
+    assert reason == "not asked for: simulated at 100x (waves up to 10x)"
+    assert len(make_driver("masimo-ascii", waves=False).on_connect()) == 0, "a protocol without waves is unchanged"
 
 
 def test_the_real_wave_record_decodes_to_the_readme_values(vectors: Path) -> None:
