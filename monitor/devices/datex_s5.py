@@ -24,9 +24,8 @@ Waveforms (§2.11): request `wf_req` (r_maintype 1, 32 bytes at 40: req_type int
     wave type (1-3 ECG1-3 300/s in µV, 8 PLETH 100/s in 1/100 %, 9 CO2 25/s in 1/100 % of ambient pressure), each
     `wf_hdr` (act_len int16 samples, status u16: bit 0 gap, 2 pacer, 3 lead off; label u16 = ECG lead) + int16
     samples; samples <= -32000 are control codes, never values (-> NaN).
-    Sample times: the record carries only its transmit second (r_time). A wave's first packet is taken to end at
-    r_time; later packets continue that sample clock exactly (t0 = previous end) while it stays within
-    WAVE_CLOCK_SLACK_S of r_time, and re-anchor (a jump in t0) when it does not or the device flags a gap.
+    Sample times: counted from the first packet's transmit second, and a record lost on the line (its number) is a
+    gap (monitor.devices.dri_wave_clock).
 """
 
 from __future__ import annotations
@@ -38,6 +37,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import serial
 
+from monitor.devices.dri_wave_clock import RecordNumbers, WaveClock
 from monitor.devices.events import (
     DecoderStats,
     DeviceCondition,
@@ -328,7 +328,6 @@ _WAVE_OF_TYPE = {WF_ECG1: Wave.ECG, WF_ECG2: Wave.ECG, WF_ECG3: Wave.ECG, WF_PLE
 _WAVE_SCALE = {Wave.ECG: 0.001, Wave.PLETH: 0.01}  # µV -> mV; 1/100 % -> %. CO2 needs the ambient pressure.
 # How far a wave's running sample clock may drift from the record's transmit second before it is re-anchored: the
 # second is truncated (up to 1 s) and a packet may wait up to a second for its transmission.
-WAVE_CLOCK_SLACK_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,7 +394,8 @@ class DatexS5Decoder:
         self._deframer = Deframer(self.stats)
         self._status: DeviceStatus | None = None
         self._ambient = 0  # the CO2 module's ambient pressure (1/10 mmHg) from the latest displayed values; 0 unknown
-        self._wave_end: dict[Wave, float] = {}  # device time just after each wave's last sample
+        self._wave_clock = WaveClock()
+        self.record_numbers = RecordNumbers()
         self.wave_samples = 0
         self.wave_subrecords_skipped = 0  # ECG not in lead II, or a CO2 wave before any ambient pressure was known
 
@@ -412,6 +412,8 @@ class DatexS5Decoder:
 
     def _decode_record(self, record: bytes, host_time: float, events: list[DeviceEvent]) -> None:
         header = parse_header(record)
+        if self.record_numbers.missing_before(header.r_nbr, header.r_maintype):
+            self._wave_clock.records_lost()
         self.records_by_type[header.r_maintype] = self.records_by_type.get(header.r_maintype, 0) + 1
         if header.r_maintype == MAINTYPE_WAVE:
             self._decode_waves(record, header, host_time, events)
@@ -467,18 +469,11 @@ class DatexS5Decoder:
         self, wave: Wave, values: np.ndarray, gap: bool, r_time: float, host_t: float, events: list[DeviceEvent]
     ) -> None:
         rate = wave.nominal_rate_hz
-        duration = len(values) / rate
-        end = self._wave_end.get(wave)
-        if end is None or abs(end + duration - r_time) > WAVE_CLOCK_SLACK_S:
-            t0 = r_time - duration  # (re-)anchor: the packet ends at its transmit second
-        elif gap:  # the device lost samples here: one NaN where the next sample was due, the packet after it
-            events.append(WaveBlock(wave, end, rate, _one_nan(), host_t))
-            t0 = max(r_time - duration, end + 1 / rate)
-        else:
-            t0 = end
+        timing = self._wave_clock.place(wave, len(values), r_time, gap)
+        if timing.gap_at is not None:  # samples lost here: one NaN where the next was due, the packet after it
+            events.append(WaveBlock(wave, timing.gap_at, rate, _one_nan(), host_t))
         if len(values):
-            events.append(WaveBlock(wave, t0, rate, values, host_t))
-        self._wave_end[wave] = t0 + duration
+            events.append(WaveBlock(wave, timing.t0, rate, values, host_t))
 
     def _decode_basic(self, v: tuple[int, ...], t: float, host_t: float, events: list[DeviceEvent]) -> None:
         unavailable: list[tuple[str, ValueState]] = []

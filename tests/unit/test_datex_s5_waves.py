@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from monitor.app.chair import ChairConfig, waves_off_reason
 from monitor.devices import datex_s5 as dri
 from monitor.devices.datex_s5_driver import DatexS5Driver
+from monitor.devices.dri_wave_clock import WaveClock
 from monitor.devices.events import Sample, Wave, WaveBlock
 from monitor.devices.protocols import make_driver
 
@@ -211,3 +212,47 @@ def test_an_ecg_in_another_lead_is_not_shown_as_lead_ii() -> None:
     decoder = dri.DatexS5Decoder()
     got = blocks(decoder.feed(wave_frame(T, ecg=[100] * 60, pleth=[1] * 20, ecg_label=1), 0.0))  # lead I
     assert set(got) == {Wave.PLETH} and decoder.wave_subrecords_skipped == 1
+
+
+def _numbered(t: float, k: int, **waves) -> bytes:
+    """A wave record numbered k (r_nbr wraps at 256), the 200 ms packets of wave_frame."""
+    subs = [dri.WaveSubrecord(wf, list(raw), 0, 2) for wf, raw in ((dri.WF_ECG1, waves.get("ecg", ())),) if len(raw)]
+    return dri.frame(dri.encode_wave_record(subs, time=t, record_no=k))
+
+
+def test_a_record_lost_on_the_line_is_a_gap_not_samples_glued_together() -> None:
+    """Seen in review: a lost 200 ms record joined the packets either side of it, a trace without its missing beat
+    drawn as if whole. Its number (r_nbr) says it is missing."""
+    decoder = dri.DatexS5Decoder()
+    ecg = [10] * 60
+    frames = [_numbered(T + (k + 1) // 5, k, ecg=ecg) for k in range(250, 262)]  # wraps past 255
+    del frames[7]  # record 257 (= 1) lost
+    got = blocks(decoder.feed(b"".join(frames), 0.0))[Wave.ECG]
+    gaps = [b for b in got if len(b.values) == 1]
+    assert len(gaps) == 1 and np.isnan(gaps[0].values).all() and decoder.record_numbers.lost == 1
+    before, after = got[got.index(gaps[0]) - 1], got[got.index(gaps[0]) + 1]
+    assert gaps[0].t0 == pytest.approx(before.t_end, abs=US) and after.t0 > before.t_end
+
+
+@pytest.mark.parametrize("numbering", ["per type", "constant"])
+def test_a_monitor_that_numbers_each_record_type_or_none_loses_nothing(numbering: str) -> None:
+    decoder = dri.DatexS5Decoder()
+    data = b""
+    for k in range(30):
+        n = k if numbering == "per type" else 7
+        data += _numbered(T + (k + 1) // 5, n, ecg=[10] * 60)
+        if k % 5 == 4:  # displayed values every second, numbered on their own
+            values = dri.encode_displayed_record({"HR": 70.0}, time=T + k // 5, record_no=k // 5 if n != 7 else 7)
+            data += dri.frame(values)
+    got = blocks(decoder.feed(data, 0.0))[Wave.ECG]
+    assert len(got) == 30 and decoder.record_numbers.lost == 0
+    assert all(a.t_end == pytest.approx(b.t0, abs=US) for a, b in itertools.pairwise(got))
+
+
+def test_twelve_hours_of_packets_keep_the_sample_clock_exact() -> None:
+    """Sample n is anchor + n / rate: 216 000 packets add no rounding (summing each packet's 0.2 s drifted ~10 ms)."""
+    clock = WaveClock()
+    first = clock.place(Wave.ECG, 60, T, device_gap=False).t0
+    for k in range(1, 216_000):
+        last = clock.place(Wave.ECG, 60, T + (k + 1) // 5, device_gap=False)
+    assert last.gap_at is None and last.t0 == first + 215_999 * 60 / 300
