@@ -201,4 +201,5 @@ class WaveSweep(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
     def sizeHint(self) -> QSize:
-        return QSize(super().sizeHint().width(), len(LOOKS) * STRIP_PX)
+        # the minimum: the workspace shares what is left between the waves and the trends by their stretch
+        return QSize(super().sizeHint().width(), len(LOOKS) * STRIP_MIN_PX)

@@ -8,6 +8,7 @@ ranging costs about 5x per frame, design.md) and pens are 1 px without antialias
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -75,6 +76,8 @@ CHART_PARAMS = tuple(curve.param for chart in CHARTS for curve in chart.curves)
 LANES = {"screening": 4, "infusion": 3, "observation": 2, "score": 1, "alarm": 0}
 LANE_Y_RANGE = (-0.6, 4.6)
 CHART_MIN_HEIGHT = 25  # px: a short screen (768 high) still shows each chart with its scale (and the waves above)
+TICK_LABEL_PX = 20  # px between a chart's scale labels at least: 8 pt digits with air between them
+TICK_HALF_TEXT_PX = 6  # a label drawn nearer a chart's edge than this is cut off (pyqtgraph then drops it)
 LANE_MIN_HEIGHT = 80  # px: five 7 pt labels (11 px apart) and the time axis beneath
 LANE_LABELS = {"screening": "Screen", "infusion": "Pump", "observation": "Obs", "score": "Score", "alarm": "Alarm"}
 LANE_OF_KIND = {
@@ -206,6 +209,7 @@ class TrendView(QWidget):
         title.setZValue(10)
         plot.setMenuEnabled(False)
         plot.setMinimumHeight(CHART_MIN_HEIGHT)
+        plot.vb.sigResized.connect(lambda vb, span=spec.y_range: fit_scale(plot.getAxis("left"), span, vb.height()))
         for curve in spec.curves:
             if curve.symbol:
                 size = 6 if curve.symbol == "o" else 11
@@ -419,6 +423,41 @@ def follow_range(start: float, now: float, window_s: float | None) -> tuple[floa
     else:
         left, right = now - window_s, now
     return left, right + (right - left) * 0.02
+
+
+def scale_ticks(y_range: tuple[float, float], height_px: float) -> list[float]:
+    """A chart's scale labels: multiples of the smallest 1, 2 or 5 x 10^n step that leaves TICK_LABEL_PX between
+    them, each whole inside the chart; at least one (the roundest value inside) however short the chart. Seen at
+    1366x768: 85, 90 and 95 drawn over each other in a 30 px chart, and a fitted step leaving none."""
+    low, high = y_range
+    px = (high - low) / max(height_px, 1.0)  # data units per pixel
+    inner = (low + TICK_HALF_TEXT_PX * px, high - TICK_HALF_TEXT_PX * px)
+    step, fitted = _nice_at_least(TICK_LABEL_PX * px), True
+    while step > 1e-9:
+        values = [k * step for k in range(math.ceil(inner[0] / step), math.floor(inner[1] / step) + 1)]
+        if values and fitted:
+            return values
+        if values:  # a finer step than fits: one label, the one nearest the middle
+            return [min(values, key=lambda v: abs(v - (low + high) / 2))]
+        step, fitted = _nice_below(step), False
+    return [(low + high) / 2]
+
+
+def _nice_at_least(x: float) -> float:
+    """The smallest 1, 2 or 5 x 10^n >= x."""
+    magnitude = 10.0 ** math.floor(math.log10(x))
+    return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= x * (1 - 1e-9))
+
+
+def _nice_below(x: float) -> float:
+    """The largest 1, 2 or 5 x 10^n < x."""
+    magnitude = 10.0 ** math.floor(math.log10(x))
+    lead = round(x / magnitude)
+    return magnitude * {1: 0.5, 2: 1, 5: 2}.get(lead, 5)
+
+
+def fit_scale(axis: pg.AxisItem, y_range: tuple[float, float], height_px: float) -> None:
+    axis.setTicks([[(v, f"{v:g}") for v in scale_ticks(y_range, height_px)]])
 
 
 def _above_grid(plot: pg.PlotItem) -> None:

@@ -217,8 +217,10 @@ class ChairWorkspace(QWidget):
         charts_layout.setContentsMargins(0, 0, 0, 0)
         charts_layout.addLayout(tiles_row)
         charts_layout.addWidget(self.infusion.summary)  # state, rate, elapsed and dose under the numbers
-        charts_layout.addWidget(self.sweep)
-        charts_layout.addWidget(self.trends, 1)
+        # Height beyond their minimums goes 1:2 to the waves (up to their full height) and the trends, so a short
+        # screen keeps both readable (seen at 1366x768: full-height waves above 27 px charts with overlapping scales).
+        charts_layout.addWidget(self.sweep, 1)
+        charts_layout.addWidget(self.trends, 2)
         lists = QTabWidget()
         lists.setObjectName("lists")
         lists.addTab(self.timeline, "Timeline")

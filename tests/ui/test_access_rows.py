@@ -68,8 +68,10 @@ def test_review_export_asks_names_patient_and_destination_logs_first_and_writes_
             assert stat.S_IMODE(path.stat().st_mode) == 0o600, f"{path} readable by others"
     title, text = questions[0]
     assert title == "Export patient-identifying data?"
-    assert text.startswith(f"Exporting session {sid} (not assigned to a patient) as PDF to {targets['pdf']}. It "
-                           "contains patient-identifying data: no name or MRN, but its dates")
+    assert text.startswith(
+        f"Exporting session {sid} (not assigned to a patient) as PDF to {targets['pdf']}. It "
+        "contains patient-identifying data: no name or MRN, but its dates"
+    )
     assert _rows(db) == [("KM", fmt, f"session:{sid}") for fmt in ("pdf", "csv", "fhir")]
     conn = connect(db)
     assert verify_access(conn).ok

@@ -47,8 +47,13 @@ def test_the_list_shows_name_initials_role_active_and_lock(dlg) -> None:
             accounts.sign_in("KM", "9753")
     dlg.refresh()
     rows = {r["Initials"]: r for r in dlg.rows()}
-    assert rows["AD"] == {"Name": "Ada Admin", "Initials": "AD", "Role": "administrator", "Active": "active",
-                          "Locked until": "—"}
+    assert rows["AD"] == {
+        "Name": "Ada Admin",
+        "Initials": "AD",
+        "Role": "administrator",
+        "Active": "active",
+        "Locked until": "—",
+    }
     assert rows["KM"]["Role"] == "nurse" and rows["KM"]["Locked until"] != "—"
 
 
@@ -69,8 +74,13 @@ def test_adding_a_nurse_takes_the_pin_twice_and_keeps_nothing(qtbot, dlg) -> Non
     _type(qtbot, dlg, "Noor Nurse", "nn", Role.NURSE, PIN, PIN)
     _click(qtbot, dlg, dlg.add_button)
     assert dlg.error.text() == "" and dlg.outcome.text() == "Added NN (Noor Nurse), nurse."
-    assert {"Name": "Noor Nurse", "Initials": "NN", "Role": "nurse", "Active": "active", "Locked until": "—"} \
-        in dlg.rows()
+    assert {
+        "Name": "Noor Nurse",
+        "Initials": "NN",
+        "Role": "nurse",
+        "Active": "active",
+        "Locked until": "—",
+    } in dlg.rows()
     assert dlg.secret.text() == dlg.again.text() == ""
     assert dlg.accounts.sign_in("NN", PIN).initials == "NN", "the new nurse signs in with the PIN typed"
     assert PIN not in [str(v) for v in vars(dlg).values() if isinstance(v, str)], "the dialog keeps no secret"

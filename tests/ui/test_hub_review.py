@@ -62,9 +62,7 @@ def test_review_opens_a_hub_session_and_names_its_desk(qtbot, office_url: str) -
     assert review.trends.series["HR"].y[0] == 90.0, "desk b's session 1, not desk a's"
 
 
-def test_the_review_command_opens_a_session_of_the_clinic_database(
-    qtbot, office_url: str, capsys, monkeypatch
-) -> None:
+def test_the_review_command_opens_a_session_of_the_clinic_database(qtbot, office_url: str, capsys, monkeypatch) -> None:
     """`infusion-monitor review --db postgresql://… --session DESK:ID`: signed in (issue 18), the window opens (its
     record read on a worker thread), names the desk, leaves an access row in this desk's database, and the command
     ends when it is closed."""

@@ -11,6 +11,7 @@ LEFT = Qt.MouseButton.LeftButton
 
 def test_aldrete_and_discharge_refused_against_the_live_monitor(qtbot, live_window, saved, stored_entries) -> None:
     window = live_window("respiratory-depression", speed=300)
+
     def spo2_below_90() -> bool:
         spo2 = window.workspace.live.values.shown("SPO2", window.workspace.clock.now())
         return spo2.current and spo2.value < 90

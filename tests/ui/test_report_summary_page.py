@@ -63,7 +63,9 @@ def test_the_written_pdf_carries_the_summary_text(record: SessionRecord, tmp_pat
     write_session_pdf(record, path)
     out = subprocess.run(
         ["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=txtwrite", "-sOutputFile=-", str(path)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     text = " ".join(out.split())  # txtwrite maps Qt's subset glyphs outside ASCII wrongly (— reads "4"): ASCII only
     for expected in (

@@ -210,8 +210,12 @@ def test_at_1366x768_the_cards_take_smaller_sizes_and_nothing_overlaps(qtbot, ei
         labels += [label for cell in card.cells.values() for label in (cell.name, cell.value, cell.note)]
         rects = [QRect(label.mapTo(card, QPoint(0, 0)), label.size()) for label in labels]
         assert all(card.rect().contains(r) for r in rects), "every line inside its card"
-        overlaps = [(a.text(), b.text()) for i, a in enumerate(labels) for j, b in enumerate(labels[:i])
-                    if rects[i].intersects(rects[j])]
+        overlaps = [
+            (a.text(), b.text())
+            for i, a in enumerate(labels)
+            for j, b in enumerate(labels[:i])
+            if rects[i].intersects(rects[j])
+        ]
         assert overlaps == [], overlaps
         assert card.cells["hr"].value.fontMetrics().capHeight() >= 20, "the numbers still the largest"
 

@@ -4,7 +4,9 @@ key labels are large enough to read across the room, and the charts show the ses
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
+import itertools
+
+from PySide6.QtCore import QPoint, QPointF, QRect, QSize, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QScrollArea, QWidget
 
 from monitor.ui.alarm_bar import ROWS
@@ -137,6 +139,15 @@ def test_every_control_is_on_screen_at_1366x768(qtbot, live_window) -> None:
 
     room = lane.getAxis("left").geometry().height()  # the view's height in pixels
     assert room >= 4 * QFontMetrics(lane_font).height() + 8, f"room for the four lane labels: {room} px"
+    # Each chart keeps a scale whose labels are not drawn over each other (seen: 85, 90, 95 in a 30 px chart).
+    for plot in ws.trends.plots:
+        axis = plot.getAxis("left")
+        (level,) = axis._tickLevels  # the ticks the chart set for its height
+        ys = sorted(plot.vb.mapViewToScene(QPointF(0, v)).y() for v, _ in level)
+        assert ys and all(
+            b - a >= QFontMetrics(axis.style["tickFont"] or axis.font()).height() for a, b in itertools.pairwise(ys)
+        )
+    assert ws.sweep.height() >= 3 * 18, "the waves keep their strips"
 
 
 # --- 3. the check at hand, on top -------------------------------------------------------------------------------
