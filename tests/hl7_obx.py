@@ -4,9 +4,6 @@ and waiting for a condition (the HL7 tests and benchmarks/hl7_outbox.py)."""
 from __future__ import annotations
 
 import sqlite3
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -67,14 +64,3 @@ def parse(message: str) -> tuple[list[ObxRow], str, str | None]:
 def outbox(conn: sqlite3.Connection) -> list[Outboxed]:
     rows = conn.execute("SELECT key, covers_t, message FROM hl7_outbox ORDER BY id").fetchall()
     return [Outboxed(key, covers_t, message, *parse(message)) for key, covers_t, message in rows]
-
-
-def wait_until(condition: Callable[[], bool], timeout_s: float) -> bool:
-    """Whether `condition()` came true within `timeout_s` (looked at every 50 ms)."""
-    deadline = time.monotonic() + timeout_s
-    pause = threading.Event()
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        pause.wait(0.05)
-    return True

@@ -7,7 +7,6 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable
 
 from monitor.devices.intellivue.frame import FrameReader, encode_frame
 from monitor.devices.simulator import intellivue_monitor as sim
@@ -15,16 +14,6 @@ from monitor.devices.simulator.physiology import PatientModel
 from monitor.devices.simulator.scenario import load_scenario
 
 START = 1_767_225_600.0  # the simulated monitor's clock at session time 0 (Unix s)
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Until `condition()` holds (a link's and the peer's threads act meanwhile); fails after `timeout` s."""
-    pause = threading.Event()
-    for _ in range(int(timeout / 0.02)):
-        if condition():
-            return
-        pause.wait(0.02)
-    assert condition()
 
 
 def simulated_intellivue(scenario: str = "stable") -> sim.IntellivueEncoder:

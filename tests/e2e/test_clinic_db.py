@@ -18,14 +18,13 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pg
 import psycopg
-import pytest
 from hub_data import as_url
+from waiting import WAIT_S, until
 
 from monitor.app.courses import CourseService
 from monitor.app.session_service import SessionService
@@ -40,17 +39,7 @@ from tests.accounts import PIN, make_account, recorder, service
 ROOT = Path(__file__).resolve().parents[2]
 SPEED = 20  # a DRI record every 0.25 s: about 40 samples a second per desk
 OUTAGE_S = 10.0  # of recording while the server is down
-WAIT_S = 60.0  # the longest any condition below may take on a loaded 2-core machine before the test fails
 T0 = 1_767_225_600.0
-
-
-def wait_for(what: str, condition: Callable[[], bool], timeout: float = WAIT_S) -> None:
-    """Poll `condition` until true; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {timeout:g} s: {what}")
-        time.sleep(0.1)
 
 
 def seed_earlier_session(db: Path, desk: str) -> None:
@@ -195,13 +184,13 @@ def test_two_desks_an_outage_and_a_killed_desk_leave_every_row_on_the_server_exa
             b = desks[1]
             began = time.time()
             for desk in desks:
-                wait_for(f"{desk.name} replicates", lambda d=desk: hub.samples_since(d.name, began) >= 20)
+                until(lambda d=desk: hub.samples_since(d.name, began) >= 20, f"{desk.name} replicates")
 
             cluster.stop()
             stopped = time.time()
             for desk in desks:  # the desks record on, locally
-                wait_for(f"{desk.name} records {OUTAGE_S:g} s without the server",
-                         lambda d=desk: d.local_samples_since(stopped + OUTAGE_S) > 0)
+                until(lambda d=desk: d.local_samples_since(stopped + OUTAGE_S) > 0,
+                      f"{desk.name} records {OUTAGE_S:g} s without the server")
                 assert desk.proc.poll() is None, desk.stderr()
             assert hub.scalar("SELECT 1") is None, "the server was down"
             cluster.start()
@@ -212,16 +201,17 @@ def test_two_desks_an_outage_and_a_killed_desk_leave_every_row_on_the_server_exa
             with psycopg.connect(owner) as blocker:
                 blocker.execute("LOCK TABLE samples IN EXCLUSIVE MODE")
                 assert hub.samples_since(b.name, stopped) == 0, "the lock came after desk B's catch-up"
-                wait_for("desk-b's batch waits on the server, mid-transaction", lambda: hub.scalar(
+                until(lambda: hub.scalar(
                     "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
-                    " WHERE NOT l.granted AND a.usename = %s", b.role) == 1)
+                    " WHERE NOT l.granted AND a.usename = %s", b.role) == 1,
+                    "desk-b's batch waits on the server, mid-transaction")
                 b.kill()
             assert hub.samples_since(b.name, stopped) == 0, "nothing of the killed batch is on the server"
             assert b.local_samples_since(stopped) > 0
             b.start(resume=True)
             resumed = time.time()
             for desk in desks:
-                wait_for(f"{desk.name} replicates after it all", lambda d=desk: hub.samples_since(d.name, resumed) > 0)
+                until(lambda d=desk: hub.samples_since(d.name, resumed) > 0, f"{desk.name} replicates after it all")
             for desk in desks:
                 desk.close()
         finally:

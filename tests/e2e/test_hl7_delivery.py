@@ -11,10 +11,10 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from waiting import WAIT_S, until
 
 from monitor.app.hl7.ack import new_control_id
 from monitor.app.hl7.sender import Hl7Sender, condition_text
@@ -23,15 +23,9 @@ from monitor.storage import db as store
 from monitor.storage import hl7_outbox as outbox
 from monitor.timefmt import day_time_text
 from tests.accounts import recorder
-from tests.hl7_obx import wait_until
 from tests.hl7_peer import Hl7Peer, Policy
 
 ROOT = Path(__file__).resolve().parents[2]
-WAIT_S = 60.0  # an upper bound for the waits below, never a duration the test depends on
-
-
-def until(what: Callable[[], object], message: str) -> None:
-    assert wait_until(lambda: bool(what()), WAIT_S), message
 
 
 def oru(control_id: str, session_id: int, n: int) -> str:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from hl7_obx import Outboxed, outbox, wait_until
+from hl7_obx import Outboxed, outbox
 from hl7_peer import Hl7Peer
+from waiting import eventually
 
 from monitor.app.chair import Chair, ChairConfig
 from monitor.app.hl7.composer import Composer
@@ -63,7 +64,7 @@ def test_a_sessions_messages_all_arrive_in_order(tmp_path: Path) -> None:
             sent = outbox(conn)
             return len(kinds(sent, "vitals")) >= SLOTS and len(kinds(sent, "entry")) == 7
 
-        assert wait_until(enough, 60), f"only {[m.key for m in outbox(conn)]}"
+        assert eventually(enough, 60), f"only {[m.key for m in outbox(conn)]}"
         chair.stop()
         writer.flush()
         sender.stop(flush_timeout_s=30)  # composes what the record gained last and delivers everything

@@ -5,7 +5,8 @@ re-association when it is back, release on stop. Needs the IntelliVue driver in 
 
 from __future__ import annotations
 
-from udp_intellivue import UdpIntellivue, wait_until
+from udp_intellivue import UdpIntellivue
+from waiting import until
 
 from monitor.devices.events import DeviceEvent, OtherValue, Sample
 from monitor.devices.link import LinkEvent, LinkState, SerialLink
@@ -30,15 +31,15 @@ def test_association_numerics_silence_and_reassociation_over_udp() -> None:
         )
         link.start()
         try:
-            wait_until(lambda: any(isinstance(e, Sample) and e.param == "HR" for e in events))
-            wait_until(lambda: any(isinstance(e, OtherValue) and e.code == PERF and e.value for e in events))
+            until(lambda: any(isinstance(e, Sample) and e.param == "HR" for e in events))
+            until(lambda: any(isinstance(e, OtherValue) and e.code == PERF and e.value for e in events))
             assert peer.monitor.associations == 1
             peer.deaf.set()  # the LAN cable pulled: nothing either way, until the link has reopened its socket
-            wait_until(lambda: any(s.state is LinkState.SILENT and s.detail.startswith("reopened") for s in states))
+            until(lambda: any(s.state is LinkState.SILENT and s.detail.startswith("reopened") for s in states))
             heard = len(events)
             peer.deaf.clear()
-            wait_until(lambda: peer.monitor.associations >= 2 and len(events) > heard, timeout=30)
+            until(lambda: peer.monitor.associations >= 2 and len(events) > heard, timeout_s=30)
             assert any(isinstance(e, Sample) and e.param == "HR" for e in events[heard:]), "numerics again"
         finally:
             link.stop()
-        wait_until(lambda: peer.monitor.releases >= 1, timeout=5)  # released on stop, politely
+        until(lambda: peer.monitor.releases >= 1, timeout_s=5)  # released on stop, politely

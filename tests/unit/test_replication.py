@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import queue
 import sqlite3
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import hub_desks
 import psycopg
 import pytest
+from waiting import WAIT_S, until
 
 from monitor.app.replication import Replication, left_text
 from monitor.clinical.alarm_limits import AlarmPriority
@@ -21,7 +20,6 @@ from monitor.devices.events import Sample
 from monitor.storage.writer import SessionWriter
 
 T0 = 1_767_225_600.0
-WAIT_S = 60.0  # an upper bound for the waits below, never a duration the test depends on
 
 
 def _record(path: Path, sid: int | None, t0: float, n: int = 200) -> int:
@@ -32,13 +30,6 @@ def _record(path: Path, sid: int | None, t0: float, n: int = 200) -> int:
         writer.add_link_event(sid, t0, "receiving")
         writer.flush()
     return sid
-
-
-def _until(what: Callable[[], bool], message: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not what():
-        assert time.monotonic() < deadline, message
-        time.sleep(0.05)
 
 
 def _hub_samples(dsn: str) -> list[tuple]:
@@ -62,7 +53,7 @@ def test_a_stall_is_a_standing_condition_that_clears_when_the_server_is_back(pg_
     replication.add_problem_listener(problems.put)
     replication.start()
     try:
-        _until(lambda: replication.status().pending == 0, "the first rows never reached the server")
+        until(lambda: replication.status().pending == 0, "the first rows never reached the server")
         assert replication.status().connected and problems.empty()
 
         pg_cluster.stop()
@@ -75,7 +66,7 @@ def test_a_stall_is_a_standing_condition_that_clears_when_the_server_is_back(pg_
 
         pg_cluster.start()
         assert problems.get(timeout=WAIT_S) is None  # cleared when shipping resumes
-        _until(lambda: replication.status().pending == 0, "the backlog never reached the server")
+        until(lambda: replication.status().pending == 0, "the backlog never reached the server")
     finally:
         assert replication.stop(flush_timeout_s=5) == 0
     assert _hub_samples(pg_cluster.dsn) == _local_samples(path)  # each row once, in order
@@ -106,7 +97,7 @@ def test_a_close_with_the_server_gone_says_what_is_left_and_the_next_start_sends
     sid = _record(path, None, T0)
     first = Replication(path, desk_dsn, "desk-a")
     first.start()
-    _until(lambda: first.status().pending == 0, "the first rows never reached the server")
+    until(lambda: first.status().pending == 0, "the first rows never reached the server")
     pg_cluster.stop()
     _record(path, sid, T0 + 1000, n=50)
     left = first.stop(flush_timeout_s=1)
@@ -153,10 +144,10 @@ def test_every_chair_shows_the_condition_and_its_record_reaches_the_server(pg_cl
             replication.watch_chairs(lambda: [chair.alarms for chair in chairs])
             replication.start()
             shown = lambda: [[a.message for a in chair.alarms.standing()] for chair in chairs]  # noqa: E731
-            _until(lambda: all(any("unreachable since" in m for m in s) for s in shown()), "not shown on each chair")
+            until(lambda: all(any("unreachable since" in m for m in s) for s in shown()), "not shown on each chair")
             assert not [a for chair in chairs for a in chair.alarms.alarms() if a.key == CLINIC_DB_KEY]  # apart
             pg_cluster.start()
-            _until(lambda: shown() == [[], []], "the condition did not clear")
+            until(lambda: shown() == [[], []], "the condition did not clear")
         finally:
             for chair in chairs:
                 chair.stop()

@@ -5,26 +5,17 @@ pass that took its snapshot before the writer's last commit ended the close's fl
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 from hub_desks import desk_dsn
+from waiting import WAIT_S, until
 
 from monitor.app.replication import Replication
 from monitor.devices.events import Sample
 from monitor.storage.writer import SessionWriter
 
 T0 = 1_767_225_600.0
-WAIT_S = 60.0  # an upper bound for the waits below, never a duration the test depends on
-
-
-def _until(what: Callable[[], bool], message: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not what():
-        assert time.monotonic() < deadline, message
-        time.sleep(0.05)
 
 
 def _scalar(dsn: str, query: str, *params: object) -> object:
@@ -46,18 +37,18 @@ def test_a_close_during_a_pass_still_sends_the_rows_committed_after_that_pass_be
         replication = Replication(db, desk_dsn(pg_dsn, "desk_a"), "desk-a", interval_s=0.05)
         replication.start()
         try:
-            _until(lambda: hub_samples() == 200, "the first rows reach the server")
+            until(lambda: hub_samples() == 200, "the first rows reach the server")
             with psycopg.connect(pg_dsn) as blocker:  # writes to samples wait; reads do not
                 blocker.execute("LOCK TABLE samples IN EXCLUSIVE MODE")
                 record(200, 50)
-                _until(lambda: _scalar(pg_dsn, "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
+                until(lambda: _scalar(pg_dsn, "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
                                                " WHERE NOT l.granted AND a.usename = 'desk_a'") == 1,
                        "a pass is under way (its snapshot taken, its batch waiting on the server)")
                 record(250, 30)  # the writer's last commit, after that pass's snapshot
                 left: list[int] = []
                 closing = threading.Thread(target=lambda: left.append(replication.stop(WAIT_S)))
                 closing.start()
-                _until(lambda: replication._flush_until is not None, "the close has begun")
+                until(lambda: replication._flush_until is not None, "the close has begun")
             closing.join(WAIT_S + 10)
         finally:
             replication.stop(0)

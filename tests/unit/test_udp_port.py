@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 import serial
-from udp_intellivue import wait_until
+from waiting import until
 
 from monitor.devices.driver import DecodingDriver
 from monitor.devices.events import LineSettings
@@ -90,12 +90,12 @@ def test_the_serial_link_runs_a_udp_peer_with_its_states(peer: socket.socket) ->
     )
     link.start()
     try:
-        wait_until(lambda: link.write(b"hello"))  # once the link has opened the socket
+        until(lambda: link.write(b"hello"))  # once the link has opened the socket
         _data, host = peer.recvfrom(100)
         for message in (b"one", b"two", b"three"):
             peer.sendto(message, host)
         assert receiving.wait(5)
-        wait_until(lambda: len(decoder.fed) == 3)
+        until(lambda: len(decoder.fed) == 3)
         assert decoder.fed == [b"one", b"two", b"three"]
     finally:
         link.stop()
