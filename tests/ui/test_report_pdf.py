@@ -243,7 +243,9 @@ def test_repeats_of_one_alarm_are_one_row_with_a_count_and_the_last_time(record:
     flapping = dataclasses.replace(record, alarms=_flapping(30))
     pages = [page for page in layout_report(flapping).pages if not page.texts[0].startswith("Monitoring summary")]
     texts = [text for page in pages for text in page.texts]  # the summary page sums the episodes up: its own test
-    alarm_rows = [text for text in texts if "RR low" in text]
+    alarm_rows = [text for text in texts if "RR low" in text and "[high]" in text]
+    strips = [text for text in texts if text.endswith("  RR low: 7 /min")]  # the waves section (issue 22)
+    assert len(strips) == 30, "a wave strip at each high-priority onset, under its time"
     assert alarm_rows == [
         "onset [high]: RR low: 7 /min (×30, last 10:08:00)",
         "clear [high]: RR low: 7 /min: condition cleared (latched) (×30, last 10:09:00)",
