@@ -33,7 +33,15 @@ from monitor.devices.simulator.scenario import Scenario, load_scenario
 log = logging.getLogger(__name__)
 
 PROTOCOLS = tuple(ENCODERS)
-TICK_S = 0.01  # worker wake-up: fine enough for 100x speed, idle cost negligible
+# Worker wake-ups: every 10 ms of wall time at 5x and faster (fine enough for 100x), up to every 50 ms of session
+# time below it -- at 1x a 10 ms tick cost each simulated monitor 1.5 % of a core doing nothing (benchmarks/waves.py).
+TICK_S = 0.01
+SLOW_TICK_S = 0.05
+
+
+def tick_s(speed: float) -> float:
+    """Wall seconds between the worker's wake-ups at `speed`."""
+    return min(SLOW_TICK_S, max(TICK_S, SLOW_TICK_S / speed))
 WRITE_DEADLINE_S = 0.2  # a client that stops reading must not stall the simulator
 
 
@@ -140,7 +148,8 @@ class SimulatedMonitor:
     def _run(self) -> None:
         try:
             last = 0.0
-            while not self._stop.wait(TICK_S):
+            tick = tick_s(self.speed)
+            while not self._stop.wait(tick):
                 t = self.session_time()
                 self._cable(t)
                 if self._master is not None:
