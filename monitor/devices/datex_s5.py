@@ -643,15 +643,25 @@ class WaveSubrecord:
     label: int = 0
 
 
-def wave_raw(wave: Wave, values: Sequence[float] | np.ndarray, ambient_mmhg: float = 760.0) -> list[int]:
+def wave_raw(wave: Wave, values: Sequence[float] | np.ndarray, ambient_mmhg: float = 760.0) -> np.ndarray:
     """Physical values (Wave.unit) to the raw int16 samples the monitor sends; NaN -> DATA_INVALID (a gap). The
     inverse of the decoder's conversion (CO2 travels as 1/100 % of the ambient pressure, rounded to 1/10 mmHg)."""
     import numpy as np
 
     scale = round(ambient_mmhg * 10) / 100000 if wave is Wave.CO2 else _WAVE_SCALE[wave]
     array = np.asarray(values, dtype=np.float64)
-    raw = np.clip(np.round(np.nan_to_num(array) / scale), WAVE_CONTROL_LIMIT + 1, 32767)  # a value, never a code
-    return np.where(np.isfinite(array), raw, _STATE_CODES[ValueState.INVALID]).astype(int).tolist()
+    raw = np.empty(array.shape, dtype=np.int16)
+    finite = np.isfinite(array)
+    raw[finite] = np.clip(np.rint(array[finite] / scale), WAVE_CONTROL_LIMIT + 1, 32767)  # a value, never a code
+    raw[~finite] = _STATE_CODES[ValueState.INVALID]
+    return raw
+
+
+def _int16_bytes(samples: Sequence[int] | np.ndarray) -> bytes:
+    """Little-endian int16s: an int16 array as it is (the simulator's, 5 packets a second), a list packed."""
+    if hasattr(samples, "tobytes") and getattr(samples, "dtype", None) is not None:
+        return samples.astype("<i2", copy=False).tobytes()
+    return struct.pack(f"<{len(samples)}h", *samples)
 
 
 def encode_wave_record(
@@ -665,7 +675,7 @@ def encode_wave_record(
     for i, sub in enumerate(subrecords):
         SR_DESC.pack_into(record, 16 + 3 * i, len(body), sub.wf_type)
         body += WF_HDR.pack(len(sub.samples), sub.status, sub.label)
-        body += struct.pack(f"<{len(sub.samples)}h", *sub.samples)
+        body += _int16_bytes(sub.samples)
     if len(subrecords) < 8:
         SR_DESC.pack_into(record, 16 + 3 * len(subrecords), len(body), EOL_SUBR_LIST)
     if HEADER_SIZE + len(body) > MAX_RECORD:
