@@ -42,6 +42,7 @@ from monitor.app.session_record import load_record
 from monitor.app.station import Station
 from monitor.clinical.entries import EntryKind
 from monitor.clinical.screening import Caution, Contraindication, Investigation, InvestigationAnswer
+from monitor.devices.events import Wave
 from monitor.devices.simulator.scenario import SCENARIO_DIR
 from monitor.storage.writer import SessionWriter
 from monitor.ui.main_window import MainWindow
@@ -97,6 +98,7 @@ STATION = (
     ("Chair 7", "stable", "Gus Dummy", True),
     ("Chair 8", "stable", "Hal Fictive", False),
 )
+WAVE_FILL_S = 10.0  # real seconds of waves before a picture: a 1920-wide sweep shows about 9 s
 STATION_AT_MIN = 31  # respiratory depression: SpO₂ about 87 % from minute 27, alarmed after its delay
 PROBE_OFF = {"start_s": 25 * 60, "end_s": 10_800}  # the sensor-off scenario with its probe off from minute 25 on
 
@@ -180,6 +182,17 @@ class Chair:
         raise GalleryError(f"no workspace tab matches {pattern!r} (tabs: {names})")
 
 
+def sweep_in_real_time(chairs: list[Chair], station: Station) -> None:
+    """The history was filled at speed, with no waves (a sweep is read at real time); the chairs go on at 1x with
+    their waves asked for, until every sweep has a strip's width of them."""
+    for chair, running in zip(chairs, station.chairs, strict=True):
+        running.continue_in_real_time()
+        chair.ws.live.waves_off = ""
+    sweeping = lambda: all(Wave.PLETH in c.ws.live.waves for c in chairs)  # noqa: E731
+    wait_for(sweeping, 30, "the waves to come at real time")
+    pump(WAVE_FILL_S)
+
+
 def save(widget: QWidget, out: Path, name: str, size: tuple[int, int] | None = None) -> None:
     """The widget at `size` (when given), as name.png and its one-third copy name-third.png."""
     if size is not None:
@@ -225,14 +238,24 @@ def workspace_and_review(tmp: Path, out: Path, speed: float) -> None:
         chair.run_to(WORKSPACE_AT_MIN, WORKSPACE_ENTRIES[3:])
         if not chair.ws.live.alarms():
             raise GalleryError("no alarm on the workspace chair at minute 35 (the scenario changed?)")
+        sweep_in_real_time([chair], station)
         save(chair.window, out, "workspace-1920x1080", (1920, 1080))
         save(chair.window, out, "workspace-1366x768", (1366, 768))
+        station.chairs[0].simulator.set_speed(speed)  # on to the discharge at speed, the waves stored as they come
         chair.run_to(DISCHARGE_AT_MIN, DISCHARGE_ENTRIES)
+        sweep_in_real_time([chair], station)
         chair.show_tab("discharge|recovery")
         save(chair.window, out, "discharge-1366x768", (1366, 768))
         session_id = chair.service.session_id
-        review = ReviewWindow(load_record(writer.db_path, session_id))
+        record = load_record(writer.db_path, session_id)
+        review = ReviewWindow(record)
         review.show()
+        # Full disclosure around the infusion's stop (minute 36: its waves were stored; the history before 35 was
+        # filled at speed, without them), as a click on its timeline row shows it.
+        stop = next(v for v in record.entries if v.kind is EntryKind.INFUSION and v.payload.get("action") == "stop")
+        around = need(review, "waves").show_around(stop.t, "the infusion's stop")
+        if around is None or around.empty:
+            raise GalleryError("no waves stored around the infusion's stop")
         save(review, out, "review-1920x1080", (1920, 1080))
         review.hide()
         chair.window.hide()  # not close(): an open session asks the nurse first
@@ -272,6 +295,7 @@ def station_overview(tmp: Path, out: Path, speed: float) -> None:
         if not chairs[2].ws.live.alarms():
             raise GalleryError("Chair 3 (respiratory depression) has no alarm by its minute")
         current = lambda: all(c.ws.live.shown("HR", c.clock.now()).current for c in chairs[:3])  # noqa: E731
+        sweep_in_real_time(chairs, station)
         wait_for(current, 30, "the chairs' values to be current (a busy machine lags behind the simulators)")
         save(window, out, "station-1920x1080", (1920, 1080))
         window.hide()

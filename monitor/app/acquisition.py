@@ -135,6 +135,14 @@ class Acquisition:
         self.writer.add_link_event(self.session_id, time.time(), "source", detail)
         self._start_link(line)
 
+    def ask_for_waves(self) -> None:
+        """Ask the monitor for its waveforms from now on (a sped-up demo slowed to real time): the link reopens with
+        a driver that asks, as a change of source on the record. Nothing when they are asked for already."""
+        if not self.config.waves_off:
+            return
+        self.config = replace(self.config, waves_off="")
+        self.switch_port(self.config.port, self.config.protocol, self.config.baudrate)
+
     def _open_capture(self, line: LineSettings) -> None:
         cfg = self.config
         if cfg.capture_dir is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from monitor.app.acquisition import Acquisition, AcquisitionConfig
@@ -107,6 +107,15 @@ class Chair:
         self.alarms = AlarmService(self.acquisition, writer, self.clock, engine)
         self.service: SessionService | None = None
         self._stopped = False
+
+    def continue_in_real_time(self) -> None:
+        """A sped-up simulated chair goes on at 1x from where it is, its waves asked for (the gallery fills a
+        session's history fast, then shows the waves sweeping). ValueError for a chair on a real monitor."""
+        if self.simulator is None:
+            raise ValueError(f"{self.config.name} records a real monitor: its time is the monitor's")
+        self.simulator.set_speed(1.0)
+        self.config = replace(self.config, speed=1.0)
+        self.acquisition.ask_for_waves()
 
     @property
     def source(self) -> str:

@@ -38,11 +38,12 @@ PROTOCOLS = tuple(ENCODERS)
 TICK_S = 0.01
 SLOW_TICK_S = 0.05
 
+WRITE_DEADLINE_S = 0.2  # a client that stops reading must not stall the simulator
+
 
 def tick_s(speed: float) -> float:
     """Wall seconds between the worker's wake-ups at `speed`."""
     return min(SLOW_TICK_S, max(TICK_S, SLOW_TICK_S / speed))
-WRITE_DEADLINE_S = 0.2  # a client that stops reading must not stall the simulator
 
 
 class SimulatedMonitor:
@@ -62,7 +63,7 @@ class SimulatedMonitor:
             raise ValueError(f"speed must be above 0, got {speed}")
         self.protocol = protocol
         self.scenario = scenario
-        self.speed = speed
+        self._pace = (time.monotonic(), speed)  # (wall time of session time 0, speed): replaced whole, never torn
         self.seed = seed
         self.start_time = time.time() if start_time is None else start_time
         self.model = PatientModel(scenario, seed)
@@ -81,7 +82,6 @@ class SimulatedMonitor:
         self._slave: int | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._t0 = time.monotonic()  # reset by start(); device_now() is sensible before it too
 
     # --- control (caller's thread) ------------------------------------------------------------------------
 
@@ -91,7 +91,7 @@ class SimulatedMonitor:
         self._dir.mkdir(parents=True, exist_ok=True)
         self.path = str(self._dir / "monitor-sim")
         self._open_pty()
-        self._t0 = time.monotonic()
+        self._pace = (time.monotonic(), self.speed)  # session time 0 is now
         self._thread = threading.Thread(target=self._run, name=f"simulated {self.protocol}", daemon=True)
         self._thread.start()
         return self.path
@@ -113,8 +113,21 @@ class SimulatedMonitor:
         """The protocol's side of the conversation: its counters tell a test what the monitor heard and said."""
         return self._encoder
 
+    @property
+    def speed(self) -> float:
+        return self._pace[1]
+
+    def set_speed(self, speed: float) -> None:
+        """Run on at `speed` from the session time reached (a demo or the gallery fills its history fast, then
+        goes on in real time): the clock does not jump."""
+        if speed <= 0:
+            raise ValueError(f"speed must be above 0, got {speed}")
+        now = time.monotonic()
+        self._pace = (now - self.session_time() / speed, speed)
+
     def session_time(self) -> float:
-        return (time.monotonic() - self._t0) * self.speed
+        t0, speed = self._pace
+        return (time.monotonic() - t0) * speed
 
     def device_now(self) -> float:
         """The simulated monitor's clock (Unix s): what its records are stamped with right now."""
@@ -148,8 +161,7 @@ class SimulatedMonitor:
     def _run(self) -> None:
         try:
             last = 0.0
-            tick = tick_s(self.speed)
-            while not self._stop.wait(tick):
+            while not self._stop.wait(tick_s(self.speed)):
                 t = self.session_time()
                 self._cable(t)
                 if self._master is not None:
