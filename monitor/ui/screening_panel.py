@@ -169,13 +169,20 @@ class ScreeningPanel(QWidget):
         f2.addRow("Fasting confirmed", self.fasting)
         f2.addRow("Escort arranged for discharge", self.escort)
         f2.addRow("Current medications", self.medications)
-        gate = QLabel(
-            f"The start gate {BP_GATE_SYS}/{BP_GATE_DIA} mmHg is a clinic default (clinic.json may change it)."
+        # The gate the session's screening is judged by: the clinic's (clinic.json), shown as it is (seen: the
+        # labels said 160/100 while a clinic's 150/95 refused the start).
+        gate_sys, gate_dia = (f"{v:g}" for v in recorder.service.protocol.bp_gate)
+        standing = (
+            "a clinic default (clinic.json may change it)"
+            if recorder.service.protocol.bp_gate == (BP_GATE_SYS, BP_GATE_DIA)
+            else "this clinic's (clinic.json)"
         )
+        gate = QLabel(f"The start gate {gate_sys}/{gate_dia} mmHg is {standing}.")
+        gate.setObjectName("screening_gate")
         gate.setWordWrap(True)
         f2.addRow(gate)
-        f2.addRow(f"Baseline systolic, mmHg (gate {BP_GATE_SYS})", self.baseline["sys"])
-        f2.addRow(f"Baseline diastolic, mmHg (gate {BP_GATE_DIA})", self.baseline["dia"])
+        f2.addRow(f"Baseline systolic, mmHg (gate {gate_sys})", self.baseline["sys"])
+        f2.addRow(f"Baseline diastolic, mmHg (gate {gate_dia})", self.baseline["dia"])
         f2.addRow("Baseline heart rate, /min", self.baseline["hr"])
         f2.addRow("Baseline SpO₂, %", self.baseline["spo2"])
         f2.addRow(take)

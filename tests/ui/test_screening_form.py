@@ -6,6 +6,7 @@ the LFT prompt."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from forms import START, T0, Clock, screening
@@ -16,6 +17,7 @@ from test_workflow_widgets import LEFT, fill_screening, start_infusion
 
 from monitor.app.courses import CourseService, SessionSummary
 from monitor.app.session_service import SessionService
+from monitor.clinical.clinic_protocol import DEFAULT_PROTOCOL
 from monitor.clinical.entries import EntryKind
 from monitor.clinical.scales import MOAAS
 from monitor.clinical.screening import Caution, Contraindication, Investigation
@@ -143,3 +145,16 @@ def test_the_course_view_shows_the_course_dose_history(qtbot, tmp_path: Path) ->
         rows = [[table.topLevelItem(i).text(c) for c in range(2, 6)] for i in range(table.topLevelItemCount())]
         assert rows == [["35 mg", "0.50", "1 h 00", "—"], ["88 mg", "1.25", "2 h 30", "7"]]
         assert "high doses at frequent intervals" in view.doses.prompt.text()
+
+
+def test_the_start_gate_shown_is_the_one_the_screening_is_judged_by(qtbot, live_window) -> None:
+    """Seen: the form said "gate 160" beside a clinic's 150/95 that then refused the start."""
+    clinic = dataclasses.replace(DEFAULT_PROTOCOL, bp_gate=(150.0, 95.0))
+    panel = live_window("stable", speed=20, screening=True, clinic=clinic).workspace.screening
+    labels = {label.text() for label in panel.findChildren(QLabel)}
+    assert (
+        panel.findChild(QLabel, "screening_gate").text() == "The start gate 150/95 mmHg is this clinic's (clinic.json)."
+    )
+    assert {"Baseline systolic, mmHg (gate 150)", "Baseline diastolic, mmHg (gate 95)"} <= labels
+    default = live_window("stable", speed=20, screening=True).workspace.screening
+    assert "160/100 mmHg is a clinic default" in default.findChild(QLabel, "screening_gate").text()
