@@ -130,6 +130,7 @@ def test_simulate_command_refuses_an_unknown_scenario(capsys) -> None:
 
 def test_pty_reopens_after_a_client_with_rts_cts_closed(tmp_path) -> None:
     from monitor.devices.simulator import SimulatedMonitor, load_scenario
+    from monitor.devices.simulator.server import tick_s
 
     sim = SimulatedMonitor("datex-s5", load_scenario("stable"), speed=1, link_dir=tmp_path)
     port = sim.start()
@@ -137,6 +138,6 @@ def test_pty_reopens_after_a_client_with_rts_cts_closed(tmp_path) -> None:
         for _ in range(3):  # Linux refuses the second open (EINVAL) if CRTSCTS stays set on the pty
             ser = serial.Serial(port, 19200, parity=serial.PARITY_EVEN, rtscts=True, timeout=0.1)
             ser.close()
-            time.sleep(0.05)  # one simulator tick
+            time.sleep(2 * tick_s(sim.speed))  # the simulator clears the flag at its next tick
     finally:
         sim.stop()
