@@ -1,5 +1,6 @@
-"""The record chain: alarm events, accounts, patients, courses, sessions (their course link, end and discharge) and
-a digest of each session's samples, keyed and hash-chained like the access log (issue 18 point 9).
+"""The record chain: alarm events, accounts, patients, courses, sessions (their course link, end and discharge), the
+stored wave blocks and a digest of each session's samples, keyed and hash-chained like the access log (issue 18
+point 9; the waves since local migration 20).
 
 Nurse entries have the audit chain (storage.audit) and accesses the access log (storage.access_log); everything
 else that is the record is covered here. Each chain row names the row it covers (`covers`, `row_id`) and the
@@ -67,12 +68,21 @@ COVERED = (
              "discharged_at", "discharged_by"), changes=True),
     Covered("session_changes", "session change", ("session_id",)),
     Covered("settings_changes", "settings change", ("at", "by_initials", "what", "sha256", "detail")),
+    Covered("wave_blocks", "wave block",  # local migration 20; never shipped, so the clinic database skips them
+            ("session_id", "wave", "t0", "rate_hz", "n", "scale", "offset", "codec", "payload", "host_t")),
 )
+
+
+def _blob(value: object) -> str:
+    """A BLOB (a wave block's payload) in a digest: its bytes in hex."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    raise TypeError(f"a chained row holds {type(value).__name__}, which has no digest")
 
 
 def row_digest(values: tuple | list) -> str:
     """sha256 of a row's values (its id first), as canonical JSON: floats by repr, exact."""
-    text = json.dumps(list(values), separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(list(values), separators=(",", ":"), ensure_ascii=False, default=_blob)
     return hashlib.sha256(text.encode()).hexdigest()
 
 

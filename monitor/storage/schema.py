@@ -164,6 +164,14 @@ _WAVE_BLOCKS_V19 = (
     + append_only_sql("wave_blocks")
 )
 
+# Local migration 20 (issue 22): the stored waves join the record chain (storage.record_chain.COVERED), a block per
+# row (~0.3 rows a second per chair: few enough to chain one by one); the blocks stored before it are counted as
+# unchained, not failed.
+_WAVE_BLOCKS_CHAINED_V20 = """
+    INSERT INTO record_chain_start (covers, last_id, at)
+        SELECT 'wave_blocks', coalesce(max(id), 0), (julianday('now') - 2440587.5) * 86400.0 FROM wave_blocks;
+"""
+
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (
         1,
@@ -470,6 +478,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (17, _EHR_REGISTRATIONS_V17),
     (18, _OTHER_VALUES_V18),
     (19, _WAVE_BLOCKS_V19),
+    (20, _WAVE_BLOCKS_CHAINED_V20),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

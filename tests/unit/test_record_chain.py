@@ -6,12 +6,13 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from monitor.cli import main
 from monitor.clinical.roles import Role
-from monitor.devices.events import Sample
-from monitor.storage.append_only import APPEND_ONLY_TRIGGERS, append_only_sql, missing_triggers
+from monitor.devices.events import Sample, Wave, WaveBlock
+from monitor.storage.append_only import APPEND_ONLY_TRIGGERS, append_only_sql, missing_triggers, trigger_names
 from monitor.storage.chain_anchor import CHAINS, check_heads, record_heads
 from monitor.storage.db import connect
 from monitor.storage.patients import add_course, add_patient, assign_session
@@ -211,3 +212,21 @@ def test_a_session_without_samples_is_sealed_empty_at_its_end(tmp_path: Path) ->
     conn = connect(db)
     assert conn.execute("SELECT sample_count FROM record_chain WHERE covers = ?", (SAMPLES,)).fetchall() == [(0,)]
     assert verify_chain(conn).ok
+
+
+def test_stored_waves_are_chained_block_by_block_and_an_edited_block_is_named(chained: tuple[Path, int]) -> None:
+    """The waves are the record too since issue 22 (full disclosure, the PDF's strips): local migration 20."""
+    db, sid = chained
+    t0 = 1.767e9
+    with SessionWriter(db) as writer:  # 12 s of pleth: one full ~10 s block and the rest drained at the close
+        writer.add_waves(sid, [WaveBlock(Wave.PLETH, t0, 100.0, np.sin(np.arange(1200) / 7).astype(np.float32), t0)])
+    conn = connect(db)
+    blocks = [r[0] for r in conn.execute("SELECT id FROM wave_blocks ORDER BY id")]
+    chained_blocks = {r[0] for r in conn.execute("SELECT row_id FROM record_chain WHERE covers = 'wave_blocks'")}
+    assert blocks and set(blocks) == chained_blocks
+    assert verify_chain(conn).ok
+    raw = _raw(db)
+    update, _delete = trigger_names("wave_blocks")
+    raw.execute(f"DROP TRIGGER {update}")
+    raw.execute("UPDATE wave_blocks SET payload = zeroblob(length(payload)) WHERE id = ?", (blocks[0],))
+    assert f"wave block {blocks[0]} (wave_blocks) was altered: it differs from its chained digest" in _problems(db)
