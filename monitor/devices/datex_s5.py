@@ -326,8 +326,6 @@ ECG_LEAD_II = 2  # wf_hdr.label of an ECG channel: its lead (0 n/s, 1 I, 2 II, 3
 WAVE_TYPES: dict[Wave, int] = {Wave.ECG: WF_ECG1, Wave.PLETH: WF_PLETH, Wave.CO2: WF_CO2}
 _WAVE_OF_TYPE = {WF_ECG1: Wave.ECG, WF_ECG2: Wave.ECG, WF_ECG3: Wave.ECG, WF_PLETH: Wave.PLETH, WF_CO2: Wave.CO2}
 _WAVE_SCALE = {Wave.ECG: 0.001, Wave.PLETH: 0.01}  # µV -> mV; 1/100 % -> %. CO2 needs the ambient pressure.
-# How far a wave's running sample clock may drift from the record's transmit second before it is re-anchored: the
-# second is truncated (up to 1 s) and a packet may wait up to a second for its transmission.
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 from monitor.devices.events import Wave
 
-WAVE_CLOCK_SLACK_S = 2.0  # r_time is whole seconds: a count within this of it is the same clock
+# How far the counted clock may be from the record's transmit second before it is re-anchored: the second is
+# truncated (up to 1 s) and a packet may wait up to a second for its transmission.
+WAVE_CLOCK_SLACK_S = 2.0
 
 
 @dataclass(slots=True)
